@@ -1,0 +1,15 @@
+// Imports the benchmark file in its own process, so that its peak RSS is the import's alone.
+import { loadConfig } from '../src/config/config.ts';
+import { openModules } from '../src/server.ts';
+
+const [database, file] = process.argv.slice(2);
+const config = loadConfig({ DATAGATE_DATABASE: database, DATAGATE_LOG_LEVEL: 'silent' });
+const modules = await openModules(config);
+const tenant = await modules.access.tenants.ensure('default');
+const started = performance.now();
+const ds = await modules.catalog.datasets.importFile(tenant.id, { file, name: 'Tickets (bench)' });
+const ms = performance.now() - started;
+const key = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000 });
+await modules.access.keys.bind(tenant.id, key.id, 'dataset', ds.id);
+await modules.close();
+process.stdout.write(JSON.stringify({ datasetId: ds.id, key: key.key, rows: ds.rowCount, ms, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

@@ -1,0 +1,161 @@
+// npm run bench [-- --csv FILE] [--rows N] [--duration S] [--connections C]
+// Imports a tickets dataset (generated, 1,000,000 rows by default), then measures the
+// public API under load on loopback next to a constant-JSON Fastify ceiling and the same
+// SQL run directly on better-sqlite3. Prints a Markdown table and writes bench/out/results.json.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { parseQuery } from '../src/catalog/filter/filter-parser.ts';
+import { buildPageQuery } from '../src/catalog/query/dataset-query.ts';
+import { toDataset } from '../src/catalog/dataset-registry.ts';
+import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
+import { Q2_WORD, writeTicketsCsv } from './generate.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    csv: { type: 'string' },
+    rows: { type: 'string', default: '1000000' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const ROWS = Number(args.rows);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const OUT = path.resolve('bench/out');
+fs.mkdirSync(OUT, { recursive: true });
+
+const QUERIES: Record<string, string> = {
+  Q1: 'current=1&size=10',
+  Q2: `summary=${Q2_WORD}`,
+  Q3: 'priority=2,4&created_at=2022-01-01,2022-06-30',
+  Q4: 'current=50000',
+};
+
+function log(s: string) {
+  process.stderr.write(s + '\n');
+}
+
+function firstJsonLine(child: ChildProcess): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
+}
+
+async function load(url: string, headers: Record<string, string> = {}) {
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: 1 });
+  const r = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+function timeIt(fn: () => unknown, ms = 2000) {
+  const samples: number[] = [];
+  const end = performance.now() + ms;
+  for (let i = 0; i < 5; i++) fn();
+  while (performance.now() < end || samples.length < 20) {
+    const t = performance.now();
+    fn();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] };
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+let csv = args.csv;
+if (!csv) {
+  csv = path.join(OUT, `tickets-${ROWS}.csv`);
+  if (!fs.existsSync(csv)) {
+    log(`generating ${ROWS} rows into ${csv} ...`);
+    await writeTicketsCsv(csv, ROWS);
+  }
+}
+const dbFile = path.join(OUT, 'bench.db');
+for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
+const database = `sqlite:${dbFile}`;
+
+log('importing ...');
+const imp = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', database, csv], { encoding: 'utf8' });
+if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr}`);
+const imported = JSON.parse(imp.stdout) as { datasetId: string; key: string; rows: number; ms: number; maxRssKb: number };
+log(`imported ${imported.rows} rows in ${fmt(imported.ms / 1000)} s`);
+
+const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn' };
+const server = spawn('./bin/datagate', ['serve', '--port', '0', '--json', '--database', database], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const ceiling = spawn(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const base = String((await firstJsonLine(server)).listening);
+  const ceilingInfo = await firstJsonLine(ceiling);
+  const headers = { apikey: imported.key };
+
+  log('load: ceiling ...');
+  const ceil = await load(`${ceilingInfo.listening}/ceiling`);
+  const http: Record<string, { rps: number; p50: number; p99: number }> = {};
+  for (const [name, qs] of Object.entries(QUERIES)) {
+    log(`load: ${name} ...`);
+    http[name] = await load(`${base}/api/dataset/${imported.datasetId}?${qs}`, headers);
+  }
+  const serverRss = peakRssMb(server.pid!);
+
+  log('direct SQL ...');
+  const raw = new Database(dbFile, { readonly: true });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+  const row = raw.prepare('SELECT * FROM datasets WHERE id = ?').get(imported.datasetId) as Record<string, unknown>;
+  const ds = toDataset({
+    id: String(row.id), tenantId: String(row.tenant_id), name: String(row.name), description: '', integrationGroup: '', owner: '',
+    createdAt: '', modifiedAt: '', syncedAt: '', version: Number(row.version), tableName: String(row.table_name),
+    fields: String(row.fields), rowCount: Number(row.row_count),
+  });
+  const direct: Record<string, { page: number; count: number | null; total: number }> = {};
+  for (const [name, qs] of Object.entries(QUERIES)) {
+    const parsed = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
+    if (!parsed.ok) throw new Error(parsed.message);
+    const built = buildPageQuery(db, sqliteCapabilities, ds, parsed.query);
+    const page = raw.prepare(built.page.sql).raw(true).safeIntegers(true);
+    const count = built.count && raw.prepare(built.count.sql).raw(true);
+    const pageT = timeIt(() => page.all(...(built.page.parameters as unknown[])));
+    const countT = count ? timeIt(() => count.all(...(built.count!.parameters as unknown[])), 3000) : null;
+    direct[name] = { page: pageT.p50, count: countT?.p50 ?? null, total: 0 };
+  }
+  raw.close();
+
+  const lines = [
+    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; autocannon ${CONNECTIONS} connections × ${DURATION} s per line, after 1 s warm-up`,
+    '',
+    `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
+    `Server peak RSS under load: ${fmt(serverRss, 0)} MB`,
+    '',
+    '| line | query | req/s | p50 ms | p99 ms | % of ceiling | direct SQL: page p50 ms | direct SQL: count p50 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    `| ceiling | constant ${ceilingInfo.bytes} B JSON | ${Math.round(ceil.rps)} | ${ceil.p50} | ${ceil.p99} | 100 % | | |`,
+    ...Object.entries(QUERIES).map(([name, qs]) => {
+      const h = http[name];
+      const d = direct[name];
+      return `| ${name} | \`${qs}\` | ${Math.round(h.rps)} | ${h.p50} | ${h.p99} | ${Math.round((100 * h.rps) / ceil.rps)} % | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
+    }),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ imported, serverRss, ceil, http, direct }, null, 2));
+} finally {
+  server.kill('SIGTERM');
+  ceiling.kill('SIGTERM');
+}

@@ -1,0 +1,81 @@
+import type { Store } from '../store/index.ts';
+import { hashKey, looksLikeKey } from './key-crypto.ts';
+import type { ResourceType } from './key-service.ts';
+
+/** Who is calling: the resolved key, passed down as plain data. */
+export interface Principal {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly rateLimit: number;
+}
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'INVALID' };
+
+interface Snapshot {
+  readonly keysByHash: ReadonlyMap<string, Principal>;
+  readonly enabledTenants: ReadonlySet<string>;
+  /** `${keyId} ${type} ${resourceId}` */
+  readonly bindings: ReadonlySet<string>;
+  /** keyId → type → resource ids, in binding order. */
+  readonly boundByKey: ReadonlyMap<string, Readonly<Record<ResourceType, readonly string[]>>>;
+}
+
+/**
+ * The in-memory view of keys, switches and bindings that the public API reads on every
+ * request. Rebuilt whole from the database when the change counter moves, so a request
+ * never waits on the database for access decisions.
+ */
+export function createAccessRegistry(deps: { store: Store }) {
+  const { store } = deps;
+  let snap: Snapshot = { keysByHash: new Map(), enabledTenants: new Set(), bindings: new Set(), boundByKey: new Map() };
+  const lastUsed = new Map<string, number>();
+
+  return {
+    async reload(): Promise<void> {
+      const [keys, tenants, bindings] = await Promise.all([
+        store.db.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
+        store.db.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
+        store.db.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).orderBy('createdAt').execute(),
+      ]);
+      const boundByKey = new Map<string, Record<ResourceType, string[]>>();
+      for (const b of bindings) {
+        let entry = boundByKey.get(b.keyId);
+        if (!entry) boundByKey.set(b.keyId, (entry = { dataset: [], widget: [] }));
+        entry[b.resourceType as ResourceType]?.push(b.resourceId);
+      }
+      snap = {
+        keysByHash: new Map(
+          keys.map((k) => [k.keyHash, Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) })]),
+        ),
+        enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
+        bindings: new Set(bindings.map((b) => `${b.keyId} ${b.resourceType} ${b.resourceId}`)),
+        boundByKey,
+      };
+    },
+    authenticate(secret: string): AuthResult {
+      const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashKey(secret)) : undefined;
+      return principal ? { ok: true, principal } : { ok: false, reason: 'INVALID' };
+    },
+    isEnabled(tenantId: string): boolean {
+      return snap.enabledTenants.has(tenantId);
+    },
+    isBound(keyId: string, type: ResourceType, resourceId: string): boolean {
+      return snap.bindings.has(`${keyId} ${type} ${resourceId}`);
+    },
+    /** The ids of the resources of one type bound to a key, in binding order. */
+    boundIds(keyId: string, type: ResourceType): readonly string[] {
+      return snap.boundByKey.get(keyId)?.[type] ?? [];
+    },
+    /** Remembers a use of the key; `takeLastUsed` hands the batch to whoever writes it. */
+    noteUse(keyId: string, at: number): void {
+      lastUsed.set(keyId, at);
+    },
+    takeLastUsed(): Map<string, number> {
+      const out = new Map(lastUsed);
+      lastUsed.clear();
+      return out;
+    },
+  };
+}
+
+export type AccessRegistry = ReturnType<typeof createAccessRegistry>;

@@ -1,0 +1,27 @@
+import type { Clock } from '../shared/clock.ts';
+import type { Store } from '../store/index.ts';
+import { createAccessRegistry } from './access-registry.ts';
+import { createKeyCipher } from './key-crypto.ts';
+import { createKeyService, type ResourceType } from './key-service.ts';
+import { createTenantService } from './tenant-service.ts';
+
+export type { Principal, AuthResult, AccessRegistry } from './access-registry.ts';
+export type { KeyService, KeySummary, ResourceType } from './key-service.ts';
+export { DEFAULT_RATE_LIMIT } from './key-service.ts';
+export type { Tenant, TenantService } from './tenant-service.ts';
+export { loadServerSecret } from './server-secret.ts';
+
+/** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
+export function createAccess(deps: {
+  store: Store;
+  serverSecret: string;
+  clock?: Clock;
+  resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
+}) {
+  const tenants = createTenantService(deps);
+  const keys = createKeyService({ ...deps, cipher: createKeyCipher(deps.serverSecret) });
+  const registry = createAccessRegistry(deps);
+  return { tenants, keys, registry };
+}
+
+export type Access = ReturnType<typeof createAccess>;

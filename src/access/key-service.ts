@@ -1,0 +1,191 @@
+import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
+import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { Store } from '../store/index.ts';
+import { generateKeySecret, hashKey, keyHint, type KeyCipher } from './key-crypto.ts';
+
+export type ResourceType = 'dataset' | 'widget';
+
+export interface KeySummary {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly description: string;
+  readonly rateLimit: number;
+  readonly hint: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly bindings: { readonly datasets: string[]; readonly widgets: string[] };
+}
+
+export const KEY_TYPES = ['Custom'] as const;
+export const DEFAULT_RATE_LIMIT = 60;
+// A per-minute limit above this is almost certainly a typo; an operator who really
+// wants more can raise it here.
+const MAX_RATE_LIMIT = 1_000_000;
+
+export interface KeyServiceDeps {
+  store: Store;
+  cipher: KeyCipher;
+  clock?: Clock;
+  /** Whether a resource exists in the tenant; bindings to nothing are refused. */
+  resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
+}
+
+/** API keys and their bindings, as an admin manages them. */
+export function createKeyService(deps: KeyServiceDeps) {
+  const { store, cipher } = deps;
+  const clock = deps.clock ?? systemClock;
+
+  async function requireKey(tenantId: string, id: string) {
+    const row = await store.db
+      .selectFrom('apiKeys')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new DomainError('NOT_FOUND', `no key "${id}" in this tenant`);
+    return row;
+  }
+
+  function validateRateLimit(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
+      throw new DomainError('INVALID_INPUT', `rate limit must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}, got ${n}`);
+    }
+    return n;
+  }
+
+  return {
+    /** Creates a key; the secret is returned once here and can be shown again with `reveal`. */
+    async create(
+      tenantId: string,
+      input: { name: string; description?: string; type?: string; rateLimit?: number },
+    ): Promise<{ id: string; name: string; key: string; rateLimit: number }> {
+      const name = input.name.trim();
+      if (!name) throw new DomainError('INVALID_INPUT', 'a key needs a name');
+      if (name.length > 200) throw new DomainError('INVALID_INPUT', 'a key name is at most 200 characters');
+      const type = input.type ?? 'Custom';
+      if (!(KEY_TYPES as readonly string[]).includes(type)) {
+        throw new DomainError('INVALID_INPUT', `key type must be one of ${KEY_TYPES.join(', ')}, got "${type}"`);
+      }
+      const rateLimit = validateRateLimit(input.rateLimit ?? DEFAULT_RATE_LIMIT);
+      const secret = generateKeySecret();
+      const id = newId();
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('apiKeys')
+          .values({
+            id,
+            tenantId,
+            name,
+            type,
+            description: input.description ?? '',
+            rateLimit,
+            keyHash: hashKey(secret),
+            keyCipher: cipher.encrypt(secret),
+            keyHint: keyHint(secret),
+            createdAt: isoNow(clock),
+            lastUsedAt: null,
+          })
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+      return { id, name, key: secret, rateLimit };
+    },
+
+    async list(tenantId: string): Promise<KeySummary[]> {
+      const keys = await store.db.selectFrom('apiKeys').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
+      const bindings = await store.db
+        .selectFrom('bindings')
+        .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
+        .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId'])
+        .where('apiKeys.tenantId', '=', tenantId)
+        .orderBy('bindings.createdAt')
+        .execute();
+      return keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        type: k.type,
+        description: k.description,
+        rateLimit: Number(k.rateLimit),
+        hint: k.keyHint,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+        bindings: {
+          datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
+          widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
+        },
+      }));
+    },
+
+    /** The key's secret, decrypted for an admin to copy again. */
+    async reveal(tenantId: string, id: string): Promise<{ id: string; key: string }> {
+      const row = await requireKey(tenantId, id);
+      return { id, key: cipher.decrypt(row.keyCipher) };
+    },
+
+    async setRateLimit(tenantId: string, id: string, rateLimit: number): Promise<void> {
+      await requireKey(tenantId, id);
+      validateRateLimit(rateLimit);
+      await store.db.transaction().execute(async (trx) => {
+        await trx.updateTable('apiKeys').set({ rateLimit }).where('id', '=', id).execute();
+        await store.bumpGeneration(trx);
+      });
+    },
+
+    /** Removes a key and its bindings; clients using it are refused within a second. */
+    async remove(tenantId: string, id: string): Promise<void> {
+      await requireKey(tenantId, id);
+      await store.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('bindings').where('keyId', '=', id).execute();
+        await trx.deleteFrom('apiKeys').where('id', '=', id).execute();
+        await store.bumpGeneration(trx);
+      });
+    },
+
+    /** Binds a resource of the key's tenant to the key; binding twice is harmless. */
+    async bind(tenantId: string, id: string, type: ResourceType, resourceId: string): Promise<void> {
+      await requireKey(tenantId, id);
+      if (!(await deps.resourceExists(tenantId, type, resourceId))) {
+        throw new DomainError('NOT_FOUND', `no ${type} "${resourceId}" in this tenant`);
+      }
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('bindings')
+          .values({ keyId: id, resourceType: type, resourceId, createdAt: isoNow(clock) })
+          .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+    },
+
+    async unbind(tenantId: string, id: string, type: ResourceType, resourceId: string): Promise<void> {
+      await requireKey(tenantId, id);
+      const res = await store.db.transaction().execute(async (trx) => {
+        const r = await trx
+          .deleteFrom('bindings')
+          .where('keyId', '=', id)
+          .where('resourceType', '=', type)
+          .where('resourceId', '=', resourceId)
+          .executeTakeFirst();
+        await store.bumpGeneration(trx);
+        return r;
+      });
+      if (Number(res.numDeletedRows) === 0) {
+        throw new DomainError('NOT_FOUND', `${type} "${resourceId}" is not bound to key "${id}"`);
+      }
+    },
+
+    /** Records when keys were last used; called in batches, never per request. */
+    async recordLastUsed(times: ReadonlyMap<string, number>): Promise<void> {
+      if (times.size === 0) return;
+      await store.db.transaction().execute(async (trx) => {
+        for (const [id, t] of times) {
+          await trx.updateTable('apiKeys').set({ lastUsedAt: new Date(t).toISOString() }).where('id', '=', id).execute();
+        }
+      });
+    },
+  };
+}
+
+export type KeyService = ReturnType<typeof createKeyService>;

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Access } from '../../access/index.ts';
+import { parseQuery, type Catalog } from '../../catalog/index.ts';
+import { sendJson, sendPublicError } from '../../http/public-replies.ts';
+import { recordsJson } from './records-json.ts';
+import { requestParams } from './request-params.ts';
+
+export interface PublicRouteDeps {
+  access: Access;
+  catalog: Catalog;
+  maxPageSize: number;
+}
+
+/** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
+export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
+  const { access, catalog } = deps;
+
+  async function readDataset(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
+    const p = req.principal!;
+    const id = req.params.resourceId;
+    const ds = catalog.registry.get(p.tenantId, id);
+    if (!ds) return sendPublicError(reply, 'DATASET_NOT_FOUND');
+    if (!access.registry.isBound(p.keyId, 'dataset', id)) return sendPublicError(reply, 'RESOURCE_UNBOUND');
+    const params = requestParams(req);
+    if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
+    const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
+    if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
+    const q = parsed.query;
+    const page = await catalog.datasets.readPage(ds, q);
+    const pages = Math.ceil(page.total / q.size);
+    const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
+    return sendJson(
+      reply,
+      `{"code":0,"msg":"success","data":{"records":${recordsJson(page.fields, page.rows)},"total":${page.total},` +
+        `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
+        `"searchCount":true,"pages":${pages}}}`,
+    );
+  }
+
+  app.get('/api/dataset/:resourceId', readDataset);
+  app.post('/api/dataset/:resourceId', readDataset);
+
+  app.get('/api/datasets', async (req, reply) => {
+    const p = req.principal!;
+    const list = access.registry
+      .boundIds(p.keyId, 'dataset')
+      .map((id) => catalog.registry.get(p.tenantId, id))
+      .filter((ds) => ds !== undefined)
+      .map((ds) => ({
+        id: ds.id,
+        name: ds.name,
+        description: ds.description,
+        integrationGroup: ds.integrationGroup,
+        rows: ds.rowCount,
+        version: ds.version,
+        createdAt: ds.createdAt,
+        modifiedAt: ds.modifiedAt,
+        syncedAt: ds.syncedAt,
+        fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
+      }));
+    return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
+  });
+}

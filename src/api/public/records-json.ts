@@ -1,0 +1,35 @@
+import type { Field, FieldType } from '../../catalog/index.ts';
+
+type Encoder = (v: unknown) => string;
+
+/** DATETIME as the contract writes it: UTC, milliseconds only when there are some. */
+export function formatDateTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso;
+}
+
+const ENCODERS: Record<FieldType, Encoder> = {
+  TEXT: (v) => (v === null || v === undefined ? 'null' : JSON.stringify(typeof v === 'string' ? v : String(v))),
+  // bigint digits are written as they are: 64-bit integers stay exact in the JSON text.
+  NUMBER: (v) =>
+    typeof v === 'bigint' ? v.toString() : typeof v === 'number' && Number.isFinite(v) ? String(v) : 'null',
+  BOOLEAN: (v) => (v === null || v === undefined ? 'null' : v === 1n || v === 1 || v === true ? 'true' : 'false'),
+  DATE: (v) => (v === null || v === undefined ? 'null' : JSON.stringify(String(v))),
+  DATETIME: (v) => (v === null || v === undefined ? 'null' : `"${formatDateTime(Number(v))}"`),
+};
+
+/** Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field name. */
+export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]): string {
+  const n = fields.length;
+  const prefixes = fields.map((f, i) => (i === 0 ? '{' : ',') + JSON.stringify(f.name) + ':');
+  const encoders = fields.map((f) => ENCODERS[f.type]);
+  let out = '[';
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (r > 0) out += ',';
+    if (n === 0) out += '{';
+    for (let i = 0; i < n; i++) out += prefixes[i] + encoders[i](row[i]);
+    out += '}';
+  }
+  return out + ']';
+}

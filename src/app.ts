@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Access } from './access/index.ts';
+import type { Catalog } from './catalog/index.ts';
+import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
+import type { Clock } from './shared/clock.ts';
+import { createApiKeyGate } from './http/api-key-auth.ts';
+import { sendPublicError } from './http/public-replies.ts';
+import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
+
+export interface AppDeps {
+  access: Access;
+  catalog: Catalog;
+  limiter: RateLimiter;
+  attempts: AttemptLimiter;
+  clock: Clock;
+  http: { bodyLimit: number; trustProxy: boolean };
+  api: { maxPageSize: number };
+  logLevel: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP application; never listens (the caller, or a test, decides). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: deps.logLevel,
+      redact: ['req.headers.apikey', 'req.headers.authorization', 'req.headers.cookie'],
+    },
+    disableRequestLogging: true,
+    bodyLimit: deps.http.bodyLimit,
+    trustProxy: deps.http.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  await app.register(formbody);
+
+  app.setNotFoundHandler((_req, reply) => sendPublicError(reply, 'ROUTE_NOT_FOUND'));
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 415) return sendPublicError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/x-www-form-urlencoded or application/json');
+    if (status === 413) return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.http.bodyLimit} bytes`);
+    if (status >= 400 && status < 500) {
+      return sendPublicError(reply, 'BAD_PARAMETER', err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+        ? 'The request body is not valid JSON'
+        : err.message);
+    }
+    req.log.error({ err }, 'unexpected failure');
+    return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+  });
+
+  const gate = createApiKeyGate({
+    access: deps.access.registry,
+    limiter: deps.limiter,
+    attempts: deps.attempts,
+    now: () => deps.clock.now(),
+  });
+  await app.register(async (api) => {
+    api.addHook('preHandler', gate);
+    registerDatasetRoutes(api, { access: deps.access, catalog: deps.catalog, maxPageSize: deps.api.maxPageSize });
+  });
+
+  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { Store } from '../store/index.ts';
+import type { Field } from './types.ts';
+
+/** A dataset as the public API and the command line see it. */
+export interface Dataset {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly integrationGroup: string;
+  readonly owner: string;
+  readonly createdAt: string;
+  readonly modifiedAt: string;
+  readonly syncedAt: string;
+  readonly version: number;
+  readonly tableName: string;
+  readonly fields: readonly Field[];
+  readonly rowCount: number;
+}
+
+/** Turns a `datasets` row into a Dataset. */
+export function toDataset(row: {
+  id: string; tenantId: string; name: string; description: string; integrationGroup: string; owner: string;
+  createdAt: string; modifiedAt: string; syncedAt: string; version: number; tableName: string; fields: string; rowCount: number;
+}): Dataset {
+  return Object.freeze({
+    ...row,
+    version: Number(row.version),
+    rowCount: Number(row.rowCount),
+    fields: Object.freeze((JSON.parse(row.fields) as Field[]).map((f) => Object.freeze(f))),
+  });
+}
+
+/**
+ * The in-memory catalogue of datasets that the public API reads on every request,
+ * rebuilt when the store's change counter moves.
+ */
+export function createDatasetRegistry(deps: { store: Store }) {
+  let byId: ReadonlyMap<string, Dataset> = new Map();
+  return {
+    async reload(): Promise<void> {
+      const rows = await deps.store.db.selectFrom('datasets').selectAll().execute();
+      byId = new Map(rows.map((r) => [r.id, toDataset(r)]));
+    },
+    /** The dataset with this id in this tenant; another tenant's is not found. */
+    get(tenantId: string, id: string): Dataset | undefined {
+      const ds = byId.get(id);
+      return ds && ds.tenantId === tenantId ? ds : undefined;
+    },
+  };
+}
+
+export type DatasetRegistry = ReturnType<typeof createDatasetRegistry>;

@@ -1,0 +1,60 @@
+import { expressionBuilder, sql } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
+import type { Field, Value } from '../types.ts';
+import type { FilterNode, Range } from './filter-parser.ts';
+
+type Eb = ExpressionBuilder<any, any>;
+
+/**
+ * Compiles ANDed filter nodes to one Kysely boolean expression over unqualified
+ * columns (`field.column`), every value a bound parameter; undefined when there are none.
+ *
+ * @example db.selectFrom(table).selectAll().where(compileFilters(nodes, caps)!)
+ */
+export function compileFilters(
+  nodes: readonly FilterNode[],
+  caps: DialectCapabilities,
+): Expression<SqlBool> | undefined {
+  if (nodes.length === 0) return undefined;
+  const eb = expressionBuilder<any, any>();
+  const parts = nodes.map((node) => compileNode(eb, node, caps));
+  return parts.length === 1 ? parts[0] : eb.and(parts);
+}
+
+function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities): Expression<SqlBool> {
+  const col = eb.ref(node.field.column);
+  switch (node.kind) {
+    case 'empty':
+      return node.field.type === 'TEXT'
+        ? eb.or([eb(col, 'is', null), eb(col, '=', '')])
+        : eb(col, 'is', null);
+    case 'contains': {
+      const pattern = `%${node.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const op = caps.likeOperator === 'ilike' ? sql`ilike` : sql`like`;
+      // Kysely's `like` has no ESCAPE clause; the escape character is a constant, not client input.
+      return sql<SqlBool>`${col} ${op} ${sql.val(pattern)} escape '\\'`;
+    }
+    case 'equals':
+      return eb(col, '=', param(eb, caps, node.field, node.value));
+    case 'ranges': {
+      const alternatives = node.ranges.map((r) => compileRange(eb, node.field, r, caps));
+      return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives);
+    }
+  }
+}
+
+function compileRange(eb: Eb, field: Field, range: Range, caps: DialectCapabilities): Expression<SqlBool> {
+  const col = eb.ref(field.column);
+  const sides: Expression<SqlBool>[] = [];
+  if (range.lo !== null) sides.push(eb(col, '>=', param(eb, caps, field, range.lo)));
+  if (range.hi !== null) sides.push(eb(col, range.hiExclusive ? '<' : '<=', param(eb, caps, field, range.hi)));
+  // The parser never emits a range unbounded on both sides; if one comes, it means "any value".
+  if (sides.length === 0) return eb(col, 'is not', null);
+  return sides.length === 1 ? sides[0] : eb.and(sides);
+}
+
+/** Always a bound parameter, whatever the encoded value looks like. */
+function param(eb: Eb, caps: DialectCapabilities, field: Field, value: Value): Expression<unknown> {
+  return eb.val(caps.encode(field.type, value));
+}

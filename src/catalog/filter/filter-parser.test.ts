@@ -1,0 +1,527 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Field } from '../types.ts';
+import type { FilterNode, Params, ParsedQuery, Range } from './filter-parser.ts';
+import { parseDate, parseDateTime, parseNumberLiteral, parseQuery } from './filter-parser.ts';
+
+const F = {
+  id: { name: 'id', type: 'NUMBER', column: 'c0' },
+  summary: { name: 'summary', type: 'TEXT', column: 'c1' },
+  price: { name: 'price', type: 'NUMBER', column: 'c2' },
+  isDefault: { name: 'is_default', type: 'BOOLEAN', column: 'c3' },
+  date: { name: 'date', type: 'DATE', column: 'c4' },
+  createdAt: { name: 'created_at', type: 'DATETIME', column: 'c5' },
+  realName: { name: 'Real Name', type: 'TEXT', column: 'c6' },
+  statusUpper: { name: 'Status', type: 'TEXT', column: 'c7' },
+  statusLower: { name: 'status', type: 'TEXT', column: 'c8' },
+  ownerId: { name: 'OwnerId', type: 'NUMBER', column: 'c9' },
+} as const satisfies Record<string, Field>;
+const FIELDS: readonly Field[] = Object.values(F);
+const FIELD_LIST = FIELDS.map((f) => f.name).join(', ');
+const OPTS = { maxSize: 1000 };
+
+const utc = (s: string): number => Date.parse(s);
+const DAY = 86_400_000;
+
+function ok(params: Params, opts: { maxSize: number; defaultSize?: number } = OPTS): ParsedQuery {
+  const r = parseQuery(params, FIELDS, opts);
+  if (!r.ok) assert.fail(`expected ok, got: ${r.message}`);
+  return r.query;
+}
+
+function err(params: Params, opts: { maxSize: number; defaultSize?: number } = OPTS): string {
+  const r = parseQuery(params, FIELDS, opts);
+  if (r.ok) assert.fail(`expected an error for ${JSON.stringify(params)}`);
+  return r.message;
+}
+
+const ranges = (field: Field, ...rs: Range[]): FilterNode => ({ kind: 'ranges', field, ranges: rs });
+const r = (lo: Range['lo'], hi: Range['hi']): Range => ({ lo, hi });
+const rx = (lo: Range['lo'], hi: Range['hi']): Range => ({ lo, hi, hiExclusive: true });
+
+describe('pagination', () => {
+  const cases: { name: string; params: Params; opts?: { maxSize: number; defaultSize?: number }; current: number; size: number }[] = [
+    { name: 'defaults', params: {}, current: 1, size: 10 },
+    { name: 'explicit', params: { current: '3', size: '25' }, current: 3, size: 25 },
+    { name: 'trimmed', params: { current: ' 2 ', size: '\t5 ' }, current: 2, size: 5 },
+    { name: 'leading zeros', params: { current: '007', size: '010' }, current: 7, size: 10 },
+    { name: 'size clamped to maxSize', params: { size: '5000' }, current: 1, size: 1000 },
+    { name: 'size equal to maxSize', params: { size: '1000' }, current: 1, size: 1000 },
+    { name: 'huge size clamped', params: { size: '99999999999999999999999' }, current: 1, size: 1000 },
+    { name: 'custom maxSize', params: { size: '50' }, opts: { maxSize: 20 }, current: 1, size: 20 },
+    { name: 'custom defaultSize', params: {}, opts: { maxSize: 100, defaultSize: 30 }, current: 1, size: 30 },
+    { name: 'defaultSize above maxSize is clamped', params: {}, opts: { maxSize: 5 }, current: 1, size: 5 },
+    { name: 'undefined values are absent', params: { current: undefined, size: undefined }, current: 1, size: 10 },
+    { name: 'large page number', params: { current: '9007199254740991' }, current: 9007199254740991, size: 10 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const query = ok(c.params, c.opts);
+      assert.equal(query.current, c.current);
+      assert.equal(query.size, c.size);
+      assert.deepEqual(query.filters, []);
+      assert.deepEqual(query.sort, []);
+      assert.equal(query.fields, null);
+    });
+  }
+
+  const errors: { params: Params; message: string }[] = [
+    { params: { size: '0' }, message: 'Parameter "size" must be an integer >= 1, got "0"' },
+    { params: { current: '0' }, message: 'Parameter "current" must be an integer >= 1, got "0"' },
+    { params: { current: '-1' }, message: 'Parameter "current" must be an integer >= 1, got "-1"' },
+    { params: { size: 'abc' }, message: 'Parameter "size" must be an integer >= 1, got "abc"' },
+    { params: { size: '1.5' }, message: 'Parameter "size" must be an integer >= 1, got "1.5"' },
+    { params: { size: '1e3' }, message: 'Parameter "size" must be an integer >= 1, got "1e3"' },
+    { params: { size: '+5' }, message: 'Parameter "size" must be an integer >= 1, got "+5"' },
+    { params: { size: '0x10' }, message: 'Parameter "size" must be an integer >= 1, got "0x10"' },
+    { params: { size: '' }, message: 'Parameter "size" must be an integer >= 1, got ""' },
+    { params: { current: '  ' }, message: 'Parameter "current" must be an integer >= 1, got ""' },
+    { params: { size: ['10', '20'] }, message: 'Parameter "size" is given more than once' },
+    { params: { current: ['1', '2'] }, message: 'Parameter "current" is given more than once' },
+    {
+      params: { current: '9007199254740992' },
+      message: 'Parameter "current" must be at most 9007199254740991, got "9007199254740992"',
+    },
+  ];
+  for (const c of errors) {
+    it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
+  }
+});
+
+describe('field name resolution', () => {
+  const cases: { name: string; param: string; field: Field }[] = [
+    { name: 'exact', param: 'summary', field: F.summary },
+    { name: 'case-insensitive, unique', param: 'SUMMARY', field: F.summary },
+    { name: 'case-insensitive, mixed', param: 'ownerid', field: F.ownerId },
+    { name: 'exact wins over another case-insensitive match (Status)', param: 'Status', field: F.statusUpper },
+    { name: 'exact wins over another case-insensitive match (status)', param: 'status', field: F.statusLower },
+    { name: 'a name with a space', param: 'Real Name', field: F.realName },
+    { name: 'a name with a space, case-insensitive', param: 'real name', field: F.realName },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(ok({ [c.param]: '' }).filters, [{ kind: 'empty', field: c.field }]);
+    });
+  }
+
+  it('ambiguous case-insensitive match is an error naming the candidates', () => {
+    assert.equal(err({ STATUS: 'open' }), 'Ambiguous field "STATUS": it matches "Status", "status"; use the exact name');
+  });
+
+  it('unknown field lists the field names', () => {
+    assert.equal(err({ foo: '1' }), `Unknown field "foo"; fields are: ${FIELD_LIST}`);
+  });
+
+  it('names are not trimmed or otherwise normalised', () => {
+    assert.equal(err({ 'Real  Name': 'x' }), `Unknown field "Real  Name"; fields are: ${FIELD_LIST}`);
+    assert.equal(err({ RealName: 'x' }), `Unknown field "RealName"; fields are: ${FIELD_LIST}`);
+  });
+
+  it('an empty parameter name is an unknown field', () => {
+    assert.equal(err({ '': 'x' }), `Unknown field ""; fields are: ${FIELD_LIST}`);
+  });
+
+  it('a dataset without fields says so', () => {
+    const r = parseQuery({ a: '1' }, [], OPTS);
+    assert.deepEqual(r, { ok: false, message: 'Unknown field "a"; fields are: (none)' });
+  });
+
+  it('current and size are always pagination; another case of them is a field name', () => {
+    const fields: Field[] = [{ name: 'size', type: 'NUMBER', column: 'c0' }];
+    const r = parseQuery({ size: '5', Size: '7' }, fields, OPTS);
+    assert.ok(r.ok);
+    assert.equal(r.query.size, 5);
+    assert.deepEqual(r.query.filters, [{ kind: 'equals', field: fields[0], value: 7 }]);
+  });
+});
+
+describe('filters: every row of spec section 5', () => {
+  const cases: { name: string; params: Params; filters: FilterNode[] }[] = [
+    // Is Empty, every type.
+    { name: 'TEXT is empty', params: { summary: '' }, filters: [{ kind: 'empty', field: F.summary }] },
+    { name: 'NUMBER is empty', params: { price: '' }, filters: [{ kind: 'empty', field: F.price }] },
+    { name: 'BOOLEAN is empty', params: { is_default: '' }, filters: [{ kind: 'empty', field: F.isDefault }] },
+    { name: 'DATE is empty', params: { date: '' }, filters: [{ kind: 'empty', field: F.date }] },
+    { name: 'DATETIME is empty', params: { created_at: '' }, filters: [{ kind: 'empty', field: F.createdAt }] },
+    { name: 'white space only is empty', params: { price: '  \t ' }, filters: [{ kind: 'empty', field: F.price }] },
+
+    // Contains (TEXT).
+    { name: 'TEXT contains', params: { summary: 'Tod' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
+    { name: 'TEXT commas are literal', params: { summary: 'a,b, c' }, filters: [{ kind: 'contains', field: F.summary, value: 'a,b, c' }] },
+    { name: 'TEXT is trimmed', params: { summary: '  Tod  ' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
+    { name: 'TEXT keeps inner spaces', params: { 'Real Name': ' Tod  Smith ' }, filters: [{ kind: 'contains', field: F.realName, value: 'Tod  Smith' }] },
+    { name: 'TEXT wildcards are plain text', params: { summary: '100%_\\' }, filters: [{ kind: 'contains', field: F.summary, value: '100%_\\' }] },
+
+    // Equals (BOOLEAN, NUMBER single value).
+    { name: 'BOOLEAN true', params: { is_default: 'true' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
+    { name: 'BOOLEAN TRUE', params: { is_default: 'TRUE' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
+    { name: 'BOOLEAN 1', params: { is_default: '1' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
+    { name: 'BOOLEAN false', params: { is_default: 'False' }, filters: [{ kind: 'equals', field: F.isDefault, value: false }] },
+    { name: 'BOOLEAN 0', params: { is_default: ' 0 ' }, filters: [{ kind: 'equals', field: F.isDefault, value: false }] },
+    { name: 'NUMBER equals', params: { id: '654321324612312' }, filters: [{ kind: 'equals', field: F.id, value: 654321324612312 }] },
+    { name: 'NUMBER equals a decimal', params: { price: '12.6' }, filters: [{ kind: 'equals', field: F.price, value: 12.6 }] },
+    { name: 'NUMBER equals a negative', params: { price: '-3' }, filters: [{ kind: 'equals', field: F.price, value: -3 }] },
+
+    // Later than (>=).
+    { name: 'NUMBER later than', params: { price: '12.6,' }, filters: [ranges(F.price, r(12.6, null))] },
+    { name: 'DATE later than, single value', params: { date: '2022-07-01' }, filters: [ranges(F.date, r('2022-07-01', null))] },
+    { name: 'DATE later than, trailing comma', params: { date: '2022-07-01,' }, filters: [ranges(F.date, r('2022-07-01', null))] },
+    {
+      name: 'DATETIME later than, a date is its midnight UTC',
+      params: { created_at: '2022-07-01' },
+      filters: [ranges(F.createdAt, r(utc('2022-07-01T00:00:00Z'), null))],
+    },
+
+    // Earlier than (<=).
+    { name: 'NUMBER earlier than', params: { price: ',56.3' }, filters: [ranges(F.price, r(null, 56.3))] },
+    { name: 'DATE earlier than', params: { date: ',2023-02-01' }, filters: [ranges(F.date, r(null, '2023-02-01'))] },
+    {
+      name: 'DATETIME earlier than a date covers that whole day',
+      params: { created_at: ',2023-02-01' },
+      filters: [ranges(F.createdAt, rx(null, utc('2023-02-02T00:00:00Z')))],
+    },
+    {
+      name: 'DATETIME earlier than a date-time is inclusive',
+      params: { created_at: ',2023-02-01T10:00:00Z' },
+      filters: [ranges(F.createdAt, r(null, utc('2023-02-01T10:00:00Z')))],
+    },
+
+    // Between.
+    { name: 'NUMBER between', params: { price: '12.6,56.3' }, filters: [ranges(F.price, r(12.6, 56.3))] },
+    { name: 'DATE between', params: { date: '2022-07-01,2023-02-01' }, filters: [ranges(F.date, r('2022-07-01', '2023-02-01'))] },
+    {
+      name: 'DATETIME between two dates',
+      params: { created_at: '2022-07-01,2023-02-01' },
+      filters: [ranges(F.createdAt, rx(utc('2022-07-01T00:00:00Z'), utc('2023-02-02T00:00:00Z')))],
+    },
+    {
+      name: 'DATETIME between two date-times with offsets',
+      params: { created_at: '2023-02-01T10:00:00+02:00,2023-02-01 12:30:00' },
+      filters: [ranges(F.createdAt, r(utc('2023-02-01T08:00:00Z'), utc('2023-02-01T12:30:00Z')))],
+    },
+    { name: 'parts are trimmed', params: { price: ' 12.6 , 56.3 ' }, filters: [ranges(F.price, r(12.6, 56.3))] },
+
+    // Several intervals, ORed.
+    {
+      name: 'NUMBER several intervals',
+      params: { price: '12.6,56.3,103,210' },
+      filters: [ranges(F.price, r(12.6, 56.3), r(103, 210))],
+    },
+    {
+      name: 'DATE several intervals',
+      params: { date: '2022-07-01,2023-02-01,2023-04-01,2023-05-01' },
+      filters: [ranges(F.date, r('2022-07-01', '2023-02-01'), r('2023-04-01', '2023-05-01'))],
+    },
+    {
+      name: 'open-ended intervals mixed',
+      params: { price: ',0,100,' },
+      filters: [ranges(F.price, r(null, 0), r(100, null))],
+    },
+
+    // Intervals and a last lone value.
+    {
+      name: 'NUMBER lone last value means =',
+      params: { price: '12.6,56.3,105.1' },
+      filters: [ranges(F.price, r(12.6, 56.3), r(105.1, 105.1))],
+    },
+    {
+      name: 'DATE lone last value means >=',
+      params: { date: '2022-07-01,2023-02-01,2023-04-01' },
+      filters: [ranges(F.date, r('2022-07-01', '2023-02-01'), r('2023-04-01', null))],
+    },
+    {
+      name: 'DATETIME lone last value means >=',
+      params: { created_at: '2022-07-01,2023-02-01,2023-04-01T06:00:00Z' },
+      filters: [
+        ranges(
+          F.createdAt,
+          rx(utc('2022-07-01T00:00:00Z'), utc('2023-02-02T00:00:00Z')),
+          r(utc('2023-04-01T06:00:00Z'), null),
+        ),
+      ],
+    },
+
+    // 64-bit integers stay exact.
+    {
+      name: 'NUMBER 64-bit upper bound',
+      params: { id: ',1534956341424005122' },
+      filters: [ranges(F.id, r(null, 1534956341424005122n))],
+    },
+    { name: 'NUMBER 64-bit equals', params: { id: '1534956341424005123' }, filters: [{ kind: 'equals', field: F.id, value: 1534956341424005123n }] },
+    { name: 'NUMBER largest safe integer is a number', params: { id: '9007199254740991' }, filters: [{ kind: 'equals', field: F.id, value: 9007199254740991 }] },
+    { name: 'NUMBER beyond safe is a bigint', params: { id: '9007199254740992' }, filters: [{ kind: 'equals', field: F.id, value: 9007199254740992n }] },
+    { name: 'NUMBER int64 max', params: { id: '9223372036854775807' }, filters: [{ kind: 'equals', field: F.id, value: 9223372036854775807n }] },
+    { name: 'NUMBER int64 min', params: { id: '-9223372036854775808' }, filters: [{ kind: 'equals', field: F.id, value: -9223372036854775808n }] },
+
+    // Combinations.
+    {
+      name: 'different fields are ANDed, in parameter order',
+      params: { summary: 'printer', price: ',20' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'printer' }, ranges(F.price, r(null, 20))],
+    },
+    {
+      name: 'a repeated field is ANDed',
+      params: { price: ['10,60', ',13'] },
+      filters: [ranges(F.price, r(10, 60)), ranges(F.price, r(null, 13))],
+    },
+    {
+      name: 'a repeated TEXT field, one empty',
+      params: { summary: ['a', ''] },
+      filters: [{ kind: 'contains', field: F.summary, value: 'a' }, { kind: 'empty', field: F.summary }],
+    },
+    {
+      name: 'case-insensitive and exact names of one field both apply',
+      params: { summary: 'a', SUMMARY: 'b' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'a' }, { kind: 'contains', field: F.summary, value: 'b' }],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(ok(c.params).filters, c.filters));
+  }
+
+  it('a DATE upper bound on DATETIME includes 23:59:59.999 and excludes the next midnight', () => {
+    const [node] = ok({ created_at: ',2023-02-01' }).filters;
+    assert.equal(node.kind, 'ranges');
+    const [{ hi, hiExclusive }] = node.ranges;
+    assert.equal(hiExclusive, true);
+    assert.ok(utc('2023-02-01T23:59:59.999Z') < (hi as number));
+    assert.equal(hi, utc('2023-02-01T00:00:00Z') + DAY);
+  });
+});
+
+describe('filter value errors name the field and the value', () => {
+  const cases: { params: Params; message: string }[] = [
+    { params: { price: 'abc' }, message: 'Invalid value "abc" for NUMBER field "price": expected a number' },
+    { params: { price: '1,2,x' }, message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,2,x")' },
+    { params: { price: 'NaN' }, message: 'Invalid value "NaN" for NUMBER field "price": expected a number' },
+    { params: { price: 'Infinity' }, message: 'Invalid value "Infinity" for NUMBER field "price": expected a number' },
+    { params: { price: '-Infinity' }, message: 'Invalid value "-Infinity" for NUMBER field "price": expected a number' },
+    { params: { price: '0x1F' }, message: 'Invalid value "0x1F" for NUMBER field "price": expected a number' },
+    { params: { price: '1e999' }, message: 'Invalid value "1e999" for NUMBER field "price": expected a number' },
+    { params: { price: '1 000' }, message: 'Invalid value "1 000" for NUMBER field "price": expected a number' },
+    { params: { price: '12.6.1' }, message: 'Invalid value "12.6.1" for NUMBER field "price": expected a number' },
+    { params: { price: ',' }, message: 'Invalid value "," for NUMBER field "price": an interval needs at least one bound' },
+    { params: { price: '1,2, , ' }, message: 'Invalid value "1,2, ," for NUMBER field "price": an interval needs at least one bound' },
+    { params: { price: '1,2,' }, message: 'Invalid value "1,2," for NUMBER field "price": the last value after the intervals is empty' },
+    {
+      params: { id: '9223372036854775808' },
+      message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range',
+    },
+    {
+      params: { id: ',-9223372036854775809' },
+      message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")',
+    },
+    { params: { is_default: 'maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
+    { params: { is_default: 'yes' }, message: 'Invalid value "yes" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
+    { params: { is_default: 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
+    { params: { date: '2023-13-45' }, message: 'Invalid value "2023-13-45" for DATE field "date": expected a date YYYY-MM-DD' },
+    { params: { date: '2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD' },
+    {
+      params: { date: '2022-07-01,2023-02-29' },
+      message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")',
+    },
+    { params: { date: '2023-2-1' }, message: 'Invalid value "2023-2-1" for DATE field "date": expected a date YYYY-MM-DD' },
+    {
+      params: { date: '2023-02-01T10:00:00Z' },
+      message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD',
+    },
+    { params: { date: ',' }, message: 'Invalid value "," for DATE field "date": an interval needs at least one bound' },
+    {
+      params: { created_at: '2023-02-01T25:00:00Z' },
+      message:
+        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+    },
+    {
+      params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' },
+      message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number',
+    },
+    {
+      params: { ownerid: 'x' },
+      message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number',
+    },
+  ];
+  for (const c of cases) {
+    it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
+  }
+
+  it('every DATETIME error names the field and value', () => {
+    for (const bad of ['2023-13-01', '2023-02-30 10:00:00', '2023-02-01T10:60:00Z', '2023-02-01T10:00:60Z', '2023-02-01T10:00:00+24:00', 'yesterday', '1675245600000']) {
+      const message = err({ created_at: `,${bad}` });
+      assert.ok(message.startsWith(`Invalid value ${JSON.stringify(bad)} for DATETIME field "created_at"`), message);
+    }
+  });
+
+  it('quotes and control characters in values are escaped, long values cut', () => {
+    assert.equal(
+      err({ price: 'a"b\nc' }),
+      'Invalid value "a\\"b\\nc" for NUMBER field "price": expected a number',
+    );
+    const long = 'x'.repeat(5000);
+    const message = err({ price: long });
+    assert.ok(message.length < 250, `message length ${message.length}`);
+    assert.ok(message.includes(`"${'x'.repeat(100)}…"`));
+  });
+});
+
+describe('options', () => {
+  it('_sort: ascending, descending, resolved like filter names, trimmed', () => {
+    assert.deepEqual(ok({ _sort: '-price, ID ,- Real Name' }).sort, [
+      { field: F.price, asc: false },
+      { field: F.id, asc: true },
+      { field: F.realName, asc: false },
+    ]);
+  });
+
+  it('empty _sort and _fields mean natural order and all fields', () => {
+    const q = ok({ _sort: '', _fields: '  ' });
+    assert.deepEqual(q.sort, []);
+    assert.equal(q.fields, null);
+  });
+
+  it('_fields: in the given order, resolved like filter names', () => {
+    assert.deepEqual(ok({ _fields: 'summary, id,real name' }).fields, [F.summary, F.id, F.realName]);
+  });
+
+  it('options and filters together', () => {
+    const q = ok({ current: '2', size: '3', _sort: 'id', _fields: 'id', price: '1' });
+    assert.deepEqual(q, {
+      current: 2,
+      size: 3,
+      filters: [{ kind: 'equals', field: F.price, value: 1 }],
+      sort: [{ field: F.id, asc: true }],
+      fields: [F.id],
+    });
+  });
+
+  const errors: { params: Params; message: string }[] = [
+    { params: { _foo: '1' }, message: 'Unknown option "_foo"; options are: _sort, _fields' },
+    { params: { _: '1' }, message: 'Unknown option "_"; options are: _sort, _fields' },
+    { params: { _SORT: 'id' }, message: 'Unknown option "_SORT"; options are: _sort, _fields' },
+    { params: { _id: '1' }, message: 'Unknown option "_id"; options are: _sort, _fields' },
+    { params: { _sort: 'foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
+    { params: { _sort: '-foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
+    { params: { _sort: 'STATUS' }, message: 'Ambiguous field "STATUS" in option "_sort": it matches "Status", "status"; use the exact name' },
+    { params: { _sort: 'id,' }, message: 'Option "_sort" has an empty field name in "id,"' },
+    { params: { _sort: '-' }, message: 'Option "_sort" has an empty field name in "-"' },
+    { params: { _sort: 'id,-ID' }, message: 'Option "_sort" names field "id" more than once' },
+    { params: { _sort: ['id', 'price'] }, message: 'Parameter "_sort" is given more than once' },
+    { params: { _fields: 'id,foo' }, message: `Unknown field "foo" in option "_fields"; fields are: ${FIELD_LIST}` },
+    { params: { _fields: 'id,,price' }, message: 'Option "_fields" has an empty field name in "id,,price"' },
+    { params: { _fields: 'id,price,ID' }, message: 'Option "_fields" names field "id" more than once' },
+    { params: { _fields: ['id', 'price'] }, message: 'Parameter "_fields" is given more than once' },
+  ];
+  for (const c of errors) {
+    it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
+  }
+});
+
+describe('results are frozen', () => {
+  it('the result, query, nodes, ranges, sort and fields are frozen', () => {
+    const result = parseQuery({ price: '1,2', created_at: ',2023-02-01', summary: 'a', _sort: 'id', _fields: 'id' }, FIELDS, OPTS);
+    assert.ok(result.ok);
+    const q = result.query;
+    const frozen: unknown[] = [result, q, q.filters, q.sort, q.fields, ...q.filters, ...q.sort];
+    for (const node of q.filters) if (node.kind === 'ranges') frozen.push(node.ranges, ...node.ranges);
+    for (const o of frozen) assert.ok(Object.isFrozen(o), JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    assert.ok(Object.isFrozen(parseQuery({ size: 'x' }, FIELDS, OPTS)));
+  });
+
+  it('does not freeze or change the caller\'s fields', () => {
+    const fields: Field[] = [{ name: 'a', type: 'TEXT', column: 'c0' }];
+    parseQuery({ a: 'x' }, fields, OPTS);
+    assert.equal(Object.isFrozen(fields), false);
+    assert.equal(Object.isFrozen(fields[0]), false);
+  });
+});
+
+describe('parseNumberLiteral', () => {
+  const cases: [string, number | bigint | null][] = [
+    ['0', 0],
+    ['-0', 0],
+    ['42', 42],
+    ['+42', 42],
+    ['-42', -42],
+    ['007', 7],
+    ['12.6', 12.6],
+    ['-12.5', -12.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['1e3', 1000],
+    ['1.5E-2', 0.015],
+    ['9007199254740991', 9007199254740991],
+    ['-9007199254740991', -9007199254740991],
+    ['9007199254740992', 9007199254740992n],
+    ['-9007199254740992', -9007199254740992n],
+    ['1534956341424005122', 1534956341424005122n],
+    ['1534956341424005123', 1534956341424005123n],
+    ['9223372036854775807', 9223372036854775807n],
+    ['-9223372036854775808', -9223372036854775808n],
+    ['9223372036854775808', null],
+    ['-9223372036854775809', null],
+    ['', null],
+    [' 1', null],
+    ['1 ', null],
+    ['abc', null],
+    ['NaN', null],
+    ['Infinity', null],
+    ['0x10', null],
+    ['0b1', null],
+    ['1_000', null],
+    ['1,5', null],
+    ['.', null],
+    ['-', null],
+    ['e5', null],
+    ['1e', null],
+    ['1e999', null],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} -> ${String(expected)}`, () => assert.equal(parseNumberLiteral(input), expected));
+  }
+
+  it('distinguishes neighbouring 64-bit integers', () => {
+    assert.notEqual(parseNumberLiteral('1534956341424005122'), parseNumberLiteral('1534956341424005123'));
+  });
+});
+
+describe('parseDate', () => {
+  const valid = ['2023-02-01', '2024-02-29', '2000-02-29', '1999-12-31', '0001-01-01', '9999-12-31', '2023-04-30'];
+  const invalid = ['2023-13-45', '2023-02-30', '2023-02-29', '1900-02-29', '2023-04-31', '2023-00-10', '2023-01-00',
+    '2023-1-01', '2023-01-1', '23-01-01', '2023/01/01', '2023-01-01 ', '2023-01-01T00:00:00Z', '', 'abc'];
+  for (const s of valid) it(`accepts ${s}`, () => assert.equal(parseDate(s), s));
+  for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(parseDate(s), null));
+});
+
+describe('parseDateTime', () => {
+  const cases: [string, number][] = [
+    ['2023-02-01T10:00:00Z', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01T10:00:00.123+02:00', Date.UTC(2023, 1, 1, 8, 0, 0, 123)],
+    ['2023-02-01T10:00:00+02:00', Date.UTC(2023, 1, 1, 8)],
+    ['2023-02-01T10:00:00-05:30', Date.UTC(2023, 1, 1, 15, 30)],
+    ['2023-02-01T10:00:00+0200', Date.UTC(2023, 1, 1, 8)],
+    ['2023-02-01T10:00:00+02', Date.UTC(2023, 1, 1, 8)],
+    ['2023-02-01T01:00:00+02:00', Date.UTC(2023, 0, 31, 23)],
+    ['2023-02-01T10:00Z', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01T10:00', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01T10:00:00', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01 10:00:00', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01t10:00:00z', Date.UTC(2023, 1, 1, 10)],
+    ['2023-02-01T10:00:00.5Z', Date.UTC(2023, 1, 1, 10, 0, 0, 500)],
+    ['2023-02-01T10:00:00.123456789Z', Date.UTC(2023, 1, 1, 10, 0, 0, 123)],
+    ['2023-02-01T23:59:59.999Z', Date.UTC(2023, 1, 1, 23, 59, 59, 999)],
+    ['2023-02-01', Date.UTC(2023, 1, 1)],
+    ['2024-02-29T12:00:00Z', Date.UTC(2024, 1, 29, 12)],
+    ['1970-01-01T00:00:00Z', 0],
+    ['1969-12-31T23:59:59.999Z', -1],
+    ['0001-01-01T00:00:00Z', Date.parse('0001-01-01T00:00:00Z')],
+    ['9999-12-31T23:59:59.999Z', Date.parse('9999-12-31T23:59:59.999Z')],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${input} -> ${new Date(expected).toISOString()}`, () => assert.equal(parseDateTime(input), expected));
+  }
+
+  const invalid = ['2023-13-01T00:00:00Z', '2023-02-30T00:00:00Z', '2023-02-29', '2023-02-01T24:00:00Z',
+    '2023-02-01T10:60:00Z', '2023-02-01T10:00:60Z', '2023-02-01T10:00:00+24:00', '2023-02-01T10:00:00+02:60',
+    '2023-02-01T10Z', '2023-02-01T10:00:00.Z', '2023-02-01T10:00:00.1234567890Z', '2023-02-01T1:00:00Z',
+    '2023-02-01 10:00:00 Z', '2023-02-01T10:00:00+2:00', ' 2023-02-01', '2023-02-01X10:00:00', '1675245600000', 'now', ''];
+  for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(parseDateTime(s), null));
+});

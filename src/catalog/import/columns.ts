@@ -1,0 +1,36 @@
+import type { FieldType } from '../types.ts';
+import { ImportError } from './import-error.ts';
+import { TypeGuess } from './infer.ts';
+
+// Below PostgreSQL's 1,600-column limit per table and SQLite's default of 2,000, so any
+// accepted file can be stored; it also stops a JSON file whose keys are data (one new key
+// per object) from growing the field list without bound.
+export const MAX_FIELDS = 1000;
+
+/** Pass 1's view of one field: a type forced by the caller, or a guess built from the values. */
+export interface ColumnCheck {
+  readonly name: string;
+  readonly forced: FieldType | null;
+  readonly guess: TypeGuess | null;
+}
+
+/** Creates the check for a field, forced when `types` names it. */
+export function columnCheck(name: string, types: ReadonlyMap<string, FieldType>): ColumnCheck {
+  const forced = types.get(name) ?? null;
+  return { name, forced, guess: forced === null ? new TypeGuess() : null };
+}
+
+/** The field's final type. */
+export function typeOf(column: ColumnCheck): FieldType {
+  return column.forced ?? column.guess?.type ?? 'TEXT';
+}
+
+/** Refuses a `types` entry that names no field of the file. */
+export function checkTypesKnown(file: string, names: readonly string[], types: ReadonlyMap<string, FieldType>): void {
+  const known = new Set(names);
+  for (const name of types.keys()) {
+    if (!known.has(name)) {
+      throw new ImportError(file, null, `a type is given for unknown field "${name}"; the fields are ${names.map((n) => `"${n}"`).join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { FIELD_TYPES, isFieldType } from '../types.ts';
+import type { FieldType, Value } from '../types.ts';
+import { checkTypesKnown, typeOf } from './columns.ts';
+import { planCsv, readCsv } from './csv-source.ts';
+import { ImportError, readFailure } from './import-error.ts';
+import { planJson, readJson } from './json-source.ts';
+import { throttleProgress } from './progress.ts';
+import type { ProgressListener } from './progress.ts';
+
+export { ImportError } from './import-error.ts';
+export type { ProgressListener } from './progress.ts';
+
+/** The source formats an import reads. */
+export type SourceFormat = 'csv' | 'json' | 'ndjson';
+
+/** A field of a source file as planned: its name and type. */
+export interface SourceField {
+  readonly name: string;
+  readonly type: FieldType;
+}
+
+/** What pass 1 learnt about a file: its format, fields in order, row count and size in bytes. */
+export interface SourcePlan {
+  readonly format: SourceFormat;
+  readonly fields: readonly SourceField[];
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+// Large enough that per-batch costs (a transaction, a multi-row insert) vanish, small
+// enough that a batch of wide rows stays a few MB.
+const DEFAULT_BATCH_SIZE = 5000;
+
+const FORMATS: Record<string, SourceFormat> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+
+/** The format of a file by its extension (`.csv`, `.json`, `.ndjson` or `.jsonl`, any case), or null. */
+export function formatOf(file: string): SourceFormat | null {
+  return FORMATS[extname(file).toLowerCase()] ?? null;
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new ImportError(file, null, 'not a regular file');
+    return info.size;
+  } catch (err) {
+    throw readFailure(file, err);
+  }
+}
+
+function formatOrRefuse(file: string): SourceFormat {
+  const format = formatOf(file);
+  if (format === null) throw new ImportError(file, null, 'unsupported file type; expected .csv, .json, .ndjson or .jsonl');
+  return format;
+}
+
+/**
+ * Pass 1: validates the whole file, infers field types (unless given in `types`) and counts
+ * rows, streaming the file without keeping rows in memory.
+ * @example const plan = await planImport('tickets.csv', { types: { zip: 'TEXT' } });
+ */
+export async function planImport(
+  file: string,
+  opts: { types?: Record<string, FieldType>; onProgress?: ProgressListener } = {},
+): Promise<SourcePlan> {
+  const format = formatOrRefuse(file);
+  const types = new Map(Object.entries(opts.types ?? {}));
+  for (const [name, type] of types) {
+    if (!isFieldType(type)) throw new ImportError(file, null, `unknown type "${type}" for field "${name}"; expected one of ${FIELD_TYPES.join(', ')}`);
+  }
+  const bytes = await sizeOf(file);
+  const progress = throttleProgress(bytes, opts.onProgress);
+  const { columns, rows } = format === 'csv' ? await planCsv(file, types, progress) : await planJson(file, format === 'ndjson', types, progress);
+  const names = columns.map((c) => c.name);
+  checkTypesKnown(file, names, types);
+  if (columns.length === 0) throw new ImportError(file, null, 'no fields: the file has no records with keys');
+  progress.finish();
+  return { format, fields: columns.map((c) => ({ name: c.name, type: typeOf(c) })), rows, bytes };
+}
+
+/**
+ * Pass 2: streams the planned file again and calls `onBatch` with rows of typed Values in
+ * `plan.fields` order, awaiting it before reading on.
+ */
+export async function readRows(
+  file: string,
+  plan: SourcePlan,
+  onBatch: (rows: Value[][]) => void | Promise<void>,
+  opts: { batchSize?: number; onProgress?: ProgressListener } = {},
+): Promise<void> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const bytes = await sizeOf(file);
+  const changed = (): ImportError => new ImportError(file, null, 'the file changed after the import was planned');
+  if (bytes !== plan.bytes) throw changed();
+  const progress = throttleProgress(bytes, opts.onProgress);
+  const rows = plan.format === 'csv' ? await readCsv(file, plan, onBatch, batchSize, progress) : await readJson(file, plan, onBatch, batchSize, progress);
+  if (rows !== plan.rows) throw changed();
+  progress.finish();
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import type { Tenant } from '../access/index.ts';
+import { loadConfig, type Config } from '../config/config.ts';
+import { openModules, type Modules } from '../modules.ts';
+import { createOutput, type Output } from './output.ts';
+
+export interface CommandContext {
+  readonly config: Config;
+  readonly modules: Modules;
+  readonly tenant: Tenant;
+  readonly out: Output;
+}
+
+/** Global options as every command sees them. */
+export function globals(cmd: Command): { database?: string; tenant?: string; json?: boolean } {
+  return cmd.optsWithGlobals();
+}
+
+/** Loads config, opens the store, resolves the tenant, runs `fn`, and closes the store. */
+export async function withContext(
+  cmd: Command,
+  fn: (ctx: CommandContext) => Promise<void>,
+  overrides: { host?: string; port?: string; database?: string } = {},
+): Promise<void> {
+  const g = globals(cmd);
+  const config = loadConfig(process.env, { database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
+  const out = createOutput(Boolean(g.json));
+  const modules = await openModules(config);
+  try {
+    const tenant = await modules.access.tenants.ensure(config.tenant);
+    await fn({ config, modules, tenant, out });
+  } finally {
+    await modules.close();
+  }
+}

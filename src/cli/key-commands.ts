@@ -1,0 +1,105 @@
+import { Option, type Command } from 'commander';
+import { DEFAULT_RATE_LIMIT, type ResourceType } from '../access/index.ts';
+import { withContext } from './context.ts';
+import { UsageError } from './output.ts';
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a whole number >= 1, got "${v}"`);
+    return Number(v);
+  };
+}
+
+function resourceOf(opts: { dataset?: string; widget?: string }): { type: ResourceType; id: string } {
+  if (opts.dataset && opts.widget) throw new UsageError('give either --dataset or --widget, not both');
+  if (opts.dataset) return { type: 'dataset', id: opts.dataset };
+  if (opts.widget) return { type: 'widget', id: opts.widget };
+  throw new UsageError('give --dataset RID or --widget RID');
+}
+
+/** `key create|list|show|remove|bind|unbind` and `public-api enable|disable`. */
+export function registerKeyCommands(program: Command): void {
+  const key = program.command('key').description('create, list, show, remove and bind API keys');
+
+  key
+    .command('create')
+    .description('create an API key (type Custom) and print its secret')
+    .requiredOption('--name <name>', 'a name for the key')
+    .option('--description <text>', 'what the key is for', '')
+    .option('--rate-limit <n>', `requests per minute (default ${DEFAULT_RATE_LIMIT})`, positiveInt('--rate-limit'))
+    .action(async (opts: { name: string; description: string; rateLimit?: number }, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        const k = await modules.access.keys.create(tenant.id, { name: opts.name, description: opts.description, rateLimit: opts.rateLimit });
+        out.result(k, `created key ${k.id} "${k.name}" (${k.rateLimit}/min)\n${k.key}`);
+      }),
+    );
+
+  key
+    .command('list')
+    .description('list the keys (no secrets)')
+    .action(async (_opts: unknown, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        const keys = await modules.access.keys.list(tenant.id);
+        out.result({ keys }, () =>
+          keys.length === 0
+            ? 'no keys'
+            : keys
+                .map((k) => `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`)
+                .join('\n'),
+        );
+      }),
+    );
+
+  key
+    .command('show')
+    .description("print a key's secret")
+    .argument('<id>', 'key id')
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        const k = await modules.access.keys.reveal(tenant.id, id);
+        out.result(k, k.key);
+      }),
+    );
+
+  key
+    .command('remove')
+    .description('remove a key: every client using it is refused within a second')
+    .argument('<id>', 'key id')
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        await modules.access.keys.remove(tenant.id, id);
+        out.result({ removed: id }, `removed key ${id}`);
+      }),
+    );
+
+  for (const verb of ['bind', 'unbind'] as const) {
+    key
+      .command(verb)
+      .description(verb === 'bind' ? 'let the key read a dataset or widget' : 'stop the key reading a dataset or widget')
+      .argument('<id>', 'key id')
+      .addOption(new Option('--dataset <rid>', 'dataset id'))
+      .addOption(new Option('--widget <rid>', 'widget id'))
+      .action(async (id: string, opts: { dataset?: string; widget?: string }, cmd: Command) => {
+        const r = resourceOf(opts);
+        await withContext(cmd, async ({ modules, tenant, out }) => {
+          await modules.access.keys[verb](tenant.id, id, r.type, r.id);
+          const result = { key: id, [r.type]: r.id };
+          out.result(verb === 'bind' ? { bound: result } : { unbound: result }, `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`);
+        });
+      });
+  }
+
+  const api = program.command('public-api').description("the tenant's Enable Public API switch");
+  for (const verb of ['enable', 'disable'] as const) {
+    api
+      .command(verb)
+      .description(verb === 'enable' ? 'let keys read again' : 'refuse every key of the tenant')
+      .action(async (_opts: unknown, cmd: Command) =>
+        withContext(cmd, async ({ modules, tenant, out }) => {
+          const enabled = verb === 'enable';
+          await modules.access.tenants.setPublicApi(tenant.id, enabled);
+          out.result({ enabled }, `Public API ${enabled ? 'enabled' : 'disabled'} for tenant ${tenant.slug}`);
+        }),
+      );
+  }
+}

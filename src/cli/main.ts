@@ -1,0 +1,40 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/config.ts';
+import { DomainError } from '../shared/errors.ts';
+import { StoreConfigError } from '../store/index.ts';
+import { registerDatasetCommands } from './dataset-commands.ts';
+import { registerKeyCommands } from './key-commands.ts';
+import { registerServeCommands } from './serve-commands.ts';
+import { UsageError } from './output.ts';
+
+const program = new Command('datagate')
+  .description('Publish datasets and widgets to your clients through API keys.')
+  .addOption(new Option('--database <url>', 'sqlite:FILE (default sqlite:./data/datagate.db)').env('DATAGATE_DATABASE'))
+  .addOption(new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'))
+  .option('--json', 'print results as one JSON object on stdout')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerServeCommands(program);
+registerDatasetCommands(program);
+registerKeyCommands(program);
+
+program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+for (const cmd of program.commands) cmd.exitOverride();
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`datagate: ${message}\n`);
+  process.exit(code);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+    process.exit(2);
+  }
+  if (e instanceof UsageError || e instanceof ConfigError) fail(e.message, 2);
+  if (e instanceof DomainError || e instanceof StoreConfigError) fail(e.message, 1);
+  fail(`unexpected failure: ${(e as Error)?.stack ?? String(e)}`, 1);
+}

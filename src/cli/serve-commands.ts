@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config/config.ts';
+import { openModules, type Modules } from '../modules.ts';
+import { globals } from './context.ts';
+import { writeDemoFiles } from './demo-data.ts';
+import { createOutput, type Output } from './output.ts';
+
+const DEMO_KEY_NAME = 'Demo key';
+
+async function listenUntilSignal(config: Config, modules: Modules, out: Output, banner?: (url: string) => string) {
+  const { createServer } = await import('../server.ts');
+  const server = await createServer(config, modules);
+  const address = await server.app.listen({ host: config.http.host, port: config.http.port });
+  const url = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
+  out.note(banner ? banner(url) : `datagate listening on ${url} (database ${modules.store.location})`);
+  if (out.json) process.stdout.write(JSON.stringify({ listening: url }) + '\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await server.close();
+  await modules.close();
+}
+
+/** Seeds the demo tenant once: three MSP-style datasets and one key bound to all of them. */
+async function ensureDemo(modules: Modules, tenantId: string, out: Output): Promise<{ key: string; datasetId: string }> {
+  const keys = await modules.access.keys.list(tenantId);
+  const existing = keys.find((k) => k.name === DEMO_KEY_NAME && k.bindings.datasets.length > 0);
+  if (existing) {
+    return { key: (await modules.access.keys.reveal(tenantId, existing.id)).key, datasetId: existing.bindings.datasets[0] };
+  }
+  out.note('creating the demo data (tickets, devices, invoices)...');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-demo-'));
+  try {
+    const files = writeDemoFiles(dir);
+    const created = await modules.access.keys.create(tenantId, { name: DEMO_KEY_NAME, description: 'Reads the demo datasets' });
+    let first = '';
+    for (const f of files) {
+      const ds = await modules.catalog.datasets.importFile(tenantId, {
+        file: f.file,
+        name: f.name,
+        description: f.description,
+        integrationGroup: f.integration,
+        owner: 'demo',
+      });
+      await modules.access.keys.bind(tenantId, created.id, 'dataset', ds.id);
+      first ||= ds.id;
+    }
+    return { key: created.key, datasetId: first };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `serve` and `demo`. */
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the public API (env DATAGATE_REDIS is reserved for sharing limits between nodes)')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts: { port: string; host: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(process.env, { database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
+      const modules = await openModules(config);
+      await modules.access.tenants.ensure(config.tenant);
+      await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
+    });
+
+  program
+    .command('demo')
+    .description('start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts: { port: string; host: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(process.env, {
+        database: g.database ?? 'sqlite:./data/demo.db',
+        tenant: g.tenant,
+        host: opts.host,
+        port: opts.port,
+      });
+      const out = createOutput(Boolean(g.json));
+      const modules = await openModules(config);
+      const tenant = await modules.access.tenants.ensure(config.tenant);
+      const demo = await ensureDemo(modules, tenant.id, out);
+      await listenUntilSignal(config, modules, out, (url) =>
+        [
+          `datagate demo listening on ${url} (database ${modules.store.location})`,
+          '',
+          'Read the first page of the demo tickets:',
+          `  curl -s '${url}/api/dataset/${demo.datasetId}?current=1&size=5' -H 'apikey: ${demo.key}'`,
+          'List what the key can read:',
+          `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
+          '',
+          'Press Ctrl+C to stop.',
+        ].join('\n'),
+      );
+    });
+}

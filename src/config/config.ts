@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+const intFromEnv = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+
+/** Every setting, nested by concern; parsed once at start and passed down in slices. */
+export const configSchema = z.object({
+  database: z.string().min(1).default('sqlite:./data/datagate.db'),
+  tenant: z.string().min(1).default('default'),
+  secret: z.string().optional(),
+  http: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Base URL shown in snippets and docs; falls back to the request's origin. */
+    publicUrl: z.string().url().optional(),
+    // JSON or form bodies carry a handful of filter parameters; 64 KB is generous.
+    bodyLimit: intFromEnv(64 * 1024, 1024),
+    trustProxy: z.coerce.boolean().default(false),
+  }),
+  api: z.object({
+    // The largest page a client can ask for; the contract's default.
+    maxPageSize: intFromEnv(1000, 1),
+    // Invalid keys per address per window before the address is refused: enough for
+    // a person fixing a typo, far too few to guess a 160-bit key.
+    keyFailureLimit: intFromEnv(20, 1),
+    keyFailureWindowSeconds: intFromEnv(60, 1),
+    keyFailureBlockSeconds: intFromEnv(300, 1),
+  }),
+  // How often a server checks for changes made elsewhere; well inside the 1 s promise.
+  changePollMs: intFromEnv(250, 10),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Thrown with every problem found, one per line. */
+export class ConfigError extends Error {}
+
+/** Reads settings from the environment, then applies explicit overrides (command-line flags). */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database: string; tenant: string; host: string; port: number | string }> = {}): Config {
+  const input = {
+    database: overrides.database ?? env.DATAGATE_DATABASE,
+    tenant: overrides.tenant ?? env.DATAGATE_TENANT,
+    secret: env.DATAGATE_SECRET,
+    http: {
+      host: overrides.host ?? env.DATAGATE_HOST,
+      port: overrides.port ?? env.DATAGATE_PORT,
+      publicUrl: env.DATAGATE_PUBLIC_URL || undefined,
+      bodyLimit: env.DATAGATE_BODY_LIMIT,
+      trustProxy: env.DATAGATE_TRUST_PROXY === 'true' || env.DATAGATE_TRUST_PROXY === '1' ? true : undefined,
+    },
+    api: {
+      maxPageSize: env.DATAGATE_MAX_PAGE_SIZE,
+      keyFailureLimit: env.DATAGATE_KEY_FAILURE_LIMIT,
+      keyFailureWindowSeconds: env.DATAGATE_KEY_FAILURE_WINDOW,
+      keyFailureBlockSeconds: env.DATAGATE_KEY_FAILURE_BLOCK,
+    },
+    changePollMs: env.DATAGATE_CHANGE_POLL_MS,
+    logLevel: env.DATAGATE_LOG_LEVEL,
+  };
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,77 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessRegistry, Principal } from '../access/index.ts';
+import type { AttemptLimiter, RateDecision, RateLimiter } from '../ratelimit/index.ts';
+import { sendPublicError } from './public-replies.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** The key a request presents: the `apikey` header, else an `Authorization: Bearer` token. */
+export function presentedKey(req: FastifyRequest): string | undefined {
+  const h = req.headers.apikey;
+  const key = Array.isArray(h) ? h[0] : h;
+  if (key !== undefined && key.trim() !== '') return key.trim();
+  const auth = req.headers.authorization;
+  if (auth && /^bearer\s+/i.test(auth)) {
+    const token = auth.replace(/^bearer\s+/i, '').trim();
+    if (token) return token;
+  }
+  return undefined;
+}
+
+function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
+  reply.header('x-ratelimit-limit', d.limit);
+  reply.header('x-ratelimit-remaining', d.remaining);
+  reply.header('x-ratelimit-reset', d.resetSeconds);
+  // draft-ietf-httpapi-ratelimit-headers: a named policy (quota, window) and its state.
+  reply.header('ratelimit-policy', `"per-key";q=${d.limit};w=60`);
+  reply.header('ratelimit', `"per-key";r=${d.remaining};t=${d.resetSeconds}`);
+}
+
+/**
+ * The public API's gate, as a preHandler: key present and valid (failed attempts limited
+ * per address), the key's rate limit, then the tenant's switch. Sets `req.principal`.
+ */
+export function createApiKeyGate(deps: {
+  access: AccessRegistry;
+  limiter: RateLimiter;
+  attempts: AttemptLimiter;
+  now: () => number;
+}) {
+  return async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const secret = presentedKey(req);
+    if (secret === undefined) {
+      sendPublicError(reply, 'KEY_MISSING');
+      return reply;
+    }
+    const wait = await deps.attempts.blockedFor(req.ip);
+    if (wait > 0) {
+      reply.header('retry-after', wait);
+      sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);
+      return reply;
+    }
+    const auth = deps.access.authenticate(secret);
+    if (!auth.ok) {
+      await deps.attempts.recordFailure(req.ip);
+      sendPublicError(reply, 'KEY_INVALID');
+      return reply;
+    }
+    const p = auth.principal;
+    const d = await deps.limiter.consume(p.keyId, p.rateLimit);
+    setRateHeaders(reply, d);
+    if (!d.allowed) {
+      reply.header('retry-after', d.resetSeconds);
+      sendPublicError(reply, 'RATE_LIMITED', `API rate limit exceeded: ${p.rateLimit} requests per minute.`);
+      return reply;
+    }
+    deps.access.noteUse(p.keyId, deps.now());
+    if (!deps.access.isEnabled(p.tenantId)) {
+      sendPublicError(reply, 'API_DISABLED');
+      return reply;
+    }
+    req.principal = p;
+  };
+}

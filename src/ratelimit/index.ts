@@ -1,0 +1,1 @@
+export { createMemoryRateLimiter, createAttemptLimiter, type RateLimiter, type RateDecision, type AttemptLimiter } from './rate-limiter.ts';

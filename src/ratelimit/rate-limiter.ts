@@ -1,0 +1,71 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** One decision about one request. */
+export interface RateDecision {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Whole seconds until the window resets (at least 1 while a window is open). */
+  readonly resetSeconds: number;
+}
+
+/** Per-key request limits over a fixed window. Memory now; a shared store plugs in behind the same interface. */
+export interface RateLimiter {
+  consume(key: string, limit: number): Promise<RateDecision>;
+}
+
+function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateDecision {
+  return {
+    allowed,
+    limit,
+    remaining: Math.max(0, limit - res.consumedPoints),
+    resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+  };
+}
+
+/** Limits kept in this process's memory, one fixed window per key. */
+export function createMemoryRateLimiter(opts: { windowSeconds: number; keyPrefix?: string }): RateLimiter {
+  // rate-limiter-flexible fixes the points per limiter, and keys differ in their
+  // limits: one limiter per distinct limit, each holding the keys that share it.
+  const limiters = new Map<number, RateLimiterMemory>();
+  function limiterFor(limit: number): RateLimiterMemory {
+    let l = limiters.get(limit);
+    if (!l) {
+      l = new RateLimiterMemory({ points: limit, duration: opts.windowSeconds, keyPrefix: `${opts.keyPrefix ?? 'rl'}:${limit}` });
+      limiters.set(limit, l);
+    }
+    return l;
+  }
+  return {
+    async consume(key, limit) {
+      try {
+        return decision(await limiterFor(limit).consume(key), limit, true);
+      } catch (e) {
+        if (e instanceof RateLimiterRes) return decision(e, limit, false);
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * Counts failed key attempts per client address; past the limit the address is refused
+ * outright for a while, so keys can't be guessed by brute force.
+ */
+export function createAttemptLimiter(opts: { limit: number; windowSeconds: number; blockSeconds: number }) {
+  const limiter = new RateLimiterMemory({ points: opts.limit, duration: opts.windowSeconds, keyPrefix: 'fail' });
+  return {
+    /** Seconds the address must still wait, or 0 when it may try. */
+    async blockedFor(address: string): Promise<number> {
+      const res = await limiter.get(address);
+      return res && res.consumedPoints >= opts.limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
+    },
+    /** Counts a failure; the one that reaches the limit blocks the address for `blockSeconds`. */
+    async recordFailure(address: string): Promise<void> {
+      const res = await limiter.penalty(address);
+      if (res.consumedPoints >= opts.limit) await limiter.block(address, opts.blockSeconds);
+    },
+  };
+}
+
+export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;

@@ -1,0 +1,40 @@
+/**
+ * The one error catalog. Public API bodies are fixed by the contract (spec section 6);
+ * the command line and services use the same codes through DomainError.
+ */
+export const PUBLIC_ERRORS = {
+  ROUTE_NOT_FOUND: { status: 404, doc: 'no such route or method' },
+  KEY_MISSING: { status: 401, doc: 'no apikey header and no Bearer token' },
+  KEY_INVALID: { status: 401, doc: 'unknown or removed key' },
+  API_DISABLED: { status: 403, doc: "the tenant's Enable Public API switch is off" },
+  RATE_LIMITED: { status: 429, doc: "the key's requests per minute are used up; Retry-After says when to retry" },
+  KEY_ATTEMPTS_LIMITED: { status: 429, doc: 'too many invalid keys from this address; Retry-After says when to retry' },
+  RESOURCE_UNBOUND: { status: 403, doc: 'the resource exists in the key’s tenant but is not bound to the key' },
+  DATASET_NOT_FOUND: { status: 404, doc: 'no such dataset in the key’s tenant' },
+  WIDGET_NOT_FOUND: { status: 404, doc: 'no such widget in the key’s tenant' },
+  BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
+  PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
+  QUERY_TIMEOUT: { status: 504, doc: 'the query ran past the server’s time limit' },
+  INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
+} as const;
+
+export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
+
+/** Codes of the failures that services report to the command line and the admin API. */
+export type DomainErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'CONFLICT'
+  | 'IMPORT_INVALID';
+
+/** A failure a caller can act on; its message is safe to show. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

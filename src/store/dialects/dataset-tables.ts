@@ -1,0 +1,24 @@
+import type { CompiledQuery } from 'kysely';
+import type { Field, Value } from '../../catalog/types.ts';
+
+/**
+ * The physical tables behind datasets, one per dataset version. Dialect-specific:
+ * each dialect decides column types, bulk insert and how raw rows come back.
+ * Every table has `_row`, the dense 1-based load order, as its primary key.
+ */
+export interface DatasetTables {
+  create(table: string, fields: readonly Field[]): Promise<void>;
+  /** Appends rows whose `_row` numbers start at `firstRow`, in one transaction. */
+  insert(table: string, fields: readonly Field[], rows: readonly Value[][], firstRow: number): Promise<void>;
+  /** The indexes the filter language needs: range filters on NUMBER, DATE and DATETIME fields. */
+  index(table: string, fields: readonly Field[]): Promise<void>;
+  drop(table: string): Promise<void>;
+  exists(table: string): Promise<boolean>;
+  /** Lists physical dataset tables whose name starts with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+  /**
+   * Runs a compiled SELECT and returns rows as arrays in select order, with integers
+   * exact (bigint where they pass 2^53). Synchronous where the driver is.
+   */
+  rows(query: CompiledQuery): unknown[][] | Promise<unknown[][]>;
+}

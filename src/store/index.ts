@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import type { DialectCapabilities } from './dialects/capabilities.ts';
+import type { DatasetTables } from './dialects/dataset-tables.ts';
+import { openSqlite } from './dialects/sqlite.ts';
+import { sqliteCapabilities } from './dialects/sqlite-capabilities.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { ControlSchema } from './schema.ts';
+
+export type { ControlSchema } from './schema.ts';
+export type { DialectCapabilities } from './dialects/capabilities.ts';
+export type { DatasetTables } from './dialects/dataset-tables.ts';
+
+/** The database, as the rest of datagate sees it. */
+export interface Store {
+  /** Control tables (tenants, datasets, keys, bindings), camelCase in TypeScript. */
+  readonly db: Kysely<ControlSchema>;
+  /** Builds queries over physical dataset tables (generated names; no case plugin). */
+  readonly data: Kysely<any>;
+  readonly caps: DialectCapabilities;
+  readonly tables: DatasetTables;
+  /** A human description of where the data lives, for logs and the command line. */
+  readonly location: string;
+  /** Bumps the change counter: every admin change calls it inside its transaction. */
+  bumpGeneration(trx?: Kysely<ControlSchema>): Promise<void>;
+  /** Reads the change counter; servers poll it to learn of changes made elsewhere. */
+  readGeneration(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class StoreConfigError extends Error {}
+
+/**
+ * Opens the store named by `url` and brings its schema up to date.
+ * `sqlite:./data/datagate.db` (the default) or `sqlite:/abs/file.db`.
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const h = openSqlite(file);
+    const db = h.control as Kysely<ControlSchema>;
+    await migrateToLatest(h.control);
+    return {
+      db,
+      data: h.data,
+      caps: sqliteCapabilities,
+      tables: h.tables,
+      location: path.resolve(file),
+      async bumpGeneration(trx) {
+        await (trx ?? db)
+          .updateTable('meta')
+          .set({ value: sql`value + 1` })
+          .where('name', '=', 'generation')
+          .execute();
+      },
+      async readGeneration() {
+        const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
+        return Number(row.value);
+      },
+      async close() {
+        h.raw.close();
+      },
+    };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    throw new StoreConfigError('PostgreSQL is not supported by this version yet; use sqlite:FILE');
+  }
+  throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE`);
+}
+
+/** Where datagate keeps files next to the database (the generated secret): the file's folder. */
+export function dataDirFor(url: string): string {
+  if (url.startsWith('sqlite:')) return path.dirname(path.resolve(url.slice('sqlite:'.length)));
+  return path.resolve('data');
+}
