@@ -9,7 +9,7 @@ const tenant = await modules.access.tenants.ensure('default');
 const started = performance.now();
 const ds = await modules.catalog.datasets.importFile(tenant.id, { file, name: 'Tickets (bench)' });
 const ms = performance.now() - started;
-const key = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000 });
+const key = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000_000 });
 await modules.access.keys.bind(tenant.id, key.id, 'dataset', ds.id);
 await modules.close();
 process.stdout.write(JSON.stringify({ datasetId: ds.id, key: key.key, rows: ds.rowCount, ms, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

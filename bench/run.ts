@@ -4,6 +4,7 @@
 // SQL run directly on better-sqlite3. Prints a Markdown table and writes bench/out/results.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { parseQuery } from '../src/catalog/filter/filter-parser.ts';
-import { buildPageQuery } from '../src/catalog/query/dataset-query.ts';
+import { buildCountQuery, buildPageQuery } from '../src/catalog/query/dataset-query.ts';
 import { toDataset } from '../src/catalog/dataset-registry.ts';
 import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
 import { Q2_WORD, writeTicketsCsv } from './generate.ts';
@@ -65,6 +66,29 @@ async function load(url: string, headers: Record<string, string> = {}) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
+/** Latency of one request at a time over a kept-alive connection, in ms (autocannon rounds to whole ms). */
+async function sequential(url: string, headers: Record<string, string>, n = 2000) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      http.get(url, { agent, headers }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject);
+    });
+  for (let i = 0; i < 50; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await once();
+    samples.push(performance.now() - t);
+  }
+  agent.destroy();
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(n / 2)], p99: samples[Math.floor(n * 0.99)] };
+}
+
 function timeIt(fn: () => unknown, ms = 2000) {
   const samples: number[] = [];
   const end = performance.now() + ms;
@@ -99,21 +123,32 @@ const imported = JSON.parse(imp.stdout) as { datasetId: string; key: string; row
 log(`imported ${imported.rows} rows in ${fmt(imported.ms / 1000)} s`);
 
 const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn' };
-const server = spawn('./bin/datagate', ['serve', '--port', '0', '--json', '--database', database], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const startServer = (extra: Record<string, string>) =>
+  spawn('./bin/datagate', ['serve', '--port', '0', '--json', '--database', database], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+const servers = { cached: startServer({}), uncached: startServer({ DATAGATE_PAGE_CACHE_MB: '0' }) };
 const ceiling = spawn(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+type Line = { rps: number; p50: number; p99: number; seqP50: number; seqP99: number };
 try {
-  const base = String((await firstJsonLine(server)).listening);
+  const bases = {
+    cached: String((await firstJsonLine(servers.cached)).listening),
+    uncached: String((await firstJsonLine(servers.uncached)).listening),
+  };
   const ceilingInfo = await firstJsonLine(ceiling);
   const headers = { apikey: imported.key };
 
   log('load: ceiling ...');
-  const ceil = await load(`${ceilingInfo.listening}/ceiling`);
-  const http: Record<string, { rps: number; p50: number; p99: number }> = {};
-  for (const [name, qs] of Object.entries(QUERIES)) {
-    log(`load: ${name} ...`);
-    http[name] = await load(`${base}/api/dataset/${imported.datasetId}?${qs}`, headers);
+  const ceilUrl = `${ceilingInfo.listening}/ceiling`;
+  const ceil: Line = { ...(await load(ceilUrl)), ...seqOf(await sequential(ceilUrl, {})) };
+  const http_: Record<string, Record<string, Line>> = { cached: {}, uncached: {} };
+  for (const mode of ['uncached', 'cached'] as const) {
+    for (const [name, qs] of Object.entries(QUERIES)) {
+      log(`load: ${name} ${mode} ...`);
+      const url = `${bases[mode]}/api/dataset/${imported.datasetId}?${qs}`;
+      const seq = await sequential(url, headers);
+      http_[mode][name] = { ...(await load(url, headers)), ...seqOf(seq) };
+    }
   }
-  const serverRss = peakRssMb(server.pid!);
+  const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
 
   log('direct SQL ...');
   const raw = new Database(dbFile, { readonly: true });
@@ -128,34 +163,47 @@ try {
   for (const [name, qs] of Object.entries(QUERIES)) {
     const parsed = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
     if (!parsed.ok) throw new Error(parsed.message);
-    const built = buildPageQuery(db, sqliteCapabilities, ds, parsed.query);
-    const page = raw.prepare(built.page.sql).raw(true).safeIntegers(true);
-    const count = built.count && raw.prepare(built.count.sql).raw(true);
-    const pageT = timeIt(() => page.all(...(built.page.parameters as unknown[])));
-    const countT = count ? timeIt(() => count.all(...(built.count!.parameters as unknown[])), 3000) : null;
-    direct[name] = { page: pageT.p50, count: countT?.p50 ?? null, total: 0 };
+    const countQuery = buildCountQuery(db, sqliteCapabilities, ds, parsed.query);
+    const count = countQuery && raw.prepare(countQuery.sql).raw(true);
+    const total = count ? Number((count.get(...(countQuery.parameters as unknown[])) as unknown[])[0]) : ds.rowCount;
+    const pageQuery = buildPageQuery(db, sqliteCapabilities, ds, parsed.query, total);
+    const page = raw.prepare(pageQuery.sql).raw(true).safeIntegers(true);
+    const pageT = timeIt(() => page.all(...(pageQuery.parameters as unknown[])));
+    const countT = count ? timeIt(() => count.all(...(countQuery!.parameters as unknown[])), 3000) : null;
+    direct[name] = { page: pageT.p50, count: countT?.p50 ?? null, total };
   }
   raw.close();
 
+  const row_ = (label: string, qs: string, l: Line) =>
+    `| ${label} | ${qs} | ${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} |`;
   const lines = [
     `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
-    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; autocannon ${CONNECTIONS} connections × ${DURATION} s per line, after 1 s warm-up`,
+    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; load: autocannon, ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests on one kept-alive connection`,
     '',
     `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
-    `Server peak RSS under load: ${fmt(serverRss, 0)} MB`,
+    `Server peak RSS under load: ${fmt(serverRss.cached, 0)} MB with the page cache, ${fmt(serverRss.uncached, 0)} MB without`,
     '',
-    '| line | query | req/s | p50 ms | p99 ms | % of ceiling | direct SQL: page p50 ms | direct SQL: count p50 ms |',
+    '| line | query | req/s | of ceiling | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
-    `| ceiling | constant ${ceilingInfo.bytes} B JSON | ${Math.round(ceil.rps)} | ${ceil.p50} | ${ceil.p99} | 100 % | | |`,
-    ...Object.entries(QUERIES).map(([name, qs]) => {
-      const h = http[name];
+    row_('ceiling', `constant ${ceilingInfo.bytes} B JSON`, ceil),
+    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} uncached`, `\`${qs}\``, http_.uncached[name])),
+    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
+    '',
+    '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(QUERIES).map(([name]) => {
       const d = direct[name];
-      return `| ${name} | \`${qs}\` | ${Math.round(h.rps)} | ${h.p50} | ${h.p99} | ${Math.round((100 * h.rps) / ceil.rps)} % | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
+      return `| ${name} | ${d.total} | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
     }),
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ imported, serverRss, ceil, http, direct }, null, 2));
+  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ imported, serverRss, ceil, http: http_, direct }, null, 2));
 } finally {
-  server.kill('SIGTERM');
+  servers.cached.kill('SIGTERM');
+  servers.uncached.kill('SIGTERM');
   ceiling.kill('SIGTERM');
+}
+
+function seqOf(s: { p50: number; p99: number }) {
+  return { seqP50: s.p50, seqP99: s.p99 };
 }

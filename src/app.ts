@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
@@ -8,6 +8,7 @@ import type { Clock } from './shared/clock.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
 import { sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
+import { createPageCache } from './api/public/page-cache.ts';
 
 export interface AppDeps {
   access: Access;
@@ -16,7 +17,7 @@ export interface AppDeps {
   attempts: AttemptLimiter;
   clock: Clock;
   http: { bodyLimit: number; trustProxy: boolean };
-  api: { maxPageSize: number };
+  api: { maxPageSize: number; pageCacheMb: number };
   logLevel: string;
 }
 
@@ -29,7 +30,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: deps.logLevel,
       redact: ['req.headers.apikey', 'req.headers.authorization', 'req.headers.cookie'],
     },
-    disableRequestLogging: true,
+    // One line per request from the onResponse hook below instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.http.bodyLimit,
     trustProxy: deps.http.trustProxy,
     requestIdHeader: 'x-request-id',
@@ -72,7 +74,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
-    registerDatasetRoutes(api, { access: deps.access, catalog: deps.catalog, maxPageSize: deps.api.maxPageSize });
+    registerDatasetRoutes(api, {
+      access: deps.access,
+      catalog: deps.catalog,
+      maxPageSize: deps.api.maxPageSize,
+      pageCache: createPageCache(deps.api.pageCacheMb * 1024 * 1024),
+    });
   });
 
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));

@@ -22,7 +22,7 @@ export const KEY_TYPES = ['Custom'] as const;
 export const DEFAULT_RATE_LIMIT = 60;
 // A per-minute limit above this is almost certainly a typo; an operator who really
 // wants more can raise it here.
-const MAX_RATE_LIMIT = 1_000_000;
+const MAX_RATE_LIMIT = 1_000_000_000;
 
 export interface KeyServiceDeps {
   store: Store;

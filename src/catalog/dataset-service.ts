@@ -1,10 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Store } from '../store/index.ts';
 import type { ParsedQuery } from './filter/filter-parser.ts';
 import { ImportError, planImport, readRows } from './import/source-reader.ts';
-import { buildPageQuery } from './query/dataset-query.ts';
+import { buildCountQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import type { Field, FieldType } from './types.ts';
 
@@ -45,7 +46,7 @@ function paramKey(p: unknown): string {
 export function createDatasetService(deps: { store: Store; clock?: Clock }) {
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
-  const counts = new Map<string, number>();
+  const counts = new LRUCache<string, number>({ max: COUNT_CACHE_SIZE });
 
   async function sweepRetired(): Promise<void> {
     const cutoff = new Date(clock.now() - RETIRE_GRACE_MS).toISOString();
@@ -181,23 +182,21 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
 
     /** One page of rows and the total of matching rows. */
     async readPage(ds: Dataset, q: ParsedQuery): Promise<Page> {
-      const built = buildPageQuery(store.data, store.caps, ds, q);
       let total = ds.rowCount;
-      if (built.count) {
-        const key = `${ds.tableName}\n${built.count.sql}\n${built.count.parameters.map(paramKey).join('\n')}`;
+      const count = buildCountQuery(store.data, store.caps, ds, q);
+      if (count) {
+        const key = `${ds.tableName}\n${count.sql}\n${count.parameters.map(paramKey).join('\n')}`;
         const cached = counts.get(key);
         if (cached !== undefined) {
           total = cached;
         } else {
-          const rows = await store.tables.rows(built.count);
-          total = Number(rows[0][0]);
+          total = Number((await store.tables.rows(count))[0][0]);
           counts.set(key, total);
-          if (counts.size > COUNT_CACHE_SIZE) counts.delete(counts.keys().next().value!);
         }
       }
-      const offset = (q.current - 1) * q.size;
-      const rows = offset >= total ? [] : await store.tables.rows(built.page);
-      return { total, fields: built.fields, rows };
+      const fields = pageFields(ds, q);
+      if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
+      return { total, fields, rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total)) };
     },
   };
 }

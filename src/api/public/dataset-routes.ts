@@ -4,11 +4,13 @@ import { parseQuery, type Catalog } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
+import type { PageCache } from './page-cache.ts';
 
 export interface PublicRouteDeps {
   access: Access;
   catalog: Catalog;
   maxPageSize: number;
+  pageCache: PageCache;
 }
 
 /** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
@@ -23,18 +25,21 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!access.registry.isBound(p.keyId, 'dataset', id)) return sendPublicError(reply, 'RESOURCE_UNBOUND');
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
+    const cacheKey = deps.pageCache.key(ds.tableName, params.params);
+    const cached = deps.pageCache.get(cacheKey);
+    if (cached !== undefined) return sendJson(reply, cached);
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     const q = parsed.query;
     const page = await catalog.datasets.readPage(ds, q);
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
-    return sendJson(
-      reply,
+    const body =
       `{"code":0,"msg":"success","data":{"records":${recordsJson(page.fields, page.rows)},"total":${page.total},` +
-        `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
-        `"searchCount":true,"pages":${pages}}}`,
-    );
+      `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
+      `"searchCount":true,"pages":${pages}}}`;
+    deps.pageCache.set(cacheKey, body);
+    return sendJson(reply, body);
   }
 
   app.get('/api/dataset/:resourceId', readDataset);

@@ -107,6 +107,17 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
     });
   }
 
+  it('keeps columns off their indexes when asked, with the same parameters', () => {
+    const nodes: FilterNode[] = [
+      { kind: 'ranges', field: F.price, ranges: [{ lo: 2, hi: 4 }] },
+      { kind: 'contains', field: F.summary, value: 'a' },
+    ];
+    const plain = compile(compileFilters(nodes, sqliteCapabilities)!);
+    const scan = compile(compileFilters(nodes, sqliteCapabilities, { avoidIndexes: true })!);
+    assert.equal(scan.sql, plain.sql.replaceAll('"c', '+"c'));
+    assert.deepEqual(scan.parameters, plain.parameters);
+  });
+
   it('no nodes compile to undefined', () => {
     assert.equal(compileFilters([], sqliteCapabilities), undefined);
   });
@@ -115,6 +126,7 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
     const calls: [FieldType, Value][] = [];
     const caps: DialectCapabilities = {
       likeOperator: 'ilike',
+      unindexedRef: (c) => sqliteCapabilities.unindexedRef(c),
       encode(type, value) {
         calls.push([type, value]);
         return `${type}:${String(value)}`;

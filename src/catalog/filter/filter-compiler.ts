@@ -5,6 +5,7 @@ import type { Field, Value } from '../types.ts';
 import type { FilterNode, Range } from './filter-parser.ts';
 
 type Eb = ExpressionBuilder<any, any>;
+type ColumnRef = (column: string) => Expression<any>;
 
 /**
  * Compiles ANDed filter nodes to one Kysely boolean expression over unqualified
@@ -15,15 +16,17 @@ type Eb = ExpressionBuilder<any, any>;
 export function compileFilters(
   nodes: readonly FilterNode[],
   caps: DialectCapabilities,
+  opts: { avoidIndexes?: boolean } = {},
 ): Expression<SqlBool> | undefined {
   if (nodes.length === 0) return undefined;
   const eb = expressionBuilder<any, any>();
-  const parts = nodes.map((node) => compileNode(eb, node, caps));
+  const ref: ColumnRef = opts.avoidIndexes ? (c) => caps.unindexedRef(c) : (c) => eb.ref(c);
+  const parts = nodes.map((node) => compileNode(eb, node, caps, ref));
   return parts.length === 1 ? parts[0] : eb.and(parts);
 }
 
-function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities): Expression<SqlBool> {
-  const col = eb.ref(node.field.column);
+function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: ColumnRef): Expression<SqlBool> {
+  const col = ref(node.field.column);
   switch (node.kind) {
     case 'empty':
       return node.field.type === 'TEXT'
@@ -38,14 +41,13 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities): Expre
     case 'equals':
       return eb(col, '=', param(eb, caps, node.field, node.value));
     case 'ranges': {
-      const alternatives = node.ranges.map((r) => compileRange(eb, node.field, r, caps));
+      const alternatives = node.ranges.map((r) => compileRange(eb, node.field, r, caps, col));
       return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives);
     }
   }
 }
 
-function compileRange(eb: Eb, field: Field, range: Range, caps: DialectCapabilities): Expression<SqlBool> {
-  const col = eb.ref(field.column);
+function compileRange(eb: Eb, field: Field, range: Range, caps: DialectCapabilities, col: Expression<any>): Expression<SqlBool> {
   const sides: Expression<SqlBool>[] = [];
   if (range.lo !== null) sides.push(eb(col, '>=', param(eb, caps, field, range.lo)));
   if (range.hi !== null) sides.push(eb(col, range.hiExclusive ? '<' : '<=', param(eb, caps, field, range.hi)));

@@ -2,9 +2,11 @@ import type { FieldType } from '../types.ts';
 import { ImportError } from './import-error.ts';
 import { TypeGuess } from './infer.ts';
 
-// Below PostgreSQL's 1,600-column limit per table and SQLite's default of 2,000, so any
-// accepted file can be stored; it also stops a JSON file whose keys are data (one new key
-// per object) from growing the field list without bound.
+/**
+ * The most fields a file may have: below PostgreSQL's 1,600 columns per table and SQLite's
+ * default of 2,000, so any accepted file can be stored; it also stops a JSON file whose keys
+ * are data (a new key per object) from growing the field list without bound.
+ */
 export const MAX_FIELDS = 1000;
 
 /** Pass 1's view of one field: a type forced by the caller, or a guess built from the values. */
@@ -30,7 +32,9 @@ export function checkTypesKnown(file: string, names: readonly string[], types: R
   const known = new Set(names);
   for (const name of types.keys()) {
     if (!known.has(name)) {
-      throw new ImportError(file, null, `a type is given for unknown field "${name}"; the fields are ${names.map((n) => `"${n}"`).join(', ')}`);
+      // A wide file would make an unreadable message; the first fields are enough to spot a typo.
+      const shown = names.slice(0, 20).map((n) => `"${n}"`).join(', ') + (names.length > 20 ? ', ...' : '');
+      throw new ImportError(file, null, `a type is given for unknown field "${name}"; the fields are ${shown}`);
     }
   }
 }

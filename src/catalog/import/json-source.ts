@@ -21,6 +21,11 @@ const NONE = Symbol.for('object-stream.none');
 const MANY = Symbol.for('object-stream.many');
 const NO_TOKENS: readonly Token[] = [];
 
+// stream-json gives up on text it cannot parse only after 16 characters of lookahead, so
+// garbage after an NDJSON object (`{"a":1}}`) would surface on a later line. This much
+// white space after each line (harmless between values) makes it decide on the line itself.
+const LOOKAHEAD_FLUSH = ' '.repeat(32);
+
 /**
  * A synchronous tokenizer: text in, stream-json tokens out (text null flushes the end).
  * stream-json's parser() is a stream-chain pipeline (a UTF-8 fixer, then the tokenizer)
@@ -118,6 +123,7 @@ class JsonWalker {
   /** Ends the current line; an NDJSON line must hold exactly one complete object or nothing. */
   endLine(): void {
     if (this.lines && this.lineHasContent) {
+      this.take(this.tokenizeOrRefuse(LOOKAHEAD_FLUSH, this.line));
       if (this.depth !== 0 || this.recordsOnLine === 0) this.refuse('the line does not hold a complete JSON object');
       if (this.recordsOnLine > 1) this.refuse('more than one JSON value on the line');
     }
@@ -138,8 +144,10 @@ class JsonWalker {
     try {
       return this.tokenize(text);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new ImportError(this.file, line, `invalid JSON: ${message.replace(/^Parser (cannot parse input: |has )/, '')}`);
+      const message = (err instanceof Error ? err.message : String(err)).replace(/^Parser (cannot parse input: |has )/, '');
+      // The tokenizer's wording for a raw line break or control character inside a string.
+      const reason = message === 'escaped characters' ? 'a string is not closed, or holds a raw control character' : message;
+      throw new ImportError(this.file, line, `invalid JSON: ${reason}`);
     }
   }
 

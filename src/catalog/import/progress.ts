@@ -20,4 +20,5 @@ export function throttleProgress(totalBytes: number, listener: ProgressListener 
     },
   };
 }
+/** A throttled progress reporter for one pass. */
 export type Progress = ReturnType<typeof throttleProgress>;

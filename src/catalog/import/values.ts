@@ -11,10 +11,12 @@ export const K_TRUE = 3;
 export const K_FALSE = 4;
 /** A JSON object or array; its text is the value's JSON. */
 export const K_JSON = 5;
+/** One of the K_ constants. */
 export type RawKind = typeof K_NULL | typeof K_STRING | typeof K_NUMBER | typeof K_TRUE | typeof K_FALSE | typeof K_JSON;
 
 /** Returned by the converters when a raw value does not convert to the field's type. */
 export const INVALID: unique symbol = Symbol('invalid');
+/** A converter's result. */
 export type Converted = Value | typeof INVALID;
 
 /** `scanNumber` results. */

@@ -1,3 +1,4 @@
+import type { Expression } from 'kysely';
 import type { FieldType, Value } from '../../catalog/types.ts';
 
 /**
@@ -12,4 +13,10 @@ export interface DialectCapabilities {
    * character: SQLite's LIKE is case-insensitive already, PostgreSQL needs ILIKE.
    */
   readonly likeOperator: 'like' | 'ilike';
+  /**
+   * A column reference that the planner will not answer from an index, so that a
+   * filtered page in natural order is read by walking the table in order and stopping
+   * at the page's end. Where the planner weighs LIMIT itself, a plain reference.
+   */
+  unindexedRef(column: string): Expression<unknown>;
 }

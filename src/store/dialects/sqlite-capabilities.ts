@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { FieldType, Value } from '../../catalog/types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 
@@ -12,4 +13,6 @@ export const sqliteCapabilities: DialectCapabilities = {
     return value;
   },
   likeOperator: 'like',
+  // SQLite's documented way to keep a term off an index: a unary + on the column.
+  unindexedRef: (column) => sql`+${sql.ref(column)}`,
 };

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { FieldType, Value } from '../types.ts';
+import { formatOf, ImportError, planImport, readRows } from './source-reader.ts';
+import { refusal, tempFiles } from './test-files.ts';
+
+const files = tempFiles();
+after(() => files.cleanup());
+
+describe('formatOf', () => {
+  it('tells the format by extension, in any case', () => {
+    assert.equal(formatOf('a.csv'), 'csv');
+    assert.equal(formatOf('/x/B.CSV'), 'csv');
+    assert.equal(formatOf('a.json'), 'json');
+    assert.equal(formatOf('a.ndjson'), 'ndjson');
+    assert.equal(formatOf('a.Jsonl'), 'ndjson');
+    assert.equal(formatOf('a.txt'), null);
+    assert.equal(formatOf('csv'), null);
+  });
+});
+
+describe('planImport', () => {
+  it('reports rows and bytes', async () => {
+    const content = 'a,b\n1,2\n3,4\n';
+    const plan = await planImport(files.write('size.csv', content), {});
+    assert.deepEqual(plan, {
+      format: 'csv',
+      fields: [
+        { name: 'a', type: 'NUMBER' },
+        { name: 'b', type: 'NUMBER' },
+      ],
+      rows: 2,
+      bytes: Buffer.byteLength(content),
+    });
+  });
+
+  it('refuses an unsupported extension, a missing file and an unknown type name', async () => {
+    assert.equal((await refusal(files.write('data.txt', 'a\n1\n'))).reason, 'unsupported file type; expected .csv, .json, .ndjson or .jsonl');
+    const missing = await refusal(join(files.dir, 'missing.csv'));
+    assert.equal(missing.message, 'missing.csv: cannot read the file (ENOENT)');
+    const badType = await refusal(files.write('type.csv', 'a\n1\n'), { a: 'INTEGER' as FieldType });
+    assert.match(badType.reason, /^unknown type "INTEGER" for field "a"/);
+  });
+
+  it('reports progress, ending with the whole file', async () => {
+    const file = files.write('progress.csv', 'a\n' + '1\n'.repeat(100_000));
+    const calls: [number, number][] = [];
+    const plan = await planImport(file, { onProgress: (read, total) => calls.push([read, total]) });
+    assert.ok(calls.length >= 1);
+    assert.deepEqual(calls.at(-1), [plan.bytes, plan.bytes]);
+    assert.ok(calls.every(([read, total]) => read <= total && total === plan.bytes));
+  });
+});
+
+describe('readRows', () => {
+  const csv = 'id,v\n' + Array.from({ length: 25_000 }, (_, i) => `${i},"row ${i}, quoted"\n`).join('');
+
+  it('sends batches of the requested size, in file order, awaiting each one', async () => {
+    const file = files.write('batches.csv', csv);
+    const plan = await planImport(file, {});
+    const sizes: number[] = [];
+    const ids: Value[] = [];
+    let inFlight = 0;
+    await readRows(
+      file,
+      plan,
+      async (rows) => {
+        assert.equal(++inFlight, 1);
+        sizes.push(rows.length);
+        for (const row of rows) ids.push(row[0]);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+      },
+      { batchSize: 1000 },
+    );
+    assert.deepEqual(sizes, Array(25).fill(1000));
+    assert.deepEqual(ids, Array.from({ length: 25_000 }, (_, i) => i));
+  });
+
+  it('uses batches of 5,000 rows by default and accepts a synchronous callback', async () => {
+    const file = files.write('default-batches.csv', csv);
+    const sizes: number[] = [];
+    await readRows(file, await planImport(file, {}), (rows) => {
+      sizes.push(rows.length);
+    });
+    assert.deepEqual(sizes, [5000, 5000, 5000, 5000, 5000]);
+  });
+
+  it('batches JSON and NDJSON rows too', async () => {
+    const objects = Array.from({ length: 2500 }, (_, i) => ({ id: i }));
+    for (const [name, content] of [
+      ['batches.json', JSON.stringify(objects)],
+      ['batches.ndjson', objects.map((o) => JSON.stringify(o)).join('\n')],
+    ] as const) {
+      const file = files.write(name, content);
+      const sizes: number[] = [];
+      await readRows(file, await planImport(file, {}), async (rows) => {
+        sizes.push(rows.length);
+        await new Promise((resolve) => setImmediate(resolve));
+      }, { batchSize: 1000 });
+      assert.deepEqual(sizes, [1000, 1000, 500], name);
+    }
+  });
+
+  it('stops reading and passes on the error when onBatch throws', async () => {
+    const file = files.write('throws.csv', csv);
+    const plan = await planImport(file, {});
+    let calls = 0;
+    await assert.rejects(
+      readRows(file, plan, () => {
+        calls++;
+        throw new Error('store failed');
+      }, { batchSize: 100 }),
+      { message: 'store failed' },
+    );
+    assert.equal(calls, 1);
+  });
+
+  it('refuses a file that changed after planning', async () => {
+    const file = files.write('changed.csv', 'a,b\n1,2\n');
+    const plan = await planImport(file, {});
+    writeFileSync(file, 'a,b\n1,2\n3,4\n');
+    await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.reason === 'the file changed after the import was planned');
+    writeFileSync(file, 'a,c\n1,2\n');
+    await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.line === 1);
+  });
+});
+
+describe('streaming', () => {
+  const child = join(fileURLToPath(new URL('.', import.meta.url)), 'source-reader.ts');
+
+  it('plans and reads a 50 MB CSV and a 20 MB JSON file with a heap capped far below their size', { timeout: 30_000 }, async () => {
+    const csv = join(files.dir, 'large.csv');
+    const fd = openSync(csv, 'w');
+    writeSync(fd, 'id,summary,created_at,billable,hours\n');
+    for (let block = 0, id = 0; block < 80; block++) {
+      let text = '';
+      for (let i = 0; i < 10_000; i++, id++) text += `${id},"Ticket ${id}, printer offline",2023-02-10T08:50:28Z,${id % 2 === 0},${id % 37}.25\n`;
+      writeSync(fd, text);
+    }
+    closeSync(fd);
+
+    const json = join(files.dir, 'large.json');
+    const jfd = openSync(json, 'w');
+    writeSync(jfd, '[');
+    for (let block = 0, id = 0; block < 40; block++) {
+      const items: string[] = [];
+      for (let i = 0; i < 5000; i++, id++) items.push(JSON.stringify({ id, summary: `Ticket ${id}, printer offline`, created_at: '2023-02-10T08:50:28Z', tags: ['a'] }));
+      writeSync(jfd, (block === 0 ? '' : ',\n') + items.join(',\n'));
+    }
+    writeSync(jfd, ']\n');
+    closeSync(jfd);
+
+    // A child with a 48 MB heap: keeping either file's text or rows in memory would not fit.
+    const script = files.write(
+      'stream-check.mts',
+      `import { planImport, readRows } from ${JSON.stringify(pathToFileURL(child).href)};
+let peak = 0;
+const sample = () => { peak = Math.max(peak, process.memoryUsage().heapUsed); };
+const out = {};
+for (const file of process.argv.slice(2)) {
+  const plan = await planImport(file, { onProgress: sample });
+  let rows = 0;
+  await readRows(file, plan, (batch) => { rows += batch.length; sample(); });
+  out[file] = { planned: plan.rows, rows, bytes: plan.bytes };
+}
+console.log(JSON.stringify({ out, peak }));`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', script, csv, json], { cwd: process.cwd() });
+    const { out, peak } = JSON.parse(stdout) as { out: Record<string, { planned: number; rows: number; bytes: number }>; peak: number };
+    assert.deepEqual(out[csv], { planned: 800_000, rows: 800_000, bytes: out[csv].bytes });
+    assert.ok(out[csv].bytes > 50e6, `CSV is ${out[csv].bytes} bytes`);
+    assert.deepEqual(out[json], { planned: 200_000, rows: 200_000, bytes: out[json].bytes });
+    assert.ok(out[json].bytes > 20e6, `JSON is ${out[json].bytes} bytes`);
+    assert.ok(peak < 40e6, `peak heap ${Math.round(peak / 1e6)} MB`);
+  });
+});
