@@ -14,9 +14,10 @@ async function listenUntilSignal(config: Config, modules: Modules, out: Output, 
   const { createServer } = await import('../server.ts');
   const server = await createServer(config, modules);
   const address = await server.app.listen({ host: config.http.host, port: config.http.port });
-  const url = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
+  const local = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
+  const url = (config.http.publicUrl ?? local).replace(/\/+$/, '');
   out.note(banner ? banner(url) : `datagate listening on ${url} (database ${modules.store.location})`);
-  if (out.json) process.stdout.write(JSON.stringify({ listening: url }) + '\n');
+  if (out.json) process.stdout.write(JSON.stringify({ listening: local }) + '\n');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
@@ -60,7 +61,7 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('run the public API (env DATAGATE_REDIS is reserved for sharing limits between nodes)')
+    .description('run the public API')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: string; host: string }, cmd: Command) => {
@@ -78,7 +79,8 @@ export function registerServeCommands(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: string; host: string }, cmd: Command) => {
       const g = globals(cmd);
-      const config = loadConfig(process.env, {
+      // The demo talks to a person: request logs only when asked for.
+      const config = loadConfig({ DATAGATE_LOG_LEVEL: 'warn', ...process.env }, {
         database: g.database ?? 'sqlite:./data/demo.db',
         tenant: g.tenant,
         host: opts.host,

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.database, 'sqlite:./data/datagate.db');
+    assert.equal(c.tenant, 'default');
+    assert.equal(c.http.port, 8080);
+    assert.equal(c.http.host, '127.0.0.1');
+    assert.equal(c.api.maxPageSize, 1000);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const c = loadConfig({ DATAGATE_DATABASE: 'sqlite:/tmp/a.db', DATAGATE_PORT: '9000', DATAGATE_MAX_PAGE_SIZE: '50' }, { port: '9100' });
+    assert.equal(c.database, 'sqlite:/tmp/a.db');
+    assert.equal(c.http.port, 9100);
+    assert.equal(c.api.maxPageSize, 50);
+  });
+
+  it('names every invalid setting at once', () => {
+    assert.throws(
+      () => loadConfig({ DATAGATE_PORT: 'eighty', DATAGATE_MAX_PAGE_SIZE: '0', DATAGATE_LOG_LEVEL: 'loud' }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /http\.port/);
+        assert.match(e.message, /api\.maxPageSize/);
+        assert.match(e.message, /logLevel/);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { PUBLIC_ERRORS } from '../src/shared/errors.ts';
+
+const docs = fs.readFileSync('docs/public-api.md', 'utf8');
+const readme = fs.readFileSync('README.md', 'utf8');
+
+describe('the documentation', () => {
+  it('documents every public error code with its HTTP status', () => {
+    for (const [code, { status }] of Object.entries(PUBLIC_ERRORS)) {
+      assert.match(docs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/public-api.md`);
+    }
+  });
+
+  it('lists every DATAGATE_ setting the code reads in the README', () => {
+    const src = fs.readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const used = new Set<string>();
+    for (const f of src) for (const m of fs.readFileSync(`src/${f}`, 'utf8').matchAll(/DATAGATE_[A-Z_]+/g)) used.add(m[0]);
+    assert.ok(used.size > 5);
+    for (const v of used) assert.ok(readme.includes(`\`${v}\``), `${v} is not in README.md`);
+  });
+
+  it('shows the two commands of the quick start', () => {
+    assert.match(readme, /npm install && \.\/bin\/datagate demo/);
+    assert.match(readme, /npm test/);
+  });
+});
