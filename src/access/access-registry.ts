@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Store } from '../store/index.ts';
 import { hashKey, looksLikeKey } from './key-crypto.ts';
 import type { ResourceType } from './key-service.ts';
@@ -29,6 +30,14 @@ export function createAccessRegistry(deps: { store: Store }) {
   const { store } = deps;
   let snap: Snapshot = { keysByHash: new Map(), enabledTenants: new Set(), bindings: new Set(), boundByKey: new Map() };
   const lastUsed = new Map<string, number>();
+  // SHA-256 of a presented key costs more than the rest of the look-up; a key's hash
+  // never changes, so the hashes of the keys in use are remembered (10,000 keys ≈ 2 MB).
+  const hashes = new LRUCache<string, string>({ max: 10_000 });
+  const hashOf = (secret: string) => {
+    let h = hashes.get(secret);
+    if (h === undefined) hashes.set(secret, (h = hashKey(secret)));
+    return h;
+  };
 
   return {
     async reload(): Promise<void> {
@@ -53,7 +62,7 @@ export function createAccessRegistry(deps: { store: Store }) {
       };
     },
     authenticate(secret: string): AuthResult {
-      const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashKey(secret)) : undefined;
+      const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashOf(secret)) : undefined;
       return principal ? { ok: true, principal } : { ok: false, reason: 'INVALID' };
     },
     isEnabled(tenantId: string): boolean {

@@ -47,7 +47,7 @@ export function createApiKeyGate(deps: {
       sendPublicError(reply, 'KEY_MISSING');
       return reply;
     }
-    const wait = await deps.attempts.blockedFor(req.ip);
+    const wait = deps.attempts.blockedFor(req.ip);
     if (wait > 0) {
       reply.header('retry-after', wait);
       sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);

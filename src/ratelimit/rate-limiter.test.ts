@@ -31,12 +31,12 @@ describe('the memory rate limiter', () => {
 describe('the failed-attempt limiter', () => {
   it('blocks an address at its limit, for the block time, and no other address', async () => {
     const l = createAttemptLimiter({ limit: 2, windowSeconds: 60, blockSeconds: 300 });
-    assert.equal(await l.blockedFor('1.1.1.1'), 0);
+    assert.equal(l.blockedFor('1.1.1.1'), 0);
     await l.recordFailure('1.1.1.1');
-    assert.equal(await l.blockedFor('1.1.1.1'), 0);
+    assert.equal(l.blockedFor('1.1.1.1'), 0);
     await l.recordFailure('1.1.1.1');
-    const wait = await l.blockedFor('1.1.1.1');
+    const wait = l.blockedFor('1.1.1.1');
     assert.ok(wait > 60 && wait <= 300, `wait ${wait}`);
-    assert.equal(await l.blockedFor('2.2.2.2'), 0);
+    assert.equal(l.blockedFor('2.2.2.2'), 0);
   });
 });

@@ -54,27 +54,28 @@ export function createMemoryRateLimiter(opts: { windowSeconds: number; keyPrefix
  */
 export function createAttemptLimiter(opts: { limit: number; windowSeconds: number; blockSeconds: number }) {
   const limiter = new RateLimiterMemory({ points: opts.limit, duration: opts.windowSeconds, keyPrefix: 'fail' });
-  // Addresses with a failure in the last window or block: every other address (almost
-  // all traffic) is answered without touching the limiter.
-  const suspects = new Map<string, number>();
-  const horizonMs = 1000 * Math.max(opts.windowSeconds, opts.blockSeconds);
+  // Blocked addresses and when their block ends, kept here so that the check on every
+  // request is one synchronous look-up; almost all traffic has no entry at all.
+  const blockedUntil = new Map<string, number>();
   return {
     /** Seconds the address must still wait, or 0 when it may try. */
-    async blockedFor(address: string): Promise<number> {
-      const until = suspects.get(address);
+    blockedFor(address: string): number {
+      const until = blockedUntil.get(address);
       if (until === undefined) return 0;
-      if (until < Date.now()) {
-        suspects.delete(address);
+      const left = until - Date.now();
+      if (left <= 0) {
+        blockedUntil.delete(address);
         return 0;
       }
-      const res = await limiter.get(address);
-      return res && res.consumedPoints >= opts.limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
+      return Math.ceil(left / 1000);
     },
     /** Counts a failure; the one that reaches the limit blocks the address for `blockSeconds`. */
     async recordFailure(address: string): Promise<void> {
-      suspects.set(address, Date.now() + horizonMs);
       const res = await limiter.penalty(address);
-      if (res.consumedPoints >= opts.limit) await limiter.block(address, opts.blockSeconds);
+      if (res.consumedPoints >= opts.limit) {
+        await limiter.delete(address);
+        blockedUntil.set(address, Date.now() + opts.blockSeconds * 1000);
+      }
     },
   };
 }
