@@ -91,7 +91,7 @@ describe('the command line, end to end in a temporary directory', () => {
     const reloaded = await dg('dataset', 'import', 'v2.ndjson', '--replace', ds.id);
     assert.equal(reloaded.rows, 1);
     let records: unknown[] = [];
-    for (const started = Date.now(); Date.now() - started < 2000; ) {
+    for (const started = Date.now(); Date.now() - started < 1000; ) {
       records = (await (await fetch(`${url}/api/dataset/${ds.id}`, { headers: { apikey: key.key } })).json()).data.records;
       if (records.length === 1) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -100,7 +100,7 @@ describe('the command line, end to end in a temporary directory', () => {
 
     assert.deepEqual(await dg('public-api', 'disable'), { enabled: false });
     let status = 200;
-    for (const started = Date.now(); status === 200 && Date.now() - started < 2000; ) {
+    for (const started = Date.now(); status === 200 && Date.now() - started < 1000; ) {
       status = (await fetch(`${url}/api/dataset/${ds.id}`, { headers: { apikey: key.key } })).status;
       if (status === 200) await new Promise((r) => setTimeout(r, 50));
     }
