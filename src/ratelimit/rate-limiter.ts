@@ -14,7 +14,8 @@ export interface RateLimiter {
   consume(key: string, limit: number): Promise<RateDecision>;
 }
 
-function decision(res: RateLimiterRes, limit: number, allowed: boolean): RateDecision {
+/** A rate-limiter-flexible result as a decision. */
+export function toDecision(res: RateLimiterRes, limit: number, allowed: boolean): RateDecision {
   return {
     allowed,
     limit,
@@ -39,9 +40,9 @@ export function createMemoryRateLimiter(opts: { windowSeconds: number; keyPrefix
   return {
     async consume(key, limit) {
       try {
-        return decision(await limiterFor(limit).consume(key), limit, true);
+        return toDecision(await limiterFor(limit).consume(key), limit, true);
       } catch (e) {
-        if (e instanceof RateLimiterRes) return decision(e, limit, false);
+        if (e instanceof RateLimiterRes) return toDecision(e, limit, false);
         throw e;
       }
     },
