@@ -1,7 +1,8 @@
 // npm run bench [-- --csv FILE] [--rows N] [--duration S] [--connections C]
-// Imports a tickets dataset (generated, 1,000,000 rows by default), then measures the
-// public API under load on loopback next to a constant-JSON Fastify ceiling and the same
-// SQL run directly on better-sqlite3. Prints a Markdown table and writes bench/out/results.json.
+// Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
+// then measures the public API under load on loopback next to a constant-JSON Fastify
+// ceiling and the same SQL run directly on better-sqlite3. Prints Markdown tables and
+// writes bench/out/results.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,11 +11,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { parseQuery } from '../src/catalog/filter/filter-parser.ts';
 import { buildCountQuery, buildPageQuery } from '../src/catalog/query/dataset-query.ts';
 import { toDataset } from '../src/catalog/dataset-registry.ts';
+import { buildWidgetQueries } from '../src/catalog/widget/widget-compiler.ts';
+import { parseWidgetSpec, resolveWidget } from '../src/catalog/widget/widget-spec.ts';
+import type { DialectCapabilities } from '../src/store/dialects/capabilities.ts';
 import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
+import { installDeadlineGuard } from '../src/store/dialects/sqlite.ts';
 import { Q2_WORD, writeTicketsCsv } from './generate.ts';
 
 const { values: args } = parseArgs({
@@ -67,7 +72,7 @@ async function load(url: string, headers: Record<string, string> = {}) {
 }
 
 /** Latency of one request at a time over a kept-alive connection, in ms (autocannon rounds to whole ms). */
-async function sequential(url: string, headers: Record<string, string>, n = 2000) {
+async function sequential(url: string, headers: Record<string, string>, n = 2000, warmUp = 50) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const once = () =>
     new Promise<void>((resolve, reject) => {
@@ -77,7 +82,7 @@ async function sequential(url: string, headers: Record<string, string>, n = 2000
         res.on('end', resolve);
       }).on('error', reject);
     });
-  for (let i = 0; i < 50; i++) await once();
+  for (let i = 0; i < warmUp; i++) await once();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -119,7 +124,7 @@ const database = `sqlite:${dbFile}`;
 log('importing ...');
 const imp = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', database, csv], { encoding: 'utf8' });
 if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr}`);
-const imported = JSON.parse(imp.stdout) as { datasetId: string; key: string; rows: number; ms: number; maxRssKb: number };
+const imported = JSON.parse(imp.stdout) as { datasetId: string; widgetId: string; key: string; rows: number; ms: number; maxRssKb: number };
 log(`imported ${imported.rows} rows in ${fmt(imported.ms / 1000)} s`);
 
 const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn' };
@@ -148,10 +153,21 @@ try {
       http_[mode][name] = { ...(await load(url, headers)), ...seqOf(seq) };
     }
   }
+
+  // Q5, the widget: its first request on the cached server is the first after the load
+  // (nothing cached yet); every request on the uncached server computes the GROUP BY.
+  const widgetUrl = (mode: 'cached' | 'uncached') => `${bases[mode]}/api/widget/${imported.widgetId}`;
+  log('Q5: first request, uncached ...');
+  const q5First = await firstRequest(widgetUrl('cached'), headers);
+  const q5Uncached = await sequential(widgetUrl('uncached'), headers, 10, 1);
+  log('load: Q5 cached ...');
+  http_.cached.Q5 = { ...(await load(widgetUrl('cached'), headers)), ...seqOf(await sequential(widgetUrl('cached'), headers)) };
   const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
 
   log('direct SQL ...');
   const raw = new Database(dbFile, { readonly: true });
+  // The server's guard function, so that the SQL it runs can run here as it is.
+  installDeadlineGuard(raw);
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
   const row = raw.prepare('SELECT * FROM datasets WHERE id = ?').get(imported.datasetId) as Record<string, unknown>;
   const ds = toDataset({
@@ -172,6 +188,44 @@ try {
     const countT = count ? timeIt(() => count.all(...(countQuery!.parameters as unknown[])), 3000) : null;
     direct[name] = { page: pageT.p50, count: countT?.p50 ?? null, total };
   }
+
+  // What the deadline guard costs: the same counts with and without it, and a count
+  // that reads every row (a contains that matches nothing).
+  log('guard cost ...');
+  const unguarded: DialectCapabilities = { ...sqliteCapabilities, deadlineGuard: () => undefined };
+  const guard: Record<string, { with: number; without: number }> = {};
+  for (const [name, qs] of Object.entries({ Q2: QUERIES.Q2, Q3: QUERIES.Q3, 'full scan': 'summary=no-such-words' })) {
+    const parsed = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
+    if (!parsed.ok) throw new Error(parsed.message);
+    const run = (q: CompiledQuery) => {
+      const stmt = raw.prepare(q.sql).raw(true);
+      return timeIt(() => stmt.all(...(q.parameters as unknown[])), 3000).p50;
+    };
+    guard[name] = {
+      with: run(buildCountQuery(db, sqliteCapabilities, ds, parsed.query)!),
+      without: run(buildCountQuery(db, unguarded, ds, parsed.query)!),
+    };
+  }
+
+  // Q5 directly: the plain GROUP BY, and the SQL the server runs for the widget (the
+  // same GROUP BY with the guard, inside the paging query).
+  log('Q5 direct ...');
+  const board = ds.fields.find((f) => f.name === 'board')!.column;
+  const hours = ds.fields.find((f) => f.name === 'hours')!.column;
+  const plain = raw.prepare(`SELECT "${board}", count(*), sum("${hours}") FROM "${ds.tableName}" GROUP BY "${board}"`).raw(true).safeIntegers(true);
+  const widgetRow = raw.prepare('SELECT spec FROM widgets WHERE id = ?').get(imported.widgetId) as { spec: string };
+  const shape = parseWidgetSpec(JSON.parse(widgetRow.spec));
+  if (!shape.ok) throw new Error(shape.message);
+  const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
+  if (!resolved.ok) throw new Error(resolved.message);
+  const widgetQuery = parseQuery({}, resolved.plan.columns, { maxSize: 1000 });
+  if (!widgetQuery.ok) throw new Error(widgetQuery.message);
+  const widgetSql = buildWidgetQueries(db, sqliteCapabilities, ds, resolved.plan, widgetQuery.query).page;
+  const widgetStmt = raw.prepare(widgetSql.sql).raw(true).safeIntegers(true);
+  const q5Direct = {
+    plain: timeIt(() => plain.all(), 5000).p50,
+    widgetSql: timeIt(() => widgetStmt.all(...(widgetSql.parameters as unknown[])), 5000).p50,
+  };
   raw.close();
 
   const row_ = (label: string, qs: string, l: Line) =>
@@ -188,6 +242,7 @@ try {
     row_('ceiling', `constant ${ceilingInfo.bytes} B JSON`, ceil),
     ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} uncached`, `\`${qs}\``, http_.uncached[name])),
     ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
+    row_('Q5 cached', 'widget: tickets and hours by board', http_.cached.Q5),
     '',
     '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
     '|---|---:|---:|---:|',
@@ -195,13 +250,43 @@ try {
       const d = direct[name];
       return `| ${name} | ${d.total} | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
     }),
+    '',
+    '| deadline guard (count) | with guard p50 ms | without p50 ms | cost |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(guard).map(([name, g]) => `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`),
+    '',
+    `| Q5: widget, count and sum of hours per board over ${imported.rows} rows | ms |`,
+    '|---|---:|',
+    `| first request after the load (cached server, nothing cached yet) | ${fmt(q5First, 1)} |`,
+    `| uncached server, single-client p50 of 10 requests | ${fmt(q5Uncached.p50, 1)} |`,
+    `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q5.seqP50, 3)} / ${fmt(http_.cached.Q5.seqP99, 3)} |`,
+    `| cached, req/s (${CONNECTIONS} connections) | ${Math.round(http_.cached.Q5.rps)} |`,
+    `| direct on better-sqlite3: the plain GROUP BY, p50 | ${fmt(q5Direct.plain, 1)} |`,
+    `| direct on better-sqlite3: the widget's SQL (guard, paging), p50 | ${fmt(q5Direct.widgetSql, 1)} |`,
+    `| first request / plain GROUP BY | ${fmt(q5First / q5Direct.plain)}× |`,
+    `| uncached p50 / plain GROUP BY | ${fmt(q5Uncached.p50 / q5Direct.plain)}× |`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ imported, serverRss, ceil, http: http_, direct }, null, 2));
+  fs.writeFileSync(
+    path.join(OUT, 'results.json'),
+    JSON.stringify({ imported, serverRss, ceil, http: http_, direct, guard, q5: { first: q5First, uncached: q5Uncached, direct: q5Direct } }, null, 2),
+  );
 } finally {
   servers.cached.kill('SIGTERM');
   servers.uncached.kill('SIGTERM');
   ceiling.kill('SIGTERM');
+}
+
+/** One request on a new connection, in ms: the cost a first client sees. */
+function firstRequest(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    http.get(url, { headers }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    }).on('error', reject);
+  });
 }
 
 function seqOf(s: { p50: number; p99: number }) {

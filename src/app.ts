@@ -5,10 +5,12 @@ import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
 import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
+import { QueryTimeoutError } from './shared/errors.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
 import { sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
+import { registerWidgetRoutes } from './api/public/widget-routes.ts';
 
 export interface AppDeps {
   access: Access;
@@ -17,11 +19,16 @@ export interface AppDeps {
   attempts: AttemptLimiter;
   clock: Clock;
   http: { bodyLimit: number; trustProxy: boolean };
-  api: { maxPageSize: number; pageCacheMb: number };
+  api: { maxPageSize: number; pageCacheMb: number; queryTimeoutMs: number };
   logLevel: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** "30 s", "1.5 s", "250 ms": the time limit as a person reads it. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
+}
 
 /** Builds the HTTP application; never listens (the caller, or a test, decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -59,6 +66,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((_req, reply) => sendPublicError(reply, 'ROUTE_NOT_FOUND'));
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof QueryTimeoutError) {
+      req.log.warn({ url: req.url.split('?')[0], limitMs: deps.api.queryTimeoutMs }, 'query stopped at the time limit');
+      return sendPublicError(
+        reply,
+        'QUERY_TIMEOUT',
+        `The query ran longer than ${duration(deps.api.queryTimeoutMs)} and was stopped; narrow the filters or ask for a smaller page`,
+      );
+    }
     const status = err.statusCode ?? 500;
     if (status === 415) return sendPublicError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/x-www-form-urlencoded or application/json');
     if (status === 413) return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.http.bodyLimit} bytes`);
@@ -79,12 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
-    registerDatasetRoutes(api, {
+    const routeDeps = {
       access: deps.access,
       catalog: deps.catalog,
       maxPageSize: deps.api.maxPageSize,
+      queryTimeoutMs: deps.api.queryTimeoutMs,
+      // One cache for dataset pages and widget results: their keys never collide.
       pageCache: createPageCache(deps.api.pageCacheMb * 1024 * 1024),
-    });
+    };
+    registerDatasetRoutes(api, routeDeps);
+    registerWidgetRoutes(api, routeDeps);
   });
 
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));

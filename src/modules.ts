@@ -23,7 +23,8 @@ export async function openModules(config: Pick<Config, 'database' | 'secret'>, c
       store,
       serverSecret,
       clock,
-      resourceExists: async (tenantId, type, id) => (type === 'dataset' ? catalog.datasets.exists(tenantId, id) : false),
+      resourceExists: async (tenantId, type, id) =>
+        type === 'dataset' ? catalog.datasets.exists(tenantId, id) : catalog.widgets.exists(tenantId, id),
     });
     return { store, access, catalog, clock, close: () => store.close() };
   } catch (e) {

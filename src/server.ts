@@ -42,7 +42,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     store,
     intervalMs: config.changePollMs,
     onChange: async () => {
-      await Promise.all([access.registry.reload(), catalog.registry.reload()]);
+      await Promise.all([access.registry.reload(), catalog.registry.reload(), catalog.widgetRegistry.reload()]);
     },
     onError: (err) => app.log.error({ err }, 'reloading after a change failed'),
   });

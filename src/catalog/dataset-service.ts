@@ -180,8 +180,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
       return get(tenantId, id);
     },
 
-    /** One page of rows and the total of matching rows. */
-    async readPage(ds: Dataset, q: ParsedQuery): Promise<Page> {
+    /**
+     * One page of rows and the total of matching rows. Past `deadline` (epoch ms) the
+     * query is stopped with a QueryTimeoutError.
+     */
+    async readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number } = {}): Promise<Page> {
       let total = ds.rowCount;
       const count = buildCountQuery(store.data, store.caps, ds, q);
       if (count) {
@@ -190,13 +193,13 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
         if (cached !== undefined) {
           total = cached;
         } else {
-          total = Number((await store.tables.rows(count))[0][0]);
+          total = Number((await store.tables.rows(count, opts))[0][0]);
           counts.set(key, total);
         }
       }
       const fields = pageFields(ds, q);
       if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
-      return { total, fields, rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total)) };
+      return { total, fields, rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts) };
     },
   };
 }

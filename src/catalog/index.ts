@@ -2,18 +2,25 @@ import type { Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
 import { createDatasetRegistry } from './dataset-registry.ts';
 import { createDatasetService } from './dataset-service.ts';
+import { createWidgetRegistry } from './widget/widget-registry.ts';
+import { createWidgetService } from './widget/widget-service.ts';
 
 export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
 export type { DatasetService, Page, ImportInput } from './dataset-service.ts';
 export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
 export { parseQuery, type ParsedQuery, type Params } from './filter/filter-parser.ts';
+export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
+export type { WidgetService, WidgetResult } from './widget/widget-service.ts';
+export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
 
-/** The catalog module: datasets, their in-memory registry and queries. */
+/** The catalog module: datasets and widgets, their in-memory registries and queries. */
 export function createCatalog(deps: { store: Store; clock?: Clock }) {
   const datasets = createDatasetService(deps);
   const registry = createDatasetRegistry(deps);
-  return { datasets, registry };
+  const widgets = createWidgetService(deps);
+  const widgetRegistry = createWidgetRegistry(deps);
+  return { datasets, registry, widgets, widgetRegistry };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

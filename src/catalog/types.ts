@@ -20,3 +20,7 @@ export type Value = string | number | bigint | boolean | null;
 export function isFieldType(s: string): s is FieldType {
   return (FIELD_TYPES as readonly string[]).includes(s);
 }
+
+/** How a widget may bucket a DATE or DATETIME dimension (spec section 7); weeks start on Monday, all in UTC. */
+export const DATE_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type DateBucket = (typeof DATE_BUCKETS)[number];

@@ -5,6 +5,7 @@ import { StoreConfigError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerServeCommands } from './serve-commands.ts';
+import { registerWidgetCommands } from './widget-commands.ts';
 import { UsageError } from './output.ts';
 
 const program = new Command('datagate')
@@ -17,6 +18,7 @@ const program = new Command('datagate')
 
 registerServeCommands(program);
 registerDatasetCommands(program);
+registerWidgetCommands(program);
 registerKeyCommands(program);
 
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

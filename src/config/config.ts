@@ -23,6 +23,10 @@ export const configSchema = z.object({
     // computed once per version. 32 MB holds ~10,000 typical pages and keeps the
     // server well under 150 MB. 0 turns the cache off.
     pageCacheMb: intFromEnv(32, 0),
+    // Longest a dataset or widget query may run (ms) before it is stopped with a 504.
+    // 30 s is what HTTP clients and gateways commonly wait; queries on a million rows
+    // take well under a second, so only a runaway query reaches it.
+    queryTimeoutMs: intFromEnv(30_000, 1),
     // Invalid keys per address per window before the address is refused: enough for
     // a person fixing a typo, far too few to guess a 160-bit key.
     keyFailureLimit: intFromEnv(20, 1),
@@ -56,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
     api: {
       maxPageSize: env.DATAGATE_MAX_PAGE_SIZE,
       pageCacheMb: env.DATAGATE_PAGE_CACHE_MB,
+      queryTimeoutMs: env.DATAGATE_QUERY_TIMEOUT_MS,
       keyFailureLimit: env.DATAGATE_KEY_FAILURE_LIMIT,
       keyFailureWindowSeconds: env.DATAGATE_KEY_FAILURE_WINDOW,
       keyFailureBlockSeconds: env.DATAGATE_KEY_FAILURE_BLOCK,

@@ -12,6 +12,7 @@ export const PUBLIC_ERRORS = {
   RESOURCE_UNBOUND: { status: 403, doc: 'the resource exists in the key’s tenant but is not bound to the key' },
   DATASET_NOT_FOUND: { status: 404, doc: 'no such dataset in the key’s tenant' },
   WIDGET_NOT_FOUND: { status: 404, doc: 'no such widget in the key’s tenant' },
+  WIDGET_STALE: { status: 409, doc: 'the widget names a field its dataset no longer has (or no longer of a usable type) after a reload' },
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
@@ -36,5 +37,16 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/**
+ * A query ran past its deadline and was stopped. Thrown by the store, where the driver's
+ * own error is recognised; the HTTP edge answers it with QUERY_TIMEOUT (504).
+ */
+export class QueryTimeoutError extends Error {
+  constructor() {
+    super('the query ran past its deadline and was stopped');
+    this.name = 'QueryTimeoutError';
   }
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
+import { openPostgres } from './dialects/postgres.ts';
+import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
 import { sqliteCapabilities } from './dialects/sqlite-capabilities.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -33,7 +35,8 @@ export class StoreConfigError extends Error {}
 
 /**
  * Opens the store named by `url` and brings its schema up to date.
- * `sqlite:./data/datagate.db` (the default) or `sqlite:/abs/file.db`.
+ * `sqlite:./data/datagate.db` (the default), `sqlite:/abs/file.db`, or
+ * `postgres://user@host:5432/database` (also `postgresql://`).
  */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
@@ -66,13 +69,40 @@ export async function openStore(url: string): Promise<Store> {
     };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new StoreConfigError('PostgreSQL is not supported by this version yet; use sqlite:FILE');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Not echoed: the URL may carry a password.
+      throw new StoreConfigError('the PostgreSQL database URL is not a valid URL');
+    }
+    const h = openPostgres(url);
+    try {
+      await migrateToLatest(h.control);
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
+    return {
+      db: h.control as Kysely<ControlSchema>,
+      data: h.data,
+      caps: postgresCapabilities,
+      tables: h.tables,
+      // Never the password.
+      location: `postgres://${parsed.host}${parsed.pathname}`,
+      bumpGeneration: (trx) => h.bumpGeneration(trx),
+      readGeneration: () => h.readGeneration(),
+      close: () => h.close(),
+    };
   }
-  throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE`);
+  throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
 }
 
-/** Where datagate keeps files next to the database (the generated secret): the file's folder. */
+/**
+ * Where datagate keeps files next to the database (the generated secret): the SQLite
+ * file's folder; for PostgreSQL, `DATAGATE_DATA_DIR` or `./data`.
+ */
 export function dataDirFor(url: string): string {
   if (url.startsWith('sqlite:')) return path.dirname(path.resolve(url.slice('sqlite:'.length)));
-  return path.resolve('data');
+  return process.env.DATAGATE_DATA_DIR ?? path.resolve('data');
 }

@@ -25,6 +25,18 @@ export interface ControlSchema {
     fields: string;
     rowCount: number;
   };
+  widgets: {
+    id: string;
+    tenantId: string;
+    name: string;
+    datasetId: string;
+    /** The widget's spec (spec section 7) as JSON, after validation. */
+    spec: string;
+    /** 1 on creation, +1 on every change of the definition. */
+    version: number;
+    createdAt: string;
+    modifiedAt: string;
+  };
   apiKeys: {
     id: string;
     tenantId: string;

@@ -10,6 +10,8 @@ export interface PublicRouteDeps {
   access: Access;
   catalog: Catalog;
   maxPageSize: number;
+  /** Longest a query may run before the client gets a 504. */
+  queryTimeoutMs: number;
   pageCache: PageCache;
 }
 
@@ -31,7 +33,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     const q = parsed.query;
-    const page = await catalog.datasets.readPage(ds, q);
+    const page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs });
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
     const body =

@@ -125,6 +125,7 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
   it('uses the capability for the LIKE operator and encodes every value through it', () => {
     const calls: [FieldType, Value][] = [];
     const caps: DialectCapabilities = {
+      ...sqliteCapabilities,
       likeOperator: 'ilike',
       unindexedRef: (c) => sqliteCapabilities.unindexedRef(c),
       encode(type, value) {

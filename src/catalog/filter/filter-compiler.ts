@@ -5,28 +5,29 @@ import type { Field, Value } from '../types.ts';
 import type { FilterNode, Range } from './filter-parser.ts';
 
 type Eb = ExpressionBuilder<any, any>;
-type ColumnRef = (column: string) => Expression<any>;
+type FieldRef = (field: Field) => Expression<any>;
 
 /**
  * Compiles ANDed filter nodes to one Kysely boolean expression over unqualified
  * columns (`field.column`), every value a bound parameter; undefined when there are none.
+ * `ref` puts another expression in a field's place (a widget's date bucket or aggregate).
  *
  * @example db.selectFrom(table).selectAll().where(compileFilters(nodes, caps)!)
  */
 export function compileFilters(
   nodes: readonly FilterNode[],
   caps: DialectCapabilities,
-  opts: { avoidIndexes?: boolean } = {},
+  opts: { avoidIndexes?: boolean; ref?: FieldRef } = {},
 ): Expression<SqlBool> | undefined {
   if (nodes.length === 0) return undefined;
   const eb = expressionBuilder<any, any>();
-  const ref: ColumnRef = opts.avoidIndexes ? (c) => caps.unindexedRef(c) : (c) => eb.ref(c);
+  const ref: FieldRef = opts.ref ?? (opts.avoidIndexes ? (f) => caps.unindexedRef(f.column) : (f) => eb.ref(f.column));
   const parts = nodes.map((node) => compileNode(eb, node, caps, ref));
   return parts.length === 1 ? parts[0] : eb.and(parts);
 }
 
-function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: ColumnRef): Expression<SqlBool> {
-  const col = ref(node.field.column);
+function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: FieldRef): Expression<SqlBool> {
+  const col = ref(node.field);
   switch (node.kind) {
     case 'empty':
       return node.field.type === 'TEXT'

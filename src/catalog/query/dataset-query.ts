@@ -22,7 +22,10 @@ const WALK_PER_MATCH = 10;
 export function buildCountQuery(db: Kysely<any>, caps: DialectCapabilities, ds: DatasetTable, q: ParsedQuery): CompiledQuery | undefined {
   const where = compileFilters(q.filters, caps);
   if (!where) return undefined;
-  return db.selectFrom(ds.tableName).select(sql<number>`count(*)`.as('n')).where(where).compile();
+  let count = db.selectFrom(ds.tableName).select(sql<number>`count(*)`.as('n'));
+  const guard = caps.deadlineGuard();
+  if (guard) count = count.where(guard);
+  return count.where(where).compile();
 }
 
 /**
@@ -38,6 +41,9 @@ export function buildPageQuery(db: Kysely<any>, caps: DialectCapabilities, ds: D
     return page.where('_row', '>', offset).where('_row', '<=', offset + q.size).orderBy('_row').compile();
   }
   const walk = q.sort.length === 0 && ((offset + q.size) * ds.rowCount) / Math.max(total, 1) < WALK_PER_MATCH * total;
+  // A range of `_row` above reads exactly one page; a walk or a sort may read every row.
+  const guard = caps.deadlineGuard();
+  if (guard) page = page.where(guard);
   const where = compileFilters(q.filters, caps, { avoidIndexes: walk });
   if (where) page = page.where(where);
   for (const s of q.sort) {

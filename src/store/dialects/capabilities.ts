@@ -1,5 +1,5 @@
-import type { Expression } from 'kysely';
-import type { FieldType, Value } from '../../catalog/types.ts';
+import type { Expression, SqlBool } from 'kysely';
+import type { DateBucket, FieldType, Value } from '../../catalog/types.ts';
 
 /**
  * What domain code may ask of a SQL dialect. Domain code branches on these, never on
@@ -19,4 +19,18 @@ export interface DialectCapabilities {
    * at the page's end. Where the planner weighs LIMIT itself, a plain reference.
    */
   unindexedRef(column: string): Expression<unknown>;
+  /**
+   * The first day, as a DATE value ("YYYY-MM-DD"), of the UTC day, ISO week (from
+   * Monday), month, quarter or year that a DATE or DATETIME value falls in; null stays
+   * null. Constants only, no parameters: the same expression can appear in SELECT and
+   * GROUP BY and is recognised as the same there.
+   */
+  dateBucket(value: Expression<unknown>, type: 'DATE' | 'DATETIME', bucket: DateBucket): Expression<string | null>;
+  /**
+   * A condition over a dataset table's rows that is true until the running query's
+   * deadline (see `DatasetTables.rows`) has passed, and then stops the query. Put it
+   * first in WHERE so that it is checked for every row read, matching or not.
+   * Undefined where the dialect limits query time by other means.
+   */
+  deadlineGuard(): Expression<SqlBool> | undefined;
 }

@@ -18,7 +18,9 @@ export interface DatasetTables {
   list(prefix: string): Promise<string[]>;
   /**
    * Runs a compiled SELECT and returns rows as arrays in select order, with integers
-   * exact (bigint where they pass 2^53). Synchronous where the driver is.
+   * exact (bigint where they pass 2^53). Synchronous where the driver is. With a
+   * `deadline` (epoch milliseconds, `Date.now()`'s scale), a query that carries the
+   * dialect's deadline guard is stopped once it passes, with a QueryTimeoutError.
    */
-  rows(query: CompiledQuery): unknown[][] | Promise<unknown[][]>;
+  rows(query: CompiledQuery, opts?: { deadline?: number }): unknown[][] | Promise<unknown[][]>;
 }

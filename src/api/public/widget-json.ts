@@ -1,0 +1,45 @@
+import type { Field, FieldType } from '../../catalog/index.ts';
+import { formatDateTime } from './records-json.ts';
+
+type Encoder = (v: unknown) => string;
+
+const isMissing = (v: unknown) => v === null || v === undefined;
+
+/** A number as text: bigint digits exactly, a double in its shortest round-trip form ("3", "12.5"). */
+function numberText(v: unknown): string | null {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  return isMissing(v) ? null : String(v);
+}
+
+/** Every value as the JSON text of a string, or `null` (spec section 4, widget success). */
+const ENCODERS: Record<FieldType, Encoder> = {
+  TEXT: (v) => (isMissing(v) ? 'null' : JSON.stringify(String(v))),
+  NUMBER: (v) => {
+    const s = numberText(v);
+    return s === null ? 'null' : JSON.stringify(s);
+  },
+  BOOLEAN: (v) => (isMissing(v) ? 'null' : v === 1n || v === 1 || v === true ? '"true"' : '"false"'),
+  DATE: (v) => (isMissing(v) ? 'null' : JSON.stringify(String(v))),
+  DATETIME: (v) => (isMissing(v) ? 'null' : `"${formatDateTime(Number(v))}"`),
+};
+
+/**
+ * Serialises raw result rows as a JSON array of objects keyed by column label, in
+ * column order, every value a string or null. Only the first `columns.length` values
+ * of a row are read. Labels that look like numbers keep their place: the text is
+ * written by hand, not through an object.
+ */
+export function widgetRowsJson(columns: readonly Field[], rows: readonly unknown[][]): string {
+  const prefixes = columns.map((c, i) => (i === 0 ? '{' : ',') + JSON.stringify(c.name) + ':');
+  const encoders = columns.map((c) => ENCODERS[c.type]);
+  let out = '[';
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (r > 0) out += ',';
+    if (columns.length === 0) out += '{';
+    for (let i = 0; i < columns.length; i++) out += prefixes[i] + encoders[i](row[i]);
+    out += '}';
+  }
+  return out + ']';
+}

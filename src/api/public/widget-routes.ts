@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { widgetColumns } from '../../catalog/index.ts';
+import { sendJson, sendPublicError } from '../../http/public-replies.ts';
+import type { PublicRouteDeps } from './dataset-routes.ts';
+import { requestParams } from './request-params.ts';
+import { widgetRowsJson } from './widget-json.ts';
+
+/** `GET|POST /api/widget/{resourceId}` and `GET /api/widgets`. */
+export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
+  const { access, catalog } = deps;
+
+  function send(reply: FastifyReply, cached: string) {
+    // Cached as "<total> <body>": the total travels in a header, not in the body.
+    const space = cached.indexOf(' ');
+    reply.header('x-total-count', cached.slice(0, space));
+    return sendJson(reply, cached.slice(space + 1));
+  }
+
+  async function readWidget(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
+    const p = req.principal!;
+    const id = req.params.resourceId;
+    const w = catalog.widgetRegistry.get(p.tenantId, id);
+    if (!w) return sendPublicError(reply, 'WIDGET_NOT_FOUND');
+    if (!access.registry.isBound(p.keyId, 'widget', id)) return sendPublicError(reply, 'RESOURCE_UNBOUND');
+    const params = requestParams(req);
+    if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
+    const ds = catalog.registry.get(p.tenantId, w.datasetId);
+    if (!ds) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${w.datasetId}" no longer exists`);
+    // The definition's version and the dataset's table name the inputs: a change to
+    // either makes new keys, so an entry is never stale.
+    const cacheKey = deps.pageCache.key(`widget ${w.id} v${w.version} ${ds.tableName}`, params.params);
+    const cached = deps.pageCache.get(cacheKey);
+    if (cached !== undefined) return send(reply, cached);
+    const result = await catalog.widgets.run(w, ds, params.params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+    if (!result.ok) return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
+    const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;
+    deps.pageCache.set(cacheKey, entry);
+    return send(reply, entry);
+  }
+
+  app.get('/api/widget/:resourceId', readWidget);
+  app.post('/api/widget/:resourceId', readWidget);
+
+  app.get('/api/widgets', async (req, reply) => {
+    const p = req.principal!;
+    const list = access.registry
+      .boundIds(p.keyId, 'widget')
+      .map((id) => catalog.widgetRegistry.get(p.tenantId, id))
+      .filter((w) => w !== undefined)
+      .map((w) => ({
+        id: w.id,
+        name: w.name,
+        chart: w.chart,
+        datasetId: w.datasetId,
+        columns: widgetColumns(w.spec, catalog.registry.get(p.tenantId, w.datasetId)?.fields ?? []),
+      }));
+    return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
+  });
+}

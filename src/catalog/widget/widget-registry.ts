@@ -1,0 +1,55 @@
+import type { Store } from '../../store/index.ts';
+import type { Chart, WidgetSpec } from './widget-spec.ts';
+
+/** A saved widget as the public API and the command line see it. */
+export interface Widget {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly datasetId: string;
+  readonly chart: Chart;
+  /** 1 on creation, +1 on every change of the definition; part of every cache key. */
+  readonly version: number;
+  readonly spec: WidgetSpec;
+  readonly createdAt: string;
+  readonly modifiedAt: string;
+}
+
+/** Turns a `widgets` row into a Widget; the stored spec was validated when it was written. */
+export function toWidget(row: {
+  id: string; tenantId: string; name: string; datasetId: string; spec: string; version: number; createdAt: string; modifiedAt: string;
+}): Widget {
+  const spec = JSON.parse(row.spec) as WidgetSpec;
+  return Object.freeze({
+    id: row.id,
+    tenantId: row.tenantId,
+    name: row.name,
+    datasetId: row.datasetId,
+    chart: spec.chart,
+    version: Number(row.version),
+    spec,
+    createdAt: row.createdAt,
+    modifiedAt: row.modifiedAt,
+  });
+}
+
+/**
+ * The in-memory catalogue of widgets that the public API reads on every request,
+ * rebuilt when the store's change counter moves (next to the dataset registry).
+ */
+export function createWidgetRegistry(deps: { store: Store }) {
+  let byId: ReadonlyMap<string, Widget> = new Map();
+  return {
+    async reload(): Promise<void> {
+      const rows = await deps.store.db.selectFrom('widgets').selectAll().execute();
+      byId = new Map(rows.map((r) => [r.id, toWidget(r)]));
+    },
+    /** The widget with this id in this tenant; another tenant's is not found. */
+    get(tenantId: string, id: string): Widget | undefined {
+      const w = byId.get(id);
+      return w && w.tenantId === tenantId ? w : undefined;
+    },
+  };
+}
+
+export type WidgetRegistry = ReturnType<typeof createWidgetRegistry>;

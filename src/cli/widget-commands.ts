@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Widget } from '../catalog/index.ts';
+import { DomainError } from '../shared/errors.ts';
+import { withContext } from './context.ts';
+
+function summary(w: Widget) {
+  return {
+    id: w.id,
+    name: w.name,
+    chart: w.chart,
+    datasetId: w.datasetId,
+    version: w.version,
+    createdAt: w.createdAt,
+    modifiedAt: w.modifiedAt,
+    spec: w.spec,
+  };
+}
+
+/** Reads a spec file: a missing file or invalid JSON is a failure (exit 1), like an invalid spec. */
+function readSpec(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DomainError('NOT_FOUND', code === 'ENOENT' ? `no file ${file}` : `can't read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DomainError('INVALID_INPUT', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `widget create` and `widget list`. */
+export function registerWidgetCommands(program: Command): void {
+  const widget = program.command('widget').description('create and list widgets: saved aggregations over a dataset');
+
+  widget
+    .command('create')
+    .description('create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit')
+    .argument('<file>', 'the JSON spec')
+    .action(async (file: string, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        const w = await modules.catalog.widgets.create(tenant.id, readSpec(file));
+        out.result({ id: w.id, name: w.name }, `created widget ${w.id} "${w.name}" over dataset ${w.datasetId}`);
+      }),
+    );
+
+  widget
+    .command('list')
+    .description('list the widgets of the tenant')
+    .action(async (_opts: unknown, cmd: Command) =>
+      withContext(cmd, async ({ modules, tenant, out }) => {
+        const list = (await modules.catalog.widgets.list(tenant.id)).map(summary);
+        out.result({ widgets: list }, () =>
+          list.length === 0
+            ? 'no widgets'
+            : list.map((w) => `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}`).join('\n'),
+        );
+      }),
+    );
+}

@@ -1,0 +1,63 @@
+import { sql, type Expression, type RawBuilder } from 'kysely';
+import type { DateBucket, FieldType, Value } from '../../catalog/types.ts';
+import type { DialectCapabilities } from './capabilities.ts';
+
+/** date_trunc's unit per bucket, as SQL string literals. */
+const BUCKET_UNITS: Record<DateBucket, RawBuilder<unknown>> = {
+  day: sql.raw(`'day'`),
+  week: sql.raw(`'week'`),
+  month: sql.raw(`'month'`),
+  quarter: sql.raw(`'quarter'`),
+  year: sql.raw(`'year'`),
+};
+
+/**
+ * A catalog DATE as PostgreSQL reads it. ISO year 0000 is 1 BC, which PostgreSQL
+ * spells with an era instead of a year zero.
+ */
+export function pgDate(date: string): string {
+  return date.startsWith('0000-') ? `0001${date.slice(4)} BC` : date;
+}
+
+/** A catalog DATETIME (epoch milliseconds) as exact ISO text, with the same era rule as `pgDate`. */
+export function pgDateTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.startsWith('0000-') ? `0001${iso.slice(4)} BC` : iso;
+}
+
+/**
+ * PostgreSQL stores NUMBER as `numeric` (exact), BOOLEAN as `boolean`, DATE as `date`
+ * and DATETIME as `timestamptz`. Parameters travel as text, so each value is encoded
+ * as text that PostgreSQL parses exactly for the column it is compared with.
+ */
+export const postgresCapabilities: DialectCapabilities = {
+  encode(type: FieldType, value: Value): unknown {
+    if (value === null) return null;
+    switch (type) {
+      case 'NUMBER':
+        // A bigint's decimal digits, and a number's shortest round-trip text (what the
+        // driver sends): both are exact for numeric.
+        return typeof value === 'bigint' ? value.toString() : value;
+      case 'DATETIME':
+        return typeof value === 'number' ? pgDateTime(value) : value;
+      case 'DATE':
+        return typeof value === 'string' ? pgDate(value) : value;
+      default:
+        return value;
+    }
+  },
+  likeOperator: 'ilike',
+  // PostgreSQL's planner weighs LIMIT against the filter's selectivity itself: a plain reference.
+  unindexedRef: (column) => sql.ref(column),
+  dateBucket(value, type, bucket) {
+    // A DATE is read as a timestamp without a time zone, a DATETIME as its UTC wall
+    // time, so the session's time zone never enters; date_trunc's weeks start on
+    // Monday (ISO 8601). The unit is a constant from a fixed list, never a parameter,
+    // so that GROUP BY recognises the SELECT's expression.
+    if (type === 'DATE' && bucket === 'day') return value as Expression<string | null>;
+    const wall = type === 'DATE' ? sql`cast(${value} as timestamp)` : sql`(${value} at time zone 'UTC')`;
+    return sql<string | null>`cast(date_trunc(${BUCKET_UNITS[bucket]}, ${wall}) as date)`;
+  },
+  // PostgreSQL stops a statement itself (statement_timeout, see `DatasetTables.rows`).
+  deadlineGuard: () => undefined,
+};
