@@ -5,7 +5,8 @@ import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
 import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
-import { QueryTimeoutError } from './shared/errors.ts';
+import { QueryTimeoutError, StoreUnavailableError } from './shared/errors.ts';
+import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
 import { sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
@@ -18,6 +19,9 @@ export interface AppDeps {
   limiter: RateLimiter;
   attempts: AttemptLimiter;
   clock: Clock;
+  metrics: Metrics;
+  /** Whether the database answers, for /readyz. */
+  ready: () => Promise<boolean>;
   http: { bodyLimit: number; trustProxy: boolean };
   api: { maxPageSize: number; pageCacheMb: number; queryTimeoutMs: number };
   logLevel: string;
@@ -65,7 +69,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody);
 
   app.setNotFoundHandler((_req, reply) => sendPublicError(reply, 'ROUTE_NOT_FOUND'));
+  app.addHook('onResponse', (req, reply, done) => {
+    deps.metrics.observe(req, reply);
+    done();
+  });
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof StoreUnavailableError) {
+      req.log.warn({ err: err.message }, 'database unavailable');
+      // Five seconds: a restarting database is usually back by then, and clients that
+      // honour Retry-After don't pile on while it isn't.
+      reply.header('retry-after', 5);
+      return sendPublicError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds.');
+    }
     if (err instanceof QueryTimeoutError) {
       req.log.warn({ url: req.url.split('?')[0], limitMs: deps.api.queryTimeoutMs }, 'query stopped at the time limit');
       return sendPublicError(
@@ -91,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter: deps.limiter,
     attempts: deps.attempts,
     now: () => deps.clock.now(),
+    rejected: (kind) => deps.metrics.rateLimited(kind),
   });
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
@@ -101,11 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       queryTimeoutMs: deps.api.queryTimeoutMs,
       // One cache for dataset pages and widget results: their keys never collide.
       pageCache: createPageCache(deps.api.pageCacheMb * 1024 * 1024),
+      queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
   });
 
-  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+  registerOpsRoutes(app, { metrics: deps.metrics, ready: deps.ready });
   return app;
 }

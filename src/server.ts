@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import type { Modules } from './modules.ts';
-import { createAttemptLimiter, createMemoryRateLimiter } from './ratelimit/index.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createAttemptLimiter, createMemoryRateLimiter, createRedisClient, createRedisRateLimiter } from './ratelimit/index.ts';
 import { createChangeWatcher } from './store/change-watcher.ts';
 
 export { openModules, type Modules } from './modules.ts';
@@ -24,11 +25,21 @@ export interface Server {
 /** Builds a ready-to-listen server over already opened modules. */
 export async function createServer(config: Config, modules: Modules): Promise<Server> {
   const { store, access, catalog, clock } = modules;
+  // The Redis client logs through the app's logger, which exists only once the app does.
+  let log: FastifyInstance['log'] | undefined;
+  const redis = config.redis.url
+    ? createRedisClient(config.redis.url, { warn: (o, m) => log?.warn(o, m), info: (o, m) => log?.info(o, m) })
+    : undefined;
+  const metrics = createMetrics();
   const app = await buildApp({
     access,
     catalog,
     clock,
-    limiter: createMemoryRateLimiter({ windowSeconds: 60 }),
+    metrics,
+    ready: async () => (await store.readGeneration(), true),
+    limiter: redis
+      ? createRedisRateLimiter({ client: redis, windowSeconds: 60, keyPrefix: config.redis.prefix })
+      : createMemoryRateLimiter({ windowSeconds: 60 }),
     attempts: createAttemptLimiter({
       limit: config.api.keyFailureLimit,
       windowSeconds: config.api.keyFailureWindowSeconds,
@@ -38,6 +49,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     api: config.api,
     logLevel: config.logLevel,
   });
+  log = app.log;
   const watcher = createChangeWatcher({
     store,
     intervalMs: config.changePollMs,
@@ -45,6 +57,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       await Promise.all([access.registry.reload(), catalog.registry.reload(), catalog.widgetRegistry.reload()]);
     },
     onError: (err) => app.log.error({ err }, 'reloading after a change failed'),
+    onRecover: () => app.log.info('reloading after a change works again'),
   });
   await watcher.start();
 
@@ -65,6 +78,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       for (const t of timers) clearInterval(t);
       await app.close();
       await flushLastUsed();
+      redis?.disconnect();
     },
   };
 }

@@ -10,7 +10,7 @@ import { UsageError } from './output.ts';
 
 const program = new Command('datagate')
   .description('Publish datasets and widgets to your clients through API keys.')
-  .addOption(new Option('--database <url>', 'sqlite:FILE (default sqlite:./data/datagate.db)').env('DATAGATE_DATABASE'))
+  .addOption(new Option('--database <url>', 'sqlite:FILE or postgres://user@host/db (default sqlite:./data/datagate.db)').env('DATAGATE_DATABASE'))
   .addOption(new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'))
   .option('--json', 'print results as one JSON object on stdout')
   .showHelpAfterError('(run with --help for usage)')

@@ -33,6 +33,12 @@ export const configSchema = z.object({
     keyFailureWindowSeconds: intFromEnv(60, 1),
     keyFailureBlockSeconds: intFromEnv(300, 1),
   }),
+  redis: z.object({
+    /** Shares rate limits between nodes; without it each node limits on its own. */
+    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    /** Prefix of every key datagate writes, so that several deployments can share one Redis. */
+    prefix: z.string().min(1).default('datagate'),
+  }),
   // How often a server checks for changes made elsewhere; well inside the 1 s promise.
   changePollMs: intFromEnv(250, 10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
       keyFailureWindowSeconds: env.DATAGATE_KEY_FAILURE_WINDOW,
       keyFailureBlockSeconds: env.DATAGATE_KEY_FAILURE_BLOCK,
     },
+    redis: { url: env.DATAGATE_REDIS || undefined, prefix: env.DATAGATE_REDIS_PREFIX || undefined },
     changePollMs: env.DATAGATE_CHANGE_POLL_MS,
     logLevel: env.DATAGATE_LOG_LEVEL,
   };

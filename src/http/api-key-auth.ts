@@ -40,6 +40,8 @@ export function createApiKeyGate(deps: {
   limiter: RateLimiter;
   attempts: AttemptLimiter;
   now: () => number;
+  /** Told of every 429, for the metrics. */
+  rejected?: (kind: 'key' | 'address') => void;
 }) {
   return async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const secret = presentedKey(req);
@@ -49,6 +51,7 @@ export function createApiKeyGate(deps: {
     }
     const wait = deps.attempts.blockedFor(req.ip);
     if (wait > 0) {
+      deps.rejected?.('address');
       reply.header('retry-after', wait);
       sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);
       return reply;
@@ -63,6 +66,7 @@ export function createApiKeyGate(deps: {
     const d = await deps.limiter.consume(p.keyId, p.rateLimit);
     setRateHeaders(reply, d);
     if (!d.allowed) {
+      deps.rejected?.('key');
       reply.header('retry-after', d.resetSeconds);
       sendPublicError(reply, 'RATE_LIMITED', `API rate limit exceeded: ${p.rateLimit} requests per minute.`);
       return reply;

@@ -16,6 +16,7 @@ export const PUBLIC_ERRORS = {
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again' },
   QUERY_TIMEOUT: { status: 504, doc: 'the query ran past the server’s time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
 } as const;
@@ -48,5 +49,13 @@ export class QueryTimeoutError extends Error {
   constructor() {
     super('the query ran past its deadline and was stopped');
     this.name = 'QueryTimeoutError';
+  }
+}
+
+/** The database can't be reached (down, restarting, or no free connection in time). */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the database is unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'StoreUnavailableError';
   }
 }

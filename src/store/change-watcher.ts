@@ -8,8 +8,12 @@ export function createChangeWatcher(deps: {
   store: Store;
   intervalMs: number;
   onChange: () => Promise<void>;
+  /** Called for the first failure of a run of failures (an outage is logged once). */
   onError: (err: unknown) => void;
+  /** Called when checking works again after failures. */
+  onRecover?: () => void;
 }) {
+  let failing = false;
   let seen = -1;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -25,7 +29,14 @@ export function createChangeWatcher(deps: {
   function tick(): void {
     if (running) return;
     running = check()
-      .catch(deps.onError)
+      .then(() => {
+        if (failing) deps.onRecover?.();
+        failing = false;
+      })
+      .catch((err: unknown) => {
+        if (!failing) deps.onError(err);
+        failing = true;
+      })
       .finally(() => {
         running = undefined;
       });

@@ -13,6 +13,8 @@ export interface PublicRouteDeps {
   /** Longest a query may run before the client gets a 504. */
   queryTimeoutMs: number;
   pageCache: PageCache;
+  /** Records how long a query (a cache miss) took, for the metrics. */
+  queryTime: (kind: 'dataset' | 'widget', seconds: number) => void;
 }
 
 /** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
@@ -33,7 +35,9 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     const q = parsed.query;
+    const started = performance.now();
     const page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs });
+    deps.queryTime('dataset', (performance.now() - started) / 1000);
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
     const body =

@@ -31,7 +31,9 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     const cacheKey = deps.pageCache.key(`widget ${w.id} v${w.version} ${ds.tableName}`, params.params);
     const cached = deps.pageCache.get(cacheKey);
     if (cached !== undefined) return send(reply, cached);
+    const started = performance.now();
     const result = await catalog.widgets.run(w, ds, params.params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+    deps.queryTime('widget', (performance.now() - started) / 1000);
     if (!result.ok) return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
     const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;
     deps.pageCache.set(cacheKey, entry);

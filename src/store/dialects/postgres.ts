@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import type { Field, FieldType, Value } from '../../catalog/types.ts';
-import { QueryTimeoutError } from '../../shared/errors.ts';
+import { QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
 import type { DatasetTables } from './dataset-tables.ts';
 import { pgDate, pgDateTime } from './postgres-capabilities.ts';
 
@@ -181,6 +181,19 @@ export interface PostgresOptions {
 }
 
 /** Opens a connection pool to the PostgreSQL database named by `url` (no connection is made until used). */
+/**
+ * Whether a driver error means the database can't be reached, rather than that the
+ * query is wrong: refused or dropped connections, a server shutting down or starting
+ * (SQLSTATE class 08 and 57P01–57P03), or no pooled connection within the timeout.
+ */
+function isUnavailable(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) return true;
+  const msg = (e as Error)?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(msg);
+}
+
 export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresHandle {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'DatagateWarning'));
   const pool = new pg.Pool({
@@ -354,34 +367,43 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
     },
 
     async rows(query: CompiledQuery, opts) {
-      const config = { text: query.sql, values: query.parameters as unknown[], rowMode: 'array' as const };
-      if (opts?.deadline === undefined) return (await pool.query(config)).rows as unknown[][];
-      if (opts.deadline <= Date.now()) throw new QueryTimeoutError();
-      const client = await pool.connect();
-      let broken: Error | undefined;
       try {
-        // Waiting for a connection counts against the deadline too.
-        const ms = Math.ceil(opts.deadline - Date.now());
-        if (ms <= 0) throw new QueryTimeoutError();
-        // statement_timeout makes the server cancel the statement itself; SET LOCAL
-        // ends with the transaction, so the pooled connection keeps no limit.
-        // `ms` is an integer computed here, never input.
-        await client.query(`BEGIN; SET LOCAL statement_timeout = ${ms}`);
-        const r = await client.query(config);
-        await client.query('COMMIT');
-        return r.rows as unknown[][];
+        return await runRows(query, opts);
       } catch (e) {
-        // Harmless when no transaction is open; a connection that cannot even roll back
-        // is discarded rather than returned to the pool mid-transaction.
-        await client.query('ROLLBACK').catch((err: Error) => (broken = err));
-        // 57014 query_canceled: the statement timeout set above (or an operator's cancel).
-        if ((e as { code?: string }).code === '57014') throw new QueryTimeoutError();
+        if (isUnavailable(e)) throw new StoreUnavailableError(e);
         throw e;
-      } finally {
-        client.release(broken);
       }
     },
   };
+
+  async function runRows(query: CompiledQuery, opts: { deadline?: number } | undefined): Promise<unknown[][]> {
+    const config = { text: query.sql, values: query.parameters as unknown[], rowMode: 'array' as const };
+    if (opts?.deadline === undefined) return (await pool.query(config)).rows as unknown[][];
+    if (opts.deadline <= Date.now()) throw new QueryTimeoutError();
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      // Waiting for a connection counts against the deadline too.
+      const ms = Math.ceil(opts.deadline - Date.now());
+      if (ms <= 0) throw new QueryTimeoutError();
+      // statement_timeout makes the server cancel the statement itself; SET LOCAL
+      // ends with the transaction, so the pooled connection keeps no limit.
+      // `ms` is an integer computed here, never input.
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${ms}`);
+      const r = await client.query(config);
+      await client.query('COMMIT');
+      return r.rows as unknown[][];
+    } catch (e) {
+      // Harmless when no transaction is open; a connection that cannot even roll back
+      // is discarded rather than returned to the pool mid-transaction.
+      await client.query('ROLLBACK').catch((err: Error) => (broken = err));
+      // 57014 query_canceled: the statement timeout set above (or an operator's cancel).
+      if ((e as { code?: string }).code === '57014') throw new QueryTimeoutError();
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
 
   let closing: Promise<void> | undefined;
 
