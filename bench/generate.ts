@@ -3,6 +3,12 @@ import fs from 'node:fs';
 /** The word that about 4 % of summaries contain, for the contains query (Q2). */
 export const Q2_WORD = 'firewall';
 
+/**
+ * A contains word that 1 row in 1,000 has (the summaries numbered `#421`), for a filter
+ * selective enough to show what an index on the column is worth.
+ */
+export const SELECTIVE_WORD = '#421';
+
 const ISSUES = ['Printer offline', 'Outlook password prompt', 'VPN drops', 'New user setup', 'Laptop slow',
   'Backup job failed', 'Disk space low', 'Teams calls choppy', 'Reset MFA', 'Replace UPS battery', 'License renewal',
   'Mapped drive missing', 'Scanner not working', 'Wi-Fi unstable', 'Password expired', 'Software install request',

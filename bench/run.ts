@@ -1,29 +1,33 @@
-// npm run bench [-- --csv FILE] [--rows N] [--duration S] [--connections C]
+// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S] [--connections C]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
-// ceiling and the same SQL run directly on better-sqlite3. Prints Markdown tables and
-// writes bench/out/results.json.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// ceiling and the same SQL run directly on the database's driver. Without --database the
+// data goes into SQLite (bench/out/bench.db); with a postgres:// URL (an admin URL), into
+// a fresh database created through it and dropped at the end, with rate limits in Redis,
+// and then two server processes on it are measured too. Prints Markdown tables and
+// writes bench/out/results-<sqlite|postgres>.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
-import { parseQuery } from '../src/catalog/filter/filter-parser.ts';
+import { sql, type CompiledQuery } from 'kysely';
+import { parseQuery, type ParsedQuery } from '../src/catalog/filter/filter-parser.ts';
 import { buildCountQuery, buildPageQuery } from '../src/catalog/query/dataset-query.ts';
-import { toDataset } from '../src/catalog/dataset-registry.ts';
+import { toDataset, type Dataset } from '../src/catalog/dataset-registry.ts';
 import { buildWidgetQueries } from '../src/catalog/widget/widget-compiler.ts';
 import { parseWidgetSpec, resolveWidget } from '../src/catalog/widget/widget-spec.ts';
 import type { DialectCapabilities } from '../src/store/dialects/capabilities.ts';
-import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
-import { installDeadlineGuard } from '../src/store/dialects/sqlite.ts';
-import { Q2_WORD, writeTicketsCsv } from './generate.ts';
+import { createPostgresBackend, createSqliteBackend, type BenchBackend, type DirectSql, type IndexEffect } from './backends.ts';
+import { Q2_WORD, SELECTIVE_WORD, writeTicketsCsv } from './generate.ts';
 
 const { values: args } = parseArgs({
   options: {
+    database: { type: 'string' },
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     csv: { type: 'string' },
     rows: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '10' },
@@ -42,9 +46,47 @@ const QUERIES: Record<string, string> = {
   Q3: 'priority=2,4&created_at=2022-01-01,2022-06-30',
   Q4: 'current=50000',
 };
+// The two-node lines: the cheapest page and a filtered one.
+const SCALE_OUT_QUERIES = ['Q1', 'Q3'];
+
+type CpuShares = ReturnType<typeof cpuShares>;
+type Line = { rps: number; p50: number; p99: number; seqP50: number; seqP99: number; cpu: CpuShares };
+type Mode = 'cached' | 'uncached';
+type Imported = { datasetId: string; widgetId: string; key: string; rows: number; ms: number; maxRssKb: number };
 
 function log(s: string) {
   process.stderr.write(s + '\n');
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+function openBackend(url: string | undefined): Promise<BenchBackend> {
+  if (url === undefined) return Promise.resolve(createSqliteBackend(OUT));
+  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresBackend(url, args.redis!, OUT);
+  // Not echoed: the URL may carry a password.
+  throw new Error('--database: expected a postgres:// URL (without it the bench runs on SQLite)');
+}
+
+// Every child process, so that a failure or Ctrl-C stops them before the database is dropped.
+const children = new Set<ChildProcess>();
+
+function start(args_: string[], env: Record<string, string | undefined>): ChildProcess {
+  const child = spawn(args_[0], args_.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+// A server finishes its requests in flight on SIGTERM; five seconds is ample when idle.
+const STOP_GRACE_MS = 5_000;
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 function firstJsonLine(child: ChildProcess): Promise<Record<string, unknown>> {
@@ -64,17 +106,48 @@ function peakRssMb(pid: number): number {
   return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
 }
 
-async function load(url: string, headers: Record<string, string> = {}) {
+/** Jiffies: the machine's busy and total over all cores, and CPU time of each of `pids` (this process included). */
+function cpuSnapshot(pids: number[]) {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  // Fields 14 and 15 of /proc/PID/stat, user and system time; the name before them may hold spaces.
+  const used = (pid: number) => {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  return { total, busy: total - cpu[3] - cpu[4], self: used(process.pid), pids: pids.map(used) };
+}
+
+/**
+ * Shares of the machine's CPU (100 % = every core busy) between two snapshots: the
+ * load generator (this process), the servers in `pids`, and the rest (PostgreSQL,
+ * Redis, anything else running).
+ */
+function cpuShares(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuSnapshot>) {
+  const pct = (n: number) => (100 * n) / (b.total - a.total);
+  const generator = pct(b.self - a.self);
+  const servers = pct(b.pids.reduce((sum, v, i) => sum + v - a.pids[i], 0));
+  const busy = pct(b.busy - a.busy);
+  return { busy, generator, servers, rest: busy - generator - servers };
+}
+
+/**
+ * Load on `url`, or on several URLs at once (autocannon opens its connections on them in
+ * turn), with the CPU shares of the measured part; `pids` are the servers behind the URLs.
+ */
+async function load(url: string | string[], headers: Record<string, string> = {}, pids: number[] = []) {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 1 });
+  const before = cpuSnapshot(pids);
   const r = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
+  const cpu = cpuShares(before, cpuSnapshot(pids));
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu };
 }
 
 /** Latency of one request at a time over a kept-alive connection, in ms (autocannon rounds to whole ms). */
 async function sequential(url: string, headers: Record<string, string>, n = 2000, warmUp = 50) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
+  const once_ = () =>
     new Promise<void>((resolve, reject) => {
       http.get(url, { agent, headers }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
@@ -82,200 +155,16 @@ async function sequential(url: string, headers: Record<string, string>, n = 2000
         res.on('end', resolve);
       }).on('error', reject);
     });
-  for (let i = 0; i < warmUp; i++) await once();
+  for (let i = 0; i < warmUp; i++) await once_();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await once();
+    await once_();
     samples.push(performance.now() - t);
   }
   agent.destroy();
   samples.sort((a, b) => a - b);
   return { p50: samples[Math.floor(n / 2)], p99: samples[Math.floor(n * 0.99)] };
-}
-
-function timeIt(fn: () => unknown, ms = 2000) {
-  const samples: number[] = [];
-  const end = performance.now() + ms;
-  for (let i = 0; i < 5; i++) fn();
-  while (performance.now() < end || samples.length < 20) {
-    const t = performance.now();
-    fn();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] };
-}
-
-const fmt = (n: number, d = 2) => n.toFixed(d);
-
-let csv = args.csv;
-if (!csv) {
-  csv = path.join(OUT, `tickets-${ROWS}.csv`);
-  if (!fs.existsSync(csv)) {
-    log(`generating ${ROWS} rows into ${csv} ...`);
-    await writeTicketsCsv(csv, ROWS);
-  }
-}
-const dbFile = path.join(OUT, 'bench.db');
-for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
-const database = `sqlite:${dbFile}`;
-
-log('importing ...');
-const imp = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', database, csv], { encoding: 'utf8' });
-if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr}`);
-const imported = JSON.parse(imp.stdout) as { datasetId: string; widgetId: string; key: string; rows: number; ms: number; maxRssKb: number };
-log(`imported ${imported.rows} rows in ${fmt(imported.ms / 1000)} s`);
-
-const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn' };
-const startServer = (extra: Record<string, string>) =>
-  spawn('./bin/datagate', ['serve', '--port', '0', '--json', '--database', database], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
-const servers = { cached: startServer({}), uncached: startServer({ DATAGATE_PAGE_CACHE_MB: '0' }) };
-const ceiling = spawn(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-type Line = { rps: number; p50: number; p99: number; seqP50: number; seqP99: number };
-try {
-  const bases = {
-    cached: String((await firstJsonLine(servers.cached)).listening),
-    uncached: String((await firstJsonLine(servers.uncached)).listening),
-  };
-  const ceilingInfo = await firstJsonLine(ceiling);
-  const headers = { apikey: imported.key };
-
-  log('load: ceiling ...');
-  const ceilUrl = `${ceilingInfo.listening}/ceiling`;
-  const ceil: Line = { ...(await load(ceilUrl)), ...seqOf(await sequential(ceilUrl, {})) };
-  const http_: Record<string, Record<string, Line>> = { cached: {}, uncached: {} };
-  for (const mode of ['uncached', 'cached'] as const) {
-    for (const [name, qs] of Object.entries(QUERIES)) {
-      log(`load: ${name} ${mode} ...`);
-      const url = `${bases[mode]}/api/dataset/${imported.datasetId}?${qs}`;
-      const seq = await sequential(url, headers);
-      http_[mode][name] = { ...(await load(url, headers)), ...seqOf(seq) };
-    }
-  }
-
-  // Q5, the widget: its first request on the cached server is the first after the load
-  // (nothing cached yet); every request on the uncached server computes the GROUP BY.
-  const widgetUrl = (mode: 'cached' | 'uncached') => `${bases[mode]}/api/widget/${imported.widgetId}`;
-  const rssBeforeQ5 = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
-  log('Q5: first request, uncached ...');
-  const q5First = await firstRequest(widgetUrl('cached'), headers);
-  const q5Uncached = await sequential(widgetUrl('uncached'), headers, 10, 1);
-  log('load: Q5 cached ...');
-  http_.cached.Q5 = { ...(await load(widgetUrl('cached'), headers)), ...seqOf(await sequential(widgetUrl('cached'), headers)) };
-  const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
-
-  log('direct SQL ...');
-  const raw = new Database(dbFile, { readonly: true });
-  // The server's guard function, so that the SQL it runs can run here as it is.
-  installDeadlineGuard(raw);
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
-  const row = raw.prepare('SELECT * FROM datasets WHERE id = ?').get(imported.datasetId) as Record<string, unknown>;
-  const ds = toDataset({
-    id: String(row.id), tenantId: String(row.tenant_id), name: String(row.name), description: '', integrationGroup: '', owner: '',
-    createdAt: '', modifiedAt: '', syncedAt: '', version: Number(row.version), tableName: String(row.table_name),
-    fields: String(row.fields), rowCount: Number(row.row_count),
-  });
-  const direct: Record<string, { page: number; count: number | null; total: number }> = {};
-  for (const [name, qs] of Object.entries(QUERIES)) {
-    const parsed = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
-    if (!parsed.ok) throw new Error(parsed.message);
-    const countQuery = buildCountQuery(db, sqliteCapabilities, ds, parsed.query);
-    const count = countQuery && raw.prepare(countQuery.sql).raw(true);
-    const total = count ? Number((count.get(...(countQuery.parameters as unknown[])) as unknown[])[0]) : ds.rowCount;
-    const pageQuery = buildPageQuery(db, sqliteCapabilities, ds, parsed.query, total);
-    const page = raw.prepare(pageQuery.sql).raw(true).safeIntegers(true);
-    const pageT = timeIt(() => page.all(...(pageQuery.parameters as unknown[])));
-    const countT = count ? timeIt(() => count.all(...(countQuery!.parameters as unknown[])), 3000) : null;
-    direct[name] = { page: pageT.p50, count: countT?.p50 ?? null, total };
-  }
-
-  // What the deadline guard costs: the same counts with and without it, and a count
-  // that reads every row (a contains that matches nothing).
-  log('guard cost ...');
-  const unguarded: DialectCapabilities = { ...sqliteCapabilities, deadlineGuard: () => undefined };
-  const guard: Record<string, { with: number; without: number }> = {};
-  for (const [name, qs] of Object.entries({ Q2: QUERIES.Q2, Q3: QUERIES.Q3, 'full scan': 'summary=no-such-words' })) {
-    const parsed = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
-    if (!parsed.ok) throw new Error(parsed.message);
-    const run = (q: CompiledQuery) => {
-      const stmt = raw.prepare(q.sql).raw(true);
-      return timeIt(() => stmt.all(...(q.parameters as unknown[])), 3000).p50;
-    };
-    guard[name] = {
-      with: run(buildCountQuery(db, sqliteCapabilities, ds, parsed.query)!),
-      without: run(buildCountQuery(db, unguarded, ds, parsed.query)!),
-    };
-  }
-
-  // Q5 directly: the plain GROUP BY, and the SQL the server runs for the widget (the
-  // same GROUP BY with the guard, inside the paging query).
-  log('Q5 direct ...');
-  const board = ds.fields.find((f) => f.name === 'board')!.column;
-  const hours = ds.fields.find((f) => f.name === 'hours')!.column;
-  const plain = raw.prepare(`SELECT "${board}", count(*), sum("${hours}") FROM "${ds.tableName}" GROUP BY "${board}"`).raw(true).safeIntegers(true);
-  const widgetRow = raw.prepare('SELECT spec FROM widgets WHERE id = ?').get(imported.widgetId) as { spec: string };
-  const shape = parseWidgetSpec(JSON.parse(widgetRow.spec));
-  if (!shape.ok) throw new Error(shape.message);
-  const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
-  if (!resolved.ok) throw new Error(resolved.message);
-  const widgetQuery = parseQuery({}, resolved.plan.columns, { maxSize: 1000 });
-  if (!widgetQuery.ok) throw new Error(widgetQuery.message);
-  const widgetSql = buildWidgetQueries(db, sqliteCapabilities, ds, resolved.plan, widgetQuery.query).page;
-  const widgetStmt = raw.prepare(widgetSql.sql).raw(true).safeIntegers(true);
-  const q5Direct = {
-    plain: timeIt(() => plain.all(), 5000).p50,
-    widgetSql: timeIt(() => widgetStmt.all(...(widgetSql.parameters as unknown[])), 5000).p50,
-  };
-  raw.close();
-
-  const row_ = (label: string, qs: string, l: Line) =>
-    `| ${label} | ${qs} | ${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} |`;
-  const lines = [
-    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
-    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; load: autocannon, ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests on one kept-alive connection`,
-    '',
-    `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
-    `Server peak RSS under load, Q1–Q4: ${fmt(rssBeforeQ5.cached, 0)} MB with the page cache, ${fmt(rssBeforeQ5.uncached, 0)} MB without; after Q5 (GROUP BY over every row): ${fmt(serverRss.cached, 0)} MB and ${fmt(serverRss.uncached, 0)} MB`,
-    '',
-    '| line | query | req/s | of ceiling | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-    row_('ceiling', `constant ${ceilingInfo.bytes} B JSON`, ceil),
-    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} uncached`, `\`${qs}\``, http_.uncached[name])),
-    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
-    row_('Q5 cached', 'widget: tickets and hours by board', http_.cached.Q5),
-    '',
-    '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
-    '|---|---:|---:|---:|',
-    ...Object.entries(QUERIES).map(([name]) => {
-      const d = direct[name];
-      return `| ${name} | ${d.total} | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
-    }),
-    '',
-    '| deadline guard (count) | with guard p50 ms | without p50 ms | cost |',
-    '|---|---:|---:|---:|',
-    ...Object.entries(guard).map(([name, g]) => `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`),
-    '',
-    `| Q5: widget, count and sum of hours per board over ${imported.rows} rows | ms |`,
-    '|---|---:|',
-    `| first request after the load (cached server, nothing cached yet) | ${fmt(q5First, 1)} |`,
-    `| uncached server, single-client p50 of 10 requests | ${fmt(q5Uncached.p50, 1)} |`,
-    `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q5.seqP50, 3)} / ${fmt(http_.cached.Q5.seqP99, 3)} |`,
-    `| cached, req/s (${CONNECTIONS} connections) | ${Math.round(http_.cached.Q5.rps)} |`,
-    `| direct on better-sqlite3: the plain GROUP BY, p50 | ${fmt(q5Direct.plain, 1)} |`,
-    `| direct on better-sqlite3: the widget's SQL (guard, paging), p50 | ${fmt(q5Direct.widgetSql, 1)} |`,
-    `| first request / plain GROUP BY | ${fmt(q5First / q5Direct.plain)}× |`,
-    `| uncached p50 / plain GROUP BY | ${fmt(q5Uncached.p50 / q5Direct.plain)}× |`,
-  ];
-  process.stdout.write(lines.join('\n') + '\n');
-  fs.writeFileSync(
-    path.join(OUT, 'results.json'),
-    JSON.stringify({ imported, rssBeforeQ5, serverRss, ceil, http: http_, direct, guard, q5: { first: q5First, uncached: q5Uncached, direct: q5Direct } }, null, 2),
-  );
-} finally {
-  servers.cached.kill('SIGTERM');
-  servers.uncached.kill('SIGTERM');
-  ceiling.kill('SIGTERM');
 }
 
 /** One request on a new connection, in ms: the cost a first client sees. */
@@ -292,4 +181,374 @@ function firstRequest(url: string, headers: Record<string, string>): Promise<num
 
 function seqOf(s: { p50: number; p99: number }) {
   return { seqP50: s.p50, seqP99: s.p99 };
+}
+
+/** Runs the import child on the backend's database; its peak RSS is the import's alone. */
+async function importCsv(backend: BenchBackend, csv: string): Promise<Imported> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', backend.database, csv], {
+    env: { ...process.env, ...backend.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'exit');
+  children.delete(child);
+  if (code !== 0) throw new Error(`import failed: ${stderr}`);
+  return JSON.parse(stdout) as Imported;
+}
+
+function parsed(qs: string, ds: Dataset): ParsedQuery {
+  const p = parseQuery(Object.fromEntries(new URLSearchParams(qs)), ds.fields, { maxSize: 1000 });
+  if (!p.ok) throw new Error(p.message);
+  return p.query;
+}
+
+async function readDataset(direct: DirectSql, id: string): Promise<Dataset> {
+  const columns = ['id', 'tenant_id', 'name', 'version', 'table_name', 'fields', 'row_count'] as const;
+  const [row] = await direct.rows(direct.db.selectFrom('datasets').select([...columns]).where('id', '=', id).compile());
+  const r = Object.fromEntries(columns.map((c, i) => [c, row[i]]));
+  return toDataset({
+    id: String(r.id), tenantId: String(r.tenant_id), name: String(r.name), description: '', integrationGroup: '', owner: '',
+    createdAt: '', modifiedAt: '', syncedAt: '', version: Number(r.version), tableName: String(r.table_name),
+    fields: String(r.fields), rowCount: Number(r.row_count),
+  });
+}
+
+const countOf = async (direct: DirectSql, q: CompiledQuery) => Number((await direct.rows(q))[0][0]);
+
+/** A previous run's results on SQLite with as many rows, to compare this run with; undefined when there is none. */
+function sqliteReference(backend: BenchBackend, rows: number): { file: string; date: string; results: Record<string, any> } | undefined {
+  const file = path.join(OUT, 'results-sqlite.json');
+  if (backend.name === 'sqlite' || !fs.existsSync(file)) return undefined;
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (results.imported?.rows !== rows) return undefined;
+  return { file: path.relative(process.cwd(), file), date: fs.statSync(file).mtime.toISOString().slice(0, 10), results };
+}
+
+let csv = args.csv;
+if (!csv) {
+  csv = path.join(OUT, `tickets-${ROWS}.csv`);
+  if (!fs.existsSync(csv)) {
+    log(`generating ${ROWS} rows into ${csv} ...`);
+    await writeTicketsCsv(csv, ROWS);
+  }
+}
+
+const backend = await openBackend(args.database);
+let cleaning: Promise<void> | undefined;
+const cleanUp = () => (cleaning ??= Promise.all([...children].map(stop)).then(() => backend.dispose()));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the servers and removing ${backend.location} ...`);
+    void cleanUp().finally(() => process.exit(128 + os.constants.signals[signal]));
+  });
+}
+try {
+  await bench(backend, csv);
+} finally {
+  await cleanUp();
+}
+
+async function bench(backend: BenchBackend, csv: string) {
+  log(`importing into ${backend.location} ...`);
+  const imported = await importCsv(backend, csv);
+  log(`imported ${imported.rows} rows in ${fmt(imported.ms / 1000)} s`);
+
+  const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn', DATAGATE_DATABASE: backend.database, ...backend.env };
+  const serverEnv: Record<Mode, Record<string, string>> = { cached: {}, uncached: { DATAGATE_PAGE_CACHE_MB: '0' } };
+  const startServer = (mode: Mode) => start(['./bin/datagate', 'serve', '--port', '0', '--json'], { ...env, ...serverEnv[mode] });
+  const listening = async (child: ChildProcess) => String((await firstJsonLine(child)).listening);
+  const servers = { cached: startServer('cached'), uncached: startServer('uncached') };
+  const ceiling = start([process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'], process.env);
+  const bases = { cached: await listening(servers.cached), uncached: await listening(servers.uncached) };
+  const ceilingInfo = await firstJsonLine(ceiling);
+  const headers = { apikey: imported.key };
+  const datasetUrl = (base: string, qs: string) => `${base}/api/dataset/${imported.datasetId}?${qs}`;
+
+  log('load: ceiling ...');
+  const ceilUrl = `${ceilingInfo.listening}/ceiling`;
+  const ceil: Line = { ...(await load(ceilUrl, {}, [ceiling.pid!])), ...seqOf(await sequential(ceilUrl, {})) };
+  await stop(ceiling);
+  const http_: Record<string, Record<string, Line>> = { cached: {}, uncached: {} };
+  for (const mode of ['uncached', 'cached'] as const) {
+    for (const [name, qs] of Object.entries(QUERIES)) {
+      log(`load: ${name} ${mode} ...`);
+      const url = datasetUrl(bases[mode], qs);
+      const seq = await sequential(url, headers);
+      http_[mode][name] = { ...(await load(url, headers, [servers[mode].pid!])), ...seqOf(seq) };
+    }
+  }
+
+  // Q5, the widget: its first request on the cached server is the first after the load
+  // (nothing cached yet); every request on the uncached server computes the GROUP BY.
+  const widgetUrl = (mode: Mode) => `${bases[mode]}/api/widget/${imported.widgetId}`;
+  const rssBeforeQ5 = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
+  log('Q5: first request, uncached ...');
+  const q5First = await firstRequest(widgetUrl('cached'), headers);
+  const q5Uncached = await sequential(widgetUrl('uncached'), headers, 10, 1);
+  log('load: Q5 cached ...');
+  http_.cached.Q5 = { ...(await load(widgetUrl('cached'), headers, [servers.cached.pid!])), ...seqOf(await sequential(widgetUrl('cached'), headers)) };
+  const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
+
+  // Two nodes: a second server with the same settings next to each of the first two.
+  const twoNodes: Partial<Record<Mode, Record<string, { rps: number; p50: number; p99: number; cpu: CpuShares }>>> = {};
+  if (backend.scalesOut) {
+    for (const mode of ['uncached', 'cached'] as const) {
+      log(`two nodes, ${mode}: starting a second server ...`);
+      const second = startServer(mode);
+      try {
+        const urls = [bases[mode], await listening(second)];
+        twoNodes[mode] = {};
+        for (const name of SCALE_OUT_QUERIES) {
+          log(`load: ${name} ${mode} on two nodes ...`);
+          twoNodes[mode]![name] = await load(urls.map((base) => datasetUrl(base, QUERIES[name])), headers, [servers[mode].pid!, second.pid!]);
+        }
+      } finally {
+        await stop(second);
+      }
+    }
+  }
+  await Promise.all([stop(servers.cached), stop(servers.uncached)]);
+
+  log('direct SQL ...');
+  const direct = await backend.openDirect();
+  try {
+    const { db, caps } = direct;
+    const ds = await readDataset(direct, imported.datasetId);
+    const directQ: Record<string, { page: number; count: number | null; total: number }> = {};
+    for (const [name, qs] of Object.entries(QUERIES)) {
+      const q = parsed(qs, ds);
+      const countQuery = buildCountQuery(db, caps, ds, q);
+      const total = countQuery ? await countOf(direct, countQuery) : ds.rowCount;
+      const pageT = await direct.time(buildPageQuery(db, caps, ds, q, total), 2000);
+      const countT = countQuery ? await direct.time(countQuery, 3000) : null;
+      directQ[name] = { page: pageT.p50, count: countT?.p50 ?? null, total };
+    }
+
+    // What the deadline guard costs, where the dialect has one: the same counts with and
+    // without it, and a count that reads every row (a contains that matches nothing).
+    let guard: Record<string, { with: number; without: number }> | undefined;
+    if (caps.deadlineGuard()) {
+      log('guard cost ...');
+      const unguarded: DialectCapabilities = { ...caps, deadlineGuard: () => undefined };
+      guard = {};
+      for (const [name, qs] of Object.entries({ Q2: QUERIES.Q2, Q3: QUERIES.Q3, 'full scan': 'summary=no-such-words' })) {
+        const q = parsed(qs, ds);
+        guard[name] = {
+          with: (await direct.time(buildCountQuery(db, caps, ds, q)!, 3000)).p50,
+          without: (await direct.time(buildCountQuery(db, unguarded, ds, q)!, 3000)).p50,
+        };
+      }
+    }
+
+    // Where contains filters have an index: Q2's count with it and with a sequential scan,
+    // and the same for a word few rows have, where an index shows what it is worth.
+    let contains: Record<string, { word: string; matches: number } & IndexEffect> | undefined;
+    if (direct.indexEffect) {
+      contains = {};
+      for (const [name, word] of Object.entries({ Q2: Q2_WORD, selective: SELECTIVE_WORD })) {
+        log(`contains ${word}: index and sequential scan ...`);
+        const count = buildCountQuery(db, caps, ds, parsed(new URLSearchParams({ summary: word }).toString(), ds))!;
+        contains[name] = { word, matches: await countOf(direct, count), ...(await direct.indexEffect(count, 3000)) };
+      }
+    }
+
+    // Q5 directly: the plain GROUP BY, and the SQL the server runs for the widget (the
+    // same GROUP BY with the guard where there is one, inside the paging query).
+    log('Q5 direct ...');
+    const board = ds.fields.find((f) => f.name === 'board')!.column;
+    const hours = ds.fields.find((f) => f.name === 'hours')!.column;
+    const plain = db
+      .selectFrom(ds.tableName)
+      .select((eb) => [board, eb.fn.countAll().as('n'), eb.fn.sum(sql.ref(hours)).as('h')])
+      .groupBy(board)
+      .compile();
+    const [[spec]] = await direct.rows(db.selectFrom('widgets').select('spec').where('id', '=', imported.widgetId).compile());
+    const shape = parseWidgetSpec(JSON.parse(String(spec)));
+    if (!shape.ok) throw new Error(shape.message);
+    const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
+    if (!resolved.ok) throw new Error(resolved.message);
+    const widgetQuery = parseQuery({}, resolved.plan.columns, { maxSize: 1000 });
+    if (!widgetQuery.ok) throw new Error(widgetQuery.message);
+    const widgetSql = buildWidgetQueries(db, caps, ds, resolved.plan, widgetQuery.query).page;
+    const q5Direct = { plain: (await direct.time(plain, 5000)).p50, widgetSql: (await direct.time(widgetSql, 5000)).p50 };
+
+    const results = {
+      backend: backend.name, location: backend.location, server: direct.server, rows: imported.rows, duration: DURATION, connections: CONNECTIONS,
+      imported, rssBeforeQ5, serverRss, ceil, http: http_, direct: directQ, guard, contains, twoNodes,
+      q5: { first: q5First, uncached: q5Uncached, direct: q5Direct },
+    };
+    const reference = sqliteReference(backend, imported.rows);
+    const lines = [
+      ...report(results, { ceilingBytes: Number(ceilingInfo.bytes), driver: direct.driver }),
+      ...(reference ? againstSqlite(results, reference) : []),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(OUT, `results-${backend.name}.json`), JSON.stringify(results, null, 2));
+  } finally {
+    await direct.close();
+  }
+}
+
+type Results = {
+  backend: string; location: string; server: string; rows: number;
+  imported: Imported; rssBeforeQ5: Record<Mode, number>; serverRss: Record<Mode, number>; ceil: Line;
+  http: Record<string, Record<string, Line>>;
+  direct: Record<string, { page: number; count: number | null; total: number }>;
+  guard?: Record<string, { with: number; without: number }>;
+  contains?: Record<string, { word: string; matches: number } & IndexEffect>;
+  twoNodes: Partial<Record<Mode, Record<string, { rps: number; p50: number; p99: number; cpu: CpuShares }>>>;
+  q5: { first: number; uncached: { p50: number; p99: number }; direct: { plain: number; widgetSql: number } };
+};
+
+/** The run as Markdown: the tables every backend has, then those of what this one can do. */
+function report(r: Results, o: { ceilingBytes: number; driver: string }): string[] {
+  const { imported, ceil, http: http_ } = r;
+  const row_ = (label: string, qs: string, l: Line) =>
+    `| ${label} | ${qs} | ${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} |`;
+  const lines = [
+    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+    `Database: ${r.server}, ${r.location}`,
+    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; load: autocannon, ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests on one kept-alive connection`,
+    '',
+    `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
+    `Server peak RSS under load, Q1–Q4: ${fmt(r.rssBeforeQ5.cached, 0)} MB with the page cache, ${fmt(r.rssBeforeQ5.uncached, 0)} MB without; after Q5 (GROUP BY over every row): ${fmt(r.serverRss.cached, 0)} MB and ${fmt(r.serverRss.uncached, 0)} MB`,
+    '',
+    '| line | query | req/s | of ceiling | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    row_('ceiling', `constant ${o.ceilingBytes} B JSON`, ceil),
+    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} uncached`, `\`${qs}\``, http_.uncached[name])),
+    ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
+    row_('Q5 cached', 'widget: tickets and hours by board', http_.cached.Q5),
+    '',
+    'CPU during the load lines, as shares of the whole machine (100 % = every core busy): the load generator (autocannon, in the',
+    'bench process), the server under load, and the rest (the other server idle, the database server, Redis, anything else running).',
+    '',
+    '| line | CPU busy | load generator | server | rest |',
+    '|---|---:|---:|---:|---:|',
+    ...[['ceiling', ceil] as const, ...(['uncached', 'cached'] as const).flatMap((mode) => Object.entries(http_[mode]).map(([name, l]) => [`${name} ${mode}`, l] as const))].map(
+      ([label, { cpu }]) => `| ${label} | ${Math.round(cpu.busy)} % | ${Math.round(cpu.generator)} % | ${Math.round(cpu.servers)} % | ${Math.round(cpu.rest)} % |`,
+    ),
+    '',
+    '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(QUERIES).map(([name]) => {
+      const d = r.direct[name];
+      return `| ${name} | ${d.total} | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
+    }),
+  ];
+  if (r.guard) {
+    lines.push(
+      '',
+      '| deadline guard (count) | with guard p50 ms | without p50 ms | cost |',
+      '|---|---:|---:|---:|',
+      ...Object.entries(r.guard).map(([name, g]) => `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`),
+    );
+  }
+  const { q5 } = r;
+  lines.push(
+    '',
+    `| Q5: widget, count and sum of hours per board over ${imported.rows} rows | ms |`,
+    '|---|---:|',
+    `| first request after the load (cached server, nothing cached yet) | ${fmt(q5.first, 1)} |`,
+    `| uncached server, single-client p50 of 10 requests | ${fmt(q5.uncached.p50, 1)} |`,
+    `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q5.seqP50, 3)} / ${fmt(http_.cached.Q5.seqP99, 3)} |`,
+    `| cached, req/s (${CONNECTIONS} connections) | ${Math.round(http_.cached.Q5.rps)} |`,
+    `| direct on ${o.driver}: the plain GROUP BY, p50 | ${fmt(q5.direct.plain, 1)} |`,
+    `| direct on ${o.driver}: the widget's SQL (${r.guard ? 'guard, ' : ''}paging), p50 | ${fmt(q5.direct.widgetSql, 1)} |`,
+    `| first request / plain GROUP BY | ${fmt(q5.first / q5.direct.plain)}× |`,
+    `| uncached p50 / plain GROUP BY | ${fmt(q5.uncached.p50 / q5.direct.plain)}× |`,
+  );
+  if (r.contains) lines.push('', ...containsTable(r.contains, imported.rows, o.driver));
+  if (r.twoNodes.uncached) lines.push('', ...twoNodesTable(r));
+  return lines;
+}
+
+function containsTable(contains: NonNullable<Results['contains']>, rows: number, driver: string): string[] {
+  const speedUp = (c: IndexEffect) => c.seqScan.p50 / c.index.p50;
+  const label = (name: string, word: string) => `${name === 'Q2' ? "Q2's word" : 'a selective word'} \`${word}\``;
+  return [
+    `Contains filter: the count a request needs (\`summary=<word>\`, ILIKE '%<word>%'), direct on ${driver}, p50 of repeated runs on one session,`,
+    'with the trigram index and as a sequential scan (the same session with `SET enable_bitmapscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off`).',
+    `Q2's word is in 4 % of the rows, spread over every table page, so the index cannot save reading the pages; the selective word is in 1 row in 1,000.`,
+    '',
+    '| word | matching rows | with trigram index p50 ms | sequential scan p50 ms | index speed-up | plan with the index | plan without |',
+    '|---|---:|---:|---:|---:|---|---|',
+    ...Object.entries(contains).map(
+      ([name, c]) =>
+        `| ${label(name, c.word)} | ${c.matches} (${fmt((100 * c.matches) / rows, 1)} %) | ${fmt(c.index.p50, 1)} | ${fmt(c.seqScan.p50, 1)} | ${fmt(speedUp(c), 1)}× | ${c.index.plan} | ${c.seqScan.plan} |`,
+    ),
+    '',
+    `Target, on ${rows} rows: at least 10× faster than a sequential scan — ` +
+      Object.entries(contains)
+        .map(([name, c]) => `${label(name, c.word)}: ${fmt(speedUp(c), 1)}×, ${speedUp(c) >= 10 ? 'met' : 'missed'}`)
+        .join('; ') + '.',
+  ];
+}
+
+function twoNodesTable(r: Results): string[] {
+  const half = Math.floor(CONNECTIONS / 2);
+  const pct = (n: number) => `${Math.round(n)} %`;
+  return [
+    'Two nodes on the same PostgreSQL and Redis, no balancer: a second server process with the same settings as the first;',
+    `one autocannon is given both nodes' URLs and opens its ${CONNECTIONS} connections on them in turn (${half} + ${CONNECTIONS - half}), ${DURATION} s after 1 s warm-up.`,
+    `"One node" is the line of the first table (${CONNECTIONS} connections on one node). On this ${os.cpus().length}-core machine the load generator, both`,
+    'nodes, PostgreSQL and Redis share the cores: this shows the shape of the growth, not the ceiling. CPU is the share of the',
+    'whole machine (100 % = every core busy) during the measured seconds; "rest" is PostgreSQL, Redis and anything else running.',
+    '',
+    '| query | page cache | one node req/s | two nodes req/s | two / one | two nodes p50 ms | two nodes p99 ms | CPU busy, one node → two | two nodes: load generator / nodes / rest |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...(['uncached', 'cached'] as const).flatMap((mode) =>
+      Object.entries(r.twoNodes[mode] ?? {}).map(([name, two]) => {
+        const one = r.http[mode][name];
+        return (
+          `| ${name} \`${QUERIES[name]}\` | ${mode === 'cached' ? 'on' : 'off'} | ${Math.round(one.rps)} | ${Math.round(two.rps)} | ${fmt(two.rps / one.rps)}× | ${two.p50} | ${two.p99} ` +
+          `| ${pct(one.cpu.busy)} → ${pct(two.cpu.busy)} | ${pct(two.cpu.generator)} / ${pct(two.cpu.servers)} / ${pct(two.cpu.rest)} |`
+        );
+      }),
+    ),
+  ];
+}
+
+/** This run next to a SQLite run of as many rows: the target is within 2× of SQLite. */
+function againstSqlite(r: Results, ref: { file: string; date: string; results: Record<string, any> }): string[] {
+  const s = ref.results;
+  // [label, SQLite, this run, whether more is better]; first the lines of the target
+  // (requests to the server), then the direct SQL and the import that explain them.
+  type Metric = [string, number, number, boolean];
+  const target: Metric[] = [];
+  for (const mode of ['uncached', 'cached'] as const) {
+    for (const name of [...Object.keys(QUERIES), ...(mode === 'cached' ? ['Q5'] : [])]) {
+      const a = s.http?.[mode]?.[name];
+      const b = r.http[mode][name];
+      if (!a || !b) continue;
+      target.push([`${name} ${mode}: req/s`, a.rps, b.rps, true], [`${name} ${mode}: single-client p50 ms`, a.seqP50, b.seqP50, false]);
+    }
+  }
+  target.push(['Q5 first request after the load, ms', s.q5.first, r.q5.first, false], ['Q5 uncached server, single-client p50 ms', s.q5.uncached.p50, r.q5.uncached.p50, false]);
+  const explaining: Metric[] = [];
+  for (const name of Object.keys(QUERIES)) {
+    explaining.push([`${name} direct SQL: page p50 ms`, s.direct[name].page, r.direct[name].page, false]);
+    if (r.direct[name].count !== null) explaining.push([`${name} direct SQL: count p50 ms`, s.direct[name].count, r.direct[name].count!, false]);
+  }
+  explaining.push(['Q5 direct SQL: the plain GROUP BY p50 ms', s.q5.direct.plain, r.q5.direct.plain, false], ['import s', s.imported.ms / 1000, r.imported.ms / 1000, false]);
+  const worse = ([, a, b, more]: Metric) => (more ? a / b : b / a);
+  const number = (n: number) => (n >= 100 ? String(Math.round(n)) : fmt(n, n >= 10 ? 1 : 3));
+  const line = (m: Metric, judged: boolean) =>
+    `| ${m[0]} | ${number(m[1])} | ${number(m[2])} | ${fmt(worse(m))}× | ${judged ? (worse(m) <= 2 ? 'yes' : '**no**') : '(not a target)'} |`;
+  const missed = target.filter((m) => worse(m) > 2).map(([label]) => label);
+  return [
+    '',
+    `Against SQLite: ${ref.file} (written ${ref.date}, ${s.imported.rows} rows, another run on this machine). Target: Q1–Q5 within 2× of SQLite.`,
+    '',
+    `| line | SQLite | ${r.server.split(' ')[0]} | times slower than SQLite | within 2× |`,
+    '|---|---:|---:|---:|---|',
+    ...target.map((m) => line(m, true)),
+    ...explaining.map((m) => line(m, false)),
+    '',
+    missed.length === 0 ? 'Q1–Q5: every line within 2× of SQLite.' : `Q1–Q5 beyond 2× of SQLite: ${missed.join('; ')}.`,
+  ];
 }

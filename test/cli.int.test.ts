@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { databaseText } from './support/postgres.ts';
+import { freshDatabase, TEST_BACKEND, testRedisEnv, type FreshDatabase } from './support/test-server.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/datagate');
@@ -13,6 +15,8 @@ describe('the command line, end to end in a temporary directory', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let server: ChildProcess | undefined;
+  // SQLite: none, so that the default database (./data/datagate.db) is what is tested.
+  let db: FreshDatabase | undefined;
 
   const dg = async (...args: string[]) => {
     const r = await run(BIN, ['--json', ...args], { cwd: dir, env });
@@ -28,17 +32,23 @@ describe('the command line, end to end in a temporary directory', () => {
     assert.fail(`datagate ${args.join(' ')} succeeded`);
   };
 
-  before(() => {
+  before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-cli-'));
-    env = { ...process.env, DATAGATE_DATABASE: undefined, DATAGATE_LOG_LEVEL: 'warn' };
+    db = TEST_BACKEND === 'sqlite' ? undefined : await freshDatabase();
+    env = { ...process.env, DATAGATE_DATABASE: db?.url, DATAGATE_LOG_LEVEL: 'warn', ...testRedisEnv() };
     fs.writeFileSync(
       path.join(dir, 'tickets.csv'),
       'id,summary,priority,opened\n1,Printer offline,2,2024-01-02\n2,"VPN, again",4,2024-02-03\n3,Email,1,2024-03-04\n',
     );
     fs.writeFileSync(path.join(dir, 'v2.ndjson'), '{"id":10,"summary":"New world","priority":3,"opened":"2024-05-06"}\n');
   });
-  after(() => {
-    server?.kill('SIGTERM');
+  after(async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server!.on('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await db?.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -52,7 +62,8 @@ describe('the command line, end to end in a temporary directory', () => {
       { name: 'priority', type: 'TEXT' },
       { name: 'opened', type: 'DATE' },
     ]);
-    assert.ok(fs.existsSync(path.join(dir, 'data', 'datagate.db')), 'default database under ./data');
+    if (TEST_BACKEND === 'sqlite') assert.ok(fs.existsSync(path.join(dir, 'data', 'datagate.db')), 'default database under ./data');
+    // On PostgreSQL too the generated secret goes to ./data (DATAGATE_DATA_DIR unset).
     const secretStat = fs.statSync(path.join(dir, 'data', 'secret.key'));
     assert.equal(secretStat.mode & 0o777, 0o600);
 
@@ -67,8 +78,14 @@ describe('the command line, end to end in a temporary directory', () => {
     assert.deepEqual(list.keys[0].bindings.datasets, [ds.id]);
     assert.equal((await dg('dataset', 'list')).datasets[0].integrationGroup, 'ConnectWise');
 
-    const db = fs.readFileSync(path.join(dir, 'data', 'datagate.db'));
-    assert.equal(db.includes(Buffer.from(key.key.slice(4))), false, 'the database holds no plain key');
+    if (TEST_BACKEND === 'sqlite') {
+      const file = fs.readFileSync(path.join(dir, 'data', 'datagate.db'));
+      assert.equal(file.includes(Buffer.from(key.key.slice(4))), false, 'the database holds no plain key');
+    } else {
+      const dump = await databaseText(db!.url);
+      assert.match(dump, new RegExp(`api_keys: \\(${key.id},`), 'the dump has the key row');
+      assert.equal(dump.includes(key.key.slice(4)), false, 'the database holds no plain key');
+    }
 
     server = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd: dir, env });
     const url: string = await new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { freshDatabase, TEST_BACKEND, testRedisEnv, type FreshDatabase } from './support/test-server.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/datagate');
@@ -14,6 +15,8 @@ describe('widget commands, end to end in a temporary directory', () => {
   let env: NodeJS.ProcessEnv;
   let server: ChildProcess | undefined;
   let dsId: string;
+  // SQLite: none, so that the default database (./data/datagate.db) is used as by a user.
+  let db: FreshDatabase | undefined;
 
   const dg = async (...args: string[]) => JSON.parse((await run(BIN, ['--json', ...args], { cwd: dir, env })).stdout);
   const dgFail = async (...args: string[]) => {
@@ -32,12 +35,18 @@ describe('widget commands, end to end in a temporary directory', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-widget-cli-'));
-    env = { ...process.env, DATAGATE_DATABASE: undefined, DATAGATE_LOG_LEVEL: 'warn' };
+    db = TEST_BACKEND === 'sqlite' ? undefined : await freshDatabase();
+    env = { ...process.env, DATAGATE_DATABASE: db?.url, DATAGATE_LOG_LEVEL: 'warn', ...testRedisEnv() };
     fs.writeFileSync(path.join(dir, 'tickets.csv'), 'board,hours,opened\nDesk,1.5,2024-01-02\nDesk,2,2024-02-03\nProjects,4,2024-02-04\n');
     dsId = (await dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets')).id;
   });
-  after(() => {
-    server?.kill('SIGTERM');
+  after(async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server!.on('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await db?.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -130,6 +130,13 @@ describe('widgets over HTTP', () => {
     assert.deepEqual(await rows('billable', 'board=s&rows=1'), [{ Board: 'Alerts', Rows: '1', Hours: null }, { Board: 'Projects', Rows: '1', Hours: '4' }]);
   });
 
+  it('a fractional filter on a count or count_distinct compares as a number (PostgreSQL counts are bigint)', async () => {
+    assert.deepEqual(await rows('billable', 'Rows=1.5,'), [{ Board: 'Desk', Rows: '3', Hours: '4.5' }]);
+    assert.deepEqual(await rows('billable', 'Rows=,2.5&Hours=3.99,'), [{ Board: null, Rows: '1', Hours: '10' }, { Board: 'Projects', Rows: '1', Hours: '4' }]);
+    assert.deepEqual((await rows('aggs', 'With hours=0.5,2.5&Companies=1.5,2.5')).map((r) => r.Board), ['Projects']);
+    assert.deepEqual(await rows('number', 'Rows=9.5,10.5'), [{ Rows: '10', Hours: '20.75' }]);
+  });
+
   it('a filter on a bucket compares the bucket’s first day', async () => {
     assert.deepEqual(await rows('created-month', 'At=2023-03-01,2023-06-01'), [
       { At: '2023-03-01', N: '1' },

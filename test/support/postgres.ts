@@ -39,9 +39,41 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     drop() {
       dropped ??= admin(async (c) => {
+        // A pool's end() resolves once it has asked its connections to close, a moment
+        // before their server processes exit; FORCE would terminate them mid-goodbye,
+        // which the pool reports as a lost connection. Half a second is plenty for them
+        // to go; whatever is still connected after it (a killed process's) is ended.
+        for (let i = 0; i < 20; i++) {
+          const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (r.rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       });
       return dropped;
     },
   };
+}
+
+/**
+ * Every row of every table in the database's `public` schema as text (`row::text`),
+ * one line per row: what a dump of the database would show, without `pg_dump`.
+ */
+export async function databaseText(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
+    const lines: string[] = [];
+    for (const { name } of tables.rows) {
+      // The name comes from the catalog; quoted with any double quote doubled.
+      const rows = await client.query<{ line: string }>(`SELECT t::text AS line FROM public."${name.replace(/"/g, '""')}" t`);
+      for (const r of rows.rows) lines.push(`${name}: ${r.line}`);
+    }
+    return lines.join('\n');
+  } finally {
+    await client.end();
+  }
 }

@@ -95,6 +95,17 @@ describe('widget SQL (SQLite)', () => {
     assert.match(compile(p).page.sql, /select count\("c1"\) as "m0", min\("c1"\) as "m1" from "t"/);
   });
 
+  it('filters compare counts as numeric, so that a fractional value is a valid parameter on every dialect', () => {
+    const p = plan({ ...BY_BOARD, measures: [...BY_BOARD.measures, { agg: 'count', field: 'hours', label: 'N' }, { agg: 'count_distinct', field: 'hours', label: 'D' }] });
+    const { page } = compile(p, { Count: '1.5,', N: ',2.5', D: '0.5,', Sum: ',9.5' });
+    assert.match(page.sql, /select "c0" as "d0", count\(\*\) as "m0", sum\("c1"\) as "m1", count\("c1"\) as "m2", count\(distinct "c1"\) as "m3" from/);
+    assert.match(
+      page.sql,
+      /having \(cast\(count\(\*\) as numeric\) >= \? and cast\(count\("c1"\) as numeric\) <= \? and cast\(count\(distinct "c1"\) as numeric\) >= \? and sum\("c1"\) <= \?\)/,
+    );
+    assert.deepEqual(page.parameters.slice(0, 4), [1.5, 2.5, 0.5, 9.5]);
+  });
+
   it('a dialect without a guard gets none', () => {
     const caps: DialectCapabilities = { ...sqliteCapabilities, deadlineGuard: () => undefined };
     assert.doesNotMatch(compile(plan(BY_BOARD), {}, caps).page.sql, /dg_alive|where/);
@@ -147,5 +158,6 @@ describe('widget SQL runs on SQLite', () => {
     const p = plan({ ...BY_BOARD, sort: '-Count', limit: 1 });
     assert.deepEqual(run(p, { Count: ',1' }), [[null, 1, 10, 1]]);
     assert.deepEqual(run(p, { Board: 'proj' }), [['Projects', 1, 4, 1]]);
+    assert.deepEqual(run(plan(BY_BOARD), { Count: '1.5,' }), [['Desk', 3, 3.5, 1]]);
   });
 });

@@ -46,12 +46,22 @@ function measureExpr(m: PlannedMeasure): Expression<unknown> {
 }
 
 /**
+ * A measure where a filter compares it. A count is NUMBER like every measure, but an
+ * integer in the database (bigint on PostgreSQL, which refuses a fractional parameter
+ * such as "1.5" there): as numeric it compares with any NUMBER value, on every dialect.
+ */
+function measureFilterExpr(m: PlannedMeasure): Expression<unknown> {
+  const e = measureExpr(m);
+  return m.field === null || m.agg === 'count' || m.agg === 'count_distinct' ? sql`cast(${e} as numeric)` : e;
+}
+
+/**
  * Compiles a widget request to SQL that runs in the database as one GROUP BY:
  *
  *   SELECT <page columns>, count(*) OVER () FROM (
  *     SELECT <dimensions>, <measures> FROM <dataset table>
  *     WHERE <deadline guard> AND <widget filter> AND <API filters on dimensions>
- *     GROUP BY <dimensions> HAVING <API filters on measures>
+ *     GROUP BY <dimensions> HAVING <API filters on measures, counts as numeric>
  *     ORDER BY <widget sort, then dimensions> LIMIT <widget limit>
  *   ) r ORDER BY <API _sort, widget sort, dimensions> LIMIT <size> OFFSET <offset>
  *
@@ -66,10 +76,19 @@ export function buildWidgetQueries(
   q: ParsedQuery,
 ): WidgetQueries {
   const source = new Map<string, Expression<unknown>>();
-  for (const d of plan.dimensions) source.set(d.column.column, dimensionExpr(d, caps));
-  for (const m of plan.measures) source.set(m.column.column, measureExpr(m));
+  // What filters compare: the same expressions, but counts as numeric (see measureFilterExpr).
+  const filtered = new Map<string, Expression<unknown>>();
+  for (const d of plan.dimensions) {
+    const e = dimensionExpr(d, caps);
+    source.set(d.column.column, e);
+    filtered.set(d.column.column, e);
+  }
+  for (const m of plan.measures) {
+    source.set(m.column.column, measureExpr(m));
+    filtered.set(m.column.column, measureFilterExpr(m));
+  }
   const dimensionColumns = new Set(plan.dimensions.map((d) => d.column.column));
-  const ref = (f: Field) => source.get(f.column)!;
+  const ref = (f: Field) => filtered.get(f.column)!;
   const onDimensions: FilterNode[] = [];
   const onMeasures: FilterNode[] = [];
   for (const node of q.filters) (dimensionColumns.has(node.field.column) ? onDimensions : onMeasures).push(node);
