@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** One decision about one request. */
 export interface RateDecision {
@@ -26,21 +26,23 @@ export function toDecision(res: RateLimiterRes, limit: number, allowed: boolean)
 
 /** Limits kept in this process's memory, one fixed window per key. */
 export function createMemoryRateLimiter(opts: { windowSeconds: number; keyPrefix?: string }): RateLimiter {
-  // rate-limiter-flexible fixes the points per limiter, and keys differ in their
-  // limits: one limiter per distinct limit, each holding the keys that share it.
-  const limiters = new Map<number, RateLimiterMemory>();
-  function limiterFor(limit: number): RateLimiterMemory {
-    let l = limiters.get(limit);
-    if (!l) {
-      l = new RateLimiterMemory({ points: limit, duration: opts.windowSeconds, keyPrefix: `${opts.keyPrefix ?? 'rl'}:${limit}` });
-      limiters.set(limit, l);
-    }
-    return l;
-  }
+  return limiterPerLimit((limit) =>
+    new RateLimiterMemory({ points: limit, duration: opts.windowSeconds, keyPrefix: `${opts.keyPrefix ?? 'rl'}:${limit}` }),
+  );
+}
+
+/**
+ * A RateLimiter over rate-limiter-flexible, which fixes the points per limiter while
+ * keys differ in their limits: one limiter per distinct limit, made on first use.
+ */
+export function limiterPerLimit(make: (limit: number) => RateLimiterAbstract): RateLimiter {
+  const limiters = new Map<number, RateLimiterAbstract>();
   return {
     async consume(key, limit) {
+      let l = limiters.get(limit);
+      if (!l) limiters.set(limit, (l = make(limit)));
       try {
-        return toDecision(await limiterFor(limit).consume(key), limit, true);
+        return toDecision(await l.consume(key), limit, true);
       } catch (e) {
         if (e instanceof RateLimiterRes) return toDecision(e, limit, false);
         throw e;
