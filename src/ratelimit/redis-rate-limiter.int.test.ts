@@ -6,20 +6,13 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisClient } from './redis-client.ts';
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
+import { freePort } from '../../test/support/ports.ts';
 
 const REDIS_URL = process.env.DATAGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 function quietLog() {
   const lines: string[] = [];
   return { lines, warn: (_o: object, m: string) => void lines.push(`warn ${m}`), info: (_o: object, m: string) => void lines.push(`info ${m}`) };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {

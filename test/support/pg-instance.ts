@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.ts';
 
 const BIN = (() => {
   const root = '/usr/lib/postgresql';
@@ -14,14 +14,6 @@ const BIN = (() => {
 function asPostgres(tool: string, args: string[]): void {
   const cmd = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path.join(BIN, tool), ...args]] as const : [path.join(BIN, tool), args] as const;
   execFileSync(cmd[0], cmd[1], { stdio: 'pipe' });
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 export interface PrivatePostgres {

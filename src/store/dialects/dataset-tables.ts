@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import type { Field, Value } from '../../catalog/types.ts';
+import type { Field, FieldType, Value } from '../../catalog/types.ts';
 
 /**
  * The physical tables behind datasets, one per dataset version. Dialect-specific:
@@ -23,4 +23,13 @@ export interface DatasetTables {
    * dialect's deadline guard is stopped once it passes, with a QueryTimeoutError.
    */
   rows(query: CompiledQuery, opts?: { deadline?: number }): unknown[][] | Promise<unknown[][]>;
+}
+
+/** Field types whose range filters every dialect serves from a B-tree index. */
+export const RANGE_INDEXED: ReadonlySet<FieldType> = new Set(['NUMBER', 'DATE', 'DATETIME']);
+
+/** Quotes a table or column name that datagate generated; refuses anything else. */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe identifier ${name}`);
+  return `"${name}"`;
 }
