@@ -1,0 +1,87 @@
+// The console's one door to the server: the admin API (docs/admin-api.md) and, for
+// "Try it", the public API. Every state-changing call carries the session's CSRF token.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+/** Remembers the session's CSRF token (from GET/POST /admin/api/session). */
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.append(k, String(v));
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let body: any = null;
+  try {
+    body = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const e = body?.error;
+  return new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.requestId);
+}
+
+/** Calls the admin API; `path` is relative to /admin/api. Throws ApiError with the server's message. */
+export async function api<T = any>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(withQuery(`/admin/api${path}`, opts.query), {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    credentials: 'same-origin',
+  });
+  if (!res.ok) {
+    const err = await failure(res);
+    if (err.status === 401 && err.code === 'UNAUTHENTICATED') window.dispatchEvent(new CustomEvent('datagate:signed-out'));
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** Uploads a file's bytes with progress (fetch has no upload progress; XHR does). */
+export function upload<T = any>(file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', withQuery('/admin/api/uploads', { filename: file.name }));
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let body: any = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as T);
+      const e = body?.error;
+      reject(new ApiError(xhr.status, e?.code ?? `HTTP_${xhr.status}`, e?.message ?? `The upload failed with HTTP ${xhr.status}`, e?.requestId));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload could not reach the server'));
+    xhr.send(file);
+  });
+}
