@@ -12,6 +12,9 @@ import { sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
+import { registerAdminApi } from './api/admin/admin-api.ts';
+import type { AdminDeps } from './api/admin/admin-context.ts';
+import { registerConsoleRoutes } from './http/console-routes.ts';
 
 export interface AppDeps {
   access: Access;
@@ -25,6 +28,8 @@ export interface AppDeps {
   http: { bodyLimit: number; trustProxy: boolean };
   api: { maxPageSize: number; pageCacheMb: number; queryTimeoutMs: number };
   logLevel: string;
+  /** The admin API's own settings; without them the server has no admin API nor console. */
+  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & { consoleDir?: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,7 +44,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.logLevel,
-      redact: ['req.headers.apikey', 'req.headers.authorization', 'req.headers.cookie'],
+      redact: ['req.headers.apikey', 'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
     },
     // One line per request from the onResponse hook below instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,6 +72,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   await app.register(formbody);
+  if (deps.admin) {
+    // First: the admin API's OpenAPI document collects the routes registered after it.
+    const { consoleDir, ...admin } = deps.admin;
+    await registerAdminApi(app, {
+      ...admin,
+      access: deps.access,
+      catalog: deps.catalog,
+      clock: deps.clock,
+      maxPageSize: deps.api.maxPageSize,
+      queryTimeoutMs: deps.api.queryTimeoutMs,
+    });
+    await registerConsoleRoutes(app, consoleDir);
+  }
 
   app.setNotFoundHandler((_req, reply) => sendPublicError(reply, 'ROUTE_NOT_FOUND'));
   app.addHook('onResponse', (req, reply, done) => {

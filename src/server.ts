@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
@@ -5,6 +8,7 @@ import type { Modules } from './modules.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createAttemptLimiter, createMemoryRateLimiter, createRedisClient, createRedisRateLimiter } from './ratelimit/index.ts';
 import { createChangeWatcher } from './store/change-watcher.ts';
+import { dataDirFor } from './store/index.ts';
 
 export { openModules, type Modules } from './modules.ts';
 
@@ -13,6 +17,21 @@ export { openModules, type Modules } from './modules.ts';
 const LAST_USED_FLUSH_MS = 30_000;
 // Replaced tables are dropped a minute after their replacement (see dataset-service).
 const SWEEP_MS = 60_000;
+
+// Failed console sign-ins: 5 per email and 20 per address in 15 minutes, then 15
+// minutes' wait. A person mistyping a password gets several tries; a guesser gets
+// 480 tries a day per email, against scrypt.
+const SIGNIN_FAILURES_PER_EMAIL = 5;
+const SIGNIN_FAILURES_PER_ADDRESS = 20;
+const SIGNIN_WINDOW_S = 15 * 60;
+const SIGNIN_BLOCK_S = 15 * 60;
+
+/** The project's root (where package.json is), from src/ or from a bundle in dist/build-…/. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
 
 export interface Server {
   readonly app: FastifyInstance;
@@ -48,6 +67,18 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     http: config.http,
     api: config.api,
     logLevel: config.logLevel,
+    admin: {
+      tenant: config.tenant,
+      publicUrl: config.http.publicUrl,
+      uploadDir: config.admin.uploadDir ?? path.join(dataDirFor(config.database), 'uploads'),
+      uploadLimitBytes: config.admin.uploadLimitMb * 1024 * 1024,
+      signIn: {
+        perEmail: createAttemptLimiter({ limit: SIGNIN_FAILURES_PER_EMAIL, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
+        perAddress: createAttemptLimiter({ limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
+      },
+      changed: () => watcher.poke(),
+      consoleDir: config.admin.consoleDir ?? path.join(projectRoot(), 'web', 'dist'),
+    },
   });
   log = app.log;
   const watcher = createChangeWatcher({
@@ -66,6 +97,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   const timers = [
     setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
     setInterval(() => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')), SWEEP_MS),
+    setInterval(() => void access.sessions.sweep().catch((err) => app.log.warn({ err }, 'session sweep failed')), SWEEP_MS),
   ];
   for (const t of timers) t.unref();
 

@@ -4,12 +4,19 @@ import { createAccessRegistry } from './access-registry.ts';
 import { createKeyCipher } from './key-crypto.ts';
 import { createKeyService, type ResourceType } from './key-service.ts';
 import { createTenantService } from './tenant-service.ts';
+import { createUserService } from './user-service.ts';
+import { createSessionService } from './session-service.ts';
+import { createAuditService } from './audit-service.ts';
 
 export type { Principal, AuthResult, AccessRegistry } from './access-registry.ts';
 export type { KeyService, KeySummary, ResourceType } from './key-service.ts';
 export { DEFAULT_RATE_LIMIT } from './key-service.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
 export { loadServerSecret } from './server-secret.ts';
+export type { User, UserService } from './user-service.ts';
+export type { Session, SessionService } from './session-service.ts';
+export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';
+export type { AuditEntry, AuditInput, AuditService } from './audit-service.ts';
 
 /** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
 export function createAccess(deps: {
@@ -21,7 +28,10 @@ export function createAccess(deps: {
   const tenants = createTenantService(deps);
   const keys = createKeyService({ ...deps, cipher: createKeyCipher(deps.serverSecret) });
   const registry = createAccessRegistry(deps);
-  return { tenants, keys, registry };
+  const users = createUserService(deps);
+  const sessions = createSessionService(deps);
+  const audit = createAuditService(deps);
+  return { tenants, keys, registry, users, sessions, audit };
 }
 
 export type Access = ReturnType<typeof createAccess>;

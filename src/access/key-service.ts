@@ -176,6 +176,40 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
     },
 
+    /** For each resource of `type`, the keys it is bound to (for "linked keys" and delete warnings). */
+    async bindingsOf(tenantId: string, type: ResourceType): Promise<Map<string, { id: string; name: string }[]>> {
+      const rows = await store.db
+        .selectFrom('bindings')
+        .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
+        .select(['bindings.resourceId', 'apiKeys.id', 'apiKeys.name'])
+        .where('apiKeys.tenantId', '=', tenantId)
+        .where('bindings.resourceType', '=', type)
+        .orderBy('apiKeys.name')
+        .execute();
+      const out = new Map<string, { id: string; name: string }[]>();
+      for (const r of rows) {
+        const list = out.get(r.resourceId) ?? [];
+        list.push({ id: r.id, name: r.name });
+        out.set(r.resourceId, list);
+      }
+      return out;
+    },
+
+    /** Removes every binding of the tenant's keys to these resources (when they are deleted). */
+    async removeBindingsTo(tenantId: string, type: ResourceType, resourceIds: readonly string[]): Promise<void> {
+      if (resourceIds.length === 0) return;
+      await store.db.transaction().execute(async (trx) => {
+        const keyIds = trx.selectFrom('apiKeys').select('id').where('tenantId', '=', tenantId);
+        await trx
+          .deleteFrom('bindings')
+          .where('resourceType', '=', type)
+          .where('resourceId', 'in', resourceIds as string[])
+          .where('keyId', 'in', keyIds)
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+    },
+
     /** Records when keys were last used; called in batches, never per request. */
     async recordLastUsed(times: ReadonlyMap<string, number>): Promise<void> {
       if (times.size === 0) return;

@@ -39,6 +39,15 @@ export const configSchema = z.object({
     /** Prefix of every key datagate writes, so that several deployments can share one Redis. */
     prefix: z.string().min(1).default('datagate'),
   }),
+  admin: z.object({
+    /** Where uploaded files wait for their confirmation; `<data dir>/uploads` when unset. */
+    uploadDir: z.string().min(1).optional(),
+    // Largest dataset file the console may upload (MB). 1 GB holds several million
+    // typical rows; the import streams, so memory does not grow with it.
+    uploadLimitMb: intFromEnv(1024, 1),
+    /** The built console (index.html and assets); set by bin/datagate, which builds it. */
+    consoleDir: z.string().min(1).optional(),
+  }),
   // How often a server checks for changes made elsewhere; well inside the 1 s promise.
   changePollMs: intFromEnv(250, 10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -73,6 +82,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
     },
     redis: { url: env.DATAGATE_REDIS || undefined, prefix: env.DATAGATE_REDIS_PREFIX || undefined },
     changePollMs: env.DATAGATE_CHANGE_POLL_MS,
+    admin: {
+      uploadDir: env.DATAGATE_UPLOAD_DIR || undefined,
+      uploadLimitMb: env.DATAGATE_UPLOAD_LIMIT_MB,
+      consoleDir: env.DATAGATE_CONSOLE_DIR || undefined,
+    },
     logLevel: env.DATAGATE_LOG_LEVEL,
   };
   const parsed = configSchema.safeParse(input);

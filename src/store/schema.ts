@@ -64,6 +64,43 @@ export interface ControlSchema {
     tableName: string;
     retiredAt: string;
   };
+  users: {
+    id: string;
+    tenantId: string;
+    email: string;
+    /** `scrypt$N$r$p$salt$hash`, base64 parts. */
+    passwordHash: string;
+    createdAt: string;
+    lastSignInAt: string | null;
+  };
+  sessions: {
+    /** SHA-256 of the cookie's token: a leaked table opens no session. */
+    tokenHash: string;
+    userId: string;
+    tenantId: string;
+    csrfToken: string;
+    createdAt: string;
+    lastSeenAt: string;
+    expiresAt: string;
+  };
+  auditLog: {
+    id: string;
+    tenantId: string;
+    at: string;
+    actorId: string | null;
+    actor: string;
+    action: string;
+    target: string;
+    detail: string;
+    ip: string;
+  };
+  usageMinutes: {
+    tenantId: string;
+    keyId: string;
+    minute: number;
+    status: number;
+    count: number;
+  };
   kyselyMigration?: { name: string; timestamp: string };
   _unused?: { id: Generated<number> };
 }

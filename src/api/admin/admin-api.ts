@@ -1,0 +1,112 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { DomainError, QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
+import { createAdminSessionGate } from '../../http/admin-session.ts';
+import { AdminError, sendAdminError, type AdminDeps } from './admin-context.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
+import { registerDatasetRoutes } from './dataset-routes.ts';
+import { registerKeyRoutes } from './key-routes.ts';
+import { registerSessionRoutes } from './session-routes.ts';
+import { registerSettingsRoutes } from './settings-routes.ts';
+import { registerUploadRoutes } from './upload-routes.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
+import { registerUserRoutes } from './user-routes.ts';
+import { registerWidgetRoutes } from './widget-routes.ts';
+
+export const ADMIN_PREFIX = '/admin/api';
+
+const DOMAIN_TO_ADMIN = { NOT_FOUND: 'NOT_FOUND', INVALID_INPUT: 'INVALID_INPUT', CONFLICT: 'CONFLICT', IMPORT_INVALID: 'IMPORT_INVALID' } as const;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Registers the admin API under /admin/api, and its OpenAPI document at
+ * /admin/api/openapi.json (generated from the routes' zod schemas).
+ * Call before any other route, so that the document sees the admin routes.
+ */
+export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'datagate admin API',
+        version: '1',
+        description:
+          'Everything the console does. Sign in with POST /admin/api/session (a session cookie), then send the x-csrf-token header from GET /admin/api/session on every POST, PUT, PATCH and DELETE.',
+      },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'dg_session' } },
+      },
+      security: [{ session: [] }],
+    },
+    // Only the admin routes belong in this document; the public API has its own per key.
+    transform: (input) =>
+      input.url.startsWith(`${ADMIN_PREFIX}/`) && input.url !== `${ADMIN_PREFIX}/openapi.json`
+        ? jsonSchemaTransform(input)
+        : { schema: { hide: true } as never, url: input.url },
+  });
+
+  await app.register(
+    async (scope) => {
+      const admin = scope.withTypeProvider<ZodTypeProvider>();
+      admin.setValidatorCompiler(validatorCompiler);
+      admin.setSerializerCompiler(serializerCompiler);
+      admin.decorateRequest('admin', null);
+
+      admin.setNotFoundHandler((req, reply) => sendAdminError(reply, 'NOT_FOUND', `No admin route ${req.method} ${req.url.split('?')[0]}`));
+      admin.setErrorHandler((err: FastifyError, req, reply) => {
+        if (err instanceof AdminError) return sendAdminError(reply, err.code, err.message);
+        if (err instanceof DomainError) return sendAdminError(reply, DOMAIN_TO_ADMIN[err.code], err.message);
+        if (hasZodFastifySchemaValidationErrors(err)) {
+          const problems = err.validation.map((v) => {
+            const where = `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
+            return `${where}: ${v.message}`;
+          });
+          return sendAdminError(reply, 'INVALID_INPUT', problems.join('; '));
+        }
+        if (err instanceof StoreUnavailableError) {
+          reply.header('retry-after', 5);
+          return sendAdminError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds');
+        }
+        if (err instanceof QueryTimeoutError) return sendAdminError(reply, 'QUERY_TIMEOUT', 'The query ran past the time limit and was stopped; narrow the filters');
+        const status = err.statusCode ?? 500;
+        if (status === 413) return sendAdminError(reply, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+        if (status === 415) return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
+        if (status >= 400 && status < 500) {
+          return sendAdminError(reply, 'INVALID_INPUT', err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'The request body is not valid JSON' : err.message);
+        }
+        req.log.error({ err }, 'unexpected failure in the admin API');
+        return sendAdminError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+      });
+
+      // JSON only (uploads excepted): a cross-site form can send form-encoded or plain
+      // text without a preflight, never application/json, so sign-in and setup need no CSRF token.
+      admin.addHook('onRequest', async (req, reply) => {
+        if (!BODY_METHODS.has(req.method)) return;
+        const type = req.headers['content-type'];
+        const hasBody = type !== undefined || Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        if (!hasBody) return;
+        const expected = req.url.startsWith(`${ADMIN_PREFIX}/uploads`) ? 'application/octet-stream' : 'application/json';
+        if (!type || type.split(';')[0].trim().toLowerCase() !== expected) {
+          return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`);
+        }
+      });
+      admin.addHook('preHandler', createAdminSessionGate({ sessions: deps.access.sessions }));
+
+      admin.get('/openapi.json', { config: { anonymous: true }, schema: { hide: true } }, async () => app.swagger());
+
+      registerSessionRoutes(admin, deps);
+      registerSettingsRoutes(admin, deps);
+      registerKeyRoutes(admin, deps);
+      registerUserRoutes(admin, deps);
+      registerAuditRoutes(admin, deps);
+      registerUploadRoutes(admin, deps);
+      registerDatasetRoutes(admin, deps);
+      registerWidgetRoutes(admin, deps);
+      registerUsageRoutes(admin, deps);
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}

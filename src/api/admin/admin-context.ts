@@ -1,0 +1,101 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Access, Session } from '../../access/index.ts';
+import type { AttemptLimiter } from '../../ratelimit/index.ts';
+import type { Catalog } from '../../catalog/index.ts';
+import type { Clock } from '../../shared/clock.ts';
+
+/** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
+export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** Counts of public API requests, as the Usage page reads them. */
+export interface UsageReader {
+  /** Requests per key, status and hour over the last `hours` hours, for one tenant. */
+  report(tenantId: string, hours: number): Promise<unknown>;
+}
+
+export interface AdminDeps {
+  access: Access;
+  catalog: Catalog;
+  clock: Clock;
+  /** The tenant whose first admin the setup page creates (the server's tenant). */
+  tenant: string;
+  /** The public API's base URL for snippets and OpenAPI `servers`; the request's origin when unset. */
+  publicUrl?: string;
+  maxPageSize: number;
+  queryTimeoutMs: number;
+  /** Where uploads wait for their confirmation. */
+  uploadDir: string;
+  uploadLimitBytes: number;
+  signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
+  usage?: UsageReader;
+  /** Tells this node's in-memory views about a change now instead of at the next poll. */
+  changed(): Promise<void>;
+}
+
+/** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
+export const ADMIN_ERRORS = {
+  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
+  INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
+  SIGNIN_LIMITED: { status: 429, doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry' },
+  CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
+  SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
+  NOT_FOUND: { status: 404, doc: "no such key, dataset, widget, user or upload in the admin's tenant" },
+  INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
+  IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },
+  CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a request body that is not application/json (uploads: application/octet-stream)' },
+  PAYLOAD_TOO_LARGE: { status: 413, doc: 'a body or upload above its size limit' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached' },
+  QUERY_TIMEOUT: { status: 504, doc: 'a preview query ran past the time limit' },
+  INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
+} as const;
+
+export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
+
+/** A failure with its admin error code, thrown by admin routes and answered by the admin error handler. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+export function sendAdminError(reply: FastifyReply, code: AdminErrorCode, message: string) {
+  return reply
+    .code(ADMIN_ERRORS[code].status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code, message, requestId: reply.request.id } });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in admin's session; set on every admin route except the public ones. */
+    admin: Session | null;
+  }
+  interface FastifyContextConfig {
+    /** Admin routes that need no session (sign-in, setup). */
+    anonymous?: boolean;
+  }
+}
+
+/** The signed-in admin of this request (the auth hook guarantees one on non-anonymous routes). */
+export function adminOf(req: FastifyRequest): Session {
+  if (!req.admin) throw new AdminError('UNAUTHENTICATED', 'Sign in first');
+  return req.admin;
+}
+
+/** Records an admin change in the tenant's audit log: who, what, when, from where. */
+export async function audit(deps: Pick<AdminDeps, 'access'>, req: FastifyRequest, action: string, target = '', detail = ''): Promise<void> {
+  const a = adminOf(req);
+  await deps.access.audit.record({ tenantId: a.tenantId, actorId: a.userId, actor: a.email, action, target, detail, ip: req.ip });
+}
+
+/** The public API's base URL: configured, or the origin this request came to. */
+export function publicBaseUrl(deps: Pick<AdminDeps, 'publicUrl'>, req: FastifyRequest): string {
+  if (deps.publicUrl) return deps.publicUrl.replace(/\/+$/, '');
+  return `${req.protocol}://${req.host}`;
+}

@@ -1,0 +1,4 @@
+import type { AdminApp, AdminDeps } from './admin-context.ts';
+
+/** (to be written) */
+export function registerDatasetRoutes(_admin: AdminApp, _deps: AdminDeps): void {}

@@ -1,0 +1,98 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SESSION_MAX_MS, type Session } from '../../access/index.ts';
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../../http/admin-session.ts';
+import { AdminError, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
+
+const credentials = z.object({
+  email: z.string().min(1).max(320).describe('The admin’s email'),
+  password: z.string().min(1).max(1024),
+});
+
+export const sessionSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string() }),
+  tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  csrfToken: z.string().describe('Send it as the x-csrf-token header on every POST, PUT, PATCH and DELETE'),
+  expiresAt: z.string(),
+});
+
+function sessionBody(s: Session) {
+  return {
+    user: { id: s.userId, email: s.email },
+    tenant: { id: s.tenantId, slug: s.tenantSlug, name: s.tenantName },
+    csrfToken: s.csrfToken,
+    expiresAt: s.expiresAt,
+  };
+}
+
+/** Sign-in, sign-out, the current session and the first-run setup. */
+export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
+  const { users, sessions, tenants } = deps.access;
+
+  async function startSession(req: FastifyRequest, reply: FastifyReply, user: { id: string; tenantId: string }) {
+    const { token } = await sessions.create(user);
+    setSessionCookie(req, reply, token, SESSION_MAX_MS / 1000);
+    const s = await sessions.find(token);
+    if (!s) throw new Error('a new session could not be read back');
+    req.admin = s;
+    return sessionBody(s);
+  }
+
+  admin.get('/setup', {
+    config: { anonymous: true },
+    schema: { tags: ['session'], summary: 'Whether the first admin still has to be created', response: { 200: z.object({ required: z.boolean() }) } },
+  }, async () => {
+    const tenant = await tenants.ensure(deps.tenant);
+    return { required: (await users.count(tenant.id)) === 0 };
+  });
+
+  admin.post('/setup', {
+    config: { anonymous: true },
+    schema: { tags: ['session'], summary: 'Creates the first admin and signs them in; only while the tenant has no users', body: credentials, response: { 201: sessionSchema } },
+  }, async (req, reply) => {
+    const tenant = await tenants.ensure(deps.tenant);
+    if ((await users.count(tenant.id)) > 0) throw new AdminError('SETUP_DONE', 'This account has an admin already; sign in instead');
+    const user = await users.create(tenant.id, req.body);
+    const body = await startSession(req, reply, user);
+    await audit(deps, req, 'setup', user.email, 'first admin created');
+    return reply.code(201).send(body);
+  });
+
+  admin.get('/session', {
+    config: { anonymous: true },
+    schema: { tags: ['session'], summary: 'The signed-in admin, their tenant and the CSRF token', response: { 200: sessionSchema } },
+  }, async (req) => {
+    if (!req.admin) throw new AdminError('UNAUTHENTICATED', 'You are not signed in, or your session has expired; sign in again');
+    return sessionBody(req.admin);
+  });
+
+  admin.post('/session', {
+    config: { anonymous: true },
+    schema: { tags: ['session'], summary: 'Signs in with email and password; sets the session cookie', body: credentials, response: { 200: sessionSchema } },
+  }, async (req, reply) => {
+    const email = req.body.email.trim().toLowerCase();
+    const wait = Math.max(deps.signIn.perAddress.blockedFor(req.ip), deps.signIn.perEmail.blockedFor(email));
+    if (wait > 0) {
+      reply.header('retry-after', wait);
+      throw new AdminError('SIGNIN_LIMITED', `Too many failed sign-ins; try again in ${wait} s`);
+    }
+    const user = await users.verify(email, req.body.password);
+    if (!user) {
+      await Promise.all([deps.signIn.perAddress.recordFailure(req.ip), deps.signIn.perEmail.recordFailure(email)]);
+      req.log.info({ ip: req.ip }, 'failed sign-in');
+      throw new AdminError('INVALID_CREDENTIALS', 'The email or the password is wrong');
+    }
+    const body = await startSession(req, reply, user);
+    await audit(deps, req, 'user.signin', user.email);
+    return body;
+  });
+
+  admin.delete('/session', {
+    schema: { tags: ['session'], summary: 'Signs out', response: { 204: z.void().describe('Signed out') } },
+  }, async (req, reply) => {
+    await audit(deps, req, 'user.signout', req.admin!.email);
+    await sessions.destroy(req.cookies[SESSION_COOKIE]!);
+    clearSessionCookie(req, reply);
+    return reply.code(204).send();
+  });
+}

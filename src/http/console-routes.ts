@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import staticFiles from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sendAdminError } from '../api/admin/admin-context.ts';
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>datagate</title>
+<p>The console has not been built. Start datagate with <code>./bin/datagate serve</code>, which builds it, or run <code>npm run build:web</code>.</p>`;
+
+// Vite names assets by content hash, so a browser may keep them for good (a year is
+// the longest max-age caches honour); index.html is revalidated every time.
+const ASSET_MAX_AGE_MS = 365 * 24 * 3600_000;
+
+/**
+ * Serves the console (a single-page app built by Vite) under /admin/: its files, and
+ * index.html for every other /admin/ path so that deep links work. `/` sends browsers
+ * there; API clients asking for `/` still get the public API's 404.
+ */
+export async function registerConsoleRoutes(app: FastifyInstance, dir: string | undefined): Promise<void> {
+  const index = dir ? path.join(dir, 'index.html') : undefined;
+  const built = index !== undefined && fs.existsSync(index);
+  if (built) await app.register(staticFiles, { root: dir!, serve: false });
+  const page = built ? fs.readFileSync(index!, 'utf8') : NOT_BUILT;
+  const sendPage = (reply: FastifyReply) =>
+    reply.code(built ? 200 : 503).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
+
+  app.get('/admin', (_req, reply) => reply.redirect('/admin/'));
+  app.get('/admin/*', (req, reply) => {
+    const rel = decodeURIComponent((req.params as { '*': string })['*'].split('?')[0]);
+    if (rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
+    if (built && rel.startsWith('assets/')) {
+      // sendFile refuses paths that leave the root.
+      return reply.sendFile(rel, { maxAge: ASSET_MAX_AGE_MS, immutable: true });
+    }
+    if (built && rel && !rel.includes('/') && fs.existsSync(path.join(dir!, rel)) && rel !== 'index.html') {
+      return reply.sendFile(rel, { maxAge: 0 });
+    }
+    return sendPage(reply);
+  });
+  app.get('/', (req, reply) => {
+    if ((req.headers.accept ?? '').includes('text/html')) return reply.redirect('/admin/');
+    return reply.callNotFound();
+  });
+}
