@@ -1,11 +1,13 @@
-// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S] [--connections C]
+// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S] [--connections C] [--only Q1,Q3]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
 // data goes into SQLite (bench/out/bench.db); with a postgres:// URL (an admin URL), into
 // a fresh database created through it and dropped at the end, with rate limits in Redis,
 // and then two server processes on it are measured too. Prints Markdown tables and
-// writes bench/out/results-<sqlite|postgres>.json.
+// writes bench/out/results-<sqlite|postgres>.json. `--only Q1` (or `Q1,Q3`) measures just
+// those dataset queries, cached and uncached, next to the ceiling, and prints one table:
+// about a minute, for comparing two versions of the server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
   },
 });
 const ROWS = Number(args.rows);
@@ -46,6 +49,12 @@ const QUERIES: Record<string, string> = {
   Q3: 'priority=2,4&created_at=2022-01-01,2022-06-30',
   Q4: 'current=50000',
 };
+const ONLY = args.only?.split(',').map((q) => q.trim().toUpperCase());
+if (ONLY) {
+  const unknown = ONLY.filter((q) => !(q in QUERIES));
+  if (unknown.length) throw new Error(`--only: no query ${unknown.join(', ')}; the queries are ${Object.keys(QUERIES).join(', ')}`);
+  for (const q of Object.keys(QUERIES)) if (!ONLY.includes(q)) delete QUERIES[q];
+}
 // The two-node lines: the cheapest page and a filtered one.
 const SCALE_OUT_QUERIES = ['Q1', 'Q3'];
 
@@ -282,6 +291,12 @@ async function bench(backend: BenchBackend, csv: string) {
     }
   }
 
+  if (ONLY) {
+    await Promise.all([stop(servers.cached), stop(servers.uncached)]);
+    process.stdout.write(onlyReport(ceil, http_, imported.rows).join('\n') + '\n');
+    return;
+  }
+
   // Q5, the widget: its first request on the cached server is the first after the load
   // (nothing cached yet); every request on the uncached server computes the GROUP BY.
   const widgetUrl = (mode: Mode) => `${bases[mode]}/api/widget/${imported.widgetId}`;
@@ -403,6 +418,20 @@ type Results = {
   twoNodes: Partial<Record<Mode, Record<string, { rps: number; p50: number; p99: number; cpu: CpuShares }>>>;
   q5: { first: number; uncached: { p50: number; p99: number }; direct: { plain: number; widgetSql: number } };
 };
+
+/** `--only`: the chosen queries' lines next to the ceiling, with the CPU shares. */
+function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, rows: number): string[] {
+  const line = (label: string, l: Line) =>
+    `| ${label} | ${Math.round(l.rps)} | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} | ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
+  return [
+    `${new Date().toISOString()}; ${rows} rows; ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests`,
+    '',
+    '| line | req/s | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms | CPU busy | server | rest |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    line('ceiling', ceil),
+    ...(['uncached', 'cached'] as const).flatMap((mode) => Object.keys(QUERIES).map((name) => line(`${name} ${mode}`, http_[mode][name]))),
+  ];
+}
 
 /** The run as Markdown: the tables every backend has, then those of what this one can do. */
 function report(r: Results, o: { ceilingBytes: number; driver: string }): string[] {

@@ -12,6 +12,7 @@ import { sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
+import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
@@ -129,6 +130,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
+    // Usage per key, minute and status (the admin's Usage page): counted in memory,
+    // written once a minute by the server. Requests without a valid key have no key
+    // to count for; /metrics counts them by status.
+    const { usage } = deps.access;
+    api.addHook('onResponse', (req, reply, done) => {
+      const p = req.principal;
+      if (p !== null) usage.count(p.tenantId, p.keyId, reply.statusCode);
+      done();
+    });
     const routeDeps = {
       access: deps.access,
       catalog: deps.catalog,
@@ -140,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
+    registerOpenApiRoutes(api, { access: deps.access, catalog: deps.catalog, publicUrl: deps.admin?.publicUrl });
   });
 
   registerOpsRoutes(app, { metrics: deps.metrics, ready: deps.ready });

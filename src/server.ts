@@ -15,6 +15,10 @@ export { openModules, type Modules } from './modules.ts';
 // Last-used times are written in batches, never per request; a minute's delay is
 // fine for a "last used" column and keeps writes off the hot path.
 const LAST_USED_FLUSH_MS = 30_000;
+// Usage counts are per minute; adding each minute's counts once keeps the page a minute
+// behind at most on other nodes (this node reports its unwritten counts too) and costs
+// one transaction a minute per node.
+const USAGE_FLUSH_MS = 60_000;
 // Replaced tables are dropped a minute after their replacement (see dataset-service).
 const SWEEP_MS = 60_000;
 
@@ -38,6 +42,8 @@ export interface Server {
   readonly modules: Modules;
   /** Reloads the in-memory views now, after a change made through `modules`. */
   refresh(): Promise<void>;
+  /** Writes the batched usage counts and last-used times now (tests; `close` does it too). */
+  flushNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
         perAddress: createAttemptLimiter({ limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
       },
       changed: () => watcher.poke(),
+      usage: access.usage,
       consoleDir: config.admin.consoleDir ?? path.join(projectRoot(), 'web', 'dist'),
     },
   });
@@ -94,8 +101,21 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
 
   const flushLastUsed = () =>
     access.keys.recordLastUsed(access.registry.takeLastUsed()).catch((err) => app.log.warn({ err }, 'recording last use failed'));
+  // A database outage is logged when it starts, when counts start being dropped, and when
+  // it ends; not once a minute.
+  let usageFailing = false;
+  let usageDropping = false;
+  const flushUsage = async () => {
+    const r = await access.usage.flush();
+    if (r.dropped > 0 && !usageDropping) app.log.warn({ dropped: r.dropped }, 'usage counts older than a day could not be written and are being dropped');
+    if (r.error !== undefined && !usageFailing) app.log.warn({ err: r.error, kept: r.kept }, 'writing usage counts failed; keeping them for the next try');
+    else if (r.error === undefined && usageFailing) app.log.info('writing usage counts works again');
+    usageFailing = r.error !== undefined;
+    usageDropping = usageFailing && (usageDropping || r.dropped > 0);
+  };
   const timers = [
     setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
+    setInterval(() => void flushUsage(), USAGE_FLUSH_MS),
     setInterval(() => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')), SWEEP_MS),
     setInterval(() => void access.sessions.sweep().catch((err) => app.log.warn({ err }, 'session sweep failed')), SWEEP_MS),
   ];
@@ -105,11 +125,14 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     app,
     modules,
     refresh: () => watcher.poke(),
+    async flushNow() {
+      await Promise.all([flushLastUsed(), flushUsage()]);
+    },
     async close() {
       watcher.stop();
       for (const t of timers) clearInterval(t);
       await app.close();
-      await flushLastUsed();
+      await Promise.all([flushLastUsed(), flushUsage()]);
       redis?.disconnect();
     },
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { PUBLIC_ERRORS } from '../src/shared/errors.ts';
+import { ADMIN_ERRORS } from '../src/api/admin/admin-context.ts';
 
 const docs = fs.readFileSync('docs/public-api.md', 'utf8');
 const readme = fs.readFileSync('README.md', 'utf8');
@@ -10,6 +11,13 @@ describe('the documentation', () => {
   it('documents every public error code with its HTTP status', () => {
     for (const [code, { status }] of Object.entries(PUBLIC_ERRORS)) {
       assert.match(docs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/public-api.md`);
+    }
+  });
+
+  it('documents every admin error code with its HTTP status', () => {
+    const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
+    for (const [code, { status }] of Object.entries(ADMIN_ERRORS)) {
+      assert.match(adminDocs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/admin-api.md`);
     }
   });
 

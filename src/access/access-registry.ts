@@ -41,11 +41,16 @@ export function createAccessRegistry(deps: { store: Store }) {
 
   return {
     async reload(): Promise<void> {
-      const [keys, tenants, bindings] = await Promise.all([
-        store.db.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
-        store.db.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
-        store.db.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).orderBy('createdAt').execute(),
-      ]);
+      // One snapshot for the three reads: read apart, a key removed in between could
+      // show up as present but unbound (403) instead of unknown (401).
+      const [keys, tenants, bindings] = await store.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => [
+          await trx.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
+          await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
+          await trx.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).orderBy('createdAt').execute(),
+        ] as const);
       const boundByKey = new Map<string, Record<ResourceType, string[]>>();
       for (const b of bindings) {
         let entry = boundByKey.get(b.keyId);

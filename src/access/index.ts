@@ -7,6 +7,7 @@ import { createTenantService } from './tenant-service.ts';
 import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
+import { createUsageService } from './usage-service.ts';
 
 export type { Principal, AuthResult, AccessRegistry } from './access-registry.ts';
 export type { KeyService, KeySummary, ResourceType } from './key-service.ts';
@@ -17,6 +18,8 @@ export type { User, UserService } from './user-service.ts';
 export type { Session, SessionService } from './session-service.ts';
 export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';
 export type { AuditEntry, AuditInput, AuditService } from './audit-service.ts';
+export type { FlushResult, KeyUsage, UsageBucket, UsagePoint, UsageReport, UsageService } from './usage-service.ts';
+export { MAX_REPORT_HOURS } from './usage-service.ts';
 
 /** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
 export function createAccess(deps: {
@@ -31,7 +34,8 @@ export function createAccess(deps: {
   const users = createUserService(deps);
   const sessions = createSessionService(deps);
   const audit = createAuditService(deps);
-  return { tenants, keys, registry, users, sessions, audit };
+  const usage = createUsageService(deps);
+  return { tenants, keys, registry, users, sessions, audit, usage };
 }
 
 export type Access = ReturnType<typeof createAccess>;

@@ -2,7 +2,7 @@ import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Store } from '../store/index.ts';
-import { generateKeySecret, hashKey, keyHint, type KeyCipher } from './key-crypto.ts';
+import { generateKeySecret, hashKey, KEY_PREFIX, keyHint, type KeyCipher } from './key-crypto.ts';
 
 export type ResourceType = 'dataset' | 'widget';
 
@@ -13,6 +13,8 @@ export interface KeySummary {
   readonly description: string;
   readonly rateLimit: number;
   readonly hint: string;
+  /** `dgk_1a2b…9f0e`: enough to tell keys apart, far too little to use (16 of 160 bits besides the hint's). */
+  readonly maskedKey: string;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly bindings: { readonly datasets: string[]; readonly widgets: string[] };
@@ -48,6 +50,57 @@ export function createKeyService(deps: KeyServiceDeps) {
     return row;
   }
 
+  /** `dgk_` and the first and last four hex digits; the hint alone when the secret can't be decrypted. */
+  function masked(row: { keyCipher: string; keyHint: string }): string {
+    try {
+      const secret = cipher.decrypt(row.keyCipher);
+      return `${secret.slice(0, KEY_PREFIX.length + 4)}…${secret.slice(-4)}`;
+    } catch {
+      return row.keyHint;
+    }
+  }
+
+  function validateName(raw: string): string {
+    const name = raw.trim();
+    if (!name) throw new DomainError('INVALID_INPUT', 'a key needs a name');
+    if (name.length > 200) throw new DomainError('INVALID_INPUT', 'a key name is at most 200 characters');
+    return name;
+  }
+
+  function validateDescription(d: string): string {
+    // A description is a sentence or two for people; 2000 characters is a generous page.
+    if (d.length > 2000) throw new DomainError('INVALID_INPUT', 'a key description is at most 2000 characters');
+    return d;
+  }
+
+  async function summaries(tenantId: string, onlyId?: string): Promise<KeySummary[]> {
+    let q = store.db.selectFrom('apiKeys').selectAll().where('tenantId', '=', tenantId);
+    if (onlyId !== undefined) q = q.where('id', '=', onlyId);
+    const keys = await q.orderBy('createdAt').orderBy('id').execute();
+    let bq = store.db
+      .selectFrom('bindings')
+      .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
+      .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId'])
+      .where('apiKeys.tenantId', '=', tenantId);
+    if (onlyId !== undefined) bq = bq.where('bindings.keyId', '=', onlyId);
+    const bindings = await bq.orderBy('bindings.createdAt').execute();
+    return keys.map((k) => ({
+      id: k.id,
+      name: k.name,
+      type: k.type,
+      description: k.description,
+      rateLimit: Number(k.rateLimit),
+      hint: k.keyHint,
+      maskedKey: masked(k),
+      createdAt: k.createdAt,
+      lastUsedAt: k.lastUsedAt,
+      bindings: {
+        datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
+        widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
+      },
+    }));
+  }
+
   function validateRateLimit(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
       throw new DomainError('INVALID_INPUT', `rate limit must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}, got ${n}`);
@@ -61,9 +114,8 @@ export function createKeyService(deps: KeyServiceDeps) {
       tenantId: string,
       input: { name: string; description?: string; type?: string; rateLimit?: number },
     ): Promise<{ id: string; name: string; key: string; rateLimit: number }> {
-      const name = input.name.trim();
-      if (!name) throw new DomainError('INVALID_INPUT', 'a key needs a name');
-      if (name.length > 200) throw new DomainError('INVALID_INPUT', 'a key name is at most 200 characters');
+      const name = validateName(input.name);
+      const description = validateDescription(input.description ?? '');
       const type = input.type ?? 'Custom';
       if (!(KEY_TYPES as readonly string[]).includes(type)) {
         throw new DomainError('INVALID_INPUT', `key type must be one of ${KEY_TYPES.join(', ')}, got "${type}"`);
@@ -79,7 +131,7 @@ export function createKeyService(deps: KeyServiceDeps) {
             tenantId,
             name,
             type,
-            description: input.description ?? '',
+            description,
             rateLimit,
             keyHash: hashKey(secret),
             keyCipher: cipher.encrypt(secret),
@@ -94,28 +146,35 @@ export function createKeyService(deps: KeyServiceDeps) {
     },
 
     async list(tenantId: string): Promise<KeySummary[]> {
-      const keys = await store.db.selectFrom('apiKeys').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
-      const bindings = await store.db
-        .selectFrom('bindings')
-        .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
-        .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId'])
-        .where('apiKeys.tenantId', '=', tenantId)
-        .orderBy('bindings.createdAt')
-        .execute();
-      return keys.map((k) => ({
-        id: k.id,
-        name: k.name,
-        type: k.type,
-        description: k.description,
-        rateLimit: Number(k.rateLimit),
-        hint: k.keyHint,
-        createdAt: k.createdAt,
-        lastUsedAt: k.lastUsedAt,
-        bindings: {
-          datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
-          widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
-        },
-      }));
+      return summaries(tenantId);
+    },
+
+    /** One key of the tenant, without its secret. */
+    async get(tenantId: string, id: string): Promise<KeySummary> {
+      const [k] = await summaries(tenantId, id);
+      if (!k) throw new DomainError('NOT_FOUND', `no key "${id}" in this tenant`);
+      return k;
+    },
+
+    /** Changes a key's name, description or rate limit (the limit applies within a second); returns what changed. */
+    async update(
+      tenantId: string,
+      id: string,
+      input: { name?: string; description?: string; rateLimit?: number },
+    ): Promise<{ before: KeySummary; after: KeySummary }> {
+      const [before] = await summaries(tenantId, id);
+      if (!before) throw new DomainError('NOT_FOUND', `no key "${id}" in this tenant`);
+      const set: { name?: string; description?: string; rateLimit?: number } = {};
+      if (input.name !== undefined) set.name = validateName(input.name);
+      if (input.description !== undefined) set.description = validateDescription(input.description);
+      if (input.rateLimit !== undefined) set.rateLimit = validateRateLimit(input.rateLimit);
+      if (Object.keys(set).length > 0) {
+        await store.db.transaction().execute(async (trx) => {
+          await trx.updateTable('apiKeys').set(set).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+          await store.bumpGeneration(trx);
+        });
+      }
+      return { before, after: Object.keys(set).length > 0 ? (await summaries(tenantId, id))[0] : before };
     },
 
     /** The key's secret, decrypted for an admin to copy again. */
@@ -155,6 +214,30 @@ export function createKeyService(deps: KeyServiceDeps) {
           .values({ keyId: id, resourceType: type, resourceId, createdAt: isoNow(clock) })
           .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
           .execute();
+        await store.bumpGeneration(trx);
+      });
+    },
+
+    /**
+     * Binds several resources at once, all or none: every id is checked first, and the
+     * first unknown one is refused before anything is bound. Binding twice is harmless.
+     */
+    async bindAll(tenantId: string, id: string, resources: readonly { type: ResourceType; id: string }[]): Promise<void> {
+      await requireKey(tenantId, id);
+      for (const r of resources) {
+        if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
+          throw new DomainError('NOT_FOUND', `no ${r.type} "${r.id}" in this tenant; nothing was bound`);
+        }
+      }
+      if (resources.length === 0) return;
+      await store.db.transaction().execute(async (trx) => {
+        for (const r of resources) {
+          await trx
+            .insertInto('bindings')
+            .values({ keyId: id, resourceType: r.type, resourceId: r.id, createdAt: isoNow(clock) })
+            .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
+            .execute();
+        }
         await store.bumpGeneration(trx);
       });
     },

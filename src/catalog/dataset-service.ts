@@ -1,13 +1,15 @@
+import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Store } from '../store/index.ts';
 import type { ParsedQuery } from './filter/filter-parser.ts';
-import { ImportError, planImport, readRows } from './import/source-reader.ts';
+import { ImportError, importMessage, planImport, readRows, readSample, type SourcePlan } from './import/source-reader.ts';
+import { containsText, type ListPage, type ListQuery } from './listing.ts';
 import { buildCountQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
-import type { Field, FieldType } from './types.ts';
+import type { Field, FieldType, Value } from './types.ts';
 
 export interface ImportInput {
   readonly file: string;
@@ -18,7 +20,21 @@ export interface ImportInput {
   readonly types?: Record<string, FieldType>;
   /** Reload this dataset instead of creating one. */
   readonly replaceId?: string;
+  /** The name error messages give the file (an upload's original name); the file's own by default. */
+  readonly sourceName?: string;
   readonly onProgress?: (phase: 'scan' | 'load', done: number, total: number) => void;
+}
+
+/** A dataset as the console lists it: with the number of widgets built on it. */
+export interface ListedDataset extends Dataset {
+  readonly linkedWidgets: number;
+}
+
+/** The metadata an admin may change without reloading rows. */
+export interface DatasetChanges {
+  readonly name?: string;
+  readonly description?: string;
+  readonly integrationGroup?: string;
 }
 
 export interface Page {
@@ -63,9 +79,23 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
     return toDataset(row);
   }
 
+  /** How many widgets each of these datasets has. */
+  async function widgetCounts(tenantId: string, ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await store.db
+      .selectFrom('widgets')
+      .select((eb) => ['datasetId', eb.fn.countAll<number>().as('n')])
+      .where('tenantId', '=', tenantId)
+      .where('datasetId', 'in', ids as string[])
+      .groupBy('datasetId')
+      .execute();
+    return new Map(rows.map((r) => [r.datasetId, Number(r.n)]));
+  }
+
   return {
     get,
     sweepRetired,
+    widgetCounts,
 
     async list(tenantId: string): Promise<Dataset[]> {
       const rows = await store.db.selectFrom('datasets').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
@@ -93,7 +123,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
           onProgress: input.onProgress && ((done, total) => input.onProgress!('scan', done, total)),
         });
       } catch (e) {
-        if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', e.message);
+        if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', importMessage(e, input.sourceName));
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('NOT_FOUND', `no file ${input.file}`);
         throw e;
       }
@@ -173,11 +203,113 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
         });
       } catch (e) {
         await store.tables.drop(tableName).catch(() => undefined);
-        if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', e.message);
+        if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', importMessage(e, input.sourceName));
         throw e;
       }
       await sweepRetired();
       return get(tenantId, id);
+    },
+
+    /**
+     * Checks a file as an import would (every record; types inferred, or as given) and
+     * returns the plan with the first `sampleSize` rows, loading nothing.
+     */
+    async inspect(
+      file: string,
+      opts: { sampleSize: number; sourceName?: string; types?: Record<string, FieldType> },
+    ): Promise<{ plan: SourcePlan; sample: Value[][] }> {
+      try {
+        const plan = await planImport(file, { types: opts.types });
+        return { plan, sample: await readSample(file, plan, opts.sampleSize) };
+      } catch (e) {
+        if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', importMessage(e, opts.sourceName));
+        throw e;
+      }
+    },
+
+    /** Changes a dataset's name, description or integration group; its rows, fields and version stay. */
+    async update(tenantId: string, id: string, changes: DatasetChanges): Promise<Dataset> {
+      await get(tenantId, id);
+      const name = changes.name?.trim();
+      if (name === '') throw new DomainError('INVALID_INPUT', 'a dataset needs a name');
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('datasets')
+          .set({
+            ...(name === undefined ? {} : { name }),
+            ...(changes.description === undefined ? {} : { description: changes.description }),
+            ...(changes.integrationGroup === undefined ? {} : { integrationGroup: changes.integrationGroup.trim() }),
+            modifiedAt: isoNow(clock),
+          })
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+      return get(tenantId, id);
+    },
+
+    /**
+     * Deletes a dataset and its widgets in one transaction. Its table is retired, as a
+     * reload retires the old one: readers still on it finish, the sweep drops it later.
+     * Returns the dataset and the widgets that went with it.
+     */
+    async remove(tenantId: string, id: string): Promise<{ dataset: Dataset; widgets: { id: string; name: string }[] }> {
+      const dataset = await get(tenantId, id);
+      const widgets = await store.db.transaction().execute(async (trx) => {
+        const own = await trx
+          .selectFrom('widgets')
+          .select(['id', 'name'])
+          .where('tenantId', '=', tenantId)
+          .where('datasetId', '=', id)
+          .orderBy('name')
+          .execute();
+        await trx.deleteFrom('widgets').where('tenantId', '=', tenantId).where('datasetId', '=', id).execute();
+        const gone = await trx.deleteFrom('datasets').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        // Another admin deleted it between the read and this transaction.
+        if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
+        await trx
+          .insertInto('retiredTables')
+          .values({ tableName: dataset.tableName, retiredAt: isoNow(clock) })
+          .onConflict((oc) => oc.column('tableName').doNothing())
+          .execute();
+        await store.bumpGeneration(trx);
+        return own;
+      });
+      await sweepRetired();
+      return { dataset, widgets };
+    },
+
+    /** One page of the tenant's datasets for the console: search in name and description, one group, ordered. */
+    async search(tenantId: string, q: ListQuery): Promise<ListPage<ListedDataset>> {
+      let matching = store.db.selectFrom('datasets').where('tenantId', '=', tenantId);
+      const text = q.search?.trim();
+      if (text) {
+        matching = matching.where((eb) => eb.or([containsText(store.caps, eb.ref('name'), text), containsText(store.caps, eb.ref('description'), text)]));
+      }
+      if (q.group !== undefined) matching = matching.where('integrationGroup', '=', q.group);
+      const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      let page = matching.selectAll();
+      page =
+        q.sort === 'name'
+          ? page.orderBy(sql`lower(${sql.ref('name')})`, q.order).orderBy('name', q.order)
+          : page.orderBy('modifiedAt', q.order);
+      // Ties (same name, same instant) in a fixed order, so that pages never overlap.
+      const rows = await page.orderBy('id').limit(q.size).offset((q.page - 1) * q.size).execute();
+      const groups = await store.db
+        .selectFrom('datasets')
+        .select('integrationGroup')
+        .distinct()
+        .where('tenantId', '=', tenantId)
+        .where('integrationGroup', '<>', '')
+        .orderBy('integrationGroup')
+        .execute();
+      const counts = await widgetCounts(tenantId, rows.map((r) => r.id));
+      return {
+        items: rows.map((r) => ({ ...toDataset(r), linkedWidgets: counts.get(r.id) ?? 0 })),
+        total: Number(counted.n),
+        groups: groups.map((g) => g.integrationGroup),
+      };
     },
 
     /**

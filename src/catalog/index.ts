@@ -6,12 +6,14 @@ import { createWidgetRegistry } from './widget/widget-registry.ts';
 import { createWidgetService } from './widget/widget-service.ts';
 
 export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
-export type { DatasetService, Page, ImportInput } from './dataset-service.ts';
+export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
+export type { ListQuery, ListPage } from './listing.ts';
+export { createUploadStore, UPLOAD_TTL_MS, type Upload, type UploadStore } from './upload-store.ts';
 export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
 export { parseQuery, type ParsedQuery, type Params } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
-export type { WidgetService, WidgetResult } from './widget/widget-service.ts';
+export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';
 export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
 
 /** The catalog module: datasets and widgets, their in-memory registries and queries. */

@@ -11,6 +11,14 @@ export interface CommandContext {
   readonly out: Output;
 }
 
+/** Who the command line is in the audit log: no admin, no address. */
+export const CLI_ACTOR = 'command line';
+
+/** Records a change made from the command line in the tenant's audit log (never a secret). */
+export async function auditCli(ctx: Pick<CommandContext, 'modules' | 'tenant'>, action: string, target: string, detail = ''): Promise<void> {
+  await ctx.modules.access.audit.record({ tenantId: ctx.tenant.id, actorId: null, actor: CLI_ACTOR, action, target, detail, ip: '' });
+}
+
 /** Global options as every command sees them. */
 export function globals(cmd: Command): { database?: string; tenant?: string; json?: boolean } {
   return cmd.optsWithGlobals();

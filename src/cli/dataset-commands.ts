@@ -1,6 +1,7 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { FIELD_TYPES, isFieldType, type Dataset, type FieldType } from '../catalog/index.ts';
-import { withContext } from './context.ts';
+import { auditCli, withContext } from './context.ts';
 import { createProgressBar, UsageError } from './output.ts';
 
 function collectType(v: string, prev: Record<string, FieldType>): Record<string, FieldType> {
@@ -48,7 +49,8 @@ export function registerDatasetCommands(program: Command): void {
         cmd: Command,
       ) => {
         if (!opts.name && !opts.replace) throw new UsageError('dataset import needs --name (or --replace ID)');
-        await withContext(cmd, async ({ modules, tenant, out }) => {
+        await withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
           const bar = createProgressBar(!out.json);
           let phase = '';
           const ds = await modules.catalog.datasets
@@ -69,6 +71,7 @@ export function registerDatasetCommands(program: Command): void {
             })
             .finally(() => bar.done());
           const fields = ds.fields.map((f) => ({ name: f.name, type: f.type }));
+          await auditCli(ctx, opts.replace ? 'dataset.reload' : 'dataset.create', ds.name, `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${path.basename(file)}`);
           out.result(
             { id: ds.id, name: ds.name, rows: ds.rowCount, fields },
             `${opts.replace ? 'reloaded' : 'imported'} dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows, version ${ds.version}\n` +

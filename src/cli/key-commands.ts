@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_RATE_LIMIT, type ResourceType } from '../access/index.ts';
-import { withContext } from './context.ts';
+import { auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 
 function positiveInt(name: string) {
@@ -17,7 +17,10 @@ function resourceOf(opts: { dataset?: string; widget?: string }): { type: Resour
   throw new UsageError('give --dataset RID or --widget RID');
 }
 
-/** `key create|list|show|remove|bind|unbind` and `public-api enable|disable`. */
+/** Who a key is in the audit log, as the admin API writes it: name and id. */
+const keyTarget = (k: { id: string; name: string }) => `${k.name} (${k.id})`;
+
+/** `key create|list|show|remove|bind|unbind` and `public-api enable|disable`; changes go to the audit log. */
 export function registerKeyCommands(program: Command): void {
   const key = program.command('key').description('create, list, show, remove and bind API keys');
 
@@ -28,8 +31,10 @@ export function registerKeyCommands(program: Command): void {
     .option('--description <text>', 'what the key is for', '')
     .option('--rate-limit <n>', `requests per minute (default ${DEFAULT_RATE_LIMIT})`, positiveInt('--rate-limit'))
     .action(async (opts: { name: string; description: string; rateLimit?: number }, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
         const k = await modules.access.keys.create(tenant.id, { name: opts.name, description: opts.description, rateLimit: opts.rateLimit });
+        await auditCli(ctx, 'key.create', keyTarget(k), `rate limit ${k.rateLimit}/min`);
         out.result(k, `created key ${k.id} "${k.name}" (${k.rateLimit}/min)\n${k.key}`);
       }),
     );
@@ -55,8 +60,11 @@ export function registerKeyCommands(program: Command): void {
     .description("print a key's secret")
     .argument('<id>', 'key id')
     .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const named = await modules.access.keys.get(tenant.id, id);
         const k = await modules.access.keys.reveal(tenant.id, id);
+        await auditCli(ctx, 'key.reveal', keyTarget(named));
         out.result(k, k.key);
       }),
     );
@@ -66,8 +74,11 @@ export function registerKeyCommands(program: Command): void {
     .description('remove a key: every client using it is refused within a second')
     .argument('<id>', 'key id')
     .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const named = await modules.access.keys.get(tenant.id, id);
         await modules.access.keys.remove(tenant.id, id);
+        await auditCli(ctx, 'key.delete', keyTarget(named));
         out.result({ removed: id }, `removed key ${id}`);
       }),
     );
@@ -81,8 +92,10 @@ export function registerKeyCommands(program: Command): void {
       .addOption(new Option('--widget <rid>', 'widget id'))
       .action(async (id: string, opts: { dataset?: string; widget?: string }, cmd: Command) => {
         const r = resourceOf(opts);
-        await withContext(cmd, async ({ modules, tenant, out }) => {
+        await withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
           await modules.access.keys[verb](tenant.id, id, r.type, r.id);
+          await auditCli(ctx, `key.${verb}`, keyTarget(await modules.access.keys.get(tenant.id, id)), `${r.type} ${r.id}`);
           const result = { key: id, [r.type]: r.id };
           out.result(verb === 'bind' ? { bound: result } : { unbound: result }, `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`);
         });
@@ -95,9 +108,11 @@ export function registerKeyCommands(program: Command): void {
       .command(verb)
       .description(verb === 'enable' ? 'let keys read again' : 'refuse every key of the tenant')
       .action(async (_opts: unknown, cmd: Command) =>
-        withContext(cmd, async ({ modules, tenant, out }) => {
+        withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
           const enabled = verb === 'enable';
           await modules.access.tenants.setPublicApi(tenant.id, enabled);
+          await auditCli(ctx, enabled ? 'publicApi.enable' : 'publicApi.disable', 'Public API');
           out.result({ enabled }, `Public API ${enabled ? 'enabled' : 'disabled'} for tenant ${tenant.slug}`);
         }),
       );

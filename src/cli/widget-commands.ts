@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Widget } from '../catalog/index.ts';
 import { DomainError } from '../shared/errors.ts';
-import { withContext } from './context.ts';
+import { auditCli, withContext } from './context.ts';
 
 function summary(w: Widget) {
   return {
@@ -42,8 +42,10 @@ export function registerWidgetCommands(program: Command): void {
     .description('create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit')
     .argument('<file>', 'the JSON spec')
     .action(async (file: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
         const w = await modules.catalog.widgets.create(tenant.id, readSpec(file));
+        await auditCli(ctx, 'widget.create', w.name, `id ${w.id}, over dataset ${w.datasetId}`);
         out.result({ id: w.id, name: w.name }, `created widget ${w.id} "${w.name}" over dataset ${w.datasetId}`);
       }),
     );

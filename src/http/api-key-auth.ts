@@ -33,7 +33,8 @@ function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
 
 /**
  * The public API's gate, as a preHandler: key present and valid (failed attempts limited
- * per address), the key's rate limit, then the tenant's switch. Sets `req.principal`.
+ * per address), the key's rate limit, then the tenant's switch. Sets `req.principal` as
+ * soon as the key is valid, so that a 429 or a 403 that follows is counted for the key.
  */
 export function createApiKeyGate(deps: {
   access: AccessRegistry;
@@ -63,6 +64,7 @@ export function createApiKeyGate(deps: {
       return reply;
     }
     const p = auth.principal;
+    req.principal = p;
     const d = await deps.limiter.consume(p.keyId, p.rateLimit);
     setRateHeaders(reply, d);
     if (!d.allowed) {
@@ -76,6 +78,5 @@ export function createApiKeyGate(deps: {
       sendPublicError(reply, 'API_DISABLED');
       return reply;
     }
-    req.principal = p;
   };
 }

@@ -24,7 +24,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir: string | 
   const sendPage = (reply: FastifyReply) =>
     reply.code(built ? 200 : 503).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
 
-  app.get('/admin', (_req, reply) => reply.redirect('/admin/'));
+  // With ignoreTrailingSlash, this is /admin/ too.
+  app.get('/admin', (_req, reply) => sendPage(reply));
   app.get('/admin/*', (req, reply) => {
     const rel = decodeURIComponent((req.params as { '*': string })['*'].split('?')[0]);
     if (rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);

@@ -62,6 +62,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
         if (hasZodFastifySchemaValidationErrors(err)) {
           const problems = err.validation.map((v) => {
             const where = `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
+            if (!v.instancePath && /expected object/.test(v.message ?? '')) return `the ${err.validationContext ?? 'request'} must be a JSON object`;
             return `${where}: ${v.message}`;
           });
           return sendAdminError(reply, 'INVALID_INPUT', problems.join('; '));
@@ -93,7 +94,9 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
           return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`);
         }
       });
-      admin.addHook('preHandler', createAdminSessionGate({ sessions: deps.access.sessions }));
+      // onRequest, before the body is read and validated: without a session (or the CSRF
+      // token) nothing about the request is looked at, not even whether its body is valid.
+      admin.addHook('onRequest', createAdminSessionGate({ sessions: deps.access.sessions }));
 
       admin.get('/openapi.json', { config: { anonymous: true }, schema: { hide: true } }, async () => app.swagger());
 

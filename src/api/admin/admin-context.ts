@@ -1,18 +1,12 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Access, Session } from '../../access/index.ts';
+import type { Access, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
 export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
-
-/** Counts of public API requests, as the Usage page reads them. */
-export interface UsageReader {
-  /** Requests per key, status and hour over the last `hours` hours, for one tenant. */
-  report(tenantId: string, hours: number): Promise<unknown>;
-}
 
 export interface AdminDeps {
   access: Access;
@@ -28,7 +22,8 @@ export interface AdminDeps {
   uploadDir: string;
   uploadLimitBytes: number;
   signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
-  usage?: UsageReader;
+  /** Public API requests per key, status and hour, as the Usage page reads them. */
+  usage: Pick<UsageService, 'report'>;
   /** Tells this node's in-memory views about a change now instead of at the next poll. */
   changed(): Promise<void>;
 }

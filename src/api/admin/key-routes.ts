@@ -1,4 +1,185 @@
-import type { AdminApp, AdminDeps } from './admin-context.ts';
+import { z } from 'zod';
+import type { KeySummary, ResourceType } from '../../access/index.ts';
+import { keyOpenApi } from '../public/key-openapi.ts';
+import { keyResources } from '../public/openapi-routes.ts';
+import { adminOf, audit, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
-/** (to be written) */
-export function registerKeyRoutes(_admin: AdminApp, _deps: AdminDeps): void {}
+const ref = z.object({ id: z.string(), name: z.string() });
+
+export const keySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  description: z.string(),
+  rateLimit: z.number().int().describe('Requests per minute'),
+  hint: z.string().describe('dgk_… and the last four digits'),
+  maskedKey: z.string().describe('dgk_, the first four and the last four digits'),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  bindings: z.object({ datasets: z.array(ref), widgets: z.array(ref) }),
+});
+
+// Ids are 19 digits; 64 leaves room for other id schemes and bounds junk early.
+const ID_MAX = 64;
+// One request binds what a person picks in the console; a thousand is far beyond that
+// and bounds the checks one request can cause.
+const MAX_BIND = 1000;
+const idParams = z.object({ id: z.string().min(1).max(ID_MAX) });
+const openApiDoc = z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document');
+
+/** Resource names of the tenant, to show bindings as `{id, name}`. */
+async function namesOf(deps: AdminDeps, tenantId: string): Promise<Record<ResourceType, Map<string, string>>> {
+  const [datasets, widgets] = await Promise.all([deps.catalog.datasets.list(tenantId), deps.catalog.widgets.list(tenantId)]);
+  return { dataset: new Map(datasets.map((d) => [d.id, d.name])), widget: new Map(widgets.map((w) => [w.id, w.name])) };
+}
+
+function keyBody(k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
+  // A binding to a resource deleted by another node a moment ago shows its id until it goes too.
+  const named = (type: ResourceType, ids: readonly string[]) => ids.map((id) => ({ id, name: names[type].get(id) ?? id }));
+  return { ...k, bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) } };
+}
+
+/** Who a key is in the audit log: its name and id, never its secret. */
+const keyTarget = (k: { id: string; name: string }) => `${k.name} (${k.id})`;
+
+/** API keys: create, list, change, reveal, remove, bind, and the document each key gets. */
+export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
+  const { keys } = deps.access;
+
+  async function oneKey(tenantId: string, id: string) {
+    const [k, names] = await Promise.all([keys.get(tenantId, id), namesOf(deps, tenantId)]);
+    return keyBody(k, names);
+  }
+
+  admin.get('/keys', {
+    schema: { tags: ['keys'], summary: 'The tenant’s API keys (no secrets)', response: { 200: z.object({ keys: z.array(keySchema) }) } },
+  }, async (req) => {
+    const { tenantId } = adminOf(req);
+    const [list, names] = await Promise.all([keys.list(tenantId), namesOf(deps, tenantId)]);
+    return { keys: list.map((k) => keyBody(k, names)) };
+  });
+
+  admin.post('/keys', {
+    schema: {
+      tags: ['keys'],
+      summary: 'Creates a key; the answer carries its secret',
+      body: z.object({
+        name: z.string().describe('At most 200 characters'),
+        type: z.string().optional().describe('Custom (the only type for now)'),
+        description: z.string().optional(),
+        rateLimit: z.number().int().optional().describe('Requests per minute, default 60'),
+      }),
+      response: { 201: keySchema.extend({ key: z.string().describe('The secret') }) },
+    },
+  }, async (req, reply) => {
+    const { tenantId } = adminOf(req);
+    const created = await keys.create(tenantId, req.body);
+    await deps.changed();
+    await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min`);
+    return reply.code(201).send({ ...(await oneKey(tenantId, created.id)), key: created.key });
+  });
+
+  admin.get('/keys/:id', {
+    schema: { tags: ['keys'], summary: 'One key (no secret)', params: idParams, response: { 200: keySchema } },
+  }, async (req) => oneKey(adminOf(req).tenantId, req.params.id));
+
+  admin.patch('/keys/:id', {
+    schema: {
+      tags: ['keys'],
+      summary: 'Changes a key’s name, description or rate limit',
+      params: idParams,
+      body: z.object({ name: z.string().optional(), description: z.string().optional(), rateLimit: z.number().int().optional() }),
+      response: { 200: keySchema },
+    },
+  }, async (req) => {
+    const { tenantId } = adminOf(req);
+    const { before, after } = await keys.update(tenantId, req.params.id, req.body);
+    const changes: string[] = [];
+    if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
+    if (before.description !== after.description) changes.push('description changed');
+    if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
+    if (changes.length > 0) {
+      await deps.changed();
+      await audit(deps, req, 'key.update', keyTarget(after), changes.join('; '));
+    }
+    return oneKey(tenantId, req.params.id);
+  });
+
+  admin.delete('/keys/:id', {
+    schema: { tags: ['keys'], summary: 'Removes a key; clients using it get 401 within a second', params: idParams, response: { 204: z.void() } },
+  }, async (req, reply) => {
+    const { tenantId } = adminOf(req);
+    const k = await keys.get(tenantId, req.params.id);
+    await keys.remove(tenantId, k.id);
+    await deps.changed();
+    await audit(deps, req, 'key.delete', keyTarget(k));
+    return reply.code(204).send();
+  });
+
+  admin.get('/keys/:id/secret', {
+    schema: { tags: ['keys'], summary: 'The key’s secret, to copy again (recorded in the audit log)', params: idParams, response: { 200: z.object({ id: z.string(), key: z.string() }) } },
+  }, async (req) => {
+    const { tenantId } = adminOf(req);
+    const k = await keys.get(tenantId, req.params.id);
+    const revealed = await keys.reveal(tenantId, k.id);
+    await audit(deps, req, 'key.reveal', keyTarget(k));
+    return revealed;
+  });
+
+  admin.post('/keys/:id/bindings', {
+    schema: {
+      tags: ['keys'],
+      summary: 'Binds datasets and widgets to the key: all or none; binding twice is harmless',
+      params: idParams,
+      body: z.object({
+        datasets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
+        widgets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
+      }),
+      response: { 200: keySchema },
+    },
+  }, async (req) => {
+    const { tenantId } = adminOf(req);
+    const { datasets, widgets } = req.body;
+    await keys.bindAll(tenantId, req.params.id, [
+      ...datasets.map((id) => ({ type: 'dataset' as const, id })),
+      ...widgets.map((id) => ({ type: 'widget' as const, id })),
+    ]);
+    const body = await oneKey(tenantId, req.params.id);
+    if (datasets.length + widgets.length > 0) {
+      await deps.changed();
+      const names = await namesOf(deps, tenantId);
+      const list = (type: ResourceType, ids: string[]) => ids.map((id) => `"${names[type].get(id) ?? id}" (${id})`).join(', ');
+      const detail = [datasets.length ? `datasets ${list('dataset', datasets)}` : '', widgets.length ? `widgets ${list('widget', widgets)}` : '']
+        .filter(Boolean)
+        .join('; ');
+      await audit(deps, req, 'key.bind', keyTarget(body), detail);
+    }
+    return body;
+  });
+
+  admin.delete('/keys/:id/bindings/:type/:rid', {
+    schema: {
+      tags: ['keys'],
+      summary: 'Unbinds a dataset or widget from the key; its clients get 403 within a second',
+      params: z.object({ id: z.string().min(1).max(ID_MAX), type: z.enum(['dataset', 'widget']), rid: z.string().min(1).max(ID_MAX) }),
+      response: { 204: z.void() },
+    },
+  }, async (req, reply) => {
+    const { tenantId } = adminOf(req);
+    const { id, type, rid } = req.params;
+    const k = await keys.get(tenantId, id);
+    const names = await namesOf(deps, tenantId);
+    await keys.unbind(tenantId, id, type, rid);
+    await deps.changed();
+    await audit(deps, req, 'key.unbind', keyTarget(k), `${type} "${names[type].get(rid) ?? rid}" (${rid})`);
+    return reply.code(204).send();
+  });
+
+  admin.get('/keys/:id/openapi.json', {
+    schema: { tags: ['keys'], summary: 'The OpenAPI document the key gets at /api/openapi.json', params: idParams, response: { 200: openApiDoc } },
+  }, async (req) => {
+    const { tenantId } = adminOf(req);
+    const k = await keys.get(tenantId, req.params.id);
+    return keyOpenApi({ keyName: k.name, baseUrl: publicBaseUrl(deps, req), ...keyResources(deps, tenantId, k.id) });
+  });
+}

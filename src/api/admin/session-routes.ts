@@ -40,7 +40,7 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
 
   admin.get('/setup', {
     config: { anonymous: true },
-    schema: { tags: ['session'], summary: 'Whether the first admin still has to be created', response: { 200: z.object({ required: z.boolean() }) } },
+    schema: { tags: ['session'], security: [], summary: 'Whether the first admin still has to be created', response: { 200: z.object({ required: z.boolean() }) } },
   }, async () => {
     const tenant = await tenants.ensure(deps.tenant);
     return { required: (await users.count(tenant.id)) === 0 };
@@ -48,7 +48,7 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
 
   admin.post('/setup', {
     config: { anonymous: true },
-    schema: { tags: ['session'], summary: 'Creates the first admin and signs them in; only while the tenant has no users', body: credentials, response: { 201: sessionSchema } },
+    schema: { tags: ['session'], security: [], summary: 'Creates the first admin and signs them in; only while the tenant has no users', body: credentials, response: { 201: sessionSchema } },
   }, async (req, reply) => {
     const tenant = await tenants.ensure(deps.tenant);
     if ((await users.count(tenant.id)) > 0) throw new AdminError('SETUP_DONE', 'This account has an admin already; sign in instead');
@@ -60,7 +60,7 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
 
   admin.get('/session', {
     config: { anonymous: true },
-    schema: { tags: ['session'], summary: 'The signed-in admin, their tenant and the CSRF token', response: { 200: sessionSchema } },
+    schema: { tags: ['session'], security: [], summary: 'The signed-in admin, their tenant and the CSRF token', response: { 200: sessionSchema } },
   }, async (req) => {
     if (!req.admin) throw new AdminError('UNAUTHENTICATED', 'You are not signed in, or your session has expired; sign in again');
     return sessionBody(req.admin);
@@ -68,7 +68,7 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
 
   admin.post('/session', {
     config: { anonymous: true },
-    schema: { tags: ['session'], summary: 'Signs in with email and password; sets the session cookie', body: credentials, response: { 200: sessionSchema } },
+    schema: { tags: ['session'], security: [], summary: 'Signs in with email and password; sets the session cookie', body: credentials, response: { 200: sessionSchema } },
   }, async (req, reply) => {
     const email = req.body.email.trim().toLowerCase();
     const wait = Math.max(deps.signIn.perAddress.blockedFor(req.ip), deps.signIn.perEmail.blockedFor(email));

@@ -22,3 +22,12 @@ export function readFailure(file: string, err: unknown): ImportError {
   const detail = code ?? (err instanceof Error ? err.message : String(err));
   return new ImportError(file, null, `cannot read the file (${detail})`);
 }
+
+/**
+ * The error's message with `name` in place of the file's own name: an upload is stored
+ * under a generated name, and the admin knows it by the name it had on their disk.
+ */
+export function importMessage(err: ImportError, name?: string): string {
+  if (name === undefined) return err.message;
+  return `${name}${err.line === null ? '' : ` line ${err.line}`}: ${err.reason}`;
+}

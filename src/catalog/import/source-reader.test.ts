@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { FieldType, Value } from '../types.ts';
-import { formatOf, ImportError, planImport, readRows } from './source-reader.ts';
+import { formatOf, ImportError, importMessage, planImport, readRows, readSample } from './source-reader.ts';
 import { refusal, tempFiles } from './test-files.ts';
 
 const files = tempFiles();
@@ -128,6 +128,42 @@ describe('readRows', () => {
     await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.reason === 'the file changed after the import was planned');
     writeFileSync(file, 'a,c\n1,2\n');
     await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.line === 1);
+  });
+});
+
+describe('readSample', () => {
+  it('returns the first n rows of each format, or all of a shorter file', async () => {
+    const csv = files.write('sample.csv', ['n,t', ...Array.from({ length: 30 }, (_, i) => `${i},x${i}`)].join('\n'));
+    const plan = await planImport(csv);
+    assert.deepEqual(await readSample(csv, plan, 3), [
+      [0, 'x0'],
+      [1, 'x1'],
+      [2, 'x2'],
+    ]);
+    assert.equal((await readSample(csv, plan, 100)).length, 30);
+    const nd = files.write('sample.ndjson', Array.from({ length: 30 }, (_, i) => JSON.stringify({ n: i })).join('\n'));
+    assert.deepEqual(await readSample(nd, await planImport(nd), 2), [[0], [1]]);
+  });
+
+  it('reads no further than the sample: a fault near the end of the file is never reached', async () => {
+    // 1.6 MB, far past the first 64 KiB chunk; the last row is changed after planning
+    // to a value pass 2 refuses, with the size kept, so only a full read meets it.
+    const text = 'n\n' + '1234567\n'.repeat(200_000);
+    const file = files.write('sample-big.csv', text);
+    const plan = await planImport(file);
+    writeFileSync(file, text.slice(0, -8) + 'abcdefg\n');
+    assert.equal((await readSample(file, plan, 20)).length, 20);
+    await assert.rejects(readRows(file, plan, () => undefined), ImportError);
+  });
+});
+
+describe('importMessage', () => {
+  it('names the file as the admin knows it, with the line', () => {
+    const e = new ImportError('/uploads/3f2a.csv', 7, 'expected 2 fields, found 1');
+    assert.equal(e.message, '3f2a.csv line 7: expected 2 fields, found 1');
+    assert.equal(importMessage(e, 'tickets.csv'), 'tickets.csv line 7: expected 2 fields, found 1');
+    assert.equal(importMessage(new ImportError('/u/x.csv', null, 'no fields'), 'a.csv'), 'a.csv: no fields');
+    assert.equal(importMessage(e), e.message);
   });
 });
 

@@ -9,7 +9,7 @@ import { planJson, readJson } from './json-source.ts';
 import { throttleProgress } from './progress.ts';
 import type { ProgressListener } from './progress.ts';
 
-export { ImportError } from './import-error.ts';
+export { ImportError, importMessage } from './import-error.ts';
 export type { ProgressListener } from './progress.ts';
 
 /** The source formats an import reads. */
@@ -99,4 +99,28 @@ export async function readRows(
   const rows = plan.format === 'csv' ? await readCsv(file, plan, onBatch, batchSize, progress) : await readJson(file, plan, onBatch, batchSize, progress);
   if (rows !== plan.rows) throw changed();
   progress.finish();
+}
+
+/**
+ * The first `n` rows of a planned file, as `readRows` converts them; stops reading once
+ * it has them, so a sample of a large file costs one chunk, not a pass.
+ */
+export async function readSample(file: string, plan: SourcePlan, n: number): Promise<Value[][]> {
+  const rows: Value[][] = [];
+  // Thrown from the batch callback to stop the read: readRows cancels its scan and rethrows.
+  const enough = new Error('sample complete');
+  try {
+    await readRows(
+      file,
+      plan,
+      (batch) => {
+        rows.push(...batch);
+        if (rows.length >= n) throw enough;
+      },
+      { batchSize: n },
+    );
+  } catch (e) {
+    if (e !== enough) throw e;
+  }
+  return rows.slice(0, n);
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -7,7 +8,8 @@ import { parseQuery, type Params } from '../filter/filter-parser.ts';
 import type { Field } from '../types.ts';
 import { buildWidgetQueries } from './widget-compiler.ts';
 import { toWidget, type Widget } from './widget-registry.ts';
-import { parseWidgetSpec, resolveWidget, type WidgetSpec } from './widget-spec.ts';
+import { parseWidgetSpec, resolveWidget, type WidgetPlan, type WidgetSpec } from './widget-spec.ts';
+import { containsText, type ListPage, type ListQuery } from '../listing.ts';
 
 /** A widget request's answer, or why there is none (the HTTP edge picks the status). */
 export type WidgetResult =
@@ -22,13 +24,23 @@ export type WidgetResult =
     }
   | { ok: false; reason: 'STALE' | 'BAD_PARAMETER'; message: string };
 
+/** A widget as the console lists it: with its dataset's name, integration group and current fields. */
+export interface ListedWidget extends Widget {
+  readonly datasetName: string;
+  readonly integrationGroup: string;
+  readonly fields: readonly Field[];
+}
+
 /** Widgets: create, change, list, and run against their dataset's current rows. */
 export function createWidgetService(deps: { store: Store; clock?: Clock }) {
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
 
-  /** Validates a spec against its dataset in the tenant; returns it with field names as the dataset spells them. */
-  async function validate(tenantId: string, input: unknown): Promise<WidgetSpec> {
+  /**
+   * Validates a spec against its dataset in the tenant; returns it with field names as
+   * the dataset spells them, the dataset and the plan to run it.
+   */
+  async function validate(tenantId: string, input: unknown): Promise<{ spec: WidgetSpec; ds: Dataset; plan: WidgetPlan }> {
     const shape = parseWidgetSpec(input);
     if (!shape.ok) throw new DomainError('INVALID_INPUT', shape.message);
     const row = await store.db
@@ -41,7 +53,21 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     const ds = toDataset(row);
     const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
     if (!resolved.ok) throw new DomainError('INVALID_INPUT', resolved.message);
-    return resolved.spec;
+    return { spec: resolved.spec, ds, plan: resolved.plan };
+  }
+
+  /** Runs a resolved widget: one page of its result, computed in the database. */
+  async function runPlan(ds: Dataset, plan: WidgetPlan, params: Params, opts: { maxSize: number; deadline?: number }): Promise<WidgetResult> {
+    const parsed = parseQuery(params, plan.columns, { maxSize: opts.maxSize });
+    if (!parsed.ok) return { ok: false, reason: 'BAD_PARAMETER', message: parsed.message };
+    const q = parsed.query;
+    const sql = buildWidgetQueries(store.data, store.caps, ds, plan, q);
+    const rows = await store.tables.rows(sql.page, { deadline: opts.deadline });
+    const columns = q.fields ?? plan.columns;
+    let total = 0;
+    if (rows.length > 0) total = Number(rows[0][columns.length]);
+    else if (q.current > 1) total = Number((await store.tables.rows(sql.count, { deadline: opts.deadline }))[0][0]);
+    return { ok: true, total, columns, rows };
   }
 
   async function get(tenantId: string, id: string): Promise<Widget> {
@@ -55,7 +81,7 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
 
     /** Creates a widget from a spec (spec section 7); refuses an invalid one with a message saying what is wrong. */
     async create(tenantId: string, input: unknown): Promise<Widget> {
-      const spec = await validate(tenantId, input);
+      const { spec } = await validate(tenantId, input);
       const id = newId();
       const now = isoNow(clock);
       await store.db.transaction().execute(async (trx) => {
@@ -71,7 +97,7 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     /** Replaces a widget's definition; its version moves on, so cached results are not reused. */
     async update(tenantId: string, id: string, input: unknown): Promise<Widget> {
       const previous = await get(tenantId, id);
-      const spec = await validate(tenantId, input);
+      const { spec } = await validate(tenantId, input);
       await store.db.transaction().execute(async (trx) => {
         await trx
           .updateTable('widgets')
@@ -102,17 +128,83 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     async run(widget: Widget, ds: Dataset, params: Params, opts: { maxSize: number; deadline?: number }): Promise<WidgetResult> {
       const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
       if (!resolved.ok) return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
-      const { plan } = resolved;
-      const parsed = parseQuery(params, plan.columns, { maxSize: opts.maxSize });
-      if (!parsed.ok) return { ok: false, reason: 'BAD_PARAMETER', message: parsed.message };
-      const q = parsed.query;
-      const sql = buildWidgetQueries(store.data, store.caps, ds, plan, q);
-      const rows = await store.tables.rows(sql.page, { deadline: opts.deadline });
-      const columns = q.fields ?? plan.columns;
-      let total = 0;
-      if (rows.length > 0) total = Number(rows[0][columns.length]);
-      else if (q.current > 1) total = Number((await store.tables.rows(sql.count, { deadline: opts.deadline }))[0][0]);
-      return { ok: true, total, columns, rows };
+      return runPlan(ds, resolved.plan, params, opts);
+    },
+
+    /**
+     * Runs a spec without saving it: the first page of `rows` rows of its result and
+     * the result's row count. Refuses an invalid spec as `create` does; `name` may be left out.
+     */
+    async preview(tenantId: string, input: unknown, opts: { rows: number; deadline?: number }): Promise<WidgetResult> {
+      // A preview may have no name yet; the shape check wants one, and nothing is saved.
+      const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
+      const unnamed = isObject && (typeof (input as { name?: unknown }).name !== 'string' || (input as { name: string }).name.trim() === '');
+      const named = unnamed ? { ...(input as object), name: 'Preview' } : input;
+      const { ds, plan } = await validate(tenantId, named);
+      return runPlan(ds, plan, { current: '1', size: String(opts.rows) }, { maxSize: opts.rows, deadline: opts.deadline });
+    },
+
+    /** Deletes a widget (its key bindings are the access module's to remove). */
+    async remove(tenantId: string, id: string): Promise<Widget> {
+      const widget = await get(tenantId, id);
+      await store.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('widgets').where('tenantId', '=', tenantId).where('id', '=', id).execute();
+        await store.bumpGeneration(trx);
+      });
+      return widget;
+    },
+
+    /** The widgets built on a dataset, by name. */
+    async onDataset(tenantId: string, datasetId: string): Promise<{ id: string; name: string }[]> {
+      return store.db
+        .selectFrom('widgets')
+        .select(['id', 'name'])
+        .where('tenantId', '=', tenantId)
+        .where('datasetId', '=', datasetId)
+        .orderBy('name')
+        .orderBy('id')
+        .execute();
+    },
+
+    /**
+     * One page of the tenant's widgets for the console, each with its dataset's name,
+     * integration group and fields: search in the name, one group (the dataset's), ordered.
+     */
+    async search(tenantId: string, q: ListQuery): Promise<ListPage<ListedWidget>> {
+      let matching = store.db
+        .selectFrom('widgets')
+        .leftJoin('datasets', (j) => j.onRef('datasets.id', '=', 'widgets.datasetId').onRef('datasets.tenantId', '=', 'widgets.tenantId'))
+        .where('widgets.tenantId', '=', tenantId);
+      const text = q.search?.trim();
+      if (text) matching = matching.where((eb) => containsText(store.caps, eb.ref('widgets.name'), text));
+      if (q.group !== undefined) matching = matching.where('datasets.integrationGroup', '=', q.group);
+      const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      let page = matching.selectAll('widgets').select(['datasets.name as datasetName', 'datasets.integrationGroup', 'datasets.fields as datasetFields']);
+      page =
+        q.sort === 'name'
+          ? page.orderBy(sql`lower(${sql.ref('widgets.name')})`, q.order).orderBy('widgets.name', q.order)
+          : page.orderBy('widgets.modifiedAt', q.order);
+      // Ties (same name, same instant) in a fixed order, so that pages never overlap.
+      const rows = await page.orderBy('widgets.id').limit(q.size).offset((q.page - 1) * q.size).execute();
+      const groups = await store.db
+        .selectFrom('widgets')
+        .innerJoin('datasets', 'datasets.id', 'widgets.datasetId')
+        .select('datasets.integrationGroup')
+        .distinct()
+        .where('widgets.tenantId', '=', tenantId)
+        .where('datasets.integrationGroup', '<>', '')
+        .orderBy('datasets.integrationGroup')
+        .execute();
+      return {
+        items: rows.map((r) => ({
+          ...toWidget(r),
+          datasetName: r.datasetName ?? '',
+          integrationGroup: r.integrationGroup ?? '',
+          fields: r.datasetFields ? (JSON.parse(r.datasetFields) as Field[]) : [],
+        })),
+        total: Number(counted.n),
+        groups: groups.map((g) => g.integrationGroup),
+      };
     },
   };
 }

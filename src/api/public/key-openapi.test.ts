@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FILTER_DOCS, keyOpenApi } from './key-openapi.ts';
+
+type Doc = any;
+
+describe('keyOpenApi (the per-key OpenAPI document)', () => {
+  const doc: Doc = keyOpenApi({
+    keyName: 'Portal',
+    baseUrl: 'https://api.example.com',
+    datasets: [
+      {
+        id: '101',
+        name: 'Odd names',
+        description: '',
+        fields: [
+          { name: 'size', type: 'NUMBER' },
+          { name: 'current', type: 'TEXT' },
+          { name: '_private', type: 'TEXT' },
+          { name: 'Real Name', type: 'TEXT' },
+        ],
+      },
+    ],
+    widgets: [{ id: '202', name: 'Stale', description: 'A bar widget', columns: [{ name: 'Gone', type: null }, { name: 'N', type: 'NUMBER' }] }],
+  });
+
+  it('has one path per resource with its literal id, and the key’s name in the title', () => {
+    assert.deepEqual(Object.keys(doc.paths), ['/api/dataset/101', '/api/widget/202']);
+    assert.equal(doc.info.title, 'datagate public API — Portal');
+    assert.deepEqual(doc.servers, [{ url: 'https://api.example.com' }]);
+  });
+
+  it('leaves out fields that can never be filtered on: current, size and names beginning with _', () => {
+    const names = doc.paths['/api/dataset/101'].get.parameters.map((p: Doc) => p.name);
+    assert.deepEqual(names, ['current', 'size', '_sort', '_fields', 'Real Name']);
+    const size = doc.paths['/api/dataset/101'].get.parameters.find((p: Doc) => p.name === 'size');
+    assert.equal(size.schema.type, 'integer', 'the paging parameter, not the field');
+    // The records still show every field.
+    const rec = doc.paths['/api/dataset/101'].get.responses['200'].content['application/json'].schema.properties.data.properties.records.items;
+    assert.deepEqual(Object.keys(rec.properties), ['size', 'current', '_private', 'Real Name']);
+  });
+
+  it('describes a column whose field is gone without a type', () => {
+    const params = doc.paths['/api/widget/202'].get.parameters;
+    const gone = params.find((p: Doc) => p.name === 'Gone');
+    assert.equal(gone['x-field-type'], undefined);
+    assert.match(gone.description, /no longer exists/);
+    assert.equal(params.find((p: Doc) => p.name === 'N')['x-field-type'], 'NUMBER');
+    assert.equal(doc.paths['/api/widget/202'].get.description, 'A bar widget');
+  });
+
+  it('gives a dataset without a description a sentence of its own, and unique operation ids', () => {
+    assert.match(doc.paths['/api/dataset/101'].get.description, /Odd names/);
+    const ids = Object.values<Doc>(doc.paths).flatMap((item) => Object.values<Doc>(item).map((op) => op.operationId));
+    assert.equal(new Set(ids).size, 4);
+  });
+
+  it('describes the filter syntax of every type', () => {
+    assert.match(FILTER_DOCS.TEXT, /case-insensitive/);
+    assert.match(FILTER_DOCS.NUMBER, /`lo,hi`.*`lo,`.*`,hi`/s);
+    assert.match(FILTER_DOCS.BOOLEAN, /true.*false.*1.*0/);
+    assert.match(FILTER_DOCS.DATE, /YYYY-MM-DD/);
+    assert.match(FILTER_DOCS.DATETIME, /ISO 8601/);
+  });
+
+  it('is an empty but valid document for a key bound to nothing', () => {
+    const empty: Doc = keyOpenApi({ keyName: 'k', baseUrl: 'http://x', datasets: [], widgets: [] });
+    assert.deepEqual(empty.paths, {});
+    assert.ok(empty.components.securitySchemes.apikey);
+  });
+});

@@ -1,0 +1,301 @@
+import type { FieldType } from '../../catalog/index.ts';
+
+/** A dataset bound to the key, as the document describes it. */
+export interface OpenApiDataset {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly fields: readonly { readonly name: string; readonly type: FieldType }[];
+}
+
+/** A widget bound to the key: its result columns (type null when the widget no longer fits its dataset). */
+export interface OpenApiWidget {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly columns: readonly { readonly name: string; readonly type: FieldType | null }[];
+}
+
+export interface KeyOpenApiInput {
+  readonly keyName: string;
+  /** The public API's base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly datasets: readonly OpenApiDataset[];
+  readonly widgets: readonly OpenApiWidget[];
+}
+
+type Json = Record<string, unknown>;
+
+// The seed's own words for the two paging parameters (the MSPbots help page).
+const CURRENT_DOC = 'When you send a command requesting data, the current page data is returned according to the page response you specify.';
+const SIZE_DOC =
+  'When you send a command to request data, the response will include information about how many data entries will be displayed on each page.';
+
+/** How a filter on a field of this type reads (spec section 5). */
+export const FILTER_DOCS: Record<FieldType, string> = {
+  TEXT: 'Contains: rows whose value contains this text, case-insensitive (commas are literal). An empty value matches rows where the field is empty.',
+  NUMBER:
+    'A single value `v` means equals; `lo,hi` between (inclusive); `lo,` at least; `,hi` at most. Several pairs are ORed (`1,5,10,20`), and a last lone value means equals. ' +
+    'Exact for 64-bit integers. An empty value matches rows where the field is empty.',
+  BOOLEAN: '`true`/`false` (or `1`/`0`). An empty value matches rows where the field is empty.',
+  DATE:
+    'Dates as `YYYY-MM-DD`. A single value `d` means on or after d; `lo,hi` between (inclusive); `lo,` on or after; `,hi` on or before. Several pairs are ORed, and a last lone value means on or after. ' +
+    'An empty value matches rows where the field is empty.',
+  DATETIME:
+    'ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC), or a date `YYYY-MM-DD` covering the whole day. ' +
+    'A single value means at or after; `lo,hi` between (inclusive); `lo,` at or after; `,hi` at or before. Several pairs are ORed, and a last lone value means at or after. ' +
+    'An empty value matches rows where the field is empty.',
+};
+
+/** The JSON type of a dataset value in `records` (spec section 4); every value may be null. */
+function valueSchema(type: FieldType): Json {
+  switch (type) {
+    case 'TEXT':
+      return { type: ['string', 'null'] };
+    case 'NUMBER':
+      return { type: ['number', 'null'], description: 'Integers are exact up to 64 bits: parse with a big-number-aware JSON parser.' };
+    case 'BOOLEAN':
+      return { type: ['boolean', 'null'] };
+    case 'DATE':
+      return { type: ['string', 'null'], format: 'date' };
+    case 'DATETIME':
+      return { type: ['string', 'null'], format: 'date-time', description: 'UTC, e.g. 2023-02-10T08:50:28Z' };
+  }
+}
+
+function errorExample(code: number, msg: string): Json {
+  return { code, msg, data: [] };
+}
+
+/** Names that are never filters: the paging parameters and the options (spec section 5). */
+function isFilterable(name: string): boolean {
+  return name !== 'current' && name !== 'size' && !name.startsWith('_');
+}
+
+function commonParameters(names: readonly string[]): Json[] {
+  return [
+    { name: 'current', in: 'query', required: false, description: CURRENT_DOC, schema: { type: 'integer', minimum: 1, default: 1 } },
+    {
+      name: 'size',
+      in: 'query',
+      required: false,
+      description: `${SIZE_DOC} Above the server's maximum it is clamped; data.size shows the size used.`,
+      schema: { type: 'integer', minimum: 1, default: 10 },
+    },
+    {
+      name: '_sort',
+      in: 'query',
+      required: false,
+      description: `Comma-separated ${names.length ? `names (${names.join(', ')})` : 'names'}; \`-\` before a name sorts descending.`,
+      schema: { type: 'string' },
+      example: names[0] ? `-${names[0]}` : undefined,
+    },
+    {
+      name: '_fields',
+      in: 'query',
+      required: false,
+      description: 'Comma-separated names to return, in that order.',
+      schema: { type: 'string' },
+    },
+  ];
+}
+
+function filterParameters(fields: readonly { name: string; type: FieldType | null }[], what: string): Json[] {
+  return fields
+    .filter((f) => isFilterable(f.name))
+    .map((f) =>
+      f.type
+        ? { name: f.name, in: 'query', required: false, description: `Filter on the ${what} "${f.name}" (${f.type}). ${FILTER_DOCS[f.type]}`, schema: { type: 'string' }, 'x-field-type': f.type }
+        : {
+            name: f.name,
+            in: 'query',
+            required: false,
+            description: `Filter on the ${what} "${f.name}". Its dataset field no longer exists, so the widget answers 409 until it is fixed.`,
+            schema: { type: 'string' },
+          },
+    );
+}
+
+/** The error responses every resource path shares, with the contract's bodies as examples (spec section 6). */
+function errorResponses(kind: 'dataset' | 'widget'): Json {
+  const envelope = { $ref: '#/components/schemas/ErrorEnvelope' };
+  const gateway = { $ref: '#/components/schemas/GatewayError' };
+  const json = (schema: Json, examples: Record<string, unknown>) => ({
+    'application/json': {
+      schema,
+      examples: Object.fromEntries(Object.entries(examples).map(([k, v]) => [k, { value: v }])),
+    },
+  });
+  return {
+    '400': { description: 'A paging, filter or option parameter is invalid; msg names it.', content: json(envelope, { badParameter: errorExample(400, 'current must be an integer >= 1, got "0"') }) },
+    '401': {
+      description: 'No key, or an unknown or removed one.',
+      content: json(gateway, { missing: { message: 'Missing API key in request' }, invalid: { message: 'Invalid API key in request' } }),
+    },
+    '403': {
+      description: 'The Public API is switched off for the account, or the resource is not bound to this key.',
+      content: json(envelope, {
+        disabled: errorExample(403, 'The Public API is disabled for this account.'),
+        unbound: errorExample(500, 'The resourceId is invalid.'),
+      }),
+    },
+    '404': { description: `No such ${kind}.`, content: json(envelope, { notFound: errorExample(-1, `Can't find ${kind}`) }) },
+    '429': {
+      description: "The key's requests per minute are used up; Retry-After says when to retry.",
+      headers: { 'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' } } },
+      content: json(envelope, { limited: errorExample(429, 'API rate limit exceeded: 60 requests per minute.') }),
+    },
+  };
+}
+
+const RATE_HEADERS = {
+  'X-RateLimit-Limit': { description: 'Requests per minute allowed for this key', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+};
+
+/** GET and POST with the same parameters; POST may carry them in a form or JSON body instead. */
+function operations(base: Json, id: string, kind: 'dataset' | 'widget'): Json {
+  const body = {
+    description: 'The same parameters as the query string; body values win over query values of the same name.',
+    required: false,
+    content: {
+      'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
+      'application/json': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
+    },
+  };
+  return {
+    get: { ...base, operationId: `get_${kind}_${id}` },
+    post: { ...base, operationId: `post_${kind}_${id}`, requestBody: body },
+  };
+}
+
+function datasetPath(ds: OpenApiDataset): Json {
+  const records = {
+    type: 'object',
+    properties: Object.fromEntries(ds.fields.map((f) => [f.name, valueSchema(f.type)])),
+  };
+  const base = {
+    tags: ['datasets'],
+    summary: ds.name,
+    description: ds.description || `The rows of the dataset "${ds.name}", one page at a time.`,
+    parameters: [...commonParameters(ds.fields.map((f) => f.name)), ...filterParameters(ds.fields, 'field')],
+    responses: {
+      '200': {
+        description: 'One page of rows',
+        headers: RATE_HEADERS,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['code', 'msg', 'data'],
+              properties: {
+                code: { type: 'integer', const: 0 },
+                msg: { type: 'string', const: 'success' },
+                data: {
+                  type: 'object',
+                  required: ['records', 'total', 'size', 'current', 'orders', 'optimizeCountSql', 'hitCount', 'searchCount', 'pages'],
+                  properties: {
+                    records: { type: 'array', items: records },
+                    total: { type: 'integer', description: 'Rows matching the filters' },
+                    size: { type: 'integer', description: 'Rows per page, as used' },
+                    current: { type: 'integer' },
+                    orders: {
+                      type: 'array',
+                      items: { type: 'object', properties: { column: { type: 'string' }, asc: { type: 'boolean' } } },
+                    },
+                    optimizeCountSql: { type: 'boolean' },
+                    hitCount: { type: 'boolean' },
+                    searchCount: { type: 'boolean' },
+                    pages: { type: 'integer', description: 'ceil(total / size); 0 when total is 0' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      ...errorResponses('dataset'),
+    },
+  };
+  return operations(base, ds.id, 'dataset');
+}
+
+function widgetPath(w: OpenApiWidget): Json {
+  const row = {
+    type: 'object',
+    properties: Object.fromEntries(w.columns.map((c) => [c.name, { type: ['string', 'null'], ...(c.type ? { 'x-field-type': c.type } : {}) }])),
+  };
+  const base = {
+    tags: ['widgets'],
+    summary: w.name,
+    description: w.description || `The result rows of the widget "${w.name}", one page at a time.`,
+    parameters: [...commonParameters(w.columns.map((c) => c.name)), ...filterParameters(w.columns, 'column')],
+    responses: {
+      '200': {
+        description: 'One page of result rows, every value a string as the widget displays it',
+        headers: {
+          ...RATE_HEADERS,
+          'X-Total-Count': { description: 'Result rows across all pages', schema: { type: 'integer' } },
+        },
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['code', 'msg', 'data'],
+              properties: {
+                code: { type: 'integer', const: 0 },
+                msg: { type: 'string', const: 'success' },
+                data: { type: 'array', items: row },
+              },
+            },
+          },
+        },
+      },
+      ...errorResponses('widget'),
+    },
+  };
+  return operations(base, w.id, 'widget');
+}
+
+/**
+ * The OpenAPI 3.1 document for one key (spec section 2, `/api/openapi.json`): one path
+ * per bound dataset and widget, each filterable field a documented query parameter.
+ * Pure: the caller gathers the key's name and bound resources.
+ */
+export function keyOpenApi(input: KeyOpenApiInput): Json {
+  const paths: Json = {};
+  for (const ds of input.datasets) paths[`/api/dataset/${ds.id}`] = datasetPath(ds);
+  for (const w of input.widgets) paths[`/api/widget/${w.id}`] = widgetPath(w);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: `datagate public API — ${input.keyName}`,
+      version: '1',
+      description:
+        'The datasets and widgets this key may read. Send the key in the `apikey` header (or as `Authorization: Bearer <key>`). ' +
+        'Every parameter other than current, size and the options beginning with `_` filters on the field of that name; filters are ANDed.',
+    },
+    servers: [{ url: input.baseUrl }],
+    security: [{ apikey: [] }, { bearer: [] }],
+    tags: [
+      { name: 'datasets', description: 'Pages of rows' },
+      { name: 'widgets', description: 'Pages of a saved aggregation’s result' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: {
+        ErrorEnvelope: {
+          type: 'object',
+          required: ['code', 'msg', 'data'],
+          properties: { code: { type: 'integer' }, msg: { type: 'string' }, data: { type: 'array', maxItems: 0 } },
+        },
+        GatewayError: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createUsageService } from '../src/access/usage-service.ts';
+import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+type KeyUsage = {
+  keyId: string;
+  keyName: string;
+  lastUsedAt: string | null;
+  requests: number;
+  byStatus: Record<string, number>;
+  series: { at: string; requests: number; errors: number }[];
+};
+type Usage = { from: string; to: string; keys: KeyUsage[] };
+
+describe('usage of the public API: counting and GET /admin/api/usage', () => {
+  let t: TestServer;
+  let admin: AdminClient;
+  let dsId: string;
+  let unboundId: string;
+  let main: { id: string; key: string };
+  let limited: { id: string; key: string };
+  let idle: { id: string; key: string };
+
+  const read = (key: string | undefined, path: string) =>
+    t.server.app.inject({ method: 'GET', url: path, headers: key === undefined ? {} : { apikey: key } });
+  const usage = async (hours = 24) => admin.ok<Usage>('GET', `/admin/api/usage?hours=${hours}`);
+  const of = (u: Usage, id: string) => u.keys.find((k) => k.keyId === id)!;
+  const storedTotal = async () => {
+    const rows = await t.modules.store.db.selectFrom('usageMinutes').select(['keyId', 'count']).execute();
+    return rows.reduce((n, r) => n + Number(r.count), 0);
+  };
+
+  before(async () => {
+    t = await startTestServer();
+    const { catalog, access } = t.modules;
+    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('a.csv', 'a,b\n1,x\n2,y\n'), name: 'A' })).id;
+    unboundId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('u.csv', 'a\n1\n'), name: 'U' })).id;
+    main = await access.keys.create(t.tenant.id, { name: 'main' });
+    limited = await access.keys.create(t.tenant.id, { name: 'limited', rateLimit: 3 });
+    idle = await access.keys.create(t.tenant.id, { name: 'idle' });
+    for (const k of [main, limited, idle]) await access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
+    await t.server.refresh();
+    admin = await signedInAdmin(t);
+  });
+  after(() => t.close());
+
+  it('counts every answer to a valid key by status, also before the counts are written', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await read(main.key, `/api/dataset/${dsId}`)).statusCode);
+    statuses.push((await read(main.key, '/api/dataset/no-such-dataset')).statusCode);
+    statuses.push((await read(main.key, `/api/dataset/${unboundId}`)).statusCode);
+    statuses.push((await read(main.key, `/api/dataset/${dsId}?nope=1`)).statusCode);
+    for (let i = 0; i < 4; i++) statuses.push((await read(limited.key, `/api/dataset/${dsId}`)).statusCode);
+    assert.deepEqual(statuses, [200, 200, 200, 404, 403, 400, 200, 200, 200, 429]);
+    // No key, a wrong key, no such route: no key to count them for.
+    assert.equal((await read(undefined, `/api/dataset/${dsId}`)).statusCode, 401);
+    assert.equal((await read('dgk_' + '0'.repeat(40), `/api/dataset/${dsId}`)).statusCode, 401);
+    assert.equal((await read(main.key, '/api/nothing-here')).statusCode, 404);
+
+    const expected = { main: { 200: 3, 400: 1, 403: 1, 404: 1 }, limited: { 200: 3, 429: 1 } };
+    const check = (u: Usage) => {
+      assert.deepEqual(of(u, main.id).byStatus, expected.main);
+      assert.equal(of(u, main.id).requests, 6);
+      assert.deepEqual(of(u, limited.id).byStatus, expected.limited);
+      assert.equal(of(u, limited.id).requests, 4);
+      for (const k of u.keys) {
+        assert.equal(k.series.length, 24);
+        assert.equal(k.series.reduce((n, p) => n + p.requests, 0), k.requests);
+        const errors = Object.entries(k.byStatus).reduce((n, [s, c]) => n + (Number(s) >= 400 ? c : 0), 0);
+        assert.equal(k.series.reduce((n, p) => n + p.errors, 0), errors);
+      }
+    };
+    // Unwritten yet: this node reports what it holds in memory.
+    assert.equal(await storedTotal(), 0);
+    check(await usage());
+
+    await t.server.flushNow();
+    assert.equal(await storedTotal(), 10);
+    const written = await usage();
+    check(written);
+    assert.ok(of(written, main.id).lastUsedAt, 'a used key has a last-used time');
+    assert.equal(of(written, idle.id).lastUsedAt, null);
+  });
+
+  it('adds each flush to the counts already written', async () => {
+    const before_ = of(await usage(), main.id).byStatus['200'];
+    for (let i = 0; i < 2; i++) assert.equal((await read(main.key, `/api/dataset/${dsId}`)).statusCode, 200);
+    await t.server.flushNow();
+    const stored = await storedTotal();
+    for (let i = 0; i < 3; i++) assert.equal((await read(main.key, `/api/dataset/${dsId}`)).statusCode, 200);
+    await t.server.flushNow();
+    assert.equal(await storedTotal(), stored + 3);
+    assert.equal(of(await usage(), main.id).byStatus['200'], before_ + 5);
+  });
+
+  it('adds the counts of several nodes for the same key, minute and status into one row', async () => {
+    // Two server processes' counters on this database, at a fixed minute long past.
+    const at = Date.UTC(2026, 0, 1, 12, 30);
+    const nodes = [createUsageService({ store: t.modules.store, clock: { now: () => at } }), createUsageService({ store: t.modules.store, clock: { now: () => at } })];
+    for (const [i, node] of nodes.entries()) {
+      for (let n = 0; n <= i; n++) node.count(t.tenant.id, idle.id, 200);
+      assert.equal((await node.flush()).written, 1);
+    }
+    nodes[0].count(t.tenant.id, idle.id, 200);
+    await nodes[0].flush();
+    const rows = await t.modules.store.db.selectFrom('usageMinutes').selectAll().where('keyId', '=', idle.id).execute();
+    assert.deepEqual(
+      rows.map((r) => [r.tenantId, Number(r.minute), r.status, Number(r.count)]),
+      [[t.tenant.id, at / 60_000, 200, 4]],
+    );
+    await t.modules.store.db.deleteFrom('usageMinutes').where('keyId', '=', idle.id).execute();
+  });
+
+  it('counts the switch-off 403 for the key', async () => {
+    const before_ = of(await usage(), idle.id).byStatus['403'] ?? 0;
+    await t.modules.access.tenants.setPublicApi(t.tenant.id, false);
+    await t.server.refresh();
+    try {
+      assert.equal((await read(idle.key, `/api/dataset/${dsId}`)).statusCode, 403);
+    } finally {
+      await t.modules.access.tenants.setPublicApi(t.tenant.id, true);
+      await t.server.refresh();
+    }
+    assert.equal(of(await usage(), idle.id).byStatus['403'], before_ + 1);
+  });
+
+  it('lists every key of the tenant, a key without traffic with zeros for every hour', async () => {
+    const other = await t.modules.access.keys.create(t.tenant.id, { name: 'new' });
+    const u = await usage();
+    assert.deepEqual(u.keys.map((k) => k.keyName).sort(), ['idle', 'limited', 'main', 'new']);
+    const k = of(u, other.id);
+    assert.deepEqual([k.requests, k.byStatus, k.lastUsedAt], [0, {}, null]);
+    assert.equal(k.series.length, 24);
+    assert.ok(k.series.every((p) => p.requests === 0 && p.errors === 0));
+    // Hours, oldest first, one apart, the last one the current hour; from is the first.
+    const at = k.series.map((p) => Date.parse(p.at));
+    assert.ok(at.every((v, i) => i === 0 || v - at[i - 1] === 3_600_000));
+    assert.equal(at[0], Date.parse(u.from));
+    assert.equal(at.at(-1), Math.floor(Date.parse(u.to) / 3_600_000) * 3_600_000);
+    // The longest window.
+    const month = await usage(720);
+    assert.equal(of(month, other.id).series.length, 720);
+    assert.equal(of(month, main.id).requests, of(u, main.id).requests);
+    // A removed key leaves the report.
+    await admin.ok('DELETE', `/admin/api/keys/${other.id}`);
+    assert.equal((await usage()).keys.some((x) => x.keyId === other.id), false);
+  });
+
+  it("shows another tenant's admin only that tenant's keys", async () => {
+    const stranger = await signedInAdmin(t, { tenantSlug: 'other' });
+    const tenantId = stranger.tenantId;
+    const theirs = await t.modules.access.keys.create(tenantId, { name: 'theirs' });
+    const u = await stranger.ok<Usage>('GET', '/admin/api/usage');
+    assert.deepEqual(u.keys.map((k) => [k.keyId, k.requests]), [[theirs.id, 0]]);
+    assert.ok(!JSON.stringify(u).includes(main.id));
+  });
+
+  it('refuses a window outside 1 to 720 hours with 400 naming hours', async () => {
+    for (const hours of ['0', '721', 'abc', '1.5', '-3']) {
+      const res = await admin.call('GET', `/admin/api/usage?hours=${hours}`);
+      assert.equal(res.statusCode, 400, hours);
+      const e = res.json().error;
+      assert.equal(e.code, 'INVALID_INPUT');
+      assert.match(e.message, /hours/);
+    }
+    assert.equal((await usage(1)).keys[0].series.length, 1);
+  });
+
+  it('needs a signed-in admin', async () => {
+    const res = await t.server.app.inject({ method: 'GET', url: '/admin/api/usage' });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().error.code, 'UNAUTHENTICATED');
+  });
+});
