@@ -14,6 +14,19 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+// JSON.parse rounds integers beyond 2^53 (ids such as 1534956341424005122); with the
+// source text (JSON.parse source text access, Chrome 114+, Firefox 135+, Safari 18.4+)
+// they keep their exact digits, as strings, so the console shows what clients receive.
+const keepBigIntegers: Reviver = (_key, value, context) =>
+  typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? context.source : value;
+
+/** JSON.parse that keeps integers too large for a double exact (as strings). */
+export function parseExact(text: string): any {
+  return JSON.parse(text, keepBigIntegers as (this: unknown, key: string, value: unknown) => unknown);
+}
+
 /** Remembers the session's CSRF token (from GET/POST /admin/api/session). */
 export function setCsrfToken(token: string): void {
   csrfToken = token;
@@ -32,7 +45,7 @@ function withQuery(path: string, query?: Query): string {
 async function failure(res: Response): Promise<ApiError> {
   let body: any = null;
   try {
-    body = await res.json();
+    body = parseExact(await res.text());
   } catch {
     /* not JSON */
   }
@@ -57,7 +70,7 @@ export async function api<T = any>(method: string, path: string, opts: { query?:
     throw err;
   }
   if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return parseExact(await res.text()) as T;
 }
 
 /** Uploads a file's bytes with progress (fetch has no upload progress; XHR does). */
@@ -73,7 +86,7 @@ export function upload<T = any>(file: File, onProgress: (fraction: number) => vo
     xhr.onload = () => {
       let body: any = null;
       try {
-        body = JSON.parse(xhr.responseText);
+        body = parseExact(xhr.responseText);
       } catch {
         /* not JSON */
       }

@@ -1,0 +1,96 @@
+// The signed-in admin, shared by the shell and every page. The server is the source of
+// truth: this store only remembers what GET/POST /admin/api/session answered.
+import { reactive, readonly } from 'vue';
+import { api, ApiError, setCsrfToken } from './api.ts';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+}
+export interface SessionTenant {
+  id: string;
+  slug: string;
+  name: string;
+}
+export interface Session {
+  user: SessionUser;
+  tenant: SessionTenant;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+interface SessionState {
+  user: SessionUser | null;
+  tenant: SessionTenant | null;
+  expiresAt: string | null;
+  /** True once GET /admin/api/session has answered (either way). */
+  checked: boolean;
+}
+
+const state = reactive<SessionState>({ user: null, tenant: null, expiresAt: null, checked: false });
+
+/** The current session, read-only: `{ user, tenant, expiresAt, checked }`; user is null when signed out. */
+export function useSession() {
+  return readonly(state);
+}
+
+/** Stores a session answered by the server (sign-in, setup or GET /session). */
+export function setSession(s: Session): void {
+  state.user = s.user;
+  state.tenant = s.tenant;
+  state.expiresAt = s.expiresAt;
+  state.checked = true;
+  setCsrfToken(s.csrfToken);
+}
+
+/** Forgets the session locally (after sign-out, or when the server says it expired). */
+export function clearSession(): void {
+  state.user = null;
+  state.tenant = null;
+  state.expiresAt = null;
+  state.checked = true;
+  setCsrfToken('');
+}
+
+let pending: Promise<boolean> | null = null;
+
+/** Asks the server whether we are signed in; true when we are. Concurrent calls share one request. */
+export function loadSession(): Promise<boolean> {
+  if (!pending) {
+    pending = api<Session>('GET', '/session')
+      .then((s) => {
+        setSession(s);
+        return true;
+      })
+      .catch((err) => {
+        if (err instanceof ApiError && err.status === 401) {
+          clearSession();
+          return false;
+        }
+        throw err;
+      })
+      .finally(() => {
+        pending = null;
+      });
+  }
+  return pending;
+}
+
+/** Whether the tenant still needs its first admin (GET /admin/api/setup). */
+export async function setupRequired(): Promise<boolean> {
+  try {
+    const r = await api<{ required: boolean }>('GET', '/setup');
+    return !!r.required;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs out on the server (DELETE /admin/api/session) and forgets the session. */
+export async function signOut(): Promise<void> {
+  try {
+    await api('DELETE', '/session');
+  } finally {
+    clearSession();
+  }
+}
