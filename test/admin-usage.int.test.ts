@@ -72,9 +72,15 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
         assert.equal(k.series.reduce((n, p) => n + p.errors, 0), errors);
       }
     };
-    // Unwritten yet: this node reports what it holds in memory.
+    // Unwritten yet: this node reports what it holds in memory, last use included.
     assert.equal(await storedTotal(), 0);
-    check(await usage());
+    const unwritten = await usage();
+    check(unwritten);
+    const seen = of(unwritten, main.id).lastUsedAt;
+    assert.ok(seen !== null && Date.now() - Date.parse(seen) < 60_000, `last used shows before it is written: ${seen}`);
+    assert.equal(of(unwritten, idle.id).lastUsedAt, null);
+    const listed = (await admin.ok('GET', '/admin/api/keys')).keys as Array<{ id: string; lastUsedAt: string | null }>;
+    assert.equal(listed.find((k) => k.id === main.id)!.lastUsedAt, seen, 'the key list shows the same last use');
 
     await t.server.flushNow();
     assert.equal(await storedTotal(), 10);

@@ -84,6 +84,10 @@ export function createAccessRegistry(deps: { store: Store }) {
     noteUse(keyId: string, at: number): void {
       lastUsed.set(keyId, at);
     },
+    /** A use of the key this node has seen but not yet written, if any. */
+    unwrittenUse(keyId: string): number | undefined {
+      return lastUsed.get(keyId);
+    },
     takeLastUsed(): Map<string, number> {
       const out = new Map(lastUsed);
       lastUsed.clear();

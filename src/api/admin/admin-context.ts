@@ -94,3 +94,13 @@ export function publicBaseUrl(deps: Pick<AdminDeps, 'publicUrl'>, req: FastifyRe
   if (deps.publicUrl) return deps.publicUrl.replace(/\/+$/, '');
   return `${req.protocol}://${req.host}`;
 }
+
+/**
+ * A key's last use as the console shows it: the stored time, or a later one this node
+ * has seen and not yet written (uses are written in batches, every 30 s).
+ */
+export function lastUsedAt(deps: Pick<AdminDeps, 'access'>, keyId: string, stored: string | null): string | null {
+  const seen = deps.access.registry.unwrittenUse(keyId);
+  if (seen === undefined) return stored;
+  return stored !== null && Date.parse(stored) >= seen ? stored : new Date(seen).toISOString();
+}

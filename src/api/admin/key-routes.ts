@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KeySummary, ResourceType } from '../../access/index.ts';
 import { keyOpenApi } from '../public/key-openapi.ts';
 import { keyResources } from '../public/openapi-routes.ts';
-import { adminOf, audit, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
+import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
 const ref = z.object({ id: z.string(), name: z.string() });
 
@@ -33,10 +33,10 @@ async function namesOf(deps: AdminDeps, tenantId: string): Promise<Record<Resour
   return { dataset: new Map(datasets.map((d) => [d.id, d.name])), widget: new Map(widgets.map((w) => [w.id, w.name])) };
 }
 
-function keyBody(k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
+function keyBody(deps: AdminDeps, k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
   // A binding to a resource deleted by another node a moment ago shows its id until it goes too.
   const named = (type: ResourceType, ids: readonly string[]) => ids.map((id) => ({ id, name: names[type].get(id) ?? id }));
-  return { ...k, bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) } };
+  return { ...k, lastUsedAt: lastUsedAt(deps, k.id, k.lastUsedAt), bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) } };
 }
 
 /** Who a key is in the audit log: its name and id, never its secret. */
@@ -48,7 +48,7 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
 
   async function oneKey(tenantId: string, id: string) {
     const [k, names] = await Promise.all([keys.get(tenantId, id), namesOf(deps, tenantId)]);
-    return keyBody(k, names);
+    return keyBody(deps, k, names);
   }
 
   admin.get('/keys', {
@@ -56,7 +56,7 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
   }, async (req) => {
     const { tenantId } = adminOf(req);
     const [list, names] = await Promise.all([keys.list(tenantId), namesOf(deps, tenantId)]);
-    return { keys: list.map((k) => keyBody(k, names)) };
+    return { keys: list.map((k) => keyBody(deps, k, names)) };
   });
 
   admin.post('/keys', {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_REPORT_HOURS } from '../../access/index.ts';
-import { adminOf, type AdminApp, type AdminDeps } from './admin-context.ts';
+import { adminOf, lastUsedAt, type AdminApp, type AdminDeps } from './admin-context.ts';
 
 const usageQuery = z.object({
   hours: z.coerce
@@ -38,5 +38,8 @@ export function registerUsageRoutes(admin: AdminApp, deps: AdminDeps): void {
       querystring: usageQuery,
       response: { 200: usageReport },
     },
-  }, async (req) => deps.usage.report(adminOf(req).tenantId, req.query.hours));
+  }, async (req) => {
+    const report = await deps.usage.report(adminOf(req).tenantId, req.query.hours);
+    return { ...report, keys: report.keys.map((k) => ({ ...k, lastUsedAt: lastUsedAt(deps, k.keyId, k.lastUsedAt) })) };
+  });
 }
