@@ -28,6 +28,9 @@ const NOT_ON_POSTGRES = new Map([
   // The quick start is `datagate demo` on embedded SQLite (./data/demo.db): what a new
   // user runs first. PostgreSQL is not part of it.
   ['test/demo.int.test.ts', 'the quick start is about embedded SQLite'],
+  // The browser walk runs `datagate demo`, embedded SQLite; the admin API it drives is
+  // tested on PostgreSQL by the admin-*.int tests.
+  ['test/console.int.test.ts', 'walks the console on the demo, embedded SQLite'],
   // These choose their backends themselves, whatever DATAGATE_TEST_BACKEND says: a
   // second run would repeat the first.
   ['src/store/dialects/postgres.int.test.ts', 'tests the PostgreSQL dialect on its own database'],

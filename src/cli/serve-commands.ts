@@ -9,6 +9,9 @@ import { writeDemoFiles } from './demo-data.ts';
 import { createOutput, type Output } from './output.ts';
 
 const DEMO_KEY_NAME = 'Demo key';
+// The demo's console admin. A fixed, printed password is fine for a demo on the
+// loopback address; `user add` creates real admins, and the README says so.
+export const DEMO_ADMIN = { email: 'admin@demo.local', password: 'datagate-demo' };
 
 async function listenUntilSignal(config: Config, modules: Modules, out: Output, banner?: (url: string) => string) {
   const { createServer } = await import('../server.ts');
@@ -40,6 +43,7 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
     const files = writeDemoFiles(dir);
     const created = await modules.access.keys.create(tenantId, { name: DEMO_KEY_NAME, description: 'Reads the demo datasets' });
     let first = '';
+    let tickets = '';
     for (const f of files) {
       const ds = await modules.catalog.datasets.importFile(tenantId, {
         file: f.file,
@@ -50,6 +54,21 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
       });
       await modules.access.keys.bind(tenantId, created.id, 'dataset', ds.id);
       first ||= ds.id;
+      if (f.name === 'Tickets') tickets = ds.id;
+    }
+    if (tickets) {
+      await modules.catalog.widgets.create(tenantId, {
+        name: 'Hours by board',
+        dataset: tickets,
+        chart: 'bar',
+        dimensions: [{ field: 'board', label: 'Board' }],
+        measures: [
+          { agg: 'count', label: 'Tickets' },
+          { agg: 'sum', field: 'hours', label: 'Hours' },
+        ],
+        sort: '-Hours',
+        limit: 20,
+      });
     }
     return { key: created.key, datasetId: first };
   } finally {
@@ -90,6 +109,9 @@ export function registerServeCommands(program: Command): void {
       const modules = await openModules(config);
       const tenant = await modules.access.tenants.ensure(config.tenant);
       const demo = await ensureDemo(modules, tenant.id, out);
+      const hasAdmin = (await modules.access.users.count(tenant.id)) > 0;
+      if (!hasAdmin) await modules.access.users.create(tenant.id, DEMO_ADMIN);
+      const demoAdmin = hasAdmin ? (await modules.access.users.list(tenant.id)).some((u) => u.email === DEMO_ADMIN.email) : true;
       await listenUntilSignal(config, modules, out, (url) =>
         [
           `datagate demo listening on ${url} (database ${modules.store.location})`,
@@ -98,6 +120,9 @@ export function registerServeCommands(program: Command): void {
           `  curl -s '${url}/api/dataset/${demo.datasetId}?current=1&size=5' -H 'apikey: ${demo.key}'`,
           'List what the key can read:',
           `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
+          '',
+          `The console: ${url}/admin/`,
+          demoAdmin ? `  sign in as ${DEMO_ADMIN.email} with the password ${DEMO_ADMIN.password}` : '  sign in with an admin of this tenant (./bin/datagate user add EMAIL)',
           '',
           'Press Ctrl+C to stop.',
         ].join('\n'),

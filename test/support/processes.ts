@@ -10,9 +10,12 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `datagate serve --port 0 --json` with `env` and resolves once it listens. */
-export async function serve(env: NodeJS.ProcessEnv, cwd?: string): Promise<ServeProcess> {
-  const child = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd, env: { ...process.env, DATAGATE_LOG_LEVEL: 'warn', ...env } });
+/**
+ * Runs `datagate serve --port 0 --json` (or the command in `args`, which must print
+ * `{"listening":…}` like serve) with `env` and resolves once it listens.
+ */
+export async function serve(env: NodeJS.ProcessEnv, cwd?: string, args: string[] = ['serve', '--port', '0', '--json']): Promise<ServeProcess> {
+  const child = spawn(BIN, args, { cwd, env: { ...process.env, DATAGATE_LOG_LEVEL: 'warn', ...env } });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium, installed by .ci/run; never a browser downloaded by a test tool. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+// Without the networking flags Chromium keeps calling home, and this network refuses it.
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/** Saves numbered screenshots of a walk into test-artifacts/<name>/ (emptied first). */
+export function screenshots(name: string) {
+  const dir = path.resolve('test-artifacts', name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  let n = 0;
+  return {
+    dir,
+    /**
+     * The whole page; `view` takes the window only, without the toasts of earlier
+     * steps (the picture in the README is one of these).
+     */
+    async take(page: Page, step: string, opts: { view?: boolean } = {}): Promise<string> {
+      const file = path.join(dir, `${String(++n).padStart(2, '0')}-${step}.png`);
+      if (opts.view) await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()));
+      await page.screenshot({ path: file, fullPage: !opts.view, animations: 'disabled' });
+      return file;
+    },
+  };
+}
