@@ -22,13 +22,17 @@ export function screenshots(name: string) {
   return {
     dir,
     /**
-     * The whole page; `view` takes the window only, without the toasts of earlier
-     * steps (the picture in the README is one of these).
+     * The whole page, or with `view` the window only. Toasts already in an earlier
+     * screenshot are taken away first, so each picture shows its own step's feedback
+     * (`view` takes every toast away: the picture in the README is one of these).
      */
     async take(page: Page, step: string, opts: { view?: boolean } = {}): Promise<string> {
       const file = path.join(dir, `${String(++n).padStart(2, '0')}-${step}.png`);
-      if (opts.view) await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()));
+      await page.evaluate((all) => {
+        for (const m of document.querySelectorAll<HTMLElement>('.el-message')) if (all || m.dataset.shot) m.remove();
+      }, opts.view === true);
       await page.screenshot({ path: file, fullPage: !opts.view, animations: 'disabled' });
+      await page.evaluate(() => document.querySelectorAll<HTMLElement>('.el-message').forEach((m) => (m.dataset.shot = '1')));
       return file;
     },
   };
