@@ -319,6 +319,7 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   it("shows the key's requests of the last 24 hours on the Usage page", async () => {
     await test('nav-usage').click();
     await test('usage-chart').waitFor();
+    await test('usage-status').first().waitFor();
     const statuses = await test('usage-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     assert.ok(statuses.includes('200') && statuses.includes('403'), `the Usage page counts the 200s and 403s of the walk (has ${statuses.join(', ')})`);
     await page.waitForTimeout(500); // the chart's entry animation

@@ -80,7 +80,7 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('run the public API')
+    .description('run the public API and the admin console (/admin/)')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: string; host: string }, cmd: Command) => {
@@ -93,7 +93,7 @@ export function registerServeCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line')
+    .description('start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: string; host: string }, cmd: Command) => {
