@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { DEMO_ADMIN } from '../src/cli/serve-commands.ts';
-import { launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, launchBrowser, screenshots } from './support/browser.ts';
 import { serve, type ServeProcess } from './support/processes.ts';
 
 const CONTRACTS_CSV = [
@@ -56,17 +56,14 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   const test = (id: string) => page.locator(`[data-test="${id}"]`);
 
   /** Picks `text` in an Element Plus select whose trigger is `select`. */
-  async function choose(select: Locator, text: string | RegExp): Promise<void> {
-    await select.click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click();
-  }
+  const choose = (select: Locator, text: string | RegExp) => chooseOption(page, select, text);
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-console-'));
     fs.writeFileSync(path.join(dir, 'contracts.csv'), CONTRACTS_CSV);
     server = await serve({ DATAGATE_DATA_DIR: dir }, undefined, ['demo', '--database', `sqlite:${path.join(dir, 'demo.db')}`, '--port', '0', '--json']);
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: server.url });
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', baseURL: server.url });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -302,7 +299,9 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('chart-type-bar').click();
     await page.waitForFunction(() => document.querySelector('[data-test="widget-chart"][data-chart="bar"] canvas') !== null);
     await page.waitForFunction(() => /3 result rows/.test(document.querySelector('[data-test="widget-preview-total"]')?.textContent ?? ''));
-    await page.waitForTimeout(800); // the chart's entry animation
+    // The preview follows the spec 400 ms after its last change: wait for the sum of
+    // monthly_value (the Table tab's table is in the page while the chart shows).
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-test="widget-table"]')].some((e) => e.textContent!.includes('Sum of monthly_value')));
     await shots.take(page, 'widget-builder-chart');
     await test('view-table').click();
     await test('widget-table').waitFor();
@@ -322,7 +321,6 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('usage-status').first().waitFor();
     const statuses = await test('usage-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
     assert.ok(statuses.includes('200') && statuses.includes('403'), `the Usage page counts the 200s and 403s of the walk (has ${statuses.join(', ')})`);
-    await page.waitForTimeout(500); // the chart's entry animation
     await shots.take(page, 'usage');
   });
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium, installed by .ci/run; never a browser downloaded by a test tool. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -36,4 +36,16 @@ export function screenshots(name: string) {
       return file;
     },
   };
+}
+
+/**
+ * Picks the option `text` of an Element Plus select: opens it and clicks the option in
+ * the select's own list (its input's aria-controls), never in another select's list
+ * that is still closing.
+ */
+export async function chooseOption(page: Page, select: Locator, text: string | RegExp): Promise<void> {
+  await select.click();
+  const list = await select.locator('input').first().getAttribute('aria-controls');
+  if (!list) throw new Error('the select has no list (aria-controls) to choose from');
+  await page.locator(`[id="${list}"] .el-select-dropdown__item`, { hasText: text }).first().click();
 }

@@ -18,6 +18,9 @@ export const palette = ['#409eff', '#67c23a', '#e6a23c', '#f56c6c', '#909399', '
  * Draws `option` into `el` while the component lives: redraws when the option changes,
  * follows the element's size, disposes on unmount. A null option clears the chart.
  */
+// Charts grow in with an animation unless the system asks for reduced motion.
+const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+
 export function useEChart(el: Ref<HTMLElement | null | undefined>, option: Ref<ChartOption | null>): void {
   let chart: echarts.ECharts | null = null;
   let observer: ResizeObserver | null = null;
@@ -25,7 +28,7 @@ export function useEChart(el: Ref<HTMLElement | null | undefined>, option: Ref<C
   const draw = () => {
     if (!el.value) return;
     if (!chart) chart = echarts.init(el.value, undefined, { renderer: 'canvas' });
-    if (option.value) chart.setOption({ color: palette, ...option.value }, { notMerge: true });
+    if (option.value) chart.setOption({ color: palette, animation: !reducedMotion(), ...option.value }, { notMerge: true });
     else chart.clear();
   };
 
