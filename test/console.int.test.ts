@@ -302,6 +302,7 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     // The preview follows the spec 400 ms after its last change: wait for the sum of
     // monthly_value (the Table tab's table is in the page while the chart shows).
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test="widget-table"]')].some((e) => e.textContent!.includes('Sum of monthly_value')));
+    assert.equal(await test('widget-chart').getAttribute('data-axes'), '2', 'a count (1–2) and sums (to 2300) get an axis each');
     await shots.take(page, 'widget-builder-chart');
     await test('view-table').click();
     await test('widget-table').waitFor();
