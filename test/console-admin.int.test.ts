@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { builtConsole } from '../scripts/console-build.mjs';
-import { chooseOption, launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, consolePage, launchBrowser, screenshots } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const ADMIN = { email: 'owner@example.com', password: 'first admin pass' };
@@ -70,10 +70,7 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await t.server.refresh();
 
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', baseURL: url });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ context, page } = await consolePage(browser, url));
   });
 
   after(async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { DEMO_ADMIN } from '../src/cli/serve-commands.ts';
-import { chooseOption, launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, consolePage, launchBrowser, screenshots } from './support/browser.ts';
 import { serve, type ServeProcess } from './support/processes.ts';
 
 const CONTRACTS_CSV = [
@@ -63,10 +63,7 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     fs.writeFileSync(path.join(dir, 'contracts.csv'), CONTRACTS_CSV);
     server = await serve({ DATAGATE_DATA_DIR: dir }, undefined, ['demo', '--database', `sqlite:${path.join(dir, 'demo.db')}`, '--port', '0', '--json']);
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', baseURL: server.url });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ context, page } = await consolePage(browser, server.url));
   });
 
   after(async () => {

@@ -101,6 +101,27 @@ export function createKeyService(deps: KeyServiceDeps) {
     }));
   }
 
+  /** Checks the key and every resource, then binds them all in one transaction. */
+  async function insertBindings(tenantId: string, id: string, resources: readonly { type: ResourceType; id: string }[], refusedSuffix: string) {
+    await requireKey(tenantId, id);
+    for (const r of resources) {
+      if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
+        throw new DomainError('NOT_FOUND', `no ${r.type} "${r.id}" in this tenant${refusedSuffix}`);
+      }
+    }
+    if (resources.length === 0) return;
+    await store.db.transaction().execute(async (trx) => {
+      for (const r of resources) {
+        await trx
+          .insertInto('bindings')
+          .values({ keyId: id, resourceType: r.type, resourceId: r.id, createdAt: isoNow(clock) })
+          .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
+          .execute();
+      }
+      await store.bumpGeneration(trx);
+    });
+  }
+
   function validateRateLimit(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
       throw new DomainError('INVALID_INPUT', `rate limit must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}, got ${n}`);
@@ -204,18 +225,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** Binds a resource of the key's tenant to the key; binding twice is harmless. */
     async bind(tenantId: string, id: string, type: ResourceType, resourceId: string): Promise<void> {
-      await requireKey(tenantId, id);
-      if (!(await deps.resourceExists(tenantId, type, resourceId))) {
-        throw new DomainError('NOT_FOUND', `no ${type} "${resourceId}" in this tenant`);
-      }
-      await store.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('bindings')
-          .values({ keyId: id, resourceType: type, resourceId, createdAt: isoNow(clock) })
-          .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
-          .execute();
-        await store.bumpGeneration(trx);
-      });
+      await insertBindings(tenantId, id, [{ type, id: resourceId }], '');
     },
 
     /**
@@ -223,23 +233,7 @@ export function createKeyService(deps: KeyServiceDeps) {
      * first unknown one is refused before anything is bound. Binding twice is harmless.
      */
     async bindAll(tenantId: string, id: string, resources: readonly { type: ResourceType; id: string }[]): Promise<void> {
-      await requireKey(tenantId, id);
-      for (const r of resources) {
-        if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
-          throw new DomainError('NOT_FOUND', `no ${r.type} "${r.id}" in this tenant; nothing was bound`);
-        }
-      }
-      if (resources.length === 0) return;
-      await store.db.transaction().execute(async (trx) => {
-        for (const r of resources) {
-          await trx
-            .insertInto('bindings')
-            .values({ keyId: id, resourceType: r.type, resourceId: r.id, createdAt: isoNow(clock) })
-            .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
-            .execute();
-        }
-        await store.bumpGeneration(trx);
-      });
+      await insertBindings(tenantId, id, resources, '; nothing was bound');
     },
 
     async unbind(tenantId: string, id: string, type: ResourceType, resourceId: string): Promise<void> {

@@ -1,6 +1,3 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
-import type { DialectCapabilities } from '../store/index.ts';
-
 /** How the console lists datasets or widgets: a text search, one integration group, an order and a page. */
 export interface ListQuery {
   /** Case-insensitive substring of the name (datasets: or of the description); '' = all. */
@@ -20,12 +17,4 @@ export interface ListPage<T> {
   readonly total: number;
   /** Every distinct non-empty integration group among what is listed, ignoring the search and group. */
   readonly groups: string[];
-}
-
-/** `ref` contains `text`, case-insensitively; `%`, `_` and `\` in the text match themselves. */
-export function containsText(caps: DialectCapabilities, ref: Expression<unknown>, text: string): Expression<SqlBool> {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const op = caps.likeOperator === 'ilike' ? sql`ilike` : sql`like`;
-  // As in the filter compiler: Kysely's `like` has no ESCAPE clause; the escape character is a constant.
-  return sql<SqlBool>`${ref} ${op} ${sql.val(pattern)} escape '\\'`;
 }

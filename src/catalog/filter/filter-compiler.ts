@@ -26,6 +26,17 @@ export function compileFilters(
   return parts.length === 1 ? parts[0] : eb.and(parts);
 }
 
+/**
+ * `ref` contains `text`, case-insensitively (ASCII only on SQLite); `%`, `_` and `\` in
+ * the text match themselves. The filter language's contains, and the console's searches.
+ */
+export function containsText(caps: DialectCapabilities, ref: Expression<unknown>, text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const op = caps.likeOperator === 'ilike' ? sql`ilike` : sql`like`;
+  // Kysely's `like` has no ESCAPE clause; the escape character is a constant, not client input.
+  return sql<SqlBool>`${ref} ${op} ${sql.val(pattern)} escape '\\'`;
+}
+
 function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: FieldRef): Expression<SqlBool> {
   const col = ref(node.field);
   switch (node.kind) {
@@ -33,12 +44,8 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: F
       return node.field.type === 'TEXT'
         ? eb.or([eb(col, 'is', null), eb(col, '=', '')])
         : eb(col, 'is', null);
-    case 'contains': {
-      const pattern = `%${node.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const op = caps.likeOperator === 'ilike' ? sql`ilike` : sql`like`;
-      // Kysely's `like` has no ESCAPE clause; the escape character is a constant, not client input.
-      return sql<SqlBool>`${col} ${op} ${sql.val(pattern)} escape '\\'`;
-    }
+    case 'contains':
+      return containsText(caps, col, node.value);
     case 'equals':
       return eb(col, '=', param(eb, caps, node.field, node.value));
     case 'ranges': {

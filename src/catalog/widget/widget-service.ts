@@ -9,7 +9,8 @@ import type { Field } from '../types.ts';
 import { buildWidgetQueries } from './widget-compiler.ts';
 import { toWidget, type Widget } from './widget-registry.ts';
 import { parseWidgetSpec, resolveWidget, type WidgetPlan, type WidgetSpec } from './widget-spec.ts';
-import { containsText, type ListPage, type ListQuery } from '../listing.ts';
+import { type ListPage, type ListQuery } from '../listing.ts';
+import { containsText } from '../filter/filter-compiler.ts';
 
 /** A widget request's answer, or why there is none (the HTTP edge picks the status). */
 export type WidgetResult =
