@@ -50,8 +50,11 @@ interface AttemptCommands {
  * `blockedFor`, the check made on every public request, asks nobody: it answers from the
  * blocks this node has learnt of, from its own failures' answers or from `check`. A
  * block made by another node is learnt at the first failure from that subject here,
- * which is then refused; so a valid key from a blocked address may still be served by
- * a node that has had no failure from it, but no guess goes further than one per node.
+ * which is then refused as blocked. So a guesser's invalid keys are refused on every
+ * node once the address is blocked; only a valid key, which a guesser (against 160
+ * random bits) does not have, may still pass on a node that has had no failure from the
+ * address yet. Asking Redis on every request instead would cost every valid key a
+ * round trip.
  */
 export function createRedisAttemptLimiter(
   opts: AttemptRules & { client: Redis; keyPrefix: string; name: string; clock?: Clock },
