@@ -35,6 +35,7 @@ const NOT_ON_POSTGRES = new Map([
   // second run would repeat the first.
   ['src/store/dialects/postgres.int.test.ts', 'tests the PostgreSQL dialect on its own database'],
   ['src/ratelimit/redis-rate-limiter.int.test.ts', 'tests the Redis limiter alone, no database'],
+  ['src/ratelimit/redis-attempt-limiter.int.test.ts', 'tests the Redis lockouts alone, no database'],
   ['test/two-nodes.int.test.ts', 'always runs two nodes on PostgreSQL and Redis'],
   ['test/failures.int.test.ts', 'runs a private PostgreSQL, and SQLite files, of its own'],
 ]);

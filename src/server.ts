@@ -6,7 +6,14 @@ import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import type { Modules } from './modules.ts';
 import { createMetrics } from './http/metrics.ts';
-import { createAttemptLimiter, createMemoryRateLimiter, createRedisClient, createRedisRateLimiter } from './ratelimit/index.ts';
+import {
+  createAttemptLimiter,
+  createMemoryRateLimiter,
+  createRedisAttemptLimiter,
+  createRedisClient,
+  createRedisRateLimiter,
+  type AttemptRules,
+} from './ratelimit/index.ts';
 import { createChangeWatcher } from './store/change-watcher.ts';
 import { dataDirFor } from './store/index.ts';
 
@@ -56,6 +63,12 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     ? createRedisClient(config.redis.url, { warn: (o, m) => log?.warn(o, m), info: (o, m) => log?.info(o, m) })
     : undefined;
   const metrics = createMetrics();
+  // Lockouts are shared through Redis like the key limits, so that N nodes don't give a
+  // guesser N times the tries and a restart lifts no block.
+  const attemptLimiter = (name: string, rules: AttemptRules) =>
+    redis
+      ? createRedisAttemptLimiter({ ...rules, client: redis, keyPrefix: config.redis.prefix, name, clock })
+      : createAttemptLimiter({ ...rules, clock });
   const app = await buildApp({
     access,
     catalog,
@@ -65,7 +78,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     limiter: redis
       ? createRedisRateLimiter({ client: redis, windowSeconds: 60, keyPrefix: config.redis.prefix })
       : createMemoryRateLimiter({ windowSeconds: 60 }),
-    attempts: createAttemptLimiter({
+    attempts: attemptLimiter('key', {
       limit: config.api.keyFailureLimit,
       windowSeconds: config.api.keyFailureWindowSeconds,
       blockSeconds: config.api.keyFailureBlockSeconds,
@@ -79,8 +92,8 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       uploadDir: config.admin.uploadDir ?? path.join(dataDirFor(config.database), 'uploads'),
       uploadLimitBytes: config.admin.uploadLimitMb * 1024 * 1024,
       signIn: {
-        perEmail: createAttemptLimiter({ limit: SIGNIN_FAILURES_PER_EMAIL, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
-        perAddress: createAttemptLimiter({ limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
+        perEmail: attemptLimiter('signin-email', { limit: SIGNIN_FAILURES_PER_EMAIL, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
+        perAddress: attemptLimiter('signin-address', { limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
       },
       changed: () => watcher.poke(),
       usage: access.usage,

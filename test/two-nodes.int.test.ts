@@ -9,10 +9,36 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { openModules } from '../src/modules.ts';
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts';
+import { freePort } from './support/ports.ts';
 import { BIN, serve, type ServeProcess } from './support/processes.ts';
+import { killRedis, startRedis } from './support/redis-server.ts';
 
 const REDIS = process.env.DATAGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const run = promisify(execFile);
+const PASSWORD = 'correct horse battery';
+const BAD_KEY = 'dgk_' + 'f'.repeat(40);
+
+/** A sign-in from `address` (the nodes trust X-Forwarded-For, so tests can be several clients). */
+function signIn(node: ServeProcess, email: string, password: string, address: string) {
+  return fetch(`${node.url}/admin/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+/** A public request with `key` from `address`. */
+function read(node: ServeProcess, key: string, address: string, datasetId = 'none') {
+  return fetch(`${node.url}/api/dataset/${datasetId}`, { headers: { apikey: key, 'x-forwarded-for': address } });
+}
+
+/** The users the sign-in tests sign in as, created through the modules like the command line does. */
+async function createUsers(env: NodeJS.ProcessEnv, emails: string[]) {
+  const modules = await openModules(loadConfig(env));
+  const tenant = await modules.access.tenants.ensure('default');
+  for (const email of emails) await modules.access.users.create(tenant.id, { email, password: PASSWORD });
+  await modules.close();
+}
 
 describe('two nodes sharing PostgreSQL and Redis', () => {
   let db: TestDatabase;
@@ -29,7 +55,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       DATAGATE_REDIS_PREFIX: `dgtest:${randomUUID()}`,
       DATAGATE_DATA_DIR: dir,
       DATAGATE_PAGE_CACHE_MB: '0',
+      DATAGATE_TRUST_PROXY: 'true',
     };
+    await createUsers(env, ['locked@example.com', 'bystander@example.com', 'restart@example.com']);
     const modules = await openModules(loadConfig(env));
     const tenant = await modules.access.tenants.ensure('default');
     fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,one\n2,two\n');
@@ -82,5 +110,98 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       took.push(Date.now() - removedAt);
     }
     assert.ok(took.every((t) => t < 1000), `took ${took.join(', ')} ms`);
+  });
+
+  it('five wrong passwords on node A lock the email on node B: the right password there is 429 SIGNIN_LIMITED', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'locked@example.com', `wrong ${i}`, '10.20.0.1')).status, 401);
+    const refused = await signIn(nodes[1], 'locked@example.com', PASSWORD, '10.20.0.2');
+    assert.equal(refused.status, 429);
+    assert.equal((await refused.json()).error.code, 'SIGNIN_LIMITED');
+    const retry = Number(refused.headers.get('retry-after'));
+    assert.ok(retry > 850 && retry <= 900, `Retry-After ${retry}`);
+    assert.equal(refused.headers.get('set-cookie'), null);
+    assert.equal((await signIn(nodes[1], 'bystander@example.com', PASSWORD, '10.20.0.2')).status, 200, 'other emails sign in');
+  });
+
+  it('invalid keys spread over both nodes block the address at 20 in total, on both nodes, with any key', async () => {
+    const k = await newKey(1000);
+    const statuses = [];
+    for (let i = 0; i < 20; i++) statuses.push((await read(nodes[i % 2], BAD_KEY, '10.30.0.1')).status);
+    assert.deepEqual(statuses, Array(20).fill(401));
+    for (const n of nodes) {
+      const blocked = await read(n, BAD_KEY, '10.30.0.1');
+      assert.equal(blocked.status, 429);
+      assert.deepEqual(await blocked.json(), { code: 429, msg: `Too many invalid API keys from this address; retry in ${blocked.headers.get('retry-after')} seconds.`, data: [] });
+      assert.ok(Number(blocked.headers.get('retry-after')) > 290);
+      assert.equal((await read(n, k.key, '10.30.0.1', datasetId)).status, 429, 'a valid key from the blocked address too');
+      assert.equal((await read(n, k.key, '10.30.0.2', datasetId)).status, 200, 'another address is served');
+    }
+  });
+
+  it('a restarted node still blocks the email and the address locked before it started', async () => {
+    const k = await newKey(1000);
+    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'restart@example.com', `wrong ${i}`, '10.40.0.1')).status, 401);
+    for (let i = 0; i < 20; i++) assert.equal((await read(nodes[0], BAD_KEY, '10.40.0.2')).status, 401);
+    assert.equal((await read(nodes[0], BAD_KEY, '10.40.0.2')).status, 429);
+
+    assert.equal(await nodes[1].stop(), 0);
+    nodes[1] = await serve(env);
+    const refused = await signIn(nodes[1], 'restart@example.com', PASSWORD, '10.40.0.3');
+    assert.equal(refused.status, 429);
+    assert.equal((await refused.json()).error.code, 'SIGNIN_LIMITED');
+    // The new node learns of the address's block at its first invalid key from it
+    // (refused as blocked, not answered 401), and from then on refuses every key.
+    assert.equal((await read(nodes[1], BAD_KEY, '10.40.0.2')).status, 429);
+    assert.equal((await read(nodes[1], k.key, '10.40.0.2', datasetId)).status, 429);
+    assert.equal((await read(nodes[1], k.key, '10.40.0.4', datasetId)).status, 200);
+  });
+});
+
+describe('two nodes while their Redis is away', () => {
+  let db: TestDatabase;
+  let nodes: ServeProcess[] = [];
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  const output = ['', ''];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-nodes-'));
+
+  before(async () => {
+    db = await createTestDatabase();
+    const port = await freePort();
+    redis = await startRedis(port);
+    const env = {
+      DATAGATE_DATABASE: db.url,
+      DATAGATE_REDIS: `redis://127.0.0.1:${port}`,
+      DATAGATE_REDIS_PREFIX: `dgtest:${randomUUID()}`,
+      DATAGATE_DATA_DIR: dir,
+      DATAGATE_TRUST_PROXY: 'true',
+    };
+    await createUsers(env, ['ada@example.com']);
+    nodes = await Promise.all([serve(env), serve(env)]);
+    nodes.forEach((n, i) => n.child.stdout!.on('data', (d) => (output[i] += d)));
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (redis) await killRedis(redis);
+    await db.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('each node falls back to its own sign-in and invalid-key limits, and says so once in its log', async () => {
+    await killRedis(redis!);
+    await new Promise((r) => setTimeout(r, 300));
+
+    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'ada@example.com', `wrong ${i}`, '10.50.0.1')).status, 401);
+    assert.equal((await signIn(nodes[0], 'ada@example.com', PASSWORD, '10.50.0.1')).status, 429, 'node A locks the email itself');
+    assert.equal((await signIn(nodes[1], 'ada@example.com', PASSWORD, '10.50.0.1')).status, 200, 'node B has counted none of it');
+
+    for (let i = 0; i < 20; i++) assert.equal((await read(nodes[0], BAD_KEY, '10.50.0.2')).status, 401);
+    assert.equal((await read(nodes[0], BAD_KEY, '10.50.0.2')).status, 429);
+    assert.equal((await read(nodes[1], BAD_KEY, '10.50.0.2')).status, 401);
+
+    for (const out of output) {
+      const lines = out.split('\n').filter((l) => l.includes('Redis unreachable'));
+      assert.equal(lines.length, 1, out);
+      assert.match(lines[0], /rate limits and lockouts are per node until it returns/);
+    }
   });
 });

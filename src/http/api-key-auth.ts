@@ -44,22 +44,28 @@ export function createApiKeyGate(deps: {
   /** Told of every 429, for the metrics. */
   rejected?: (kind: 'key' | 'address') => void;
 }) {
+  function attemptsLimited(reply: FastifyReply, wait: number): FastifyReply {
+    deps.rejected?.('address');
+    reply.header('retry-after', wait);
+    sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);
+    return reply;
+  }
+
   return async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const secret = presentedKey(req);
     if (secret === undefined) {
       sendPublicError(reply, 'KEY_MISSING');
       return reply;
     }
+    // This node's own view of blocked addresses: no I/O, so a valid key costs no Redis
+    // call here. A block another node made is learnt below, at the first invalid key
+    // from that address, which is refused as blocked (see redis-attempt-limiter.ts).
     const wait = deps.attempts.blockedFor(req.ip);
-    if (wait > 0) {
-      deps.rejected?.('address');
-      reply.header('retry-after', wait);
-      sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);
-      return reply;
-    }
+    if (wait > 0) return attemptsLimited(reply, wait);
     const auth = deps.access.authenticate(secret);
     if (!auth.ok) {
-      await deps.attempts.recordFailure(req.ip);
+      const blocked = await deps.attempts.recordFailure(req.ip);
+      if (blocked > 0) return attemptsLimited(reply, blocked);
       sendPublicError(reply, 'KEY_INVALID');
       return reply;
     }

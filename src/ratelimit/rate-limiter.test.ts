@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAttemptLimiter, createMemoryRateLimiter } from './rate-limiter.ts';
+import { createMemoryRateLimiter } from './rate-limiter.ts';
 
 describe('the memory rate limiter', () => {
   it('allows exactly the limit per key and window, counting down, then refuses with a reset time', async () => {
@@ -25,18 +25,5 @@ describe('the memory rate limiter', () => {
     assert.equal((await l.consume('a', 1)).allowed, false);
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await l.consume('a', 1)).allowed, true);
-  });
-});
-
-describe('the failed-attempt limiter', () => {
-  it('blocks an address at its limit, for the block time, and no other address', async () => {
-    const l = createAttemptLimiter({ limit: 2, windowSeconds: 60, blockSeconds: 300 });
-    assert.equal(l.blockedFor('1.1.1.1'), 0);
-    await l.recordFailure('1.1.1.1');
-    assert.equal(l.blockedFor('1.1.1.1'), 0);
-    await l.recordFailure('1.1.1.1');
-    const wait = l.blockedFor('1.1.1.1');
-    assert.ok(wait > 60 && wait <= 300, `wait ${wait}`);
-    assert.equal(l.blockedFor('2.2.2.2'), 0);
   });
 });

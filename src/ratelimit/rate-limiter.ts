@@ -50,37 +50,3 @@ export function limiterPerLimit(make: (limit: number) => RateLimiterAbstract): R
     },
   };
 }
-
-/**
- * Counts failed key attempts per client address; past the limit the address is refused
- * outright for a while, so keys can't be guessed by brute force.
- */
-export function createAttemptLimiter(opts: { limit: number; windowSeconds: number; blockSeconds: number }) {
-  const limiter = new RateLimiterMemory({ points: opts.limit, duration: opts.windowSeconds, keyPrefix: 'fail' });
-  // Blocked addresses and when their block ends, kept here so that the check on every
-  // request is one synchronous look-up; almost all traffic has no entry at all.
-  const blockedUntil = new Map<string, number>();
-  return {
-    /** Seconds the address must still wait, or 0 when it may try. */
-    blockedFor(address: string): number {
-      const until = blockedUntil.get(address);
-      if (until === undefined) return 0;
-      const left = until - Date.now();
-      if (left <= 0) {
-        blockedUntil.delete(address);
-        return 0;
-      }
-      return Math.ceil(left / 1000);
-    },
-    /** Counts a failure; the one that reaches the limit blocks the address for `blockSeconds`. */
-    async recordFailure(address: string): Promise<void> {
-      const res = await limiter.penalty(address);
-      if (res.consumedPoints >= opts.limit) {
-        await limiter.delete(address);
-        blockedUntil.set(address, Date.now() + opts.blockSeconds * 1000);
-      }
-    },
-  };
-}
-
-export type AttemptLimiter = ReturnType<typeof createAttemptLimiter>;

@@ -6,7 +6,7 @@ export interface RedisLog {
 }
 
 /**
- * A Redis connection for shared limits. Commands fail at once while Redis is away
+ * A Redis connection for shared limits and lockouts. Commands fail at once while Redis is away
  * (no offline queue), so callers fall back instead of waiting; ioredis reconnects on
  * its own. The outage is logged once when it starts and once when it ends.
  */
@@ -26,13 +26,13 @@ export function createRedisClient(url: string, log: RedisLog): Redis {
   client.on('error', (err: Error) => {
     if (!down) {
       down = true;
-      log.warn({ err: err.message }, 'Redis unreachable: rate limits are per node until it returns');
+      log.warn({ err: err.message }, 'Redis unreachable: rate limits and lockouts are per node until it returns');
     }
   });
   client.on('ready', () => {
     if (down) {
       down = false;
-      log.info({}, 'Redis reachable again: rate limits are shared again');
+      log.info({}, 'Redis reachable again: rate limits and lockouts are shared again');
     }
   });
   return client;

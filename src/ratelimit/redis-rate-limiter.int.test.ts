@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisClient } from './redis-client.ts';
 import { createRedisRateLimiter } from './redis-rate-limiter.ts';
 import { freePort } from '../../test/support/ports.ts';
+import { startRedis } from '../../test/support/redis-server.ts';
 
 const REDIS_URL = process.env.DATAGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 function quietLog() {
   const lines: string[] = [];
   return { lines, warn: (_o: object, m: string) => void lines.push(`warn ${m}`), info: (_o: object, m: string) => void lines.push(`info ${m}`) };
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); }).on('error', () => r(false));
-    });
-    if (ok) return p;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('redis-server did not start');
 }
 
 describe('rate limits shared through Redis', () => {

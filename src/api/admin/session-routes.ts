@@ -25,6 +25,11 @@ function sessionBody(s: Session) {
   };
 }
 
+function signInLimited(reply: FastifyReply, wait: number): never {
+  reply.header('retry-after', wait);
+  throw new AdminError('SIGNIN_LIMITED', `Too many failed sign-ins; try again in ${wait} s`);
+}
+
 /** Sign-in, sign-out, the current session and the first-run setup. */
 export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { users, sessions, tenants } = deps.access;
@@ -71,15 +76,16 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
     schema: { tags: ['session'], security: [], summary: 'Signs in with email and password; sets the session cookie', body: credentials, response: { 200: sessionSchema } },
   }, async (req, reply) => {
     const email = req.body.email.trim().toLowerCase();
-    const wait = Math.max(deps.signIn.perAddress.blockedFor(req.ip), deps.signIn.perEmail.blockedFor(email));
-    if (wait > 0) {
-      reply.header('retry-after', wait);
-      throw new AdminError('SIGNIN_LIMITED', `Too many failed sign-ins; try again in ${wait} s`);
-    }
+    // Asks the shared store (Redis, when configured) every time: a block made on another
+    // node, or before a restart, must hold here too, and sign-ins are rare.
+    const wait = Math.max(...(await Promise.all([deps.signIn.perAddress.check(req.ip), deps.signIn.perEmail.check(email)])));
+    if (wait > 0) signInLimited(reply, wait);
     const user = await users.verify(email, req.body.password);
     if (!user) {
-      await Promise.all([deps.signIn.perAddress.recordFailure(req.ip), deps.signIn.perEmail.recordFailure(email)]);
+      const blocked = Math.max(...(await Promise.all([deps.signIn.perAddress.recordFailure(req.ip), deps.signIn.perEmail.recordFailure(email)])));
       req.log.info({ ip: req.ip }, 'failed sign-in');
+      // Blocked by another node's failures since the check above.
+      if (blocked > 0) signInLimited(reply, blocked);
       throw new AdminError('INVALID_CREDENTIALS', 'The email or the password is wrong');
     }
     const body = await startSession(req, reply, user);
