@@ -5,6 +5,7 @@ import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
 import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
+import type { UseCases } from './usecases/index.ts';
 import { QueryTimeoutError, StoreUnavailableError } from './shared/errors.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
@@ -20,6 +21,7 @@ import { registerConsoleRoutes } from './http/console-routes.ts';
 export interface AppDeps {
   access: Access;
   catalog: Catalog;
+  usecases: UseCases;
   limiter: RateLimiter;
   attempts: AttemptLimiter;
   clock: Clock;
@@ -30,7 +32,7 @@ export interface AppDeps {
   api: { maxPageSize: number; pageCacheMb: number; queryTimeoutMs: number };
   logLevel: string;
   /** The admin API's own settings; without them the server has no admin API nor console. */
-  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & { consoleDir?: string };
+  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & { consoleDir?: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -80,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...admin,
       access: deps.access,
       catalog: deps.catalog,
+      usecases: deps.usecases,
       clock: deps.clock,
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,
@@ -140,8 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done();
     });
     const routeDeps = {
-      access: deps.access,
       catalog: deps.catalog,
+      resources: deps.usecases.resources,
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,
       // One cache for dataset pages and widget results: their keys never collide.
@@ -150,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
-    registerOpenApiRoutes(api, { access: deps.access, catalog: deps.catalog, publicUrl: deps.admin?.publicUrl });
+    registerOpenApiRoutes(api, { access: deps.access, resources: deps.usecases.resources, publicUrl: deps.admin?.publicUrl });
   });
 
   registerOpsRoutes(app, { metrics: deps.metrics, ready: deps.ready });

@@ -15,7 +15,6 @@ import {
   type AttemptRules,
 } from './ratelimit/index.ts';
 import { createChangeWatcher } from './store/change-watcher.ts';
-import { dataDirFor } from './store/index.ts';
 
 export { openModules, type Modules } from './modules.ts';
 
@@ -56,7 +55,7 @@ export interface Server {
 
 /** Builds a ready-to-listen server over already opened modules. */
 export async function createServer(config: Config, modules: Modules): Promise<Server> {
-  const { store, access, catalog, clock } = modules;
+  const { store, access, catalog, usecases, clock } = modules;
   // The Redis client logs through the app's logger, which exists only once the app does.
   let log: FastifyInstance['log'] | undefined;
   const redis = config.redis.url
@@ -72,6 +71,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   const app = await buildApp({
     access,
     catalog,
+    usecases,
     clock,
     metrics,
     ready: async () => (await store.readGeneration(), true),
@@ -89,8 +89,6 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     admin: {
       tenant: config.tenant,
       publicUrl: config.http.publicUrl,
-      uploadDir: config.admin.uploadDir ?? path.join(dataDirFor(config.database), 'uploads'),
-      uploadLimitBytes: config.admin.uploadLimitMb * 1024 * 1024,
       signIn: {
         perEmail: attemptLimiter('signin-email', { limit: SIGNIN_FAILURES_PER_EMAIL, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
         perAddress: attemptLimiter('signin-address', { limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),

@@ -12,13 +12,26 @@ export interface Principal {
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'INVALID' };
 
+/** One binding of a resource to a key, as the registry holds it: one frozen object per binding. */
+export interface Binding {
+  readonly keyId: string;
+  readonly type: ResourceType;
+  readonly resourceId: string;
+}
+
+interface KeyBindings {
+  /** Resource id → binding, per type, in binding order. */
+  readonly dataset: ReadonlyMap<string, Binding>;
+  readonly widget: ReadonlyMap<string, Binding>;
+  /** The same ids as arrays, for listings. */
+  readonly ids: Readonly<Record<ResourceType, readonly string[]>>;
+}
+
 interface Snapshot {
   readonly keysByHash: ReadonlyMap<string, Principal>;
   readonly enabledTenants: ReadonlySet<string>;
-  /** `${keyId} ${type} ${resourceId}` */
-  readonly bindings: ReadonlySet<string>;
-  /** keyId → type → resource ids, in binding order. */
-  readonly boundByKey: ReadonlyMap<string, Readonly<Record<ResourceType, readonly string[]>>>;
+  /** keyId → its bindings. */
+  readonly boundByKey: ReadonlyMap<string, KeyBindings>;
 }
 
 /**
@@ -28,7 +41,7 @@ interface Snapshot {
  */
 export function createAccessRegistry(deps: { store: Store }) {
   const { store } = deps;
-  let snap: Snapshot = { keysByHash: new Map(), enabledTenants: new Set(), bindings: new Set(), boundByKey: new Map() };
+  let snap: Snapshot = { keysByHash: new Map(), enabledTenants: new Set(), boundByKey: new Map() };
   const lastUsed = new Map<string, number>();
   // SHA-256 of a presented key costs more than the rest of the look-up; a key's hash
   // never changes, so the hashes of the keys in use are remembered (10,000 keys ≈ 2 MB).
@@ -51,18 +64,20 @@ export function createAccessRegistry(deps: { store: Store }) {
           await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
           await trx.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).orderBy('createdAt').execute(),
         ] as const);
-      const boundByKey = new Map<string, Record<ResourceType, string[]>>();
+      const boundByKey = new Map<string, { dataset: Map<string, Binding>; widget: Map<string, Binding>; ids: Record<ResourceType, string[]> }>();
       for (const b of bindings) {
+        const type = b.resourceType as ResourceType;
+        if (type !== 'dataset' && type !== 'widget') continue;
         let entry = boundByKey.get(b.keyId);
-        if (!entry) boundByKey.set(b.keyId, (entry = { dataset: [], widget: [] }));
-        entry[b.resourceType as ResourceType]?.push(b.resourceId);
+        if (!entry) boundByKey.set(b.keyId, (entry = { dataset: new Map(), widget: new Map(), ids: { dataset: [], widget: [] } }));
+        entry[type].set(b.resourceId, Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId }));
+        entry.ids[type].push(b.resourceId);
       }
       snap = {
         keysByHash: new Map(
           keys.map((k) => [k.keyHash, Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) })]),
         ),
         enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
-        bindings: new Set(bindings.map((b) => `${b.keyId} ${b.resourceType} ${b.resourceId}`)),
         boundByKey,
       };
     },
@@ -74,11 +89,15 @@ export function createAccessRegistry(deps: { store: Store }) {
       return snap.enabledTenants.has(tenantId);
     },
     isBound(keyId: string, type: ResourceType, resourceId: string): boolean {
-      return snap.bindings.has(`${keyId} ${type} ${resourceId}`);
+      return snap.boundByKey.get(keyId)?.[type].has(resourceId) ?? false;
+    },
+    /** The binding of this resource to this key, if there is one; the same object until the next reload. */
+    binding(keyId: string, type: ResourceType, resourceId: string): Binding | undefined {
+      return snap.boundByKey.get(keyId)?.[type].get(resourceId);
     },
     /** The ids of the resources of one type bound to a key, in binding order. */
     boundIds(keyId: string, type: ResourceType): readonly string[] {
-      return snap.boundByKey.get(keyId)?.[type] ?? [];
+      return snap.boundByKey.get(keyId)?.ids[type] ?? [];
     },
     /** Remembers a use of the key; `takeLastUsed` hands the batch to whoever writes it. */
     noteUse(keyId: string, at: number): void {

@@ -9,7 +9,7 @@ import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
 
-export type { Principal, AuthResult, AccessRegistry } from './access-registry.ts';
+export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { KeyService, KeySummary, ResourceType } from './key-service.ts';
 export { DEFAULT_RATE_LIMIT } from './key-service.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';

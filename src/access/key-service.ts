@@ -1,7 +1,8 @@
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { Store } from '../store/index.ts';
+import type { Kysely } from 'kysely';
+import type { ControlSchema, Store } from '../store/index.ts';
 import { generateKeySecret, hashKey, KEY_PREFIX, keyHint, type KeyCipher } from './key-crypto.ts';
 
 export type ResourceType = 'dataset' | 'widget';
@@ -272,19 +273,23 @@ export function createKeyService(deps: KeyServiceDeps) {
       return out;
     },
 
-    /** Removes every binding of the tenant's keys to these resources (when they are deleted). */
-    async removeBindingsTo(tenantId: string, type: ResourceType, resourceIds: readonly string[]): Promise<void> {
+    /**
+     * Removes every binding of the tenant's keys to these resources (when they are
+     * deleted); inside `trx` when given, in a transaction of its own otherwise.
+     */
+    async removeBindingsTo(tenantId: string, type: ResourceType, resourceIds: readonly string[], trx?: Kysely<ControlSchema>): Promise<void> {
       if (resourceIds.length === 0) return;
-      await store.db.transaction().execute(async (trx) => {
-        const keyIds = trx.selectFrom('apiKeys').select('id').where('tenantId', '=', tenantId);
-        await trx
+      const run = async (t: Kysely<ControlSchema>) => {
+        const keyIds = t.selectFrom('apiKeys').select('id').where('tenantId', '=', tenantId);
+        await t
           .deleteFrom('bindings')
           .where('resourceType', '=', type)
           .where('resourceId', 'in', resourceIds as string[])
           .where('keyId', 'in', keyIds)
           .execute();
-        await store.bumpGeneration(trx);
-      });
+        await store.bumpGeneration(t);
+      };
+      await (trx ? run(trx) : store.db.transaction().execute(run));
     },
 
     /** Records when keys were last used; called in batches, never per request. */

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { Store } from '../store/index.ts';
+import type { ControlSchema, Store } from '../store/index.ts';
 import type { ParsedQuery } from './filter/filter-parser.ts';
 import { ImportError, importMessage, planImport, readRows, readSample, type SourcePlan } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
@@ -74,8 +74,9 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
     }
   }
 
-  async function get(tenantId: string, id: string): Promise<Dataset> {
-    const row = await store.db.selectFrom('datasets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  /** The dataset with this id in this tenant (read inside `trx` when given); NOT_FOUND otherwise. */
+  async function get(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<Dataset> {
+    const row = await (trx ?? store.db).selectFrom('datasets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
     return toDataset(row);
   }
@@ -251,32 +252,35 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
     },
 
     /**
-     * Deletes a dataset and its widgets in one transaction. Its table is retired, as a
-     * reload retires the old one: readers still on it finish, the sweep drops it later.
-     * Returns the dataset and the widgets that went with it.
+     * Deletes a dataset and its widgets in one transaction: `trx` when given (the
+     * caller then calls `sweepRetired` after it commits), one of its own otherwise. Its
+     * table is retired, as a reload retires the old one: readers still on it finish,
+     * the sweep drops it later. Returns the dataset and the widgets that went with it.
      */
-    async remove(tenantId: string, id: string): Promise<{ dataset: Dataset; widgets: { id: string; name: string }[] }> {
-      const dataset = await get(tenantId, id);
-      const widgets = await store.db.transaction().execute(async (trx) => {
-        const own = await trx
+    async remove(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<{ dataset: Dataset; widgets: { id: string; name: string }[] }> {
+      const dataset = await get(tenantId, id, trx);
+      const run = async (t: Kysely<ControlSchema>) => {
+        const own = await t
           .selectFrom('widgets')
           .select(['id', 'name'])
           .where('tenantId', '=', tenantId)
           .where('datasetId', '=', id)
           .orderBy('name')
           .execute();
-        await trx.deleteFrom('widgets').where('tenantId', '=', tenantId).where('datasetId', '=', id).execute();
-        const gone = await trx.deleteFrom('datasets').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        await t.deleteFrom('widgets').where('tenantId', '=', tenantId).where('datasetId', '=', id).execute();
+        const gone = await t.deleteFrom('datasets').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
         // Another admin deleted it between the read and this transaction.
         if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
-        await trx
+        await t
           .insertInto('retiredTables')
           .values({ tableName: dataset.tableName, retiredAt: isoNow(clock) })
           .onConflict((oc) => oc.column('tableName').doNothing())
           .execute();
-        await store.bumpGeneration(trx);
+        await store.bumpGeneration(t);
         return own;
-      });
+      };
+      if (trx) return { dataset, widgets: await run(trx) };
+      const widgets = await store.db.transaction().execute(run);
       await sweepRetired();
       return { dataset, widgets };
     },

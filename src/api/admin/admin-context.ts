@@ -4,6 +4,7 @@ import type { Access, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
+import type { UseCases } from '../../usecases/index.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
 export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -18,9 +19,8 @@ export interface AdminDeps {
   publicUrl?: string;
   maxPageSize: number;
   queryTimeoutMs: number;
-  /** Where uploads wait for their confirmation. */
-  uploadDir: string;
-  uploadLimitBytes: number;
+  /** Deleting, loading and resolving: what coordinates several modules (see `usecases/`). */
+  usecases: UseCases;
   signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
   /** Public API requests per key, status and hour, as the Usage page reads them. */
   usage: Pick<UsageService, 'report'>;

@@ -2,17 +2,10 @@ import { z } from 'zod';
 import { FIELD_TYPES, parseQuery, type Dataset, type Params } from '../../catalog/index.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
-import { sendJsonText, uploadsOf } from './upload-routes.ts';
+import { listOptions, listQuery, MAX_NAME, rowsQuery } from './admin-queries.ts';
+import { sendJsonText } from './admin-replies.ts';
 
-/**
- * The largest listing page: more rows than a console table shows, few enough that a
- * page is one quick query. The console pages through more.
- */
-export const MAX_LIST_SIZE = 500;
-// The default page: a screenful or two.
-const DEFAULT_LIST_SIZE = 100;
-// Names and groups are labels on a screen; a description is a paragraph.
-const MAX_NAME = 200;
+// A description is a paragraph.
 const MAX_DESCRIPTION = 2000;
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -35,40 +28,10 @@ export const datasetSchema = z.object({
   linkedKeys: z.number().int().describe('Keys it is bound to'),
 });
 
-/** Query of the dataset and widget listings. */
-export const listQuery = z.object({
-  search: z.string().max(MAX_NAME).optional().describe('Case-insensitive part of the name'),
-  group: z.string().max(MAX_NAME).optional().describe('Only this integration group'),
-  sort: z.enum(['modified', 'name']).default('modified'),
-  order: z.enum(['asc', 'desc']).optional().describe('Default: desc by modified, asc by name'),
-  page: z.coerce.number().int().min(1).default(1),
-  size: z.coerce.number().int().min(1).max(MAX_LIST_SIZE).default(DEFAULT_LIST_SIZE),
-});
-
-/** The ListQuery of a validated listing query: an empty search or group filters nothing. */
-export function listOptions(q: z.infer<typeof listQuery>) {
-  return {
-    search: q.search || undefined,
-    group: q.group || undefined,
-    sort: q.sort,
-    order: q.order ?? (q.sort === 'name' ? ('asc' as const) : ('desc' as const)),
-    page: q.page,
-    size: q.size,
-  };
-}
-
 const typesSchema = z
   .record(z.string(), z.enum(FIELD_TYPES))
   .optional()
   .describe('Types to use instead of the inferred ones, by field name, e.g. {"zip":"TEXT"}');
-
-/** Query parameters of a rows request: paging and options, and any filter on a field (the public API's language). */
-export const rowsQuery = z.looseObject({
-  current: z.string().optional().describe('Page, from 1'),
-  size: z.string().optional().describe('Rows per page, up to the server’s largest page'),
-  _sort: z.string().optional().describe('Fields, "-" for descending, e.g. "-created,id"'),
-  _fields: z.string().optional().describe('Only these fields, e.g. "id,summary"'),
-});
 
 function datasetBody(ds: Dataset, linkedWidgets: number, linkedKeys: number): z.infer<typeof datasetSchema> {
   return {
@@ -95,21 +58,7 @@ function typesDetail(types: Record<string, string> | undefined): string {
 
 /** Datasets: list, read, create and reload from an upload, change, delete, and browse rows. */
 export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
-  const { catalog, access } = deps;
-  const uploads = uploadsOf(deps);
-  // Uploads being loaded on this node (where they live): a second confirmation of the
-  // same upload, a double click, is refused instead of making a second dataset.
-  const loading = new Set<string>();
-
-  async function claimed<T>(uploadId: string, load: () => Promise<T>): Promise<T> {
-    if (loading.has(uploadId)) throw new AdminError('CONFLICT', 'This upload is being loaded already; wait for that to finish');
-    loading.add(uploadId);
-    try {
-      return await load();
-    } finally {
-      loading.delete(uploadId);
-    }
-  }
+  const { catalog, access, usecases } = deps;
 
   async function oneBody(tenantId: string, ds: Dataset) {
     const [widgets, keys] = await Promise.all([catalog.datasets.widgetCounts(tenantId, [ds.id]), access.keys.bindingsOf(tenantId, 'dataset')]);
@@ -164,23 +113,9 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req, reply) => {
       const a = adminOf(req);
-      const upload = await uploads.get(a.tenantId, req.body.uploadId);
-      // Refused files stay: the admin may retry with other types.
-      const ds = await claimed(upload.id, async () => {
-        const loaded = await catalog.datasets.importFile(a.tenantId, {
-          file: upload.file,
-          sourceName: upload.filename,
-          name: req.body.name,
-          description: req.body.description,
-          integrationGroup: req.body.integrationGroup,
-          owner: a.email,
-          types: req.body.types,
-        });
-        await uploads.remove(upload.id);
-        return loaded;
-      });
+      const { dataset: ds, filename } = await usecases.uploads.create(a.tenantId, { ...req.body, owner: a.email });
       await deps.changed();
-      await audit(deps, req, 'dataset.create', ds.name, `${ds.rowCount} rows, ${ds.fields.length} fields from ${upload.filename}${typesDetail(req.body.types)}`);
+      await audit(deps, req, 'dataset.create', ds.name, `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`);
       return reply.code(201).send(datasetBody(ds, 0, 0));
     },
   );
@@ -198,16 +133,9 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req) => {
       const a = adminOf(req);
-      // 404 for an unknown dataset before the upload is looked at.
-      await catalog.datasets.get(a.tenantId, req.params.id);
-      const upload = await uploads.get(a.tenantId, req.body.uploadId);
-      const ds = await claimed(upload.id, async () => {
-        const loaded = await catalog.datasets.importFile(a.tenantId, { file: upload.file, sourceName: upload.filename, replaceId: req.params.id, types: req.body.types });
-        await uploads.remove(upload.id);
-        return loaded;
-      });
+      const { dataset: ds, filename } = await usecases.uploads.reload(a.tenantId, req.params.id, req.body);
       await deps.changed();
-      await audit(deps, req, 'dataset.reload', ds.name, `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${upload.filename}${typesDetail(req.body.types)}`);
+      await audit(deps, req, 'dataset.reload', ds.name, `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`);
       return oneBody(a.tenantId, ds);
     },
   );
@@ -276,17 +204,9 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req, reply) => {
       const a = adminOf(req);
-      const ds = await catalog.datasets.get(a.tenantId, req.params.id);
-      const widgets = await catalog.widgets.onDataset(a.tenantId, ds.id);
-      // Bindings first: a key never points at a resource that is gone.
-      await access.keys.removeBindingsTo(a.tenantId, 'dataset', [ds.id]);
-      await access.keys.removeBindingsTo(a.tenantId, 'widget', widgets.map((w) => w.id));
-      const removed = await catalog.datasets.remove(a.tenantId, ds.id);
-      // A widget created on it meanwhile went with it too; so do its bindings.
-      const late = removed.widgets.filter((w) => !widgets.some((x) => x.id === w.id)).map((w) => w.id);
-      await access.keys.removeBindingsTo(a.tenantId, 'widget', late);
+      const { dataset: ds, widgets } = await usecases.deleteDataset(a.tenantId, req.params.id);
       await deps.changed();
-      const names = removed.widgets.map((w) => w.name);
+      const names = widgets.map((w) => w.name);
       await audit(deps, req, 'dataset.delete', ds.name, `${ds.rowCount} rows; ${names.length === 0 ? 'no widgets' : `widgets deleted: ${names.join(', ')}`}`);
       return reply.code(204).send();
     },

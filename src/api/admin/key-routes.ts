@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { KeySummary, ResourceType } from '../../access/index.ts';
-import { keyOpenApi } from '../public/key-openapi.ts';
-import { keyResources } from '../public/openapi-routes.ts';
+import { keyOpenApi, keyResources } from '../public/key-openapi.ts';
 import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
 const ref = z.object({ id: z.string(), name: z.string() });
@@ -180,6 +179,6 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
   }, async (req) => {
     const { tenantId } = adminOf(req);
     const k = await keys.get(tenantId, req.params.id);
-    return keyOpenApi({ keyName: k.name, baseUrl: publicBaseUrl(deps, req), ...keyResources(deps, tenantId, k.id) });
+    return keyOpenApi({ keyName: k.name, baseUrl: publicBaseUrl(deps, req), ...keyResources(deps.usecases.resources, { tenantId, keyId: k.id }) });
   });
 }

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { createUploadStore, FIELD_TYPES, type Field } from '../../catalog/index.ts';
+import { FIELD_TYPES } from '../../catalog/index.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, type AdminApp, type AdminDeps } from './admin-context.ts';
+import { sendJsonText } from './admin-replies.ts';
 
 /**
  * Rows shown with an upload: enough to see what each column holds and whether the
@@ -20,22 +20,9 @@ const uploadSchema = z.object({
   sample: z.array(z.record(z.string(), z.unknown())).describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
 });
 
-/**
- * Sends JSON text written by hand (as the public API writes records, so that 64-bit
- * integers stay exact); the route's response schema still documents its shape.
- */
-export function sendJsonText(reply: FastifyReply, text: string, status = 200): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(text);
-}
-
-/** The upload store both upload and dataset routes use: files in the admin's upload folder. */
-export function uploadsOf(deps: AdminDeps) {
-  return createUploadStore({ dir: deps.uploadDir, limitBytes: deps.uploadLimitBytes, clock: deps.clock });
-}
-
 /** `POST /uploads`: stages a file, infers its fields and shows a sample, before it becomes a dataset. */
 export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
-  const uploads = uploadsOf(deps);
+  const { uploads } = deps.usecases;
   // The body reaches the handler as the raw stream: the route counts bytes against the
   // upload limit itself, so Fastify's body limit (meant for JSON) does not apply.
   admin.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -54,25 +41,15 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
       const a = adminOf(req);
       const body = req.body as Readable | undefined;
       if (!body || typeof body.pipe !== 'function') throw new AdminError('INVALID_INPUT', 'Send the file’s bytes as the body, with Content-Type application/octet-stream');
-      await uploads.sweep();
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-      const saved = await uploads.save(a.tenantId, req.query.filename, body, declared);
-      if (!saved.ok) {
+      const staged = await uploads.stage(a.tenantId, req.query.filename, body, { declaredBytes: declared, sampleSize: SAMPLE_ROWS });
+      if (!staged.ok) {
         // The rest of the body is not read; the connection closes after the answer.
         reply.header('connection', 'close');
-        const mb = Math.round((deps.uploadLimitBytes / 1024 / 1024) * 10) / 10;
+        const mb = Math.round((uploads.limitBytes / 1024 / 1024) * 10) / 10;
         throw new AdminError('PAYLOAD_TOO_LARGE', `The file is larger than the upload limit of ${mb} MB (DATAGATE_UPLOAD_LIMIT_MB)`);
       }
-      const upload = saved.upload;
-      let inspected;
-      try {
-        inspected = await deps.catalog.datasets.inspect(upload.file, { sampleSize: SAMPLE_ROWS, sourceName: upload.filename });
-      } catch (e) {
-        await uploads.remove(upload.id);
-        throw e;
-      }
-      const { plan, sample } = inspected;
-      const fields: Field[] = plan.fields.map((f, i) => ({ name: f.name, type: f.type, column: `c${i}` }));
+      const { upload, fields, sample } = staged;
       const head = JSON.stringify({
         uploadId: upload.id,
         filename: upload.filename,

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { FIELD_TYPES, widgetColumns, type Field, type ListedWidget, type Params, type WidgetResult } from '../../catalog/index.ts';
 import { widgetRowsJson } from '../public/widget-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
-import { listOptions, listQuery, rowsQuery } from './dataset-routes.ts';
-import { sendJsonText } from './upload-routes.ts';
+import { listOptions, listQuery, rowsQuery } from './admin-queries.ts';
+import { sendJsonText } from './admin-replies.ts';
 
 /**
  * Rows a preview shows: more than any chart draws and a table a person reads while
@@ -196,9 +196,7 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     async (req, reply) => {
       const a = adminOf(req);
       const w = await listed(a.tenantId, req.params.id);
-      // Bindings first: a key never points at a widget that is gone.
-      await access.keys.removeBindingsTo(a.tenantId, 'widget', [w.id]);
-      await catalog.widgets.remove(a.tenantId, w.id);
+      await deps.usecases.deleteWidget(a.tenantId, w.id);
       await deps.changed();
       await audit(deps, req, 'widget.delete', w.name, `was on dataset "${w.datasetName}"`);
       return reply.code(204).send();

@@ -1,32 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Access } from '../../access/index.ts';
-import { parseQuery, type Catalog } from '../../catalog/index.ts';
+import { parseQuery } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
+import type { PublicRouteDeps } from './public-route-deps.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
-import type { PageCache } from './page-cache.ts';
-
-export interface PublicRouteDeps {
-  access: Access;
-  catalog: Catalog;
-  maxPageSize: number;
-  /** Longest a query may run before the client gets a 504. */
-  queryTimeoutMs: number;
-  pageCache: PageCache;
-  /** Records how long a query (a cache miss) took, for the metrics. */
-  queryTime: (kind: 'dataset' | 'widget', seconds: number) => void;
-}
 
 /** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
 export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
-  const { access, catalog } = deps;
+  const { catalog, resources } = deps;
 
   async function readDataset(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
-    const p = req.principal!;
-    const id = req.params.resourceId;
-    const ds = catalog.registry.get(p.tenantId, id);
-    if (!ds) return sendPublicError(reply, 'DATASET_NOT_FOUND');
-    if (!access.registry.isBound(p.keyId, 'dataset', id)) return sendPublicError(reply, 'RESOURCE_UNBOUND');
+    const found = resources.dataset(req.principal!, req.params.resourceId);
+    if (!found.ok) return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
+    const ds = found.dataset;
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
     const cacheKey = deps.pageCache.key(ds.tableName, params.params);
@@ -52,23 +38,18 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
   app.post('/api/dataset/:resourceId', readDataset);
 
   app.get('/api/datasets', async (req, reply) => {
-    const p = req.principal!;
-    const list = access.registry
-      .boundIds(p.keyId, 'dataset')
-      .map((id) => catalog.registry.get(p.tenantId, id))
-      .filter((ds) => ds !== undefined)
-      .map((ds) => ({
-        id: ds.id,
-        name: ds.name,
-        description: ds.description,
-        integrationGroup: ds.integrationGroup,
-        rows: ds.rowCount,
-        version: ds.version,
-        createdAt: ds.createdAt,
-        modifiedAt: ds.modifiedAt,
-        syncedAt: ds.syncedAt,
-        fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
-      }));
+    const list = resources.boundDatasets(req.principal!).map(({ dataset: ds }) => ({
+      id: ds.id,
+      name: ds.name,
+      description: ds.description,
+      integrationGroup: ds.integrationGroup,
+      rows: ds.rowCount,
+      version: ds.version,
+      createdAt: ds.createdAt,
+      modifiedAt: ds.modifiedAt,
+      syncedAt: ds.syncedAt,
+      fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
+    }));
     return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
 }

@@ -1,4 +1,5 @@
-import type { FieldType } from '../../catalog/index.ts';
+import { widgetColumns, type FieldType } from '../../catalog/index.ts';
+import type { KeyRef, ResourceResolver } from '../../usecases/index.ts';
 
 /** A dataset bound to the key, as the document describes it. */
 export interface OpenApiDataset {
@@ -22,6 +23,21 @@ export interface KeyOpenApiInput {
   readonly baseUrl: string;
   readonly datasets: readonly OpenApiDataset[];
   readonly widgets: readonly OpenApiWidget[];
+}
+
+/**
+ * What the document of one key describes: its bound datasets and widgets as the
+ * in-memory registries (what the public API serves) know them, in binding order.
+ */
+export function keyResources(resources: ResourceResolver, key: KeyRef): Pick<KeyOpenApiInput, 'datasets' | 'widgets'> {
+  const datasets = resources.boundDatasets(key).map(({ dataset: ds }) => ({ id: ds.id, name: ds.name, description: ds.description, fields: ds.fields }));
+  const widgets = resources.boundWidgets(key).map(({ widget: w, dataset: ds }) => ({
+    id: w.id,
+    name: w.name,
+    description: `A ${w.chart} widget over the dataset "${ds?.name ?? w.datasetId}".`,
+    columns: widgetColumns(w.spec, ds?.fields ?? []),
+  }));
+  return { datasets, widgets };
 }
 
 type Json = Record<string, unknown>;

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { widgetColumns } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
-import type { PublicRouteDeps } from './dataset-routes.ts';
+import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';
 
 /** `GET|POST /api/widget/{resourceId}` and `GET /api/widgets`. */
 export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
-  const { access, catalog } = deps;
+  const { catalog, resources } = deps;
 
   function send(reply: FastifyReply, cached: string) {
     // Cached as "<total> <body>": the total travels in a header, not in the body.
@@ -17,15 +17,13 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
   }
 
   async function readWidget(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
-    const p = req.principal!;
-    const id = req.params.resourceId;
-    const w = catalog.widgetRegistry.get(p.tenantId, id);
-    if (!w) return sendPublicError(reply, 'WIDGET_NOT_FOUND');
-    if (!access.registry.isBound(p.keyId, 'widget', id)) return sendPublicError(reply, 'RESOURCE_UNBOUND');
+    const found = resources.widget(req.principal!, req.params.resourceId);
+    if (!found.ok && found.reason !== 'STALE') return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'WIDGET_NOT_FOUND' : 'RESOURCE_UNBOUND');
+    // A bad parameter is answered before a missing dataset, as it always was.
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
-    const ds = catalog.registry.get(p.tenantId, w.datasetId);
-    if (!ds) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${w.datasetId}" no longer exists`);
+    if (!found.ok) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${found.widget.datasetId}" no longer exists`);
+    const { widget: w, dataset: ds } = found;
     // The definition's version and the dataset's table name the inputs: a change to
     // either makes new keys, so an entry is never stale.
     const cacheKey = deps.pageCache.key(`widget ${w.id} v${w.version} ${ds.tableName}`, params.params);
@@ -44,18 +42,13 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
   app.post('/api/widget/:resourceId', readWidget);
 
   app.get('/api/widgets', async (req, reply) => {
-    const p = req.principal!;
-    const list = access.registry
-      .boundIds(p.keyId, 'widget')
-      .map((id) => catalog.widgetRegistry.get(p.tenantId, id))
-      .filter((w) => w !== undefined)
-      .map((w) => ({
-        id: w.id,
-        name: w.name,
-        chart: w.chart,
-        datasetId: w.datasetId,
-        columns: widgetColumns(w.spec, catalog.registry.get(p.tenantId, w.datasetId)?.fields ?? []),
-      }));
+    const list = resources.boundWidgets(req.principal!).map(({ widget: w, dataset }) => ({
+      id: w.id,
+      name: w.name,
+      chart: w.chart,
+      datasetId: w.datasetId,
+      columns: widgetColumns(w.spec, dataset?.fields ?? []),
+    }));
     return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
 }

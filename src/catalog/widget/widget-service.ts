@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
-import type { Store } from '../../store/index.ts';
+import type { ControlSchema, Store } from '../../store/index.ts';
 import { toDataset, type Dataset } from '../dataset-registry.ts';
 import { parseQuery, type Params } from '../filter/filter-parser.ts';
 import type { Field } from '../types.ts';
@@ -71,8 +71,8 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     return { ok: true, total, columns, rows };
   }
 
-  async function get(tenantId: string, id: string): Promise<Widget> {
-    const row = await store.db.selectFrom('widgets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  async function get(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<Widget> {
+    const row = await (trx ?? store.db).selectFrom('widgets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no widget "${id}" in this tenant`);
     return toWidget(row);
   }
@@ -145,19 +145,23 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       return runPlan(ds, plan, { current: '1', size: String(opts.rows) }, { maxSize: opts.rows, deadline: opts.deadline });
     },
 
-    /** Deletes a widget (its key bindings are the access module's to remove). */
-    async remove(tenantId: string, id: string): Promise<Widget> {
-      const widget = await get(tenantId, id);
-      await store.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('widgets').where('tenantId', '=', tenantId).where('id', '=', id).execute();
-        await store.bumpGeneration(trx);
-      });
+    /**
+     * Deletes a widget (its key bindings are the access module's to remove); inside
+     * `trx` when given, in a transaction of its own otherwise.
+     */
+    async remove(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<Widget> {
+      const widget = await get(tenantId, id, trx);
+      const run = async (t: Kysely<ControlSchema>) => {
+        await t.deleteFrom('widgets').where('tenantId', '=', tenantId).where('id', '=', id).execute();
+        await store.bumpGeneration(t);
+      };
+      await (trx ? run(trx) : store.db.transaction().execute(run));
       return widget;
     },
 
-    /** The widgets built on a dataset, by name. */
-    async onDataset(tenantId: string, datasetId: string): Promise<{ id: string; name: string }[]> {
-      return store.db
+    /** The widgets built on a dataset, by name (read inside `trx` when given). */
+    async onDataset(tenantId: string, datasetId: string, trx?: Kysely<ControlSchema>): Promise<{ id: string; name: string }[]> {
+      return (trx ?? store.db)
         .selectFrom('widgets')
         .select(['id', 'name'])
         .where('tenantId', '=', tenantId)

@@ -1,0 +1,16 @@
+import type { Catalog } from '../../catalog/index.ts';
+import type { ResourceResolver } from '../../usecases/index.ts';
+import type { PageCache } from './page-cache.ts';
+
+/** What the public dataset and widget routes need. */
+export interface PublicRouteDeps {
+  catalog: Catalog;
+  /** Which datasets and widgets the calling key may read. */
+  resources: ResourceResolver;
+  maxPageSize: number;
+  /** Longest a query may run before the client gets a 504. */
+  queryTimeoutMs: number;
+  pageCache: PageCache;
+  /** Records how long a query (a cache miss) took, for the metrics. */
+  queryTime: (kind: 'dataset' | 'widget', seconds: number) => void;
+}

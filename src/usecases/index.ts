@@ -1,0 +1,27 @@
+import type { Access } from '../access/index.ts';
+import type { Catalog, UploadStore } from '../catalog/index.ts';
+import type { Store } from '../store/index.ts';
+import { createDeleteDataset } from './delete-dataset.ts';
+import { createDeleteWidget } from './delete-widget.ts';
+import { createUploadLoading } from './load-upload.ts';
+import { createResourceResolver } from './resolve-resources.ts';
+
+export type { DeletedDataset, DeleteDataset } from './delete-dataset.ts';
+export type { DeleteWidget } from './delete-widget.ts';
+export type { LoadedUpload, StageResult, UploadLoading } from './load-upload.ts';
+export type { BoundDataset, BoundWidget, DatasetResolution, KeyRef, ResourceResolver, WidgetResolution } from './resolve-resources.ts';
+
+/**
+ * What coordinates several modules, one function each, for the admin API, the public
+ * API and the command line alike: routes and commands parse, call one, shape the answer.
+ */
+export function createUseCases(deps: { store: Store; access: Access; catalog: Catalog; uploads: UploadStore }) {
+  return {
+    resources: createResourceResolver(deps),
+    deleteDataset: createDeleteDataset(deps),
+    deleteWidget: createDeleteWidget(deps),
+    uploads: createUploadLoading(deps),
+  };
+}
+
+export type UseCases = ReturnType<typeof createUseCases>;
