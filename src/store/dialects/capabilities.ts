@@ -1,5 +1,5 @@
 import type { Expression, SqlBool } from 'kysely';
-import type { DateBucket, FieldType, Value } from '../../catalog/types.ts';
+import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 
 /**
  * What domain code may ask of a SQL dialect. Domain code branches on these, never on

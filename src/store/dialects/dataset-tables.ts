@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import type { Field, FieldType, Value } from '../../catalog/types.ts';
+import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 
 /**
  * The physical tables behind datasets, one per dataset version. Dialect-specific:

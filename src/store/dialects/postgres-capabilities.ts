@@ -1,5 +1,5 @@
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { DateBucket, FieldType, Value } from '../../catalog/types.ts';
+import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 
 /** date_trunc's unit per bucket, as SQL string literals. */

@@ -10,7 +10,7 @@ import { recordsJson } from '../../api/public/records-json.ts';
 import { compileFilters } from '../../catalog/filter/filter-compiler.ts';
 import { parseQuery, type Params, type ParsedQuery } from '../../catalog/filter/filter-parser.ts';
 import { buildCountQuery, buildPageQuery, type DatasetTable } from '../../catalog/query/dataset-query.ts';
-import type { DateBucket, Field, Value } from '../../catalog/types.ts';
+import type { DateBucket, Field, Value } from '../../shared/field-types.ts';
 import { QueryTimeoutError } from '../../shared/errors.ts';
 import { dataDirFor, openStore } from '../index.ts';
 import { migrateToLatest } from '../migrations.ts';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
-import type { Field, FieldType, Value } from '../../catalog/types.ts';
+import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { pgDate, pgDateTime } from './postgres-capabilities.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { DateBucket, Field } from '../../catalog/types.ts';
+import type { DateBucket, Field } from '../../shared/field-types.ts';
 import { QueryTimeoutError } from '../../shared/errors.ts';
 import { sqliteCapabilities as caps } from './sqlite-capabilities.ts';
 import { openSqlite, type SqliteHandle } from './sqlite.ts';

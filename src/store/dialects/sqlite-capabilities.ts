@@ -1,5 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
-import type { DateBucket, FieldType, Value } from '../../catalog/types.ts';
+import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite.ts';
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
-import type { Field, FieldType, Value } from '../../catalog/types.ts';
+import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { QueryTimeoutError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 
