@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { load, refusal, tempFiles } from './test-files.ts';
+import { load, refusal, tempFiles } from '../../../test/support/import-files.ts';
 
 const files = tempFiles();
 after(() => files.cleanup());

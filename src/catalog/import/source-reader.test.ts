@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { FieldType, Value } from '../types.ts';
 import { formatOf, ImportError, importMessage, planImport, readRows, readSample } from './source-reader.ts';
-import { refusal, tempFiles } from './test-files.ts';
+import { refusal, tempFiles } from '../../../test/support/import-files.ts';
 
 const files = tempFiles();
 after(() => files.cleanup());

@@ -1,11 +1,11 @@
-// Helpers for this folder's tests: source files in a temporary directory, read in two passes.
+// Helpers for the importer's tests (src/catalog/import): source files in a temporary directory, read in two passes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FieldType, Value } from '../types.ts';
-import { ImportError, planImport, readRows } from './source-reader.ts';
-import type { SourcePlan } from './source-reader.ts';
+import type { FieldType, Value } from '../../src/catalog/types.ts';
+import { ImportError, planImport, readRows } from '../../src/catalog/import/source-reader.ts';
+import type { SourcePlan } from '../../src/catalog/import/source-reader.ts';
 
 /** A temporary directory for source files, removed by `cleanup`. */
 export function tempFiles() {
