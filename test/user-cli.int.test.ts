@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../src/store/index.ts';
 import { createUserService } from '../src/access/user-service.ts';
-import { freshDatabase, TEST_BACKEND, type FreshDatabase } from './support/test-server.ts';
+import { cliWorkspace, type CliRun, type CliWorkspace } from './support/cli-workspace.ts';
+import { BIN } from './support/processes.ts';
 
-const BIN = path.resolve('bin/datagate');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the command line with `input` on a piped stdin (closed afterwards). */
-function run(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: opts.cwd, env: opts.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
 
 /**
  * Runs the command line on a terminal (a pseudo-terminal from util-linux `script`),
  * answering each prompt with the next of `answers` once it appears.
  */
-function runOnTerminal(args: string[], answers: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Run> {
+function runOnTerminal(args: string[], answers: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const command = [BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env: opts.env });
@@ -56,12 +34,8 @@ function runOnTerminal(args: string[], answers: string[], opts: { cwd: string; e
 }
 
 describe('datagate user add|list|remove', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let db: FreshDatabase | undefined;
-  let url: string;
-
-  const dg = (args: string[], input?: string) => run(args, { cwd: dir, env, input });
+  let ws: CliWorkspace;
+  const dg = (args: string[], input?: string) => ws.run(args, input);
   const json = async (args: string[], input?: string) => {
     const r = await dg(['--json', ...args], input);
     assert.equal(r.code, 0, r.stderr);
@@ -69,7 +43,7 @@ describe('datagate user add|list|remove', () => {
   };
   /** Whether this email and password sign in, checked against the database the command wrote. */
   async function verifies(email: string, password: string): Promise<boolean> {
-    const store = await openStore(url);
+    const store = await openStore(ws.url);
     try {
       return (await createUserService({ store }).verify(email, password)) !== undefined;
     } finally {
@@ -78,15 +52,9 @@ describe('datagate user add|list|remove', () => {
   }
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-user-cli-'));
-    db = TEST_BACKEND === 'sqlite' ? undefined : await freshDatabase();
-    url = db?.url ?? `sqlite:${path.join(dir, 'data', 'datagate.db')}`;
-    env = { ...process.env, DATAGATE_DATABASE: url, DATAGATE_LOG_LEVEL: 'warn' };
+    ws = await cliWorkspace('user-cli', { redis: false });
   });
-  after(async () => {
-    await db?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => ws?.close());
 
   it('adds an admin with --password and prints {"email"} with --json', async () => {
     assert.deepEqual(await json(['user', 'add', 'Ada@Example.com', '--password', 'correct horse battery']), { email: 'ada@example.com' });
@@ -102,7 +70,7 @@ describe('datagate user add|list|remove', () => {
   });
 
   it('on a terminal, asks twice without echoing', async () => {
-    const r = await runOnTerminal(['--json', 'user', 'add', 'tty@example.com'], ['typed secret 1', 'typed secret 1'], { cwd: dir, env });
+    const r = await runOnTerminal(['--json', 'user', 'add', 'tty@example.com'], ['typed secret 1', 'typed secret 1'], { cwd: ws.dir, env: ws.env });
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /Password \(at least 8 characters\): /);
     assert.match(r.stdout, /Repeat the password: /);
@@ -110,7 +78,7 @@ describe('datagate user add|list|remove', () => {
     assert.ok(!r.stdout.includes('typed secret'), `the password was echoed: ${JSON.stringify(r.stdout)}`);
     assert.ok(await verifies('tty@example.com', 'typed secret 1'));
 
-    const differ = await runOnTerminal(['user', 'add', 'differ@example.com'], ['first secret 1', 'other secret 2'], { cwd: dir, env });
+    const differ = await runOnTerminal(['user', 'add', 'differ@example.com'], ['first secret 1', 'other secret 2'], { cwd: ws.dir, env: ws.env });
     assert.equal(differ.code, 1);
     assert.match(differ.stdout, /passwords differ/);
     assert.ok(!(await json(['user', 'list'])).users.some((u: { email: string }) => u.email === 'differ@example.com'));
@@ -157,7 +125,7 @@ describe('datagate user add|list|remove', () => {
     await json(['public-api', 'disable']);
     await json(['key', 'show', k.id]);
     await json(['key', 'remove', k.id]);
-    const store = await openStore(url);
+    const store = await openStore(ws.url);
     try {
       const rows = await store.db.selectFrom('auditLog').select(['action', 'target', 'actor', 'ip', 'detail', 'actorId']).orderBy('at').orderBy('id').execute();
       assert.deepEqual(

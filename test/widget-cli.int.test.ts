@@ -1,54 +1,21 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { freshDatabase, TEST_BACKEND, testRedisEnv, type FreshDatabase } from './support/test-server.ts';
-
-const run = promisify(execFile);
-const BIN = path.resolve('bin/datagate');
+import { cliWorkspace, type CliWorkspace } from './support/cli-workspace.ts';
 
 describe('widget commands, end to end in a temporary directory', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ChildProcess | undefined;
+  let ws: CliWorkspace;
   let dsId: string;
-  // SQLite: none, so that the default database (./data/datagate.db) is used as by a user.
-  let db: FreshDatabase | undefined;
-
-  const dg = async (...args: string[]) => JSON.parse((await run(BIN, ['--json', ...args], { cwd: dir, env })).stdout);
-  const dgFail = async (...args: string[]) => {
-    try {
-      await run(BIN, args, { cwd: dir, env });
-    } catch (e) {
-      const err = e as { code: number; stderr: string; stdout: string };
-      return { code: err.code, stderr: err.stderr, stdout: err.stdout };
-    }
-    assert.fail(`datagate ${args.join(' ')} succeeded`);
-  };
-  const spec = (name: string, value: unknown) => {
-    fs.writeFileSync(path.join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
-    return name;
-  };
+  const dg = (...args: string[]) => ws.dg(...args);
+  const dgFail = (...args: string[]) => ws.dgFail(...args);
+  const run = (args: string[]) => ws.run(args);
+  const spec = (name: string, value: unknown) => ws.write(name, typeof value === 'string' ? value : JSON.stringify(value));
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-widget-cli-'));
-    db = TEST_BACKEND === 'sqlite' ? undefined : await freshDatabase();
-    env = { ...process.env, DATAGATE_DATABASE: db?.url, DATAGATE_LOG_LEVEL: 'warn', ...testRedisEnv() };
-    fs.writeFileSync(path.join(dir, 'tickets.csv'), 'board,hours,opened\nDesk,1.5,2024-01-02\nDesk,2,2024-02-03\nProjects,4,2024-02-04\n');
+    ws = await cliWorkspace('widget-cli');
+    ws.write('tickets.csv', 'board,hours,opened\nDesk,1.5,2024-01-02\nDesk,2,2024-02-03\nProjects,4,2024-02-04\n');
     dsId = (await dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets')).id;
   });
-  after(async () => {
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server!.on('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    await db?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => ws?.close());
 
   it('creates and lists widgets, binds one to a key, and serves it', async () => {
     const created = await dg('widget', 'create', spec('w.json', {
@@ -58,7 +25,7 @@ describe('widget commands, end to end in a temporary directory', () => {
     assert.deepEqual(Object.keys(created), ['id', 'name']);
     assert.match(created.id, /^\d{19}$/);
     assert.equal(created.name, 'Hours by board');
-    const human = await run(BIN, ['widget', 'create', spec('m.json', { name: 'Monthly', dataset: dsId, chart: 'line', dimensions: [{ field: 'opened', label: 'Month', bucket: 'month' }] })], { cwd: dir, env });
+    const human = await run(['widget', 'create', spec('m.json', { name: 'Monthly', dataset: dsId, chart: 'line', dimensions: [{ field: 'opened', label: 'Month', bucket: 'month' }] })]);
     assert.match(human.stdout, /^created widget \d{19} "Monthly" over dataset \d{19}\n$/);
 
     const list = await dg('widget', 'list');
@@ -73,22 +40,14 @@ describe('widget commands, end to end in a temporary directory', () => {
         },
       },
     );
-    assert.match((await run(BIN, ['widget', 'list'], { cwd: dir, env })).stdout, new RegExp(`^${created.id}  Hours by board  bar  dataset ${dsId}  version 1\n`));
+    assert.match((await run(['widget', 'list'])).stdout, new RegExp(`^${created.id}  Hours by board  bar  dataset ${dsId}  version 1\n`));
 
     const key = await dg('key', 'create', '--name', 'client');
     assert.deepEqual((await dg('key', 'bind', key.id, '--widget', created.id)).bound, { key: key.id, widget: created.id });
     assert.deepEqual((await dg('key', 'list')).keys[0].bindings.widgets, [created.id]);
 
-    server = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd: dir, env });
-    const url: string = await new Promise((resolve, reject) => {
-      let out = '';
-      server!.stdout!.on('data', (d) => {
-        out += d;
-        const m = out.match(/"listening":"([^"]+)"/);
-        if (m) resolve(m[1]);
-      });
-      server!.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    const server = await ws.serve();
+    const url = server.url;
     const res = await fetch(`${url}/api/widget/${created.id}`, { headers: { apikey: key.key } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-total-count'), '2');
@@ -105,9 +64,7 @@ describe('widget commands, end to end in a temporary directory', () => {
     assert.equal(status, 200);
 
     assert.deepEqual(await dg('key', 'unbind', key.id, '--widget', created.id), { unbound: { key: key.id, widget: created.id } });
-    server.kill('SIGTERM');
-    assert.equal(await new Promise((r) => server!.on('exit', r)), 0);
-    server = undefined;
+    assert.equal(await server.stop(), 0);
   });
 
   it('refuses an invalid spec, a missing or malformed file with exit 1 and the reason on stderr', async () => {
@@ -136,7 +93,7 @@ describe('widget commands, end to end in a temporary directory', () => {
     assert.match(usage.stderr, /missing required argument 'file'/);
     assert.equal((await dgFail('widget', 'nope')).code, 2);
     for (const args of [['widget'], ['widget', 'create'], ['widget', 'list']]) {
-      const r = await run(BIN, [...args, '--help'], { cwd: dir, env });
+      const r = await run([...args, '--help']);
       assert.match(r.stdout, /Usage: datagate widget/, args.join(' '));
     }
   });
