@@ -204,7 +204,10 @@ export function openSqlite(file: string): SqliteHandle {
           if (held && claimAlive(held)) return;
           let bytes: number | null = null;
           try {
-            const r = raw.prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE name = ? OR tbl_name = ?`).get(table, table) as { bytes: number | null };
+            // The table and its indexes; aggregate: one row per b-tree, not one per page.
+            const r = raw
+              .prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`)
+              .get(table) as { bytes: number | bigint | null };
             bytes = r.bytes === null ? null : Number(r.bytes);
           } catch {
             // A build without the dbstat table: the name alone is logged.
