@@ -136,6 +136,12 @@ describe('a load killed half-way: its table is dropped when a process next opens
       assert.deepEqual(modules.droppedTables, []);
       // Also the sweep a load runs first for its own dataset.
       assert.deepEqual(await modules.store.tables.dropOrphans(`ds_${datasetId}_`), []);
+      // A second reload of the same dataset meanwhile is refused, not run over the first.
+      const tenant = await modules.access.tenants.ensure(config.tenant);
+      await assert.rejects(
+        modules.catalog.datasets.importFile(tenant.id, { file: path.join(dir, 'tickets.csv'), replaceId: datasetId }),
+        (e: Error & { code?: string }) => e.code === 'CONFLICT' && /being loaded by another process/.test(e.message),
+      );
     } finally {
       await modules.close();
     }
