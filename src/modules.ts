@@ -3,7 +3,7 @@ import { createAccess, loadServerSecret, type Access } from './access/index.ts';
 import { createCatalog, createUploadStore, type Catalog } from './catalog/index.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
-import { dataDirFor, openStore, type Store } from './store/index.ts';
+import { dataDirFor, openStore, type DroppedTable, type Store } from './store/index.ts';
 import { createUseCases, type UseCases } from './usecases/index.ts';
 
 /** The modules behind every command: store, access, catalog and the use cases over them, wired once. */
@@ -13,6 +13,8 @@ export interface Modules {
   readonly catalog: Catalog;
   readonly usecases: UseCases;
   readonly clock: Clock;
+  /** Dataset tables that killed loads had left behind, dropped on opening (for the log). */
+  readonly droppedTables: readonly DroppedTable[];
   close(): Promise<void>;
 }
 
@@ -20,6 +22,9 @@ export interface Modules {
 export async function openModules(config: Pick<Config, 'database' | 'secret' | 'admin'>, clock: Clock = systemClock): Promise<Modules> {
   const store = await openStore(config.database);
   try {
+    // A process killed while loading leaves a table no dataset names; drop those of
+    // dead processes now (live loads on other processes or nodes hold a claim).
+    const droppedTables = await store.tables.dropOrphans('ds_');
     const dataDir = dataDirFor(config.database);
     const serverSecret = loadServerSecret(dataDir, config.secret);
     const catalog = createCatalog({ store, clock });
@@ -36,7 +41,7 @@ export async function openModules(config: Pick<Config, 'database' | 'secret' | '
       clock,
     });
     const usecases = createUseCases({ store, access, catalog, uploads });
-    return { store, access, catalog, usecases, clock, close: () => store.close() };
+    return { store, access, catalog, usecases, clock, droppedTables, close: () => store.close() };
   } catch (e) {
     await store.close();
     throw e;

@@ -99,6 +99,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     },
   });
   log = app.log;
+  for (const { table, bytes } of modules.droppedTables) app.log.warn({ table, bytes }, 'dropped a dataset table left behind by an interrupted load');
   const watcher = createChangeWatcher({
     store,
     intervalMs: config.changePollMs,

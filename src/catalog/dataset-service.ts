@@ -134,13 +134,17 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
       const version = (previous?.version ?? 0) + 1;
       const tableName = `ds_${id}_v${version}`;
 
-      // A crash in an earlier attempt may have left its table behind; tables still in
-      // their grace period after a replace are left to the sweep.
-      const retired = new Set((await store.db.selectFrom('retiredTables').select('tableName').execute()).map((r) => r.tableName));
-      for (const t of await store.tables.list(`ds_${id}_`)) {
-        if (t !== previous?.tableName && !retired.has(t)) await store.tables.drop(t);
+      // A killed earlier attempt may have left its table behind (a live one on another
+      // process is claimed, and kept); tables in their grace period after a replace are
+      // left to the sweep. The claim marks this load as live until it ends.
+      await store.tables.dropOrphans(`ds_${id}_`);
+      const claim = await store.tables.claim(tableName);
+      try {
+        await store.tables.create(tableName, fields);
+      } catch (e) {
+        await claim.release();
+        throw e;
       }
-      await store.tables.create(tableName, fields);
       try {
         let loaded = 0;
         let batch: unknown[][] = [];
@@ -207,6 +211,8 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
         await store.tables.drop(tableName).catch(() => undefined);
         if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', importMessage(e, input.sourceName));
         throw e;
+      } finally {
+        await claim.release();
       }
       await sweepRetired();
       return get(tenantId, id);

@@ -34,6 +34,10 @@ export async function withContext(
   const config = loadConfig(process.env, { database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
   const out = createOutput(Boolean(g.json));
   const modules = await openModules(config);
+  // On stderr: stdout is the command's answer (JSON with --json).
+  for (const { table, bytes } of modules.droppedTables) {
+    process.stderr.write(`dropped table ${table}${bytes === null ? '' : ` (${bytes} bytes)`}, left behind by an interrupted load\n`);
+  }
   try {
     const tenant = await modules.access.tenants.ensure(config.tenant);
     await fn({ config, modules, tenant, out });

@@ -12,7 +12,7 @@ import type { ControlSchema } from './schema.ts';
 
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
-export type { DatasetTables } from './dialects/dataset-tables.ts';
+export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
 
 /** The database, as the rest of datagate sees it. */
 export interface Store {

@@ -140,6 +140,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('usage_minutes_tenant').on('usage_minutes').columns(['tenant_id', 'minute']).execute();
     },
   },
+  '0004_loading_tables': {
+    async up(db: Kysely<any>) {
+      // SQLite's registry of loads in progress (see dialects/sqlite.ts, `claim`): the
+      // process loading each table, so that a starting process drops only the tables of
+      // dead ones. PostgreSQL uses advisory locks instead and leaves this empty.
+      await db.schema
+        .createTable('loading_tables')
+        .addColumn('table_name', 'text', (c) => c.primaryKey())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -64,6 +64,14 @@ export interface ControlSchema {
     tableName: string;
     retiredAt: string;
   };
+  /** SQLite only: loads in progress and the process doing each (see dialects/sqlite.ts). */
+  loadingTables: {
+    tableName: string;
+    host: string;
+    pid: number;
+    token: string;
+    startedAt: string;
+  };
   users: {
     id: string;
     tenantId: string;

@@ -17,12 +17,33 @@ export interface DatasetTables {
   /** Lists physical dataset tables whose name starts with `prefix`. */
   list(prefix: string): Promise<string[]>;
   /**
+   * Marks `table` as being loaded by this process until `release()` or the end of the
+   * process, so that `dropOrphans` on any process leaves it alone. Take it before
+   * creating the table. A table another live process has claimed is a CONFLICT.
+   */
+  claim(table: string): Promise<TableClaim>;
+  /**
+   * Drops the tables starting with `prefix` that no dataset and no retired table names
+   * and that no live process has claimed: what a killed load left behind.
+   */
+  dropOrphans(prefix: string): Promise<DroppedTable[]>;
+  /**
    * Runs a compiled SELECT and returns rows as arrays in select order, with integers
    * exact (bigint where they pass 2^53). Synchronous where the driver is. With a
    * `deadline` (epoch milliseconds, `Date.now()`'s scale), a query that carries the
    * dialect's deadline guard is stopped once it passes, with a QueryTimeoutError.
    */
   rows(query: CompiledQuery, opts?: { deadline?: number }): unknown[][] | Promise<unknown[][]>;
+}
+
+export interface TableClaim {
+  release(): Promise<void>;
+}
+
+/** A table dropped by `dropOrphans`, with the bytes it held (null where that is not cheap to know). */
+export interface DroppedTable {
+  readonly table: string;
+  readonly bytes: number | null;
 }
 
 /** Field types whose range filters every dialect serves from a B-tree index. */

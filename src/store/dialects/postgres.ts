@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
-import { QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
+import { DomainError, QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { pgDate, pgDateTime } from './postgres-capabilities.ts';
 
@@ -30,6 +30,11 @@ const INSERT_CHUNK = 2_000;
 // core (a GIN trigram build is not parallel inside PostgreSQL 15), and four leaves six
 // of the pool's connections to readers during a load.
 const INDEX_BUILDS_AT_ONCE = 4;
+
+// The first key of the advisory locks that claim a table being loaded (the second is
+// the hash of its name): a constant of datagate's own, so that other applications'
+// advisory locks in the same database never collide with these. "DG" in ASCII.
+const LOAD_LOCK_CLASS = 0x4447;
 
 /** Any identifier, quoted (for names read from the catalog, such as an extension's schema). */
 function quoteAny(name: string): string {
@@ -358,6 +363,61 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
       return r.rows.map((row) => row.tablename);
     },
 
+    async claim(table) {
+      // A session lock on a connection held for the whole load: it ends with the load,
+      // or with the connection when the process dies, whichever comes first.
+      const client = await pool.connect();
+      let held = false;
+      try {
+        held = await tryLoadLock(client, table);
+      } finally {
+        if (!held) client.release();
+      }
+      if (!held) throw new DomainError('CONFLICT', 'this dataset is being loaded by another process; try again once that load is done');
+      let released = false;
+      return {
+        async release() {
+          if (released) return;
+          released = true;
+          let broken: Error | undefined;
+          await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOAD_LOCK_CLASS, table]).catch((e: Error) => (broken = e));
+          // A connection that could not unlock is closed, which unlocks it.
+          client.release(broken);
+        },
+      };
+    },
+
+    async dropOrphans(prefix) {
+      const dropped: { table: string; bytes: number | null }[] = [];
+      for (const table of await tables.list(prefix)) {
+        const client = await pool.connect();
+        try {
+          // Held by a live load (on any node): not an orphan. Once we hold it, no load
+          // of this table is running; its dataset may have been swapped in meanwhile,
+          // hence the check for a reference after the lock, not before.
+          if (!(await tryLoadLock(client, table))) continue;
+          try {
+            const named = await client.query(
+              'SELECT 1 FROM datasets WHERE table_name = $1 UNION ALL SELECT 1 FROM retired_tables WHERE table_name = $1',
+              [table],
+            );
+            if (named.rows.length > 0) continue;
+            const size = await client.query<{ bytes: string | null }>(
+              `SELECT pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c WHERE c.oid = to_regclass(quote_ident($1))`,
+              [table],
+            );
+            await client.query(`DROP TABLE IF EXISTS ${ident(table)}`);
+            dropped.push({ table, bytes: size.rows[0]?.bytes == null ? null : Number(size.rows[0].bytes) });
+          } finally {
+            await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOAD_LOCK_CLASS, table]);
+          }
+        } finally {
+          client.release();
+        }
+      }
+      return dropped;
+    },
+
     async rows(query: CompiledQuery, opts) {
       try {
         return await runRows(query, opts);
@@ -367,6 +427,12 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
       }
     },
   };
+
+  /** Takes the session lock that claims `table` for a load, if no session holds it. */
+  async function tryLoadLock(client: pg.PoolClient, table: string): Promise<boolean> {
+    const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOAD_LOCK_CLASS, table]);
+    return r.rows[0].ok;
+  }
 
   async function runRows(query: CompiledQuery, opts: { deadline?: number } | undefined): Promise<unknown[][]> {
     const config = { text: query.sql, values: query.parameters as unknown[], rowMode: 'array' as const };

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import Database from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
-import { QueryTimeoutError } from '../../shared/errors.ts';
+import { DomainError, QueryTimeoutError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
@@ -58,6 +60,31 @@ export function installDeadlineGuard(raw: Database.Database) {
       }
     },
   };
+}
+
+/**
+ * This process, as `loading_tables` names it: the host and pid, and a random token
+ * that tells this process from an earlier one that had the same pid (a container's
+ * server is often pid 1 on every start).
+ */
+const SELF = { host: os.hostname(), pid: process.pid, token: randomBytes(8).toString('hex') };
+
+/**
+ * Whether the process that claimed a table may still be loading it. SQLite's file is
+ * on this host (WAL needs shared memory), so a claim from this host is alive while its
+ * pid is; one from another host (a copied file) is left alone. A reused pid keeps a
+ * dead claim alive until that process ends: the table is dropped at a later start.
+ */
+function claimAlive(c: { host: string; pid: number; token: string }): boolean {
+  if (c.host !== SELF.host) return true;
+  if (c.pid === SELF.pid) return c.token === SELF.token;
+  try {
+    process.kill(c.pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface SqliteHandle {
@@ -142,6 +169,66 @@ export function openSqlite(file: string): SqliteHandle {
       const rows = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`)
         .all(prefix.replace(/[\\%_]/g, '\\$&') + '%') as { name: string }[];
       return rows.map((r) => r.name);
+    },
+    async claim(table) {
+      raw.transaction(() => {
+        const held = raw.prepare(`SELECT host, pid, token FROM loading_tables WHERE table_name = ?`).get(table) as
+          | { host: string; pid: number; token: string }
+          | undefined;
+        if (held && claimAlive(held)) {
+          throw new DomainError('CONFLICT', 'this dataset is being loaded by another process; try again once that load is done');
+        }
+        raw.prepare(
+          `INSERT INTO loading_tables (table_name, host, pid, token, started_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (table_name) DO UPDATE SET host = excluded.host, pid = excluded.pid, token = excluded.token, started_at = excluded.started_at`,
+        ).run(table, SELF.host, SELF.pid, SELF.token, new Date().toISOString());
+      }).immediate();
+      return {
+        async release() {
+          raw.prepare(`DELETE FROM loading_tables WHERE table_name = ? AND token = ?`).run(table, SELF.token);
+        },
+      };
+    },
+    async dropOrphans(prefix) {
+      const dropped: { table: string; bytes: number | null }[] = [];
+      const claimOf = raw.prepare(`SELECT host, pid, token FROM loading_tables WHERE table_name = ?`);
+      const named = raw.prepare(
+        `SELECT 1 FROM datasets WHERE table_name = ? UNION ALL SELECT 1 FROM retired_tables WHERE table_name = ?`,
+      );
+      for (const table of await tables.list(prefix)) {
+        // One write transaction per table: a loader's claim (also a write transaction)
+        // comes either before the check, and is seen, or after the drop.
+        raw.transaction(() => {
+          if (named.get(table, table) !== undefined) return;
+          const held = claimOf.get(table) as { host: string; pid: number; token: string } | undefined;
+          if (held && claimAlive(held)) return;
+          let bytes: number | null = null;
+          try {
+            // The table and its indexes; aggregate: one row per b-tree, not one per page.
+            const r = raw
+              .prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`)
+              .get(table) as { bytes: number | bigint | null };
+            bytes = r.bytes === null ? null : Number(r.bytes);
+          } catch {
+            // A build without the dbstat table: the name alone is logged.
+          }
+          forget(table);
+          raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
+          raw.prepare(`DELETE FROM loading_tables WHERE table_name = ?`).run(table);
+          dropped.push({ table, bytes });
+        }).immediate();
+      }
+      // Claims of dead processes that never got as far as creating their table.
+      const claims = raw.prepare(`SELECT table_name AS "table", host, pid, token FROM loading_tables`).all() as {
+        table: string;
+        host: string;
+        pid: number;
+        token: string;
+      }[];
+      for (const c of claims) {
+        if (c.table.startsWith(prefix) && !claimAlive(c)) raw.prepare(`DELETE FROM loading_tables WHERE table_name = ? AND token = ?`).run(c.table, c.token);
+      }
+      return dropped;
     },
     rows(query: CompiledQuery, opts) {
       const stmt = prepared(query.sql);
