@@ -42,6 +42,13 @@ interface Snapshot {
 export function createAccessRegistry(deps: { store: Store }) {
   const { store } = deps;
   let snap: Snapshot = { keysByHash: new Map(), enabledTenants: new Set(), boundByKey: new Map() };
+  // The snapshot each principal was authenticated from. A request answers from one
+  // snapshot from start to end: were its bindings read from a newer one, a key removed
+  // while the request waited on its rate limit would look present but unbound (403).
+  let snapOf = new WeakMap<Principal, Snapshot>();
+  /** The bindings of a key, from the principal's own snapshot when given one. */
+  const boundOf = (key: string | Pick<Principal, 'keyId'>): KeyBindings | undefined =>
+    typeof key === 'string' ? snap.boundByKey.get(key) : (snapOf.get(key as Principal) ?? snap).boundByKey.get(key.keyId);
   const lastUsed = new Map<string, number>();
   // SHA-256 of a presented key costs more than the rest of the look-up; a key's hash
   // never changes, so the hashes of the keys in use are remembered (10,000 keys ≈ 2 MB).
@@ -73,13 +80,17 @@ export function createAccessRegistry(deps: { store: Store }) {
         entry[type].set(b.resourceId, Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId }));
         entry.ids[type].push(b.resourceId);
       }
-      snap = {
+      const next: Snapshot = {
         keysByHash: new Map(
           keys.map((k) => [k.keyHash, Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) })]),
         ),
         enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
         boundByKey,
       };
+      const owners = new WeakMap<Principal, Snapshot>();
+      for (const p of next.keysByHash.values()) owners.set(p, next);
+      snap = next;
+      snapOf = owners;
     },
     authenticate(secret: string): AuthResult {
       const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashOf(secret)) : undefined;
@@ -92,12 +103,12 @@ export function createAccessRegistry(deps: { store: Store }) {
       return snap.boundByKey.get(keyId)?.[type].has(resourceId) ?? false;
     },
     /** The binding of this resource to this key, if there is one; the same object until the next reload. */
-    binding(keyId: string, type: ResourceType, resourceId: string): Binding | undefined {
-      return snap.boundByKey.get(keyId)?.[type].get(resourceId);
+    binding(key: string | Pick<Principal, 'keyId'>, type: ResourceType, resourceId: string): Binding | undefined {
+      return boundOf(key)?.[type].get(resourceId);
     },
     /** The ids of the resources of one type bound to a key, in binding order. */
-    boundIds(keyId: string, type: ResourceType): readonly string[] {
-      return snap.boundByKey.get(keyId)?.ids[type] ?? [];
+    boundIds(key: string | Pick<Principal, 'keyId'>, type: ResourceType): readonly string[] {
+      return boundOf(key)?.ids[type] ?? [];
     },
     /** Remembers a use of the key; `takeLastUsed` hands the batch to whoever writes it. */
     noteUse(keyId: string, at: number): void {

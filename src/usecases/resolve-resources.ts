@@ -53,7 +53,7 @@ export function createResourceResolver(deps: {
     dataset(key: KeyRef, id: string): DatasetResolution {
       const dataset = datasets.get(key.tenantId, id);
       if (dataset === undefined) return NOT_FOUND;
-      const binding = bindings.binding(key.keyId, 'dataset', id);
+      const binding = bindings.binding(key, 'dataset', id);
       if (binding === undefined) return UNBOUND;
       return { ok: true, dataset, binding };
     },
@@ -62,7 +62,7 @@ export function createResourceResolver(deps: {
     widget(key: KeyRef, id: string): WidgetResolution {
       const widget = widgets.get(key.tenantId, id);
       if (widget === undefined) return NOT_FOUND;
-      const binding = bindings.binding(key.keyId, 'widget', id);
+      const binding = bindings.binding(key, 'widget', id);
       if (binding === undefined) return UNBOUND;
       const dataset = datasets.get(key.tenantId, widget.datasetId);
       if (dataset === undefined) return { ok: false, reason: 'STALE', widget, binding };
@@ -72,9 +72,9 @@ export function createResourceResolver(deps: {
     /** The datasets bound to the key that exist, in binding order. */
     boundDatasets(key: KeyRef): BoundDataset[] {
       const out: BoundDataset[] = [];
-      for (const id of bindings.boundIds(key.keyId, 'dataset')) {
+      for (const id of bindings.boundIds(key, 'dataset')) {
         const dataset = datasets.get(key.tenantId, id);
-        const binding = bindings.binding(key.keyId, 'dataset', id);
+        const binding = bindings.binding(key, 'dataset', id);
         if (dataset !== undefined && binding !== undefined) out.push({ dataset, binding });
       }
       return out;
@@ -83,9 +83,9 @@ export function createResourceResolver(deps: {
     /** The widgets bound to the key that exist, each with its dataset if that still exists, in binding order. */
     boundWidgets(key: KeyRef): BoundWidget[] {
       const out: BoundWidget[] = [];
-      for (const id of bindings.boundIds(key.keyId, 'widget')) {
+      for (const id of bindings.boundIds(key, 'widget')) {
         const widget = widgets.get(key.tenantId, id);
-        const binding = bindings.binding(key.keyId, 'widget', id);
+        const binding = bindings.binding(key, 'widget', id);
         if (widget !== undefined && binding !== undefined) out.push({ widget, dataset: datasets.get(key.tenantId, widget.datasetId), binding });
       }
       return out;
