@@ -719,17 +719,11 @@ describe('openStore with a postgres:// URL', () => {
     assert.ok(performance.now() - started < 5_000);
   });
 
-  it('keeps its files in DATAGATE_DATA_DIR, else ./data', () => {
-    const saved = process.env.DATAGATE_DATA_DIR;
-    try {
-      delete process.env.DATAGATE_DATA_DIR;
-      assert.equal(dataDirFor('postgres://h/db'), path.resolve('data'));
-      process.env.DATAGATE_DATA_DIR = '/var/lib/datagate';
-      assert.equal(dataDirFor('postgresql://h/db'), '/var/lib/datagate');
-    } finally {
-      if (saved === undefined) delete process.env.DATAGATE_DATA_DIR;
-      else process.env.DATAGATE_DATA_DIR = saved;
-    }
+  it('keeps its files in the configured data folder, else ./data', () => {
+    assert.equal(dataDirFor('postgres://h/db'), path.resolve('data'));
+    assert.equal(dataDirFor('postgresql://h/db', '/var/lib/datagate'), '/var/lib/datagate');
+    // A SQLite database keeps them beside its file.
+    assert.equal(dataDirFor('sqlite:/tmp/x/a.db', '/var/lib/datagate'), '/tmp/x');
   });
 });
 
