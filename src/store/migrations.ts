@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * The control schema, one entry per change, applied in name order at start.
@@ -138,6 +138,32 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('usage_minutes_pk', ['key_id', 'minute', 'status'])
         .execute();
       await db.schema.createIndex('usage_minutes_tenant').on('usage_minutes').columns(['tenant_id', 'minute']).execute();
+    },
+  },
+  '0004_removed_keys': {
+    async up(db: Kysely<any>) {
+      // Usage is history: a removed key's requests stay counted under its name.
+      await db.schema
+        .createTable('removed_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('removed_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('removed_keys_tenant').on('removed_keys').column('tenant_id').execute();
+      // Keys removed before this migration left their usage rows without a name to show.
+      await db
+        .insertInto('removed_keys')
+        .columns(['id', 'tenant_id', 'name', 'removed_at'])
+        .expression(
+          db
+            .selectFrom('usage_minutes')
+            .select(['key_id', 'tenant_id', sql<string>`'Removed key'`.as('name'), sql.lit(new Date().toISOString()).as('removed_at')])
+            .where('key_id', 'not in', db.selectFrom('api_keys').select('id'))
+            .groupBy(['key_id', 'tenant_id']),
+        )
+        .execute();
     },
   },
 };
