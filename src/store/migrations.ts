@@ -170,10 +170,13 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the control schema up to date; fails with the migration's own error. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+/**
+ * Brings the control schema up to date, or to the migration named `upTo` (tests of a
+ * migration over older data); fails with the migration's own error.
+ */
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);

@@ -108,6 +108,42 @@ describe('migrations on PostgreSQL', () => {
     assert.ok(pgTables.rows.some((r) => r.tablename === 'meta'));
   });
 
+  it("name the usage of keys removed before 0004 as removed keys, per tenant, on both dialects", async () => {
+    const pgDb = await createTestDatabase();
+    const pgH = openPostgres(pgDb.url);
+    const liteH = openSqlite(path.join(liteDir, 'migrate-0004.db'));
+    try {
+      for (const db of [pgH.control, liteH.control]) {
+        await migrateToLatest(db, '0003_admin');
+        const now = new Date().toISOString();
+        for (const t of ['ta', 'tb']) await db.insertInto('tenants').values({ id: t, slug: t, name: t, createdAt: now }).execute();
+        await db
+          .insertInto('apiKeys')
+          .values({ id: 'kept', tenantId: 'ta', name: 'kept', type: 'read', rateLimit: 1, keyHash: 'h', keyCipher: 'c', keyHint: 'x', createdAt: now })
+          .execute();
+        await db
+          .insertInto('usageMinutes')
+          .values([
+            { tenantId: 'ta', keyId: 'kept', minute: 1, status: 200, count: 5 },
+            { tenantId: 'ta', keyId: 'gone', minute: 1, status: 200, count: 3 },
+            { tenantId: 'ta', keyId: 'gone', minute: 2, status: 403, count: 1 },
+            { tenantId: 'tb', keyId: 'other', minute: 1, status: 200, count: 2 },
+          ])
+          .execute();
+        await migrateToLatest(db);
+        const removed = await db.selectFrom('removedKeys').select(['id', 'tenantId', 'name']).orderBy('id').execute();
+        assert.deepEqual(removed, [
+          { id: 'gone', tenantId: 'ta', name: 'Removed key' },
+          { id: 'other', tenantId: 'tb', name: 'Removed key' },
+        ]);
+      }
+    } finally {
+      await pgH.close();
+      await pgDb.drop();
+      liteH.raw.close();
+    }
+  });
+
   it('run again as a no-op', async () => {
     const applied = async () => (await h.pool.query(`SELECT name FROM kysely_migration ORDER BY name`)).rows;
     const first = await applied();
