@@ -19,13 +19,13 @@ export interface Modules {
 }
 
 /** Opens the store and creates the modules; the command line and the server both start here. */
-export async function openModules(config: Pick<Config, 'database' | 'secret' | 'admin'>, clock: Clock = systemClock): Promise<Modules> {
+export async function openModules(config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'>, clock: Clock = systemClock): Promise<Modules> {
   const store = await openStore(config.database);
   try {
     // A process killed while loading leaves a table no dataset names; drop those of
     // dead processes now (live loads on other processes or nodes hold a claim).
     const droppedTables = await store.tables.dropOrphans('ds_');
-    const dataDir = dataDirFor(config.database);
+    const dataDir = dataDirFor(config.database, config.dataDir);
     const serverSecret = loadServerSecret(dataDir, config.secret);
     const catalog = createCatalog({ store, clock });
     const access = createAccess({

@@ -337,6 +337,16 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await shots.take(page, 'key-removed');
   });
 
+  it('keeps the removed key\'s requests on the Usage page, its name marked "(removed)"', async () => {
+    await test('nav-usage').click();
+    await test('usage-keys').waitFor();
+    const row = test('usage-keys').locator('tr', { hasText: 'Customer portal' });
+    await row.first().waitFor();
+    assert.match(await row.first().innerText(), /Customer portal \(removed\)/);
+    const statuses = await test('usage-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    assert.ok(statuses.includes('200') && statuses.includes('403'), `the removed key's requests still count (has ${statuses.join(', ')})`);
+  });
+
   it('lists every change of the walk in the audit log', async () => {
     await test('nav-audit').click();
     // The newest entry first: the removal just made. The table shows before its rows load.

@@ -33,9 +33,6 @@ const ENV_AT = ['config'];
 const KNOWN: readonly string[] = [
   'src/http/console-routes.ts -> src/api/admin/admin-context.ts',
   'src/http/admin-session.ts -> src/api/admin/admin-context.ts',
-  'src/cli/context.ts: process.env',
-  'src/cli/serve-commands.ts: process.env',
-  'src/store/index.ts: process.env',
 ];
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;

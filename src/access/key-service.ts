@@ -214,10 +214,18 @@ export function createKeyService(deps: KeyServiceDeps) {
       });
     },
 
-    /** Removes a key and its bindings; clients using it are refused within a second. */
+    /**
+     * Removes a key and its bindings; clients using it are refused within a second. Its
+     * usage stays, under its name (kept in `removed_keys`).
+     */
     async remove(tenantId: string, id: string): Promise<void> {
-      await requireKey(tenantId, id);
+      const row = await requireKey(tenantId, id);
       await store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('removedKeys')
+          .values({ id, tenantId, name: row.name, removedAt: isoNow(clock), lastUsedAt: row.lastUsedAt })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
         await trx.deleteFrom('bindings').where('keyId', '=', id).execute();
         await trx.deleteFrom('apiKeys').where('id', '=', id).execute();
         await store.bumpGeneration(trx);

@@ -43,6 +43,8 @@ export interface UsagePoint {
 export interface KeyUsage {
   readonly keyId: string;
   readonly keyName: string;
+  /** The key was removed; its requests stay counted, under the name it had. */
+  readonly removed: boolean;
   readonly lastUsedAt: string | null;
   readonly requests: number;
   /** Requests by HTTP status, e.g. `{"200": 10, "429": 2}`; statuses without requests are absent. */
@@ -142,6 +144,11 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
           .where('tenantId', 'in', trx.selectFrom('tenants').select('id'))
           .where('minute', '<', nowMinute - KEEP_MINUTES)
           .execute();
+        // A key removed before the longest window can have no requests left to name.
+        await trx
+          .deleteFrom('removedKeys')
+          .where('removedAt', '<', new Date((nowMinute - KEEP_MINUTES) * MINUTE_MS).toISOString())
+          .execute();
       }
     });
     if (prune) lastPrune = nowMinute;
@@ -235,7 +242,7 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
     /**
      * Requests of every key of the tenant per hour and status over the last `hours`
      * hours (the current one included), from the database and this process's unwritten
-     * counts. Keys that no longer exist are left out.
+     * counts. Removed keys are listed, marked `removed`, when they have requests in the window.
      */
     async report(tenantId: string, hours: number): Promise<UsageReport> {
       const now = clock.now();
@@ -245,11 +252,19 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
       // Buckets a node with a clock ahead of this one wrote for a later hour are left for then.
       const toMinute = (nowHour + 1) * HOUR_MINUTES;
       const hourOf = sql<number>`minute / 60`;
-      const [keys, rows] = await Promise.all([
+      const [listed, rows] = await Promise.all([
+        // The tenant's keys, and its removed keys (named as they were), in one order.
         store.db
           .selectFrom('apiKeys')
-          .select(['id', 'name', 'lastUsedAt'])
+          .select(['id', 'name', 'lastUsedAt', sql<number>`0`.as('removed')])
           .where('tenantId', '=', tenantId)
+          .unionAll(
+            store.db
+              .selectFrom('removedKeys')
+              .select(['id', 'name', 'lastUsedAt', sql<number>`1`.as('removed')])
+              .where('tenantId', '=', tenantId)
+              .where('id', 'not in', store.db.selectFrom('apiKeys').select('id')),
+          )
           .orderBy('name')
           .orderBy('id')
           .execute(),
@@ -262,6 +277,7 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
           .groupBy(['keyId', 'status', hourOf])
           .execute(),
       ]);
+      const keys = listed.map((k) => ({ ...k, removed: Number(k.removed) === 1 }));
       const usage = new Map<string, { byStatus: Record<string, number>; requests: number[]; errors: number[] }>();
       for (const k of keys) usage.set(k.id, { byStatus: {}, requests: new Array(hours).fill(0), errors: new Array(hours).fill(0) });
       const add = (keyId: string, status: number, hour: number, n: number) => {
@@ -277,13 +293,17 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
       return {
         from: new Date(fromMinute * MINUTE_MS).toISOString(),
         to: new Date(now).toISOString(),
-        keys: keys.map((k) => {
+        keys: keys.flatMap((k) => {
           const u = usage.get(k.id)!;
+          const requests = u.requests.reduce((a, b) => a + b, 0);
+          // A removed key without requests in the window has nothing to show.
+          if (k.removed && requests === 0) return [];
           return {
             keyId: k.id,
             keyName: k.name,
+            removed: k.removed,
             lastUsedAt: k.lastUsedAt,
-            requests: u.requests.reduce((a, b) => a + b, 0),
+            requests,
             byStatus: u.byStatus,
             series: u.requests.map((requests, i) => ({
               at: new Date((fromHour + i) * HOUR_MINUTES * MINUTE_MS).toISOString(),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Tenant } from '../access/index.ts';
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadProcessConfig, type Config } from '../config/config.ts';
 import { openModules, type Modules } from '../modules.ts';
 import { createOutput, type Output } from './output.ts';
 
@@ -31,7 +31,7 @@ export async function withContext(
   overrides: { host?: string; port?: string; database?: string } = {},
 ): Promise<void> {
   const g = globals(cmd);
-  const config = loadConfig(process.env, { database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
+  const config = loadProcessConfig({ database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
   const out = createOutput(Boolean(g.json));
   const modules = await openModules(config);
   // On stderr: stdout is the command's answer (JSON with --json).

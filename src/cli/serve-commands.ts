@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadProcessConfig, type Config } from '../config/config.ts';
 import { openModules, type Modules } from '../modules.ts';
 import { globals } from './context.ts';
 import { writeDemoFiles } from './demo-data.ts';
@@ -76,16 +76,20 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
   }
 }
 
+// No commander defaults: a flag beats the environment, which beats the config's default.
+const PORT_HELP = 'port to listen on (env DATAGATE_PORT, default 8080)';
+const HOST_HELP = 'address to listen on (env DATAGATE_HOST, default 127.0.0.1)';
+
 /** `serve` and `demo`. */
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('run the public API and the admin console (/admin/)')
-    .option('--port <port>', 'port to listen on', '8080')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { port: string; host: string }, cmd: Command) => {
+    .option('--port <port>', PORT_HELP)
+    .option('--host <host>', HOST_HELP)
+    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const config = loadConfig(process.env, { database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
+      const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
       const modules = await openModules(config);
       await modules.access.tenants.ensure(config.tenant);
       await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
@@ -94,17 +98,15 @@ export function registerServeCommands(program: Command): void {
   program
     .command('demo')
     .description('start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console')
-    .option('--port <port>', 'port to listen on', '8080')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { port: string; host: string }, cmd: Command) => {
+    .option('--port <port>', PORT_HELP)
+    .option('--host <host>', HOST_HELP)
+    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
       const g = globals(cmd);
       // The demo talks to a person: request logs only when asked for.
-      const config = loadConfig({ DATAGATE_LOG_LEVEL: 'warn', ...process.env }, {
-        database: g.database ?? 'sqlite:./data/demo.db',
-        tenant: g.tenant,
-        host: opts.host,
-        port: opts.port,
-      });
+      const config = loadProcessConfig(
+        { database: g.database ?? 'sqlite:./data/demo.db', tenant: g.tenant, host: opts.host, port: opts.port },
+        { DATAGATE_LOG_LEVEL: 'warn' },
+      );
       const out = createOutput(Boolean(g.json));
       const modules = await openModules(config);
       const tenant = await modules.access.tenants.ensure(config.tenant);

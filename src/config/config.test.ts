@@ -20,6 +20,16 @@ describe('configuration', () => {
     assert.equal(c.api.maxPageSize, 50);
   });
 
+  it('takes the environment where a flag is not given (flag > environment > default)', () => {
+    const env = { DATAGATE_PORT: '18082', DATAGATE_HOST: '0.0.0.0', DATAGATE_DATA_DIR: '/var/lib/datagate' };
+    const c = loadConfig(env, { host: undefined, port: undefined });
+    assert.equal(c.http.port, 18082);
+    assert.equal(c.http.host, '0.0.0.0');
+    assert.equal(c.dataDir, '/var/lib/datagate');
+    assert.equal(loadConfig(env, { host: '127.0.0.1' }).http.host, '127.0.0.1');
+    assert.equal(loadConfig({}).dataDir, undefined);
+  });
+
   it('names every invalid setting at once', () => {
     assert.throws(
       () => loadConfig({ DATAGATE_PORT: 'eighty', DATAGATE_MAX_PAGE_SIZE: '0', DATAGATE_LOG_LEVEL: 'loud' }),

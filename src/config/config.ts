@@ -7,6 +7,8 @@ export const configSchema = z.object({
   database: z.string().min(1).default('sqlite:./data/datagate.db'),
   tenant: z.string().min(1).default('default'),
   secret: z.string().optional(),
+  /** Where files beside a PostgreSQL database go (the generated secret, uploads); `./data` when unset. SQLite uses its file's folder. */
+  dataDir: z.string().min(1).optional(),
   http: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
     database: overrides.database ?? env.DATAGATE_DATABASE,
     tenant: overrides.tenant ?? env.DATAGATE_TENANT,
     secret: env.DATAGATE_SECRET,
+    dataDir: env.DATAGATE_DATA_DIR || undefined,
     http: {
       host: overrides.host ?? env.DATAGATE_HOST,
       port: overrides.port ?? env.DATAGATE_PORT,
@@ -94,4 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * `loadConfig` over this process's environment: the one place that reads it. `defaults`
+ * are environment values used where the environment has none (e.g. the demo's log level).
+ */
+export function loadProcessConfig(overrides: Parameters<typeof loadConfig>[1] = {}, defaults: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ ...defaults, ...process.env }, overrides);
 }

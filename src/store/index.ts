@@ -100,9 +100,9 @@ export async function openStore(url: string): Promise<Store> {
 
 /**
  * Where datagate keeps files next to the database (the generated secret): the SQLite
- * file's folder; for PostgreSQL, `DATAGATE_DATA_DIR` or `./data`.
+ * file's folder; for PostgreSQL, `dataDir` (the config's `DATAGATE_DATA_DIR`) or `./data`.
  */
-export function dataDirFor(url: string): string {
+export function dataDirFor(url: string, dataDir?: string): string {
   if (url.startsWith('sqlite:')) return path.dirname(path.resolve(url.slice('sqlite:'.length)));
-  return process.env.DATAGATE_DATA_DIR ?? path.resolve('data');
+  return dataDir ? path.resolve(dataDir) : path.resolve('data');
 }

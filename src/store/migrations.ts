@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * The control schema, one entry per change, applied in name order at start.
@@ -155,14 +155,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_removed_keys': {
+    async up(db: Kysely<any>) {
+      // Usage is history: a removed key's requests stay counted under its name.
+      await db.schema
+        .createTable('removed_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('removed_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('removed_keys_tenant').on('removed_keys').column('tenant_id').execute();
+      // Keys removed before this migration left their usage rows without a name to show.
+      await db
+        .insertInto('removed_keys')
+        .columns(['id', 'tenant_id', 'name', 'removed_at'])
+        .expression(
+          db
+            .selectFrom('usage_minutes')
+            .select(['key_id', 'tenant_id', sql<string>`'Removed key'`.as('name'), sql.lit(new Date().toISOString()).as('removed_at')])
+            .where('key_id', 'not in', db.selectFrom('api_keys').select('id'))
+            .groupBy(['key_id', 'tenant_id']),
+        )
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the control schema up to date; fails with the migration's own error. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+/**
+ * Brings the control schema up to date, or to the migration named `upTo` (tests of a
+ * migration over older data); fails with the migration's own error.
+ */
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<void> {
   const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);

@@ -102,6 +102,14 @@ export interface ControlSchema {
     detail: string;
     ip: string;
   };
+  /** A removed key's name, kept so that its usage history still names it. */
+  removedKeys: {
+    id: string;
+    tenantId: string;
+    name: string;
+    removedAt: string;
+    lastUsedAt: string | null;
+  };
   usageMinutes: {
     tenantId: string;
     keyId: string;

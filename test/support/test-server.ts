@@ -72,6 +72,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       // For PostgreSQL the secret file would go to ./data of the working directory
       // (the repository); a secret of the test's own keeps it out of there.
       ...(db ? { DATAGATE_SECRET: randomBytes(32).toString('base64url') } : {}),
+      // And uploads beside a PostgreSQL database go to the test's folder too.
+      DATAGATE_DATA_DIR: dir,
       DATAGATE_LOG_LEVEL: 'silent',
       DATAGATE_CHANGE_POLL_MS: '50',
       ...testRedisEnv(),

@@ -18,7 +18,8 @@ const usageReport = z.object({
   keys: z.array(
     z.object({
       keyId: z.string(),
-      keyName: z.string(),
+      keyName: z.string().describe("The key's name; a removed key's name when it was removed"),
+      removed: z.boolean().describe('The key was removed; its requests stay counted'),
       lastUsedAt: z.string().nullable(),
       requests: z.number().describe('Requests in the window'),
       byStatus: z.record(z.string(), z.number()).describe('Requests in the window by HTTP status, e.g. {"200": 10, "429": 2}'),
@@ -26,7 +27,7 @@ const usageReport = z.object({
         .array(z.object({ at: z.string().describe('The hour, ISO'), requests: z.number(), errors: z.number().describe('Status 400 or above') }))
         .describe('One point per hour of the window, oldest first, zeros included'),
     }),
-  ).describe('Every key of the tenant, traffic or not; removed keys are not listed'),
+  ).describe('Every key of the tenant, traffic or not, and removed keys with requests in the window'),
 });
 
 /** The Usage page: public API requests per key, hour and status. */

@@ -108,6 +108,42 @@ describe('migrations on PostgreSQL', () => {
     assert.ok(pgTables.rows.some((r) => r.tablename === 'meta'));
   });
 
+  it("name the usage of keys removed before 0005 as removed keys, per tenant, on both dialects", async () => {
+    const pgDb = await createTestDatabase();
+    const pgH = openPostgres(pgDb.url);
+    const liteH = openSqlite(path.join(liteDir, 'migrate-0005.db'));
+    try {
+      for (const db of [pgH.control, liteH.control]) {
+        await migrateToLatest(db, '0003_admin');
+        const now = new Date().toISOString();
+        for (const t of ['ta', 'tb']) await db.insertInto('tenants').values({ id: t, slug: t, name: t, createdAt: now }).execute();
+        await db
+          .insertInto('apiKeys')
+          .values({ id: 'kept', tenantId: 'ta', name: 'kept', type: 'read', rateLimit: 1, keyHash: 'h', keyCipher: 'c', keyHint: 'x', createdAt: now })
+          .execute();
+        await db
+          .insertInto('usageMinutes')
+          .values([
+            { tenantId: 'ta', keyId: 'kept', minute: 1, status: 200, count: 5 },
+            { tenantId: 'ta', keyId: 'gone', minute: 1, status: 200, count: 3 },
+            { tenantId: 'ta', keyId: 'gone', minute: 2, status: 403, count: 1 },
+            { tenantId: 'tb', keyId: 'other', minute: 1, status: 200, count: 2 },
+          ])
+          .execute();
+        await migrateToLatest(db);
+        const removed = await db.selectFrom('removedKeys').select(['id', 'tenantId', 'name']).orderBy('id').execute();
+        assert.deepEqual(removed, [
+          { id: 'gone', tenantId: 'ta', name: 'Removed key' },
+          { id: 'other', tenantId: 'tb', name: 'Removed key' },
+        ]);
+      }
+    } finally {
+      await pgH.close();
+      await pgDb.drop();
+      liteH.raw.close();
+    }
+  });
+
   it('run again as a no-op', async () => {
     const applied = async () => (await h.pool.query(`SELECT name FROM kysely_migration ORDER BY name`)).rows;
     const first = await applied();
@@ -719,16 +755,10 @@ describe('openStore with a postgres:// URL', () => {
     assert.ok(performance.now() - started < 5_000);
   });
 
-  it('keeps its files in DATAGATE_DATA_DIR, else ./data', () => {
-    const saved = process.env.DATAGATE_DATA_DIR;
-    try {
-      delete process.env.DATAGATE_DATA_DIR;
-      assert.equal(dataDirFor('postgres://h/db'), path.resolve('data'));
-      process.env.DATAGATE_DATA_DIR = '/var/lib/datagate';
-      assert.equal(dataDirFor('postgresql://h/db'), '/var/lib/datagate');
-    } finally {
-      if (saved === undefined) delete process.env.DATAGATE_DATA_DIR;
-      else process.env.DATAGATE_DATA_DIR = saved;
-    }
+  it('keeps its files in the configured data folder, else ./data', () => {
+    assert.equal(dataDirFor('postgres://h/db'), path.resolve('data'));
+    assert.equal(dataDirFor('postgresql://h/db', '/var/lib/datagate'), '/var/lib/datagate');
+    // A SQLite database keeps them beside its file.
+    assert.equal(dataDirFor('sqlite:/tmp/x/a.db', '/var/lib/datagate'), '/tmp/x');
   });
 });

@@ -8,6 +8,8 @@ export interface UsagePoint {
 export interface KeyUsage {
   keyId: string;
   keyName: string;
+  /** The key was removed; its requests stay counted under its name. */
+  removed: boolean;
   lastUsedAt: string | null;
   requests: number;
   byStatus: Record<string, number>;
@@ -54,5 +56,8 @@ export function statuses(keys: KeyUsage[]): { status: string; count: number }[] 
   }
   return [...m.entries()].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
 }
+
+/** A key's name as the Usage page shows it: "(removed)" after a removed key's. */
+export const usageKeyLabel = (k: Pick<KeyUsage, 'keyName' | 'removed'>) => (k.removed ? `${k.keyName} (removed)` : k.keyName);
 
 export const isError = (status: string) => status === '5xx' || Number(status) >= 400;
