@@ -1,56 +1,28 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { cliWorkspace, type CliWorkspace } from './support/cli-workspace.ts';
 import { databaseText } from './support/postgres.ts';
-import { freshDatabase, TEST_BACKEND, testRedisEnv, type FreshDatabase } from './support/test-server.ts';
-
-const run = promisify(execFile);
-const BIN = path.resolve('bin/datagate');
+import { TEST_BACKEND } from './support/test-server.ts';
 
 describe('the command line, end to end in a temporary directory', () => {
+  // SQLite: no database is given, so that the default (./data/datagate.db) is what is tested.
+  let ws: CliWorkspace;
   let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ChildProcess | undefined;
-  // SQLite: none, so that the default database (./data/datagate.db) is what is tested.
-  let db: FreshDatabase | undefined;
-
-  const dg = async (...args: string[]) => {
-    const r = await run(BIN, ['--json', ...args], { cwd: dir, env });
-    return JSON.parse(r.stdout);
-  };
-  const dgFail = async (...args: string[]) => {
-    try {
-      await run(BIN, args, { cwd: dir, env });
-    } catch (e) {
-      const err = e as { code: number; stderr: string; stdout: string };
-      return { code: err.code, stderr: err.stderr, stdout: err.stdout };
-    }
-    assert.fail(`datagate ${args.join(' ')} succeeded`);
-  };
+  const dg = (...args: string[]) => ws.dg(...args);
+  const dgFail = (...args: string[]) => ws.dgFail(...args);
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-cli-'));
-    db = TEST_BACKEND === 'sqlite' ? undefined : await freshDatabase();
-    env = { ...process.env, DATAGATE_DATABASE: db?.url, DATAGATE_LOG_LEVEL: 'warn', ...testRedisEnv() };
-    fs.writeFileSync(
-      path.join(dir, 'tickets.csv'),
+    ws = await cliWorkspace('cli');
+    dir = ws.dir;
+    ws.write(
+      'tickets.csv',
       'id,summary,priority,opened\n1,Printer offline,2,2024-01-02\n2,"VPN, again",4,2024-02-03\n3,Email,1,2024-03-04\n',
     );
-    fs.writeFileSync(path.join(dir, 'v2.ndjson'), '{"id":10,"summary":"New world","priority":3,"opened":"2024-05-06"}\n');
+    ws.write('v2.ndjson', '{"id":10,"summary":"New world","priority":3,"opened":"2024-05-06"}\n');
   });
-  after(async () => {
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server!.on('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    await db?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => ws?.close());
 
   it('imports, creates and binds a key, serves, and answers with the expected rows', async () => {
     const ds = await dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets', '--integration', 'ConnectWise', '--type', 'priority=TEXT');
@@ -82,21 +54,13 @@ describe('the command line, end to end in a temporary directory', () => {
       const file = fs.readFileSync(path.join(dir, 'data', 'datagate.db'));
       assert.equal(file.includes(Buffer.from(key.key.slice(4))), false, 'the database holds no plain key');
     } else {
-      const dump = await databaseText(db!.url);
+      const dump = await databaseText(ws.url);
       assert.match(dump, new RegExp(`api_keys: \\(${key.id},`), 'the dump has the key row');
       assert.equal(dump.includes(key.key.slice(4)), false, 'the database holds no plain key');
     }
 
-    server = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd: dir, env });
-    const url: string = await new Promise((resolve, reject) => {
-      let out = '';
-      server!.stdout!.on('data', (d) => {
-        out += d;
-        const m = out.match(/"listening":"([^"]+)"/);
-        if (m) resolve(m[1]);
-      });
-      server!.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    const server = await ws.serve();
+    const url = server.url;
     const res = await fetch(`${url}/api/dataset/${ds.id}?summary=a&_sort=-id`, { headers: { apikey: key.key } });
     assert.equal(res.status, 200);
     const body = await res.json();
@@ -128,10 +92,7 @@ describe('the command line, end to end in a temporary directory', () => {
     assert.deepEqual(await dg('key', 'remove', key.id), { removed: key.id });
     assert.deepEqual((await dg('key', 'list')).keys, []);
 
-    server.kill('SIGTERM');
-    const code = await new Promise((r) => server!.on('exit', r));
-    assert.equal(code, 0);
-    server = undefined;
+    assert.equal(await server.stop(), 0);
   });
 
   it('exits 2 on usage errors and 1 on failures, with the reason on stderr', async () => {
@@ -146,7 +107,7 @@ describe('the command line, end to end in a temporary directory', () => {
     const missingKey = await dgFail('key', 'show', '42');
     assert.equal(missingKey.code, 1);
     assert.match(missingKey.stderr, /no key "42"/);
-    fs.writeFileSync(path.join(dir, 'bad.csv'), 'a,b\n1,2\n3,4,5\n');
+    ws.write('bad.csv', 'a,b\n1,2\n3,4,5\n');
     const bad = await dgFail('dataset', 'import', 'bad.csv', '--name', 'Bad');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /line 3/);
@@ -155,7 +116,7 @@ describe('the command line, end to end in a temporary directory', () => {
 
   it('has --help on every command', async () => {
     for (const args of [[], ['serve'], ['demo'], ['dataset', 'import'], ['dataset', 'list'], ['key', 'create'], ['key', 'list'], ['key', 'show'], ['key', 'remove'], ['key', 'bind'], ['key', 'unbind'], ['public-api', 'enable'], ['public-api', 'disable']]) {
-      const r = await run(BIN, [...args, '--help'], { cwd: dir, env });
+      const r = await ws.run([...args, '--help']);
       assert.match(r.stdout, /Usage: datagate/, args.join(' '));
     }
   });
