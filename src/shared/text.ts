@@ -29,9 +29,9 @@ export function nulPath(value: unknown, root = ''): string | null {
     }
     return null;
   }
-  // Buffers and streams (uploads) are not JSON values; only plain objects are walked.
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return null;
+  // Buffers and streams (uploads) are bytes, not JSON values. Other objects are walked
+  // whatever their prototype: parsed query strings have a prototype of their own.
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return null;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const here = root === '' ? key : `${root}.${key}`;
     // A key holding NUL is reported by its own path, which then shows the NUL (JSON-quoted).
