@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DomainError, QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
+import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { createAdminSessionGate } from '../../http/admin-session.ts';
 import { AdminError, sendAdminError, type AdminDeps } from './admin-context.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
@@ -97,6 +98,13 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       // onRequest, before the body is read and validated: without a session (or the CSRF
       // token) nothing about the request is looked at, not even whether its body is valid.
       admin.addHook('onRequest', createAdminSessionGate({ sessions: deps.access.sessions }));
+
+      // After parsing, before validation: no admin input may hold U+0000, which PostgreSQL
+      // can't store in text (SQLite can); one rule here keeps both backends answering alike.
+      admin.addHook('preValidation', async (req, reply) => {
+        const where = nulPath(req.params, 'path') ?? nulPath(req.query, 'query') ?? nulPath(req.body, 'body');
+        if (where !== null) return sendAdminError(reply, 'INVALID_INPUT', `${JSON.stringify(where)} ${NUL_REASON}`);
+      });
 
       admin.get('/openapi.json', { config: { anonymous: true }, schema: { hide: true } }, async () => app.swagger());
 

@@ -363,6 +363,27 @@ describe('filter value errors name the field and the value', () => {
   });
 });
 
+describe('NUL characters are refused in every parameter, naming it', () => {
+  const nul = 'contains a NUL character (U+0000), which text values cannot hold';
+  const cases: { params: Params; message: string }[] = [
+    { params: { summary: 'a\0b' }, message: `Parameter "summary" ${nul}` },
+    { params: { summary: ['ok', '\0'] }, message: `Parameter "summary" ${nul}` },
+    { params: { price: '1\0' }, message: `Parameter "price" ${nul}` },
+    { params: { _sort: 'id\0' }, message: `Parameter "_sort" ${nul}` },
+    { params: { size: '\0' }, message: `Parameter "size" ${nul}` },
+    { params: { 'sum\0mary': 'x' }, message: `A parameter name ${nul}: "sum\\u0000mary"` },
+    // Checked before any other rule, so an earlier bad parameter does not hide it.
+    { params: { nosuch: 'x', summary: '\0' }, message: `Parameter "summary" ${nul}` },
+  ];
+  for (const c of cases) {
+    it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
+  }
+
+  it('other control characters are still accepted in TEXT filters', () => {
+    assert.deepEqual(ok({ summary: 'a\u0001b' }).filters, [{ kind: 'contains', field: F.summary, value: 'a\u0001b' }]);
+  });
+});
+
 describe('options', () => {
   it('_sort: ascending, descending, resolved like filter names, trimmed', () => {
     assert.deepEqual(ok({ _sort: '-price, ID ,- Real Name' }).sort, [

@@ -1,3 +1,4 @@
+import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { Field, Value } from '../types.ts';
 
 /** Request parameters after URL or body decoding; a repeated parameter is an array. */
@@ -89,6 +90,11 @@ function parseOrThrow(
   fields: readonly Field[],
   opts: { maxSize: number; defaultSize?: number },
 ): ParsedQuery {
+  // Before anything else reads them, so that the message names the parameter whatever it is.
+  for (const [name, raw] of Object.entries(params)) {
+    if (hasNul(name)) fail(`A parameter name ${NUL_REASON}: ${q(name)}`);
+    if (raw !== undefined && (Array.isArray(raw) ? raw.some(hasNul) : hasNul(raw))) fail(`Parameter ${q(name)} ${NUL_REASON}`);
+  }
   const current = parsePositiveInt(params, 'current', 1);
   const size = Math.min(parsePositiveInt(params, 'size', opts.defaultSize ?? DEFAULT_SIZE), opts.maxSize);
   let sort: readonly SortKey[] = Object.freeze([]);

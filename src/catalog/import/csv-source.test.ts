@@ -220,3 +220,33 @@ describe('CSV errors', () => {
     assert.match(err.reason, /^unclosed quote/);
   });
 });
+
+describe('NUL characters in CSV files', () => {
+  const nul = 'contains a NUL character (U+0000), which text values cannot hold';
+
+  it('refuses a cell holding U+0000, naming its line and field, after a quoted line break', async () => {
+    const err = await refusal(files.write('nul.csv', 'id,summary\n1,"two\nlines"\n2,a\0b\n3,c\n'));
+    assert.equal(err.line, 4);
+    assert.equal(err.reason, `field "summary" ${nul}`);
+  });
+
+  it('refuses U+0000 in a header name, naming the field by position', async () => {
+    const err = await refusal(files.write('nul-header.csv', 'id,sum\0mary\n1,a\n'));
+    assert.equal(err.line, 1);
+    assert.equal(err.reason, `the name of field 2 in the header ${nul}`);
+  });
+
+  it('reports an earlier bad record first', async () => {
+    const err = await refusal(files.write('nul-later.csv', 'id,summary\n1,a\n2,b,extra\n3,\0\n'));
+    assert.equal(err.line, 3);
+    assert.equal(err.reason, 'expected 2 fields, found 3');
+  });
+
+  it('finds U+0000 far into a large file, in a later chunk', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i + 1},row ${i + 1}`);
+    rows[15_000] = '15001,x\0y';
+    const err = await refusal(files.write('nul-big.csv', ['id,summary', ...rows].join('\n')));
+    assert.equal(err.line, 15_002);
+    assert.equal(err.reason, `field "summary" ${nul}`);
+  });
+});

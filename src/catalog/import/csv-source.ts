@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { FieldType, Value } from '../types.ts';
 import { checkTypesKnown, columnCheck, MAX_FIELDS } from './columns.ts';
 import type { ColumnCheck } from './columns.ts';
@@ -51,9 +52,14 @@ function scanCsv(
   let next = 0;
   let failed = false;
   let fail: (err: unknown) => void = () => {};
+  // Set once any text read holds U+0000; only then are cells searched for it, so a clean
+  // file costs one indexOf per chunk.
+  let nulSeen = false;
+  let header: readonly string[] = [];
   // Registered before papaparse's listener, so `received` already counts the chunk it parses.
   stream.on('data', (chunk: string) => {
     received += chunk.length;
+    if (!nulSeen && chunk.indexOf('\0') !== -1) nulSeen = true;
     progress?.update(stream.bytesRead);
   });
   const done = new Promise<void>((resolve, reject) => {
@@ -74,8 +80,17 @@ function scanCsv(
           // Papaparse also reports errors in the unfinished last record, which it parses
           // again with the next chunk; only errors in the records it returns count.
           const error = errors.find((e) => e.row !== undefined && e.row < data.length);
-          const end = error?.row ?? data.length;
+          let end = error?.row ?? data.length;
+          if (next === 0 && data.length > 0) header = data[0];
+          let nul: RecordError | null = null;
+          for (let i = 0; nulSeen && i < end; i++) {
+            const cell = data[i].findIndex(hasNul);
+            if (cell === -1) continue;
+            nul = new RecordError(next + i, nulReason(next + i, cell, header));
+            end = i;
+          }
           if (end > 0) onRows(end === data.length ? data : data.slice(0, end), next, meta.linebreak);
+          if (nul) throw nul;
           if (error) throw new RecordError(next + end, quoteReason(error));
           next += data.length;
           if (received - meta.cursor > MAX_RECORD_CHARS) {
@@ -98,6 +113,12 @@ function scanCsv(
     resume: () => stream.resume(),
     cancel: () => fail(CANCELLED),
   };
+}
+
+/** PostgreSQL can't store U+0000 in text, so no backend takes it (SQLite would). */
+function nulReason(record: number, cell: number, header: readonly string[]): string {
+  if (record === 0) return `the name of field ${cell + 1} in the header ${NUL_REASON}`;
+  return `field ${JSON.stringify(header[cell] ?? String(cell + 1))} ${NUL_REASON}`;
 }
 
 function quoteReason(error: Papa.ParseError): string {

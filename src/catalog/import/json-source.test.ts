@@ -200,3 +200,24 @@ describe('NDJSON errors, with exact line numbers', () => {
     assert.equal((await refusal(files.write('empty.ndjson', '\n\n'))).reason, 'the file is empty');
   });
 });
+
+describe('NUL characters in JSON and NDJSON files', () => {
+  const nul = 'contains a NUL character (U+0000), which text values cannot hold';
+
+  it('refuses a string value holding U+0000 in NDJSON, naming its line and field', async () => {
+    const err = await refusal(files.write('nul.ndjson', '{"id":1,"summary":"a"}\n{"id":2,"summary":"a\\u0000b"}\n'));
+    assert.equal(err.line, 2);
+    assert.equal(err.reason, `field "summary" ${nul}`);
+  });
+
+  it('refuses a field name holding U+0000 in a JSON array', async () => {
+    const err = await refusal(files.write('nul-key.json', '[\n{"id":1},\n{"i\\u0000d":2}\n]'));
+    assert.equal(err.line, 3);
+    assert.equal(err.reason, `the field name "i\\u0000d" ${nul}`);
+  });
+
+  it('keeps U+0000 inside a nested value, which is stored as JSON text with it escaped', async () => {
+    const { rows } = await load(files.write('nul-nested.ndjson', '{"id":1,"meta":{"k":"a\\u0000b"}}\n'));
+    assert.deepEqual(rows, [[1, '{"k":"a\\u0000b"}']]);
+  });
+});

@@ -1,4 +1,5 @@
 import makeParser from 'stream-json/parser.js';
+import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { FieldType, Value } from '../types.ts';
 import { columnCheck, MAX_FIELDS } from './columns.ts';
 import type { ColumnCheck } from './columns.ts';
@@ -246,6 +247,10 @@ class JsonWalker {
   }
 
   private emit(kind: RawKind, text: string): void {
+    // PostgreSQL can't store U+0000 in text, so no backend takes it. Nested values are
+    // JSON text, where it stays escaped as \u0000.
+    if (hasNul(this.key)) this.refuse(`the field name ${JSON.stringify(this.key)} ${NUL_REASON}`);
+    if (kind === K_STRING && hasNul(text)) this.refuse(`field ${JSON.stringify(this.key)} ${NUL_REASON}`);
     const reason = this.sink.value(this.key, kind, text);
     if (reason !== null) this.refuse(reason);
   }

@@ -77,6 +77,9 @@ describe('widget spec: shape', () => {
     ['a fractional limit', { ...BASE, limit: 2.5 }, /"limit" must be a whole number/],
     ['a text limit', { ...BASE, limit: '10' }, /"limit" must be a whole number from 1 to 1000000, got "10"/],
     ['a huge limit', { ...BASE, limit: 1e7 }, /"limit" must be a whole number/],
+    ['U+0000 in the name', { ...BASE, name: 'a\0' }, /^"name" contains a NUL character \(U\+0000\)/],
+    ['U+0000 in a label', { ...BASE, measures: [{ agg: 'count', label: 'C\0' }] }, /^"measures\[0\]\.label" contains a NUL character/],
+    ['U+0000 in a property name', { ...BASE, ['x\0']: 1 }, /^"x\\u0000" contains a NUL character/],
   ];
   for (const [name, input, message] of refused) {
     it(`refuses ${name}`, () => {
@@ -88,6 +91,12 @@ describe('widget spec: shape', () => {
 });
 
 describe('widget spec: resolved against the dataset', () => {
+  it('refuses U+0000 in the filter, percent-encoded, naming the parameter', () => {
+    const r = resolveWidget(shape({ ...BASE, filter: 'Status=a%00b' }), FIELDS, 'Tickets');
+    assert.equal(r.ok, false);
+    assert.equal((r as { message: string }).message, '"filter" is invalid: Parameter "Status" contains a NUL character (U+0000), which text values cannot hold');
+  });
+
   it('plans result columns: dimensions then measures, bucket → DATE, measure → NUMBER', () => {
     const r = resolveWidget(shape(BASE), FIELDS, 'Tickets');
     assert.ok(r.ok);

@@ -1,4 +1,5 @@
 import { parseQuery, type FilterNode, type Params } from '../filter/filter-parser.ts';
+import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { DATE_BUCKETS, type DateBucket, type Field, type FieldType } from '../types.ts';
 
 export const CHARTS = ['table', 'bar', 'line', 'pie', 'number'] as const;
@@ -157,6 +158,8 @@ export function parseWidgetSpec(input: unknown): SpecResult {
 
 function shapeOrThrow(input: unknown): WidgetSpec {
   if (!isObject(input)) fail(`A widget spec must be a JSON object, got ${describe(input)}`);
+  const nul = nulPath(input);
+  if (nul !== null) fail(`${q(nul)} ${NUL_REASON}`);
   onlyKnown(input, PROPERTIES, ' in the widget spec');
   const name = text(input.name, '"name"').trim();
   const dataset = text(input.dataset, '"dataset"').trim();

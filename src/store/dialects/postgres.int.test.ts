@@ -315,6 +315,13 @@ describe('dataset tables: round trip', () => {
     assert.deepEqual(await h.tables.rows(h.data.selectFrom('ds_nul_v1').select(sql<number>`count(*)`.as('n')).compile()), [[0]]);
     await h.tables.drop('ds_nul_v1');
   });
+
+  it('text PostgreSQL cannot hold is a 400-class input error in reads and in Kysely queries, not a driver error', async () => {
+    const isUnstorable = (e: Error & { code?: string; statusCode?: number }) =>
+      e.name === 'UnstorableTextError' && e.code === 'INVALID_INPUT' && e.statusCode === 400;
+    await assert.rejects(async () => h.tables.rows(h.data.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).compile()), isUnstorable);
+    await assert.rejects(h.control.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).execute(), isUnstorable);
+  });
   it('a row too wide for a PostgreSQL page fails with a message that says so', async () => {
     const fields: Field[] = Array.from({ length: 600 }, (_, i) => ({ name: `f${i}`, type: 'TEXT', column: `c${i}` }));
     await h.tables.create('ds_wide_v1', fields);

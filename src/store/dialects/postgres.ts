@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, sql, type CompiledQuery, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { DomainError, QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
+import { UnstorableTextError } from '../../shared/text.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { pgDate, pgDateTime } from './postgres-capabilities.ts';
 
@@ -191,6 +192,38 @@ function isUnavailable(e: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(msg);
 }
 
+/**
+ * Whether PostgreSQL refused a value as text it cannot hold: 22021 character_not_in_repertoire
+ * (U+0000 in text) or 22P05 untranslatable_character. The edges refuse U+0000 before it gets
+ * here; this keeps anything they missed a client's mistake rather than an internal error.
+ */
+function isUnstorableText(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === '22021' || code === '22P05';
+}
+
+function unstorableOr(e: unknown): unknown {
+  return isUnstorableText(e) ? new UnstorableTextError() : e;
+}
+
+/** The pool as Kysely sees it: each client's queries turn isUnstorableText errors into UnstorableTextError. */
+function guardedPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((...args: [string, unknown[]]) => {
+          const r = (client.query as (...a: unknown[]) => unknown)(...args);
+          // A cursor (streaming) is returned as is; its reads are not guarded.
+          return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(unstorableOr(e))) : r;
+        }) as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresHandle {
   const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'DatagateWarning'));
   const pool = new pg.Pool({
@@ -208,7 +241,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   // A connection that dies while idle in the pool (server restart) is dropped by the
   // pool and reported here; without a listener it would crash the process.
   pool.on('error', (err) => warn(`PostgreSQL connection lost: ${err.message}`));
-  const dialect = new PostgresDialect({ pool });
+  const dialect = new PostgresDialect({ pool: guardedPool(pool) });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
 
@@ -295,10 +328,9 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
         });
       } catch (e) {
         const code = (e as { code?: string }).code;
-        // PostgreSQL text cannot hold U+0000, which SQLite and the import formats allow.
-        if (code === '22021' && /0x00/.test((e as Error).message)) {
-          throw new Error('a TEXT value contains the NUL character (U+0000), which PostgreSQL cannot store');
-        }
+        // PostgreSQL text cannot hold U+0000, which SQLite and the import formats allow;
+        // the importer refuses it first, naming the line.
+        if (isUnstorableText(e)) throw new UnstorableTextError();
         // A row must fit in one 8 kB page once long values are moved out of line; with
         // hundreds of fields even short values add up (SQLite has no such limit).
         if (code === '54000') {
@@ -423,7 +455,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
         return await runRows(query, opts);
       } catch (e) {
         if (isUnavailable(e)) throw new StoreUnavailableError(e);
-        throw e;
+        throw unstorableOr(e);
       }
     },
   };
