@@ -3,6 +3,7 @@ import { CamelCasePlugin, Kysely, SqliteDialect, type CompiledQuery } from 'kyse
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { QueryTimeoutError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
+import { registerSqliteFunctions, withExactSums } from './sqlite-functions.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // NUMERIC affinity keeps integers as exact 64-bit integers and decimals as REAL.
@@ -60,6 +61,10 @@ export function installDeadlineGuard(raw: Database.Database) {
   };
 }
 
+function isIntegerOverflow(e: unknown): boolean {
+  return e instanceof Database.SqliteError && e.message === 'integer overflow';
+}
+
 export interface SqliteHandle {
   readonly raw: Database.Database;
   readonly control: Kysely<any>;
@@ -76,6 +81,7 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
+  registerSqliteFunctions(raw);
   const dialect = new SqliteDialect({ database: raw });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
@@ -144,10 +150,20 @@ export function openSqlite(file: string): SqliteHandle {
       return rows.map((r) => r.name);
     },
     rows(query: CompiledQuery, opts) {
-      const stmt = prepared(query.sql);
       const params = query.parameters as unknown[];
-      if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
-      return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
+      const run = (sqlText: string) => {
+        const stmt = prepared(sqlText);
+        if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
+        return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
+      };
+      try {
+        return run(query.sql);
+      } catch (e) {
+        // sum() stops at 64 bits; the exact sum is several times slower, so it runs
+        // only for the queries whose sums need it (PostgreSQL's numeric sums are exact).
+        if (!isIntegerOverflow(e)) throw e;
+        return run(withExactSums(query.sql));
+      }
     },
   };
 
