@@ -87,6 +87,8 @@ export function openSqlite(file: string): SqliteHandle {
   const data = new Kysely<any>({ dialect });
   const statements = new Map<string, Database.Statement>();
   const guard = installDeadlineGuard(raw);
+  /** SQL whose sum() overflowed: it runs with exact sums from then on. */
+  const overflowed = new Set<string>();
 
   function prepared(sqlText: string): Database.Statement {
     let stmt = statements.get(sqlText);
@@ -156,12 +158,16 @@ export function openSqlite(file: string): SqliteHandle {
         if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
         return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
       };
+      // sum() stops at 64 bits; the exact sum is several times slower, so it runs only
+      // for the queries whose sums need it (PostgreSQL's numeric sums are exact), and a
+      // query that overflowed once goes to it directly (a reload changes the table's name).
+      if (overflowed.has(query.sql)) return run(withExactSums(query.sql));
       try {
         return run(query.sql);
       } catch (e) {
-        // sum() stops at 64 bits; the exact sum is several times slower, so it runs
-        // only for the queries whose sums need it (PostgreSQL's numeric sums are exact).
         if (!isIntegerOverflow(e)) throw e;
+        overflowed.add(query.sql);
+        if (overflowed.size > STATEMENT_CACHE_SIZE) overflowed.delete(overflowed.values().next().value!);
         return run(withExactSums(query.sql));
       }
     },
