@@ -8,6 +8,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Expression, SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import { sqliteCapabilities } from '../../store/dialects/sqlite-capabilities.ts';
+import { postgresCapabilities } from '../../store/dialects/postgres-capabilities.ts';
+import { registerSqliteFunctions } from '../../store/dialects/sqlite-functions.ts';
 import type { Field, FieldType, Value } from '../types.ts';
 import { compileFilters } from './filter-compiler.ts';
 import type { FilterNode, Params } from './filter-parser.ts';
@@ -49,9 +51,21 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
     },
     {
       name: 'contains a quote is only a parameter',
-      nodes: [{ kind: 'contains', field: F.realName, value: "O'Brien" }],
+      nodes: [{ kind: 'contains', field: F.realName, value: "O'Connor" }],
       where: `"c6" like ? escape '\\'`,
-      parameters: ["%O'Brien%"],
+      parameters: ["%O'Connor%"],
+    },
+    {
+      name: 'contains with i, k or non-ASCII letters: LIKE with _ in their place, then the Unicode check',
+      nodes: [{ kind: 'contains', field: F.realName, value: 'Kİm É_' }],
+      where: `("c6" like ? escape '\\' and dg_icontains("c6", ?))`,
+      parameters: ['%__m _\\_%', 'kim é_'],
+    },
+    {
+      name: 'contains ASCII with i: LIKE, and the Unicode check only where LIKE on the exact text fails',
+      nodes: [{ kind: 'contains', field: F.realName, value: 'Tim' }],
+      where: `("c6" like ? escape '\\' and ("c6" like ? escape '\\' or dg_icontains("c6", ?)))`,
+      parameters: ['%t_m%', '%tim%', 'tim'],
     },
     { name: 'BOOLEAN equals true', nodes: [{ kind: 'equals', field: F.isDefault, value: true }], where: '"c3" = ?', parameters: [1] },
     { name: 'BOOLEAN equals false', nodes: [{ kind: 'equals', field: F.isDefault, value: false }], where: '"c3" = ?', parameters: [0] },
@@ -126,7 +140,7 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
     const calls: [FieldType, Value][] = [];
     const caps: DialectCapabilities = {
       ...sqliteCapabilities,
-      likeOperator: 'ilike',
+      containsText: postgresCapabilities.containsText,
       unindexedRef: (c) => sqliteCapabilities.unindexedRef(c),
       encode(type, value) {
         calls.push([type, value]);
@@ -177,6 +191,7 @@ describe('on a real SQLite file database', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'datagate-filter-'));
     db = new Database(join(dir, 'filter.db'));
+    registerSqliteFunctions(db);
     db.exec('CREATE TABLE t (_row INTEGER PRIMARY KEY, c0 NUMERIC, c1 TEXT, c2 NUMERIC, c3 INTEGER, c4 TEXT, c5 INTEGER, c6 TEXT)');
     const insert = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     db.transaction(() => ROWS.forEach((row) => insert.run(...row)))();
@@ -370,7 +385,7 @@ describe('on a real SQLite file database', () => {
       assert.ok(result.ok);
       assert.deepEqual(result.query.sort, [{ field: hostile[1], asc: false }]);
       const compiled = kysely.selectFrom('t').select('_row').where(compileFilters(result.query.filters, sqliteCapabilities)!).orderBy('_row').compile();
-      assert.equal(compiled.sql, `select "_row" from "t" where ("c1" like ? escape '\\' and "c2" <= ?) order by "_row"`);
+      assert.equal(compiled.sql, `select "_row" from "t" where (("c1" like ? escape '\\' and ("c1" like ? escape '\\' or dg_icontains("c1", ?))) and "c2" <= ?) order by "_row"`);
       const rows = db.prepare(compiled.sql).all(...compiled.parameters) as { _row: number }[];
       assert.deepEqual(rows.map((r) => r._row), [1, 3]);
     });

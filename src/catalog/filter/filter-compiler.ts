@@ -27,14 +27,12 @@ export function compileFilters(
 }
 
 /**
- * `ref` contains `text`, case-insensitively (ASCII only on SQLite); `%`, `_` and `\` in
- * the text match themselves. The filter language's contains, and the console's searches.
+ * `ref` contains `text`, case-insensitively for all of Unicode (see
+ * `DialectCapabilities.containsText`); `%`, `_` and `\` in the text match themselves.
+ * The filter language's contains, and the console's searches.
  */
 export function containsText(caps: DialectCapabilities, ref: Expression<unknown>, text: string): Expression<SqlBool> {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const op = caps.likeOperator === 'ilike' ? sql`ilike` : sql`like`;
-  // Kysely's `like` has no ESCAPE clause; the escape character is a constant, not client input.
-  return sql<SqlBool>`${ref} ${op} ${sql.val(pattern)} escape '\\'`;
+  return caps.containsText(ref, text);
 }
 
 function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: FieldRef): Expression<SqlBool> {

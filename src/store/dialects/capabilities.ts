@@ -9,10 +9,12 @@ export interface DialectCapabilities {
   /** Turns a catalog value into the parameter the driver expects for a column of `type`. */
   encode(type: FieldType, value: Value): unknown;
   /**
-   * The operator for a case-insensitive substring match with `\` as the escape
-   * character: SQLite's LIKE is case-insensitive already, PostgreSQL needs ILIKE.
+   * Whether `value` contains `text`, ignoring case for every Unicode letter the way
+   * PostgreSQL's lower() does under a UTF-8 locale (one code point to one: "É" is "é",
+   * "İ" is "i", "ß" stays "ß", so "SS" does not match it). `%`, `_` and `\` in `text`
+   * match themselves. The same rows on every dialect.
    */
-  readonly likeOperator: 'like' | 'ilike';
+  containsText(value: Expression<unknown>, text: string): Expression<SqlBool>;
   /**
    * A column reference that the planner will not answer from an index, so that a
    * filtered page in natural order is read by walking the table in order and stopping

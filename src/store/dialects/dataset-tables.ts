@@ -54,3 +54,8 @@ export function ident(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe identifier ${name}`);
   return `"${name}"`;
 }
+
+/** `text` for a LIKE pattern with `\` as the escape character: `%`, `_` and `\` match themselves. */
+export function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,6 +1,7 @@
-import { sql, type Expression, type RawBuilder } from 'kysely';
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
+import { likeEscaped } from './dataset-tables.ts';
 
 /** date_trunc's unit per bucket, as SQL string literals. */
 const BUCKET_UNITS: Record<DateBucket, RawBuilder<unknown>> = {
@@ -46,7 +47,9 @@ export const postgresCapabilities: DialectCapabilities = {
         return value;
     }
   },
-  likeOperator: 'ilike',
+  // ILIKE lower-cases both sides one character at a time (towlower under a UTF-8 locale).
+  // Kysely's ilike has no ESCAPE clause; the escape character is a constant.
+  containsText: (value, text) => sql<SqlBool>`${value} ilike ${sql.val(`%${likeEscaped(text)}%`)} escape '\\'`,
   // PostgreSQL's planner weighs LIMIT against the filter's selectivity itself: a plain reference.
   unindexedRef: (column) => sql.ref(column),
   dateBucket(value, type, bucket) {

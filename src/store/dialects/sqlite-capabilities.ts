@@ -1,7 +1,9 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
+import { likeEscaped } from './dataset-tables.ts';
 import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite.ts';
+import { foldCase, ICONTAINS_FUNCTION } from './sqlite-functions.ts';
 
 /** Modifiers of SQLite's date() per bucket, after the value itself; constants, never input. */
 function bucketed(args: RawBuilder<unknown>, bucket: Exclude<DateBucket, 'day' | 'quarter'>): Expression<string | null> {
@@ -30,7 +32,32 @@ export const sqliteCapabilities: DialectCapabilities = {
     if (type === 'BOOLEAN') return value ? 1 : 0;
     return value;
   },
-  likeOperator: 'like',
+  containsText(value, text) {
+    const folded = foldCase(text);
+    const like = (pattern: string) => sql<SqlBool>`${value} like ${sql.val(`%${pattern}%`)} escape '\\'`;
+    // SQLite's LIKE (in C) folds ASCII letters only. The only other characters whose
+    // lower case is ASCII are "İ" (i) and the Kelvin sign (k), and folding never changes
+    // the number of characters: LIKE with `_` in place of every other character and of
+    // i and k selects a superset, and the JavaScript check runs on those rows only.
+    let loose = '';
+    let exact = true;
+    let ascii = true;
+    for (const ch of folded) {
+      const code = ch.codePointAt(0)!;
+      if (code < 128 && ch !== 'i' && ch !== 'k') loose += likeEscaped(ch);
+      else {
+        loose += '_';
+        exact = false;
+        if (code >= 128) ascii = false;
+      }
+    }
+    // Nothing to fold but ASCII letters: the text as given, LIKE alone.
+    if (exact) return like(likeEscaped(text));
+    const check = sql<SqlBool>`${sql.raw(ICONTAINS_FUNCTION)}(${value}, ${sql.val(folded)})`;
+    // An ASCII text matches through LIKE alone unless the row holds "İ" or a Kelvin sign.
+    const precise = ascii ? sql<SqlBool>`(${like(likeEscaped(folded))} or ${check})` : check;
+    return sql<SqlBool>`(${like(loose)} and ${precise})`;
+  },
   // SQLite's documented way to keep a term off an index: a unary + on the column.
   unindexedRef: (column) => sql`+${sql.ref(column)}`,
 

@@ -5,6 +5,7 @@ import { CamelCasePlugin, Kysely, SqliteDialect, type CompiledQuery } from 'kyse
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { DomainError, QueryTimeoutError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
+import { registerSqliteFunctions, withExactSums } from './sqlite-functions.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // NUMERIC affinity keeps integers as exact 64-bit integers and decimals as REAL.
@@ -87,6 +88,10 @@ function claimAlive(c: { host: string; pid: number; token: string }): boolean {
   }
 }
 
+function isIntegerOverflow(e: unknown): boolean {
+  return e instanceof Database.SqliteError && e.message === 'integer overflow';
+}
+
 export interface SqliteHandle {
   readonly raw: Database.Database;
   readonly control: Kysely<any>;
@@ -103,11 +108,14 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
+  registerSqliteFunctions(raw);
   const dialect = new SqliteDialect({ database: raw });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
   const statements = new Map<string, Database.Statement>();
   const guard = installDeadlineGuard(raw);
+  /** SQL whose sum() overflowed: it runs with exact sums from then on. */
+  const overflowed = new Set<string>();
 
   function prepared(sqlText: string): Database.Statement {
     let stmt = statements.get(sqlText);
@@ -231,10 +239,24 @@ export function openSqlite(file: string): SqliteHandle {
       return dropped;
     },
     rows(query: CompiledQuery, opts) {
-      const stmt = prepared(query.sql);
       const params = query.parameters as unknown[];
-      if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
-      return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
+      const run = (sqlText: string) => {
+        const stmt = prepared(sqlText);
+        if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
+        return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
+      };
+      // sum() stops at 64 bits; the exact sum is several times slower, so it runs only
+      // for the queries whose sums need it (PostgreSQL's numeric sums are exact), and a
+      // query that overflowed once goes to it directly (a reload changes the table's name).
+      if (overflowed.has(query.sql)) return run(withExactSums(query.sql));
+      try {
+        return run(query.sql);
+      } catch (e) {
+        if (!isIntegerOverflow(e)) throw e;
+        overflowed.add(query.sql);
+        if (overflowed.size > STATEMENT_CACHE_SIZE) overflowed.delete(overflowed.values().next().value!);
+        return run(withExactSums(query.sql));
+      }
     },
   };
 
