@@ -35,7 +35,8 @@ export interface Generated {
 
 /** What the generator learns from answers: upload ids to confirm. */
 export interface GenState {
-  uploads: string[];
+  /** Uploads answered 201, and whether their bytes hold a NUL (class `nul` when loaded). */
+  uploads: { id: string; nul: boolean }[];
 }
 
 /** What a request id may be: a plain token, at most 128 characters (as the server's own check). */
@@ -436,7 +437,9 @@ function uploadBody(c: Ctx): { filename: string; body: Buffer } {
     c.tag('nul');
     text = 'a,b\n1,x\u0000y\n';
   } else text = 'a,b\n' + `1,${'x'.repeat(1000)}\n`.repeat(r.int(100, 800));
-  return { filename, body: Buffer.from(text, kind === 'junk' ? 'latin1' : 'utf8') };
+  const body = Buffer.from(text, kind === 'junk' ? 'latin1' : 'utf8');
+  if (body.includes(0)) c.tag('nul');
+  return { filename, body };
 }
 
 function adminRequest(c: Ctx, fx: Fixture, state: GenState): Generated {
@@ -448,6 +451,12 @@ function adminRequest(c: Ctx, fx: Fixture, state: GenState): Generated {
   const dsId = () => adminId(c, fx, A.datasets, foreignDs);
   const wId = () => adminId(c, fx, A.widgets, foreignW);
   const kId = () => adminId(c, fx, A.keys, foreignK);
+  const upload = () => {
+    if (state.uploads.length === 0 || !r.chance(0.8)) return adminText(c);
+    const u = r.pick(state.uploads);
+    if (u.nul) c.tag('nul');
+    return u.id;
+  };
   const rowsQs = () => queryString(c, readParams(c, undefined, TICKET_FIELD_NAMES.map((name) => ({ name })), false));
   const listQs = () =>
     queryString(c, [
@@ -480,8 +489,8 @@ function adminRequest(c: Ctx, fx: Fixture, state: GenState): Generated {
       const u = uploadBody(c);
       return { path: `/admin/api/uploads?filename=${encodeURIComponent(u.filename)}`, raw: { body: u.body, headers: { 'content-type': r.chance(0.9) ? 'application/octet-stream' : r.pick(['text/csv', 'application/json', 'multipart/form-data']) } } };
     }],
-    [1.5, 'POST', () => ({ path: '/admin/api/datasets', body: { uploadId: state.uploads.length > 0 && r.chance(0.8) ? r.pick(state.uploads) : adminText(c), name: adminText(c), description: adminText(c), integrationGroup: adminText(c), ...(r.chance(0.3) ? { types: { [r.pick(['a', 'b', 'id', 'x'])]: r.pick(['DATE', 'NUMBER', 'TEXT', 'BOOLEAN', 'DATETIME', 'X']) } } : {}) } })],
-    [0.5, 'POST', () => ({ path: `/admin/api/datasets/${enc(dsId())}/reload`, body: { uploadId: state.uploads.length > 0 && r.chance(0.8) ? r.pick(state.uploads) : 'x' } })],
+    [1.5, 'POST', () => ({ path: '/admin/api/datasets', body: { uploadId: upload(), name: adminText(c), description: adminText(c), integrationGroup: adminText(c), ...(r.chance(0.3) ? { types: { [r.pick(['a', 'b', 'id', 'x'])]: r.pick(['DATE', 'NUMBER', 'TEXT', 'BOOLEAN', 'DATETIME', 'X']) } } : {}) } })],
+    [0.5, 'POST', () => ({ path: `/admin/api/datasets/${enc(dsId())}/reload`, body: { uploadId: upload() } })],
     [1, 'PATCH', () => ({ path: `/admin/api/datasets/${enc(dsId())}`, body: { name: adminText(c), integrationGroup: adminText(c) } })],
     [1, 'GET', () => ({ path: `/admin/api/datasets/${enc(dsId())}/impact` })],
     [0.2, 'DELETE', () => ({ path: `/admin/api/datasets/${enc(adminId(c, fx, [], foreignDs))}` })],

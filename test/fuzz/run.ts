@@ -63,7 +63,8 @@ export async function fuzz(fx: Fixture, opts: FuzzOptions): Promise<FuzzReport> 
         ok++;
         if (g.request.path.startsWith('/admin/api/uploads') && a.status === 201) {
           try {
-            state.uploads.push((JSON.parse(a.body.toString('utf8')) as { uploadId: string }).uploadId);
+            const id = (JSON.parse(a.body.toString('utf8')) as { uploadId: string }).uploadId;
+            state.uploads.push({ id, nul: g.request.body?.includes(0) ?? false });
           } catch {
             // The oracle reports a body that is not JSON.
           }
