@@ -53,7 +53,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.http.bodyLimit,
     trustProxy: deps.http.trustProxy,
-    requestIdHeader: 'x-request-id',
+    // No header is taken as it is: genReqId keeps a client's X-Request-Id only when it is a plain token.
+    requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
