@@ -324,7 +324,7 @@ describe('on a real SQLite file database', () => {
       "\\'; DROP TABLE t; --",
       '1); DELETE FROM t; --',
       '*/ DROP TABLE t /*',
-      '\u0000',
+      // U+0000 never reaches the compiler: the parser refuses it (filter-parser.test.ts).
     ];
     for (const value of values) {
       it(`TEXT value ${JSON.stringify(value)} is only a parameter`, () => {
