@@ -17,6 +17,7 @@ import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
+import { clientErrorHandler, frameworkErrors } from './http/early-replies.ts';
 
 export interface AppDeps {
   access: Access;
@@ -59,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.decorateRequest('principal', null);
 

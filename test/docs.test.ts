@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { PUBLIC_ERRORS } from '../src/shared/errors.ts';
-import { ADMIN_ERRORS } from '../src/api/admin/admin-context.ts';
+import { ADMIN_ERRORS, PUBLIC_ERRORS } from '../src/shared/errors.ts';
 
 const docs = fs.readFileSync('docs/public-api.md', 'utf8');
 const readme = fs.readFileSync('README.md', 'utf8');
