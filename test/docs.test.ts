@@ -20,6 +20,23 @@ describe('the documentation', () => {
     }
   });
 
+  it('documents no error code the catalog lacks, nor with another status', () => {
+    const documented = (text: string) => [...text.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
+    for (const [file, text, catalog] of [
+      ['docs/public-api.md', docs, PUBLIC_ERRORS],
+      ['docs/admin-api.md', adminDocs, ADMIN_ERRORS],
+    ] as const) {
+      const rows = documented(text);
+      assert.equal(rows.length, Object.keys(catalog).length, `${file} lists ${rows.length} error codes, the catalog has ${Object.keys(catalog).length}`);
+      for (const [code, status] of rows) {
+        const entry = (catalog as Record<string, { status: number }>)[code];
+        assert.ok(entry, `${file} documents ${code}, which is not in the catalog`);
+        assert.equal(entry.status, status, `${file} gives ${code} the status ${status}, the catalog ${entry.status}`);
+      }
+    }
+  });
+
   it('lists every DATAGATE_ setting the code reads in the README', () => {
     const src = fs.readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
     const used = new Set<string>();

@@ -1,7 +1,23 @@
 /**
- * The one error catalog. Public API bodies are fixed by the contract (spec section 6);
- * the command line and services use the same codes through DomainError.
+ * The one error catalog: every code an HTTP answer can carry, with its status, what it
+ * means (the docs list each one, checked by test/docs.test.ts) and the headers that go
+ * with it. Two sets of codes, one per audience: the public API's (whose bodies the
+ * contract fixes, spec section 6, rendered by http/public-replies.ts) and the admin
+ * API's (one envelope, rendered by http/admin-replies.ts). Services report failures as
+ * DomainError, the store as QueryTimeoutError or StoreUnavailableError; http/error-handler.ts
+ * classifies them once for both renderers.
  */
+export interface CatalogEntry {
+  readonly status: number;
+  readonly doc: string;
+  /** Headers every answer with this code carries. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+// Five seconds: a restarting database is usually back by then, and clients that honour
+// Retry-After don't pile on while it isn't.
+const RETRY_SOON = { 'retry-after': '5' } as const;
+
 export const PUBLIC_ERRORS = {
   ROUTE_NOT_FOUND: { status: 404, doc: 'no such route or method' },
   KEY_MISSING: { status: 401, doc: 'no apikey header and no Bearer token' },
@@ -19,10 +35,10 @@ export const PUBLIC_ERRORS = {
   URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
   HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
   REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
-  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again', headers: RETRY_SOON },
   QUERY_TIMEOUT: { status: 504, doc: 'the query ran past the server’s time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
-} as const;
+} as const satisfies Record<string, CatalogEntry>;
 
 export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
 
@@ -42,12 +58,23 @@ export const ADMIN_ERRORS = {
   URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
   HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
   REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
-  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached', headers: RETRY_SOON },
   QUERY_TIMEOUT: { status: 504, doc: 'a preview query ran past the time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
-} as const;
+} as const satisfies Record<string, CatalogEntry>;
 
 export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
+
+/** A failure with its admin error code, thrown by admin routes and answered by the admin renderer. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
 
 /** Codes of the failures that services report to the command line and the admin API. */
 export type DomainErrorCode =

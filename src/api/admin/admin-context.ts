@@ -5,7 +5,7 @@ import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { UseCases } from '../../usecases/index.ts';
-import type { AdminErrorCode } from '../../shared/errors.ts';
+import { AdminError } from '../../shared/errors.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
 export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -29,19 +29,8 @@ export interface AdminDeps {
   changed(): Promise<void>;
 }
 
-export { ADMIN_ERRORS, type AdminErrorCode } from '../../shared/errors.ts';
+export { ADMIN_ERRORS, AdminError, type AdminErrorCode } from '../../shared/errors.ts';
 export { sendAdminError } from '../../http/admin-replies.ts';
-
-/** A failure with its admin error code, thrown by admin routes and answered by the admin error handler. */
-export class AdminError extends Error {
-  constructor(
-    readonly code: AdminErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AdminError';
-  }
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
