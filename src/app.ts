@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
 import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
-import { QueryTimeoutError, StoreUnavailableError } from './shared/errors.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
-import { sendPublicError } from './http/public-replies.ts';
+import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
@@ -17,6 +16,7 @@ import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
+import { clientErrorHandler, frameworkErrors } from './http/early-replies.ts';
 
 export interface AppDeps {
   access: Access;
@@ -37,11 +37,6 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** "30 s", "1.5 s", "250 ms": the time limit as a person reads it. */
-function duration(ms: number): string {
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
-}
-
 /** Builds the HTTP application; never listens (the caller, or a test, decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,6 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.decorateRequest('principal', null);
 
@@ -97,33 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof StoreUnavailableError) {
-      req.log.warn({ err: err.message }, 'database unavailable');
-      // Five seconds: a restarting database is usually back by then, and clients that
-      // honour Retry-After don't pile on while it isn't.
-      reply.header('retry-after', 5);
-      return sendPublicError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds.');
-    }
-    if (err instanceof QueryTimeoutError) {
-      req.log.warn({ url: req.url.split('?')[0], limitMs: deps.api.queryTimeoutMs }, 'query stopped at the time limit');
-      return sendPublicError(
-        reply,
-        'QUERY_TIMEOUT',
-        `The query ran longer than ${duration(deps.api.queryTimeoutMs)} and was stopped; narrow the filters or ask for a smaller page`,
-      );
-    }
-    const status = err.statusCode ?? 500;
-    if (status === 415) return sendPublicError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/x-www-form-urlencoded or application/json');
-    if (status === 413) return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${deps.http.bodyLimit} bytes`);
-    if (status >= 400 && status < 500) {
-      return sendPublicError(reply, 'BAD_PARAMETER', err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
-        ? 'The request body is not valid JSON'
-        : err.message);
-    }
-    req.log.error({ err }, 'unexpected failure');
-    return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
-  });
+  app.setErrorHandler(publicErrorHandler({ bodyLimit: deps.http.bodyLimit, queryTimeoutMs: deps.api.queryTimeoutMs }));
 
   const gate = createApiKeyGate({
     access: deps.access.registry,

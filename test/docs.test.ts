@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { PUBLIC_ERRORS } from '../src/shared/errors.ts';
-import { ADMIN_ERRORS } from '../src/api/admin/admin-context.ts';
+import { ADMIN_ERRORS, PUBLIC_ERRORS } from '../src/shared/errors.ts';
 
 const docs = fs.readFileSync('docs/public-api.md', 'utf8');
 const readme = fs.readFileSync('README.md', 'utf8');
@@ -18,6 +17,23 @@ describe('the documentation', () => {
     const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
     for (const [code, { status }] of Object.entries(ADMIN_ERRORS)) {
       assert.match(adminDocs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/admin-api.md`);
+    }
+  });
+
+  it('documents no error code the catalog lacks, nor with another status', () => {
+    const documented = (text: string) => [...text.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
+    for (const [file, text, catalog] of [
+      ['docs/public-api.md', docs, PUBLIC_ERRORS],
+      ['docs/admin-api.md', adminDocs, ADMIN_ERRORS],
+    ] as const) {
+      const rows = documented(text);
+      assert.equal(rows.length, Object.keys(catalog).length, `${file} lists ${rows.length} error codes, the catalog has ${Object.keys(catalog).length}`);
+      for (const [code, status] of rows) {
+        const entry = (catalog as Record<string, { status: number }>)[code];
+        assert.ok(entry, `${file} documents ${code}, which is not in the catalog`);
+        assert.equal(entry.status, status, `${file} gives ${code} the status ${status}, the catalog ${entry.status}`);
+      }
     }
   });
 

@@ -65,6 +65,51 @@ describe('failure behaviour', () => {
     }
   });
 
+  it('PostgreSQL stopped: admin reads of control tables get 503 DATABASE_UNAVAILABLE, not 500', async () => {
+    const pg = await startPrivatePostgres();
+    const dir = tmp();
+    const env = { DATAGATE_DATABASE: pg.url, DATAGATE_DATA_DIR: dir };
+    try {
+      const modules = await openModules(loadConfig(env));
+      const tenant = await modules.access.tenants.ensure('default');
+      await modules.access.users.create(tenant.id, { email: 'ops@example.com', password: 'correct horse battery' });
+      await modules.close();
+      const node = await serve(env);
+      try {
+        const signIn = await fetch(`${node.url}/admin/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'ops@example.com', password: 'correct horse battery' }),
+        });
+        assert.equal(signIn.status, 200);
+        const cookie = String(signIn.headers.get('set-cookie')).split(';')[0];
+        const get = (url: string) => fetch(`${node.url}${url}`, { headers: { cookie } });
+        assert.equal((await get('/admin/api/datasets')).status, 200);
+        pg.stop();
+        for (const url of ['/admin/api/datasets', '/admin/api/keys', '/admin/api/audit']) {
+          const during = await get(url);
+          const body = await during.text();
+          assert.equal(during.status, 503, `${url}: ${body}`);
+          assert.equal(during.headers.get('retry-after'), '5');
+          assert.deepEqual(JSON.parse(body), {
+            error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry in a few seconds', requestId: during.headers.get('x-request-id') },
+          });
+        }
+        pg.start();
+        let status = 0;
+        for (const started = Date.now(); status !== 200 && Date.now() - started < 10_000; ) {
+          status = (await get('/admin/api/datasets')).status;
+          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, 200);
+      } finally {
+        assert.equal(await node.stop(), 0);
+      }
+    } finally {
+      pg.destroy();
+    }
+  });
+
   it('Redis unreachable: the node keeps serving with its own per-key limit', async () => {
     const dir = tmp();
     // Nothing listens on port 1: every Redis command fails at once.

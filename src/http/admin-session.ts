@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../access/index.ts';
-import { sendAdminError } from '../api/admin/admin-context.ts';
+import { sendAdminError } from './admin-replies.ts';
 
 export const SESSION_COOKIE = 'dg_session';
 

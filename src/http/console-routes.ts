@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import staticFiles from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { sendAdminError } from '../api/admin/admin-context.ts';
+import { sendAdminError } from './admin-replies.ts';
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>datagate</title>
 <p>The console has not been built. Start datagate with <code>./bin/datagate serve</code>, which builds it, or run <code>npm run build:web</code>.</p>`;
@@ -27,7 +27,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir: string | 
   // With ignoreTrailingSlash, this is /admin/ too.
   app.get('/admin', (_req, reply) => sendPage(reply));
   app.get('/admin/*', (req, reply) => {
-    const rel = decodeURIComponent((req.params as { '*': string })['*'].split('?')[0]);
+    // The router has decoded the path once already; decoding again would turn "%25FF"
+    // into a malformed "%FF" (and a second decoding is how traversal tricks get through).
+    const rel = (req.params as { '*': string })['*'].split('?')[0];
     if (rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
     if (built && rel.startsWith('assets/')) {
       // sendFile refuses paths that leave the root.

@@ -1,6 +1,7 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { PublicErrorCode } from '../shared/errors.ts';
 import { PUBLIC_ERRORS } from '../shared/errors.ts';
+import { classify } from './error-handler.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -30,12 +31,56 @@ function envelope(code: number, msg: string): string {
   return `{"code":${code},"msg":${JSON.stringify(msg)},"data":[]}`;
 }
 
-/** Sends a public error with its status and body. */
+/** Sends a public error with its status, the catalog's headers for it, and its body. */
 export function sendPublicError(reply: FastifyReply, code: PublicErrorCode, msg?: string): FastifyReply {
-  return reply.code(PUBLIC_ERRORS[code].status).type(JSON_TYPE).send(publicErrorBody(code, msg));
+  const entry = PUBLIC_ERRORS[code];
+  if ('headers' in entry) reply.headers(entry.headers);
+  return reply.code(entry.status).type(JSON_TYPE).send(publicErrorBody(code, msg));
 }
 
 /** Sends a pre-serialised JSON body. */
 export function sendJson(reply: FastifyReply, body: string): FastifyReply {
   return reply.type(JSON_TYPE).send(body);
+}
+
+/** "30 s", "1.5 s", "250 ms": the time limit as a person reads it. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
+}
+
+/** The public API's error handler: a thrown error, classified, in the contract's bodies. */
+export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: number }) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const failure = classify(err);
+    switch (failure.kind) {
+      case 'unavailable':
+        req.log.warn({ err: failure.message }, 'database unavailable');
+        return sendPublicError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds.');
+      case 'timeout':
+        req.log.warn({ url: req.url.split('?')[0], limitMs: limits.queryTimeoutMs }, 'query stopped at the time limit');
+        return sendPublicError(
+          reply,
+          'QUERY_TIMEOUT',
+          `The query ran longer than ${duration(limits.queryTimeoutMs)} and was stopped; narrow the filters or ask for a smaller page`,
+        );
+      case 'unsupported-media':
+        return sendPublicError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/x-www-form-urlencoded or application/json');
+      case 'too-large':
+        return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimit} bytes`);
+      case 'invalid-json':
+        return sendPublicError(reply, 'BAD_PARAMETER', 'The request body is not valid JSON');
+      case 'bad-request':
+      case 'schema':
+        return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+      case 'domain':
+        // Input the store could not hold (U+0000 that slipped past the parsers) is still the client's mistake.
+        if (failure.code === 'INVALID_INPUT') return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+        req.log.error({ err }, 'unexpected failure');
+        return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+      case 'admin':
+      case 'internal':
+        req.log.error({ err }, 'unexpected failure');
+        return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+    }
+  };
 }

@@ -1,7 +1,23 @@
 /**
- * The one error catalog. Public API bodies are fixed by the contract (spec section 6);
- * the command line and services use the same codes through DomainError.
+ * The one error catalog: every code an HTTP answer can carry, with its status, what it
+ * means (the docs list each one, checked by test/docs.test.ts) and the headers that go
+ * with it. Two sets of codes, one per audience: the public API's (whose bodies the
+ * contract fixes, spec section 6, rendered by http/public-replies.ts) and the admin
+ * API's (one envelope, rendered by http/admin-replies.ts). Services report failures as
+ * DomainError, the store as QueryTimeoutError or StoreUnavailableError; http/error-handler.ts
+ * classifies them once for both renderers.
  */
+export interface CatalogEntry {
+  readonly status: number;
+  readonly doc: string;
+  /** Headers every answer with this code carries. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+// Five seconds: a restarting database is usually back by then, and clients that honour
+// Retry-After don't pile on while it isn't.
+const RETRY_SOON = { 'retry-after': '5' } as const;
+
 export const PUBLIC_ERRORS = {
   ROUTE_NOT_FOUND: { status: 404, doc: 'no such route or method' },
   KEY_MISSING: { status: 401, doc: 'no apikey header and no Bearer token' },
@@ -16,12 +32,49 @@ export const PUBLIC_ERRORS = {
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
-  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again' },
+  URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
+  HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
+  REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again', headers: RETRY_SOON },
   QUERY_TIMEOUT: { status: 504, doc: 'the query ran past the server’s time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
-} as const;
+} as const satisfies Record<string, CatalogEntry>;
 
 export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
+
+/** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
+export const ADMIN_ERRORS = {
+  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
+  INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
+  SIGNIN_LIMITED: { status: 429, doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry' },
+  CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
+  SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
+  NOT_FOUND: { status: 404, doc: "no such key, dataset, widget, user or upload in the admin's tenant" },
+  INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
+  IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },
+  CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a request body that is not application/json (uploads: application/octet-stream)' },
+  PAYLOAD_TOO_LARGE: { status: 413, doc: 'a body or upload above its size limit' },
+  URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
+  HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
+  REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
+  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached', headers: RETRY_SOON },
+  QUERY_TIMEOUT: { status: 504, doc: 'a preview query ran past the time limit' },
+  INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
+
+/** A failure with its admin error code, thrown by admin routes and answered by the admin renderer. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
 
 /** Codes of the failures that services report to the command line and the admin API. */
 export type DomainErrorCode =

@@ -1,11 +1,11 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { DomainError, QueryTimeoutError, StoreUnavailableError } from '../../shared/errors.ts';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { createAdminSessionGate } from '../../http/admin-session.ts';
-import { AdminError, sendAdminError, type AdminDeps } from './admin-context.ts';
+import { adminErrorHandler, sendAdminError } from '../../http/admin-replies.ts';
+import type { AdminDeps } from './admin-context.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDatasetRoutes } from './dataset-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
@@ -18,7 +18,6 @@ import { registerWidgetRoutes } from './widget-routes.ts';
 
 export const ADMIN_PREFIX = '/admin/api';
 
-const DOMAIN_TO_ADMIN = { NOT_FOUND: 'NOT_FOUND', INVALID_INPUT: 'INVALID_INPUT', CONFLICT: 'CONFLICT', IMPORT_INVALID: 'IMPORT_INVALID' } as const;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -57,31 +56,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       admin.decorateRequest('admin', null);
 
       admin.setNotFoundHandler((req, reply) => sendAdminError(reply, 'NOT_FOUND', `No admin route ${req.method} ${req.url.split('?')[0]}`));
-      admin.setErrorHandler((err: FastifyError, req, reply) => {
-        if (err instanceof AdminError) return sendAdminError(reply, err.code, err.message);
-        if (err instanceof DomainError) return sendAdminError(reply, DOMAIN_TO_ADMIN[err.code], err.message);
-        if (hasZodFastifySchemaValidationErrors(err)) {
-          const problems = err.validation.map((v) => {
-            const where = `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
-            if (!v.instancePath && /expected object/.test(v.message ?? '')) return `the ${err.validationContext ?? 'request'} must be a JSON object`;
-            return `${where}: ${v.message}`;
-          });
-          return sendAdminError(reply, 'INVALID_INPUT', problems.join('; '));
-        }
-        if (err instanceof StoreUnavailableError) {
-          reply.header('retry-after', 5);
-          return sendAdminError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds');
-        }
-        if (err instanceof QueryTimeoutError) return sendAdminError(reply, 'QUERY_TIMEOUT', 'The query ran past the time limit and was stopped; narrow the filters');
-        const status = err.statusCode ?? 500;
-        if (status === 413) return sendAdminError(reply, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
-        if (status === 415) return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
-        if (status >= 400 && status < 500) {
-          return sendAdminError(reply, 'INVALID_INPUT', err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'The request body is not valid JSON' : err.message);
-        }
-        req.log.error({ err }, 'unexpected failure in the admin API');
-        return sendAdminError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
-      });
+      admin.setErrorHandler(adminErrorHandler);
 
       // JSON only (uploads excepted): a cross-site form can send form-encoded or plain
       // text without a preflight, never application/json, so sign-in and setup need no CSRF token.

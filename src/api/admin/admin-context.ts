@@ -1,10 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Access, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { UseCases } from '../../usecases/index.ts';
+import { AdminError } from '../../shared/errors.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
 export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -28,43 +29,8 @@ export interface AdminDeps {
   changed(): Promise<void>;
 }
 
-/** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
-export const ADMIN_ERRORS = {
-  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
-  INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
-  SIGNIN_LIMITED: { status: 429, doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry' },
-  CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
-  SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
-  NOT_FOUND: { status: 404, doc: "no such key, dataset, widget, user or upload in the admin's tenant" },
-  INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
-  IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },
-  CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a request body that is not application/json (uploads: application/octet-stream)' },
-  PAYLOAD_TOO_LARGE: { status: 413, doc: 'a body or upload above its size limit' },
-  DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached' },
-  QUERY_TIMEOUT: { status: 504, doc: 'a preview query ran past the time limit' },
-  INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
-} as const;
-
-export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
-
-/** A failure with its admin error code, thrown by admin routes and answered by the admin error handler. */
-export class AdminError extends Error {
-  constructor(
-    readonly code: AdminErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AdminError';
-  }
-}
-
-export function sendAdminError(reply: FastifyReply, code: AdminErrorCode, message: string) {
-  return reply
-    .code(ADMIN_ERRORS[code].status)
-    .type('application/json; charset=utf-8')
-    .send({ error: { code, message, requestId: reply.request.id } });
-}
+export { ADMIN_ERRORS, AdminError, type AdminErrorCode } from '../../shared/errors.ts';
+export { sendAdminError } from '../../http/admin-replies.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -202,23 +202,44 @@ function isUnstorableText(e: unknown): boolean {
   return code === '22021' || code === '22P05';
 }
 
-function unstorableOr(e: unknown): unknown {
-  return isUnstorableText(e) ? new UnstorableTextError() : e;
+/**
+ * The error to throw for a driver error: StoreUnavailableError for an outage,
+ * UnstorableTextError for text PostgreSQL can't hold, else the error itself.
+ */
+function asStoreError(e: unknown): unknown {
+  if (isUnstorableText(e)) return new UnstorableTextError();
+  return e instanceof StoreUnavailableError || !isUnavailable(e) ? e : new StoreUnavailableError(e);
 }
 
-/** The pool as Kysely sees it: each client's queries turn isUnstorableText errors into UnstorableTextError. */
-function guardedPool(pool: pg.Pool): PostgresPool {
+type Guarded = Pick<pg.PoolClient, 'query' | 'release'>;
+
+/** A pooled connection whose statements report an outage as StoreUnavailableError. */
+function guardClient(client: pg.PoolClient): Guarded {
   return {
-    async connect() {
-      const client = await pool.connect();
-      return {
-        query: ((...args: [string, unknown[]]) => {
-          const r = (client.query as (...a: unknown[]) => unknown)(...args);
-          // A cursor (streaming) is returned as is; its reads are not guarded.
-          return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(unstorableOr(e))) : r;
-        }) as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy),
-      };
+    query: ((...args: unknown[]) => {
+      const r = (client.query as (...a: unknown[]) => unknown)(...args);
+      // A cursor (Kysely's streaming) is returned as it is; its reads fail on their own.
+      return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(asStoreError(e))) : r;
+    }) as pg.PoolClient['query'],
+    release: (err?: Error | boolean) => client.release(err),
+  };
+}
+
+/**
+ * The one seam between datagate and the driver: every statement, control tables (through
+ * Kysely) and dataset tables alike, goes through `query` or `connect` here, so a database
+ * outage is StoreUnavailableError (503) wherever it happens.
+ */
+function guardPool(pool: pg.Pool) {
+  return {
+    query: ((...args: unknown[]) =>
+      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((e: unknown) => Promise.reject(asStoreError(e)))) as pg.Pool['query'],
+    async connect(): Promise<Guarded> {
+      try {
+        return guardClient(await pool.connect());
+      } catch (e) {
+        throw asStoreError(e);
+      }
     },
     end: () => pool.end(),
   };
@@ -241,7 +262,8 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   // A connection that dies while idle in the pool (server restart) is dropped by the
   // pool and reported here; without a listener it would crash the process.
   pool.on('error', (err) => warn(`PostgreSQL connection lost: ${err.message}`));
-  const dialect = new PostgresDialect({ pool: guardedPool(pool) });
+  const db = guardPool(pool);
+  const dialect = new PostgresDialect({ pool: db as never });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
 
@@ -250,7 +272,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   /** The schema-qualified trigram operator class, creating pg_trgm if needed; null when unavailable. */
   function trigramOps(): Promise<string | null> {
     const find = async () => {
-      const r = await pool.query<{ nspname: string }>(
+      const r = await db.query<{ nspname: string }>(
         `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`,
       );
       return r.rows.length > 0 ? `${quoteAny(r.rows[0].nspname)}.gin_trgm_ops` : null;
@@ -259,7 +281,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
       const found = await find();
       if (found) return found;
       try {
-        await pool.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+        await db.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
       } catch (e) {
         // Another process may have created it at the same moment; otherwise it is
         // missing (no contrib package) or not ours to create.
@@ -280,8 +302,8 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   }
 
   /** Runs `work` on one connection inside a transaction. */
-  async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+  async function inTransaction<T>(work: (client: Guarded) => Promise<T>): Promise<T> {
+    const client = await db.connect();
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -298,7 +320,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   const tables: DatasetTables = {
     async create(table, fields) {
       const cols = fields.map((f) => `, ${ident(f.column)} ${COLUMN_TYPES[f.type]}`).join('');
-      await pool.query(`CREATE TABLE ${ident(table)} ("_row" bigint PRIMARY KEY${cols})`);
+      await db.query(`CREATE TABLE ${ident(table)} ("_row" bigint PRIMARY KEY${cols})`);
     },
 
     async insert(table, fields, rows, firstRow) {
@@ -359,7 +381,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
       let stop = false;
       const worker = async () => {
         while (!stop && next < statements.length) {
-          await pool.query(statements[next++]).catch((e: unknown) => {
+          await db.query(statements[next++]).catch((e: unknown) => {
             stop = true;
             throw e;
           });
@@ -372,15 +394,15 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
       // Statistics for the planner now rather than at autovacuum's leisure, and every row
       // frozen and all-visible: the table never changes, so readers never write hint bits
       // and counts may be answered from an index alone.
-      await pool.query(`VACUUM (FREEZE, ANALYZE) ${ident(table)}`);
+      await db.query(`VACUUM (FREEZE, ANALYZE) ${ident(table)}`);
     },
 
     async drop(table) {
-      await pool.query(`DROP TABLE IF EXISTS ${ident(table)}`);
+      await db.query(`DROP TABLE IF EXISTS ${ident(table)}`);
     },
 
     async exists(table) {
-      const r = await pool.query(
+      const r = await db.query(
         `SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1`,
         [table],
       );
@@ -388,7 +410,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
     },
 
     async list(prefix) {
-      const r = await pool.query<{ tablename: string }>(
+      const r = await db.query<{ tablename: string }>(
         `SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND starts_with(tablename, $1) ORDER BY tablename`,
         [prefix],
       );
@@ -451,12 +473,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
     },
 
     async rows(query: CompiledQuery, opts) {
-      try {
-        return await runRows(query, opts);
-      } catch (e) {
-        if (isUnavailable(e)) throw new StoreUnavailableError(e);
-        throw unstorableOr(e);
-      }
+      return runRows(query, opts);
     },
   };
 
@@ -468,9 +485,9 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
 
   async function runRows(query: CompiledQuery, opts: { deadline?: number } | undefined): Promise<unknown[][]> {
     const config = { text: query.sql, values: query.parameters as unknown[], rowMode: 'array' as const };
-    if (opts?.deadline === undefined) return (await pool.query(config)).rows as unknown[][];
+    if (opts?.deadline === undefined) return (await db.query(config)).rows as unknown[][];
     if (opts.deadline <= Date.now()) throw new QueryTimeoutError();
-    const client = await pool.connect();
+    const client = await db.connect();
     let broken: Error | undefined;
     try {
       // Waiting for a connection counts against the deadline too.
@@ -503,7 +520,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
     data,
     tables,
     async readGeneration() {
-      const r = await pool.query<{ value: number }>(`SELECT value FROM meta WHERE name = 'generation'`);
+      const r = await db.query<{ value: number }>(`SELECT value FROM meta WHERE name = 'generation'`);
       return Number(r.rows[0].value);
     },
     async bumpGeneration(trx) {
