@@ -106,6 +106,28 @@ describe('requests that never reach a route', () => {
     assert.match(a.headers['x-request-id'], UUID);
   });
 
+  it('a HEAD request with too-large headers gets the status and headers only: a body would be read as the next answer', async () => {
+    const a = await raw(port, `HEAD /api/datasets HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(a.status, 431);
+    assert.equal(a.body, '');
+    assert.match(a.headers['x-request-id'], UUID);
+  });
+
+  it('an X-Request-Id that is not a plain token is replaced, not echoed', async () => {
+    for (const junk of ['with space', 'one, two', 'x'.repeat(129)]) {
+      const a = await raw(port, get('/api/dataset/%41', `X-Request-Id: ${junk}\r\n`));
+      assert.equal(a.status, 401);
+      assert.match(a.headers['x-request-id'], UUID, junk);
+    }
+  });
+
+  it('/admin/api/ is the admin API\'s 404, not a console page', async () => {
+    const a = await raw(port, get('/admin/api/'));
+    assert.equal(a.status, 404);
+    assert.equal(JSON.parse(a.body).error.code, 'NOT_FOUND');
+    assert.equal(JSON.parse(a.body).error.requestId, a.headers['x-request-id']);
+  });
+
   it('bytes that are not HTTP get a 400 from the catalog', async () => {
     const a = await raw(port, 'HELLO\r\n\r\n');
     assert.equal(a.status, 400);

@@ -30,7 +30,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir: string | 
     // The router has decoded the path once already; decoding again would turn "%25FF"
     // into a malformed "%FF" (and a second decoding is how traversal tricks get through).
     const rel = (req.params as { '*': string })['*'].split('?')[0];
-    if (rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
+    // /admin/api itself (and /admin/api/, the same path here) is the admin API's, not a console page.
+    if (rel === 'api' || rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
     if (built && rel.startsWith('assets/')) {
       // sendFile refuses paths that leave the root.
       return reply.sendFile(rel, { maxAge: ASSET_MAX_AGE_MS, immutable: true });

@@ -81,12 +81,14 @@ export function clientErrorHandler(this: FastifyInstance, error: ConnectionError
   // As Node does: answer only when no response of this connection has begun.
   const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !pending?.headersSent) {
+    // A HEAD request's answer has headers only: a body there would be read as the next response.
+    const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${requestId}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
+        `Connection: close\r\n\r\n${head ? '' : body}`,
     );
     return;
   }

@@ -19,7 +19,7 @@ import type { WireRequest } from './wire.ts';
  *   129 characters, two of them): echoed as it came (Fastify's `requestIdHeader` takes
  *   the header as it is, the server's own check in `genReqId` never runs).
  */
-export const KNOWN_DEFECT_CLASSES: readonly string[] = ['bad-encoding', 'oversize', 'bad-method', 'oversize-body', 'admin-api-slash'];
+export const KNOWN_DEFECT_CLASSES: readonly string[] = [];
 
 /** Every class the generator tags requests with. */
 export const DEFECT_CLASSES = ['bad-encoding', 'oversize', 'nul', 'sum-overflow', 'bad-method', 'oversize-body', 'request-id-junk', 'admin-api-slash'] as const;
