@@ -20,6 +20,14 @@ describe('nulPath', () => {
     assert.equal(nulPath(query, 'query'), 'query.search');
   });
 
+  it('walks a body nested thousands deep without overflowing the stack', () => {
+    const depth = 20_000;
+    const deep = JSON.parse('{"a":'.repeat(depth) + '"x\\u0000"' + '}'.repeat(depth));
+    const path = nulPath(deep, 'body');
+    assert.equal(path, 'body' + '.a'.repeat(depth));
+    assert.equal(nulPath(JSON.parse('['.repeat(depth) + '1' + ']'.repeat(depth))), null);
+  });
+
   it('ignores clean values, bytes and streams', () => {
     assert.equal(nulPath({ a: 'x', b: [1, true, null, { c: 'y\u0001' }] }), null);
     assert.equal(nulPath(Buffer.from('a\0b')), null);

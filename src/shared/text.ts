@@ -20,24 +20,40 @@ export function hasNul(s: string): boolean {
  * @example nulPath({ a: ['x', 'y\0'] }, 'body') === 'body.a[1]'
  */
 export function nulPath(value: unknown, root = ''): string | null {
-  if (typeof value === 'string') return hasNul(value) ? root : null;
-  if (typeof value !== 'object' || value === null) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = nulPath(value[i], `${root}[${i}]`);
-      if (found !== null) return found;
+  // Depth first with a stack of its own: a body nested thousands deep must neither
+  // overflow the call stack nor build a path string per level (a path is a linked list
+  // of steps, spelled out only for the holder found). Children are pushed last first,
+  // so the first holder found is the first in document order.
+  interface Step { readonly parent: Step | null; readonly key: string | number }
+  const spell = (step: Step | null): string => {
+    const keys: (string | number)[] = [];
+    for (let s = step; s !== null; s = s.parent) keys.push(s.key);
+    let out = root;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i];
+      out = typeof k === 'number' ? `${out}[${k}]` : out === '' ? k : `${out}.${k}`;
     }
-    return null;
-  }
-  // Buffers and streams (uploads) are bytes, not JSON values. Other objects are walked
-  // whatever their prototype: parsed query strings have a prototype of their own.
-  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return null;
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const here = root === '' ? key : `${root}.${key}`;
+    return out;
+  };
+  const stack: [unknown, Step | null][] = [[value, null]];
+  while (stack.length > 0) {
+    const [v, step] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (hasNul(v)) return spell(step);
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { parent: step, key: i }]);
+      continue;
+    }
+    // Buffers and streams (uploads) are bytes, not JSON values. Other objects are walked
+    // whatever their prototype: parsed query strings have a prototype of their own.
+    if (ArrayBuffer.isView(v) || typeof (v as { pipe?: unknown }).pipe === 'function') continue;
+    const entries = Object.entries(v as Record<string, unknown>);
     // A key holding NUL is reported by its own path, which then shows the NUL (JSON-quoted).
-    if (hasNul(key)) return here;
-    const found = nulPath(v, here);
-    if (found !== null) return found;
+    for (const [key] of entries) if (hasNul(key)) return spell({ parent: step, key });
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], { parent: step, key: entries[i][0] }]);
   }
   return null;
 }

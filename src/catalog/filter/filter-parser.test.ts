@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Field } from '../types.ts';
 import type { FilterNode, Params, ParsedQuery, Range } from './filter-parser.ts';
-import { parseDate, parseDateTime, parseNumberLiteral, parseQuery } from './filter-parser.ts';
+import { MAX_CONTAINS_LENGTH, parseDate, parseDateTime, parseNumberLiteral, parseQuery } from './filter-parser.ts';
 
 const F = {
   id: { name: 'id', type: 'NUMBER', column: 'c0' },
@@ -545,4 +545,15 @@ describe('parseDateTime', () => {
     '2023-02-01T10Z', '2023-02-01T10:00:00.Z', '2023-02-01T10:00:00.1234567890Z', '2023-02-01T1:00:00Z',
     '2023-02-01 10:00:00 Z', '2023-02-01T10:00:00+2:00', ' 2023-02-01', '2023-02-01X10:00:00', '1675245600000', 'now', ''];
   for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(parseDateTime(s), null));
+});
+
+describe('the length of a text filter', () => {
+  it('takes up to MAX_CONTAINS_LENGTH characters and refuses one more, naming the field', () => {
+    const longest = 'é'.repeat(MAX_CONTAINS_LENGTH);
+    assert.deepEqual(ok({ summary: longest }).filters, [{ kind: 'contains', field: F.summary, value: longest }]);
+    assert.equal(
+      err({ summary: 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }),
+      `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`,
+    );
+  });
 });

@@ -182,11 +182,16 @@ function parseFields(raw: string, fields: readonly Field[]): readonly Field[] | 
   return Object.freeze(picked);
 }
 
+/** The longest text a contains filter may hold, in UTF-16 units (at most 30,000 bytes of UTF-8). */
+export const MAX_CONTAINS_LENGTH = 10_000;
+
 function parseFilter(field: Field, raw: string): FilterNode {
   const text = raw.trim();
   if (text === '') return Object.freeze({ kind: 'empty', field });
   switch (field.type) {
     case 'TEXT':
+      // A search text that long is no search; SQLite also refuses LIKE patterns past 50,000 bytes.
+      if (text.length > MAX_CONTAINS_LENGTH) fail(`Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`);
       return Object.freeze({ kind: 'contains', field, value: text });
     case 'BOOLEAN': {
       const v = text.toLowerCase();
