@@ -18,6 +18,13 @@ export interface CatalogEntry {
 // Retry-After don't pile on while it isn't.
 const RETRY_SOON = { 'retry-after': '5' } as const;
 
+/** What the HTTP parser refuses before any route, the same for both APIs (each renders it in its own body). */
+const EDGE_ERRORS = {
+  URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
+  HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
+  REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
+} as const satisfies Record<string, CatalogEntry>;
+
 export const PUBLIC_ERRORS = {
   ROUTE_NOT_FOUND: { status: 404, doc: 'no such route or method' },
   KEY_MISSING: { status: 401, doc: 'no apikey header and no Bearer token' },
@@ -32,9 +39,7 @@ export const PUBLIC_ERRORS = {
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
-  URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
-  HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
-  REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
+  ...EDGE_ERRORS,
   DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached; Retry-After says when to try again', headers: RETRY_SOON },
   QUERY_TIMEOUT: { status: 504, doc: 'the query ran past the server’s time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
@@ -55,9 +60,7 @@ export const ADMIN_ERRORS = {
   CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a request body that is not application/json (uploads: application/octet-stream)' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a body or upload above its size limit' },
-  URI_TOO_LONG: { status: 414, doc: 'the request line is longer than the server reads' },
-  HEADERS_TOO_LARGE: { status: 431, doc: 'the request headers are larger than the server reads' },
-  REQUEST_TIMEOUT: { status: 408, doc: 'the request was not received in time' },
+  ...EDGE_ERRORS,
   DATABASE_UNAVAILABLE: { status: 503, doc: 'the database cannot be reached', headers: RETRY_SOON },
   QUERY_TIMEOUT: { status: 504, doc: 'a preview query ran past the time limit' },
   INTERNAL: { status: 500, doc: 'unexpected failure; the message carries the request id' },
