@@ -167,20 +167,16 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
         await store.tables.index(tableName, fields);
 
         const now = isoNow(clock);
+        // What the load sets, on a new dataset or a reloaded one.
+        const loadedAs = { name, modifiedAt: now, syncedAt: now, version, tableName, fields: JSON.stringify(fields), rowCount: loaded };
         await store.db.transaction().execute(async (trx) => {
           if (previous) {
             await trx
               .updateTable('datasets')
               .set({
-                name,
+                ...loadedAs,
                 description: input.description ?? previous.description,
                 integrationGroup: input.integrationGroup ?? previous.integrationGroup,
-                modifiedAt: now,
-                syncedAt: now,
-                version,
-                tableName,
-                fields: JSON.stringify(fields),
-                rowCount: loaded,
               })
               .where('id', '=', id)
               .execute();
@@ -189,19 +185,13 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
             await trx
               .insertInto('datasets')
               .values({
+                ...loadedAs,
                 id,
                 tenantId,
-                name,
                 description: input.description ?? '',
                 integrationGroup: input.integrationGroup ?? '',
                 owner: input.owner ?? '',
                 createdAt: now,
-                modifiedAt: now,
-                syncedAt: now,
-                version,
-                tableName,
-                fields: JSON.stringify(fields),
-                rowCount: loaded,
               })
               .execute();
           }
