@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
+import { bumpGeneration, type DialectHandle } from './dialects/dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
@@ -44,29 +45,24 @@ export async function openStore(url: string): Promise<Store> {
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const h = openSqlite(file);
-    const db = h.control as Kysely<ControlSchema>;
     await migrateToLatest(h.control);
-    return {
-      db,
-      data: h.data,
-      caps: sqliteCapabilities,
-      tables: h.tables,
-      location: path.resolve(file),
-      async bumpGeneration(trx) {
-        await (trx ?? db)
-          .updateTable('meta')
-          .set({ value: sql`value + 1` })
-          .where('name', '=', 'generation')
-          .execute();
+    // The SQLite handle does not yet carry the change counter and close() of a
+    // DialectHandle (see dialects/dialect.ts): they are added here.
+    return storeOver(
+      {
+        ...h,
+        bumpGeneration: (trx) => bumpGeneration(trx ?? h.control),
+        async readGeneration() {
+          const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
+          return Number(row.value);
+        },
+        async close() {
+          h.raw.close();
+        },
       },
-      async readGeneration() {
-        const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
-        return Number(row.value);
-      },
-      async close() {
-        h.raw.close();
-      },
-    };
+      sqliteCapabilities,
+      path.resolve(file),
+    );
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let parsed: URL;
@@ -83,19 +79,24 @@ export async function openStore(url: string): Promise<Store> {
       await h.close();
       throw e;
     }
-    return {
-      db: h.control as Kysely<ControlSchema>,
-      data: h.data,
-      caps: postgresCapabilities,
-      tables: h.tables,
-      // Never the password.
-      location: `postgres://${parsed.host}${parsed.pathname}`,
-      bumpGeneration: (trx) => h.bumpGeneration(trx),
-      readGeneration: () => h.readGeneration(),
-      close: () => h.close(),
-    };
+    // Never the password.
+    return storeOver(h, postgresCapabilities, `postgres://${parsed.host}${parsed.pathname}`);
   }
   throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
+}
+
+/** A dialect's open database as the Store the rest of datagate sees. */
+function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string): Store {
+  return {
+    db: h.control as Kysely<ControlSchema>,
+    data: h.data,
+    caps,
+    tables: h.tables,
+    location,
+    bumpGeneration: (trx) => h.bumpGeneration(trx),
+    readGeneration: () => h.readGeneration(),
+    close: () => h.close(),
+  };
 }
 
 /**

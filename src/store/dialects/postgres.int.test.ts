@@ -17,14 +17,8 @@ import { migrateToLatest } from '../migrations.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 import type { DatasetTables } from './dataset-tables.ts';
 import { postgresCapabilities as caps } from './postgres-capabilities.ts';
-import {
-  openPostgres,
-  parseDateText,
-  parseIntegerText,
-  parseNumericText,
-  parseTimestampText,
-  type PostgresHandle,
-} from './postgres.ts';
+import { parseDateText, parseIntegerText, parseNumericText, parseTimestampText } from './postgres-codecs.ts';
+import { openPostgres, type PostgresHandle } from './postgres.ts';
 import { openSqlite, type SqliteHandle } from './sqlite.ts';
 import { sqliteCapabilities } from './sqlite-capabilities.ts';
 
