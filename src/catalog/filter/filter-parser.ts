@@ -1,5 +1,6 @@
 import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { Field, Value } from '../types.ts';
+import { FILTER_RULES, INTEGER, parseBoolean, parseDate, parseDateTime, parseNumber, scanNumber } from '../values/values.ts';
 
 /** Request parameters after URL or body decoding; a repeated parameter is an array. */
 export type Params = Record<string, string | string[] | undefined>;
@@ -46,6 +47,7 @@ export interface ParsedQuery {
 export type ParseResult = { ok: true; query: ParsedQuery } | { ok: false; message: string };
 
 const DEFAULT_SIZE = 10;
+const DAY_MS = 86_400_000;
 const OPTIONS = ['_sort', '_fields'] as const;
 
 /**
@@ -194,9 +196,8 @@ function parseFilter(field: Field, raw: string): FilterNode {
       if (text.length > MAX_CONTAINS_LENGTH) fail(`Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`);
       return Object.freeze({ kind: 'contains', field, value: text });
     case 'BOOLEAN': {
-      const v = text.toLowerCase();
-      if (v === 'true' || v === '1') return Object.freeze({ kind: 'equals', field, value: true });
-      if (v === 'false' || v === '0') return Object.freeze({ kind: 'equals', field, value: false });
+      const value = parseBoolean(text, FILTER_RULES);
+      if (value !== undefined) return Object.freeze({ kind: 'equals', field, value });
       return invalid(field, text, text, 'expected true, false, 1 or 0');
     }
     case 'NUMBER':
@@ -220,18 +221,18 @@ interface Bound {
 function parseBound(field: Field, part: string, whole: string, side: 'lo' | 'hi'): Bound {
   switch (field.type) {
     case 'NUMBER': {
-      const n = parseNumberLiteral(part);
+      const n = parseNumber(part, FILTER_RULES);
       if (n !== null) return { value: n };
-      const reason = /^[+-]?[0-9]+$/.test(part) ? 'integer out of the 64-bit range' : 'expected a number';
+      const reason = scanNumber(part, true) === INTEGER ? 'integer out of the 64-bit range' : 'expected a number';
       return invalid(field, part, whole, reason);
     }
     case 'DATE': {
-      const d = parseDate(part);
+      const d = parseDate(part, FILTER_RULES);
       if (d !== null) return { value: d };
       return invalid(field, part, whole, 'expected a date YYYY-MM-DD');
     }
     default: {
-      const ms = parseDateTime(part);
+      const ms = parseDateTime(part, FILTER_RULES);
       if (ms === null) {
         return invalid(
           field,
@@ -240,7 +241,7 @@ function parseBound(field: Field, part: string, whole: string, side: 'lo' | 'hi'
           'expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
         );
       }
-      if (side === 'hi' && parseDate(part) !== null) return { value: ms + DAY_MS, exclusive: true };
+      if (side === 'hi' && parseDate(part, FILTER_RULES) !== null) return { value: ms + DAY_MS, exclusive: true };
       return { value: ms };
     }
   }
@@ -272,87 +273,4 @@ function parseIntervals(field: Field, text: string): FilterNode {
     ranges.push(Object.freeze(hi?.exclusive ? { lo, hi: hi.value, hiExclusive: true } : { lo, hi: hi?.value ?? null }));
   }
   return Object.freeze({ kind: 'ranges', field, ranges: Object.freeze(ranges) });
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * Parses a decimal number exactly: an integer literal is a `number` when it is a safe
- * integer, a `bigint` when it fits signed 64 bits; decimals and exponents are `number`s.
- * Returns null for anything else (hex, `NaN`, `Infinity`, overflow, surrounding spaces).
- *
- * @example parseNumberLiteral('1534956341424005122') === 1534956341424005122n
- */
-export function parseNumberLiteral(s: string): number | bigint | null {
-  if (/^[+-]?[0-9]+$/.test(s)) {
-    const big = BigInt(s);
-    if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
-    return big >= INT64_MIN && big <= INT64_MAX ? big : null;
-  }
-  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
-
-const DAY_MS = 86_400_000;
-
-function isLeapYear(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-function isCalendarDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const days = m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
-  return d <= days;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); Date.UTC maps years < 100 to 19xx. */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-/**
- * Validates a `YYYY-MM-DD` calendar date and returns it unchanged, or null
- * (`2023-02-30`, `2023-13-45`, `2023-1-5`).
- */
-export function parseDate(s: string): string | null {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s);
-  if (!m) return null;
-  return isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3])) ? s : null;
-}
-
-const DATETIME_RE =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$/;
-
-/**
- * Parses an ISO 8601 date-time (`2023-02-01T10:00:00.123+02:00`, `2023-02-01T10:00Z`),
- * `YYYY-MM-DD HH:mm:ss`, or a date `YYYY-MM-DD`, to epoch milliseconds; no offset
- * means UTC, a date alone means its midnight UTC, digits beyond milliseconds are
- * truncated. Returns null for anything else or for out-of-range parts.
- *
- * @example parseDateTime('2023-02-01 10:00:00') === Date.UTC(2023, 1, 1, 10)
- */
-export function parseDateTime(s: string): number | null {
-  const m = DATETIME_RE.exec(s);
-  if (!m) return null;
-  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', offset] = m;
-  if (!isCalendarDate(Number(y), Number(mo), Number(d))) return null;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return null;
-  let offsetMin = 0;
-  if (offset !== undefined && offset.toUpperCase() !== 'Z') {
-    const digits = offset.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    if (oh > 23 || om > 59) return null;
-    offsetMin = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
-  }
-  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const days = daysFromCivil(Number(y), Number(mo), Number(d));
-  return days * DAY_MS + ((Number(h) * 60 + Number(mi) - offsetMin) * 60 + Number(sec)) * 1000 + ms;
 }
