@@ -12,8 +12,9 @@ import { postgresCapabilities } from '../../store/dialects/postgres-capabilities
 import { registerSqliteFunctions } from '../../store/dialects/sqlite-functions.ts';
 import type { Field, FieldType, Value } from '../types.ts';
 import { compileFilters } from './filter-compiler.ts';
-import type { FilterNode, Params } from './filter-parser.ts';
-import { parseQuery } from './filter-parser.ts';
+import type { FilterNode } from './filter-parser.ts';
+import type { Params } from './params.ts';
+import { parseQuery } from './query-parser.ts';
 
 const F = {
   id: { name: 'Id', type: 'NUMBER', column: 'c0' },

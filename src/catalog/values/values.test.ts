@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromJson, fromText, INVALID, K_STRING } from '../import/convert.ts';
-import { parseQuery } from '../filter/filter-parser.ts';
+import { parseQuery } from '../filter/query-parser.ts';
 import type { FieldType, Value } from '../types.ts';
 import { REFUSED, VALUE_CASES } from './value-cases.ts';
 import {

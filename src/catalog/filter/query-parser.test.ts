@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Field } from '../types.ts';
-import type { FilterNode, Params, ParsedQuery, Range } from './filter-parser.ts';
-import { MAX_CONTAINS_LENGTH, parseQuery } from './filter-parser.ts';
+import type { FilterNode, Range } from './filter-parser.ts';
+import { MAX_CONTAINS_LENGTH } from './filter-parser.ts';
+import type { Params } from './params.ts';
+import type { ParsedQuery } from './query-parser.ts';
+import { parseQuery } from './query-parser.ts';
 
 const F = {
   id: { name: 'id', type: 'NUMBER', column: 'c0' },
