@@ -306,42 +306,20 @@ describe('filter value errors name the field and the value', () => {
     { params: { price: ',' }, message: 'Invalid value "," for NUMBER field "price": an interval needs at least one bound' },
     { params: { price: '1,2, , ' }, message: 'Invalid value "1,2, ," for NUMBER field "price": an interval needs at least one bound' },
     { params: { price: '1,2,' }, message: 'Invalid value "1,2," for NUMBER field "price": the last value after the intervals is empty' },
-    {
-      params: { id: '9223372036854775808' },
-      message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range',
-    },
-    {
-      params: { id: ',-9223372036854775809' },
-      message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")',
-    },
+    { params: { id: '9223372036854775808' }, message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range' },
+    { params: { id: ',-9223372036854775809' }, message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")' },
     { params: { is_default: 'maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { is_default: 'yes' }, message: 'Invalid value "yes" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { is_default: 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { date: '2023-13-45' }, message: 'Invalid value "2023-13-45" for DATE field "date": expected a date YYYY-MM-DD' },
     { params: { date: '2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD' },
-    {
-      params: { date: '2022-07-01,2023-02-29' },
-      message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")',
-    },
+    { params: { date: '2022-07-01,2023-02-29' }, message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")' },
     { params: { date: '2023-2-1' }, message: 'Invalid value "2023-2-1" for DATE field "date": expected a date YYYY-MM-DD' },
-    {
-      params: { date: '2023-02-01T10:00:00Z' },
-      message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD',
-    },
+    { params: { date: '2023-02-01T10:00:00Z' }, message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD' },
     { params: { date: ',' }, message: 'Invalid value "," for DATE field "date": an interval needs at least one bound' },
-    {
-      params: { created_at: '2023-02-01T25:00:00Z' },
-      message:
-        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
-    },
-    {
-      params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' },
-      message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number',
-    },
-    {
-      params: { ownerid: 'x' },
-      message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number',
-    },
+    { params: { created_at: '2023-02-01T25:00:00Z' }, message: 'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD' },
+    { params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' }, message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number' },
+    { params: { ownerid: 'x' }, message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number' },
   ];
   for (const c of cases) {
     it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
