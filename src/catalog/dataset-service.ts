@@ -4,7 +4,7 @@ import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ControlSchema, Store } from '../store/index.ts';
-import type { ParsedQuery } from './filter/filter-parser.ts';
+import type { ParsedQuery } from './filter/query-parser.ts';
 import { ImportError, importMessage, planImport, readRows, readSample, type SourcePlan } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
