@@ -6,6 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { openModules } from '../src/modules.ts';
+import { StoreUnavailableError } from '../src/shared/errors.ts';
+import { openPostgres } from '../src/store/dialects/postgres.ts';
 import { startPrivatePostgres } from './support/pg-instance.ts';
 import { serve } from './support/processes.ts';
 
@@ -106,6 +108,26 @@ describe('failure behaviour', () => {
         assert.equal(await node.stop(), 0);
       }
     } finally {
+      pg.destroy();
+    }
+  });
+
+  it('PostgreSQL stopped: a held load claim is let go, a new claim and the start-up sweep of orphan tables fail as StoreUnavailableError', async () => {
+    const pg = await startPrivatePostgres();
+    const h = openPostgres(pg.url);
+    try {
+      assert.deepEqual(await h.tables.list('ds_'), []);
+      // A load in progress holds its claim's connection: the server going away under it
+      // must not end the process (an unhandled 'error' on the connection), and the
+      // claim is let go without an error.
+      const held = await h.tables.claim('ds_held');
+      pg.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      await held.release();
+      await assert.rejects(h.tables.claim('ds_anything'), StoreUnavailableError);
+      await assert.rejects(h.tables.dropOrphans('ds_'), StoreUnavailableError);
+    } finally {
+      await h.close();
       pg.destroy();
     }
   });

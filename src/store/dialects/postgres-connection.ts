@@ -47,13 +47,21 @@ function asStoreError(e: unknown): unknown {
 export type Guarded = Pick<pg.PoolClient, 'query' | 'release'>;
 
 function guardClient(client: pg.PoolClient): Guarded {
+  // The pool listens for errors only on idle connections; one checked out and dropped by
+  // the server (a restart during a load) would emit an unhandled 'error' and end the
+  // process. Its statements fail on their own, and the pool discards it on release.
+  const dropped = () => {};
+  client.on('error', dropped);
   return {
     query: ((...args: unknown[]) => {
       const r = (client.query as (...a: unknown[]) => unknown)(...args);
       // A cursor (Kysely's streaming) is returned as it is; its reads fail on their own.
       return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(asStoreError(e))) : r;
     }) as pg.PoolClient['query'],
-    release: (err?: Error | boolean) => client.release(err),
+    release: (err?: Error | boolean) => {
+      client.removeListener('error', dropped);
+      client.release(err);
+    },
   };
 }
 

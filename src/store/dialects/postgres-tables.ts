@@ -6,7 +6,7 @@ import { UnstorableTextError } from '../../shared/text.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { bumpGeneration, type ChangeCounter, type RowsRunner } from './dialect.ts';
 import { arrayLiteral, ELEMENT_WRITERS, rowNumbers } from './postgres-codecs.ts';
-import { inTransaction, isUnstorableText, type GuardedPool } from './postgres-connection.ts';
+import { inTransaction, isUnstorableText, type Guarded, type GuardedPool } from './postgres-connection.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // numeric is exact at any size: 64-bit integers, and decimals as they were written.
@@ -37,14 +37,14 @@ function quoteAny(name: string): string {
 }
 
 /** Takes the session lock that claims `table` for a load, if no session holds it. */
-async function tryLoadLock(client: pg.PoolClient, table: string): Promise<boolean> {
+async function tryLoadLock(client: Guarded, table: string): Promise<boolean> {
   const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOAD_LOCK_CLASS, table]);
   return r.rows[0].ok;
 }
 
 /**
- * Dataset tables on PostgreSQL: statements through the guarded `db`; the load claims on
- * connections of `pool` held for a whole load; `rows` from the deadline runner.
+ * Dataset tables on PostgreSQL: every statement through the guarded `db`, the load claims
+ * on connections of it held for a whole load; `rows` from the deadline runner.
  */
 export function createPostgresTables(deps: {
   db: GuardedPool;
@@ -190,7 +190,7 @@ export function createPostgresTables(deps: {
     async claim(table) {
       // A session lock on a connection held for the whole load: it ends with the load,
       // or with the connection when the process dies, whichever comes first.
-      const client = await pool.connect();
+      const client = await db.connect();
       let held = false;
       try {
         held = await tryLoadLock(client, table);
@@ -214,7 +214,7 @@ export function createPostgresTables(deps: {
     async dropOrphans(prefix) {
       const dropped: { table: string; bytes: number | null }[] = [];
       for (const table of await tables.list(prefix)) {
-        const client = await pool.connect();
+        const client = await db.connect();
         try {
           // Held by a live load (on any node): not an orphan. Once we hold it, no load
           // of this table is running; its dataset may have been swapped in meanwhile,
