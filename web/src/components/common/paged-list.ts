@@ -3,7 +3,7 @@
 // a search waits 300 ms after the last keystroke; a new search, group or sort starts at page 1.
 import { onMounted, ref, watch, type Ref } from 'vue';
 import { api } from '../../api.ts';
-import { messageOf } from '../datasets/format.ts';
+import { messageOf } from './errors.ts';
 
 interface Page<T> {
   items: T[];
