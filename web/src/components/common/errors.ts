@@ -1,5 +1,6 @@
 // One way from a failed call to what the admin reads: `messageOf` for a message shown
 // in place (an alert in a dialog or a card), `showError` for a toast.
+import type { Ref } from 'vue';
 import { ElMessage } from 'element-plus';
 import { ApiError } from '../../api.ts';
 
@@ -19,4 +20,20 @@ export const isSignedOut = (err: unknown) => err instanceof ApiError && err.stat
 export function showError(err: unknown): void {
   if (isSignedOut(err)) return;
   ElMessage.error(messageOf(err));
+}
+
+/**
+ * Runs `work` with `busy` true meanwhile (a second call while busy does nothing); a
+ * failure goes to `onError`, an error toast unless given (e.g. an alert's message).
+ */
+export async function whileBusy(busy: Ref<boolean>, work: () => Promise<void>, onError: (err: unknown) => void = showError): Promise<void> {
+  if (busy.value) return;
+  busy.value = true;
+  try {
+    await work();
+  } catch (err) {
+    onError(err);
+  } finally {
+    busy.value = false;
+  }
 }
