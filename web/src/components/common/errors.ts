@@ -37,3 +37,12 @@ export async function whileBusy(busy: Ref<boolean>, work: () => Promise<void>, o
     busy.value = false;
   }
 }
+
+/** Runs `work`; a failure is an error toast (showError). */
+export async function attempt(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    showError(err);
+  }
+}
