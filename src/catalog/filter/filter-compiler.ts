@@ -50,6 +50,16 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: F
       const alternatives = node.ranges.map((r) => compileRange(eb, node.field, r, caps, col));
       return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives);
     }
+    case 'in':
+      return eb(col, 'in', node.values.map((v) => param(eb, caps, node.field, v)));
+    case 'any':
+      return eb.or(node.nodes.map((n) => compileNode(eb, n, caps, ref)));
+    case 'not':
+      // Nulls are excluded without a test of their own: every node but `empty` is null
+      // on a null value, and NOT of null is null.
+      if (node.node.kind === 'equals') return eb(col, '<>', param(eb, caps, node.field, node.node.value));
+      if (node.node.kind === 'in') return eb(col, 'not in', node.node.values.map((v) => param(eb, caps, node.field, v)));
+      return eb.not(compileNode(eb, node.node, caps, ref));
   }
 }
 
