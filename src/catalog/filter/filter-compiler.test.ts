@@ -95,6 +95,42 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
       parameters: [],
     },
     { name: 'no ranges matches nothing', nodes: [{ kind: 'ranges', field: F.price, ranges: [] }], where: '1 = 0', parameters: [] },
+    { name: 'TEXT equals (an [eq])', nodes: [{ kind: 'equals', field: F.summary, value: 'Acme' }], where: '"c1" = ?', parameters: ['Acme'] },
+    {
+      name: 'in: one list of parameters',
+      nodes: [{ kind: 'in', field: F.id, values: [1, 1534956341424005122n] }],
+      where: '"c0" in (?, ?)',
+      parameters: [1, 1534956341424005122n],
+    },
+    { name: 'BOOLEAN in encodes its values', nodes: [{ kind: 'in', field: F.isDefault, values: [true, false] }], where: '"c3" in (?, ?)', parameters: [1, 0] },
+    {
+      name: 'any ORs its nodes',
+      nodes: [{
+        kind: 'any',
+        field: F.createdAt,
+        nodes: [
+          { kind: 'in', field: F.createdAt, values: [5] },
+          { kind: 'ranges', field: F.createdAt, ranges: [{ lo: 0, hi: 86_400_000, hiExclusive: true }] },
+          { kind: 'empty', field: F.createdAt },
+        ],
+      }],
+      where: '("c5" in (?) or ("c5" >= ? and "c5" < ?) or "c5" is null)',
+      parameters: [5, 0, 86_400_000],
+    },
+    { name: 'not equals is <>', nodes: [{ kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'x' } }], where: '"c1" <> ?', parameters: ['x'] },
+    { name: 'not in is not in', nodes: [{ kind: 'not', field: F.price, node: { kind: 'in', field: F.price, values: [1, 2] } }], where: '"c2" not in (?, ?)', parameters: [1, 2] },
+    {
+      name: 'not empty',
+      nodes: [{ kind: 'not', field: F.summary, node: { kind: 'empty', field: F.summary } }],
+      where: 'not ("c1" is null or "c1" = ?)',
+      parameters: [''],
+    },
+    {
+      name: 'not a day',
+      nodes: [{ kind: 'not', field: F.createdAt, node: { kind: 'ranges', field: F.createdAt, ranges: [{ lo: 0, hi: 86_400_000, hiExclusive: true }] } }],
+      where: 'not ("c5" >= ? and "c5" < ?)',
+      parameters: [0, 86_400_000],
+    },
     {
       name: 'several nodes are ANDed',
       nodes: [
@@ -214,6 +250,11 @@ describe('the filter cases on a real SQLite file database', () => {
         assert.equal(compiled.sql, `select * from "t" where "c1" like ? escape '\\'`);
         assert.equal(compiled.parameters.length, 1);
       });
+      it(`TEXT value ${JSON.stringify(value)} with [eq], [ne] and [in] is only a parameter`, () => {
+        const compiled = compile(compileFilters(parseFilterQuery({ 'summary[eq]': value, 'summary[ne]': value, 'summary[in]': `${value.replaceAll('\\', '\\\\').replaceAll(',', '\\,')},z` }).filters, sqliteCapabilities));
+        assert.equal(compiled.sql, `select * from "t" where ("c1" = ? and "c1" <> ? and "c1" in (?, ?))`);
+        assert.deepEqual(compiled.parameters, [value, value, value, 'z']);
+      });
     }
 
     const rejected: { params: Params; message: RegExp }[] = [
@@ -236,6 +277,10 @@ describe('the filter cases on a real SQLite file database', () => {
       { params: { _sort: '(select 1)' }, message: /^Unknown field "\(select 1\)" in option "_sort"/ },
       { params: { _fields: "Id,summary' FROM t; --" }, message: /^Unknown field "summary' FROM t; --" in option "_fields"/ },
       { params: { _fields: '*' }, message: /^Unknown field "\*" in option "_fields"/ },
+      { params: { 'summary[eq) OR 1=1 --]': 'x' }, message: /^Unknown operator "eq\) OR 1=1 --" in / },
+      { params: { 'summary[or]': 'x' }, message: /^Unknown operator "or" in / },
+      { params: { 'c1[eq]': 'x' }, message: /^Unknown field "c1" in "c1\[eq\]"; fields are: / },
+      { params: { 'price[in]': '1) OR (1=1' }, message: /^Invalid value "1\) OR \(1=1" for NUMBER field "price"/ },
     ];
     for (const c of rejected) {
       it(`rejects ${JSON.stringify(c.params)}`, () => {
