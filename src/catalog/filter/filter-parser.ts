@@ -52,6 +52,19 @@ export function operatorsFor(type: FieldType): Operator[] {
   return OPERATORS.filter((op) => OPERATOR_TYPES[op].includes(type));
 }
 
+/**
+ * The parameter names `field[operator]` that filter `field` with an operator, one per
+ * operator that applies to its type; a name that is itself a field's name (in any
+ * case) names that field instead, so it is left out.
+ *
+ * @example operatorNames({ name: 'price', type: 'NUMBER' }, fields) // [['eq', 'price[eq]'], ['ne', 'price[ne]'], ['in', 'price[in]']]
+ */
+export function operatorNames(field: Pick<Field, 'name' | 'type'>, fields: readonly Pick<Field, 'name'>[]): [Operator, string][] {
+  return operatorsFor(field.type)
+    .map((op): [Operator, string] => [op, `${field.name}[${op}]`])
+    .filter(([, name]) => findField(name, fields) === undefined);
+}
+
 const DAY_MS = 86_400_000;
 
 /**

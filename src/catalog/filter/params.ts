@@ -31,7 +31,7 @@ export function single(name: string, raw: string | string[]): string {
 }
 
 /** The field `name` resolves to, the candidates when it is ambiguous, or undefined when none matches. */
-export function findField(name: string, fields: readonly Field[]): Field | readonly Field[] | undefined {
+export function findField<F extends Pick<Field, 'name'>>(name: string, fields: readonly F[]): F | readonly F[] | undefined {
   const exact = fields.find((f) => f.name === name);
   if (exact) return exact;
   const lower = name.toLowerCase();
