@@ -136,6 +136,29 @@ describe('exact operators over HTTP', () => {
     });
   });
 
+  describe('long lists and many repeats are answered, never a 500', () => {
+    const post = (payload: object) => inject({ method: 'POST', url: `/api/dataset/${dsId}`, payload });
+    it('thousands of intervals without operator', async () => {
+      const res = await post({ hours: Array.from({ length: 2500 }, (_, i) => `${i / 4},${i / 4}`).join(',') });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(JSON.parse(res.body).data.total, 4);
+    });
+    it('a filter with an operator repeated 1,200 times', async () => {
+      const res = await post({ 'hours[ne]': Array.from({ length: 1200 }, (_, i) => String(i + 1)) });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(JSON.parse(res.body).data.total, 2, 'hours 1.5 and 0.25');
+    });
+    it('an [in] list of 500 days, and one of 501 values refused', async () => {
+      const days = Array.from({ length: 500 }, (_, i) => new Date(Date.UTC(2022, 11, 1 + i)).toISOString().slice(0, 10));
+      const ok = await post({ 'created[in]': days.join(',') });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(JSON.parse(ok.body).data.total, 4);
+      const tooMany = await post({ 'company[in]': [...days, 'x'].join(',') });
+      assert.equal(tooMany.statusCode, 400);
+      assert.equal(tooMany.body, JSON.stringify({ code: 400, msg: 'Filter "company" lists more than 500 values; an [in] list holds at most 500', data: [] }));
+    });
+  });
+
   describe('400 in the public error body, naming what is wrong', () => {
     const cases: { qs: string; msg: string }[] = [
       { qs: 'company[bogus]=x', msg: 'Unknown operator "bogus" in "company[bogus]"; operators are: eq, ne, in, contains' },

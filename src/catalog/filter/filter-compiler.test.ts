@@ -223,6 +223,24 @@ describe('the filter cases on a real SQLite file database', () => {
     });
   }
 
+  it('thousands of intervals, and a filter repeated a thousand times, stay within SQLite\'s expression depth', () => {
+    // 1,500 intervals 0.1 wide around the integers -500 to 999: whole prices match, and 210.01.
+    const intervals = Array.from({ length: 1500 }, (_, i) => `${i - 500 - 0.05},${i - 500 + 0.05}`).join(',');
+    assert.deepEqual(rowsFor({ price: intervals }), [5, 6, 7, 9, 10, 11, 13]);
+    assert.deepEqual(rowsFor({ 'price[ne]': Array.from({ length: 1500 }, (_, i) => String(i)) }), [1, 2, 3, 7, 8, 10, 14, 15]);
+    const days = Array.from({ length: 500 }, (_, i) => new Date(Date.UTC(2023, 0, 1 + i)).toISOString().slice(0, 10));
+    assert.deepEqual(rowsFor({ 'created_at[in]': days.join(',') }), [1, 2, 3, 5, 6, 7, 10, 11, 12, 13, 14]);
+  });
+
+  it('a list longer than 64 terms is nested in groups of 64; up to 64 it is one flat OR', () => {
+    const flat = compile(compileFilters(parseFilterQuery({ price: Array.from({ length: 64 }, (_, i) => `${i},`).join(',') }).filters, sqliteCapabilities));
+    assert.equal(flat.sql.match(/\(/g)?.length, 1);
+    const deep = compile(compileFilters(parseFilterQuery({ price: Array.from({ length: 65 }, (_, i) => `${i},`).join(',') }).filters, sqliteCapabilities));
+    assert.ok(deep.sql.startsWith(`select * from "t" where (("c2" >= ? or `), deep.sql.slice(0, 80));
+    assert.ok(deep.sql.endsWith(` or "c2" >= ?) or "c2" >= ?)`), deep.sql.slice(-80));
+    assert.equal(deep.parameters.length, 65);
+  });
+
   it('64-bit values read back exactly', () => {
     const where = compileFilters(parseFilterQuery({ Id: '1534956341424005121,' }).filters, sqliteCapabilities)!;
     const rows = lite.tables.rows(lite.data.selectFrom(table.tableName).select(F.id.column).where(where).orderBy('_row').compile()) as unknown[][];
