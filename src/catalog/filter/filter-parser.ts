@@ -68,9 +68,8 @@ export function operatorNames(field: Pick<Field, 'name' | 'type'>, fields: reado
 const DAY_MS = 86_400_000;
 
 /**
- * The most values an `[in]` list may hold. Generous for a hand-written list or a
- * scope; it keeps the SQL small, and DATETIME days (ORed ranges) far from SQLite's
- * expression depth limit of 1000.
+ * The most values an `[in]` list may hold: generous for a hand-written list or a
+ * scope, and it keeps the SQL (one parameter a value, two a DATETIME day) small.
  */
 export const MAX_IN_VALUES = 500;
 
@@ -224,10 +223,9 @@ function parseOperator(field: Field, op: Operator, raw: string): FilterNode {
  */
 function exact(field: Field, part: string, whole: string): FilterNode {
   if (part === '') return Object.freeze({ kind: 'empty', field });
-  switch (field.type) {
-    case 'TEXT':
-      checkTextLength(field, part);
-      return Object.freeze({ kind: 'equals', field, value: part });
+  if (field.type === 'TEXT') {
+    checkTextLength(field, part);
+    return Object.freeze({ kind: 'equals', field, value: part });
   }
   // A list given to [eq] or [ne] (in [in], commas have split the items already).
   if (part === whole && part.includes(',')) invalid(field, part, whole, 'expected one value; [in] takes a list');
