@@ -1,4 +1,4 @@
-import { widgetColumns, type FieldType } from '../../catalog/index.ts';
+import { MAX_IN_VALUES, operatorNames, widgetColumns, type FieldType, type Operator } from '../../catalog/index.ts';
 import type { KeyRef, ResourceResolver } from '../../usecases/index.ts';
 
 /** A dataset bound to the key, as the document describes it. */
@@ -66,6 +66,33 @@ export const FILTER_DOCS: Record<FieldType, string> = {
     'An empty value matches rows where the field is empty.',
 };
 
+/** How `[eq]` reads its value on a field of this type (spec section 8). */
+const EQ_DOCS: Record<FieldType, string> = {
+  TEXT: 'exactly this text: case-sensitive, no wildcards, commas literal',
+  NUMBER: 'exactly this number (exact for 64-bit integers)',
+  BOOLEAN: '`true`/`false` (or `1`/`0`)',
+  DATE: 'this date, `YYYY-MM-DD`',
+  DATETIME:
+    'this instant, ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC); a date `YYYY-MM-DD` means any time in that UTC day',
+};
+
+/** How a filter with an operator on a field of this type reads (spec section 8). */
+export function operatorDoc(op: Operator, type: FieldType): string {
+  switch (op) {
+    case 'eq':
+      return `Equals ${EQ_DOCS[type]}. An empty value matches rows where the field is empty.`;
+    case 'ne':
+      return `Not equal to ${EQ_DOCS[type]}; rows where the field is null never match. An empty value matches rows where the field is not empty.`;
+    case 'in':
+      return (
+        `One of a comma-separated list of values, each read as by [eq]: ${EQ_DOCS[type]}. ` +
+        `Write \\, for a comma within a value and \\\\ for a backslash; at most ${MAX_IN_VALUES} values. An empty item matches rows where the field is empty.`
+      );
+    case 'contains':
+      return FILTER_DOCS.TEXT;
+  }
+}
+
 /** The JSON type of a dataset value in `records` (spec section 4); every value may be null. */
 function valueSchema(type: FieldType): Json {
   switch (type) {
@@ -129,7 +156,7 @@ function commonParameters(names: readonly string[]): Json[] {
 }
 
 function filterParameters(fields: readonly { name: string; type: FieldType | null }[], what: string): Json[] {
-  return fields
+  const plain = fields
     .filter((f) => isFilterable(f.name))
     .map((f) =>
       f.type
@@ -149,6 +176,23 @@ function filterParameters(fields: readonly { name: string; type: FieldType | nul
             schema: { type: 'string' },
           },
     );
+  // After the plain ones, so that a client lists the fields first. A field named
+  // "current" or "size" is filterable with an operator only; one whose name begins with
+  // `_` not at all (the name is an option's), nor is a stale column.
+  const withOperators = fields.flatMap((f) =>
+    f.type === null || f.name.startsWith('_')
+      ? []
+      : operatorNames({ name: f.name, type: f.type }, fields).map(([op, name]) => ({
+          name,
+          in: 'query',
+          required: false,
+          description: `Filter on the ${what} "${f.name}" (${f.type}) with the operator [${op}]. ${operatorDoc(op, f.type!)}`,
+          schema: { type: 'string' },
+          'x-filter-field': f.name,
+          'x-filter-operator': op,
+        })),
+  );
+  return [...plain, ...withOperators];
 }
 
 /** The error responses every resource path shares, with the contract's bodies as examples (spec section 6). */

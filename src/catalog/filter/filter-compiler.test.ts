@@ -95,6 +95,42 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
       parameters: [],
     },
     { name: 'no ranges matches nothing', nodes: [{ kind: 'ranges', field: F.price, ranges: [] }], where: '1 = 0', parameters: [] },
+    { name: 'TEXT equals (an [eq])', nodes: [{ kind: 'equals', field: F.summary, value: 'Acme' }], where: '"c1" = ?', parameters: ['Acme'] },
+    {
+      name: 'in: one list of parameters',
+      nodes: [{ kind: 'in', field: F.id, values: [1, 1534956341424005122n] }],
+      where: '"c0" in (?, ?)',
+      parameters: [1, 1534956341424005122n],
+    },
+    { name: 'BOOLEAN in encodes its values', nodes: [{ kind: 'in', field: F.isDefault, values: [true, false] }], where: '"c3" in (?, ?)', parameters: [1, 0] },
+    {
+      name: 'any ORs its nodes',
+      nodes: [{
+        kind: 'any',
+        field: F.createdAt,
+        nodes: [
+          { kind: 'in', field: F.createdAt, values: [5] },
+          { kind: 'ranges', field: F.createdAt, ranges: [{ lo: 0, hi: 86_400_000, hiExclusive: true }] },
+          { kind: 'empty', field: F.createdAt },
+        ],
+      }],
+      where: '("c5" in (?) or ("c5" >= ? and "c5" < ?) or "c5" is null)',
+      parameters: [5, 0, 86_400_000],
+    },
+    { name: 'not equals is <>', nodes: [{ kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'x' } }], where: '"c1" <> ?', parameters: ['x'] },
+    { name: 'not in is not in', nodes: [{ kind: 'not', field: F.price, node: { kind: 'in', field: F.price, values: [1, 2] } }], where: '"c2" not in (?, ?)', parameters: [1, 2] },
+    {
+      name: 'not empty',
+      nodes: [{ kind: 'not', field: F.summary, node: { kind: 'empty', field: F.summary } }],
+      where: 'not ("c1" is null or "c1" = ?)',
+      parameters: [''],
+    },
+    {
+      name: 'not a day',
+      nodes: [{ kind: 'not', field: F.createdAt, node: { kind: 'ranges', field: F.createdAt, ranges: [{ lo: 0, hi: 86_400_000, hiExclusive: true }] } }],
+      where: 'not ("c5" >= ? and "c5" < ?)',
+      parameters: [0, 86_400_000],
+    },
     {
       name: 'several nodes are ANDed',
       nodes: [
@@ -187,6 +223,24 @@ describe('the filter cases on a real SQLite file database', () => {
     });
   }
 
+  it('thousands of intervals, and a filter repeated a thousand times, stay within SQLite\'s expression depth', () => {
+    // 1,500 intervals 0.1 wide around the integers -500 to 999: whole prices match, and 210.01.
+    const intervals = Array.from({ length: 1500 }, (_, i) => `${i - 500 - 0.05},${i - 500 + 0.05}`).join(',');
+    assert.deepEqual(rowsFor({ price: intervals }), [5, 6, 7, 9, 10, 11, 13]);
+    assert.deepEqual(rowsFor({ 'price[ne]': Array.from({ length: 1500 }, (_, i) => String(i)) }), [1, 2, 3, 7, 8, 10, 14, 15]);
+    const days = Array.from({ length: 500 }, (_, i) => new Date(Date.UTC(2023, 0, 1 + i)).toISOString().slice(0, 10));
+    assert.deepEqual(rowsFor({ 'created_at[in]': days.join(',') }), [1, 2, 3, 5, 6, 7, 10, 11, 12, 13, 14]);
+  });
+
+  it('a list longer than 64 terms is nested in groups of 64; up to 64 it is one flat OR', () => {
+    const flat = compile(compileFilters(parseFilterQuery({ price: Array.from({ length: 64 }, (_, i) => `${i},`).join(',') }).filters, sqliteCapabilities));
+    assert.equal(flat.sql.match(/\(/g)?.length, 1);
+    const deep = compile(compileFilters(parseFilterQuery({ price: Array.from({ length: 65 }, (_, i) => `${i},`).join(',') }).filters, sqliteCapabilities));
+    assert.ok(deep.sql.startsWith(`select * from "t" where (("c2" >= ? or `), deep.sql.slice(0, 80));
+    assert.ok(deep.sql.endsWith(` or "c2" >= ?) or "c2" >= ?)`), deep.sql.slice(-80));
+    assert.equal(deep.parameters.length, 65);
+  });
+
   it('64-bit values read back exactly', () => {
     const where = compileFilters(parseFilterQuery({ Id: '1534956341424005121,' }).filters, sqliteCapabilities)!;
     const rows = lite.tables.rows(lite.data.selectFrom(table.tableName).select(F.id.column).where(where).orderBy('_row').compile()) as unknown[][];
@@ -214,6 +268,11 @@ describe('the filter cases on a real SQLite file database', () => {
         assert.equal(compiled.sql, `select * from "t" where "c1" like ? escape '\\'`);
         assert.equal(compiled.parameters.length, 1);
       });
+      it(`TEXT value ${JSON.stringify(value)} with [eq], [ne] and [in] is only a parameter`, () => {
+        const compiled = compile(compileFilters(parseFilterQuery({ 'summary[eq]': value, 'summary[ne]': value, 'summary[in]': `${value.replaceAll('\\', '\\\\').replaceAll(',', '\\,')},z` }).filters, sqliteCapabilities));
+        assert.equal(compiled.sql, `select * from "t" where ("c1" = ? and "c1" <> ? and "c1" in (?, ?))`);
+        assert.deepEqual(compiled.parameters, [value, value, value, 'z']);
+      });
     }
 
     const rejected: { params: Params; message: RegExp }[] = [
@@ -236,6 +295,10 @@ describe('the filter cases on a real SQLite file database', () => {
       { params: { _sort: '(select 1)' }, message: /^Unknown field "\(select 1\)" in option "_sort"/ },
       { params: { _fields: "Id,summary' FROM t; --" }, message: /^Unknown field "summary' FROM t; --" in option "_fields"/ },
       { params: { _fields: '*' }, message: /^Unknown field "\*" in option "_fields"/ },
+      { params: { 'summary[eq) OR 1=1 --]': 'x' }, message: /^Unknown operator "eq\) OR 1=1 --" in / },
+      { params: { 'summary[or]': 'x' }, message: /^Unknown operator "or" in / },
+      { params: { 'c1[eq]': 'x' }, message: /^Unknown field "c1" in "c1\[eq\]"; fields are: / },
+      { params: { 'price[in]': '1) OR (1=1' }, message: /^Invalid value "1\) OR \(1=1" for NUMBER field "price"/ },
     ];
     for (const c of rejected) {
       it(`rejects ${JSON.stringify(c.params)}`, () => {

@@ -30,6 +30,16 @@ export function single(name: string, raw: string | string[]): string {
   return Array.isArray(raw) ? fail(`Parameter ${q(name)} is given more than once`) : raw;
 }
 
+/** The field `name` resolves to, the candidates when it is ambiguous, or undefined when none matches. */
+export function findField<F extends Pick<Field, 'name'>>(name: string, fields: readonly F[]): F | readonly F[] | undefined {
+  const exact = fields.find((f) => f.name === name);
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  const matches = fields.filter((f) => f.name.toLowerCase() === lower);
+  if (matches.length === 0) return undefined;
+  return matches.length === 1 ? matches[0] : matches;
+}
+
 /** Exact name first; else the one field whose name matches case-insensitively. */
 export function resolveField(name: string, fields: readonly Field[], where: string): Field {
   const exact = fields.find((f) => f.name === name);

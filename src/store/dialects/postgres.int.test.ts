@@ -375,6 +375,16 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
     assert.deepEqual(compiled.parameters, ["%x' OR '1'='1%", '1534956341424005122', '2023-02-01T00:00:00.000Z']);
   });
 
+  it('operators compile to =, <>, in and not with every value a parameter', () => {
+    const params = { 'summary[eq]': "x' OR '1'='1", 'Id[ne]': '1534956341424005122', 'date[in]': '2023-02-01,2023-02-02', 'created_at[ne]': '2023-02-01' };
+    const compiled = h.data.selectFrom(table.tableName).select('c7').where(compileFilters(parseFilterQuery(params).filters, caps)!).compile();
+    assert.equal(
+      compiled.sql,
+      `select "c7" from "ds_filters_v1" where ("c1" = $1 and "c0" <> $2 and "c4" in ($3, $4) and not ("c5" >= $5 and "c5" < $6))`,
+    );
+    assert.deepEqual(compiled.parameters, ["x' OR '1'='1", '1534956341424005122', '2023-02-01', '2023-02-02', '2023-02-01T00:00:00.000Z', '2023-02-02T00:00:00.000Z']);
+  });
+
   const PAGES: Params[] = [
     { _sort: '-price', size: '4', current: '2' },
     { _sort: 'price', size: '5' },
@@ -385,6 +395,8 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
     { _sort: 'Id', size: '3', current: '5' },
     { size: '3', current: '4' },
     { price: '1,', size: '2', current: '3' },
+    { _sort: '-code[in]', 'code[in][ne]': 'A', size: '4', current: '2' },
+    { _sort: 'date', 'Real Name[in]': 'Tod,Bob,bob,', 'created_at[ne]': '2023-02-02' },
   ];
   for (const params of PAGES) {
     it(`pages and sorts alike: ${JSON.stringify(params)}`, async () => {
