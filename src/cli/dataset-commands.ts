@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { FIELD_TYPES, isFieldType, type Dataset, type FieldType } from '../catalog/index.ts';
+import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../catalog/index.ts';
 import { auditCli, withContext } from './context.ts';
 import { createProgressBar, UsageError } from './output.ts';
 
@@ -12,21 +12,6 @@ function collectType(v: string, prev: Record<string, FieldType>): Record<string,
     throw new UsageError(`--type takes FIELD=TYPE with TYPE one of ${FIELD_TYPES.join(', ')}, got "${v}"`);
   }
   return { ...prev, [field]: type };
-}
-
-function summary(ds: Dataset) {
-  return {
-    id: ds.id,
-    name: ds.name,
-    description: ds.description,
-    integrationGroup: ds.integrationGroup,
-    rows: ds.rowCount,
-    version: ds.version,
-    createdAt: ds.createdAt,
-    modifiedAt: ds.modifiedAt,
-    syncedAt: ds.syncedAt,
-    fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
-  };
 }
 
 /** `dataset import` and `dataset list`. */
@@ -86,7 +71,7 @@ export function registerDatasetCommands(program: Command): void {
     .description('list the datasets of the tenant')
     .action(async (_opts: unknown, cmd: Command) =>
       withContext(cmd, async ({ modules, tenant, out }) => {
-        const list = (await modules.catalog.datasets.list(tenant.id)).map(summary);
+        const list = (await modules.catalog.datasets.list(tenant.id)).map(datasetSummary);
         out.result({ datasets: list }, () =>
           list.length === 0
             ? 'no datasets'
