@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openModules } from '../src/server.ts';
-import { assertBadParameter, boundKey, importDataset, pollWhile } from './support/fixtures.ts';
+import { assertBadParameter, boundKey, importDataset, pollStatus } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const CSV = [
@@ -275,7 +275,7 @@ describe('limits and admin changes', () => {
     const cli = await openModules(t.config);
     await cli.access.keys.remove(t.tenant.id, k.id);
     await cli.close();
-    const { status, took } = await pollWhile(() => read(k.key), 200);
+    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
     assert.equal(status, 401);
     assert.ok(took < 1000, `took ${took} ms`);
   });
@@ -285,7 +285,7 @@ describe('limits and admin changes', () => {
     const cli = await openModules(t.config);
     await cli.access.keys.unbind(t.tenant.id, k.id, 'dataset', dsId);
     await cli.close();
-    const { status, took } = await pollWhile(() => read(k.key), 200);
+    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
     assert.equal(status, 403);
     assert.ok(took < 1000);
   });

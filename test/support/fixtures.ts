@@ -49,15 +49,15 @@ export function assertBadParameter(res: { statusCode: number; body: string }, ms
 }
 
 /**
- * Asks `read` again every 20 ms while it answers `status`, for at most `ms`; returns the
- * first other status (or `status` still) and how long the change took.
+ * Calls `read` (a status) until `done` holds or `ms` have passed, pausing `every` ms
+ * between calls; returns the last status and how long the wait took.
  */
-export async function pollWhile(read: () => Promise<{ statusCode: number }>, status: number, ms = 2000): Promise<{ status: number; took: number }> {
+export async function pollStatus(read: () => Promise<number>, done: (status: number) => boolean, ms = 2000, every = 20): Promise<{ status: number; took: number }> {
   const started = Date.now();
-  let now = status;
-  while (now === status && Date.now() - started < ms) {
-    now = (await read()).statusCode;
-    if (now === status) await new Promise((r) => setTimeout(r, 20));
+  let status = await read();
+  while (!done(status) && Date.now() - started < ms) {
+    await new Promise((r) => setTimeout(r, every));
+    status = await read();
   }
-  return { status: now, took: Date.now() - started };
+  return { status, took: Date.now() - started };
 }
