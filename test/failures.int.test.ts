@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { openModules } from '../src/modules.ts';
 import { StoreUnavailableError } from '../src/shared/errors.ts';
 import { openPostgres } from '../src/store/dialects/postgres.ts';
+import { pollStatus } from './support/fixtures.ts';
 import { startPrivatePostgres } from './support/pg-instance.ts';
 import { serve } from './support/processes.ts';
 
@@ -52,11 +53,7 @@ describe('failure behaviour', () => {
         assert.equal((await fetch(`${node.url}/readyz`)).status, 503);
         assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
         pg.start();
-        let status = 0;
-        for (const started = Date.now(); status !== 200 && Date.now() - started < 10_000; ) {
-          status = (await read(3)).status;
-          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-        }
+        const { status } = await pollStatus(async () => (await read(3)).status, (s) => s === 200, 10_000, 100);
         assert.equal(status, 200);
         assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
       } finally {
@@ -98,11 +95,7 @@ describe('failure behaviour', () => {
           });
         }
         pg.start();
-        let status = 0;
-        for (const started = Date.now(); status !== 200 && Date.now() - started < 10_000; ) {
-          status = (await get('/admin/api/datasets')).status;
-          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-        }
+        const { status } = await pollStatus(async () => (await get('/admin/api/datasets')).status, (s) => s === 200, 10_000, 100);
         assert.equal(status, 200);
       } finally {
         assert.equal(await node.stop(), 0);

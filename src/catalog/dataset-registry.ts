@@ -32,6 +32,22 @@ export function toDataset(row: {
   });
 }
 
+/** A dataset as it is listed, alike by the public API (`GET /api/datasets`) and `datagate dataset list`. */
+export function datasetSummary(ds: Dataset) {
+  return {
+    id: ds.id,
+    name: ds.name,
+    description: ds.description,
+    integrationGroup: ds.integrationGroup,
+    rows: ds.rowCount,
+    version: ds.version,
+    createdAt: ds.createdAt,
+    modifiedAt: ds.modifiedAt,
+    syncedAt: ds.syncedAt,
+    fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
+  };
+}
+
 /**
  * The in-memory catalogue of datasets that the public API reads on every request,
  * rebuilt when the store's change counter moves.
