@@ -45,7 +45,9 @@ export function createAccessRegistry(deps: { store: Store }) {
   // The snapshot each principal was authenticated from. A request answers from one
   // snapshot from start to end: were its bindings read from a newer one, a key removed
   // while the request waited on its rate limit would look present but unbound (403).
-  let snapOf = new WeakMap<Principal, Snapshot>();
+  // One map for every snapshot: a principal authenticated before a reload still finds
+  // its own snapshot after it (a principal object belongs to one snapshot only).
+  const snapOf = new WeakMap<Principal, Snapshot>();
   /** The bindings of a key, from the principal's own snapshot when given one. */
   const boundOf = (key: string | Pick<Principal, 'keyId'>): KeyBindings | undefined =>
     typeof key === 'string' ? snap.boundByKey.get(key) : (snapOf.get(key as Principal) ?? snap).boundByKey.get(key.keyId);
@@ -87,10 +89,8 @@ export function createAccessRegistry(deps: { store: Store }) {
         enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
         boundByKey,
       };
-      const owners = new WeakMap<Principal, Snapshot>();
-      for (const p of next.keysByHash.values()) owners.set(p, next);
+      for (const p of next.keysByHash.values()) snapOf.set(p, next);
       snap = next;
-      snapOf = owners;
     },
     authenticate(secret: string): AuthResult {
       const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashOf(secret)) : undefined;

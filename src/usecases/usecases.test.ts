@@ -185,6 +185,25 @@ describe('resources of a key (in memory)', () => {
   });
 });
 
+describe('the access snapshot of a request', () => {
+  it('a principal authenticated before a reload keeps the bindings of its own snapshot after it', async () => {
+    const a = await dataset(tenant, 'Snapshot');
+    const created = await m.access.keys.create(tenant, { name: 'snapshot reader' });
+    await m.access.keys.bind(tenant, created.id, 'dataset', a.id);
+    await reload();
+    const auth = m.access.registry.authenticate(created.key);
+    assert.ok(auth.ok);
+    // Removed (bindings and key) while the request waited, then a reload, then the
+    // request resolves its resource: what it was authenticated with still holds, it
+    // does not turn into "present but unbound".
+    await m.access.keys.remove(tenant, created.id);
+    await reload();
+    const r = m.usecases.resources.dataset(auth.principal, a.id);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(m.access.registry.authenticate(created.key), { ok: false, reason: 'INVALID' }, 'a new request is refused');
+  });
+});
+
 describe('loading an upload', () => {
   const body = (text: string) => Readable.from([Buffer.from(text)]);
   const staged = async (text = 'board,hours\nA,1\nB,x\n') => {
