@@ -33,19 +33,32 @@ export interface Store {
 
 export class StoreConfigError extends Error {}
 
+export interface StoreOptions {
+  /**
+   * SQLite: worker threads that run dataset queries off the event loop, each with a
+   * read-only connection (0: on the main connection). PostgreSQL ignores it.
+   */
+  readonly queryWorkers?: number;
+}
+
 /**
  * Opens the store named by `url` and brings its schema up to date.
  * `sqlite:./data/datagate.db` (the default), `sqlite:/abs/file.db`, or
  * `postgres://user@host:5432/database` (also `postgresql://`).
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const h = openSqlite(file);
+    const h = openSqlite(file, { queryWorkers: opts.queryWorkers });
     const db = h.control as Kysely<ControlSchema>;
-    await migrateToLatest(h.control);
+    try {
+      await migrateToLatest(h.control);
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
     return {
       db,
       data: h.data,
@@ -63,9 +76,7 @@ export async function openStore(url: string): Promise<Store> {
         const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
         return Number(row.value);
       },
-      async close() {
-        h.raw.close();
-      },
+      close: () => h.close(),
     };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
