@@ -18,13 +18,20 @@ export type WorkerReply =
 
 /**
  * How long past its deadline (or past being handed to a worker, when that came later) a
- * query may still take before the worker is given up. The guard stops a scan within
- * ~0.1 ms of the deadline, so a worker still busy after this is in a phase the guard
- * does not reach (a sort, the groups of a GROUP BY). 25 ms lets a page of rows that
- * was handed over at the last moment finish on a loaded machine (a page reads in well
- * under a millisecond), and is small next to any time limit worth setting.
+ * query may still take before it is answered with a timeout. The guard stops a scan
+ * within ~0.1 ms of the deadline and the worker answers at once; this is for the
+ * phases the guard does not reach (a sort, the groups of a GROUP BY). 25 ms lets a page
+ * of rows that was handed over at the last moment finish on a loaded machine (a page
+ * reads in well under a millisecond), and is small next to any time limit worth setting.
  */
 export const STOP_GRACE_MS = 25;
+/**
+ * How long after that answer a worker may take to come back before it is terminated
+ * and replaced. One stopped by its guard comes back within milliseconds, or a few
+ * scheduler slices on a busy machine; one still busy a quarter of a second later is
+ * sorting or grouping rows, which nothing inside the statement can stop.
+ */
+export const KILL_AFTER_MS = 250;
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
@@ -56,6 +63,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job?: Job;
+  /** The job was answered with a timeout; the worker is busy with it until it comes back or is replaced. */
+  abandoned?: NodeJS.Timeout;
 }
 
 export type ReadInThread = (sql: string, params: readonly unknown[], deadline?: number) => unknown[][];
@@ -75,6 +84,8 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
   let closed = false;
   /** Set when a worker failed before it was ready: the pool then reads in-thread. */
   let broken: Error | undefined;
+  /** Workers given up on (past a deadline) that have not exited yet. */
+  const retiring = new Set<Promise<number>>();
 
   function fail(job: Job, e: unknown): void {
     clearTimeout(job.timer);
@@ -98,6 +109,7 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
     s.worker = worker;
     s.ready = false;
     s.job = undefined;
+    s.abandoned = undefined;
     let lastError: Error | undefined;
     worker.on('message', (m: WorkerReply | { ready: true }) => {
       if ('ready' in m) {
@@ -109,6 +121,13 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
       if (!job || job.id !== m.id) return;
       s.job = undefined;
       clearTimeout(job.timer);
+      if (s.abandoned) {
+        // Already answered with a timeout: the worker is free again.
+        clearTimeout(s.abandoned);
+        s.abandoned = undefined;
+        pump();
+        return;
+      }
       if (m.ok) job.resolve(m.rows);
       else if (m.kind === 'timeout') job.reject(new QueryTimeoutError());
       else if (m.kind === 'gone') job.reject(new TableGoneError(m.table));
@@ -120,7 +139,8 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
     });
     worker.on('exit', () => {
       if (s.worker !== worker || closed) return;
-      const job = s.job;
+      const job = s.abandoned ? undefined : s.job;
+      clearTimeout(s.abandoned);
       s.job = undefined;
       if (!s.ready) {
         // It never opened its connection (no worker file, a driver that won't load in a
@@ -149,7 +169,9 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
   function replace(slot: Slot): void {
     // Takes effect as soon as the thread runs JavaScript again (the guard function, or
     // the end of the statement); the new worker serves the queue meanwhile.
-    void release(slot.worker);
+    const exited = release(slot.worker);
+    retiring.add(exited);
+    void exited.finally(() => retiring.delete(exited));
     spawn(slot);
   }
 
@@ -160,10 +182,13 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
       const stopAt = Math.max(job.deadline, Date.now()) + STOP_GRACE_MS;
       job.timer = setTimeout(() => {
         if (slot.job !== job) return;
-        slot.job = undefined;
         job.reject(new QueryTimeoutError());
-        replace(slot);
-        pump();
+        slot.abandoned = setTimeout(() => {
+          if (slot.job !== job) return;
+          replace(slot);
+          pump();
+        }, KILL_AFTER_MS);
+        slot.abandoned.unref();
       }, stopAt - Date.now());
       job.timer.unref();
     }
@@ -203,16 +228,26 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
         pump();
       });
     },
-    /** Stops every worker; queries still waiting fail. */
+    /** The thread ids of the workers in service (tests: to see one replaced). */
+    threadIds(): number[] {
+      return slots.map((s) => s.worker.threadId);
+    },
+    /** Resolves once every worker given up on has exited (its statement has stopped). */
+    async retired(): Promise<void> {
+      await Promise.all([...retiring]);
+    },
+    /** Stops every worker, waiting for those given up on too; queries still waiting fail. */
     async close(): Promise<void> {
       closed = true;
       for (const j of queue.splice(0)) fail(j, new Error('the store is closed'));
       await Promise.all(
         slots.map(async (s) => {
-          if (s.job) fail(s.job, new Error('the store is closed'));
+          clearTimeout(s.abandoned);
+          if (s.job && !s.abandoned) fail(s.job, new Error('the store is closed'));
           await release(s.worker);
         }),
       );
+      await Promise.all([...retiring]);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Field, FieldType, Value } from '../../shared/field-types.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
-import { createQueryPool } from './sqlite-pool.ts';
+import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
 import { createRowReader } from './sqlite-reader.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
@@ -50,6 +50,8 @@ export interface SqliteHandle {
   readonly control: Kysely<any>;
   readonly data: Kysely<any>;
   readonly tables: DatasetTables;
+  /** The query workers, when dataset queries run on them. */
+  readonly queryPool?: QueryPool;
   /** Closes the connection, after the query workers if any. */
   close(): Promise<void>;
 }
@@ -194,6 +196,7 @@ export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): 
     control,
     data,
     tables,
+    queryPool: pool,
     async close() {
       await pool?.close();
       raw.close();
