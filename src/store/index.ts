@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { TableGoneError } from '../shared/errors.ts';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
 import { openPostgres } from './dialects/postgres.ts';
@@ -98,7 +99,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       db: h.control as Kysely<ControlSchema>,
       data: h.data,
       caps: postgresCapabilities,
-      tables: h.tables,
+      tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) },
       // Never the password.
       location: `postgres://${parsed.host}${parsed.pathname}`,
       bumpGeneration: (trx) => h.bumpGeneration(trx),
@@ -107,6 +108,15 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     };
   }
   throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
+}
+
+/**
+ * A PostgreSQL "relation does not exist" (42P01) on a dataset table as the TableGoneError
+ * SQLite's reader throws: the table was dropped after its dataset was resolved.
+ */
+function rethrowGone(e: unknown): never {
+  const table = (e as { code?: string }).code === '42P01' ? /relation "(ds_\w+)" does not exist/.exec((e as Error).message)?.[1] : undefined;
+  throw table === undefined ? e : new TableGoneError(table);
 }
 
 /**
