@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
 import type { CompiledQuery } from 'kysely';
 import { createTestDatabase } from '../test/support/postgres.ts';
-import { parseQuery } from '../src/catalog/filter/filter-parser.ts';
+import { parseQuery } from '../src/catalog/filter/query-parser.ts';
 import { buildCountQuery, type DatasetTable } from '../src/catalog/query/dataset-query.ts';
 import type { Field, Value } from '../src/shared/field-types.ts';
 import { openPostgres } from '../src/store/dialects/postgres.ts';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql, type CompiledQuery } from 'kysely';
-import { parseQuery, type ParsedQuery } from '../src/catalog/filter/filter-parser.ts';
+import { parseQuery, type ParsedQuery } from '../src/catalog/filter/query-parser.ts';
 import { buildCountQuery, buildPageQuery } from '../src/catalog/query/dataset-query.ts';
 import { toDataset, type Dataset } from '../src/catalog/dataset-registry.ts';
 import { buildWidgetQueries } from '../src/catalog/widget/widget-compiler.ts';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { boundKey, createWidget, fields } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 // 25 tickets: more than the 20-row sample. Ids are 64-bit integers beyond 2^53; zip codes
@@ -62,7 +63,7 @@ describe('datasets through the admin API', () => {
     t = await startTestServer({ DATAGATE_UPLOAD_DIR: uploadDir, DATAGATE_UPLOAD_LIMIT_MB: '1', DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     a = await signedInAdmin(t);
     other = await signedInAdmin(t, { tenantSlug: 'other' });
-    const k = await t.modules.access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 100_000 });
+    const k = await boundKey(t, { name: 'reader', rateLimit: 100_000 });
     secret = k.key;
     keyId = k.id;
   });
@@ -79,16 +80,7 @@ describe('datasets through the admin API', () => {
     assert.equal(b.filename, 'tickets.csv');
     assert.equal(b.format, 'csv');
     assert.equal(b.bytes, Buffer.byteLength(TICKETS));
-    assert.deepEqual(b.fields, [
-      { name: 'id', type: 'NUMBER' },
-      { name: 'summary', type: 'TEXT' },
-      { name: 'status', type: 'TEXT' },
-      { name: 'priority', type: 'NUMBER' },
-      { name: 'zip', type: 'NUMBER' },
-      { name: 'due', type: 'DATE' },
-      { name: 'billable', type: 'BOOLEAN' },
-      { name: 'hours', type: 'NUMBER' },
-    ]);
+    assert.deepEqual(b.fields, fields({ id: 'NUMBER', summary: 'TEXT', status: 'TEXT', priority: 'NUMBER', zip: 'NUMBER', due: 'DATE', billable: 'BOOLEAN', hours: 'NUMBER' }));
     assert.equal(b.sample.length, 20);
     assert.deepEqual({ ...b.sample[1], id: undefined }, { id: undefined, summary: 'Printer, offline', status: 'Open', priority: 3, zip: 10002, due: '2024-03-02', billable: true, hours: 1 });
     assert.equal(b.sample[19].summary, 'Ticket 20');
@@ -102,13 +94,7 @@ describe('datasets through the admin API', () => {
     const json = await upload(a, 'Companies.JSON', COMPANIES_JSON);
     assert.equal(json.statusCode, 201, json.body);
     assert.equal(json.json().format, 'json');
-    assert.deepEqual(json.json().fields, [
-      { name: 'name', type: 'TEXT' },
-      { name: 'employees', type: 'NUMBER' },
-      { name: 'founded', type: 'DATE' },
-      { name: 'active', type: 'BOOLEAN' },
-      { name: 'tags', type: 'TEXT' },
-    ]);
+    assert.deepEqual(json.json().fields, fields({ name: 'TEXT', employees: 'NUMBER', founded: 'DATE', active: 'BOOLEAN', tags: 'TEXT' }));
     assert.deepEqual(json.json().sample, [
       { name: 'Acme', employees: 12, founded: '1999-04-01', active: true, tags: '["a","b"]' },
       { name: 'Birch', employees: 3.5, founded: null, active: false, tags: null },
@@ -116,11 +102,7 @@ describe('datasets through the admin API', () => {
     const nd = await upload(a, 'events.ndjson', EVENTS_NDJSON);
     assert.equal(nd.statusCode, 201, nd.body);
     assert.equal(nd.json().format, 'ndjson');
-    assert.deepEqual(nd.json().fields, [
-      { name: 'at', type: 'DATETIME' },
-      { name: 'level', type: 'TEXT' },
-      { name: 'ms', type: 'NUMBER' },
-    ]);
+    assert.deepEqual(nd.json().fields, fields({ at: 'DATETIME', level: 'TEXT', ms: 'NUMBER' }));
     assert.deepEqual(nd.json().sample, [
       { at: '2024-01-01T10:00:00Z', level: 'info', ms: 12 },
       { at: '2024-01-01T10:00:01.500Z', level: 'warn', ms: null },
@@ -341,11 +323,7 @@ describe('datasets through the admin API', () => {
     assert.equal(ds.rowCount, 3);
     assert.equal(ds.name, 'Service tickets');
     assert.equal(ds.linkedKeys, 1);
-    assert.deepEqual(ds.fields, [
-      { name: 'id', type: 'NUMBER' },
-      { name: 'summary', type: 'TEXT' },
-      { name: 'zip', type: 'TEXT' },
-    ]);
+    assert.deepEqual(ds.fields, fields({ id: 'NUMBER', summary: 'TEXT', zip: 'TEXT' }));
     const data = (await pub(`/api/dataset/${tickets}`)).json().data;
     assert.equal(data.total, 3);
     assert.deepEqual(data.records[0], { id: 1, summary: 'New', zip: '01234' });
@@ -355,14 +333,12 @@ describe('datasets through the admin API', () => {
 
   it('impact lists the widgets and every key bound to the dataset or one of them; delete takes them all', async () => {
     const { catalog, access } = t.modules;
-    const w1 = await catalog.widgets.create(t.tenant.id, { name: 'Count', dataset: tickets, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
-    const w2 = await catalog.widgets.create(t.tenant.id, { name: 'By zip', dataset: tickets, chart: 'bar', dimensions: [{ field: 'zip', label: 'Zip' }] });
-    const widgetKey = await access.keys.create(t.tenant.id, { name: 'board' });
-    await access.keys.bind(t.tenant.id, widgetKey.id, 'widget', w2.id);
-    // A widget of another dataset, bound to the same key, is not touched.
+    const w1 = await createWidget(t, { name: 'Count', dataset: tickets, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
+    const w2 = await createWidget(t, { name: 'By zip', dataset: tickets, chart: 'bar', dimensions: [{ field: 'zip', label: 'Zip' }] });
+    // A widget of another dataset (w3), bound to the same key, is not touched.
     const invoices = (await a.ok('GET', '/admin/api/datasets?search=invoices')).items[0].id;
-    const w3 = await catalog.widgets.create(t.tenant.id, { name: 'Invoices', dataset: invoices, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
-    await access.keys.bind(t.tenant.id, widgetKey.id, 'widget', w3.id);
+    const w3 = await createWidget(t, { name: 'Invoices', dataset: invoices, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
+    const widgetKey = await boundKey(t, { name: 'board', widgets: [w2.id, w3.id] });
     await t.server.refresh();
 
     assert.equal((await a.ok('GET', `/admin/api/datasets/${tickets}`)).linkedWidgets, 2);

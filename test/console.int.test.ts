@@ -54,6 +54,23 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   }
 
   const test = (id: string) => page.locator(`[data-test="${id}"]`);
+  /** Opens the key's tab of `type` and its Add dialog; returns the dialog. */
+  const openPicker = async (type: 'dataset' | 'widget') => {
+    await test(`tab-${type}`).click();
+    await test('add-resource').click();
+    const dialog = test(`picker-dialog-${type}`);
+    await dialog.waitFor();
+    return dialog;
+  };
+  /** Searches the open dialog for `search` and waits until `name` is its only item. */
+  const searchPicker = async (search: string, name: string) => {
+    await test('picker-search').fill(search);
+    await test('picker-search').press('Enter');
+    await page.waitForFunction((n) => {
+      const items = [...document.querySelectorAll('[data-test="picker-item"]')];
+      return items.length === 1 && items[0].textContent!.includes(n);
+    }, name);
+  };
 
   /** Picks `text` in an Element Plus select whose trigger is `select`. */
   const choose = (select: Locator, text: string | RegExp) => chooseOption(page, select, text);
@@ -120,21 +137,12 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   let invoicesId = '';
 
   it('binds two datasets through the dialog with search, Selected and Add Selected', async () => {
-    await test('tab-dataset').click();
-    await test('add-resource').click();
-    const dialog = test('picker-dialog-dataset');
-    await dialog.waitFor();
+    const dialog = await openPicker('dataset');
     await shots.take(page, 'add-dataset-dialog');
 
     const pick = async (search: string, name: string) => {
-      await test('picker-search').fill(search);
-      await test('picker-search').press('Enter');
-      const item = test('picker-item').filter({ hasText: name });
-      await page.waitForFunction((n) => {
-        const items = [...document.querySelectorAll('[data-test="picker-item"]')];
-        return items.length === 1 && items[0].textContent!.includes(n);
-      }, name);
-      await item.click();
+      await searchPicker(search, name);
+      await test('picker-item').filter({ hasText: name }).click();
     };
     await pick('tick', 'Tickets');
     await pick('invo', 'Invoices');
@@ -164,10 +172,7 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   let widgetId = '';
 
   it('binds a widget through the Widget tab', async () => {
-    await test('tab-widget').click();
-    await test('add-resource').click();
-    const dialog = test('picker-dialog-widget');
-    await dialog.waitFor();
+    const dialog = await openPicker('widget');
     await test('picker-item').filter({ hasText: 'Hours by board' }).click();
     await shots.take(page, 'add-widget-dialog');
     await test('picker-add-selected').click();
@@ -262,15 +267,8 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('nav-public-api').click();
     await test('key-card').waitFor();
     await choose(test('key-select'), 'Customer portal');
-    await test('tab-dataset').click();
-    await test('add-resource').click();
-    await test('picker-dialog-dataset').waitFor();
-    await test('picker-search').fill('Contracts');
-    await test('picker-search').press('Enter');
-    await page.waitForFunction(() => {
-      const items = [...document.querySelectorAll('[data-test="picker-item"]')];
-      return items.length === 1 && items[0].textContent!.includes('Contracts');
-    });
+    await openPicker('dataset');
+    await searchPicker('Contracts', 'Contracts');
     await test('picker-item').click();
     await test('picker-add-selected').click();
     await test('picker-dialog-dataset').waitFor({ state: 'hidden' });

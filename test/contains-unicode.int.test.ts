@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { boundKey, createWidget, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 // Contains ignores case for every letter, one character to one, as PostgreSQL's lower()
@@ -50,17 +51,13 @@ describe('contains ignores case for all of Unicode', () => {
 
   before(async () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
-    const { catalog, access } = t.modules;
-    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('techs.csv', CSV), name: 'Techs' })).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 100_000 });
-    secret = k.key;
-    await access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
-    const w = await catalog.widgets.create(t.tenant.id, {
+    dsId = (await importDataset(t, 'techs.csv', CSV, 'Techs')).id;
+    const w = await createWidget(t, {
       name: 'By technician', dataset: dsId, chart: 'table',
       dimensions: [{ field: 'technician', label: 'Tech' }, { field: 'n', label: 'N' }],
     });
     widgetId = w.id;
-    await access.keys.bind(t.tenant.id, k.id, 'widget', w.id);
+    secret = (await boundKey(t, { name: 'reader', rateLimit: 100_000, datasets: [dsId], widgets: [widgetId] })).key;
     await t.server.refresh();
   });
   after(() => t.close());

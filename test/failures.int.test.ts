@@ -6,6 +6,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { openModules } from '../src/modules.ts';
+import { StoreUnavailableError } from '../src/shared/errors.ts';
+import { openPostgres } from '../src/store/dialects/postgres.ts';
+import { pollStatus } from './support/fixtures.ts';
 import { startPrivatePostgres } from './support/pg-instance.ts';
 import { serve } from './support/processes.ts';
 
@@ -50,11 +53,7 @@ describe('failure behaviour', () => {
         assert.equal((await fetch(`${node.url}/readyz`)).status, 503);
         assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
         pg.start();
-        let status = 0;
-        for (const started = Date.now(); status !== 200 && Date.now() - started < 10_000; ) {
-          status = (await read(3)).status;
-          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-        }
+        const { status } = await pollStatus(async () => (await read(3)).status, (s) => s === 200, 10_000, 100);
         assert.equal(status, 200);
         assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
       } finally {
@@ -96,16 +95,32 @@ describe('failure behaviour', () => {
           });
         }
         pg.start();
-        let status = 0;
-        for (const started = Date.now(); status !== 200 && Date.now() - started < 10_000; ) {
-          status = (await get('/admin/api/datasets')).status;
-          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-        }
+        const { status } = await pollStatus(async () => (await get('/admin/api/datasets')).status, (s) => s === 200, 10_000, 100);
         assert.equal(status, 200);
       } finally {
         assert.equal(await node.stop(), 0);
       }
     } finally {
+      pg.destroy();
+    }
+  });
+
+  it('PostgreSQL stopped: a held load claim is let go, a new claim and the start-up sweep of orphan tables fail as StoreUnavailableError', async () => {
+    const pg = await startPrivatePostgres();
+    const h = openPostgres(pg.url);
+    try {
+      assert.deepEqual(await h.tables.list('ds_'), []);
+      // A load in progress holds its claim's connection: the server going away under it
+      // must not end the process (an unhandled 'error' on the connection), and the
+      // claim is let go without an error.
+      const held = await h.tables.claim('ds_held');
+      pg.stop();
+      await new Promise((r) => setTimeout(r, 300));
+      await held.release();
+      await assert.rejects(h.tables.claim('ds_anything'), StoreUnavailableError);
+      await assert.rejects(h.tables.dropOrphans('ds_'), StoreUnavailableError);
+    } finally {
+      await h.close();
       pg.destroy();
     }
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { boundKey, importDataset } from './support/fixtures.ts';
 import { startTestServer, TEST_BACKEND, type TestServer } from './support/test-server.ts';
 
 // PostgreSQL's text type can't hold U+0000 and SQLite's can: every backend refuses it
@@ -38,8 +39,7 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
   before(async () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     a = await signedInAdmin(t);
-    const { catalog, access } = t.modules;
-    tickets = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', CSV), name: 'Tickets' })).id;
+    tickets = (await importDataset(t, 't.csv', CSV, 'Tickets')).id;
     widget = (
       await a.ok('POST', '/admin/api/widgets', {
         name: 'By summary',
@@ -49,10 +49,7 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
         measures: [{ agg: 'count', label: 'Tickets' }],
       })
     ).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 100_000 });
-    secret = k.key;
-    await access.keys.bind(t.tenant.id, k.id, 'dataset', tickets);
-    await access.keys.bind(t.tenant.id, k.id, 'widget', widget);
+    secret = (await boundKey(t, { name: 'reader', rateLimit: 100_000, datasets: [tickets], widgets: [widget] })).key;
     await t.server.refresh();
   });
   after(() => t.close());

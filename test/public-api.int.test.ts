@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openModules } from '../src/server.ts';
+import { assertBadParameter, boundKey, importDataset, pollStatus } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const CSV = [
@@ -26,16 +27,13 @@ describe('public dataset API over HTTP', () => {
 
   before(async () => {
     t = await startTestServer({ DATAGATE_MAX_PAGE_SIZE: '3', DATAGATE_KEY_FAILURE_LIMIT: '1000' });
-    const { catalog, access } = t.modules;
-    const ds = await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', CSV), name: 'Tickets' });
-    dsId = ds.id;
-    unboundId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('u.csv', 'a\n1\n'), name: 'Unbound' })).id;
-    const other = await access.tenants.ensure('other');
-    otherDsId = (await catalog.datasets.importFile(other.id, { file: t.file('o.csv', 'a\n1\n'), name: 'Other' })).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'test' });
+    dsId = (await importDataset(t, 't.csv', CSV, 'Tickets')).id;
+    unboundId = (await importDataset(t, 'u.csv', 'a\n1\n', 'Unbound')).id;
+    const other = await t.modules.access.tenants.ensure('other');
+    otherDsId = (await importDataset(t, 'o.csv', 'a\n1\n', 'Other', other.id)).id;
+    const k = await boundKey(t, { name: 'test', datasets: [dsId] });
     key = k.key;
     keyId = k.id;
-    await access.keys.bind(t.tenant.id, keyId, 'dataset', dsId);
     await t.server.refresh();
   });
   after(() => t.close());
@@ -194,12 +192,7 @@ describe('public dataset API over HTTP', () => {
     ];
     for (const [qs, msg] of badParams) {
       it(`bad parameter ${qs}: 400 naming it`, async () => {
-        const res = await get(`/api/dataset/${dsId}?${qs}`);
-        assert.equal(res.statusCode, 400);
-        const b = body(res);
-        assert.equal(b.code, 400);
-        assert.deepEqual(b.data, []);
-        assert.match(b.msg, msg);
+        assertBadParameter(await get(`/api/dataset/${dsId}?${qs}`), msg);
       });
     }
 
@@ -253,14 +246,13 @@ describe('limits and admin changes', () => {
   let dsId: string;
   before(async () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '3' });
-    dsId = (await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('a.csv', 'a,b\n1,x\n2,y\n'), name: 'A' })).id;
+    dsId = (await importDataset(t, 'a.csv', 'a,b\n1,x\n2,y\n', 'A')).id;
     await t.server.refresh();
   });
   after(() => t.close());
 
-  async function boundKey(opts: { rateLimit?: number } = {}) {
-    const k = await t.modules.access.keys.create(t.tenant.id, { name: 'k', ...opts });
-    await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
+  async function readerKey(opts: { rateLimit?: number } = {}) {
+    const k = await boundKey(t, { name: 'k', ...opts, datasets: [dsId] });
     await t.server.refresh();
     return k;
   }
@@ -268,7 +260,7 @@ describe('limits and admin changes', () => {
     t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}`, headers: { apikey: key }, remoteAddress: ip });
 
   it('a key limited to 3 per minute gets 429 with Retry-After on its 4th request', async () => {
-    const k = await boundKey({ rateLimit: 3 });
+    const k = await readerKey({ rateLimit: 3 });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await read(k.key)).statusCode);
     assert.deepEqual(statuses, [200, 200, 200]);
@@ -281,7 +273,7 @@ describe('limits and admin changes', () => {
   });
 
   it('the switch off refuses every key with 403, on again serves', async () => {
-    const k = await boundKey();
+    const k = await readerKey();
     await t.modules.access.tenants.setPublicApi(t.tenant.id, false);
     await t.server.refresh();
     const off = await read(k.key);
@@ -293,39 +285,28 @@ describe('limits and admin changes', () => {
   });
 
   it('a key removed by another process is refused within 1 second', async () => {
-    const k = await boundKey();
+    const k = await readerKey();
     assert.equal((await read(k.key)).statusCode, 200);
     const cli = await openModules(t.config);
     await cli.access.keys.remove(t.tenant.id, k.id);
     await cli.close();
-    const removedAt = Date.now();
-    let status = 200;
-    while (status === 200 && Date.now() - removedAt < 2000) {
-      status = (await read(k.key)).statusCode;
-      if (status === 200) await new Promise((r) => setTimeout(r, 20));
-    }
-    const took = Date.now() - removedAt;
+    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
     assert.equal(status, 401);
     assert.ok(took < 1000, `took ${took} ms`);
   });
 
   it('a binding removed by another process is refused within 1 second', async () => {
-    const k = await boundKey();
+    const k = await readerKey();
     const cli = await openModules(t.config);
     await cli.access.keys.unbind(t.tenant.id, k.id, 'dataset', dsId);
     await cli.close();
-    const at = Date.now();
-    let status = 200;
-    while (status === 200 && Date.now() - at < 2000) {
-      status = (await read(k.key)).statusCode;
-      if (status === 200) await new Promise((r) => setTimeout(r, 20));
-    }
+    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
     assert.equal(status, 403);
-    assert.ok(Date.now() - at < 1000);
+    assert.ok(took < 1000);
   });
 
   it('limits failed key attempts per address, then refuses that address even with a good key', async () => {
-    const k = await boundKey();
+    const k = await readerKey();
     const bad = 'dgk_' + 'f'.repeat(40);
     for (let i = 0; i < 3; i++) assert.equal((await read(bad, '10.1.1.1')).statusCode, 401);
     const blocked = await read(bad, '10.1.1.1');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FILTER_DOCS } from '../src/api/public/key-openapi.ts';
+import { FILTER_DOCS, operatorDoc } from '../src/api/public/key-openapi.ts';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -114,6 +114,46 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     }
     assert.match(byName.get('summary').description, /case-insensitive/);
     assert.match(byName.get('price').description, /64-bit/);
+  });
+
+  it('documents the operators in brackets: one parameter per field and operator that applies to its type', async () => {
+    const op = (await get('/api/openapi.json')).json().paths[`/api/dataset/${ds}`].get;
+    const withOps = op.parameters.filter((p: Doc) => p['x-filter-operator']);
+    const expected = Object.entries(TYPES)
+      .filter(([n]) => n !== '_hidden')
+      .flatMap(([n, type]) => (type === 'TEXT' ? ['eq', 'ne', 'in', 'contains'] : ['eq', 'ne', 'in']).map((o) => [`${n}[${o}]`, n, o]));
+    assert.deepEqual(withOps.map((p: Doc) => [p.name, p['x-filter-field'], p['x-filter-operator']]), expected);
+    for (const p of withOps) {
+      const type = TYPES[p['x-filter-field'] as keyof typeof TYPES];
+      assert.equal(p.schema.type, 'string');
+      assert.ok(p.description.endsWith(operatorDoc(p['x-filter-operator'], type)), p.description);
+    }
+    const byName = new Map<string, Doc>(op.parameters.map((p: Doc) => [p.name, p]));
+    assert.match(byName.get('summary[eq]').description, /case-sensitive/);
+    assert.match(byName.get('summary[in]').description, /\\, for a comma within a value/);
+    assert.match(byName.get('created[eq]').description, /a date `YYYY-MM-DD` means any time in that UTC day/);
+    assert.match(byName.get('price[ne]').description, /null never match/);
+    // Documented as it works.
+    const res = await get(`/api/dataset/${ds}?summary[eq]=Printer&price[in]=1,12.6&created[eq]=2023-02-01&is_default[ne]=false`);
+    assert.equal(res.json().data.total, 1);
+    assert.equal((await get(`/api/dataset/${ds}?summary[eq]=printer`)).json().data.total, 0);
+  });
+
+  it('leaves out an operator parameter that is itself a field name', async () => {
+    const { catalog, access } = t.modules;
+    const odd = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('odd.csv', 'tag,TAG[EQ],current\nx,y,1\n'), name: 'Odd' })).id;
+    const k = await access.keys.create(t.tenant.id, { name: 'odd' });
+    await access.keys.bind(t.tenant.id, k.id, 'dataset', odd);
+    await t.server.refresh();
+    const op = (await get('/api/openapi.json', { apikey: k.key })).json().paths[`/api/dataset/${odd}`].get;
+    const names = op.parameters.map((p: Doc) => p.name);
+    assert.deepEqual(
+      names.filter((n: string) => n.includes('[')),
+      ['TAG[EQ]', 'tag[ne]', 'tag[in]', 'tag[contains]', 'TAG[EQ][eq]', 'TAG[EQ][ne]', 'TAG[EQ][in]', 'TAG[EQ][contains]', 'current[eq]', 'current[ne]', 'current[in]'],
+      '"tag[eq]" names the field "TAG[EQ]"',
+    );
+    const answer = await get(`/api/dataset/${odd}?current[eq]=1&TAG[EQ][eq]=y&tag[eq]=Y`, { apikey: k.key });
+    assert.equal(answer.json().data.total, 1, answer.body);
   });
 
   it('gives the envelope of a page of rows with each field’s JSON type, and the error bodies', async () => {

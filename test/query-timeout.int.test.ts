@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseQuery } from '../src/catalog/index.ts';
 import { buildCountQuery } from '../src/catalog/query/dataset-query.ts';
 import { createServer, type Server } from '../src/server.ts';
+import { boundKey, createWidget, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const ROWS = 200_000;
@@ -25,18 +26,14 @@ describe('the query time limit', () => {
   before(async () => {
     // 1 ms: every query that reads more than a page's worth of rows runs past it.
     t = await startTestServer({ DATAGATE_QUERY_TIMEOUT_MS: '1', DATAGATE_PAGE_CACHE_MB: '0' });
-    const { catalog, access } = t.modules;
-    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('big.csv', csv()), name: 'Big' })).id;
+    dsId = (await importDataset(t, 'big.csv', csv(), 'Big')).id;
     widgetId = (
-      await catalog.widgets.create(t.tenant.id, {
+      await createWidget(t, {
         name: 'Notes per board', dataset: dsId, chart: 'bar',
         dimensions: [{ field: 'board', label: 'Board' }], measures: [{ agg: 'count_distinct', field: 'note', label: 'Notes' }],
       })
     ).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'k', rateLimit: 100_000 });
-    key = k.key;
-    await access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
-    await access.keys.bind(t.tenant.id, k.id, 'widget', widgetId);
+    key = (await boundKey(t, { name: 'k', rateLimit: 100_000, datasets: [dsId], widgets: [widgetId] })).key;
     await t.server.refresh();
     // A second server over the same database with the default limit (30 s).
     patient = await createServer({ ...t.config, api: { ...t.config.api, queryTimeoutMs: 30_000 } }, t.modules);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { boundKey, createWidget, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 // 5,000 19-digit ids (about 1.5e18 each) in group "big": their sum is past 64 bits.
@@ -39,19 +40,15 @@ describe('widget measures over 64-bit integers whose sum is past 64 bits', () =>
   before(async () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     a = await signedInAdmin(t);
-    const { catalog, access } = t.modules;
-    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('ids.csv', CSV), name: 'Ids' })).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 100_000 });
-    secret = k.key;
+    dsId = (await importDataset(t, 'ids.csv', CSV, 'Ids')).id;
     for (const [name, spec] of Object.entries({
       total: { chart: 'number', measures: MEASURES },
       byGroup: { dimensions: [{ field: 'grp', label: 'Group' }], measures: MEASURES, sort: '-Sum' },
       small: { chart: 'number', measures: MEASURES, filter: 'grp=small' },
     })) {
-      const w = await catalog.widgets.create(t.tenant.id, { name, dataset: dsId, chart: 'table', ...spec });
-      ids[name] = w.id;
-      await access.keys.bind(t.tenant.id, k.id, 'widget', w.id);
+      ids[name] = (await createWidget(t, { name, dataset: dsId, chart: 'table', ...spec })).id;
     }
+    secret = (await boundKey(t, { name: 'reader', rateLimit: 100_000, widgets: Object.values(ids) })).key;
     await t.server.refresh();
   });
   after(() => t.close());

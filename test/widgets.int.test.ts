@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openModules } from '../src/server.ts';
+import { assertBadParameter, boundKey, createWidget, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 // Ten tickets. Hand-computed expectations below; ids are 64-bit integers.
@@ -37,16 +38,15 @@ describe('widgets over HTTP', () => {
     return body(res).data;
   }
   async function create(name: string, spec: Record<string, unknown>, bind = true) {
-    const w = await t.modules.catalog.widgets.create(t.tenant.id, { name, dataset: dsId, chart: 'table', ...spec });
+    const w = await createWidget(t, { name, dataset: dsId, chart: 'table', ...spec });
     ids[name] = w.id;
     if (bind) await t.modules.access.keys.bind(t.tenant.id, keyId, 'widget', w.id);
   }
 
   before(async () => {
     t = await startTestServer({ DATAGATE_MAX_PAGE_SIZE: '50', DATAGATE_KEY_FAILURE_LIMIT: '1000' });
-    const { catalog, access } = t.modules;
-    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', CSV), name: 'Tickets' })).id;
-    const k = await access.keys.create(t.tenant.id, { name: 'test', rateLimit: 100_000 });
+    dsId = (await importDataset(t, 't.csv', CSV, 'Tickets')).id;
+    const k = await boundKey(t, { name: 'test', rateLimit: 100_000 });
     key = k.key;
     keyId = k.id;
     const byBoard = [{ field: 'board', label: 'Board' }];
@@ -290,12 +290,7 @@ describe('widgets over HTTP', () => {
     ];
     for (const [qs, msg] of badParams) {
       it(`bad parameter ${qs}: 400 naming it`, async () => {
-        const res = await get(`/api/widget/${ids.billable}?${qs}`);
-        assert.equal(res.statusCode, 400);
-        const b = body(res);
-        assert.equal(b.code, 400);
-        assert.deepEqual(b.data, []);
-        assert.match(b.msg, msg);
+        assertBadParameter(await get(`/api/widget/${ids.billable}?${qs}`), msg);
       });
     }
 

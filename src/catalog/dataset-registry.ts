@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.ts';
+import { createTenantRegistry } from './listing.ts';
 import type { Field } from './types.ts';
 
 /** A dataset as the public API and the command line see it. */
@@ -31,23 +32,28 @@ export function toDataset(row: {
   });
 }
 
+/** A dataset as it is listed, alike by the public API (`GET /api/datasets`) and `datagate dataset list`. */
+export function datasetSummary(ds: Dataset) {
+  return {
+    id: ds.id,
+    name: ds.name,
+    description: ds.description,
+    integrationGroup: ds.integrationGroup,
+    rows: ds.rowCount,
+    version: ds.version,
+    createdAt: ds.createdAt,
+    modifiedAt: ds.modifiedAt,
+    syncedAt: ds.syncedAt,
+    fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
+  };
+}
+
 /**
  * The in-memory catalogue of datasets that the public API reads on every request,
  * rebuilt when the store's change counter moves.
  */
 export function createDatasetRegistry(deps: { store: Store }) {
-  let byId: ReadonlyMap<string, Dataset> = new Map();
-  return {
-    async reload(): Promise<void> {
-      const rows = await deps.store.db.selectFrom('datasets').selectAll().execute();
-      byId = new Map(rows.map((r) => [r.id, toDataset(r)]));
-    },
-    /** The dataset with this id in this tenant; another tenant's is not found. */
-    get(tenantId: string, id: string): Dataset | undefined {
-      const ds = byId.get(id);
-      return ds && ds.tenantId === tenantId ? ds : undefined;
-    },
-  };
+  return createTenantRegistry(async () => (await deps.store.db.selectFrom('datasets').selectAll().execute()).map(toDataset));
 }
 
 export type DatasetRegistry = ReturnType<typeof createDatasetRegistry>;

@@ -4,7 +4,7 @@ import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ControlSchema, Store } from '../store/index.ts';
-import type { ParsedQuery } from './filter/filter-parser.ts';
+import type { ParsedQuery } from './filter/query-parser.ts';
 import { ImportError, importMessage, planImport, readRows, readSample, type SourcePlan } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
@@ -167,20 +167,16 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
         await store.tables.index(tableName, fields);
 
         const now = isoNow(clock);
+        // What the load sets, on a new dataset or a reloaded one.
+        const loadedAs = { name, modifiedAt: now, syncedAt: now, version, tableName, fields: JSON.stringify(fields), rowCount: loaded };
         await store.db.transaction().execute(async (trx) => {
           if (previous) {
             await trx
               .updateTable('datasets')
               .set({
-                name,
+                ...loadedAs,
                 description: input.description ?? previous.description,
                 integrationGroup: input.integrationGroup ?? previous.integrationGroup,
-                modifiedAt: now,
-                syncedAt: now,
-                version,
-                tableName,
-                fields: JSON.stringify(fields),
-                rowCount: loaded,
               })
               .where('id', '=', id)
               .execute();
@@ -189,19 +185,13 @@ export function createDatasetService(deps: { store: Store; clock?: Clock }) {
             await trx
               .insertInto('datasets')
               .values({
+                ...loadedAs,
                 id,
                 tenantId,
-                name,
                 description: input.description ?? '',
                 integrationGroup: input.integrationGroup ?? '',
                 owner: input.owner ?? '',
                 createdAt: now,
-                modifiedAt: now,
-                syncedAt: now,
-                version,
-                tableName,
-                fields: JSON.stringify(fields),
-                rowCount: loaded,
               })
               .execute();
           }

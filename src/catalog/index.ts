@@ -6,12 +6,15 @@ import { createWidgetRegistry } from './widget/widget-registry.ts';
 import { createWidgetService } from './widget/widget-service.ts';
 
 export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
+export { datasetSummary } from './dataset-registry.ts';
 export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
 export type { ListQuery, ListPage } from './listing.ts';
 export { createUploadStore, UPLOAD_TTL_MS, type Upload, type UploadStore } from './upload-store.ts';
 export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
-export { parseQuery, type ParsedQuery, type Params } from './filter/filter-parser.ts';
+export type { Params } from './filter/params.ts';
+export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
+export { MAX_IN_VALUES, operatorNames, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
 export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';
 export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';

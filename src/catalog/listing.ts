@@ -18,3 +18,21 @@ export interface ListPage<T> {
   /** Every distinct non-empty integration group among what is listed, ignoring the search and group. */
   readonly groups: string[];
 }
+
+/**
+ * An in-memory catalogue that the public API reads on every request, rebuilt with `load`
+ * when the store's change counter moves. A lookup names the tenant: another tenant's
+ * entry is not found.
+ */
+export function createTenantRegistry<T extends { readonly id: string; readonly tenantId: string }>(load: () => Promise<T[]>) {
+  let byId: ReadonlyMap<string, T> = new Map();
+  return {
+    async reload(): Promise<void> {
+      byId = new Map((await load()).map((x) => [x.id, x]));
+    },
+    get(tenantId: string, id: string): T | undefined {
+      const x = byId.get(id);
+      return x && x.tenantId === tenantId ? x : undefined;
+    },
+  };
+}

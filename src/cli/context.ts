@@ -46,3 +46,35 @@ export async function withContext(
     await modules.close();
   }
 }
+
+/**
+ * `PARENT list`: the tenant's things, as `{ [field]: items }` with --json, else one line
+ * each, or `empty` when there are none.
+ */
+export function addListCommand<T>(
+  parent: Command,
+  spec: { description: string; field: string; empty: string; load: (ctx: CommandContext) => Promise<T[]>; line: (item: T) => string },
+): void {
+  parent
+    .command('list')
+    .description(spec.description)
+    .action(async (_opts: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const items = await spec.load(ctx);
+        ctx.out.result({ [spec.field]: items }, () => (items.length === 0 ? spec.empty : items.map(spec.line).join('\n')));
+      }),
+    );
+}
+
+/** `PARENT NAME <ARG>`: a command of one argument and no options, run with the context. */
+export function addOneArgumentCommand(
+  parent: Command,
+  spec: { name: string; description: string; argument: readonly [name: string, description: string] },
+  run: (value: string, ctx: CommandContext) => Promise<void>,
+): void {
+  parent
+    .command(spec.name)
+    .description(spec.description)
+    .argument(...spec.argument)
+    .action(async (value: string, _opts: unknown, cmd: Command) => withContext(cmd, (ctx) => run(value, ctx)));
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { FIELD_TYPES, isFieldType, type Dataset, type FieldType } from '../catalog/index.ts';
-import { auditCli, withContext } from './context.ts';
+import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../catalog/index.ts';
+import { addListCommand, auditCli, withContext } from './context.ts';
 import { createProgressBar, UsageError } from './output.ts';
 
 function collectType(v: string, prev: Record<string, FieldType>): Record<string, FieldType> {
@@ -12,21 +12,6 @@ function collectType(v: string, prev: Record<string, FieldType>): Record<string,
     throw new UsageError(`--type takes FIELD=TYPE with TYPE one of ${FIELD_TYPES.join(', ')}, got "${v}"`);
   }
   return { ...prev, [field]: type };
-}
-
-function summary(ds: Dataset) {
-  return {
-    id: ds.id,
-    name: ds.name,
-    description: ds.description,
-    integrationGroup: ds.integrationGroup,
-    rows: ds.rowCount,
-    version: ds.version,
-    createdAt: ds.createdAt,
-    modifiedAt: ds.modifiedAt,
-    syncedAt: ds.syncedAt,
-    fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
-  };
 }
 
 /** `dataset import` and `dataset list`. */
@@ -81,17 +66,11 @@ export function registerDatasetCommands(program: Command): void {
       },
     );
 
-  dataset
-    .command('list')
-    .description('list the datasets of the tenant')
-    .action(async (_opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
-        const list = (await modules.catalog.datasets.list(tenant.id)).map(summary);
-        out.result({ datasets: list }, () =>
-          list.length === 0
-            ? 'no datasets'
-            : list.map((d) => `${d.id}  ${d.name}  ${d.rows} rows  ${d.fields.length} fields  ${d.integrationGroup}`).join('\n'),
-        );
-      }),
-    );
+  addListCommand(dataset, {
+    description: 'list the datasets of the tenant',
+    field: 'datasets',
+    empty: 'no datasets',
+    load: async ({ modules, tenant }) => (await modules.catalog.datasets.list(tenant.id)).map(datasetSummary),
+    line: (d) => `${d.id}  ${d.name}  ${d.rows} rows  ${d.fields.length} fields  ${d.integrationGroup}`,
+  });
 }

@@ -24,10 +24,12 @@ function csvCell(v: string | number | boolean | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function writeCsv(file: string, header: string[], rows: Iterable<(string | number | boolean | null)[]>): void {
+/** Writes `count` rows, `row(i)` for each i in order, below the header; returns the file. */
+function writeCsv(file: string, header: string[], count: number, row: (i: number) => (string | number | boolean | null)[]): string {
   const lines = [header.map(csvCell).join(',')];
-  for (const r of rows) lines.push(r.map(csvCell).join(','));
+  for (let i = 0; i < count; i++) lines.push(row(i).map(csvCell).join(','));
   fs.writeFileSync(file, lines.join('\r\n') + '\r\n');
+  return file;
 }
 
 const COMPANIES = ['Acme Dental', 'Birch & Co. Law', 'Northwind Traders', 'Contoso Logistics', 'Fabrikam Clinics',
@@ -54,74 +56,68 @@ export interface DemoFile {
 /** Writes the demo CSV files into `dir`: tickets, devices and invoices of a small MSP. */
 export function writeDemoFiles(dir: string): DemoFile[] {
   const r = prng(42);
-  const tickets = path.join(dir, 'tickets.csv');
-  writeCsv(
-    tickets,
+  const tickets = writeCsv(
+    path.join(dir, 'tickets.csv'),
     ['id', 'summary', 'board', 'status', 'priority', 'hours', 'is_billable', 'created_at', 'closed_date', 'company', 'Assigned To'],
-    (function* () {
-      for (let i = 0; i < 3000; i++) {
-        const created = EPOCH + r.int(0, 600) * DAY + r.int(0, 86_399) * 1000;
-        const status = r.pick(STATUSES);
-        yield [
-          // 19-digit ids, as the reference platform issues them: exact 64-bit integers.
-          (1534956341424005122n + BigInt(i)).toString(),
-          r.pick(ISSUES),
-          r.pick(BOARDS),
-          status,
-          r.int(1, 5),
-          Math.round(r.next() * 160) / 4,
-          r.next() < 0.7,
-          iso(created),
-          status === 'Closed' ? date(created + r.int(0, 20) * DAY) : null,
-          r.pick(COMPANIES),
-          r.pick(TECHS),
-        ];
-      }
-    })(),
+    3000,
+    (i) => {
+      const created = EPOCH + r.int(0, 600) * DAY + r.int(0, 86_399) * 1000;
+      const status = r.pick(STATUSES);
+      return [
+        // 19-digit ids, as the reference platform issues them: exact 64-bit integers.
+        (1534956341424005122n + BigInt(i)).toString(),
+        r.pick(ISSUES),
+        r.pick(BOARDS),
+        status,
+        r.int(1, 5),
+        Math.round(r.next() * 160) / 4,
+        r.next() < 0.7,
+        iso(created),
+        status === 'Closed' ? date(created + r.int(0, 20) * DAY) : null,
+        r.pick(COMPANIES),
+        r.pick(TECHS),
+      ];
+    },
   );
-  const devices = path.join(dir, 'devices.csv');
-  writeCsv(
-    devices,
+  const devices = writeCsv(
+    path.join(dir, 'devices.csv'),
     ['device_id', 'hostname', 'company', 'os', 'type', 'last_seen', 'warranty_expires', 'patched', 'disk_free_gb'],
-    (function* () {
-      for (let i = 0; i < 2000; i++) {
-        const type = r.pick(['Workstation', 'Laptop', 'Server', 'Firewall']);
-        yield [
-          100000 + i,
-          `${type.slice(0, 2).toUpperCase()}-${String(i).padStart(4, '0')}`,
-          r.pick(COMPANIES),
-          r.pick(['Windows 11', 'Windows 10', 'Windows Server 2022', 'macOS 15', 'Ubuntu 24.04']),
-          type,
-          iso(EPOCH + 600 * DAY + r.int(-30 * 86_400, 0) * 1000),
-          date(EPOCH + r.int(-200, 1200) * DAY),
-          r.next() < 0.85,
-          Math.round(r.next() * 5000) / 10,
-        ];
-      }
-    })(),
+    2000,
+    (i) => {
+      const type = r.pick(['Workstation', 'Laptop', 'Server', 'Firewall']);
+      return [
+        100000 + i,
+        `${type.slice(0, 2).toUpperCase()}-${String(i).padStart(4, '0')}`,
+        r.pick(COMPANIES),
+        r.pick(['Windows 11', 'Windows 10', 'Windows Server 2022', 'macOS 15', 'Ubuntu 24.04']),
+        type,
+        iso(EPOCH + 600 * DAY + r.int(-30 * 86_400, 0) * 1000),
+        date(EPOCH + r.int(-200, 1200) * DAY),
+        r.next() < 0.85,
+        Math.round(r.next() * 5000) / 10,
+      ];
+    },
   );
-  const invoices = path.join(dir, 'invoices.csv');
-  writeCsv(
-    invoices,
+  const invoices = writeCsv(
+    path.join(dir, 'invoices.csv'),
     ['invoice_number', 'company', 'invoice_date', 'due_date', 'amount', 'tax', 'paid', 'status', 'currency'],
-    (function* () {
-      for (let i = 0; i < 2500; i++) {
-        const d = EPOCH + r.int(0, 600) * DAY;
-        const amount = Math.round(r.next() * 1_200_000) / 100;
-        const paid = r.next() < 0.8;
-        yield [
-          `INV-${String(20000 + i)}`,
-          r.pick(COMPANIES),
-          date(d),
-          date(d + 30 * DAY),
-          amount,
-          Math.round(amount * 8) / 100,
-          paid,
-          paid ? 'Paid' : r.pick(['Open', 'Overdue']),
-          'USD',
-        ];
-      }
-    })(),
+    2500,
+    (i) => {
+      const d = EPOCH + r.int(0, 600) * DAY;
+      const amount = Math.round(r.next() * 1_200_000) / 100;
+      const paid = r.next() < 0.8;
+      return [
+        `INV-${String(20000 + i)}`,
+        r.pick(COMPANIES),
+        date(d),
+        date(d + 30 * DAY),
+        amount,
+        Math.round(amount * 8) / 100,
+        paid,
+        paid ? 'Paid' : r.pick(['Open', 'Overdue']),
+        'USD',
+      ];
+    },
   );
   return [
     { file: tickets, name: 'Tickets', description: 'Service tickets of the last 20 months', integration: 'ConnectWise' },

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_RATE_LIMIT, type ResourceType } from '../access/index.ts';
-import { auditCli, withContext } from './context.ts';
+import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 
 function positiveInt(name: string) {
@@ -39,49 +39,33 @@ export function registerKeyCommands(program: Command): void {
       }),
     );
 
-  key
-    .command('list')
-    .description('list the keys (no secrets)')
-    .action(async (_opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
-        const keys = await modules.access.keys.list(tenant.id);
-        out.result({ keys }, () =>
-          keys.length === 0
-            ? 'no keys'
-            : keys
-                .map((k) => `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`)
-                .join('\n'),
-        );
-      }),
-    );
+  addListCommand(key, {
+    description: 'list the keys (no secrets)',
+    field: 'keys',
+    empty: 'no keys',
+    load: ({ modules, tenant }) => modules.access.keys.list(tenant.id),
+    line: (k) => `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
+  });
 
-  key
-    .command('show')
-    .description("print a key's secret")
-    .argument('<id>', 'key id')
-    .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async (ctx) => {
-        const { modules, tenant, out } = ctx;
-        const named = await modules.access.keys.get(tenant.id, id);
-        const k = await modules.access.keys.reveal(tenant.id, id);
-        await auditCli(ctx, 'key.reveal', keyTarget(named));
-        out.result(k, k.key);
-      }),
-    );
+  addOneArgumentCommand(key, { name: 'show', description: "print a key's secret", argument: ['<id>', 'key id'] }, async (id, ctx) => {
+    const { modules, tenant, out } = ctx;
+    const named = await modules.access.keys.get(tenant.id, id);
+    const k = await modules.access.keys.reveal(tenant.id, id);
+    await auditCli(ctx, 'key.reveal', keyTarget(named));
+    out.result(k, k.key);
+  });
 
-  key
-    .command('remove')
-    .description('remove a key: every client using it is refused within a second')
-    .argument('<id>', 'key id')
-    .action(async (id: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async (ctx) => {
-        const { modules, tenant, out } = ctx;
-        const named = await modules.access.keys.get(tenant.id, id);
-        await modules.access.keys.remove(tenant.id, id);
-        await auditCli(ctx, 'key.delete', keyTarget(named));
-        out.result({ removed: id }, `removed key ${id}`);
-      }),
-    );
+  addOneArgumentCommand(
+    key,
+    { name: 'remove', description: 'remove a key: every client using it is refused within a second', argument: ['<id>', 'key id'] },
+    async (id, ctx) => {
+      const { modules, tenant, out } = ctx;
+      const named = await modules.access.keys.get(tenant.id, id);
+      await modules.access.keys.remove(tenant.id, id);
+      await auditCli(ctx, 'key.delete', keyTarget(named));
+      out.result({ removed: id }, `removed key ${id}`);
+    },
+  );
 
   for (const verb of ['bind', 'unbind'] as const) {
     key

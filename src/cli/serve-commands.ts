@@ -80,54 +80,49 @@ async function ensureDemo(modules: Modules, tenantId: string, out: Output): Prom
 const PORT_HELP = 'port to listen on (env DATAGATE_PORT, default 8080)';
 const HOST_HELP = 'address to listen on (env DATAGATE_HOST, default 127.0.0.1)';
 
+/** A command that runs the server: `--port` and `--host`. */
+function listening(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description).option('--port <port>', PORT_HELP).option('--host <host>', HOST_HELP);
+}
+
 /** `serve` and `demo`. */
 export function registerServeCommands(program: Command): void {
-  program
-    .command('serve')
-    .description('run the public API and the admin console (/admin/)')
-    .option('--port <port>', PORT_HELP)
-    .option('--host <host>', HOST_HELP)
-    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
-      const modules = await openModules(config);
-      await modules.access.tenants.ensure(config.tenant);
-      await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
-    });
+  listening(program, 'serve', 'run the public API and the admin console (/admin/)').action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+    const g = globals(cmd);
+    const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
+    const modules = await openModules(config);
+    await modules.access.tenants.ensure(config.tenant);
+    await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
+  });
 
-  program
-    .command('demo')
-    .description('start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console')
-    .option('--port <port>', PORT_HELP)
-    .option('--host <host>', HOST_HELP)
-    .action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      // The demo talks to a person: request logs only when asked for.
-      const config = loadProcessConfig(
-        { database: g.database ?? 'sqlite:./data/demo.db', tenant: g.tenant, host: opts.host, port: opts.port },
-        { DATAGATE_LOG_LEVEL: 'warn' },
-      );
-      const out = createOutput(Boolean(g.json));
-      const modules = await openModules(config);
-      const tenant = await modules.access.tenants.ensure(config.tenant);
-      const demo = await ensureDemo(modules, tenant.id, out);
-      const hasAdmin = (await modules.access.users.count(tenant.id)) > 0;
-      if (!hasAdmin) await modules.access.users.create(tenant.id, DEMO_ADMIN);
-      const demoAdmin = hasAdmin ? (await modules.access.users.list(tenant.id)).some((u) => u.email === DEMO_ADMIN.email) : true;
-      await listenUntilSignal(config, modules, out, (url) =>
-        [
-          `datagate demo listening on ${url} (database ${modules.store.location})`,
-          '',
-          'Read the first page of the demo tickets:',
-          `  curl -s '${url}/api/dataset/${demo.datasetId}?current=1&size=5' -H 'apikey: ${demo.key}'`,
-          'List what the key can read:',
-          `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
-          '',
-          `The console: ${url}/admin/`,
-          demoAdmin ? `  sign in as ${DEMO_ADMIN.email} with the password ${DEMO_ADMIN.password}` : '  sign in with an admin of this tenant (./bin/datagate user add EMAIL)',
-          '',
-          'Press Ctrl+C to stop.',
-        ].join('\n'),
-      );
-    });
+  listening(program, 'demo', 'start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console').action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+    const g = globals(cmd);
+    // The demo talks to a person: request logs only when asked for.
+    const config = loadProcessConfig(
+      { database: g.database ?? 'sqlite:./data/demo.db', tenant: g.tenant, host: opts.host, port: opts.port },
+      { DATAGATE_LOG_LEVEL: 'warn' },
+    );
+    const out = createOutput(Boolean(g.json));
+    const modules = await openModules(config);
+    const tenant = await modules.access.tenants.ensure(config.tenant);
+    const demo = await ensureDemo(modules, tenant.id, out);
+    const hasAdmin = (await modules.access.users.count(tenant.id)) > 0;
+    if (!hasAdmin) await modules.access.users.create(tenant.id, DEMO_ADMIN);
+    const demoAdmin = hasAdmin ? (await modules.access.users.list(tenant.id)).some((u) => u.email === DEMO_ADMIN.email) : true;
+    await listenUntilSignal(config, modules, out, (url) =>
+      [
+        `datagate demo listening on ${url} (database ${modules.store.location})`,
+        '',
+        'Read the first page of the demo tickets:',
+        `  curl -s '${url}/api/dataset/${demo.datasetId}?current=1&size=5' -H 'apikey: ${demo.key}'`,
+        'List what the key can read:',
+        `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
+        '',
+        `The console: ${url}/admin/`,
+        demoAdmin ? `  sign in as ${DEMO_ADMIN.email} with the password ${DEMO_ADMIN.password}` : '  sign in with an admin of this tenant (./bin/datagate user add EMAIL)',
+        '',
+        'Press Ctrl+C to stop.',
+      ].join('\n'),
+    );
+  });
 }

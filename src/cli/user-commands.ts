@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DomainError } from '../shared/errors.ts';
-import { auditCli, withContext } from './context.ts';
+import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 
 /** Reads all of a piped stdin; the password is its first line. */
@@ -71,32 +71,25 @@ export function registerUserCommands(program: Command): void {
       });
     });
 
-  user
-    .command('list')
-    .description('list the admins of the tenant')
-    .action(async (_opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
-        const users = (await modules.access.users.list(tenant.id)).map((u) => ({ id: u.id, email: u.email, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt }));
-        out.result({ users }, () =>
-          users.length === 0
-            ? 'no users: add one with `datagate user add EMAIL`'
-            : users.map((u) => `${u.email}  added ${u.createdAt}  last sign-in: ${u.lastSignInAt ?? 'never'}`).join('\n'),
-        );
-      }),
-    );
+  addListCommand(user, {
+    description: 'list the admins of the tenant',
+    field: 'users',
+    empty: 'no users: add one with `datagate user add EMAIL`',
+    load: async ({ modules, tenant }) =>
+      (await modules.access.users.list(tenant.id)).map((u) => ({ id: u.id, email: u.email, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt })),
+    line: (u) => `${u.email}  added ${u.createdAt}  last sign-in: ${u.lastSignInAt ?? 'never'}`,
+  });
 
-  user
-    .command('remove')
-    .description('remove an admin of the tenant and end their sessions')
-    .argument('<email>', 'the admin’s email')
-    .action(async (email: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async (ctx) => {
-        const wanted = email.trim().toLowerCase();
-        const u = (await ctx.modules.access.users.list(ctx.tenant.id)).find((x) => x.email === wanted);
-        if (!u) throw new DomainError('NOT_FOUND', `no user ${email} in tenant ${ctx.tenant.slug}`);
-        await ctx.modules.access.users.remove(ctx.tenant.id, u.id);
-        await auditCli(ctx, 'user.delete', u.email);
-        ctx.out.result({ removed: u.email }, `removed ${u.email}`);
-      }),
-    );
+  addOneArgumentCommand(
+    user,
+    { name: 'remove', description: 'remove an admin of the tenant and end their sessions', argument: ['<email>', 'the admin’s email'] },
+    async (email, ctx) => {
+      const wanted = email.trim().toLowerCase();
+      const u = (await ctx.modules.access.users.list(ctx.tenant.id)).find((x) => x.email === wanted);
+      if (!u) throw new DomainError('NOT_FOUND', `no user ${email} in tenant ${ctx.tenant.slug}`);
+      await ctx.modules.access.users.remove(ctx.tenant.id, u.id);
+      await auditCli(ctx, 'user.delete', u.email);
+      ctx.out.result({ removed: u.email }, `removed ${u.email}`);
+    },
+  );
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Widget } from '../catalog/index.ts';
 import { DomainError } from '../shared/errors.ts';
-import { auditCli, withContext } from './context.ts';
+import { addListCommand, addOneArgumentCommand, auditCli } from './context.ts';
 
 function summary(w: Widget) {
   return {
@@ -37,30 +37,22 @@ function readSpec(file: string): unknown {
 export function registerWidgetCommands(program: Command): void {
   const widget = program.command('widget').description('create and list widgets: saved aggregations over a dataset');
 
-  widget
-    .command('create')
-    .description('create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit')
-    .argument('<file>', 'the JSON spec')
-    .action(async (file: string, _opts: unknown, cmd: Command) =>
-      withContext(cmd, async (ctx) => {
-        const { modules, tenant, out } = ctx;
-        const w = await modules.catalog.widgets.create(tenant.id, readSpec(file));
-        await auditCli(ctx, 'widget.create', w.name, `id ${w.id}, over dataset ${w.datasetId}`);
-        out.result({ id: w.id, name: w.name }, `created widget ${w.id} "${w.name}" over dataset ${w.datasetId}`);
-      }),
-    );
+  addOneArgumentCommand(
+    widget,
+    { name: 'create', description: 'create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit', argument: ['<file>', 'the JSON spec'] },
+    async (file, ctx) => {
+      const { modules, tenant, out } = ctx;
+      const w = await modules.catalog.widgets.create(tenant.id, readSpec(file));
+      await auditCli(ctx, 'widget.create', w.name, `id ${w.id}, over dataset ${w.datasetId}`);
+      out.result({ id: w.id, name: w.name }, `created widget ${w.id} "${w.name}" over dataset ${w.datasetId}`);
+    },
+  );
 
-  widget
-    .command('list')
-    .description('list the widgets of the tenant')
-    .action(async (_opts: unknown, cmd: Command) =>
-      withContext(cmd, async ({ modules, tenant, out }) => {
-        const list = (await modules.catalog.widgets.list(tenant.id)).map(summary);
-        out.result({ widgets: list }, () =>
-          list.length === 0
-            ? 'no widgets'
-            : list.map((w) => `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}`).join('\n'),
-        );
-      }),
-    );
+  addListCommand(widget, {
+    description: 'list the widgets of the tenant',
+    field: 'widgets',
+    empty: 'no widgets',
+    load: async ({ modules, tenant }) => (await modules.catalog.widgets.list(tenant.id)).map(summary),
+    line: (w) => `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}`,
+  });
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ADMIN_ERRORS, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
+import { ADMIN_ERRORS, type AdminErrorCode } from '../shared/errors.ts';
 import { classify } from './error-handler.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -16,13 +16,6 @@ export function sendAdminError(reply: FastifyReply, code: AdminErrorCode, messag
   return reply.code(entry.status).type(JSON_TYPE).send(adminErrorBody(code, message, reply.request.id));
 }
 
-const DOMAIN_TO_ADMIN: Record<DomainErrorCode, AdminErrorCode> = {
-  NOT_FOUND: 'NOT_FOUND',
-  INVALID_INPUT: 'INVALID_INPUT',
-  CONFLICT: 'CONFLICT',
-  IMPORT_INVALID: 'IMPORT_INVALID',
-};
-
 /** The admin API's error handler: a thrown error, classified, in the admin envelope. */
 export function adminErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const failure = classify(err);
@@ -30,7 +23,7 @@ export function adminErrorHandler(err: FastifyError, req: FastifyRequest, reply:
     case 'admin':
       return sendAdminError(reply, failure.code, failure.message);
     case 'domain':
-      return sendAdminError(reply, DOMAIN_TO_ADMIN[failure.code], failure.message);
+      return sendAdminError(reply, failure.code, failure.message);
     case 'schema':
       return sendAdminError(reply, 'INVALID_INPUT', failure.problems.join('; '));
     case 'unavailable':

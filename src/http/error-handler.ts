@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, TableGoneError, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
+import { ADMIN_ERRORS, AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, TableGoneError, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
 
 /**
  * What went wrong with a request, in the HTTP edge's terms: decided once here, then
@@ -8,8 +8,8 @@ import { AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, Tabl
  * each with its own codes and words.
  */
 export type Failure =
-  /** A service's own failure, safe to show. */
-  | { kind: 'domain'; code: DomainErrorCode; message: string }
+  /** A service's own failure, safe to show, with its code's status in the catalog (400 for the client's mistakes). */
+  | { kind: 'domain'; code: DomainErrorCode; status: number; message: string }
   /** An admin route's failure with its admin code. */
   | { kind: 'admin'; code: AdminErrorCode; message: string }
   /** A body, query or path that failed its schema; `problems` in words, one per failure. */
@@ -26,7 +26,7 @@ export type Failure =
 /** The one classification of a thrown error at the HTTP edge. */
 export function classify(err: FastifyError | Error): Failure {
   if (err instanceof AdminError) return { kind: 'admin', code: err.code, message: err.message };
-  if (err instanceof DomainError) return { kind: 'domain', code: err.code, message: err.message };
+  if (err instanceof DomainError) return { kind: 'domain', code: err.code, status: ADMIN_ERRORS[err.code].status, message: err.message };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'request';
     const problems = err.validation.map((v) => {
@@ -37,7 +37,7 @@ export function classify(err: FastifyError | Error): Failure {
   }
   if (err instanceof StoreUnavailableError) return { kind: 'unavailable', message: err.message };
   if (err instanceof QueryTimeoutError) return { kind: 'timeout' };
-  if (err instanceof TableGoneError) return { kind: 'domain', code: 'NOT_FOUND', message: 'the dataset was removed while it was being read' };
+  if (err instanceof TableGoneError) return { kind: 'domain', code: 'NOT_FOUND', status: ADMIN_ERRORS.NOT_FOUND.status, message: 'the dataset was removed while it was being read' };
   const status = (err as FastifyError).statusCode ?? 500;
   if (status === 415) return { kind: 'unsupported-media' };
   if (status === 413) return { kind: 'too-large' };

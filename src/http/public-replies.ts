@@ -73,8 +73,9 @@ export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: 
       case 'schema':
         return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
       case 'domain':
-        // Input the store could not hold (U+0000 that slipped past the parsers) is still the client's mistake.
-        if (failure.code === 'INVALID_INPUT') return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+        // A service's failure of the client's making (a 400 in the catalog) is a bad parameter here;
+        // a public route has no other domain failure to expect.
+        if (failure.status === PUBLIC_ERRORS.BAD_PARAMETER.status) return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
         req.log.error({ err }, 'unexpected failure');
         return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
       case 'admin':

@@ -79,12 +79,12 @@ export class AdminError extends Error {
   }
 }
 
-/** Codes of the failures that services report to the command line and the admin API. */
-export type DomainErrorCode =
-  | 'NOT_FOUND'
-  | 'INVALID_INPUT'
-  | 'CONFLICT'
-  | 'IMPORT_INVALID';
+/**
+ * Codes of the failures that services report to the command line and both APIs. Each is
+ * an admin code too, and takes its status from that catalog (http/error-handler.ts
+ * carries it with the failure, so a renderer can tell a client's mistake from the rest).
+ */
+export type DomainErrorCode = Extract<AdminErrorCode, 'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'IMPORT_INVALID'>;
 
 /** A failure a caller can act on; its message is safe to show. */
 export class DomainError extends Error {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { TableGoneError } from '../shared/errors.ts';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
+import { bumpGeneration, type DialectHandle } from './dialects/dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
@@ -53,32 +54,26 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const h = openSqlite(file, { queryWorkers: opts.queryWorkers });
-    const db = h.control as Kysely<ControlSchema>;
     try {
       await migrateToLatest(h.control);
     } catch (e) {
       await h.close();
       throw e;
     }
-    return {
-      db,
-      data: h.data,
-      caps: sqliteCapabilities,
-      tables: h.tables,
-      location: path.resolve(file),
-      async bumpGeneration(trx) {
-        await (trx ?? db)
-          .updateTable('meta')
-          .set({ value: sql`value + 1` })
-          .where('name', '=', 'generation')
-          .execute();
+    // The SQLite handle does not yet carry the change counter of a DialectHandle (see
+    // dialects/dialect.ts): it is added here.
+    return storeOver(
+      {
+        ...h,
+        bumpGeneration: (trx) => bumpGeneration(trx ?? h.control),
+        async readGeneration() {
+          const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
+          return Number(row.value);
+        },
       },
-      async readGeneration() {
-        const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
-        return Number(row.value);
-      },
-      close: () => h.close(),
-    };
+      sqliteCapabilities,
+      path.resolve(file),
+    );
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let parsed: URL;
@@ -95,19 +90,28 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       await h.close();
       throw e;
     }
-    return {
-      db: h.control as Kysely<ControlSchema>,
-      data: h.data,
-      caps: postgresCapabilities,
-      tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) },
-      // Never the password.
-      location: `postgres://${parsed.host}${parsed.pathname}`,
-      bumpGeneration: (trx) => h.bumpGeneration(trx),
-      readGeneration: () => h.readGeneration(),
-      close: () => h.close(),
-    };
+    // Never the password.
+    return storeOver(
+      { ...h, tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) } },
+      postgresCapabilities,
+      `postgres://${parsed.host}${parsed.pathname}`,
+    );
   }
   throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
+}
+
+/** A dialect's open database as the Store the rest of datagate sees. */
+function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string): Store {
+  return {
+    db: h.control as Kysely<ControlSchema>,
+    data: h.data,
+    caps,
+    tables: h.tables,
+    location,
+    bumpGeneration: (trx) => h.bumpGeneration(trx),
+    readGeneration: () => h.readGeneration(),
+    close: () => h.close(),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { signedInAdmin } from '../support/admin-client.ts';
+import { boundKey, createWidget, fields, importDataset } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /**
@@ -41,23 +42,24 @@ export interface FxKey {
   readonly widgets: ReadonlySet<string>;
 }
 
-export interface Fixture {
+/** A tenant's datasets, widgets and keys, as records (D, W, K) or ids. */
+export interface Holdings<D, W, K> {
+  readonly datasets: readonly D[];
+  readonly widgets: readonly W[];
+  readonly keys: readonly K[];
+}
+
+/** The public side (tenants default and fuzz-beta): its keys, one of them bound to nothing. */
+export interface Fixture extends Holdings<FxDataset, FxWidget, FxKey> {
   readonly t: TestServer;
   readonly baseUrl: string;
   readonly port: number;
-  readonly datasets: readonly FxDataset[];
-  readonly widgets: readonly FxWidget[];
-  /** Public keys (tenants default and fuzz-beta), one of them bound to nothing. */
-  readonly keys: readonly FxKey[];
-  readonly admin: {
+  /** The admin, and the admin tenant's own datasets, widgets and keys (free to change). */
+  readonly admin: Holdings<string, string, string> & {
     readonly tenant: string;
     readonly cookie: string;
     readonly csrf: string;
     readonly userId: string;
-    /** The admin tenant's own datasets, widgets and keys (free to change). */
-    readonly datasets: readonly string[];
-    readonly widgets: readonly string[];
-    readonly keys: readonly string[];
     /** What the admin must never see: other tenants' markers and ids. */
     readonly foreign: readonly string[];
   };
@@ -93,17 +95,17 @@ function bigCsv(marker: string): string {
   return lines.join('\n') + '\n';
 }
 
-const TICKET_FIELDS: FxDataset['fields'] = [
-  { name: 'marker', type: 'TEXT' },
-  { name: 'id', type: 'NUMBER' },
-  { name: 'name', type: 'TEXT' },
-  { name: 'Real Name', type: 'TEXT' },
-  { name: 'price', type: 'NUMBER' },
-  { name: 'active', type: 'BOOLEAN' },
-  { name: 'day', type: 'DATE' },
-  { name: 'at', type: 'DATETIME' },
-  { name: 'note', type: 'TEXT' },
-];
+const TICKET_FIELDS: FxDataset['fields'] = fields({
+  marker: 'TEXT',
+  id: 'NUMBER',
+  name: 'TEXT',
+  'Real Name': 'TEXT',
+  price: 'NUMBER',
+  active: 'BOOLEAN',
+  day: 'DATE',
+  at: 'DATETIME',
+  note: 'TEXT',
+});
 
 const TICKET_SAMPLES: FxDataset['samples'] = {
   marker: [],
@@ -126,14 +128,13 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
     ...env,
   });
   try {
-    const { catalog, access } = t.modules;
     const datasets: FxDataset[] = [];
     const widgets: FxWidget[] = [];
     const keys: FxKey[] = [];
     let n = 0;
     const addDataset = async (tenantId: string, slug: string, name: string, csv: (m: string) => string, fields: FxDataset['fields'], samples: FxDataset['samples']) => {
       const marker = `MRK${slug}${name}`.replace(/[^A-Za-z0-9]/g, '');
-      const ds = await catalog.datasets.importFile(tenantId, { file: t.file(`d${n++}.csv`, csv(marker)), name });
+      const ds = await importDataset(t, `d${n++}.csv`, csv(marker), name, tenantId);
       const d: FxDataset = { id: ds.id, tenant: slug, marker, fields, samples: { ...samples, marker: [marker, marker.toLowerCase(), marker.slice(0, 6)] } };
       datasets.push(d);
       return d;
@@ -150,7 +151,7 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
             sort: '-Count',
             limit: 100,
           };
-      const w = await catalog.widgets.create(tenantId, spec);
+      const w = await createWidget(t, spec, tenantId);
       const columns: FxWidget['columns'] = defect
         ? [{ label: 'Marker', type: 'TEXT' }, { label: 'Sum', type: 'NUMBER' }, { label: 'Count', type: 'NUMBER' }]
         : [{ label: 'Marker', type: 'TEXT' }, { label: 'Month', type: 'DATE' }, { label: 'Count', type: 'NUMBER' }, { label: 'Sum', type: 'NUMBER' }, { label: 'Avg', type: 'NUMBER' }, { label: 'Names', type: 'NUMBER' }];
@@ -159,15 +160,13 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
       return fw;
     };
     const addKey = async (tenantId: string, slug: string, name: string, ds: FxDataset[], ws: FxWidget[]) => {
-      const k = await access.keys.create(tenantId, { name, rateLimit: 1_000_000 });
-      for (const d of ds) await access.keys.bind(tenantId, k.id, 'dataset', d.id);
-      for (const w of ws) await access.keys.bind(tenantId, k.id, 'widget', w.id);
+      const k = await boundKey(t, { name, rateLimit: 1_000_000, datasets: ds.map((d) => d.id), widgets: ws.map((w) => w.id), tenantId });
       const fk: FxKey = { id: k.id, name, secret: k.key, tenant: slug, datasets: new Set(ds.map((d) => d.id)), widgets: new Set(ws.map((w) => w.id)) };
       keys.push(fk);
       return fk;
     };
 
-    const bigFields: FxDataset['fields'] = [{ name: 'marker', type: 'TEXT' }, { name: 'big', type: 'NUMBER' }];
+    const bigFields: FxDataset['fields'] = fields({ marker: 'TEXT', big: 'NUMBER' });
     const bigSamples = { big: ['1500000000000000000', '1500000000000000005,', ',1500000000000000003'] };
 
     // Tenant default (alpha).
@@ -185,20 +184,19 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
     await signedInAdmin(t, { email: 'fuzz-alpha@alpha.example' });
 
     // Tenant fuzz-beta.
-    const b = await access.tenants.ensure('fuzz-beta');
+    const b = await t.modules.access.tenants.ensure('fuzz-beta');
     const b1 = await addDataset(b.id, 'beta', 'Tickets', (m) => ticketsCsv(m, 25), TICKET_FIELDS, TICKET_SAMPLES);
     const wb1 = await addWidget(b.id, b1, 'By month');
     await addKey(b.id, 'beta', 'beta-main', [b1], [wb1]);
 
     // Tenant fuzz-gamma: the admin's.
-    const g = await access.tenants.ensure('fuzz-gamma');
+    const g = await t.modules.access.tenants.ensure('fuzz-gamma');
     const admin = await signedInAdmin(t, { tenantSlug: 'fuzz-gamma', email: 'fuzz-admin@gamma.example' });
     const g1 = await addDataset(g.id, 'gamma', 'Tickets', (m) => ticketsCsv(m, 20), TICKET_FIELDS, TICKET_SAMPLES);
     const gBig = await addDataset(g.id, 'gamma', 'Big', bigCsv, bigFields, bigSamples);
     const wg1 = await addWidget(g.id, g1, 'By month');
     const wgBig = await addWidget(g.id, gBig, 'Big sum', 'sum-overflow');
-    const gk = await access.keys.create(g.id, { name: 'gamma-key' });
-    await access.keys.bind(g.id, gk.id, 'dataset', g1.id);
+    const gk = await boundKey(t, { name: 'gamma-key', datasets: [g1.id], tenantId: g.id });
     const session = (await admin.ok('GET', '/admin/api/session')) as { user: { id: string } };
 
     await t.server.refresh();

@@ -57,9 +57,22 @@ const JUNK_VALUES = [
   '2023-02-01T10:00:00+25:00', '2023-02-01T25:61:00Z', '2023-02-01 10:00', '20230201', 'true,false', 'maybe', 'TRUE', 'yes',
   "' OR 1=1 --", '"; DROP TABLE datasets; --', '\\', '\\,', 'a\\,b', '%', '_', '%%', '%_%', '*', '?', 'É', 'é', 'ß', 'İ',
   '🙂', '\u202etxt', 'ＡＢＣ', 'null', 'undefined', '[]', '{}', '<script>alert(1)</script>', '${7*7}', '\t', '\r\n',
+  'a\\b', 'C:\\dir', '\\\\,\\,', 'x\\', 'Open,New', '2023-02-01,2023-02-01T10:00:00Z,', 'true,0,',
 ];
 
-const OPERATORS = ['[eq]', '[ne]', '[in]', '[contains]', '[EQ]', '[bogus]', '[]', '[eq][ne]', '[', ']', '[gt]'];
+const OPERATORS = ['[eq]', '[ne]', '[in]', '[contains]', '[EQ]', '[bogus]', '[]', '[eq][ne]', '[', ']', '[gt]', '[in][in]', '[eq]]', '[e\\q]', '[ne] '];
+
+/**
+ * A comma list of samples or junk: an `[in]` list, or intervals. Sometimes past the 500
+ * values an `[in]` list may hold, or long enough for thousands of intervals; some commas escaped.
+ */
+function valueList(r: Random, pool: readonly string[], inBody: boolean): string {
+  // Long lists mostly in bodies: in a URL they are past the HTTP parser's limit.
+  const n = r.weighted<number>([[6, r.int(2, 20)], [1, r.int(490, 510)], [inBody ? 6 : 0.5, r.int(2000, 4000)]]);
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) items.push(r.chance(0.1) ? r.pick(pool).replaceAll(',', '\\,') : r.pick(pool));
+  return items.join(',');
+}
 
 function longText(r: Random, n: number): string {
   const alphabet = ['a', 'é', '🙂', ',', ' ', '%', '1'];
@@ -71,10 +84,17 @@ function longText(r: Random, n: number): string {
 /** A value for a filter on a field of this type. */
 function filterValue(c: Ctx, d: FxDataset | undefined, field: string, inBody: boolean): string {
   const r = c.r;
-  const kind = r.weighted<string>([[6, 'sample'], [5, 'junk'], [1, 'long'], [0.6, 'nul'], [0.4, 'huge']]);
-  if (kind === 'sample') {
-    const s = d && Object.hasOwn(d.samples, field) ? d.samples[field] : undefined;
-    return Array.isArray(s) && s.length > 0 ? r.pick(s) : r.pick(JUNK_VALUES);
+  const kind = r.weighted<string>([[6, 'sample'], [5, 'junk'], [1, 'long'], [0.6, 'nul'], [0.4, 'huge'], [inBody ? 4 : 1, 'list']]);
+  const s = d && Object.hasOwn(d.samples, field) ? d.samples[field] : undefined;
+  const samples = Array.isArray(s) && s.length > 0 ? s : JUNK_VALUES;
+  if (kind === 'sample') return r.pick(samples);
+  if (kind === 'list') {
+    // The samples' single values: a list of them parses for the field's type.
+    const atoms = samples.flatMap((v) => v.split(',')).filter((v) => v !== '');
+    const list = valueList(r, r.chance(0.8) && atoms.length > 0 ? atoms : JUNK_VALUES, inBody);
+    // A long list is past the HTTP parser's URL limit, unless it travels in a body.
+    if (!inBody && list.length > 12_000) c.tag('oversize');
+    return list;
   }
   if (kind === 'junk') return r.pick(JUNK_VALUES);
   if (kind === 'long') return longText(r, r.int(100, 3000));

@@ -58,12 +58,17 @@ export async function api<T = any>(method: string, path: string, opts: { query?:
   const headers: Record<string, string> = {};
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(withQuery(`/admin/api${path}`, opts.query), {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    credentials: 'same-origin',
-  });
+  let res: Response;
+  try {
+    res = await fetch(withQuery(`/admin/api${path}`, opts.query), {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Could not reach the server. Check your connection and try again.');
+  }
   if (!res.ok) {
     const err = await failure(res);
     if (err.status === 401 && err.code === 'UNAUTHENTICATED') window.dispatchEvent(new CustomEvent('datagate:signed-out'));

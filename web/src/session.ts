@@ -2,22 +2,11 @@
 // truth: this store only remembers what GET/POST /admin/api/session answered.
 import { reactive, readonly } from 'vue';
 import { api, ApiError, setCsrfToken } from './api.ts';
+import type { Answer, Session } from './api-types.ts';
 
-export interface SessionUser {
-  id: string;
-  email: string;
-}
-export interface SessionTenant {
-  id: string;
-  slug: string;
-  name: string;
-}
-export interface Session {
-  user: SessionUser;
-  tenant: SessionTenant;
-  csrfToken: string;
-  expiresAt: string;
-}
+export type { Session };
+type SessionUser = Session['user'];
+type SessionTenant = Session['tenant'];
 
 interface SessionState {
   user: SessionUser | null;
@@ -79,7 +68,7 @@ export function loadSession(): Promise<boolean> {
 /** Whether the tenant still needs its first admin (GET /admin/api/setup). */
 export async function setupRequired(): Promise<boolean> {
   try {
-    const r = await api<{ required: boolean }>('GET', '/setup');
+    const r = await api<Answer<'/admin/api/setup'>>('GET', '/setup');
     return !!r.required;
   } catch {
     return false;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseQuery } from '../../catalog/index.ts';
+import { datasetSummary, parseQuery } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
@@ -46,18 +46,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
   app.post('/api/dataset/:resourceId', readDataset);
 
   app.get('/api/datasets', async (req, reply) => {
-    const list = resources.boundDatasets(req.principal!).map(({ dataset: ds }) => ({
-      id: ds.id,
-      name: ds.name,
-      description: ds.description,
-      integrationGroup: ds.integrationGroup,
-      rows: ds.rowCount,
-      version: ds.version,
-      createdAt: ds.createdAt,
-      modifiedAt: ds.modifiedAt,
-      syncedAt: ds.syncedAt,
-      fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
-    }));
+    const list = resources.boundDatasets(req.principal!).map(({ dataset }) => datasetSummary(dataset));
     return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
 }

@@ -1,4 +1,4 @@
-import { widgetColumns, type FieldType } from '../../catalog/index.ts';
+import { MAX_IN_VALUES, operatorNames, widgetColumns, type FieldType, type Operator } from '../../catalog/index.ts';
 import type { KeyRef, ResourceResolver } from '../../usecases/index.ts';
 
 /** A dataset bound to the key, as the document describes it. */
@@ -30,7 +30,9 @@ export interface KeyOpenApiInput {
  * in-memory registries (what the public API serves) know them, in binding order.
  */
 export function keyResources(resources: ResourceResolver, key: KeyRef): Pick<KeyOpenApiInput, 'datasets' | 'widgets'> {
-  const datasets = resources.boundDatasets(key).map(({ dataset: ds }) => ({ id: ds.id, name: ds.name, description: ds.description, fields: ds.fields }));
+  const datasets = resources
+    .boundDatasets(key)
+    .map(({ dataset: ds }) => ({ id: ds.id, name: ds.name, description: ds.description, fields: ds.fields }));
   const widgets = resources.boundWidgets(key).map(({ widget: w, dataset: ds }) => ({
     id: w.id,
     name: w.name,
@@ -43,7 +45,8 @@ export function keyResources(resources: ResourceResolver, key: KeyRef): Pick<Key
 type Json = Record<string, unknown>;
 
 // The seed's own words for the two paging parameters (the MSPbots help page).
-const CURRENT_DOC = 'When you send a command requesting data, the current page data is returned according to the page response you specify.';
+const CURRENT_DOC =
+  'When you send a command requesting data, the current page data is returned according to the page response you specify.';
 const SIZE_DOC =
   'When you send a command to request data, the response will include information about how many data entries will be displayed on each page.';
 
@@ -63,13 +66,43 @@ export const FILTER_DOCS: Record<FieldType, string> = {
     'An empty value matches rows where the field is empty.',
 };
 
+/** How `[eq]` reads its value on a field of this type (spec section 8). */
+const EQ_DOCS: Record<FieldType, string> = {
+  TEXT: 'exactly this text: case-sensitive, no wildcards, commas literal',
+  NUMBER: 'exactly this number (exact for 64-bit integers)',
+  BOOLEAN: '`true`/`false` (or `1`/`0`)',
+  DATE: 'this date, `YYYY-MM-DD`',
+  DATETIME:
+    'this instant, ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC); a date `YYYY-MM-DD` means any time in that UTC day',
+};
+
+/** How a filter with an operator on a field of this type reads (spec section 8). */
+export function operatorDoc(op: Operator, type: FieldType): string {
+  switch (op) {
+    case 'eq':
+      return `Equals ${EQ_DOCS[type]}. An empty value matches rows where the field is empty.`;
+    case 'ne':
+      return `Not equal to ${EQ_DOCS[type]}; rows where the field is null never match. An empty value matches rows where the field is not empty.`;
+    case 'in':
+      return (
+        `One of a comma-separated list of values, each read as by [eq]: ${EQ_DOCS[type]}. ` +
+        `Write \\, for a comma within a value and \\\\ for a backslash; at most ${MAX_IN_VALUES} values. An empty item matches rows where the field is empty.`
+      );
+    case 'contains':
+      return FILTER_DOCS.TEXT;
+  }
+}
+
 /** The JSON type of a dataset value in `records` (spec section 4); every value may be null. */
 function valueSchema(type: FieldType): Json {
   switch (type) {
     case 'TEXT':
       return { type: ['string', 'null'] };
     case 'NUMBER':
-      return { type: ['number', 'null'], description: 'Integers are exact up to 64 bits: parse with a big-number-aware JSON parser.' };
+      return {
+        type: ['number', 'null'],
+        description: 'Integers are exact up to 64 bits: parse with a big-number-aware JSON parser.',
+      };
     case 'BOOLEAN':
       return { type: ['boolean', 'null'] };
     case 'DATE':
@@ -90,7 +123,13 @@ function isFilterable(name: string): boolean {
 
 function commonParameters(names: readonly string[]): Json[] {
   return [
-    { name: 'current', in: 'query', required: false, description: CURRENT_DOC, schema: { type: 'integer', minimum: 1, default: 1 } },
+    {
+      name: 'current',
+      in: 'query',
+      required: false,
+      description: CURRENT_DOC,
+      schema: { type: 'integer', minimum: 1, default: 1 },
+    },
     {
       name: 'size',
       in: 'query',
@@ -117,11 +156,18 @@ function commonParameters(names: readonly string[]): Json[] {
 }
 
 function filterParameters(fields: readonly { name: string; type: FieldType | null }[], what: string): Json[] {
-  return fields
+  const plain = fields
     .filter((f) => isFilterable(f.name))
     .map((f) =>
       f.type
-        ? { name: f.name, in: 'query', required: false, description: `Filter on the ${what} "${f.name}" (${f.type}). ${FILTER_DOCS[f.type]}`, schema: { type: 'string' }, 'x-field-type': f.type }
+        ? {
+            name: f.name,
+            in: 'query',
+            required: false,
+            description: `Filter on the ${what} "${f.name}" (${f.type}). ${FILTER_DOCS[f.type]}`,
+            schema: { type: 'string' },
+            'x-field-type': f.type,
+          }
         : {
             name: f.name,
             in: 'query',
@@ -130,6 +176,23 @@ function filterParameters(fields: readonly { name: string; type: FieldType | nul
             schema: { type: 'string' },
           },
     );
+  // After the plain ones, so that a client lists the fields first. A field named
+  // "current" or "size" is filterable with an operator only; one whose name begins with
+  // `_` not at all (the name is an option's), nor is a stale column.
+  const withOperators = fields.flatMap((f) =>
+    f.type === null || f.name.startsWith('_')
+      ? []
+      : operatorNames({ name: f.name, type: f.type }, fields).map(([op, name]) => ({
+          name,
+          in: 'query',
+          required: false,
+          description: `Filter on the ${what} "${f.name}" (${f.type}) with the operator [${op}]. ${operatorDoc(op, f.type!)}`,
+          schema: { type: 'string' },
+          'x-filter-field': f.name,
+          'x-filter-operator': op,
+        })),
+  );
+  return [...plain, ...withOperators];
 }
 
 /** The error responses every resource path shares, with the contract's bodies as examples (spec section 6). */
@@ -143,10 +206,16 @@ function errorResponses(kind: 'dataset' | 'widget'): Json {
     },
   });
   return {
-    '400': { description: 'A paging, filter or option parameter is invalid; msg names it.', content: json(envelope, { badParameter: errorExample(400, 'current must be an integer >= 1, got "0"') }) },
+    '400': {
+      description: 'A paging, filter or option parameter is invalid; msg names it.',
+      content: json(envelope, { badParameter: errorExample(400, 'current must be an integer >= 1, got "0"') }),
+    },
     '401': {
       description: 'No key, or an unknown or removed one.',
-      content: json(gateway, { missing: { message: 'Missing API key in request' }, invalid: { message: 'Invalid API key in request' } }),
+      content: json(gateway, {
+        missing: { message: 'Missing API key in request' },
+        invalid: { message: 'Invalid API key in request' },
+      }),
     },
     '403': {
       description: 'The Public API is switched off for the account, or the resource is not bound to this key.',
@@ -155,7 +224,10 @@ function errorResponses(kind: 'dataset' | 'widget'): Json {
         unbound: errorExample(500, 'The resourceId is invalid.'),
       }),
     },
-    '404': { description: `No such ${kind}.`, content: json(envelope, { notFound: errorExample(-1, `Can't find ${kind}`) }) },
+    '404': {
+      description: `No such ${kind}.`,
+      content: json(envelope, { notFound: errorExample(-1, `Can't find ${kind}`) }),
+    },
     '429': {
       description: "The key's requests per minute are used up; Retry-After says when to retry.",
       headers: { 'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' } } },
@@ -202,32 +274,34 @@ function datasetPath(ds: OpenApiDataset): Json {
         headers: RATE_HEADERS,
         content: {
           'application/json': {
-            schema: {
+            schema: success({
               type: 'object',
-              required: ['code', 'msg', 'data'],
+              required: [
+                'records',
+                'total',
+                'size',
+                'current',
+                'orders',
+                'optimizeCountSql',
+                'hitCount',
+                'searchCount',
+                'pages',
+              ],
               properties: {
-                code: { type: 'integer', const: 0 },
-                msg: { type: 'string', const: 'success' },
-                data: {
-                  type: 'object',
-                  required: ['records', 'total', 'size', 'current', 'orders', 'optimizeCountSql', 'hitCount', 'searchCount', 'pages'],
-                  properties: {
-                    records: { type: 'array', items: records },
-                    total: { type: 'integer', description: 'Rows matching the filters' },
-                    size: { type: 'integer', description: 'Rows per page, as used' },
-                    current: { type: 'integer' },
-                    orders: {
-                      type: 'array',
-                      items: { type: 'object', properties: { column: { type: 'string' }, asc: { type: 'boolean' } } },
-                    },
-                    optimizeCountSql: { type: 'boolean' },
-                    hitCount: { type: 'boolean' },
-                    searchCount: { type: 'boolean' },
-                    pages: { type: 'integer', description: 'ceil(total / size); 0 when total is 0' },
-                  },
+                records: { type: 'array', items: records },
+                total: { type: 'integer', description: 'Rows matching the filters' },
+                size: { type: 'integer', description: 'Rows per page, as used' },
+                current: { type: 'integer' },
+                orders: {
+                  type: 'array',
+                  items: { type: 'object', properties: { column: { type: 'string' }, asc: { type: 'boolean' } } },
                 },
+                optimizeCountSql: { type: 'boolean' },
+                hitCount: { type: 'boolean' },
+                searchCount: { type: 'boolean' },
+                pages: { type: 'integer', description: 'ceil(total / size); 0 when total is 0' },
               },
-            },
+            }),
           },
         },
       },
@@ -237,10 +311,25 @@ function datasetPath(ds: OpenApiDataset): Json {
   return operations(base, ds.id, 'dataset');
 }
 
+/** The success envelope of the public API (`{"code":0,"msg":"success","data":…}`) around `data`. */
+function success(data: Json): Json {
+  return {
+    type: 'object',
+    required: ['code', 'msg', 'data'],
+    properties: {
+      code: { type: 'integer', const: 0 },
+      msg: { type: 'string', const: 'success' },
+      data,
+    },
+  };
+}
+
 function widgetPath(w: OpenApiWidget): Json {
   const row = {
     type: 'object',
-    properties: Object.fromEntries(w.columns.map((c) => [c.name, { type: ['string', 'null'], ...(c.type ? { 'x-field-type': c.type } : {}) }])),
+    properties: Object.fromEntries(
+      w.columns.map((c) => [c.name, { type: ['string', 'null'], ...(c.type ? { 'x-field-type': c.type } : {}) }]),
+    ),
   };
   const base = {
     tags: ['widgets'],
@@ -254,19 +343,7 @@ function widgetPath(w: OpenApiWidget): Json {
           ...RATE_HEADERS,
           'X-Total-Count': { description: 'Result rows across all pages', schema: { type: 'integer' } },
         },
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['code', 'msg', 'data'],
-              properties: {
-                code: { type: 'integer', const: 0 },
-                msg: { type: 'string', const: 'success' },
-                data: { type: 'array', items: row },
-              },
-            },
-          },
-        },
+        content: { 'application/json': { schema: success({ type: 'array', items: row }) } },
       },
       ...errorResponses('widget'),
     },

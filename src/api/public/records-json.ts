@@ -1,7 +1,5 @@
 import type { Field, FieldType } from '../../catalog/index.ts';
 
-type Encoder = (v: unknown) => string;
-
 /** DATETIME as the contract writes it: UTC, milliseconds only when there are some. */
 export function formatDateTime(ms: number): string {
   const iso = new Date(ms).toISOString();
@@ -18,11 +16,18 @@ const ENCODERS: Record<FieldType, Encoder> = {
   DATETIME: (v) => (v === null || v === undefined ? 'null' : `"${formatDateTime(Number(v))}"`),
 };
 
-/** Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field name. */
-export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]): string {
-  const n = fields.length;
-  const prefixes = fields.map((f, i) => (i === 0 ? '{' : ',') + JSON.stringify(f.name) + ':');
-  const encoders = fields.map((f) => ENCODERS[f.type]);
+/** Writes a value as JSON text. */
+export type Encoder = (v: unknown) => string;
+
+/**
+ * Serialises rows (arrays of values in column order) as a JSON array of objects keyed by
+ * `names`, each value written by the encoder of its column. Only the first
+ * `names.length` values of a row are read. Names that look like numbers keep their
+ * place: the text is written by hand, not through an object.
+ */
+export function objectsJson(names: readonly string[], encoders: readonly Encoder[], rows: readonly unknown[][]): string {
+  const n = names.length;
+  const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
   let out = '[';
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
@@ -32,4 +37,13 @@ export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]
     out += '}';
   }
   return out + ']';
+}
+
+/** Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field name. */
+export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]): string {
+  return objectsJson(
+    fields.map((f) => f.name),
+    fields.map((f) => ENCODERS[f.type]),
+    rows,
+  );
 }

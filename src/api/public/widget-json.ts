@@ -1,7 +1,5 @@
 import type { Field, FieldType } from '../../catalog/index.ts';
-import { formatDateTime } from './records-json.ts';
-
-type Encoder = (v: unknown) => string;
+import { formatDateTime, objectsJson, type Encoder } from './records-json.ts';
 
 const isMissing = (v: unknown) => v === null || v === undefined;
 
@@ -26,20 +24,12 @@ const ENCODERS: Record<FieldType, Encoder> = {
 
 /**
  * Serialises raw result rows as a JSON array of objects keyed by column label, in
- * column order, every value a string or null. Only the first `columns.length` values
- * of a row are read. Labels that look like numbers keep their place: the text is
- * written by hand, not through an object.
+ * column order, every value a string or null.
  */
 export function widgetRowsJson(columns: readonly Field[], rows: readonly unknown[][]): string {
-  const prefixes = columns.map((c, i) => (i === 0 ? '{' : ',') + JSON.stringify(c.name) + ':');
-  const encoders = columns.map((c) => ENCODERS[c.type]);
-  let out = '[';
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    if (r > 0) out += ',';
-    if (columns.length === 0) out += '{';
-    for (let i = 0; i < columns.length; i++) out += prefixes[i] + encoders[i](row[i]);
-    out += '}';
-  }
-  return out + ']';
+  return objectsJson(
+    columns.map((c) => c.name),
+    columns.map((c) => ENCODERS[c.type]),
+    rows,
+  );
 }

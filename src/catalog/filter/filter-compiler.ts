@@ -23,7 +23,27 @@ export function compileFilters(
   const eb = expressionBuilder<any, any>();
   const ref: FieldRef = opts.ref ?? (opts.avoidIndexes ? (f) => caps.unindexedRef(f.column) : (f) => eb.ref(f.column));
   const parts = nodes.map((node) => compileNode(eb, node, caps, ref));
-  return parts.length === 1 ? parts[0] : eb.and(parts);
+  return parts.length === 1 ? parts[0] : nested(eb, 'and', parts);
+}
+
+/**
+ * At most this many terms in one flat AND or OR. SQLite parses `a OR b OR c …` into a
+ * tree as deep as the list is long and refuses one deeper than 1000 (SQLITE_MAX_EXPR_DEPTH);
+ * longer lists (many intervals, a filter repeated many times) are nested in groups of
+ * this size, whose depth grows with the logarithm of their length. Lists up to this
+ * size compile as they always have.
+ */
+const MAX_FLAT_TERMS = 64;
+
+/** `eb.and`/`eb.or` of `parts`, nested in groups of at most MAX_FLAT_TERMS. */
+function nested(eb: Eb, op: 'and' | 'or', parts: readonly Expression<SqlBool>[]): Expression<SqlBool> {
+  if (parts.length <= MAX_FLAT_TERMS) return eb[op]([...parts]);
+  const groups: Expression<SqlBool>[] = [];
+  for (let i = 0; i < parts.length; i += MAX_FLAT_TERMS) {
+    const group = parts.slice(i, i + MAX_FLAT_TERMS);
+    groups.push(group.length === 1 ? group[0] : eb[op](group));
+  }
+  return nested(eb, op, groups);
 }
 
 /**
@@ -48,8 +68,18 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: F
       return eb(col, '=', param(eb, caps, node.field, node.value));
     case 'ranges': {
       const alternatives = node.ranges.map((r) => compileRange(eb, node.field, r, caps, col));
-      return alternatives.length === 1 ? alternatives[0] : eb.or(alternatives);
+      return alternatives.length === 1 ? alternatives[0] : nested(eb, 'or', alternatives);
     }
+    case 'in':
+      return eb(col, 'in', node.values.map((v) => param(eb, caps, node.field, v)));
+    case 'any':
+      return nested(eb, 'or', node.nodes.map((n) => compileNode(eb, n, caps, ref)));
+    case 'not':
+      // Nulls are excluded without a test of their own: every node but `empty` is null
+      // on a null value, and NOT of null is null.
+      if (node.node.kind === 'equals') return eb(col, '<>', param(eb, caps, node.field, node.node.value));
+      if (node.node.kind === 'in') return eb(col, 'not in', node.node.values.map((v) => param(eb, caps, node.field, v)));
+      return eb.not(compileNode(eb, node.node, caps, ref));
   }
 }
 

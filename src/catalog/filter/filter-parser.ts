@@ -1,8 +1,11 @@
-import { hasNul, NUL_REASON } from '../../shared/text.ts';
-import type { Field, Value } from '../types.ts';
+import type { Field, FieldType, Value } from '../types.ts';
+import { FILTER_RULES, INTEGER, parseBoolean, parseDate, parseDateTime, parseNumber, scanNumber } from '../values/values.ts';
+import { fail, findField, q, resolveField } from './params.ts';
 
-/** Request parameters after URL or body decoding; a repeated parameter is an array. */
-export type Params = Record<string, string | string[] | undefined>;
+// The filters of a request (spec section 5): a parameter names a field, its value says
+// what the field must hold. Values are read by ../values/values.ts with FILTER_RULES.
+// An operator in brackets after the name (`status[eq]=Open`, spec section 8) picks
+// another comparison; without one, the rules of section 5 apply unchanged.
 
 /**
  * One interval; `null` = unbounded on that side. Bounds are inclusive unless
@@ -16,187 +19,109 @@ export interface Range {
   readonly hiExclusive?: boolean;
 }
 
-/** A filter on one field; the nodes of a query are ANDed. */
+/**
+ * A filter on one field; the nodes of a query are ANDed. A node on a null value is
+ * never true except `empty`, which is what makes `not` exclude nulls.
+ */
 export type FilterNode =
   | { readonly kind: 'empty'; readonly field: Field }
   | { readonly kind: 'contains'; readonly field: Field; readonly value: string }
   | { readonly kind: 'equals'; readonly field: Field; readonly value: Value }
-  | { readonly kind: 'ranges'; readonly field: Field; readonly ranges: readonly Range[] };
+  | { readonly kind: 'ranges'; readonly field: Field; readonly ranges: readonly Range[] }
+  /** One of the values, exactly (`[in]`); never empty. */
+  | { readonly kind: 'in'; readonly field: Field; readonly values: readonly Value[] }
+  /** Any of the nodes, all on `field` (an `[in]` list whose items are not all plain values). */
+  | { readonly kind: 'any'; readonly field: Field; readonly nodes: readonly FilterNode[] }
+  /** A value that `node` does not match; nulls never match (`[ne]`). */
+  | { readonly kind: 'not'; readonly field: Field; readonly node: FilterNode };
 
-/** One sort key of `_sort`. */
-export interface SortKey {
-  readonly field: Field;
-  readonly asc: boolean;
-}
+/** The operators that may follow a field name in brackets (spec section 8), in the order messages list them. */
+export const OPERATORS = ['eq', 'ne', 'in', 'contains'] as const;
+export type Operator = (typeof OPERATORS)[number];
 
-/** A validated dataset query: pagination, filters, sort and projection. */
-export interface ParsedQuery {
-  readonly current: number;
-  /** Rows per page, after clamping to `maxSize`. */
-  readonly size: number;
-  /** ANDed. */
-  readonly filters: readonly FilterNode[];
-  /** `[]` = natural order. */
-  readonly sort: readonly SortKey[];
-  /** From `_fields`, in that order; `null` = all fields. */
-  readonly fields: readonly Field[] | null;
-}
+/** The field types each operator applies to; any other pair is refused. */
+const OPERATOR_TYPES: Readonly<Record<Operator, readonly FieldType[]>> = {
+  eq: ['TEXT', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME'],
+  ne: ['TEXT', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME'],
+  in: ['TEXT', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME'],
+  contains: ['TEXT'],
+};
 
-/** The parser's answer: a query, or a message for an HTTP 400 body. */
-export type ParseResult = { ok: true; query: ParsedQuery } | { ok: false; message: string };
-
-const DEFAULT_SIZE = 10;
-const OPTIONS = ['_sort', '_fields'] as const;
-
-/**
- * Echoed values are cut at 100 characters: enough to recognise any sensible value,
- * and a megabyte-long parameter does not become a megabyte-long error body.
- */
-const MAX_ECHO = 100;
-
-/** Quotes client text for a message; JSON escaping keeps quotes and control characters visible. */
-function q(s: string): string {
-  return JSON.stringify(s.length > MAX_ECHO ? `${s.slice(0, MAX_ECHO)}…` : s);
-}
-
-class ParamError extends Error {}
-
-function fail(message: string): never {
-  throw new ParamError(message);
+/** The operators that apply to a field of `type`. */
+export function operatorsFor(type: FieldType): Operator[] {
+  return OPERATORS.filter((op) => OPERATOR_TYPES[op].includes(type));
 }
 
 /**
- * Parses the public API's query parameters (spec sections 4 and 5) against a
- * dataset's fields; never throws on client input.
+ * The parameter names `field[operator]` that filter `field` with an operator, one per
+ * operator that applies to its type; a name that is itself a field's name (in any
+ * case) names that field instead, so it is left out.
  *
- * @example parseQuery({ price: '12.6,56.3', _sort: '-id' }, fields, { maxSize: 1000 })
+ * @example operatorNames({ name: 'price', type: 'NUMBER' }, fields) // [['eq', 'price[eq]'], ['ne', 'price[ne]'], ['in', 'price[in]']]
  */
-export function parseQuery(
-  params: Params,
-  fields: readonly Field[],
-  opts: { maxSize: number; defaultSize?: number },
-): ParseResult {
-  try {
-    const query = parseOrThrow(params, fields, opts);
-    return Object.freeze({ ok: true as const, query });
-  } catch (e) {
-    if (e instanceof ParamError) return Object.freeze({ ok: false as const, message: e.message });
-    throw e;
-  }
+export function operatorNames(field: Pick<Field, 'name' | 'type'>, fields: readonly Pick<Field, 'name'>[]): [Operator, string][] {
+  return operatorsFor(field.type)
+    .map((op): [Operator, string] => [op, `${field.name}[${op}]`])
+    .filter(([, name]) => findField(name, fields) === undefined);
 }
 
-function parseOrThrow(
-  params: Params,
-  fields: readonly Field[],
-  opts: { maxSize: number; defaultSize?: number },
-): ParsedQuery {
-  // Before anything else reads them, so that the message names the parameter whatever it is.
-  for (const [name, raw] of Object.entries(params)) {
-    if (hasNul(name)) fail(`A parameter name ${NUL_REASON}: ${q(name)}`);
-    if (raw !== undefined && (Array.isArray(raw) ? raw.some(hasNul) : hasNul(raw))) fail(`Parameter ${q(name)} ${NUL_REASON}`);
-  }
-  const current = parsePositiveInt(params, 'current', 1);
-  const size = Math.min(parsePositiveInt(params, 'size', opts.defaultSize ?? DEFAULT_SIZE), opts.maxSize);
-  let sort: readonly SortKey[] = Object.freeze([]);
-  let projection: readonly Field[] | null = null;
-  const filters: FilterNode[] = [];
+const DAY_MS = 86_400_000;
 
-  for (const [name, raw] of Object.entries(params)) {
-    if (raw === undefined || name === 'current' || name === 'size') continue;
-    if (name.startsWith('_')) {
-      if (name === '_sort') sort = parseSort(single(name, raw), fields);
-      else if (name === '_fields') projection = parseFields(single(name, raw), fields);
-      else fail(`Unknown option ${q(name)}; options are: ${OPTIONS.join(', ')}`);
-      continue;
-    }
-    const field = resolveField(name, fields, '');
-    for (const value of Array.isArray(raw) ? raw : [raw]) filters.push(parseFilter(field, value));
-  }
+/**
+ * The most values an `[in]` list may hold: generous for a hand-written list or a
+ * scope, and it keeps the SQL (one parameter a value, two a DATETIME day) small.
+ */
+export const MAX_IN_VALUES = 500;
 
-  return Object.freeze({ current, size, filters: Object.freeze(filters), sort, fields: projection });
+/** Parses the filter parameter `name` (one value, or a repeated parameter's values, ANDed) on its field. */
+export function parseFieldFilters(name: string, raw: string | string[], fields: readonly Field[]): FilterNode[] {
+  const { field, op } = resolveFilterName(name, fields);
+  const values = Array.isArray(raw) ? raw : [raw];
+  return values.map((value) => (op === null ? parseFilter(field, value) : parseOperator(field, op, value)));
 }
 
-function single(name: string, raw: string | string[]): string {
-  return Array.isArray(raw) ? fail(`Parameter ${q(name)} is given more than once`) : raw;
-}
-
-function parsePositiveInt(params: Params, name: 'current' | 'size', dflt: number): number {
-  const raw = params[name];
-  if (raw === undefined) return dflt;
-  const text = single(name, raw).trim();
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1)) fail(`Parameter ${q(name)} must be an integer >= 1, got ${q(text)}`);
-  // A huge size is merely clamped; a huge page number would make offsets inexact.
-  if (name === 'current' && !Number.isSafeInteger(n)) {
-    fail(`Parameter "current" must be at most ${Number.MAX_SAFE_INTEGER}, got ${q(text)}`);
+/**
+ * The field a filter parameter names, and its operator. The whole name is tried first,
+ * exactly and then case-insensitively as in section 5, so a field whose real name ends
+ * in brackets keeps matching; only a name that matches no field is read as
+ * `field[operator]`, the operator being what is inside its last brackets.
+ */
+function resolveFilterName(name: string, fields: readonly Field[]): { field: Field; op: Operator | null } {
+  const whole = findField(name, fields);
+  if (whole !== undefined) return { field: resolveField(name, fields, ''), op: null };
+  const open = name.lastIndexOf('[');
+  const inside = open > 0 && name.endsWith(']') ? name.slice(open + 1, -1) : null;
+  const base = inside === null || inside.includes(']') ? null : name.slice(0, open);
+  const op = inside !== null && (OPERATORS as readonly string[]).includes(inside) ? (inside as Operator) : null;
+  // Not `field[operator]`, or neither a field nor an operator: refused as an unknown
+  // field (resolveField throws), with the message names had before operators.
+  if (base === null || (op === null && findField(base, fields) === undefined)) return { field: resolveField(name, fields, ''), op: null };
+  const field = resolveField(base, fields, ` in ${q(name)}`);
+  if (op === null) fail(`Unknown operator ${q(inside!)} in ${q(name)}; operators are: ${OPERATORS.join(', ')}`);
+  if (!OPERATOR_TYPES[op].includes(field.type)) {
+    fail(`Operator ${q(op)} in ${q(name)} does not apply to ${field.type} field ${q(field.name)}; ${field.type} fields take: ${operatorsFor(field.type).join(', ')}`);
   }
-  return n;
-}
-
-/** Exact name first; else the one field whose name matches case-insensitively. */
-function resolveField(name: string, fields: readonly Field[], where: string): Field {
-  const exact = fields.find((f) => f.name === name);
-  if (exact) return exact;
-  const lower = name.toLowerCase();
-  const matches = fields.filter((f) => f.name.toLowerCase() === lower);
-  if (matches.length === 1) return matches[0];
-  if (matches.length > 1) {
-    fail(`Ambiguous field ${q(name)}${where}: it matches ${matches.map((f) => q(f.name)).join(', ')}; use the exact name`);
-  }
-  const names = fields.length > 0 ? fields.map((f) => f.name).join(', ') : '(none)';
-  return fail(`Unknown field ${q(name)}${where}; fields are: ${names}`);
-}
-
-/** Splits an option's comma list; an empty option means "not given", an empty item is an error. */
-function optionItems(option: string, raw: string): string[] {
-  const text = raw.trim();
-  if (text === '') return [];
-  const items = text.split(',').map((s) => s.trim());
-  if (items.includes('')) fail(`Option ${q(option)} has an empty field name in ${q(text)}`);
-  return items;
-}
-
-/** A leading `-` always means descending, so a field whose name starts with `-` sorts as `--name`. */
-function parseSort(raw: string, fields: readonly Field[]): readonly SortKey[] {
-  const keys: SortKey[] = [];
-  for (const item of optionItems('_sort', raw)) {
-    const desc = item.startsWith('-');
-    const name = desc ? item.slice(1).trim() : item;
-    if (name === '') fail(`Option "_sort" has an empty field name in ${q(raw.trim())}`);
-    const field = resolveField(name, fields, ' in option "_sort"');
-    if (keys.some((k) => k.field === field)) fail(`Option "_sort" names field ${q(field.name)} more than once`);
-    keys.push(Object.freeze({ field, asc: !desc }));
-  }
-  return Object.freeze(keys);
-}
-
-function parseFields(raw: string, fields: readonly Field[]): readonly Field[] | null {
-  const items = optionItems('_fields', raw);
-  if (items.length === 0) return null;
-  const picked: Field[] = [];
-  for (const name of items) {
-    const field = resolveField(name, fields, ' in option "_fields"');
-    if (picked.includes(field)) fail(`Option "_fields" names field ${q(field.name)} more than once`);
-    picked.push(field);
-  }
-  return Object.freeze(picked);
+  return { field, op };
 }
 
 /** The longest text a contains filter may hold, in UTF-16 units (at most 30,000 bytes of UTF-8). */
 export const MAX_CONTAINS_LENGTH = 10_000;
+
+function checkTextLength(field: Field, text: string): void {
+  // A search text that long is no search; SQLite also refuses LIKE patterns past 50,000 bytes.
+  if (text.length > MAX_CONTAINS_LENGTH) fail(`Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`);
+}
 
 function parseFilter(field: Field, raw: string): FilterNode {
   const text = raw.trim();
   if (text === '') return Object.freeze({ kind: 'empty', field });
   switch (field.type) {
     case 'TEXT':
-      // A search text that long is no search; SQLite also refuses LIKE patterns past 50,000 bytes.
-      if (text.length > MAX_CONTAINS_LENGTH) fail(`Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`);
+      checkTextLength(field, text);
       return Object.freeze({ kind: 'contains', field, value: text });
     case 'BOOLEAN': {
-      const v = text.toLowerCase();
-      if (v === 'true' || v === '1') return Object.freeze({ kind: 'equals', field, value: true });
-      if (v === 'false' || v === '0') return Object.freeze({ kind: 'equals', field, value: false });
+      const value = parseBoolean(text, FILTER_RULES);
+      if (value !== undefined) return Object.freeze({ kind: 'equals', field, value });
       return invalid(field, text, text, 'expected true, false, 1 or 0');
     }
     case 'NUMBER':
@@ -220,18 +145,18 @@ interface Bound {
 function parseBound(field: Field, part: string, whole: string, side: 'lo' | 'hi'): Bound {
   switch (field.type) {
     case 'NUMBER': {
-      const n = parseNumberLiteral(part);
+      const n = parseNumber(part, FILTER_RULES);
       if (n !== null) return { value: n };
-      const reason = /^[+-]?[0-9]+$/.test(part) ? 'integer out of the 64-bit range' : 'expected a number';
+      const reason = scanNumber(part, true) === INTEGER ? 'integer out of the 64-bit range' : 'expected a number';
       return invalid(field, part, whole, reason);
     }
     case 'DATE': {
-      const d = parseDate(part);
+      const d = parseDate(part, FILTER_RULES);
       if (d !== null) return { value: d };
       return invalid(field, part, whole, 'expected a date YYYY-MM-DD');
     }
     default: {
-      const ms = parseDateTime(part);
+      const ms = parseDateTime(part, FILTER_RULES);
       if (ms === null) {
         return invalid(
           field,
@@ -240,7 +165,7 @@ function parseBound(field: Field, part: string, whole: string, side: 'lo' | 'hi'
           'expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
         );
       }
-      if (side === 'hi' && parseDate(part) !== null) return { value: ms + DAY_MS, exclusive: true };
+      if (side === 'hi' && parseDate(part, FILTER_RULES) !== null) return { value: ms + DAY_MS, exclusive: true };
       return { value: ms };
     }
   }
@@ -274,85 +199,101 @@ function parseIntervals(field: Field, text: string): FilterNode {
   return Object.freeze({ kind: 'ranges', field, ranges: Object.freeze(ranges) });
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /**
- * Parses a decimal number exactly: an integer literal is a `number` when it is a safe
- * integer, a `bigint` when it fits signed 64 bits; decimals and exponents are `number`s.
- * Returns null for anything else (hex, `NaN`, `Infinity`, overflow, surrounding spaces).
- *
- * @example parseNumberLiteral('1534956341424005122') === 1534956341424005122n
+ * One value with an operator. An empty value means "is empty" as in section 5 (`[ne]`:
+ * "is not empty"), and is an item of its own in an `[in]` list.
  */
-export function parseNumberLiteral(s: string): number | bigint | null {
-  if (/^[+-]?[0-9]+$/.test(s)) {
-    const big = BigInt(s);
-    if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(big);
-    return big >= INT64_MIN && big <= INT64_MAX ? big : null;
+function parseOperator(field: Field, op: Operator, raw: string): FilterNode {
+  const text = raw.trim();
+  switch (op) {
+    case 'contains':
+      return parseFilter(field, raw);
+    case 'eq':
+      return exact(field, text, text);
+    case 'ne':
+      return Object.freeze({ kind: 'not', field, node: exact(field, text, text) });
+    case 'in':
+      return oneOf(field, listItems(field, text), text);
   }
-  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : null;
-}
-
-const DAY_MS = 86_400_000;
-
-function isLeapYear(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-function isCalendarDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const days = m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
-  return d <= days;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil); Date.UTC maps years < 100 to 19xx. */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
 }
 
 /**
- * Validates a `YYYY-MM-DD` calendar date and returns it unchanged, or null
- * (`2023-02-30`, `2023-13-45`, `2023-1-5`).
+ * `[eq]` of one value: equality for every type (TEXT case-sensitive, NUMBER exact),
+ * except that a DATE on a DATETIME field means the whole UTC day.
  */
-export function parseDate(s: string): string | null {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s);
-  if (!m) return null;
-  return isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3])) ? s : null;
-}
-
-const DATETIME_RE =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,9}))?)?([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$/;
-
-/**
- * Parses an ISO 8601 date-time (`2023-02-01T10:00:00.123+02:00`, `2023-02-01T10:00Z`),
- * `YYYY-MM-DD HH:mm:ss`, or a date `YYYY-MM-DD`, to epoch milliseconds; no offset
- * means UTC, a date alone means its midnight UTC, digits beyond milliseconds are
- * truncated. Returns null for anything else or for out-of-range parts.
- *
- * @example parseDateTime('2023-02-01 10:00:00') === Date.UTC(2023, 1, 1, 10)
- */
-export function parseDateTime(s: string): number | null {
-  const m = DATETIME_RE.exec(s);
-  if (!m) return null;
-  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', offset] = m;
-  if (!isCalendarDate(Number(y), Number(mo), Number(d))) return null;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return null;
-  let offsetMin = 0;
-  if (offset !== undefined && offset.toUpperCase() !== 'Z') {
-    const digits = offset.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    if (oh > 23 || om > 59) return null;
-    offsetMin = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
+function exact(field: Field, part: string, whole: string): FilterNode {
+  if (part === '') return Object.freeze({ kind: 'empty', field });
+  if (field.type === 'TEXT') {
+    checkTextLength(field, part);
+    return Object.freeze({ kind: 'equals', field, value: part });
   }
-  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const days = daysFromCivil(Number(y), Number(mo), Number(d));
-  return days * DAY_MS + ((Number(h) * 60 + Number(mi) - offsetMin) * 60 + Number(sec)) * 1000 + ms;
+  // A list given to [eq] or [ne] (in [in], commas have split the items already).
+  if (part === whole && part.includes(',')) invalid(field, part, whole, 'expected one value; [in] takes a list');
+  switch (field.type) {
+    case 'BOOLEAN': {
+      const value = parseBoolean(part, FILTER_RULES);
+      if (value !== undefined) return Object.freeze({ kind: 'equals', field, value });
+      return invalid(field, part, whole, 'expected true, false, 1 or 0');
+    }
+    case 'NUMBER':
+      return Object.freeze({ kind: 'equals', field, value: parseBound(field, part, whole, 'lo').value });
+    case 'DATE':
+      return Object.freeze({ kind: 'equals', field, value: parseBound(field, part, whole, 'lo').value });
+    case 'DATETIME': {
+      const start = parseBound(field, part, whole, 'lo').value as number;
+      if (parseDate(part, FILTER_RULES) === null) return Object.freeze({ kind: 'equals', field, value: start });
+      const day: Range = Object.freeze({ lo: start, hi: start + DAY_MS, hiExclusive: true });
+      return Object.freeze({ kind: 'ranges', field, ranges: Object.freeze([day]) });
+    }
+  }
+}
+
+/** `[in]`: any of the items' `[eq]`; plain values are gathered into one `in` node. */
+function oneOf(field: Field, items: readonly string[], whole: string): FilterNode {
+  const values: Value[] = [];
+  const days: Range[] = [];
+  let empty = false;
+  for (const item of items) {
+    const node = exact(field, item, whole);
+    if (node.kind === 'equals') values.push(node.value);
+    else if (node.kind === 'ranges') days.push(...node.ranges);
+    else empty = true;
+  }
+  const nodes: FilterNode[] = [];
+  if (values.length > 0) nodes.push(Object.freeze({ kind: 'in', field, values: Object.freeze(values) }));
+  if (days.length > 0) nodes.push(Object.freeze({ kind: 'ranges', field, ranges: Object.freeze(days) }));
+  if (empty) nodes.push(Object.freeze({ kind: 'empty', field }));
+  return nodes.length === 1 ? nodes[0] : Object.freeze({ kind: 'any', field, nodes: Object.freeze(nodes) });
+}
+
+/**
+ * Splits an `[in]` value on commas: `\,` is a comma within an item, `\\` a backslash;
+ * any other backslash is refused, so that no list means something its writer did not
+ * see. Items are trimmed; an empty item stands for "is empty".
+ */
+function listItems(field: Field, text: string): string[] {
+  const items: string[] = [];
+  let item = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === ',') {
+      items.push(item.trim());
+      item = '';
+    } else if (c !== '\\') {
+      item += c;
+    } else {
+      const next = text[i + 1];
+      if (next !== ',' && next !== '\\') {
+        const seq = next === undefined ? '\\' : `\\${String.fromCodePoint(text.codePointAt(i + 1)!)}`;
+        fail(`Invalid escape ${q(seq)} in [in] list of field ${q(field.name)}: write \\, for a comma and \\\\ for a backslash (in ${q(text)})`);
+      }
+      item += next;
+      i++;
+    }
+    if (items.length >= MAX_IN_VALUES) {
+      fail(`Filter ${q(field.name)} lists more than ${MAX_IN_VALUES} values; an [in] list holds at most ${MAX_IN_VALUES}`);
+    }
+  }
+  items.push(item.trim());
+  return items;
 }

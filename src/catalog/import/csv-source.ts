@@ -7,7 +7,7 @@ import { ImportError, readFailure } from './import-error.ts';
 import type { Progress } from './progress.ts';
 import type { SourcePlan } from './source-reader.ts';
 import { TextFileStream } from './text-file-stream.ts';
-import { fromText, INVALID, invalidValueReason } from './values.ts';
+import { fromText, INVALID, invalidValueReason } from './convert.ts';
 
 // Papaparse keeps an unfinished record and parses it again with every new chunk, so an
 // unclosed quote early in a large file would make it buffer, and rescan, the rest of the

@@ -1,6 +1,7 @@
 import type { FieldType } from '../types.ts';
-import { isDate, isNumberLiteral, isTrueFalse, K_FALSE, K_JSON, K_NULL, K_STRING, K_TRUE, parseDateTime } from './values.ts';
-import type { RawKind } from './values.ts';
+import { IMPORT_RULES, isNumberLiteral, isTrueFalse, parseDate, parseDateTime } from '../values/values.ts';
+import { K_FALSE, K_JSON, K_NULL, K_STRING, K_TRUE } from './convert.ts';
+import type { RawKind } from './convert.ts';
 
 // The types a column can still be. The classes are disjoint except that a DATE value is
 // also acceptable in a DATETIME column, so a value narrows the set to its own class.
@@ -25,8 +26,8 @@ export class TypeGuess {
     if ((m & NUM) !== 0 && isNumberLiteral(s)) this.mask = m & NUM;
     else if ((m & BOOL) !== 0 && isTrueFalse(s)) this.mask = m & BOOL;
     else if ((m & (DATE | DATETIME)) !== 0) {
-      if (isDate(s)) this.mask = m & (DATE | DATETIME);
-      else if (!Number.isNaN(parseDateTime(s))) this.mask = m & DATETIME;
+      if (parseDate(s, IMPORT_RULES) !== null) this.mask = m & (DATE | DATETIME);
+      else if (parseDateTime(s, IMPORT_RULES) !== null) this.mask = m & DATETIME;
       else this.mask = 0;
     } else this.mask = 0;
   }

@@ -7,8 +7,8 @@ import { ImportError, readFailure } from './import-error.ts';
 import type { Progress } from './progress.ts';
 import type { SourcePlan } from './source-reader.ts';
 import { TextFileStream } from './text-file-stream.ts';
-import { fromJson, INVALID, invalidValueReason, K_FALSE, K_JSON, K_NULL, K_NUMBER, K_STRING, K_TRUE } from './values.ts';
-import type { RawKind } from './values.ts';
+import { fromJson, INVALID, invalidValueReason, K_FALSE, K_JSON, K_NULL, K_NUMBER, K_STRING, K_TRUE } from './convert.ts';
+import type { RawKind } from './convert.ts';
 
 const CHANGED = 'the file changed after the import was planned';
 

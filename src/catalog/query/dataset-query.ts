@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/index.ts';
-import type { ParsedQuery } from '../filter/filter-parser.ts';
+import type { ParsedQuery } from '../filter/query-parser.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
 import type { Field } from '../types.ts';
 

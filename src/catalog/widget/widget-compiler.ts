@@ -1,7 +1,8 @@
 import { expressionBuilder, sql, type CompiledQuery, type Expression, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
-import type { FilterNode, ParsedQuery } from '../filter/filter-parser.ts';
+import type { FilterNode } from '../filter/filter-parser.ts';
+import type { ParsedQuery } from '../filter/query-parser.ts';
 import type { Field } from '../types.ts';
 import type { PlannedDimension, PlannedMeasure, WidgetPlan } from './widget-spec.ts';
 

@@ -1,4 +1,5 @@
 import type { Store } from '../../store/index.ts';
+import { createTenantRegistry } from '../listing.ts';
 import type { Chart, WidgetSpec } from './widget-spec.ts';
 
 /** A saved widget as the public API and the command line see it. */
@@ -38,18 +39,7 @@ export function toWidget(row: {
  * rebuilt when the store's change counter moves (next to the dataset registry).
  */
 export function createWidgetRegistry(deps: { store: Store }) {
-  let byId: ReadonlyMap<string, Widget> = new Map();
-  return {
-    async reload(): Promise<void> {
-      const rows = await deps.store.db.selectFrom('widgets').selectAll().execute();
-      byId = new Map(rows.map((r) => [r.id, toWidget(r)]));
-    },
-    /** The widget with this id in this tenant; another tenant's is not found. */
-    get(tenantId: string, id: string): Widget | undefined {
-      const w = byId.get(id);
-      return w && w.tenantId === tenantId ? w : undefined;
-    },
-  };
+  return createTenantRegistry(async () => (await deps.store.db.selectFrom('widgets').selectAll().execute()).map(toWidget));
 }
 
 export type WidgetRegistry = ReturnType<typeof createWidgetRegistry>;

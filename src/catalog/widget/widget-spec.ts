@@ -1,4 +1,6 @@
-import { parseQuery, type FilterNode, type Params } from '../filter/filter-parser.ts';
+import type { FilterNode } from '../filter/filter-parser.ts';
+import type { Params } from '../filter/params.ts';
+import { parseQuery } from '../filter/query-parser.ts';
 import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { DATE_BUCKETS, type DateBucket, type Field, type FieldType } from '../types.ts';
 

@@ -2,6 +2,7 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 import { likeEscaped } from './dataset-tables.ts';
+import { pgDate, pgDateTime } from './postgres-codecs.ts';
 
 /** date_trunc's unit per bucket, as SQL string literals. */
 const BUCKET_UNITS: Record<DateBucket, RawBuilder<unknown>> = {
@@ -11,20 +12,6 @@ const BUCKET_UNITS: Record<DateBucket, RawBuilder<unknown>> = {
   quarter: sql.raw(`'quarter'`),
   year: sql.raw(`'year'`),
 };
-
-/**
- * A catalog DATE as PostgreSQL reads it. ISO year 0000 is 1 BC, which PostgreSQL
- * spells with an era instead of a year zero.
- */
-export function pgDate(date: string): string {
-  return date.startsWith('0000-') ? `0001${date.slice(4)} BC` : date;
-}
-
-/** A catalog DATETIME (epoch milliseconds) as exact ISO text, with the same era rule as `pgDate`. */
-export function pgDateTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.startsWith('0000-') ? `0001${iso.slice(4)} BC` : iso;
-}
 
 /**
  * PostgreSQL stores NUMBER as `numeric` (exact), BOOLEAN as `boolean`, DATE as `date`

@@ -1,64 +1,11 @@
-// Shapes of the admin API answers the Public API page reads (docs/admin-api.md).
+// The Public API page's own shapes: what it picks and binds, and the parts of a key's
+// public OpenAPI document it shows. The admin API's answers are in ../../api-types.ts.
+import type { Dataset, Widget } from '../../api-types.ts';
 
 export type ResourceKind = 'dataset' | 'widget';
 
-export interface Ref {
-  id: string;
-  name: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  type: string;
-  description: string;
-  rateLimit: number;
-  hint?: string;
-  maskedKey: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  bindings: { datasets: Ref[]; widgets: Ref[] };
-}
-
-export interface Settings {
-  publicApiEnabled: boolean;
-  publicBaseUrl: string;
-  maxPageSize: number;
-}
-
-export interface DatasetItem {
-  id: string;
-  name: string;
-  description: string;
-  integrationGroup: string;
-  owner?: string;
-  createdAt: string;
-  modifiedAt: string;
-  syncedAt?: string;
-  rowCount: number;
-  linkedWidgets: number;
-  linkedKeys: number;
-}
-
-export interface WidgetItem {
-  id: string;
-  name: string;
-  datasetId: string;
-  datasetName: string;
-  integrationGroup: string;
-  chart: string;
-  createdAt: string;
-  modifiedAt: string;
-  linkedKeys: number;
-}
-
-export type PickerItem = (DatasetItem | WidgetItem) & { description?: string };
-
-export interface ListAnswer<T> {
-  items: T[];
-  total: number;
-  groups: string[];
-}
+/** A card of the Add Dataset / Add Widget dialog. */
+export type PickerItem = Dataset | Widget;
 
 /** A parameter of the key's OpenAPI document, with its $ref resolved. */
 export interface OpenApiParam {

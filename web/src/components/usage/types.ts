@@ -1,26 +1,5 @@
-// GET /admin/api/usage (docs/admin-api.md).
-export interface UsagePoint {
-  at: string;
-  requests: number;
-  errors: number;
-}
-
-export interface KeyUsage {
-  keyId: string;
-  keyName: string;
-  /** The key was removed; its requests stay counted under its name. */
-  removed: boolean;
-  lastUsedAt: string | null;
-  requests: number;
-  byStatus: Record<string, number>;
-  series: UsagePoint[];
-}
-
-export interface Usage {
-  from: string;
-  to: string;
-  keys: KeyUsage[];
-}
+// The Usage page's sums over GET /admin/api/usage (docs/admin-api.md).
+import type { KeyUsage, Usage, UsagePoint } from '../../api-types.ts';
 
 const HOUR = 3600_000;
 

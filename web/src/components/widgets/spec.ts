@@ -1,6 +1,6 @@
 // The widget builder's form model and how it maps to and from a widget spec
 // (spec section 7).
-import type { Agg, Bucket, ChartType, Dataset, Field, FieldType, WidgetSpec } from '../datasets/types.ts';
+import type { Agg, Bucket, ChartType, Dataset, DatasetList, Field, FieldType, WidgetSpec } from '../../api-types.ts';
 import { api } from '../../api.ts';
 
 export interface DimensionRow {
@@ -111,7 +111,7 @@ export function toSpec(form: {
 export async function loadAllDatasets(): Promise<Dataset[]> {
   const out: Dataset[] = [];
   for (let page = 1; page <= 50; page++) {
-    const r = await api<{ items: Dataset[]; total: number }>('GET', '/datasets', {
+    const r = await api<DatasetList>('GET', '/datasets', {
       query: { sort: 'name', order: 'asc', page, size: 100 },
     });
     out.push(...r.items);

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Field } from '../types.ts';
-import type { FilterNode, Params, ParsedQuery, Range } from './filter-parser.ts';
-import { MAX_CONTAINS_LENGTH, parseDate, parseDateTime, parseNumberLiteral, parseQuery } from './filter-parser.ts';
+import type { FilterNode, Range } from './filter-parser.ts';
+import { MAX_CONTAINS_LENGTH, MAX_IN_VALUES, OPERATORS, operatorsFor } from './filter-parser.ts';
+import type { Params } from './params.ts';
+import type { ParsedQuery } from './query-parser.ts';
+import { parseQuery } from './query-parser.ts';
 
 const F = {
   id: { name: 'id', type: 'NUMBER', column: 'c0' },
@@ -303,42 +306,20 @@ describe('filter value errors name the field and the value', () => {
     { params: { price: ',' }, message: 'Invalid value "," for NUMBER field "price": an interval needs at least one bound' },
     { params: { price: '1,2, , ' }, message: 'Invalid value "1,2, ," for NUMBER field "price": an interval needs at least one bound' },
     { params: { price: '1,2,' }, message: 'Invalid value "1,2," for NUMBER field "price": the last value after the intervals is empty' },
-    {
-      params: { id: '9223372036854775808' },
-      message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range',
-    },
-    {
-      params: { id: ',-9223372036854775809' },
-      message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")',
-    },
+    { params: { id: '9223372036854775808' }, message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range' },
+    { params: { id: ',-9223372036854775809' }, message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")' },
     { params: { is_default: 'maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { is_default: 'yes' }, message: 'Invalid value "yes" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { is_default: 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
     { params: { date: '2023-13-45' }, message: 'Invalid value "2023-13-45" for DATE field "date": expected a date YYYY-MM-DD' },
     { params: { date: '2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD' },
-    {
-      params: { date: '2022-07-01,2023-02-29' },
-      message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")',
-    },
+    { params: { date: '2022-07-01,2023-02-29' }, message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")' },
     { params: { date: '2023-2-1' }, message: 'Invalid value "2023-2-1" for DATE field "date": expected a date YYYY-MM-DD' },
-    {
-      params: { date: '2023-02-01T10:00:00Z' },
-      message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD',
-    },
+    { params: { date: '2023-02-01T10:00:00Z' }, message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD' },
     { params: { date: ',' }, message: 'Invalid value "," for DATE field "date": an interval needs at least one bound' },
-    {
-      params: { created_at: '2023-02-01T25:00:00Z' },
-      message:
-        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
-    },
-    {
-      params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' },
-      message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number',
-    },
-    {
-      params: { ownerid: 'x' },
-      message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number',
-    },
+    { params: { created_at: '2023-02-01T25:00:00Z' }, message: 'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD' },
+    { params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' }, message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number' },
+    { params: { ownerid: 'x' }, message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number' },
   ];
   for (const c of cases) {
     it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
@@ -455,98 +436,6 @@ describe('results are frozen', () => {
   });
 });
 
-describe('parseNumberLiteral', () => {
-  const cases: [string, number | bigint | null][] = [
-    ['0', 0],
-    ['-0', 0],
-    ['42', 42],
-    ['+42', 42],
-    ['-42', -42],
-    ['007', 7],
-    ['12.6', 12.6],
-    ['-12.5', -12.5],
-    ['.5', 0.5],
-    ['5.', 5],
-    ['1e3', 1000],
-    ['1.5E-2', 0.015],
-    ['9007199254740991', 9007199254740991],
-    ['-9007199254740991', -9007199254740991],
-    ['9007199254740992', 9007199254740992n],
-    ['-9007199254740992', -9007199254740992n],
-    ['1534956341424005122', 1534956341424005122n],
-    ['1534956341424005123', 1534956341424005123n],
-    ['9223372036854775807', 9223372036854775807n],
-    ['-9223372036854775808', -9223372036854775808n],
-    ['9223372036854775808', null],
-    ['-9223372036854775809', null],
-    ['', null],
-    [' 1', null],
-    ['1 ', null],
-    ['abc', null],
-    ['NaN', null],
-    ['Infinity', null],
-    ['0x10', null],
-    ['0b1', null],
-    ['1_000', null],
-    ['1,5', null],
-    ['.', null],
-    ['-', null],
-    ['e5', null],
-    ['1e', null],
-    ['1e999', null],
-  ];
-  for (const [input, expected] of cases) {
-    it(`${JSON.stringify(input)} -> ${String(expected)}`, () => assert.equal(parseNumberLiteral(input), expected));
-  }
-
-  it('distinguishes neighbouring 64-bit integers', () => {
-    assert.notEqual(parseNumberLiteral('1534956341424005122'), parseNumberLiteral('1534956341424005123'));
-  });
-});
-
-describe('parseDate', () => {
-  const valid = ['2023-02-01', '2024-02-29', '2000-02-29', '1999-12-31', '0001-01-01', '9999-12-31', '2023-04-30'];
-  const invalid = ['2023-13-45', '2023-02-30', '2023-02-29', '1900-02-29', '2023-04-31', '2023-00-10', '2023-01-00',
-    '2023-1-01', '2023-01-1', '23-01-01', '2023/01/01', '2023-01-01 ', '2023-01-01T00:00:00Z', '', 'abc'];
-  for (const s of valid) it(`accepts ${s}`, () => assert.equal(parseDate(s), s));
-  for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(parseDate(s), null));
-});
-
-describe('parseDateTime', () => {
-  const cases: [string, number][] = [
-    ['2023-02-01T10:00:00Z', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01T10:00:00.123+02:00', Date.UTC(2023, 1, 1, 8, 0, 0, 123)],
-    ['2023-02-01T10:00:00+02:00', Date.UTC(2023, 1, 1, 8)],
-    ['2023-02-01T10:00:00-05:30', Date.UTC(2023, 1, 1, 15, 30)],
-    ['2023-02-01T10:00:00+0200', Date.UTC(2023, 1, 1, 8)],
-    ['2023-02-01T10:00:00+02', Date.UTC(2023, 1, 1, 8)],
-    ['2023-02-01T01:00:00+02:00', Date.UTC(2023, 0, 31, 23)],
-    ['2023-02-01T10:00Z', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01T10:00', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01T10:00:00', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01 10:00:00', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01t10:00:00z', Date.UTC(2023, 1, 1, 10)],
-    ['2023-02-01T10:00:00.5Z', Date.UTC(2023, 1, 1, 10, 0, 0, 500)],
-    ['2023-02-01T10:00:00.123456789Z', Date.UTC(2023, 1, 1, 10, 0, 0, 123)],
-    ['2023-02-01T23:59:59.999Z', Date.UTC(2023, 1, 1, 23, 59, 59, 999)],
-    ['2023-02-01', Date.UTC(2023, 1, 1)],
-    ['2024-02-29T12:00:00Z', Date.UTC(2024, 1, 29, 12)],
-    ['1970-01-01T00:00:00Z', 0],
-    ['1969-12-31T23:59:59.999Z', -1],
-    ['0001-01-01T00:00:00Z', Date.parse('0001-01-01T00:00:00Z')],
-    ['9999-12-31T23:59:59.999Z', Date.parse('9999-12-31T23:59:59.999Z')],
-  ];
-  for (const [input, expected] of cases) {
-    it(`${input} -> ${new Date(expected).toISOString()}`, () => assert.equal(parseDateTime(input), expected));
-  }
-
-  const invalid = ['2023-13-01T00:00:00Z', '2023-02-30T00:00:00Z', '2023-02-29', '2023-02-01T24:00:00Z',
-    '2023-02-01T10:60:00Z', '2023-02-01T10:00:60Z', '2023-02-01T10:00:00+24:00', '2023-02-01T10:00:00+02:60',
-    '2023-02-01T10Z', '2023-02-01T10:00:00.Z', '2023-02-01T10:00:00.1234567890Z', '2023-02-01T1:00:00Z',
-    '2023-02-01 10:00:00 Z', '2023-02-01T10:00:00+2:00', ' 2023-02-01', '2023-02-01X10:00:00', '1675245600000', 'now', ''];
-  for (const s of invalid) it(`rejects ${JSON.stringify(s)}`, () => assert.equal(parseDateTime(s), null));
-});
-
 describe('the length of a text filter', () => {
   it('takes up to MAX_CONTAINS_LENGTH characters and refuses one more, naming the field', () => {
     const longest = 'é'.repeat(MAX_CONTAINS_LENGTH);
@@ -555,5 +444,196 @@ describe('the length of a text filter', () => {
       err({ summary: 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }),
       `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`,
     );
+  });
+});
+
+describe('operators in brackets after the field name (spec section 8)', () => {
+  const DAY_RANGE = (iso: string): Range => ({ lo: utc(iso), hi: utc(iso) + DAY, hiExclusive: true });
+  const cases: { name: string; params: Params; filters: FilterNode[] }[] = [
+    { name: 'TEXT [eq] is equals, trimmed', params: { 'summary[eq]': ' Acme Corp ' }, filters: [{ kind: 'equals', field: F.summary, value: 'Acme Corp' }] },
+    { name: 'TEXT [eq] keeps commas and backslashes', params: { 'summary[eq]': 'a,b\\,c\\' }, filters: [{ kind: 'equals', field: F.summary, value: 'a,b\\,c\\' }] },
+    { name: '[eq] empty is "is empty"', params: { 'summary[eq]': ' ' }, filters: [{ kind: 'empty', field: F.summary }] },
+    { name: '[ne] is not [eq]', params: { 'summary[ne]': 'Closed' }, filters: [{ kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'Closed' } }] },
+    { name: '[ne] empty is "is not empty"', params: { 'price[ne]': '' }, filters: [{ kind: 'not', field: F.price, node: { kind: 'empty', field: F.price } }] },
+    { name: 'TEXT [in]', params: { 'summary[in]': 'Open, New ' }, filters: [{ kind: 'in', field: F.summary, values: ['Open', 'New'] }] },
+    { name: '[in] one value', params: { 'summary[in]': 'Open' }, filters: [{ kind: 'in', field: F.summary, values: ['Open'] }] },
+    { name: '[in] escapes', params: { 'summary[in]': 'a\\,b,c\\\\,d\\\\\\,e' }, filters: [{ kind: 'in', field: F.summary, values: ['a,b', 'c\\', 'd\\,e'] }] },
+    { name: '[in] empty item', params: { 'summary[in]': 'a,' }, filters: [{ kind: 'any', field: F.summary, nodes: [{ kind: 'in', field: F.summary, values: ['a'] }, { kind: 'empty', field: F.summary }] }] },
+    { name: '[in] empty', params: { 'summary[in]': '' }, filters: [{ kind: 'empty', field: F.summary }] },
+    { name: '[contains] is the rule without operator', params: { 'summary[contains]': ' Tod ' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
+    { name: '[contains] keeps commas', params: { 'summary[contains]': 'a,b' }, filters: [{ kind: 'contains', field: F.summary, value: 'a,b' }] },
+    { name: '[contains] empty', params: { 'summary[contains]': '' }, filters: [{ kind: 'empty', field: F.summary }] },
+    { name: 'NUMBER [eq] 64-bit', params: { 'id[eq]': '1534956341424005122' }, filters: [{ kind: 'equals', field: F.id, value: 1534956341424005122n }] },
+    { name: 'NUMBER [in]', params: { 'price[in]': '12.6, -5,1e2' }, filters: [{ kind: 'in', field: F.price, values: [12.6, -5, 100] }] },
+    { name: 'BOOLEAN [eq]', params: { 'is_default[eq]': 'TRUE' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
+    { name: 'BOOLEAN [in]', params: { 'is_default[in]': '0,true' }, filters: [{ kind: 'in', field: F.isDefault, values: [false, true] }] },
+    { name: 'DATE [eq]', params: { 'date[eq]': '2023-02-01' }, filters: [{ kind: 'equals', field: F.date, value: '2023-02-01' }] },
+    { name: 'DATE [ne]', params: { 'date[ne]': '2023-02-01' }, filters: [{ kind: 'not', field: F.date, node: { kind: 'equals', field: F.date, value: '2023-02-01' } }] },
+    { name: 'DATETIME [eq] an instant', params: { 'created_at[eq]': '2023-02-01T10:00:00+02:00' }, filters: [{ kind: 'equals', field: F.createdAt, value: utc('2023-02-01T08:00:00Z') }] },
+    { name: 'DATETIME [eq] a date is its UTC day', params: { 'created_at[eq]': '2023-02-01' }, filters: [{ kind: 'ranges', field: F.createdAt, ranges: [DAY_RANGE('2023-02-01T00:00:00Z')] }] },
+    {
+      name: 'DATETIME [in] instants, days and empty',
+      params: { 'created_at[in]': '2023-02-01,2023-02-01 10:00:00,,2023-03-01' },
+      filters: [{
+        kind: 'any',
+        field: F.createdAt,
+        nodes: [
+          { kind: 'in', field: F.createdAt, values: [utc('2023-02-01T10:00:00Z')] },
+          { kind: 'ranges', field: F.createdAt, ranges: [DAY_RANGE('2023-02-01T00:00:00Z'), DAY_RANGE('2023-03-01T00:00:00Z')] },
+          { kind: 'empty', field: F.createdAt },
+        ],
+      }],
+    },
+    {
+      name: 'a repeated parameter with an operator is ANDed',
+      params: { 'summary[ne]': ['a', 'b'] },
+      filters: [
+        { kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'a' } },
+        { kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'b' } },
+      ],
+    },
+    { name: 'the field name is resolved case-insensitively', params: { 'REAL NAME[eq]': 'x' }, filters: [{ kind: 'equals', field: F.realName, value: 'x' }] },
+    { name: 'exact name first among case variants', params: { 'Status[eq]': 'x' }, filters: [{ kind: 'equals', field: F.statusUpper, value: 'x' }] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(ok(c.params).filters, c.filters));
+  }
+
+  it('names with and without an operator: the same field, ANDed in parameter order', () => {
+    assert.deepEqual(ok({ summary: 'a', 'summary[eq]': 'b' }).filters, [
+      { kind: 'contains', field: F.summary, value: 'a' },
+      { kind: 'equals', field: F.summary, value: 'b' },
+    ]);
+  });
+
+  it('the nodes of operators are frozen', () => {
+    const q = ok({ 'created_at[in]': '2023-02-01,2023-02-01 10:00:00,', 'summary[ne]': 'x', 'id[in]': '1,2' });
+    const frozen: unknown[] = [];
+    const walk = (n: FilterNode): void => {
+      frozen.push(n);
+      if (n.kind === 'any') (frozen.push(n.nodes), n.nodes.forEach(walk));
+      if (n.kind === 'not') walk(n.node);
+      if (n.kind === 'in') frozen.push(n.values);
+      if (n.kind === 'ranges') frozen.push(n.ranges, ...n.ranges);
+    };
+    q.filters.forEach(walk);
+    assert.ok(frozen.length >= 10);
+    for (const o of frozen) assert.ok(Object.isFrozen(o), JSON.stringify(o));
+  });
+
+  describe('a field whose real name ends in brackets matches by that name first', () => {
+    const B = {
+      plain: { name: 'tag', type: 'TEXT', column: 'c0' },
+      eq: { name: 'tag[eq]', type: 'TEXT', column: 'c1' },
+      nested: { name: 'a[b]', type: 'NUMBER', column: 'c2' },
+      current: { name: 'current', type: 'NUMBER', column: 'c3' },
+    } as const satisfies Record<string, Field>;
+    const fields: Field[] = Object.values(B);
+    const parse = (params: Params) => {
+      const r = parseQuery(params, fields, OPTS);
+      if (!r.ok) assert.fail(r.message);
+      return r.query.filters;
+    };
+    it('the exact name is the field, no operator', () => {
+      assert.deepEqual(parse({ 'tag[eq]': 'x' }), [{ kind: 'contains', field: B.eq, value: 'x' }]);
+    });
+    it('so is the name case-insensitively', () => {
+      assert.deepEqual(parse({ 'TAG[EQ]': 'x' }), [{ kind: 'contains', field: B.eq, value: 'x' }]);
+    });
+    it('an operator after such a name', () => {
+      assert.deepEqual(parse({ 'tag[eq][eq]': 'x' }), [{ kind: 'equals', field: B.eq, value: 'x' }]);
+      assert.deepEqual(parse({ 'a[b][in]': '1,2' }), [{ kind: 'in', field: B.nested, values: [1, 2] }]);
+    });
+    it('another operator on the field without brackets', () => {
+      assert.deepEqual(parse({ 'tag[ne]': 'x' }), [{ kind: 'not', field: B.plain, node: { kind: 'equals', field: B.plain, value: 'x' } }]);
+    });
+    it('"current" and "size" are paging, but with an operator they name a field', () => {
+      const r = parseQuery({ current: '2', 'current[eq]': '7' }, fields, OPTS);
+      assert.ok(r.ok);
+      assert.equal(r.query.current, 2);
+      assert.deepEqual(r.query.filters, [{ kind: 'equals', field: B.current, value: 7 }]);
+    });
+  });
+
+  describe('errors name the parameter, the operator or the value', () => {
+    const ops = 'operators are: eq, ne, in, contains';
+    const cases: { params: Params; message: string }[] = [
+      { params: { 'summary[bogus]': 'x' }, message: `Unknown operator "bogus" in "summary[bogus]"; ${ops}` },
+      { params: { 'summary[EQ]': 'x' }, message: `Unknown operator "EQ" in "summary[EQ]"; ${ops}` },
+      { params: { 'summary[]': 'x' }, message: `Unknown operator "" in "summary[]"; ${ops}` },
+      { params: { 'summary[gt]': '1' }, message: `Unknown operator "gt" in "summary[gt]"; ${ops}` },
+      { params: { 'summary[ eq ]': 'x' }, message: `Unknown operator " eq " in "summary[ eq ]"; ${ops}` },
+      { params: { 'summary[eq]x': 'x' }, message: `Unknown field "summary[eq]x"; fields are: ${FIELD_LIST}` },
+      { params: { 'summary[eq': 'x' }, message: `Unknown field "summary[eq"; fields are: ${FIELD_LIST}` },
+      { params: { 'summary]': 'x' }, message: `Unknown field "summary]"; fields are: ${FIELD_LIST}` },
+      { params: { 'summary[e]q]': 'x' }, message: `Unknown field "summary[e]q]"; fields are: ${FIELD_LIST}` },
+      { params: { '[eq]': 'x' }, message: `Unknown field "[eq]"; fields are: ${FIELD_LIST}` },
+      { params: { 'nosuch[bogus]': 'x' }, message: `Unknown field "nosuch[bogus]"; fields are: ${FIELD_LIST}` },
+      { params: { 'nosuch[eq]': 'x' }, message: `Unknown field "nosuch" in "nosuch[eq]"; fields are: ${FIELD_LIST}` },
+      { params: { 'summary[eq][ne]': 'x' }, message: `Unknown field "summary[eq]" in "summary[eq][ne]"; fields are: ${FIELD_LIST}` },
+      { params: { 'summary [eq]': 'x' }, message: `Unknown field "summary " in "summary [eq]"; fields are: ${FIELD_LIST}` },
+      { params: { 'STATUS[eq]': 'x' }, message: 'Ambiguous field "STATUS" in "STATUS[eq]": it matches "Status", "status"; use the exact name' },
+      { params: { 'price[contains]': '1' }, message: 'Operator "contains" in "price[contains]" does not apply to NUMBER field "price"; NUMBER fields take: eq, ne, in' },
+      { params: { 'is_default[contains]': 'x' }, message: 'Operator "contains" in "is_default[contains]" does not apply to BOOLEAN field "is_default"; BOOLEAN fields take: eq, ne, in' },
+      { params: { 'date[contains]': '2023' }, message: 'Operator "contains" in "date[contains]" does not apply to DATE field "date"; DATE fields take: eq, ne, in' },
+      { params: { 'created_at[contains]': '' }, message: 'Operator "contains" in "created_at[contains]" does not apply to DATETIME field "created_at"; DATETIME fields take: eq, ne, in' },
+      { params: { 'price[eq]': 'abc' }, message: 'Invalid value "abc" for NUMBER field "price": expected a number' },
+      { params: { 'price[eq]': '12.6,56.3' }, message: 'Invalid value "12.6,56.3" for NUMBER field "price": expected one value; [in] takes a list' },
+      { params: { 'price[ne]': '1,' }, message: 'Invalid value "1," for NUMBER field "price": expected one value; [in] takes a list' },
+      { params: { 'is_default[eq]': 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected one value; [in] takes a list' },
+      { params: { 'date[eq]': '2023-01-01,' }, message: 'Invalid value "2023-01-01," for DATE field "date": expected one value; [in] takes a list' },
+      { params: { 'id[eq]': '9223372036854775808' }, message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range' },
+      { params: { 'price[in]': '1,x,3' }, message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,x,3")' },
+      { params: { 'is_default[in]': 'true,maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0 (in "true,maybe")' },
+      { params: { 'date[eq]': '2023-02-01T10:00:00Z' }, message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD' },
+      { params: { 'date[in]': '2023-02-01,2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD (in "2023-02-01,2023-02-30")' },
+      {
+        params: { 'created_at[ne]': 'yesterday' },
+        message: 'Invalid value "yesterday" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+      },
+      { params: { 'price[in]': '1\\,5' }, message: 'Invalid value "1,5" for NUMBER field "price": expected a number (in "1\\\\,5")' },
+      { params: { 'summary[in]': 'a\\b' }, message: 'Invalid escape "\\\\b" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")' },
+      { params: { 'summary[in]': 'a,b\\' }, message: 'Invalid escape "\\\\" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a,b\\\\")' },
+      { params: { 'summary[in]': 'C:\\dir' }, message: 'Invalid escape "\\\\d" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "C:\\\\dir")' },
+      { params: { 'summary[in]': 'a\\🙂' }, message: 'Invalid escape "\\\\🙂" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\🙂")' },
+      { params: { 'summary[eq]': 'a\0' }, message: 'Parameter "summary[eq]" contains a NUL character (U+0000), which text values cannot hold' },
+      { params: { 'summary[in]': ['a', 'b\0'] }, message: 'Parameter "summary[in]" contains a NUL character (U+0000), which text values cannot hold' },
+      { params: { 'summary[e\0q]': 'a' }, message: 'A parameter name contains a NUL character (U+0000), which text values cannot hold: "summary[e\\u0000q]"' },
+      // Parameters are read in order: the first mistake is the one named.
+      { params: { 'summary[eq]': 'ok', 'price[bogus]': '1', 'nosuch': 'x' }, message: `Unknown operator "bogus" in "price[bogus]"; ${ops}` },
+    ];
+    for (const c of cases) {
+      it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
+    }
+
+    it(`an [in] list holds up to MAX_IN_VALUES (${MAX_IN_VALUES}) values and refuses one more`, () => {
+      const values = Array.from({ length: MAX_IN_VALUES }, (_, i) => i);
+      assert.deepEqual(ok({ 'price[in]': values.join(',') }).filters, [{ kind: 'in', field: F.price, values }]);
+      assert.equal(
+        err({ 'price[in]': [...values, MAX_IN_VALUES].join(',') }),
+        `Filter "price" lists more than ${MAX_IN_VALUES} values; an [in] list holds at most ${MAX_IN_VALUES}`,
+      );
+      assert.match(err({ 'summary[in]': ','.repeat(1_000_000) }), /^Filter "summary" lists more than 500 values/);
+    });
+
+    it('a TEXT value with an operator holds at most MAX_CONTAINS_LENGTH characters, each [in] item too', () => {
+      const longest = 'é'.repeat(MAX_CONTAINS_LENGTH);
+      assert.deepEqual(ok({ 'summary[eq]': longest }).filters, [{ kind: 'equals', field: F.summary, value: longest }]);
+      const tooLong = `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`;
+      assert.equal(err({ 'summary[eq]': 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }), tooLong);
+      assert.equal(err({ 'summary[in]': `a,${'x'.repeat(MAX_CONTAINS_LENGTH + 1)}` }), tooLong);
+      assert.equal(err({ 'summary[contains]': 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }), tooLong);
+    });
+
+    it('every operator and type pair either parses or is refused naming the operator', () => {
+      const sample: Record<string, string> = { TEXT: 'x', NUMBER: '1', BOOLEAN: 'true', DATE: '2023-02-01', DATETIME: '2023-02-01' };
+      for (const field of [F.summary, F.price, F.isDefault, F.date, F.createdAt]) {
+        for (const op of OPERATORS) {
+          const r = parseQuery({ [`${field.name}[${op}]`]: sample[field.type] }, FIELDS, OPTS);
+          assert.equal(r.ok, operatorsFor(field.type).includes(op), `${field.type} [${op}]`);
+          if (!r.ok) assert.match(r.message, new RegExp(`^Operator "${op}" in `));
+        }
+      }
+    });
   });
 });

@@ -1,0 +1,1914 @@
+// Generated from the admin API's OpenAPI document (/admin/api/openapi.json) by
+// `npm run gen:console-types` (scripts/console-types.ts, openapi-typescript). Do not edit:
+// change the admin routes' schemas and run the script again.
+
+export type paths = {
+    "/admin/api/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the first admin still has to be created */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            required: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates the first admin and signs them in; only while the tenant has no users */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The admin’s email */
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                            };
+                            tenant: {
+                                id: string;
+                                slug: string;
+                                name: string;
+                            };
+                            /** @description Send it as the x-csrf-token header on every POST, PUT, PATCH and DELETE */
+                            csrfToken: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in admin, their tenant and the CSRF token */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                            };
+                            tenant: {
+                                id: string;
+                                slug: string;
+                                name: string;
+                            };
+                            /** @description Send it as the x-csrf-token header on every POST, PUT, PATCH and DELETE */
+                            csrfToken: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Signs in with email and password; sets the session cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The admin’s email */
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                            };
+                            tenant: {
+                                id: string;
+                                slug: string;
+                                name: string;
+                            };
+                            /** @description Send it as the x-csrf-token header on every POST, PUT, PATCH and DELETE */
+                            csrfToken: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Signs out */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Public API switch, the base URL clients call and the largest page size */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            publicApiEnabled: boolean;
+                            publicBaseUrl: string;
+                            maxPageSize: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/settings/public-api": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Turns the Public API on or off for every key of the tenant (within a second) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s API keys (no secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: {
+                                id: string;
+                                name: string;
+                                type: string;
+                                description: string;
+                                /** @description Requests per minute */
+                                rateLimit: number;
+                                /** @description dgk_… and the last four digits */
+                                hint: string;
+                                /** @description dgk_, the first four and the last four digits */
+                                maskedKey: string;
+                                createdAt: string;
+                                lastUsedAt: string | null;
+                                bindings: {
+                                    datasets: {
+                                        id: string;
+                                        name: string;
+                                    }[];
+                                    widgets: {
+                                        id: string;
+                                        name: string;
+                                    }[];
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates a key; the answer carries its secret */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At most 200 characters */
+                        name: string;
+                        /** @description Custom (the only type for now) */
+                        type?: string;
+                        description?: string;
+                        /** @description Requests per minute, default 60 */
+                        rateLimit?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                            };
+                            /** @description The secret */
+                            key: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One key (no secret) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Removes a key; clients using it get 401 within a second */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Changes a key’s name, description or rate limit */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        rateLimit?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key’s secret, to copy again (recorded in the audit log) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            key: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/bindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Binds datasets and widgets to the key: all or none; binding twice is harmless */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        datasets?: string[];
+                        /** @default [] */
+                        widgets?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/bindings/{type}/{rid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unbinds a dataset or widget from the key; its clients get 403 within a second */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    type: "dataset" | "widget";
+                    rid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenAPI document the key gets at /api/openapi.json */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An OpenAPI 3.1 document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s admins */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            users: {
+                                id: string;
+                                email: string;
+                                createdAt: string;
+                                lastSignInAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Adds an admin to the tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @description At least 8 characters */
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes an admin and ends their sessions; not yourself */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed what, when and from where; newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    size?: number;
+                    /** @description Only this action, e.g. key.create */
+                    action?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                at: string;
+                                actor: string;
+                                action: string;
+                                target: string;
+                                detail: string;
+                                ip: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Uploads a .csv, .json, .ndjson or .jsonl file (the raw bytes, application/octet-stream); answers its inferred fields and first rows */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The file’s name; its extension gives the format */
+                    filename: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Pass it to POST /datasets or POST /datasets/{id}/reload within the hour */
+                            uploadId: string;
+                            filename: string;
+                            /** @enum {string} */
+                            format: "csv" | "json" | "ndjson";
+                            bytes: number;
+                            /** @description In file order, types inferred from every record */
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description The first 20 rows, values as the public API gives them */
+                            sample: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account’s datasets, searched, filtered by integration group, ordered and paged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Case-insensitive part of the name */
+                    search?: string;
+                    /** @description Only this integration group */
+                    group?: string;
+                    sort?: "modified" | "name";
+                    /** @description Default: desc by modified, asc by name */
+                    order?: "asc" | "desc";
+                    page?: number;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                description: string;
+                                integrationGroup: string;
+                                /** @description The email of the admin who created it */
+                                owner: string;
+                                createdAt: string;
+                                modifiedAt: string;
+                                /** @description When its rows were last loaded */
+                                syncedAt: string;
+                                /** @description +1 on every reload */
+                                version: number;
+                                rowCount: number;
+                                fields: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                }[];
+                                /** @description Widgets built on it */
+                                linkedWidgets: number;
+                                /** @description Keys it is bound to */
+                                linkedKeys: number;
+                            }[];
+                            total: number;
+                            /** @description Every integration group in use */
+                            groups: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Loads an upload into a new dataset; the upload is used up. A value that does not fit its type is refused with its line */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        uploadId: string;
+                        name: string;
+                        description?: string;
+                        integrationGroup?: string;
+                        /** @description Types to use instead of the inferred ones, by field name, e.g. {"zip":"TEXT"} */
+                        types?: {
+                            [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            integrationGroup: string;
+                            /** @description The email of the admin who created it */
+                            owner: string;
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description When its rows were last loaded */
+                            syncedAt: string;
+                            /** @description +1 on every reload */
+                            version: number;
+                            rowCount: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Widgets built on it */
+                            linkedWidgets: number;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dataset */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            integrationGroup: string;
+                            /** @description The email of the admin who created it */
+                            owner: string;
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description When its rows were last loaded */
+                            syncedAt: string;
+                            /** @description +1 on every reload */
+                            version: number;
+                            rowCount: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Widgets built on it */
+                            linkedWidgets: number;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Deletes a dataset, its widgets and every key binding to either */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Changes a dataset’s name, description or integration group */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        integrationGroup?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            integrationGroup: string;
+                            /** @description The email of the admin who created it */
+                            owner: string;
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description When its rows were last loaded */
+                            syncedAt: string;
+                            /** @description +1 on every reload */
+                            version: number;
+                            rowCount: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Widgets built on it */
+                            linkedWidgets: number;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        uploadId: string;
+                        /** @description Types to use instead of the inferred ones, by field name, e.g. {"zip":"TEXT"} */
+                        types?: {
+                            [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            integrationGroup: string;
+                            /** @description The email of the admin who created it */
+                            owner: string;
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description When its rows were last loaded */
+                            syncedAt: string;
+                            /** @description +1 on every reload */
+                            version: number;
+                            rowCount: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Widgets built on it */
+                            linkedWidgets: number;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What deleting the dataset takes with it: its widgets, and the keys bound to it or to one of them */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            widgets: {
+                                id: string;
+                                name: string;
+                            }[];
+                            keys: {
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of the dataset’s rows: the public API’s data, with the same filters, _sort and _fields */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page, from 1 */
+                    current?: string;
+                    /** @description Rows per page, up to the server’s largest page */
+                    size?: string;
+                    /** @description Fields, "-" for descending, e.g. "-created,id" */
+                    _sort?: string;
+                    /** @description Only these fields, e.g. "id,summary" */
+                    _fields?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            records: {
+                                [key: string]: unknown;
+                            }[];
+                            total: number;
+                            size: number;
+                            current: number;
+                            pages: number;
+                            orders: {
+                                column: string;
+                                asc: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account’s widgets, searched by name, filtered by their dataset’s integration group, ordered and paged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Case-insensitive part of the name */
+                    search?: string;
+                    /** @description Only this integration group */
+                    group?: string;
+                    sort?: "modified" | "name";
+                    /** @description Default: desc by modified, asc by name */
+                    order?: "asc" | "desc";
+                    page?: number;
+                    size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                datasetId: string;
+                                datasetName: string;
+                                /** @description The dataset’s */
+                                integrationGroup: string;
+                                chart: string;
+                                /** @description The definition as saved, field names as the dataset spells them */
+                                spec: {
+                                    [key: string]: unknown;
+                                };
+                                columns: {
+                                    label: string;
+                                    /** @description null when the dataset no longer has the field */
+                                    type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
+                                }[];
+                                createdAt: string;
+                                modifiedAt: string;
+                                /** @description Keys it is bound to */
+                                linkedKeys: number;
+                            }[];
+                            total: number;
+                            groups: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates a widget from a spec; an invalid spec is refused with what is wrong */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The widget’s name */
+                        name: string;
+                        /** @description The id of the dataset it aggregates */
+                        dataset: string;
+                        /** @enum {string} */
+                        chart: "table" | "bar" | "line" | "pie" | "number";
+                        /** @description Group by these fields; DATE and DATETIME fields may be bucketed */
+                        dimensions?: ({
+                            field: string;
+                            label: string;
+                            bucket?: ("day" | "week" | "month" | "quarter" | "year") | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        measures?: ({
+                            /** @enum {string} */
+                            agg: "count" | "count_distinct" | "sum" | "avg" | "min" | "max";
+                            field?: string | null;
+                            label: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @description The public API’s filter language, e.g. "status=Open&priority=1,3" */
+                        filter?: string;
+                        /** @description Column labels, "-" for descending, e.g. "-Hours,Board" */
+                        sort?: string;
+                        /** @description Keep only the first rows after the sort */
+                        limit?: number | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            datasetId: string;
+                            datasetName: string;
+                            /** @description The dataset’s */
+                            integrationGroup: string;
+                            chart: string;
+                            /** @description The definition as saved, field names as the dataset spells them */
+                            spec: {
+                                [key: string]: unknown;
+                            };
+                            columns: {
+                                label: string;
+                                /** @description null when the dataset no longer has the field */
+                                type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
+                            }[];
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One widget */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            datasetId: string;
+                            datasetName: string;
+                            /** @description The dataset’s */
+                            integrationGroup: string;
+                            chart: string;
+                            /** @description The definition as saved, field names as the dataset spells them */
+                            spec: {
+                                [key: string]: unknown;
+                            };
+                            columns: {
+                                label: string;
+                                /** @description null when the dataset no longer has the field */
+                                type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
+                            }[];
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replaces a widget’s definition */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The widget’s name */
+                        name: string;
+                        /** @description The id of the dataset it aggregates */
+                        dataset: string;
+                        /** @enum {string} */
+                        chart: "table" | "bar" | "line" | "pie" | "number";
+                        /** @description Group by these fields; DATE and DATETIME fields may be bucketed */
+                        dimensions?: ({
+                            field: string;
+                            label: string;
+                            bucket?: ("day" | "week" | "month" | "quarter" | "year") | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        measures?: ({
+                            /** @enum {string} */
+                            agg: "count" | "count_distinct" | "sum" | "avg" | "min" | "max";
+                            field?: string | null;
+                            label: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @description The public API’s filter language, e.g. "status=Open&priority=1,3" */
+                        filter?: string;
+                        /** @description Column labels, "-" for descending, e.g. "-Hours,Board" */
+                        sort?: string;
+                        /** @description Keep only the first rows after the sort */
+                        limit?: number | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            datasetId: string;
+                            datasetName: string;
+                            /** @description The dataset’s */
+                            integrationGroup: string;
+                            chart: string;
+                            /** @description The definition as saved, field names as the dataset spells them */
+                            spec: {
+                                [key: string]: unknown;
+                            };
+                            columns: {
+                                label: string;
+                                /** @description null when the dataset no longer has the field */
+                                type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
+                            }[];
+                            createdAt: string;
+                            modifiedAt: string;
+                            /** @description Keys it is bound to */
+                            linkedKeys: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Deletes a widget and its key bindings */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Runs a spec without saving it: the first 1000 rows of its result */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description The id of the dataset it aggregates */
+                        dataset: string;
+                        /** @enum {string} */
+                        chart: "table" | "bar" | "line" | "pie" | "number";
+                        /** @description Group by these fields; DATE and DATETIME fields may be bucketed */
+                        dimensions?: ({
+                            field: string;
+                            label: string;
+                            bucket?: ("day" | "week" | "month" | "quarter" | "year") | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        measures?: ({
+                            /** @enum {string} */
+                            agg: "count" | "count_distinct" | "sum" | "avg" | "min" | "max";
+                            field?: string | null;
+                            label: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @description The public API’s filter language, e.g. "status=Open&priority=1,3" */
+                        filter?: string;
+                        /** @description Column labels, "-" for descending, e.g. "-Hours,Board" */
+                        sort?: string;
+                        /** @description Keep only the first rows after the sort */
+                        limit?: number | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            columns: {
+                                label: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Keyed by label; every value a string or null, as the public API gives them */
+                            rows: {
+                                [key: string]: string | null;
+                            }[];
+                            /** @description Rows of the whole result */
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets/{id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a saved widget’s result, with the public API’s paging, filters on its columns, _sort and _fields */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page, from 1 */
+                    current?: string;
+                    /** @description Rows per page, up to the server’s largest page */
+                    size?: string;
+                    /** @description Fields, "-" for descending, e.g. "-created,id" */
+                    _sort?: string;
+                    /** @description Only these fields, e.g. "id,summary" */
+                    _fields?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            columns: {
+                                label: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description Keyed by label; every value a string or null, as the public API gives them */
+                            rows: {
+                                [key: string]: string | null;
+                            }[];
+                            /** @description Rows of the whole result */
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public API requests of every key of the tenant over the last hours, per hour and by HTTP status */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The window in hours, 1 to 720: the current hour and the hours before it */
+                    hours?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Start of the window: the start of the first hour, ISO */
+                            from: string;
+                            /** @description End of the window: now, ISO */
+                            to: string;
+                            /** @description Every key of the tenant, traffic or not, and removed keys with requests in the window */
+                            keys: {
+                                keyId: string;
+                                /** @description The key's name; a removed key's name when it was removed */
+                                keyName: string;
+                                /** @description The key was removed; its requests stay counted */
+                                removed: boolean;
+                                lastUsedAt: string | null;
+                                /** @description Requests in the window */
+                                requests: number;
+                                /** @description Requests in the window by HTTP status, e.g. {"200": 10, "429": 2} */
+                                byStatus: {
+                                    [key: string]: number;
+                                };
+                                /** @description One point per hour of the window, oldest first, zeros included */
+                                series: {
+                                    /** @description The hour, ISO */
+                                    at: string;
+                                    requests: number;
+                                    /** @description Status 400 or above */
+                                    errors: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+};
+export type webhooks = Record<string, never>;
+export type components = {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+};
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
