@@ -11,6 +11,7 @@ import type { DialectCapabilities } from '../src/store/dialects/capabilities.ts'
 import { postgresCapabilities } from '../src/store/dialects/postgres-capabilities.ts';
 import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
 import { installDeadlineGuard } from '../src/store/dialects/sqlite.ts';
+import { registerSqliteFunctions } from '../src/store/dialects/sqlite-functions.ts';
 
 export interface Timing {
   readonly p50: number;
@@ -71,7 +72,8 @@ export function createSqliteBackend(outDir: string): BenchBackend {
     scalesOut: false,
     async openDirect() {
       const raw = new Database(file, { readonly: true });
-      // The server's guard function, so that the SQL it runs can run here as it is.
+      // The server's SQL functions and guard, so that the SQL it runs can run here as it is.
+      registerSqliteFunctions(raw);
       installDeadlineGuard(raw);
       const prepare = (q: CompiledQuery) => raw.prepare(q.sql).raw(true).safeIntegers(true);
       return {

@@ -4,7 +4,8 @@ import { openModules } from '../src/server.ts';
 
 const [database, file] = process.argv.slice(2);
 const config = loadConfig({ DATAGATE_DATABASE: database, DATAGATE_LOG_LEVEL: 'silent' });
-const modules = await openModules(config);
+// An import reads no rows: no query workers, so the peak RSS is the import's alone.
+const modules = await openModules({ ...config, queryWorkers: 0 });
 const tenant = await modules.access.tenants.ensure('default');
 const started = performance.now();
 const ds = await modules.catalog.datasets.importFile(tenant.id, { file, name: 'Tickets (bench)' });

@@ -38,6 +38,8 @@ const NOT_ON_POSTGRES = new Map([
   ['src/ratelimit/redis-attempt-limiter.int.test.ts', 'tests the Redis lockouts alone, no database'],
   ['test/two-nodes.int.test.ts', 'always runs two nodes on PostgreSQL and Redis'],
   ['test/failures.int.test.ts', 'runs a private PostgreSQL, and SQLite files, of its own'],
+  ['src/store/dialects/sqlite-pool.int.test.ts', "tests SQLite's query workers on a file of its own"],
+  ['test/query-workers.int.test.ts', "tests SQLite's query workers"],
 ]);
 
 const only = process.argv.slice(2).map((f) => path.normalize(f));

@@ -19,8 +19,11 @@ export interface Modules {
 }
 
 /** Opens the store and creates the modules; the command line and the server both start here. */
-export async function openModules(config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'>, clock: Clock = systemClock): Promise<Modules> {
-  const store = await openStore(config.database);
+export async function openModules(
+  config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> & Partial<Pick<Config, 'queryWorkers'>>,
+  clock: Clock = systemClock,
+): Promise<Modules> {
+  const store = await openStore(config.database, { queryWorkers: config.queryWorkers });
   try {
     // A process killed while loading leaves a table no dataset names; drop those of
     // dead processes now (live loads on other processes or nodes hold a claim).

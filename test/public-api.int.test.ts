@@ -196,12 +196,27 @@ describe('public dataset API over HTTP', () => {
       });
     }
 
+    it('a dataset whose table was dropped after it was resolved answers as a missing dataset, not a 500', async () => {
+      const gone = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('g.csv', 'a\n1\n'), name: 'Gone' });
+      await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', gone.id);
+      await t.server.refresh();
+      await t.modules.store.tables.drop(gone.tableName);
+      const res = await get(`/api/dataset/${gone.id}`);
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.body, '{"code":-1,"msg":"Can\'t find dataset","data":[]}');
+    });
+
     it('an unexpected failure is a 500 with the request id and no stack', async () => {
       const broken = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('b.csv', 'a\n1\n'), name: 'Broken' });
       await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', broken.id);
+      // Metadata naming a column its table lacks: the database refuses the query.
+      await t.modules.store.db
+        .updateTable('datasets')
+        .set({ fields: JSON.stringify([{ name: 'a', type: 'NUMBER', column: 'c9' }]) })
+        .where('id', '=', broken.id)
+        .execute();
       await t.server.refresh();
-      await t.modules.store.tables.drop(broken.tableName);
-      const res = await get(`/api/dataset/${broken.id}`, { 'x-request-id': 'req-123' });
+      const res = await get(`/api/dataset/${broken.id}?a=1`, { 'x-request-id': 'req-123' });
       assert.equal(res.statusCode, 500);
       assert.deepEqual(body(res), { code: 500, msg: 'Internal error (ref req-123)', data: [] });
     });

@@ -410,7 +410,9 @@ describe('widgets after changes', () => {
     assert.equal(again.statusCode, 200);
     assert.equal(again.body, first.body);
     assert.equal(again.headers['x-total-count'], '2');
-    assert.equal((await read(w.id, '?Board=k')).statusCode, 500, 'an uncached request reaches the (dropped) table');
+    const uncached = await read(w.id, '?Board=k');
+    assert.equal(uncached.statusCode, 409, 'an uncached request reaches the (dropped) table: the dataset is gone');
+    assert.equal(JSON.parse(uncached.body).msg, `The widget's dataset "${ds.id}" no longer exists`);
 
     await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('v3.csv', V1), replaceId: ds.id });
     await t.modules.catalog.widgets.update(t.tenant.id, w.id, {

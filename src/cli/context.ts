@@ -33,7 +33,8 @@ export async function withContext(
   const g = globals(cmd);
   const config = loadProcessConfig({ database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
   const out = createOutput(Boolean(g.json));
-  const modules = await openModules(config);
+  // One command, one query at a time: worker threads would only add their start-up.
+  const modules = await openModules({ ...config, queryWorkers: 0 });
   // On stderr: stdout is the command's answer (JSON with --json).
   for (const { table, bytes } of modules.droppedTables) {
     process.stderr.write(`dropped table ${table}${bytes === null ? '' : ` (${bytes} bytes)`}, left behind by an interrupted load\n`);

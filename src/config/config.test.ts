@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -28,6 +29,14 @@ describe('configuration', () => {
     assert.equal(c.dataDir, '/var/lib/datagate');
     assert.equal(loadConfig(env, { host: '127.0.0.1' }).http.host, '127.0.0.1');
     assert.equal(loadConfig({}).dataDir, undefined);
+  });
+
+  it('runs one query worker per core, at most 8, unless told; 0 turns them off', () => {
+    assert.equal(loadConfig({}).queryWorkers, Math.min(os.availableParallelism(), 8));
+    assert.equal(loadConfig({ DATAGATE_QUERY_WORKERS: '3' }).queryWorkers, 3);
+    assert.equal(loadConfig({ DATAGATE_QUERY_WORKERS: '0' }).queryWorkers, 0);
+    assert.throws(() => loadConfig({ DATAGATE_QUERY_WORKERS: '-1' }), /queryWorkers/);
+    assert.throws(() => loadConfig({ DATAGATE_QUERY_WORKERS: 'many' }), /queryWorkers/);
   });
 
   it('names every invalid setting at once', () => {

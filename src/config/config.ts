@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 
 const intFromEnv = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
@@ -50,6 +51,12 @@ export const configSchema = z.object({
     /** The built console (index.html and assets); set by bin/datagate, which builds it. */
     consoleDir: z.string().min(1).optional(),
   }),
+  // SQLite: worker threads that run dataset and widget queries off the event loop, so
+  // that a heavy query holds up neither other requests nor /healthz. One per core
+  // (SQLite reads on one core per query), at most 8: each holds a connection and its
+  // page cache (a few MB), and past the cores more threads only share them. 0 runs
+  // queries on the main connection, in the event loop.
+  queryWorkers: z.coerce.number().int().min(0).max(64).default(Math.min(os.availableParallelism(), 8)),
   // How often a server checks for changes made elsewhere; well inside the 1 s promise.
   changePollMs: intFromEnv(250, 10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
     },
     redis: { url: env.DATAGATE_REDIS || undefined, prefix: env.DATAGATE_REDIS_PREFIX || undefined },
     changePollMs: env.DATAGATE_CHANGE_POLL_MS,
+    queryWorkers: env.DATAGATE_QUERY_WORKERS,
     admin: {
       uploadDir: env.DATAGATE_UPLOAD_DIR || undefined,
       uploadLimitMb: env.DATAGATE_UPLOAD_LIMIT_MB,

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ADMIN_ERRORS, AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
+import { ADMIN_ERRORS, AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, TableGoneError, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
 
 /**
  * What went wrong with a request, in the HTTP edge's terms: decided once here, then
@@ -37,6 +37,7 @@ export function classify(err: FastifyError | Error): Failure {
   }
   if (err instanceof StoreUnavailableError) return { kind: 'unavailable', message: err.message };
   if (err instanceof QueryTimeoutError) return { kind: 'timeout' };
+  if (err instanceof TableGoneError) return { kind: 'domain', code: 'NOT_FOUND', status: ADMIN_ERRORS.NOT_FOUND.status, message: 'the dataset was removed while it was being read' };
   const status = (err as FastifyError).statusCode ?? 500;
   if (status === 415) return { kind: 'unsupported-media' };
   if (status === 413) return { kind: 'too-large' };

@@ -4,7 +4,7 @@
  * with it. Two sets of codes, one per audience: the public API's (whose bodies the
  * contract fixes, spec section 6, rendered by http/public-replies.ts) and the admin
  * API's (one envelope, rendered by http/admin-replies.ts). Services report failures as
- * DomainError, the store as QueryTimeoutError or StoreUnavailableError; http/error-handler.ts
+ * DomainError, the store as QueryTimeoutError, TableGoneError or StoreUnavailableError; http/error-handler.ts
  * classifies them once for both renderers.
  */
 export interface CatalogEntry {
@@ -105,6 +105,18 @@ export class QueryTimeoutError extends Error {
   constructor() {
     super('the query ran past its deadline and was stopped');
     this.name = 'QueryTimeoutError';
+  }
+}
+
+/**
+ * A dataset table was dropped between resolving its dataset and reading it (the
+ * dataset was removed, or its old version swept). Thrown by the store; the public
+ * routes answer it as the dataset they could not find.
+ */
+export class TableGoneError extends Error {
+  constructor(readonly table: string) {
+    super(`the dataset table ${table} no longer exists`);
+    this.name = 'TableGoneError';
   }
 }
 

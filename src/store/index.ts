@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import { TableGoneError } from '../shared/errors.ts';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
 import { bumpGeneration, type DialectHandle } from './dialects/dialect.ts';
@@ -34,20 +35,33 @@ export interface Store {
 
 export class StoreConfigError extends Error {}
 
+export interface StoreOptions {
+  /**
+   * SQLite: worker threads that run dataset queries off the event loop, each with a
+   * read-only connection (0: on the main connection). PostgreSQL ignores it.
+   */
+  readonly queryWorkers?: number;
+}
+
 /**
  * Opens the store named by `url` and brings its schema up to date.
  * `sqlite:./data/datagate.db` (the default), `sqlite:/abs/file.db`, or
  * `postgres://user@host:5432/database` (also `postgresql://`).
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const h = openSqlite(file);
-    await migrateToLatest(h.control);
-    // The SQLite handle does not yet carry the change counter and close() of a
-    // DialectHandle (see dialects/dialect.ts): they are added here.
+    const h = openSqlite(file, { queryWorkers: opts.queryWorkers });
+    try {
+      await migrateToLatest(h.control);
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
+    // The SQLite handle does not yet carry the change counter of a DialectHandle (see
+    // dialects/dialect.ts): it is added here.
     return storeOver(
       {
         ...h,
@@ -55,9 +69,6 @@ export async function openStore(url: string): Promise<Store> {
         async readGeneration() {
           const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
           return Number(row.value);
-        },
-        async close() {
-          h.raw.close();
         },
       },
       sqliteCapabilities,
@@ -80,7 +91,11 @@ export async function openStore(url: string): Promise<Store> {
       throw e;
     }
     // Never the password.
-    return storeOver(h, postgresCapabilities, `postgres://${parsed.host}${parsed.pathname}`);
+    return storeOver(
+      { ...h, tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) } },
+      postgresCapabilities,
+      `postgres://${parsed.host}${parsed.pathname}`,
+    );
   }
   throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
 }
@@ -97,6 +112,15 @@ function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string
     readGeneration: () => h.readGeneration(),
     close: () => h.close(),
   };
+}
+
+/**
+ * A PostgreSQL "relation does not exist" (42P01) on a dataset table as the TableGoneError
+ * SQLite's reader throws: the table was dropped after its dataset was resolved.
+ */
+function rethrowGone(e: unknown): never {
+  const table = (e as { code?: string }).code === '42P01' ? /relation "(ds_\w+)" does not exist/.exec((e as Error).message)?.[1] : undefined;
+  throw table === undefined ? e : new TableGoneError(table);
 }
 
 /**

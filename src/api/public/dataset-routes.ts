@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { datasetSummary, parseQuery } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
+import { TableGoneError } from '../../shared/errors.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
@@ -22,7 +23,14 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     const q = parsed.query;
     const started = performance.now();
-    const page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs });
+    let page;
+    try {
+      page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs });
+    } catch (e) {
+      // Removed (and its table dropped) after it was resolved: as if it had not been found.
+      if (e instanceof TableGoneError) return sendPublicError(reply, 'DATASET_NOT_FOUND');
+      throw e;
+    }
     deps.queryTime('dataset', (performance.now() - started) / 1000);
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));

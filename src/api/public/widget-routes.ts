@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { widgetColumns } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
+import { TableGoneError } from '../../shared/errors.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';
@@ -30,7 +31,14 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     const cached = deps.pageCache.get(cacheKey);
     if (cached !== undefined) return send(reply, cached);
     const started = performance.now();
-    const result = await catalog.widgets.run(w, ds, params.params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+    let result;
+    try {
+      result = await catalog.widgets.run(w, ds, params.params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+    } catch (e) {
+      // The dataset was removed (and its table dropped) after it was resolved.
+      if (e instanceof TableGoneError) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${w.datasetId}" no longer exists`);
+      throw e;
+    }
     deps.queryTime('widget', (performance.now() - started) / 1000);
     if (!result.ok) return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
     const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;

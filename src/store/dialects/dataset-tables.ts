@@ -29,9 +29,12 @@ export interface DatasetTables {
   dropOrphans(prefix: string): Promise<DroppedTable[]>;
   /**
    * Runs a compiled SELECT and returns rows as arrays in select order, with integers
-   * exact (bigint where they pass 2^53). Synchronous where the driver is. With a
+   * exact (bigint where they pass 2^53). Synchronous where the driver is and no
+   * worker is involved. With a
    * `deadline` (epoch milliseconds, `Date.now()`'s scale), a query that carries the
-   * dialect's deadline guard is stopped once it passes, with a QueryTimeoutError.
+   * dialect's deadline guard is stopped once it passes, with a QueryTimeoutError. A
+   * table dropped since the query was built (a dataset removed meanwhile) is a
+   * TableGoneError. On SQLite with query workers it runs on one of them.
    */
   rows(query: CompiledQuery, opts?: { deadline?: number }): unknown[][] | Promise<unknown[][]>;
 }

@@ -2,7 +2,7 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 import { likeEscaped } from './dataset-tables.ts';
-import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite.ts';
+import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite-reader.ts';
 import { foldCase, ICONTAINS_FUNCTION } from './sqlite-functions.ts';
 
 /** Modifiers of SQLite's date() per bucket, after the value itself; constants, never input. */

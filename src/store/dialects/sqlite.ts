@@ -3,9 +3,11 @@ import os from 'node:os';
 import Database from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import type { Field, FieldType, Value } from '../../shared/field-types.ts';
-import { DomainError, QueryTimeoutError } from '../../shared/errors.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
-import { registerSqliteFunctions, withExactSums } from './sqlite-functions.ts';
+import { registerSqliteFunctions } from './sqlite-functions.ts';
+import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
+import { createRowReader } from './sqlite-reader.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // NUMERIC affinity keeps integers as exact 64-bit integers and decimals as REAL.
@@ -16,52 +18,7 @@ const COLUMN_TYPES: Record<FieldType, string> = {
   DATETIME: 'INTEGER',
 };
 
-// Prepared statements are reused across requests; 500 distinct query shapes is far more
-// than a dataset sees in practice, and each costs a few KB.
-const STATEMENT_CACHE_SIZE = 500;
-
-/** The SQL function behind `sqliteCapabilities.deadlineGuard()`. */
-export const DEADLINE_FUNCTION = 'dg_alive';
-/**
- * The guard calls into JavaScript on one row in this many (rows whose `_row` is a
- * multiple of it). A call costs ~70 ns, the bit test that skips it ~15 ns: calling on
- * every row made a full-scan count of 1M rows about twice as slow; one row in 1024 adds
- * 13-17 % (11-15 ms, bench) and still looks at the clock every ~0.1 ms of scanning.
- * A power of two, so the test is a mask.
- */
-export const GUARD_EVERY_ROWS = 1024;
-
-/** Thrown inside the guard function; better-sqlite3 aborts the statement and rethrows it. */
-class DeadlinePassed extends Error {}
-
-/**
- * Registers the guard function on a connection and returns how to run a statement
- * under a deadline. better-sqlite3 runs one statement at a time, synchronously, and
- * has no interrupt: the function is the only way to stop a statement from inside.
- */
-export function installDeadlineGuard(raw: Database.Database) {
-  let deadline = Infinity;
-  const passed = new DeadlinePassed('deadline passed');
-  // Not deterministic: SQLite must call it for every row it is asked for, never once per statement.
-  raw.function(DEADLINE_FUNCTION, { deterministic: false, directOnly: true }, () => {
-    if (Date.now() > deadline) throw passed;
-    return 1;
-  });
-  return {
-    /** Runs `fn` with the guard armed until `at` (epoch ms); a stopped statement is a QueryTimeoutError. */
-    run<T>(at: number, fn: () => T): T {
-      deadline = at;
-      try {
-        return fn();
-      } catch (e) {
-        if (e === passed) throw new QueryTimeoutError();
-        throw e;
-      } finally {
-        deadline = Infinity;
-      }
-    },
-  };
-}
+export { DEADLINE_FUNCTION, GUARD_EVERY_ROWS, installDeadlineGuard } from './sqlite-reader.ts';
 
 /**
  * This process, as `loading_tables` names it: the host and pid, and a random token
@@ -88,19 +45,24 @@ function claimAlive(c: { host: string; pid: number; token: string }): boolean {
   }
 }
 
-function isIntegerOverflow(e: unknown): boolean {
-  return e instanceof Database.SqliteError && e.message === 'integer overflow';
-}
-
 export interface SqliteHandle {
   readonly raw: Database.Database;
   readonly control: Kysely<any>;
   readonly data: Kysely<any>;
   readonly tables: DatasetTables;
+  /** The query workers, when dataset queries run on them. */
+  readonly queryPool?: QueryPool;
+  /** Closes the connection, after the query workers if any. */
+  close(): Promise<void>;
 }
 
-/** Opens (creating if needed) a SQLite database file in WAL mode for one process. */
-export function openSqlite(file: string): SqliteHandle {
+/**
+ * Opens (creating if needed) a SQLite database file in WAL mode for one process.
+ * With `queryWorkers` above 0, dataset queries (`tables.rows`) run on that many worker
+ * threads with read-only connections of their own, off the event loop; writes stay
+ * here. An in-memory database has no file to share: it always reads here.
+ */
+export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): SqliteHandle {
   const raw = new Database(file);
   raw.pragma('journal_mode = WAL');
   // Other processes (the command line) write while the server reads: wait for their
@@ -112,28 +74,12 @@ export function openSqlite(file: string): SqliteHandle {
   const dialect = new SqliteDialect({ database: raw });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
-  const statements = new Map<string, Database.Statement>();
-  const guard = installDeadlineGuard(raw);
-  /** SQL whose sum() overflowed: it runs with exact sums from then on. */
-  const overflowed = new Set<string>();
-
-  function prepared(sqlText: string): Database.Statement {
-    let stmt = statements.get(sqlText);
-    if (stmt) {
-      statements.delete(sqlText);
-      statements.set(sqlText, stmt);
-      return stmt;
-    }
-    stmt = raw.prepare(sqlText);
-    if (stmt.reader) stmt.raw(true).safeIntegers(true);
-    statements.set(sqlText, stmt);
-    if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-    return stmt;
-  }
-
-  function forget(table: string): void {
-    for (const key of statements.keys()) if (key.includes(`"${table}"`)) statements.delete(key);
-  }
+  const reader = createRowReader(raw);
+  const workers = opts.queryWorkers ?? 0;
+  const pool =
+    workers > 0 && !isMemory(file)
+      ? createQueryPool({ file, size: workers, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
+      : undefined;
 
   const tables: DatasetTables = {
     async create(table, fields) {
@@ -167,7 +113,7 @@ export function openSqlite(file: string): SqliteHandle {
       }
     },
     async drop(table) {
-      forget(table);
+      reader.forget(table);
       raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
     },
     async exists(table) {
@@ -220,7 +166,7 @@ export function openSqlite(file: string): SqliteHandle {
           } catch {
             // A build without the dbstat table: the name alone is logged.
           }
-          forget(table);
+          reader.forget(table);
           raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
           raw.prepare(`DELETE FROM loading_tables WHERE table_name = ?`).run(table);
           dropped.push({ table, bytes });
@@ -240,27 +186,27 @@ export function openSqlite(file: string): SqliteHandle {
     },
     rows(query: CompiledQuery, opts) {
       const params = query.parameters as unknown[];
-      const run = (sqlText: string) => {
-        const stmt = prepared(sqlText);
-        if (opts?.deadline === undefined) return stmt.all(...params) as unknown[][];
-        return guard.run(opts.deadline, () => stmt.all(...params) as unknown[][]);
-      };
-      // sum() stops at 64 bits; the exact sum is several times slower, so it runs only
-      // for the queries whose sums need it (PostgreSQL's numeric sums are exact), and a
-      // query that overflowed once goes to it directly (a reload changes the table's name).
-      if (overflowed.has(query.sql)) return run(withExactSums(query.sql));
-      try {
-        return run(query.sql);
-      } catch (e) {
-        if (!isIntegerOverflow(e)) throw e;
-        overflowed.add(query.sql);
-        if (overflowed.size > STATEMENT_CACHE_SIZE) overflowed.delete(overflowed.values().next().value!);
-        return run(withExactSums(query.sql));
-      }
+      if (pool) return pool.rows(query.sql, params, opts?.deadline);
+      return reader.read(query.sql, params, opts?.deadline);
     },
   };
 
-  return { raw, control, data, tables };
+  return {
+    raw,
+    control,
+    data,
+    tables,
+    queryPool: pool,
+    async close() {
+      await pool?.close();
+      raw.close();
+    },
+  };
+}
+
+/** Whether `file` names an in-memory database (better-sqlite3's `:memory:`, or a URI filename asking for one). */
+function isMemory(file: string): boolean {
+  return file === ':memory:' || (file.startsWith('file:') && /[?&]mode=memory(&|$)/.test(file));
 }
 
 export type { Value, Field };

@@ -1,0 +1,44 @@
+/**
+ * A query worker (a worker thread started by `sqlite-pool.ts`): one read-only
+ * connection to the database file, reading dataset rows one query at a time off the
+ * server's event loop. Kept small: it loads only the driver and the reader.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
+import { registerSqliteFunctions } from './sqlite-functions.ts';
+import { createRowReader } from './sqlite-reader.ts';
+import type { WorkerReply, WorkerRequest } from './sqlite-pool.ts';
+
+const { file } = workerData as { file: string };
+const port = parentPort!;
+
+// WAL: readers never wait for the server's writes, and each statement reads one
+// consistent snapshot, so a reload swapped in mid-query is seen by the next one.
+const raw = new Database(file, { readonly: true, fileMustExist: true });
+// As the main connection: a checkpoint or recovery by another process is waited out.
+raw.pragma('busy_timeout = 5000');
+registerSqliteFunctions(raw);
+const reader = createRowReader(raw);
+
+port.on('message', (req: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    reply = { id: req.id, ok: true, rows: reader.read(req.sql, req.params, req.deadline) };
+  } catch (e) {
+    if (e instanceof QueryTimeoutError) reply = { id: req.id, ok: false, kind: 'timeout' };
+    else if (e instanceof TableGoneError) reply = { id: req.id, ok: false, kind: 'gone', table: e.table };
+    else {
+      const err = e as Error & { code?: string };
+      reply = { id: req.id, ok: false, kind: 'error', message: err.message, code: err.code };
+    }
+  }
+  try {
+    port.postMessage(reply);
+  } catch (e) {
+    // A value the structured clone cannot copy; the query fails, the worker goes on.
+    port.postMessage({ id: req.id, ok: false, kind: 'error', message: (e as Error).message } satisfies WorkerReply);
+  }
+});
+
+port.postMessage({ ready: true });
