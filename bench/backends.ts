@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { DialectCapabilities } from '../src/store/dialects/capabilities.ts';
 import { postgresCapabilities } from '../src/store/dialects/postgres-capabilities.ts';
 import { sqliteCapabilities } from '../src/store/dialects/sqlite-capabilities.ts';
-import { installDeadlineGuard } from '../src/store/dialects/sqlite.ts';
+import { installDeadlineGuard } from '../src/store/dialects/sqlite-deadline.ts';
 import { registerSqliteFunctions } from '../src/store/dialects/sqlite-functions.ts';
 
 export interface Timing {

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { TableGoneError } from '../shared/errors.ts';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
-import { bumpGeneration, type DialectHandle } from './dialects/dialect.ts';
+import type { DialectHandle } from './dialects/dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
@@ -60,20 +60,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       await h.close();
       throw e;
     }
-    // The SQLite handle does not yet carry the change counter of a DialectHandle (see
-    // dialects/dialect.ts): it is added here.
-    return storeOver(
-      {
-        ...h,
-        bumpGeneration: (trx) => bumpGeneration(trx ?? h.control),
-        async readGeneration() {
-          const row = h.raw.prepare(`SELECT value FROM meta WHERE name = 'generation'`).get() as { value: number };
-          return Number(row.value);
-        },
-      },
-      sqliteCapabilities,
-      path.resolve(file),
-    );
+    return storeOver(h, sqliteCapabilities, path.resolve(file));
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     let parsed: URL;

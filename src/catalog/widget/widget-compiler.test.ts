@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import { sqliteCapabilities } from '../../store/dialects/sqlite-capabilities.ts';
-import { installDeadlineGuard } from '../../store/dialects/sqlite.ts';
+import { installDeadlineGuard } from '../../store/dialects/sqlite-deadline.ts';
 import type { Params } from '../filter/params.ts';
 import { parseQuery } from '../filter/query-parser.ts';
 import type { Field } from '../types.ts';

@@ -2,7 +2,8 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
 import { likeEscaped } from './dataset-tables.ts';
-import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite-reader.ts';
+import { PARAM_WRITERS } from './sqlite-codecs.ts';
+import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite-deadline.ts';
 import { foldCase, ICONTAINS_FUNCTION } from './sqlite-functions.ts';
 
 /** Modifiers of SQLite's date() per bucket, after the value itself; constants, never input. */
@@ -28,9 +29,7 @@ const GUARD_MASK = sql.raw(String(GUARD_EVERY_ROWS - 1));
  */
 export const sqliteCapabilities: DialectCapabilities = {
   encode(type: FieldType, value: Value): unknown {
-    if (value === null) return null;
-    if (type === 'BOOLEAN') return value ? 1 : 0;
-    return value;
+    return value === null ? null : PARAM_WRITERS[type](value);
   },
   containsText(value, text) {
     const folded = foldCase(text);

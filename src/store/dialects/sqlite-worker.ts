@@ -1,25 +1,18 @@
 /**
  * A query worker (a worker thread started by `sqlite-pool.ts`): one read-only
  * connection to the database file, reading dataset rows one query at a time off the
- * server's event loop. Kept small: it loads only the driver and the reader.
+ * server's event loop. Kept small: it loads only the driver, the connection and the reader.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
-import { registerSqliteFunctions } from './sqlite-functions.ts';
-import { createRowReader } from './sqlite-reader.ts';
+import { openDatabase } from './sqlite-connection.ts';
+import { createRowReader } from './sqlite-deadline.ts';
 import type { WorkerReply, WorkerRequest } from './sqlite-pool.ts';
 
 const { file } = workerData as { file: string };
 const port = parentPort!;
 
-// WAL: readers never wait for the server's writes, and each statement reads one
-// consistent snapshot, so a reload swapped in mid-query is seen by the next one.
-const raw = new Database(file, { readonly: true, fileMustExist: true });
-// As the main connection: a checkpoint or recovery by another process is waited out.
-raw.pragma('busy_timeout = 5000');
-registerSqliteFunctions(raw);
-const reader = createRowReader(raw);
+const reader = createRowReader(openDatabase(file, { readonly: true }));
 
 port.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;

@@ -1,11 +1,16 @@
 import Database from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
+import type { RowsRunner } from './dialect.ts';
+import { readExact } from './sqlite-codecs.ts';
 import { withExactSums } from './sqlite-functions.ts';
+import type { QueryPool } from './sqlite-pool.ts';
 
 /**
- * Reading dataset rows from one SQLite connection: the deadline guard, the statement
- * cache and the exact-sum retry. The main connection and every query worker's
- * read-only connection (`sqlite-worker.ts`) read through it, so they behave alike.
+ * The runner behind `DatasetTables.rows` on SQLite: reading dataset rows from one
+ * connection under a deadline (the guard), with the statement cache and the exact-sum
+ * retry. The main connection and every query worker's read-only connection
+ * (`sqlite-worker.ts`) read through `createRowReader`, so they behave alike.
  */
 
 /** The SQL function behind `sqliteCapabilities.deadlineGuard()`. */
@@ -80,7 +85,7 @@ export function createRowReader(raw: Database.Database) {
       return stmt;
     }
     stmt = raw.prepare(sqlText);
-    if (stmt.reader) stmt.raw(true).safeIntegers(true);
+    if (stmt.reader) readExact(stmt);
     statements.set(sqlText, stmt);
     if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
     return stmt;
@@ -128,3 +133,15 @@ export function createRowReader(raw: Database.Database) {
 }
 
 export type RowReader = ReturnType<typeof createRowReader>;
+
+/**
+ * `DatasetTables.rows` over `reader` (the main connection), or over the query workers
+ * of `pool` when there are any: they read with the same reader on connections of their own.
+ */
+export function createSqliteDeadlineRunner(reader: RowReader, pool?: QueryPool): RowsRunner {
+  return function rows(query: CompiledQuery, opts?: { deadline?: number }) {
+    const params = query.parameters as unknown[];
+    if (pool) return pool.rows(query.sql, params, opts?.deadline);
+    return reader.read(query.sql, params, opts?.deadline);
+  };
+}
