@@ -142,7 +142,7 @@ const migrations: Record<string, Migration> = {
   },
   '0004_loading_tables': {
     async up(db: Kysely<any>) {
-      // SQLite's registry of loads in progress (see dialects/sqlite.ts, `claim`): the
+      // SQLite's registry of loads in progress (see dialects/sqlite-tables.ts, `claim`): the
       // process loading each table, so that a starting process drops only the tables of
       // dead ones. PostgreSQL uses advisory locks instead and leaves this empty.
       await db.schema

@@ -64,7 +64,7 @@ export interface ControlSchema {
     tableName: string;
     retiredAt: string;
   };
-  /** SQLite only: loads in progress and the process doing each (see dialects/sqlite.ts). */
+  /** SQLite only: loads in progress and the process doing each (see dialects/sqlite-tables.ts). */
   loadingTables: {
     tableName: string;
     host: string;
