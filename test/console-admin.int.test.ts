@@ -6,8 +6,6 @@
 // delete with its impact), Users, and signing out. Screenshots of each step go to
 // test-artifacts/console-admin/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { builtConsole } from '../scripts/console-build.mjs';

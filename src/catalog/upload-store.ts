@@ -60,6 +60,7 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
      */
     async save(tenantId: string, filename: string, body: Readable, declaredBytes?: number): Promise<SaveResult> {
       const name = path.basename(filename.replace(/\\/g, '/')).trim();
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (!name || name.length > MAX_FILENAME || /[\u0000-\u001f]/.test(name)) {
         throw new DomainError('INVALID_INPUT', `filename must be a file name of 1 to ${MAX_FILENAME} characters, got ${JSON.stringify(filename.slice(0, 100))}`);
       }

@@ -284,7 +284,7 @@ function publicBody(c: Ctx, params: [string, string][]): Body {
       return { body: Buffer.from(params.map(([k, v]) => `${encodeComponent(c, k)}=${encodeComponent(c, v)}`).join('&')), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
     case 'json-typed': {
       const o: Record<string, unknown> = { ...obj };
-      o[r.pick(['size', 'current', 'name', 'price', '_sort', 'active'])] = r.pick<unknown>([5, -1, 1.5, true, null, [1, 2], { a: 1 }, 1e400, '']);
+      o[r.pick(['size', 'current', 'name', 'price', '_sort', 'active'])] = r.pick<unknown>([5, -1, 1.5, true, null, [1, 2], { a: 1 }, Number.POSITIVE_INFINITY, '']);
       return { body: Buffer.from(JSON.stringify(o)), headers: { 'content-type': 'application/json' } };
     }
     case 'json-bad':
@@ -325,10 +325,9 @@ function publicRead(c: Ctx, fx: Fixture): Generated {
   const type = r.weighted<'dataset' | 'widget'>([[3, 'dataset'], [2, 'widget']]);
   const auth = publicAuth(c, fx);
   // Mostly a resource of the key's, else any of either tenant, else junk.
-  let id: string;
   const pool: readonly { id: string }[] = type === 'dataset' ? fx.datasets : fx.widgets;
   const own = pool.filter((p) => (type === 'dataset' ? auth.key?.datasets : auth.key?.widgets)?.has(p.id));
-  id = own.length > 0 && r.chance(0.75) ? r.pick(own).id : r.chance(0.9) ? r.pick(pool).id : String(1000000000000000000n + BigInt(r.int(0, 1e9)));
+  const id = own.length > 0 && r.chance(0.75) ? r.pick(own).id : r.chance(0.9) ? r.pick(pool).id : String(1000000000000000000n + BigInt(r.int(0, 1e9)));
   const w = fx.widgets.find((x) => x.id === id);
   if (w?.defect) c.tag(w.defect);
   const seg = idSegment(c, id);

@@ -1,4 +1,4 @@
-import { expressionBuilder, sql } from 'kysely';
+import { expressionBuilder } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import type { Field, Value } from '../types.ts';

@@ -511,7 +511,10 @@ describe('operators in brackets after the field name (spec section 8)', () => {
     const frozen: unknown[] = [];
     const walk = (n: FilterNode): void => {
       frozen.push(n);
-      if (n.kind === 'any') (frozen.push(n.nodes), n.nodes.forEach(walk));
+      if (n.kind === 'any') {
+        frozen.push(n.nodes);
+        n.nodes.forEach(walk);
+      }
       if (n.kind === 'not') walk(n.node);
       if (n.kind === 'in') frozen.push(n.values);
       if (n.kind === 'ranges') frozen.push(n.ranges, ...n.ranges);

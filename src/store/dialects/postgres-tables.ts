@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import type { FieldType } from '../../shared/field-types.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -48,11 +47,10 @@ async function tryLoadLock(client: Guarded, table: string): Promise<boolean> {
  */
 export function createPostgresTables(deps: {
   db: GuardedPool;
-  pool: pg.Pool;
   rows: RowsRunner;
   warn: (message: string) => void;
 }): DatasetTables {
-  const { db, pool, warn } = deps;
+  const { db, warn } = deps;
   let trigram: Promise<string | null> | undefined;
 
   /** The schema-qualified trigram operator class, creating pg_trgm if needed; null when unavailable. */
@@ -126,7 +124,9 @@ export function createPostgresTables(deps: {
         // A row must fit in one 8 kB page once long values are moved out of line; with
         // hundreds of fields even short values add up (SQLite has no such limit).
         if (code === '54000') {
-          throw new Error(`a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load fewer fields`);
+          throw new Error(`a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load fewer fields`, {
+            cause: e,
+          });
         }
         throw e;
       }
