@@ -28,7 +28,10 @@ export default tseslint.config(
       // `import type` everywhere a value is not needed (the compiler's verbatimModuleSyntax agrees).
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // An argument or binding named with a leading underscore is unused on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // A variable a closure reads before its one assignment cannot be const.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
@@ -44,7 +47,16 @@ export default tseslint.config(
     // columns come from uploaded files (store, catalog), arbitrary JSON documents in the
     // console's OpenAPI reader and API client, and tests and benchmarks. Elsewhere (the
     // HTTP edge, routes, access, use cases, config, rate limits, command line) it is refused.
-    files: ['src/store/**', 'src/catalog/**', 'web/src/api.ts', 'web/src/components/**/*.ts', 'web/src/pages/PublicApiPage.vue', 'test/**', 'bench/**', '**/*.test.ts'],
+    files: [
+      'src/store/**',
+      'src/catalog/**',
+      'web/src/api.ts',
+      'web/src/components/**/*.ts',
+      'web/src/pages/PublicApiPage.vue',
+      'test/**',
+      'bench/**',
+      '**/*.test.ts',
+    ],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   prettier,
