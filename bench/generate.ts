@@ -9,18 +9,41 @@ export const Q2_WORD = 'firewall';
  */
 export const SELECTIVE_WORD = '#421';
 
-const ISSUES = ['Printer offline', 'Outlook password prompt', 'VPN drops', 'New user setup', 'Laptop slow',
-  'Backup job failed', 'Disk space low', 'Teams calls choppy', 'Reset MFA', 'Replace UPS battery', 'License renewal',
-  'Mapped drive missing', 'Scanner not working', 'Wi-Fi unstable', 'Password expired', 'Software install request',
-  'Monitor flickering', 'Shared mailbox access', 'Phone not ringing', 'Calendar not syncing', 'Account locked out',
-  'Slow internet', 'Server reboot request', 'Antivirus alert', 'Email bounce'];
+const ISSUES = [
+  'Printer offline',
+  'Outlook password prompt',
+  'VPN drops',
+  'New user setup',
+  'Laptop slow',
+  'Backup job failed',
+  'Disk space low',
+  'Teams calls choppy',
+  'Reset MFA',
+  'Replace UPS battery',
+  'License renewal',
+  'Mapped drive missing',
+  'Scanner not working',
+  'Wi-Fi unstable',
+  'Password expired',
+  'Software install request',
+  'Monitor flickering',
+  'Shared mailbox access',
+  'Phone not ringing',
+  'Calendar not syncing',
+  'Account locked out',
+  'Slow internet',
+  'Server reboot request',
+  'Antivirus alert',
+  'Email bounce',
+];
 const BOARDS = ['Service Desk', 'Projects', 'Alerts', 'Onboarding', 'Network', 'Security', 'Billing', 'Escalations'];
 const STATUSES = ['New', 'In Progress', 'Waiting on Customer', 'Scheduled', 'Closed'];
 
 /** Writes the benchmark's tickets CSV: `rows` rows, deterministic. */
 export async function writeTicketsCsv(file: string, rows: number): Promise<void> {
   const out = fs.createWriteStream(file);
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  const write = (s: string) =>
+    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
   await write('id,summary,board,status,priority,hours,is_billable,created_at,closed_date,company\n');
   let seed = 7;
   const rnd = () => {
@@ -33,9 +56,14 @@ export async function writeTicketsCsv(file: string, rows: number): Promise<void>
     const created = start + Math.floor(rnd() * 4 * 365 * 86_400) * 1000;
     const status = STATUSES[Math.floor(rnd() * STATUSES.length)];
     // 1 row in 25 mentions the firewall: the 4 % the contains query finds.
-    const summary = i % 25 === 0 ? `Firewall rule blocks ${ISSUES[i % ISSUES.length].toLowerCase()}` : `${ISSUES[Math.floor(rnd() * ISSUES.length)]} #${i % 1000}`;
-    const closed = status === 'Closed' ? new Date(created + Math.floor(rnd() * 30) * 86_400_000).toISOString().slice(0, 10) : '';
-    buf += `${1_000_000_000_000 + i},"${summary}",${BOARDS[i % BOARDS.length]},${status},${1 + Math.floor(rnd() * 5)},` +
+    const summary =
+      i % 25 === 0
+        ? `Firewall rule blocks ${ISSUES[i % ISSUES.length].toLowerCase()}`
+        : `${ISSUES[Math.floor(rnd() * ISSUES.length)]} #${i % 1000}`;
+    const closed =
+      status === 'Closed' ? new Date(created + Math.floor(rnd() * 30) * 86_400_000).toISOString().slice(0, 10) : '';
+    buf +=
+      `${1_000_000_000_000 + i},"${summary}",${BOARDS[i % BOARDS.length]},${status},${1 + Math.floor(rnd() * 5)},` +
       `${Math.round(rnd() * 160) / 4},${rnd() < 0.7},${new Date(created).toISOString().replace('.000Z', 'Z')},${closed},"Company ${i % 500}, Inc."\n`;
     if (i % 10_000 === 0) {
       await write(buf);

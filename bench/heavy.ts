@@ -42,7 +42,10 @@ for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true
 const database = `sqlite:${file}`;
 
 log(`importing ${ROWS} rows ...`);
-const modules = await openModules({ ...loadConfig({ DATAGATE_DATABASE: database, DATAGATE_LOG_LEVEL: 'silent' }), queryWorkers: 0 });
+const modules = await openModules({
+  ...loadConfig({ DATAGATE_DATABASE: database, DATAGATE_LOG_LEVEL: 'silent' }),
+  queryWorkers: 0,
+});
 const tenant = await modules.access.tenants.ensure('default');
 const ds = await modules.catalog.datasets.importFile(tenant.id, { file: csv, name: 'Tickets (heavy bench)' });
 const widget = await modules.catalog.widgets.create(tenant.id, {
@@ -50,7 +53,10 @@ const widget = await modules.catalog.widgets.create(tenant.id, {
   dataset: ds.id,
   chart: 'bar',
   dimensions: [{ field: 'board', label: 'Board' }],
-  measures: [{ agg: 'count', label: 'Tickets' }, { agg: 'sum', field: 'hours', label: 'Hours' }],
+  measures: [
+    { agg: 'count', label: 'Tickets' },
+    { agg: 'sum', field: 'hours', label: 'Hours' },
+  ],
 });
 const created = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000_000 });
 await modules.access.keys.bind(tenant.id, created.id, 'widget', widget.id);
@@ -71,7 +77,10 @@ async function startServer(workers: string): Promise<{ child: ChildProcess; base
   };
   if (workers === 'default') delete env.DATAGATE_QUERY_WORKERS;
   else env.DATAGATE_QUERY_WORKERS = workers;
-  const child = spawn('./bin/datagate', ['serve', '--port', '0', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('./bin/datagate', ['serve', '--port', '0', '--json'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

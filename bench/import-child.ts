@@ -18,10 +18,20 @@ const widget = await modules.catalog.widgets.create(tenant.id, {
   dataset: ds.id,
   chart: 'bar',
   dimensions: [{ field: 'board', label: 'Board' }],
-  measures: [{ agg: 'count', label: 'Tickets' }, { agg: 'sum', field: 'hours', label: 'Hours' }],
+  measures: [
+    { agg: 'count', label: 'Tickets' },
+    { agg: 'sum', field: 'hours', label: 'Hours' },
+  ],
 });
 await modules.access.keys.bind(tenant.id, key.id, 'widget', widget.id);
 await modules.close();
 process.stdout.write(
-  JSON.stringify({ datasetId: ds.id, widgetId: widget.id, key: key.key, rows: ds.rowCount, ms, maxRssKb: process.resourceUsage().maxRSS }) + '\n',
+  JSON.stringify({
+    datasetId: ds.id,
+    widgetId: widget.id,
+    key: key.key,
+    rows: ds.rowCount,
+    ms,
+    maxRssKb: process.resourceUsage().maxRSS,
+  }) + '\n',
 );

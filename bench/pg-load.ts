@@ -36,10 +36,16 @@ try {
   function row(i: number): Value[] {
     const t = 1_600_000_000_000 + Math.floor(rnd() * 100_000_000_000);
     return [
-      1534956341424000000n + BigInt(i), Math.round(rnd() * 100_000) / 100, Math.floor(rnd() * 100),
+      1534956341424000000n + BigInt(i),
+      Math.round(rnd() * 100_000) / 100,
+      Math.floor(rnd() * 100),
       `${word()} ${word()} ${word()} ticket ${Math.floor(rnd() * 1e6)}${rnd() < 0.01 ? ' Zebrafish' : ''}`,
-      `Board ${Math.floor(rnd() * 50)}`, rnd() < 0.1 ? null : `Owner ${Math.floor(rnd() * 500)}`,
-      rnd() < 0.5, new Date(t).toISOString().slice(0, 10), t, rnd() < 0.2 ? null : t + Math.floor(rnd() * 1e9),
+      `Board ${Math.floor(rnd() * 50)}`,
+      rnd() < 0.1 ? null : `Owner ${Math.floor(rnd() * 500)}`,
+      rnd() < 0.5,
+      new Date(t).toISOString().slice(0, 10),
+      t,
+      rnd() < 0.2 ? null : t + Math.floor(rnd() * 1e9),
     ];
   }
   async function medianMs(q: CompiledQuery): Promise<number> {
@@ -74,11 +80,15 @@ try {
     const scan = { zebrafish: await medianMs(counts.zebrafish), offline: await medianMs(counts.offline) };
     const started = performance.now();
     await h.tables.index(table.tableName, fields);
-    console.log(`index (6 B-tree, 3 trigram GIN) and VACUUM ANALYZE: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `index (6 B-tree, 3 trigram GIN) and VACUUM ANALYZE: ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     for (const word of ['zebrafish', 'offline'] as const) {
       const n = (await h.tables.rows(counts[word]))[0][0];
       const indexed = await medianMs(counts[word]);
-      console.log(`contains "${word}" (${n} rows): scan ${scan[word].toFixed(1)} ms, trigram index ${indexed.toFixed(1)} ms, ${(scan[word] / indexed).toFixed(1)}x`);
+      console.log(
+        `contains "${word}" (${n} rows): scan ${scan[word].toFixed(1)} ms, trigram index ${indexed.toFixed(1)} ms, ${(scan[word] / indexed).toFixed(1)}x`,
+      );
     }
     await h.tables.drop(table.tableName);
   }

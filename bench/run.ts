@@ -23,7 +23,13 @@ import { toDataset, type Dataset } from '../src/catalog/dataset-registry.ts';
 import { buildWidgetQueries } from '../src/catalog/widget/widget-compiler.ts';
 import { parseWidgetSpec, resolveWidget } from '../src/catalog/widget/widget-spec.ts';
 import type { DialectCapabilities } from '../src/store/dialects/capabilities.ts';
-import { createPostgresBackend, createSqliteBackend, type BenchBackend, type DirectSql, type IndexEffect } from './backends.ts';
+import {
+  createPostgresBackend,
+  createSqliteBackend,
+  type BenchBackend,
+  type DirectSql,
+  type IndexEffect,
+} from './backends.ts';
 import { Q2_WORD, SELECTIVE_WORD, writeTicketsCsv } from './generate.ts';
 
 const { values: args } = parseArgs({
@@ -52,7 +58,8 @@ const QUERIES: Record<string, string> = {
 const ONLY = args.only?.split(',').map((q) => q.trim().toUpperCase());
 if (ONLY) {
   const unknown = ONLY.filter((q) => !(q in QUERIES));
-  if (unknown.length) throw new Error(`--only: no query ${unknown.join(', ')}; the queries are ${Object.keys(QUERIES).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`--only: no query ${unknown.join(', ')}; the queries are ${Object.keys(QUERIES).join(', ')}`);
   for (const q of Object.keys(QUERIES)) if (!ONLY.includes(q)) delete QUERIES[q];
 }
 // The two-node lines: the cheapest page and a filtered one.
@@ -158,11 +165,13 @@ async function sequential(url: string, headers: Record<string, string>, n = 2000
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const once_ = () =>
     new Promise<void>((resolve, reject) => {
-      http.get(url, { agent, headers }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
+      http
+        .get(url, { agent, headers }, (res) => {
+          if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
     });
   for (let i = 0; i < warmUp; i++) await once_();
   const samples: number[] = [];
@@ -180,11 +189,13 @@ async function sequential(url: string, headers: Record<string, string>, n = 2000
 function firstRequest(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    http.get(url, { headers }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
-      res.resume();
-      res.on('end', () => resolve(performance.now() - t));
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode}`));
+        res.resume();
+        res.on('end', () => resolve(performance.now() - t));
+      })
+      .on('error', reject);
   });
 }
 
@@ -217,24 +228,47 @@ function parsed(qs: string, ds: Dataset): ParsedQuery {
 
 async function readDataset(direct: DirectSql, id: string): Promise<Dataset> {
   const columns = ['id', 'tenant_id', 'name', 'version', 'table_name', 'fields', 'row_count'] as const;
-  const [row] = await direct.rows(direct.db.selectFrom('datasets').select([...columns]).where('id', '=', id).compile());
+  const [row] = await direct.rows(
+    direct.db
+      .selectFrom('datasets')
+      .select([...columns])
+      .where('id', '=', id)
+      .compile(),
+  );
   const r = Object.fromEntries(columns.map((c, i) => [c, row[i]]));
   return toDataset({
-    id: String(r.id), tenantId: String(r.tenant_id), name: String(r.name), description: '', integrationGroup: '', owner: '',
-    createdAt: '', modifiedAt: '', syncedAt: '', version: Number(r.version), tableName: String(r.table_name),
-    fields: String(r.fields), rowCount: Number(r.row_count),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    name: String(r.name),
+    description: '',
+    integrationGroup: '',
+    owner: '',
+    createdAt: '',
+    modifiedAt: '',
+    syncedAt: '',
+    version: Number(r.version),
+    tableName: String(r.table_name),
+    fields: String(r.fields),
+    rowCount: Number(r.row_count),
   });
 }
 
 const countOf = async (direct: DirectSql, q: CompiledQuery) => Number((await direct.rows(q))[0][0]);
 
 /** A previous run's results on SQLite with as many rows, to compare this run with; undefined when there is none. */
-function sqliteReference(backend: BenchBackend, rows: number): { file: string; date: string; results: Record<string, any> } | undefined {
+function sqliteReference(
+  backend: BenchBackend,
+  rows: number,
+): { file: string; date: string; results: Record<string, any> } | undefined {
   const file = path.join(OUT, 'results-sqlite.json');
   if (backend.name === 'sqlite' || !fs.existsSync(file)) return undefined;
   const results = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (results.imported?.rows !== rows) return undefined;
-  return { file: path.relative(process.cwd(), file), date: fs.statSync(file).mtime.toISOString().slice(0, 10), results };
+  return {
+    file: path.relative(process.cwd(), file),
+    date: fs.statSync(file).mtime.toISOString().slice(0, 10),
+    results,
+  };
 }
 
 let csv = args.csv;
@@ -268,7 +302,8 @@ async function bench(backend: BenchBackend, csv: string) {
 
   const env = { ...process.env, DATAGATE_LOG_LEVEL: 'warn', DATAGATE_DATABASE: backend.database, ...backend.env };
   const serverEnv: Record<Mode, Record<string, string>> = { cached: {}, uncached: { DATAGATE_PAGE_CACHE_MB: '0' } };
-  const startServer = (mode: Mode) => start(['./bin/datagate', 'serve', '--port', '0', '--json'], { ...env, ...serverEnv[mode] });
+  const startServer = (mode: Mode) =>
+    start(['./bin/datagate', 'serve', '--port', '0', '--json'], { ...env, ...serverEnv[mode] });
   const listening = async (child: ChildProcess) => String((await firstJsonLine(child)).listening);
   const servers = { cached: startServer('cached'), uncached: startServer('uncached') };
   const ceiling = start([process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'], process.env);
@@ -305,7 +340,10 @@ async function bench(backend: BenchBackend, csv: string) {
   const q5First = await firstRequest(widgetUrl('cached'), headers);
   const q5Uncached = await sequential(widgetUrl('uncached'), headers, 10, 1);
   log('load: Q5 cached ...');
-  http_.cached.Q5 = { ...(await load(widgetUrl('cached'), headers, [servers.cached.pid!])), ...seqOf(await sequential(widgetUrl('cached'), headers)) };
+  http_.cached.Q5 = {
+    ...(await load(widgetUrl('cached'), headers, [servers.cached.pid!])),
+    ...seqOf(await sequential(widgetUrl('cached'), headers)),
+  };
   const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
 
   // Two nodes: a second server with the same settings next to each of the first two.
@@ -319,7 +357,11 @@ async function bench(backend: BenchBackend, csv: string) {
         twoNodes[mode] = {};
         for (const name of SCALE_OUT_QUERIES) {
           log(`load: ${name} ${mode} on two nodes ...`);
-          twoNodes[mode]![name] = await load(urls.map((base) => datasetUrl(base, QUERIES[name])), headers, [servers[mode].pid!, second.pid!]);
+          twoNodes[mode]![name] = await load(
+            urls.map((base) => datasetUrl(base, QUERIES[name])),
+            headers,
+            [servers[mode].pid!, second.pid!],
+          );
         }
       } finally {
         await stop(second);
@@ -350,7 +392,11 @@ async function bench(backend: BenchBackend, csv: string) {
       log('guard cost ...');
       const unguarded: DialectCapabilities = { ...caps, deadlineGuard: () => undefined };
       guard = {};
-      for (const [name, qs] of Object.entries({ Q2: QUERIES.Q2, Q3: QUERIES.Q3, 'full scan': 'summary=no-such-words' })) {
+      for (const [name, qs] of Object.entries({
+        Q2: QUERIES.Q2,
+        Q3: QUERIES.Q3,
+        'full scan': 'summary=no-such-words',
+      })) {
         const q = parsed(qs, ds);
         guard[name] = {
           with: (await direct.time(buildCountQuery(db, caps, ds, q)!, 3000)).p50,
@@ -381,7 +427,9 @@ async function bench(backend: BenchBackend, csv: string) {
       .select((eb) => [board, eb.fn.countAll().as('n'), eb.fn.sum(sql.ref(hours)).as('h')])
       .groupBy(board)
       .compile();
-    const [[spec]] = await direct.rows(db.selectFrom('widgets').select('spec').where('id', '=', imported.widgetId).compile());
+    const [[spec]] = await direct.rows(
+      db.selectFrom('widgets').select('spec').where('id', '=', imported.widgetId).compile(),
+    );
     const shape = parseWidgetSpec(JSON.parse(String(spec)));
     if (!shape.ok) throw new Error(shape.message);
     const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
@@ -389,11 +437,27 @@ async function bench(backend: BenchBackend, csv: string) {
     const widgetQuery = parseQuery({}, resolved.plan.columns, { maxSize: 1000 });
     if (!widgetQuery.ok) throw new Error(widgetQuery.message);
     const widgetSql = buildWidgetQueries(db, caps, ds, resolved.plan, widgetQuery.query).page;
-    const q5Direct = { plain: (await direct.time(plain, 5000)).p50, widgetSql: (await direct.time(widgetSql, 5000)).p50 };
+    const q5Direct = {
+      plain: (await direct.time(plain, 5000)).p50,
+      widgetSql: (await direct.time(widgetSql, 5000)).p50,
+    };
 
     const results = {
-      backend: backend.name, location: backend.location, server: direct.server, rows: imported.rows, duration: DURATION, connections: CONNECTIONS,
-      imported, rssBeforeQ5, serverRss, ceil, http: http_, direct: directQ, guard, contains, twoNodes,
+      backend: backend.name,
+      location: backend.location,
+      server: direct.server,
+      rows: imported.rows,
+      duration: DURATION,
+      connections: CONNECTIONS,
+      imported,
+      rssBeforeQ5,
+      serverRss,
+      ceil,
+      http: http_,
+      direct: directQ,
+      guard,
+      contains,
+      twoNodes,
       q5: { first: q5First, uncached: q5Uncached, direct: q5Direct },
     };
     const reference = sqliteReference(backend, imported.rows);
@@ -409,8 +473,14 @@ async function bench(backend: BenchBackend, csv: string) {
 }
 
 type Results = {
-  backend: string; location: string; server: string; rows: number;
-  imported: Imported; rssBeforeQ5: Record<Mode, number>; serverRss: Record<Mode, number>; ceil: Line;
+  backend: string;
+  location: string;
+  server: string;
+  rows: number;
+  imported: Imported;
+  rssBeforeQ5: Record<Mode, number>;
+  serverRss: Record<Mode, number>;
+  ceil: Line;
   http: Record<string, Record<string, Line>>;
   direct: Record<string, { page: number; count: number | null; total: number }>;
   guard?: Record<string, { with: number; without: number }>;
@@ -429,7 +499,9 @@ function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, row
     '| line | req/s | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms | CPU busy | server | rest |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     line('ceiling', ceil),
-    ...(['uncached', 'cached'] as const).flatMap((mode) => Object.keys(QUERIES).map((name) => line(`${name} ${mode}`, http_[mode][name]))),
+    ...(['uncached', 'cached'] as const).flatMap((mode) =>
+      Object.keys(QUERIES).map((name) => line(`${name} ${mode}`, http_[mode][name])),
+    ),
   ];
 }
 
@@ -458,8 +530,14 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
     '',
     '| line | CPU busy | load generator | server | rest |',
     '|---|---:|---:|---:|---:|',
-    ...[['ceiling', ceil] as const, ...(['uncached', 'cached'] as const).flatMap((mode) => Object.entries(http_[mode]).map(([name, l]) => [`${name} ${mode}`, l] as const))].map(
-      ([label, { cpu }]) => `| ${label} | ${Math.round(cpu.busy)} % | ${Math.round(cpu.generator)} % | ${Math.round(cpu.servers)} % | ${Math.round(cpu.rest)} % |`,
+    ...[
+      ['ceiling', ceil] as const,
+      ...(['uncached', 'cached'] as const).flatMap((mode) =>
+        Object.entries(http_[mode]).map(([name, l]) => [`${name} ${mode}`, l] as const),
+      ),
+    ].map(
+      ([label, { cpu }]) =>
+        `| ${label} | ${Math.round(cpu.busy)} % | ${Math.round(cpu.generator)} % | ${Math.round(cpu.servers)} % | ${Math.round(cpu.rest)} % |`,
     ),
     '',
     '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
@@ -474,7 +552,10 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
       '',
       '| deadline guard (count) | with guard p50 ms | without p50 ms | cost |',
       '|---|---:|---:|---:|',
-      ...Object.entries(r.guard).map(([name, g]) => `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`),
+      ...Object.entries(r.guard).map(
+        ([name, g]) =>
+          `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`,
+      ),
     );
   }
   const { q5 } = r;
@@ -514,7 +595,8 @@ function containsTable(contains: NonNullable<Results['contains']>, rows: number,
     `Target, on ${rows} rows: at least 10× faster than a sequential scan — ` +
       Object.entries(contains)
         .map(([name, c]) => `${label(name, c.word)}: ${fmt(speedUp(c), 1)}×, ${speedUp(c) >= 10 ? 'met' : 'missed'}`)
-        .join('; ') + '.',
+        .join('; ') +
+      '.',
   ];
 }
 
@@ -554,16 +636,26 @@ function againstSqlite(r: Results, ref: { file: string; date: string; results: R
       const a = s.http?.[mode]?.[name];
       const b = r.http[mode][name];
       if (!a || !b) continue;
-      target.push([`${name} ${mode}: req/s`, a.rps, b.rps, true], [`${name} ${mode}: single-client p50 ms`, a.seqP50, b.seqP50, false]);
+      target.push(
+        [`${name} ${mode}: req/s`, a.rps, b.rps, true],
+        [`${name} ${mode}: single-client p50 ms`, a.seqP50, b.seqP50, false],
+      );
     }
   }
-  target.push(['Q5 first request after the load, ms', s.q5.first, r.q5.first, false], ['Q5 uncached server, single-client p50 ms', s.q5.uncached.p50, r.q5.uncached.p50, false]);
+  target.push(
+    ['Q5 first request after the load, ms', s.q5.first, r.q5.first, false],
+    ['Q5 uncached server, single-client p50 ms', s.q5.uncached.p50, r.q5.uncached.p50, false],
+  );
   const explaining: Metric[] = [];
   for (const name of Object.keys(QUERIES)) {
     explaining.push([`${name} direct SQL: page p50 ms`, s.direct[name].page, r.direct[name].page, false]);
-    if (r.direct[name].count !== null) explaining.push([`${name} direct SQL: count p50 ms`, s.direct[name].count, r.direct[name].count!, false]);
+    if (r.direct[name].count !== null)
+      explaining.push([`${name} direct SQL: count p50 ms`, s.direct[name].count, r.direct[name].count!, false]);
   }
-  explaining.push(['Q5 direct SQL: the plain GROUP BY p50 ms', s.q5.direct.plain, r.q5.direct.plain, false], ['import s', s.imported.ms / 1000, r.imported.ms / 1000, false]);
+  explaining.push(
+    ['Q5 direct SQL: the plain GROUP BY p50 ms', s.q5.direct.plain, r.q5.direct.plain, false],
+    ['import s', s.imported.ms / 1000, r.imported.ms / 1000, false],
+  );
   const worse = ([, a, b, more]: Metric) => (more ? a / b : b / a);
   const number = (n: number) => (n >= 100 ? String(Math.round(n)) : fmt(n, n >= 10 ? 1 : 3));
   const line = (m: Metric, judged: boolean) =>

@@ -21,7 +21,10 @@ function newest(dir) {
 /** The folder of an up-to-date console build, building it first when web/ changed. */
 export async function builtConsole({ log = (s) => process.stderr.write(s) } = {}) {
   const stamp = Math.floor(
-    Math.max(newest(path.join(web, 'src')), ...['index.html', 'vite.config.ts'].map((f) => fs.statSync(path.join(web, f)).mtimeMs)),
+    Math.max(
+      newest(path.join(web, 'src')),
+      ...['index.html', 'vite.config.ts'].map((f) => fs.statSync(path.join(web, f)).mtimeMs),
+    ),
   ).toString(36);
   const out = path.join(dist, `console-${stamp}`);
   if (fs.existsSync(path.join(out, 'index.html'))) return out;
@@ -29,7 +32,11 @@ export async function builtConsole({ log = (s) => process.stderr.write(s) } = {}
   log('building the console (once per change of web/)...\n');
   const { build } = await import('vite');
   const tmp = path.join(dist, `tmp-console-${process.pid}-${Date.now()}`);
-  await build({ configFile: path.join(web, 'vite.config.ts'), build: { outDir: tmp, emptyOutDir: true }, logLevel: 'warn' });
+  await build({
+    configFile: path.join(web, 'vite.config.ts'),
+    build: { outDir: tmp, emptyOutDir: true },
+    logLevel: 'warn',
+  });
   try {
     fs.renameSync(tmp, out);
   } catch {

@@ -25,7 +25,11 @@ const HEADER = `// Generated from the admin API's OpenAPI document (/admin/api/o
 export async function adminOpenApiDocument(): Promise<OpenAPI3> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-console-types-'));
   try {
-    const config = loadConfig({ DATAGATE_DATABASE: `sqlite:${path.join(dir, 'db.sqlite')}`, DATAGATE_DATA_DIR: dir, DATAGATE_LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATAGATE_DATABASE: `sqlite:${path.join(dir, 'db.sqlite')}`,
+      DATAGATE_DATA_DIR: dir,
+      DATAGATE_LOG_LEVEL: 'silent',
+    });
     const modules = await openModules(config);
     try {
       const server = await createServer(config, modules);

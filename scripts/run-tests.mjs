@@ -87,18 +87,24 @@ const results = [];
 try {
   for (const [i, pass] of passes.entries()) {
     const label = `pass ${i + 1} of ${passes.length}: ${pass.title}`;
-    const settings = Object.entries(pass.env).map(([k, v]) => `${k}=${v}`).join(' ');
+    const settings = Object.entries(pass.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     console.log(`\n${'='.repeat(78)}\n${label} (${pass.files.length} files)\n${settings}\n${'='.repeat(78)}`);
     const tap = path.join(tmp, `pass-${i + 1}.tap`);
     const started = Date.now();
     const r = spawnSync(
       process.execPath,
       [
-        '--import', 'tsx', '--test',
+        '--import',
+        'tsx',
+        '--test',
         // Two files at a time: the machines running this have two cores.
         '--test-concurrency=2',
-        '--test-reporter=spec', '--test-reporter-destination=stdout',
-        '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
         ...pass.files,
       ],
       { stdio: 'inherit', env: { ...process.env, ...pass.env } },
@@ -111,14 +117,22 @@ try {
       failed = Math.max(failed, 1);
       note = ` (the test runner exited with ${r.status ?? r.signal} without a complete report)`;
     }
-    results.push({ label, passed: c.pass ?? 0, failed, seconds: (Date.now() - started) / 1000, ok: r.status === 0 && failed === 0, note });
+    results.push({
+      label,
+      passed: c.pass ?? 0,
+      failed,
+      seconds: (Date.now() - started) / 1000,
+      ok: r.status === 0 && failed === 0,
+      note,
+    });
   }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 console.log('');
-for (const r of results) console.log(`${r.label}: ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(1)} s${r.note}`);
+for (const r of results)
+  console.log(`${r.label}: ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(1)} s${r.note}`);
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

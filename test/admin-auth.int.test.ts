@@ -29,13 +29,19 @@ describe('first-run setup', () => {
     t.server.app.inject({ method: 'POST', url: '/admin/api/setup', payload: payload as object, headers });
 
   it('is required while the tenant has no users, creates the first admin once and signs them in', async () => {
-    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), { required: true });
+    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
+      required: true,
+    });
     const short = await setup({ email: 'first@example.com', password: 'short' });
     assert.equal(short.statusCode, 400);
     assert.match(errorOf(short).message, /8 characters/);
-    const form = await setup('email=first%40example.com&password=long+enough+pw', { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await setup('email=first%40example.com&password=long+enough+pw', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assert.equal(form.statusCode, 415);
-    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), { required: true });
+    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
+      required: true,
+    });
 
     const res = await setup({ email: 'First@Example.com', password: PASSWORD });
     assert.equal(res.statusCode, 201);
@@ -46,13 +52,18 @@ describe('first-run setup', () => {
     assert.equal(me.statusCode, 200);
     assert.equal(me.json().csrfToken, res.json().csrfToken);
 
-    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), { required: false });
+    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
+      required: false,
+    });
     const again = await setup({ email: 'second@example.com', password: PASSWORD });
     assert.equal(again.statusCode, 409);
     assert.equal(errorOf(again).code, 'SETUP_DONE');
     assert.equal(await t.modules.access.users.count(t.tenant.id), 1);
     const audit = await t.modules.access.audit.list(t.tenant.id, { page: 1, size: 10 });
-    assert.deepEqual(audit.items.map((e) => [e.action, e.actor]), [['setup', 'first@example.com']]);
+    assert.deepEqual(
+      audit.items.map((e) => [e.action, e.actor]),
+      [['setup', 'first@example.com']],
+    );
   });
 });
 
@@ -71,8 +82,18 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     t = await startTestServer();
     a = await signedInAdmin(t, { email: 'ada@example.com' });
     const { catalog, access } = t.modules;
-    dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', 'id,name\n1,x\n'), name: 'Tickets' })).id;
-    widgetId = (await catalog.widgets.create(t.tenant.id, { name: 'N', dataset: dsId, chart: 'number', dimensions: [], measures: [{ agg: 'count', label: 'N' }] })).id;
+    dsId = (
+      await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', 'id,name\n1,x\n'), name: 'Tickets' })
+    ).id;
+    widgetId = (
+      await catalog.widgets.create(t.tenant.id, {
+        name: 'N',
+        dataset: dsId,
+        chart: 'number',
+        dimensions: [],
+        measures: [{ agg: 'count', label: 'N' }],
+      })
+    ).id;
     keyId = (await access.keys.create(t.tenant.id, { name: 'k' })).id;
     await access.keys.bind(t.tenant.id, keyId, 'dataset', dsId);
     await t.server.refresh();
@@ -92,7 +113,11 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     assert.deepEqual(Object.keys(body).sort(), ['csrfToken', 'expiresAt', 'tenant', 'user']);
     assert.equal(body.user.email, 'ada@example.com');
     // Without a trusted proxy, a client's x-forwarded-proto means nothing.
-    const spoofed = await post('/admin/api/session', { email: 'ada@example.com', password: PASSWORD }, { 'x-forwarded-proto': 'https' });
+    const spoofed = await post(
+      '/admin/api/session',
+      { email: 'ada@example.com', password: PASSWORD },
+      { 'x-forwarded-proto': 'https' },
+    );
     assert.ok(!sessionCookie(spoofed).attrs.includes('secure'));
   });
 
@@ -129,7 +154,11 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
       const url = fillPath(r.path, { id: keyId, rid: dsId, type: 'dataset' });
       for (const cookie of [undefined, 'dg_session=forged-token-that-matches-nothing']) {
         const res = await callRoute(app(), r.method, url, { cookie, csrf: 'x' });
-        assert.equal(res.statusCode, 401, `${routeName(r)} with ${cookie ?? 'no cookie'}: ${res.statusCode} ${res.body}`);
+        assert.equal(
+          res.statusCode,
+          401,
+          `${routeName(r)} with ${cookie ?? 'no cookie'}: ${res.statusCode} ${res.body}`,
+        );
         assert.equal(errorOf(res).code, 'UNAUTHENTICATED');
       }
     }
@@ -148,7 +177,12 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
         users: await a.ok('GET', '/admin/api/users'),
         settings: await a.ok('GET', '/admin/api/settings'),
         audit: (await a.ok('GET', '/admin/api/audit')).total,
-        datasets: (await t.modules.catalog.datasets.list(t.tenant.id)).map((d) => [d.id, d.name, d.version, d.description]),
+        datasets: (await t.modules.catalog.datasets.list(t.tenant.id)).map((d) => [
+          d.id,
+          d.name,
+          d.version,
+          d.description,
+        ]),
         widgets: (await t.modules.catalog.widgets.list(t.tenant.id)).map((w) => [w.id, w.name, w.version]),
         sessions: (await t.modules.store.db.selectFrom('sessions').select('tokenHash').execute()).length,
       });
@@ -156,12 +190,29 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     const routes = (await adminRoutes(app())).filter((r) => r.method !== 'GET' && !ANONYMOUS.has(routeName(r)));
     assert.ok(routes.some((r) => r.path === '/admin/api/keys/{id}' && r.method === 'DELETE'));
     for (const r of routes) {
-      const resource = r.path.startsWith('/admin/api/users') ? otherId : r.path.startsWith('/admin/api/datasets') ? dsId : r.path.startsWith('/admin/api/widgets') ? widgetId : keyId;
+      const resource = r.path.startsWith('/admin/api/users')
+        ? otherId
+        : r.path.startsWith('/admin/api/datasets')
+          ? dsId
+          : r.path.startsWith('/admin/api/widgets')
+            ? widgetId
+            : keyId;
       const url = fillPath(r.path, { id: resource, rid: dsId, type: 'dataset' });
-      const body = { name: 'changed', enabled: false, rateLimit: 5, datasets: [dsId], email: 'x@example.com', password: PASSWORD };
+      const body = {
+        name: 'changed',
+        enabled: false,
+        rateLimit: 5,
+        datasets: [dsId],
+        email: 'x@example.com',
+        password: PASSWORD,
+      };
       for (const csrf of [undefined, '', 'wrong-token', other.csrf]) {
         const res = await callRoute(app(), r.method, url, { cookie: a.cookie, csrf, body });
-        assert.equal(res.statusCode, 403, `${routeName(r)} with csrf ${JSON.stringify(csrf)}: ${res.statusCode} ${res.body}`);
+        assert.equal(
+          res.statusCode,
+          403,
+          `${routeName(r)} with csrf ${JSON.stringify(csrf)}: ${res.statusCode} ${res.body}`,
+        );
         assert.equal(errorOf(res).code, 'CSRF_INVALID');
       }
     }
@@ -174,12 +225,22 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     for (const column of ['lastSeenAt', 'expiresAt'] as const) {
       const b = await signIn(app(), 'ada@example.com', PASSWORD);
       assert.equal((await b.call('GET', '/admin/api/session')).statusCode, 200);
-      const sessions = await t.modules.store.db.selectFrom('sessions').select(['tokenHash', 'lastSeenAt', 'expiresAt']).execute();
+      const sessions = await t.modules.store.db
+        .selectFrom('sessions')
+        .select(['tokenHash', 'lastSeenAt', 'expiresAt'])
+        .execute();
       // The newest session is b's: move its time back past the limit.
       const mine = sessions.sort((x, y) => Date.parse(y.expiresAt) - Date.parse(x.expiresAt))[0];
       const moved = column === 'lastSeenAt' ? new Date(Date.now() - 12 * HOUR - 1000) : new Date(Date.now() - 1000);
-      await t.modules.store.db.updateTable('sessions').set({ [column]: moved.toISOString() }).where('tokenHash', '=', mine.tokenHash).execute();
-      for (const [m, u] of [['GET', '/admin/api/session'], ['GET', '/admin/api/keys']]) {
+      await t.modules.store.db
+        .updateTable('sessions')
+        .set({ [column]: moved.toISOString() })
+        .where('tokenHash', '=', mine.tokenHash)
+        .execute();
+      for (const [m, u] of [
+        ['GET', '/admin/api/session'],
+        ['GET', '/admin/api/keys'],
+      ]) {
         const res = await b.call(m, u);
         assert.equal(res.statusCode, 401, `${column}: ${m} ${u}`);
         assert.equal(errorOf(res).code, 'UNAUTHENTICATED');
@@ -194,7 +255,10 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     assert.equal(res.statusCode, 204);
     const { pair, attrs } = sessionCookie(res);
     assert.equal(pair, 'dg_session=');
-    assert.ok(attrs.some((x) => x.startsWith('expires=thu, 01 jan 1970') || x === 'max-age=0'), attrs.join('; '));
+    assert.ok(
+      attrs.some((x) => x.startsWith('expires=thu, 01 jan 1970') || x === 'max-age=0'),
+      attrs.join('; '),
+    );
     assert.equal((await b.call('GET', '/admin/api/session')).statusCode, 401);
     assert.equal((await b.call('GET', '/admin/api/keys')).statusCode, 401);
     const log = await a.ok('GET', '/admin/api/audit?action=user.signout');
@@ -243,21 +307,28 @@ describe('sign-in limits', () => {
   let t: TestServer;
   before(async () => {
     t = await startTestServer();
-    for (const email of ['limited@example.com', 'bystander@example.com']) await t.modules.access.users.create(t.tenant.id, { email, password: PASSWORD });
+    for (const email of ['limited@example.com', 'bystander@example.com'])
+      await t.modules.access.users.create(t.tenant.id, { email, password: PASSWORD });
   });
   after(() => t.close());
 
-  const attempt = (email: string, password: string) => t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
+  const attempt = (email: string, password: string) =>
+    t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
 
   it('after 5 failures for an email, refuses it for a while, even with the right password; other emails sign in', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await attempt('limited@example.com', `wrong ${i} password`)).statusCode, 401);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await attempt('limited@example.com', `wrong ${i} password`)).statusCode, 401);
     const sixth = await attempt('limited@example.com', PASSWORD);
     assert.equal(sixth.statusCode, 429);
     assert.equal(errorOf(sixth).code, 'SIGNIN_LIMITED');
     const retry = Number(sixth.headers['retry-after']);
     assert.ok(Number.isInteger(retry) && retry > 0 && retry <= 15 * 60, `Retry-After ${sixth.headers['retry-after']}`);
     assert.equal(sixth.headers['set-cookie'], undefined);
-    assert.equal((await attempt('LIMITED@example.com', PASSWORD)).statusCode, 429, 'the email is limited however it is spelled');
+    assert.equal(
+      (await attempt('LIMITED@example.com', PASSWORD)).statusCode,
+      429,
+      'the email is limited however it is spelled',
+    );
 
     assert.equal((await attempt('bystander@example.com', PASSWORD)).statusCode, 200);
     assert.equal((await attempt('bystander@example.com', 'wrong password')).statusCode, 401);
@@ -274,7 +345,12 @@ describe('the session cookie behind a TLS-terminating proxy', () => {
 
   it('is Secure when the proxy says the request came over https, and not otherwise', async () => {
     const signInWith = (headers: Record<string, string>) =>
-      t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email: 'ada@example.com', password: PASSWORD }, headers });
+      t.server.app.inject({
+        method: 'POST',
+        url: '/admin/api/session',
+        payload: { email: 'ada@example.com', password: PASSWORD },
+        headers,
+      });
     const https = await signInWith({ 'x-forwarded-proto': 'https' });
     assert.equal(https.statusCode, 200);
     assert.ok(sessionCookie(https).attrs.includes('secure'));
@@ -284,7 +360,11 @@ describe('the session cookie behind a TLS-terminating proxy', () => {
     const signOut = await t.server.app.inject({
       method: 'DELETE',
       url: '/admin/api/session',
-      headers: { cookie: sessionCookie(https).pair, 'x-csrf-token': https.json().csrfToken, 'x-forwarded-proto': 'https' },
+      headers: {
+        cookie: sessionCookie(https).pair,
+        'x-csrf-token': https.json().csrfToken,
+        'x-forwarded-proto': 'https',
+      },
     });
     assert.equal(signOut.statusCode, 204);
     assert.ok(sessionCookie(signOut).attrs.includes('secure'));

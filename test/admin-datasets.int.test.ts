@@ -31,7 +31,11 @@ const COMPANIES_JSON = JSON.stringify([
   { name: 'Acme', employees: 12, founded: '1999-04-01', active: true, tags: ['a', 'b'] },
   { name: 'Birch', employees: 3.5, founded: null, active: false },
 ]);
-const EVENTS_NDJSON = ['{"at":"2024-01-01T10:00:00Z","level":"info","ms":12}', '{"at":"2024-01-01T10:00:01.5Z","level":"warn","ms":null}', ''].join('\n');
+const EVENTS_NDJSON = [
+  '{"at":"2024-01-01T10:00:00Z","level":"info","ms":12}',
+  '{"at":"2024-01-01T10:00:01.5Z","level":"warn","ms":null}',
+  '',
+].join('\n');
 
 describe('datasets through the admin API', () => {
   let t: TestServer;
@@ -43,9 +47,14 @@ describe('datasets through the admin API', () => {
   let keyId: string;
 
   const upload = (client: AdminClient, filename: string, body: string | Buffer | Readable) =>
-    client.call('POST', `/admin/api/uploads?filename=${encodeURIComponent(filename)}`, body instanceof Readable ? (body as never) : Buffer.from(body), {
-      'content-type': 'application/octet-stream',
-    });
+    client.call(
+      'POST',
+      `/admin/api/uploads?filename=${encodeURIComponent(filename)}`,
+      body instanceof Readable ? (body as never) : Buffer.from(body),
+      {
+        'content-type': 'application/octet-stream',
+      },
+    );
   async function staged(filename: string, body: string): Promise<string> {
     const res = await upload(a, filename, body);
     assert.equal(res.statusCode, 201, res.body);
@@ -56,11 +65,16 @@ describe('datasets through the admin API', () => {
   }
   const stagedFiles = () => fs.readdirSync(uploadDir).sort();
   const pub = (url: string) => t.server.app.inject({ method: 'GET', url, headers: { apikey: secret } });
-  const auditOf = async (action: string) => (await t.modules.access.audit.list(t.tenant.id, { page: 1, size: 50, action })).items;
+  const auditOf = async (action: string) =>
+    (await t.modules.access.audit.list(t.tenant.id, { page: 1, size: 50, action })).items;
 
   before(async () => {
     uploadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-uploads-'));
-    t = await startTestServer({ DATAGATE_UPLOAD_DIR: uploadDir, DATAGATE_UPLOAD_LIMIT_MB: '1', DATAGATE_KEY_FAILURE_LIMIT: '1000' });
+    t = await startTestServer({
+      DATAGATE_UPLOAD_DIR: uploadDir,
+      DATAGATE_UPLOAD_LIMIT_MB: '1',
+      DATAGATE_KEY_FAILURE_LIMIT: '1000',
+    });
     a = await signedInAdmin(t);
     other = await signedInAdmin(t, { tenantSlug: 'other' });
     const k = await boundKey(t, { name: 'reader', rateLimit: 100_000 });
@@ -80,9 +94,33 @@ describe('datasets through the admin API', () => {
     assert.equal(b.filename, 'tickets.csv');
     assert.equal(b.format, 'csv');
     assert.equal(b.bytes, Buffer.byteLength(TICKETS));
-    assert.deepEqual(b.fields, fields({ id: 'NUMBER', summary: 'TEXT', status: 'TEXT', priority: 'NUMBER', zip: 'NUMBER', due: 'DATE', billable: 'BOOLEAN', hours: 'NUMBER' }));
+    assert.deepEqual(
+      b.fields,
+      fields({
+        id: 'NUMBER',
+        summary: 'TEXT',
+        status: 'TEXT',
+        priority: 'NUMBER',
+        zip: 'NUMBER',
+        due: 'DATE',
+        billable: 'BOOLEAN',
+        hours: 'NUMBER',
+      }),
+    );
     assert.equal(b.sample.length, 20);
-    assert.deepEqual({ ...b.sample[1], id: undefined }, { id: undefined, summary: 'Printer, offline', status: 'Open', priority: 3, zip: 10002, due: '2024-03-02', billable: true, hours: 1 });
+    assert.deepEqual(
+      { ...b.sample[1], id: undefined },
+      {
+        id: undefined,
+        summary: 'Printer, offline',
+        status: 'Open',
+        priority: 3,
+        zip: 10002,
+        due: '2024-03-02',
+        billable: true,
+        hours: 1,
+      },
+    );
     assert.equal(b.sample[19].summary, 'Ticket 20');
     // 64-bit ids are written exactly, not rounded to a double.
     assert.ok(res.body.includes('"id":1534956341424005121,'), res.body.slice(0, 300));
@@ -94,7 +132,10 @@ describe('datasets through the admin API', () => {
     const json = await upload(a, 'Companies.JSON', COMPANIES_JSON);
     assert.equal(json.statusCode, 201, json.body);
     assert.equal(json.json().format, 'json');
-    assert.deepEqual(json.json().fields, fields({ name: 'TEXT', employees: 'NUMBER', founded: 'DATE', active: 'BOOLEAN', tags: 'TEXT' }));
+    assert.deepEqual(
+      json.json().fields,
+      fields({ name: 'TEXT', employees: 'NUMBER', founded: 'DATE', active: 'BOOLEAN', tags: 'TEXT' }),
+    );
     assert.deepEqual(json.json().sample, [
       { name: 'Acme', employees: 12, founded: '1999-04-01', active: true, tags: '["a","b"]' },
       { name: 'Birch', employees: 3.5, founded: null, active: false, tags: null },
@@ -152,25 +193,44 @@ describe('datasets through the admin API', () => {
   });
 
   it('an upload needs a session, and its own content type', async () => {
-    const anon = await t.server.app.inject({ method: 'POST', url: '/admin/api/uploads?filename=a.csv', payload: 'a\n1\n', headers: { 'content-type': 'application/octet-stream' } });
+    const anon = await t.server.app.inject({
+      method: 'POST',
+      url: '/admin/api/uploads?filename=a.csv',
+      payload: 'a\n1\n',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(anon.statusCode, 401);
     const json = await a.call('POST', '/admin/api/uploads?filename=a.csv', { a: 1 });
     assert.equal(json.statusCode, 415);
-    const noName = await a.call('POST', '/admin/api/uploads', Buffer.from('a\n1\n'), { 'content-type': 'application/octet-stream' });
+    const noName = await a.call('POST', '/admin/api/uploads', Buffer.from('a\n1\n'), {
+      'content-type': 'application/octet-stream',
+    });
     assert.equal(noName.statusCode, 400);
     assert.match(noName.json().error.message, /filename/);
   });
 
   it('a value that does not fit a chosen type is refused with its line; the upload stays for a retry with other types', async () => {
     const uploadId = await staged('tickets.csv', TICKETS);
-    const wrong = await a.call('POST', '/admin/api/datasets', { uploadId, name: 'Tickets', types: { status: 'NUMBER' } });
+    const wrong = await a.call('POST', '/admin/api/datasets', {
+      uploadId,
+      name: 'Tickets',
+      types: { status: 'NUMBER' },
+    });
     assert.equal(wrong.statusCode, 400, wrong.body);
     assert.equal(wrong.json().error.code, 'IMPORT_INVALID');
     assert.match(wrong.json().error.message, /^tickets\.csv line 2: .*status/);
-    const unknownField = await a.call('POST', '/admin/api/datasets', { uploadId, name: 'Tickets', types: { nope: 'TEXT' } });
+    const unknownField = await a.call('POST', '/admin/api/datasets', {
+      uploadId,
+      name: 'Tickets',
+      types: { nope: 'TEXT' },
+    });
     assert.equal(unknownField.json().error.code, 'IMPORT_INVALID');
     assert.match(unknownField.json().error.message, /unknown field "nope"/);
-    const badType = await a.call('POST', '/admin/api/datasets', { uploadId, name: 'Tickets', types: { zip: 'STRING' } });
+    const badType = await a.call('POST', '/admin/api/datasets', {
+      uploadId,
+      name: 'Tickets',
+      types: { zip: 'STRING' },
+    });
     assert.equal(badType.statusCode, 400);
     assert.equal(badType.json().error.code, 'INVALID_INPUT');
     assert.ok(stagedFiles().includes(`${uploadId}.csv`));
@@ -204,7 +264,19 @@ describe('datasets through the admin API', () => {
     assert.equal(res.statusCode, 200, res.body);
     const data = res.json().data;
     assert.equal(data.total, 25);
-    assert.deepEqual({ ...data.records[0], id: undefined }, { id: undefined, summary: 'Ticket 1', status: 'Open', priority: 2, zip: '10001', due: '2024-03-01T00:00:00Z', billable: false, hours: 0.5 });
+    assert.deepEqual(
+      { ...data.records[0], id: undefined },
+      {
+        id: undefined,
+        summary: 'Ticket 1',
+        status: 'Open',
+        priority: 2,
+        zip: '10001',
+        due: '2024-03-01T00:00:00Z',
+        billable: false,
+        hours: 0.5,
+      },
+    );
 
     const [entry] = await auditOf('dataset.create');
     assert.equal(entry.target, 'Tickets');
@@ -221,19 +293,24 @@ describe('datasets through the admin API', () => {
     assert.equal(forged.statusCode, 404);
 
     const hourAgo = (Date.now() - 61 * 60 * 1000) / 1000;
-    for (const f of stagedFiles().filter((n) => n.startsWith(mine))) fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
+    for (const f of stagedFiles().filter((n) => n.startsWith(mine)))
+      fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
     const expired = await a.call('POST', '/admin/api/datasets', { uploadId: mine, name: 'Late' });
     assert.equal(expired.statusCode, 404);
     assert.match(expired.json().error.message, /an hour/);
 
     const stale = await staged('stale.csv', 'a\n1\n');
-    for (const f of stagedFiles().filter((n) => n.startsWith(stale))) fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
+    for (const f of stagedFiles().filter((n) => n.startsWith(stale)))
+      fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
     await staged('fresh.csv', 'a\n1\n');
     assert.ok(!stagedFiles().some((f) => f.startsWith(stale)), 'the sweep deleted the expired upload');
   });
 
   it('browses rows with the public API’s filters, sort, fields and paging', async () => {
-    const b = await a.ok('GET', `/admin/api/datasets/${tickets}/rows?status=Closed&priority=1,3&_sort=-id&_fields=id,summary,priority&size=2`);
+    const b = await a.ok(
+      'GET',
+      `/admin/api/datasets/${tickets}/rows?status=Closed&priority=1,3&_sort=-id&_fields=id,summary,priority&size=2`,
+    );
     // Closed tickets are every third; priority is (i % 5) + 1: tickets 21, 15, 12 and 6, by id descending.
     const expected = Array.from({ length: 25 }, (_, k) => k + 1)
       .filter((i) => i % 3 === 0 && [1, 2, 3].includes((i % 5) + 1))
@@ -259,7 +336,11 @@ describe('datasets through the admin API', () => {
     const unknown = await a.call('GET', `/admin/api/datasets/${tickets}/rows?nope=1`);
     assert.equal(unknown.statusCode, 400);
     assert.match(unknown.json().error.message, /nope/);
-    for (const url of [`/admin/api/datasets/${tickets}`, `/admin/api/datasets/${tickets}/rows`, `/admin/api/datasets/${tickets}/impact`]) {
+    for (const url of [
+      `/admin/api/datasets/${tickets}`,
+      `/admin/api/datasets/${tickets}/rows`,
+      `/admin/api/datasets/${tickets}/impact`,
+    ]) {
       const r = await other.call('GET', url);
       assert.equal(r.statusCode, 404, url);
     }
@@ -274,9 +355,13 @@ describe('datasets through the admin API', () => {
     const all = await a.ok('GET', '/admin/api/datasets');
     assert.equal(all.total, 4);
     // Newest change first by default.
-    assert.deepEqual(all.items.map((d: { name: string }) => d.name), ['Invoices', 'alerts', 'Companies', 'Tickets']);
+    assert.deepEqual(
+      all.items.map((d: { name: string }) => d.name),
+      ['Invoices', 'alerts', 'Companies', 'Tickets'],
+    );
     assert.deepEqual(all.groups, ['ConnectWise', 'Datto']);
-    const names = async (qs: string) => (await a.ok('GET', `/admin/api/datasets?${qs}`)).items.map((d: { name: string }) => d.name);
+    const names = async (qs: string) =>
+      (await a.ok('GET', `/admin/api/datasets?${qs}`)).items.map((d: { name: string }) => d.name);
     assert.deepEqual(await names('search=TICK'), ['Tickets']);
     assert.deepEqual(await names('search=customer'), ['Companies']);
     assert.deepEqual(await names('search=%25'), []);
@@ -286,7 +371,10 @@ describe('datasets through the admin API', () => {
     assert.deepEqual(await names('sort=modified&order=asc'), ['Tickets', 'Companies', 'alerts', 'Invoices']);
     const page2 = await a.ok('GET', '/admin/api/datasets?sort=name&size=3&page=2');
     assert.equal(page2.total, 4);
-    assert.deepEqual(page2.items.map((d: { name: string }) => d.name), ['Tickets']);
+    assert.deepEqual(
+      page2.items.map((d: { name: string }) => d.name),
+      ['Tickets'],
+    );
     assert.equal(page2.items[0].linkedKeys, 1);
     const tooBig = await a.call('GET', '/admin/api/datasets?size=501');
     assert.equal(tooBig.statusCode, 400);
@@ -297,7 +385,10 @@ describe('datasets through the admin API', () => {
   });
 
   it('PATCH changes name, description and group, and says what changed in the audit log', async () => {
-    const ds = await a.ok('PATCH', `/admin/api/datasets/${tickets}`, { name: ' Service tickets ', integrationGroup: 'Autotask' });
+    const ds = await a.ok('PATCH', `/admin/api/datasets/${tickets}`, {
+      name: ' Service tickets ',
+      integrationGroup: 'Autotask',
+    });
     assert.equal(ds.name, 'Service tickets');
     assert.equal(ds.integrationGroup, 'Autotask');
     assert.equal(ds.description, 'Service tickets');
@@ -333,11 +424,26 @@ describe('datasets through the admin API', () => {
 
   it('impact lists the widgets and every key bound to the dataset or one of them; delete takes them all', async () => {
     const { catalog, access } = t.modules;
-    const w1 = await createWidget(t, { name: 'Count', dataset: tickets, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
-    const w2 = await createWidget(t, { name: 'By zip', dataset: tickets, chart: 'bar', dimensions: [{ field: 'zip', label: 'Zip' }] });
+    const w1 = await createWidget(t, {
+      name: 'Count',
+      dataset: tickets,
+      chart: 'number',
+      measures: [{ agg: 'count', label: 'N' }],
+    });
+    const w2 = await createWidget(t, {
+      name: 'By zip',
+      dataset: tickets,
+      chart: 'bar',
+      dimensions: [{ field: 'zip', label: 'Zip' }],
+    });
     // A widget of another dataset (w3), bound to the same key, is not touched.
     const invoices = (await a.ok('GET', '/admin/api/datasets?search=invoices')).items[0].id;
-    const w3 = await createWidget(t, { name: 'Invoices', dataset: invoices, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
+    const w3 = await createWidget(t, {
+      name: 'Invoices',
+      dataset: invoices,
+      chart: 'number',
+      measures: [{ agg: 'count', label: 'N' }],
+    });
     const widgetKey = await boundKey(t, { name: 'board', widgets: [w2.id, w3.id] });
     await t.server.refresh();
 
@@ -376,7 +482,9 @@ describe('datasets through the admin API', () => {
 
   it('confirming one upload twice at once makes one dataset', async () => {
     const uploadId = await staged('twice.csv', 'a\n1\n');
-    const results = await Promise.all([1, 2].map(() => a.call('POST', '/admin/api/datasets', { uploadId, name: 'Twice' })));
+    const results = await Promise.all(
+      [1, 2].map(() => a.call('POST', '/admin/api/datasets', { uploadId, name: 'Twice' })),
+    );
     const statuses = results.map((r) => r.statusCode).sort();
     assert.equal(statuses[0], 201, results.map((r) => r.body).join(' '));
     assert.ok([404, 409].includes(statuses[1]), String(statuses[1]));

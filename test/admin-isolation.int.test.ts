@@ -34,7 +34,9 @@ interface Ctx {
 
 /** Uploads a CSV as `client` and returns the upload id. */
 async function upload(client: AdminClient, name: string, csv: string): Promise<string> {
-  const res = await client.call('POST', `/admin/api/uploads?filename=${name}`, Buffer.from(csv), { 'content-type': 'application/octet-stream' });
+  const res = await client.call('POST', `/admin/api/uploads?filename=${name}`, Buffer.from(csv), {
+    'content-type': 'application/octet-stream',
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().uploadId;
 }
@@ -56,7 +58,13 @@ function noAlpha(res: LightMyRequestResponse, a: AlphaIds, what: string): void {
   }
 }
 
-const widgetSpec = (datasetId: string, name = 'Beta count') => ({ name, dataset: datasetId, chart: 'number', dimensions: [], measures: [{ agg: 'count', label: 'N' }] });
+const widgetSpec = (datasetId: string, name = 'Beta count') => ({
+  name,
+  dataset: datasetId,
+  chart: 'number',
+  dimensions: [],
+  measures: [{ agg: 'count', label: 'N' }],
+});
 
 /**
  * One case per admin route (as `METHOD /path` in /admin/api/openapi.json): what tenant
@@ -66,7 +74,9 @@ const widgetSpec = (datasetId: string, name = 'Beta count') => ({ name, dataset:
 const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   // Sign-in and setup: not tenant resources, but they must not hand B anything of A's.
   'GET /admin/api/setup': async ({ t }) => {
-    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), { required: false });
+    assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
+      required: false,
+    });
   },
   'POST /admin/api/setup': async ({ b }) => {
     const res = await b.call('POST', '/admin/api/setup', { email: 'intruder@beta.example', password: PASSWORD });
@@ -78,7 +88,11 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     assert.deepEqual([s.tenant.slug, s.user.email], ['beta', b.email]);
   },
   'POST /admin/api/session': async ({ t, b }) => {
-    const res = await t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email: b.email, password: PASSWORD } });
+    const res = await t.server.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email: b.email, password: PASSWORD },
+    });
     assert.equal(res.json().tenant.slug, 'beta');
   },
   'DELETE /admin/api/session': async ({ t, b }) => {
@@ -102,27 +116,51 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   'POST /admin/api/keys': async ({ b }) => {
     await b.ok('POST', '/admin/api/keys', { name: 'Beta second' });
   },
-  'GET /admin/api/keys/{id}': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/keys/${a.keyId}`), 'GET key'),
+  'GET /admin/api/keys/{id}': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/keys/${a.keyId}`), 'GET key'),
   'PATCH /admin/api/keys/{id}': async ({ b, a }) =>
-    notFound(await b.call('PATCH', `/admin/api/keys/${a.keyId}`, { name: 'Stolen', rateLimit: 1, description: 'x' }), 'PATCH key'),
-  'DELETE /admin/api/keys/{id}': async ({ b, a }) => notFound(await b.call('DELETE', `/admin/api/keys/${a.keyId}`), 'DELETE key'),
+    notFound(
+      await b.call('PATCH', `/admin/api/keys/${a.keyId}`, { name: 'Stolen', rateLimit: 1, description: 'x' }),
+      'PATCH key',
+    ),
+  'DELETE /admin/api/keys/{id}': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/keys/${a.keyId}`), 'DELETE key'),
   'GET /admin/api/keys/{id}/secret': async ({ b, a }) => {
     const res = await b.call('GET', `/admin/api/keys/${a.keyId}/secret`);
     notFound(res, 'reveal');
     assert.ok(!res.body.includes(a.secret));
   },
   'POST /admin/api/keys/{id}/bindings': async ({ b, a, own }) => {
-    notFound(await b.call('POST', `/admin/api/keys/${a.keyId}/bindings`, { datasets: [own.datasetId] }), 'bind to A’s key');
-    notFound(await b.call('POST', `/admin/api/keys/${own.keyId}/bindings`, { datasets: [a.datasetId] }), 'bind A’s dataset');
-    notFound(await b.call('POST', `/admin/api/keys/${own.keyId}/bindings`, { widgets: [a.widgetId] }), 'bind A’s widget');
-    assert.deepEqual((await b.ok('GET', `/admin/api/keys/${own.keyId}`)).bindings, { datasets: [{ id: own.datasetId, name: 'Beta tickets' }], widgets: [] });
+    notFound(
+      await b.call('POST', `/admin/api/keys/${a.keyId}/bindings`, { datasets: [own.datasetId] }),
+      'bind to A’s key',
+    );
+    notFound(
+      await b.call('POST', `/admin/api/keys/${own.keyId}/bindings`, { datasets: [a.datasetId] }),
+      'bind A’s dataset',
+    );
+    notFound(
+      await b.call('POST', `/admin/api/keys/${own.keyId}/bindings`, { widgets: [a.widgetId] }),
+      'bind A’s widget',
+    );
+    assert.deepEqual((await b.ok('GET', `/admin/api/keys/${own.keyId}`)).bindings, {
+      datasets: [{ id: own.datasetId, name: 'Beta tickets' }],
+      widgets: [],
+    });
   },
   'DELETE /admin/api/keys/{id}/bindings/{type}/{rid}': async ({ b, a, own }) => {
     notFound(await b.call('DELETE', `/admin/api/keys/${a.keyId}/bindings/dataset/${a.datasetId}`), 'unbind on A’s key');
-    notFound(await b.call('DELETE', `/admin/api/keys/${a.keyId}/bindings/widget/${a.widgetId}`), 'unbind A’s widget on A’s key');
-    notFound(await b.call('DELETE', `/admin/api/keys/${own.keyId}/bindings/dataset/${a.datasetId}`), 'unbind A’s dataset on B’s key');
+    notFound(
+      await b.call('DELETE', `/admin/api/keys/${a.keyId}/bindings/widget/${a.widgetId}`),
+      'unbind A’s widget on A’s key',
+    );
+    notFound(
+      await b.call('DELETE', `/admin/api/keys/${own.keyId}/bindings/dataset/${a.datasetId}`),
+      'unbind A’s dataset on B’s key',
+    );
   },
-  'GET /admin/api/keys/{id}/openapi.json': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/keys/${a.keyId}/openapi.json`), 'key document'),
+  'GET /admin/api/keys/{id}/openapi.json': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/keys/${a.keyId}/openapi.json`), 'key document'),
 
   'GET /admin/api/users': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/users');
@@ -131,9 +169,13 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     assert.ok(res.body.includes(b.email));
   },
   'POST /admin/api/users': async ({ b }) => {
-    assert.equal((await b.ok('POST', '/admin/api/users', { email: 'second@beta.example', password: PASSWORD })).email, 'second@beta.example');
+    assert.equal(
+      (await b.ok('POST', '/admin/api/users', { email: 'second@beta.example', password: PASSWORD })).email,
+      'second@beta.example',
+    );
   },
-  'DELETE /admin/api/users/{id}': async ({ b, a }) => notFound(await b.call('DELETE', `/admin/api/users/${a.userId}`), 'remove A’s user'),
+  'DELETE /admin/api/users/{id}': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/users/${a.userId}`), 'remove A’s user'),
 
   'GET /admin/api/audit': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/audit?size=200');
@@ -143,7 +185,9 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   },
 
   'POST /admin/api/uploads': async ({ b, a }) => {
-    const res = await b.call('POST', '/admin/api/uploads?filename=mine.csv', Buffer.from('x\n1\n'), { 'content-type': 'application/octet-stream' });
+    const res = await b.call('POST', '/admin/api/uploads?filename=mine.csv', Buffer.from('x\n1\n'), {
+      'content-type': 'application/octet-stream',
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.notEqual(res.json().uploadId, a.uploadId);
   },
@@ -152,38 +196,69 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     const res = await b.call('GET', '/admin/api/datasets');
     noAlpha(res, a, 'the dataset list');
     assert.ok(res.body.includes(own.datasetId));
-    noAlpha(await b.call('GET', '/admin/api/datasets?search=Alpha&group=AlphaGroup'), a, 'a dataset search for A’s names');
+    noAlpha(
+      await b.call('GET', '/admin/api/datasets?search=Alpha&group=AlphaGroup'),
+      a,
+      'a dataset search for A’s names',
+    );
   },
   'POST /admin/api/datasets': async ({ b, a }) =>
-    notFound(await b.call('POST', '/admin/api/datasets', { uploadId: a.uploadId, name: 'Taken upload' }), 'create from A’s upload'),
-  'GET /admin/api/datasets/{id}': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}`), 'GET dataset'),
+    notFound(
+      await b.call('POST', '/admin/api/datasets', { uploadId: a.uploadId, name: 'Taken upload' }),
+      'create from A’s upload',
+    ),
+  'GET /admin/api/datasets/{id}': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}`), 'GET dataset'),
   'PATCH /admin/api/datasets/{id}': async ({ b, a }) =>
-    notFound(await b.call('PATCH', `/admin/api/datasets/${a.datasetId}`, { name: 'Stolen', description: 'x', integrationGroup: 'x' }), 'PATCH dataset'),
-  'DELETE /admin/api/datasets/{id}': async ({ b, a }) => notFound(await b.call('DELETE', `/admin/api/datasets/${a.datasetId}`), 'DELETE dataset'),
+    notFound(
+      await b.call('PATCH', `/admin/api/datasets/${a.datasetId}`, {
+        name: 'Stolen',
+        description: 'x',
+        integrationGroup: 'x',
+      }),
+      'PATCH dataset',
+    ),
+  'DELETE /admin/api/datasets/{id}': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/datasets/${a.datasetId}`), 'DELETE dataset'),
   'POST /admin/api/datasets/{id}/reload': async ({ b, a, own }) => {
-    notFound(await b.call('POST', `/admin/api/datasets/${a.datasetId}/reload`, { uploadId: own.uploadId }), 'reload A’s dataset with B’s upload');
-    notFound(await b.call('POST', `/admin/api/datasets/${own.datasetId}/reload`, { uploadId: a.uploadId }), 'reload B’s dataset with A’s upload');
+    notFound(
+      await b.call('POST', `/admin/api/datasets/${a.datasetId}/reload`, { uploadId: own.uploadId }),
+      'reload A’s dataset with B’s upload',
+    );
+    notFound(
+      await b.call('POST', `/admin/api/datasets/${own.datasetId}/reload`, { uploadId: a.uploadId }),
+      'reload B’s dataset with A’s upload',
+    );
   },
-  'GET /admin/api/datasets/{id}/impact': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/impact`), 'impact'),
-  'GET /admin/api/datasets/{id}/rows': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/rows`), 'rows'),
+  'GET /admin/api/datasets/{id}/impact': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/impact`), 'impact'),
+  'GET /admin/api/datasets/{id}/rows': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/rows`), 'rows'),
 
   'GET /admin/api/widgets': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/widgets');
     noAlpha(res, a, 'the widget list');
     assert.ok(res.body.includes('Beta count'));
   },
-  'POST /admin/api/widgets': async ({ b, a }) => notFound(await b.call('POST', '/admin/api/widgets', widgetSpec(a.datasetId)), 'a widget over A’s dataset'),
-  'GET /admin/api/widgets/{id}': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/widgets/${a.widgetId}`), 'GET widget'),
+  'POST /admin/api/widgets': async ({ b, a }) =>
+    notFound(await b.call('POST', '/admin/api/widgets', widgetSpec(a.datasetId)), 'a widget over A’s dataset'),
+  'GET /admin/api/widgets/{id}': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/widgets/${a.widgetId}`), 'GET widget'),
   'PUT /admin/api/widgets/{id}': async ({ b, a, own }) => {
-    notFound(await b.call('PUT', `/admin/api/widgets/${a.widgetId}`, widgetSpec(own.datasetId, 'Stolen')), 'PUT A’s widget');
+    notFound(
+      await b.call('PUT', `/admin/api/widgets/${a.widgetId}`, widgetSpec(own.datasetId, 'Stolen')),
+      'PUT A’s widget',
+    );
   },
-  'DELETE /admin/api/widgets/{id}': async ({ b, a }) => notFound(await b.call('DELETE', `/admin/api/widgets/${a.widgetId}`), 'DELETE widget'),
+  'DELETE /admin/api/widgets/{id}': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/widgets/${a.widgetId}`), 'DELETE widget'),
   'POST /admin/api/widgets/preview': async ({ b, a }) => {
     const res = await b.call('POST', '/admin/api/widgets/preview', widgetSpec(a.datasetId));
     notFound(res, 'preview over A’s dataset');
     assert.ok(!res.body.includes('Alpha'));
   },
-  'GET /admin/api/widgets/{id}/rows': async ({ b, a }) => notFound(await b.call('GET', `/admin/api/widgets/${a.widgetId}/rows`), 'widget rows'),
+  'GET /admin/api/widgets/{id}/rows': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/widgets/${a.widgetId}/rows`), 'widget rows'),
 
   'GET /admin/api/usage': async ({ b, a, own }) => {
     const res = await b.call('GET', '/admin/api/usage?hours=24');
@@ -228,16 +303,32 @@ describe('tenant isolation: every admin route, with another tenant’s ids', () 
 
     // Tenant A, built through the admin API as the console would.
     const up = await upload(alpha, 'alpha.csv', 'id,summary\n1,Alpha printer\n2,Alpha VPN\n');
-    a.datasetId = (await alpha.ok('POST', '/admin/api/datasets', { uploadId: up, name: 'Alpha tickets', integrationGroup: 'AlphaGroup' })).id;
+    a.datasetId = (
+      await alpha.ok('POST', '/admin/api/datasets', {
+        uploadId: up,
+        name: 'Alpha tickets',
+        integrationGroup: 'AlphaGroup',
+      })
+    ).id;
     a.widgetId = (await alpha.ok('POST', '/admin/api/widgets', widgetSpec(a.datasetId, 'Alpha count'))).id;
     const k = await alpha.ok('POST', '/admin/api/keys', { name: 'Alpha key' });
     [a.keyId, a.secret] = [k.id, k.key];
-    await alpha.ok('POST', `/admin/api/keys/${a.keyId}/bindings`, { datasets: [a.datasetId], widgets: [a.widgetId] }, 200);
+    await alpha.ok(
+      'POST',
+      `/admin/api/keys/${a.keyId}/bindings`,
+      { datasets: [a.datasetId], widgets: [a.widgetId] },
+      200,
+    );
     a.userId = (await alpha.ok('POST', '/admin/api/users', { email: 'second@alpha.example', password: PASSWORD })).id;
     a.uploadId = await upload(alpha, 'alpha-next.csv', 'id,summary\n3,Alpha later\n');
 
     // Tenant B's own things, so that its lists have something to show.
-    own.datasetId = (await beta.ok('POST', '/admin/api/datasets', { uploadId: await upload(beta, 'beta.csv', 'id\n1\n'), name: 'Beta tickets' })).id;
+    own.datasetId = (
+      await beta.ok('POST', '/admin/api/datasets', {
+        uploadId: await upload(beta, 'beta.csv', 'id\n1\n'),
+        name: 'Beta tickets',
+      })
+    ).id;
     await beta.ok('POST', '/admin/api/widgets', widgetSpec(own.datasetId));
     const bk = await beta.ok('POST', '/admin/api/keys', { name: 'Beta key' });
     own.keyId = bk.id;
@@ -245,7 +336,10 @@ describe('tenant isolation: every admin route, with another tenant’s ids', () 
     own.uploadId = await upload(beta, 'beta-next.csv', 'id\n2\n');
 
     // Usage for both keys, written now rather than at the next minute.
-    for (const [secret, ds] of [[a.secret, a.datasetId], [bk.key, own.datasetId]]) {
+    for (const [secret, ds] of [
+      [a.secret, a.datasetId],
+      [bk.key, own.datasetId],
+    ]) {
       const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${ds}`, headers: { apikey: secret } });
       assert.equal(res.statusCode, 200);
     }
@@ -281,7 +375,14 @@ describe('tenant isolation: every admin route, with another tenant’s ids', () 
     const ds = await alpha.ok('POST', '/admin/api/datasets', { uploadId: a.uploadId, name: 'Alpha later' });
     assert.equal(ds.rowCount, 1);
     await alpha.ok('PUT', '/admin/api/settings/public-api', { enabled: true });
-    const rows = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${a.datasetId}`, headers: { apikey: a.secret } });
-    assert.deepEqual(rows.json().data.records.map((x: { summary: string }) => x.summary), ['Alpha printer', 'Alpha VPN']);
+    const rows = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${a.datasetId}`,
+      headers: { apikey: a.secret },
+    });
+    assert.deepEqual(
+      rows.json().data.records.map((x: { summary: string }) => x.summary),
+      ['Alpha printer', 'Alpha VPN'],
+    );
   });
 });

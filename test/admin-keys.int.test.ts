@@ -34,10 +34,26 @@ describe('API keys through the admin API, as public clients see them', () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     a = await signedInAdmin(t);
     const { catalog } = t.modules;
-    tickets = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', 'id,summary\n1,Printer\n2,VPN\n'), name: 'Tickets' })).id;
-    companies = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('c.csv', 'name,city\nAcme,Oslo\n'), name: 'Companies' })).id;
+    tickets = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('t.csv', 'id,summary\n1,Printer\n2,VPN\n'),
+        name: 'Tickets',
+      })
+    ).id;
+    companies = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('c.csv', 'name,city\nAcme,Oslo\n'),
+        name: 'Companies',
+      })
+    ).id;
     widget = (
-      await catalog.widgets.create(t.tenant.id, { name: 'Count', dataset: tickets, chart: 'number', dimensions: [], measures: [{ agg: 'count', label: 'N' }] })
+      await catalog.widgets.create(t.tenant.id, {
+        name: 'Count',
+        dataset: tickets,
+        chart: 'number',
+        dimensions: [],
+        measures: [{ agg: 'count', label: 'N' }],
+      })
     ).id;
     await t.server.refresh();
   });
@@ -49,8 +65,22 @@ describe('API keys through the admin API, as public clients see them', () => {
     assert.equal(k.maskedKey, `dgk_${k.key.slice(4, 8)}…${k.key.slice(-4)}`);
     assert.equal(k.hint, `dgk_…${k.key.slice(-4)}`);
     assert.deepEqual(
-      { name: k.name, type: k.type, description: k.description, rateLimit: k.rateLimit, lastUsedAt: k.lastUsedAt, bindings: k.bindings },
-      { name: 'Power BI', type: 'Custom', description: 'reports', rateLimit: 120, lastUsedAt: null, bindings: { datasets: [], widgets: [] } },
+      {
+        name: k.name,
+        type: k.type,
+        description: k.description,
+        rateLimit: k.rateLimit,
+        lastUsedAt: k.lastUsedAt,
+        bindings: k.bindings,
+      },
+      {
+        name: 'Power BI',
+        type: 'Custom',
+        description: 'reports',
+        rateLimit: 120,
+        lastUsedAt: null,
+        bindings: { datasets: [], widgets: [] },
+      },
     );
     keyId = k.id;
     secret = k.key;
@@ -74,7 +104,10 @@ describe('API keys through the admin API, as public clients see them', () => {
 
   it('lists and shows keys without their secrets', async () => {
     const { keys } = await a.ok('GET', '/admin/api/keys');
-    assert.deepEqual(keys.map((k: { id: string }) => k.id), [keyId]);
+    assert.deepEqual(
+      keys.map((k: { id: string }) => k.id),
+      [keyId],
+    );
     const one = await a.ok('GET', `/admin/api/keys/${keyId}`);
     assert.deepEqual(one, keys[0]);
     assert.ok(!JSON.stringify(keys).includes(secret));
@@ -82,7 +115,11 @@ describe('API keys through the admin API, as public clients see them', () => {
   });
 
   it('changes name, description and rate limit; reveals the same secret', async () => {
-    const k = await a.ok('PATCH', `/admin/api/keys/${keyId}`, { name: 'Power BI (prod)', description: 'monthly reports', rateLimit: 600 });
+    const k = await a.ok('PATCH', `/admin/api/keys/${keyId}`, {
+      name: 'Power BI (prod)',
+      description: 'monthly reports',
+      rateLimit: 600,
+    });
     assert.deepEqual([k.name, k.description, k.rateLimit], ['Power BI (prod)', 'monthly reports', 600]);
     const partial = await a.ok('PATCH', `/admin/api/keys/${keyId}`, { rateLimit: 500 });
     assert.deepEqual([partial.name, partial.rateLimit], ['Power BI (prod)', 500]);
@@ -100,7 +137,10 @@ describe('API keys through the admin API, as public clients see them', () => {
   });
 
   it('binds all or none: an unknown id anywhere binds nothing', async () => {
-    const res = await a.call('POST', `/admin/api/keys/${keyId}/bindings`, { datasets: [companies, '999'], widgets: [widget] });
+    const res = await a.call('POST', `/admin/api/keys/${keyId}/bindings`, {
+      datasets: [companies, '999'],
+      widgets: [widget],
+    });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().error.code, 'NOT_FOUND');
     assert.match(res.json().error.message, /999/);
@@ -110,16 +150,27 @@ describe('API keys through the admin API, as public clients see them', () => {
   });
 
   it('binds two datasets and a widget at once; the key reads them; binding twice is harmless', async () => {
-    const k = await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { datasets: [tickets, companies], widgets: [widget] }, 200);
+    const k = await a.ok(
+      'POST',
+      `/admin/api/keys/${keyId}/bindings`,
+      { datasets: [tickets, companies], widgets: [widget] },
+      200,
+    );
     assert.deepEqual(k.bindings, {
-      datasets: [{ id: tickets, name: 'Tickets' }, { id: companies, name: 'Companies' }],
+      datasets: [
+        { id: tickets, name: 'Tickets' },
+        { id: companies, name: 'Companies' },
+      ],
       widgets: [{ id: widget, name: 'Count' }],
     });
     const again = await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { widgets: [widget] }, 200);
     assert.deepEqual(again.bindings, k.bindings);
     const rows = await pub(`/api/dataset/${tickets}`);
     assert.equal(rows.statusCode, 200);
-    assert.deepEqual(rows.json().data.records, [{ id: 1, summary: 'Printer' }, { id: 2, summary: 'VPN' }]);
+    assert.deepEqual(rows.json().data.records, [
+      { id: 1, summary: 'Printer' },
+      { id: 2, summary: 'VPN' },
+    ]);
     assert.deepEqual((await pub(`/api/dataset/${companies}`)).json().data.records, [{ name: 'Acme', city: 'Oslo' }]);
     assert.deepEqual((await pub(`/api/widget/${widget}`)).json().data, [{ N: '2' }]);
   });
@@ -164,7 +215,19 @@ describe('API keys through the admin API, as public clients see them', () => {
   it('the audit log lists every change with the admin and the address, newest first, and no secret', async () => {
     const log = await a.ok('GET', '/admin/api/audit?size=200');
     const actions = log.items.map((e: { action: string }) => e.action).reverse();
-    const expected = ['key.create', 'key.update', 'key.update', 'key.reveal', 'key.bind', 'key.bind', 'key.bind', 'key.unbind', 'publicApi.disable', 'publicApi.enable', 'key.delete'];
+    const expected = [
+      'key.create',
+      'key.update',
+      'key.update',
+      'key.reveal',
+      'key.bind',
+      'key.bind',
+      'key.bind',
+      'key.unbind',
+      'publicApi.disable',
+      'publicApi.enable',
+      'key.delete',
+    ];
     assert.deepEqual(
       actions.filter((x: string) => x !== 'user.signin'),
       expected,
@@ -174,7 +237,9 @@ describe('API keys through the admin API, as public clients see them', () => {
       assert.equal(e.ip, '127.0.0.1');
       assert.match(e.at, /^\d{4}-\d\d-\d\dT/);
     }
-    const bind = log.items.find((e: { action: string; detail: string }) => e.action === 'key.bind' && e.detail.includes('Companies'));
+    const bind = log.items.find(
+      (e: { action: string; detail: string }) => e.action === 'key.bind' && e.detail.includes('Companies'),
+    );
     assert.match(bind.detail, /Tickets/);
     assert.match(bind.detail, /Count/);
     assert.match(log.items.find((e: { action: string }) => e.action === 'key.update').detail, /rate limit 600 → 500/);

@@ -68,9 +68,15 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
       assert.equal(of(u, limited.id).requests, 4);
       for (const k of u.keys) {
         assert.equal(k.series.length, 24);
-        assert.equal(k.series.reduce((n, p) => n + p.requests, 0), k.requests);
+        assert.equal(
+          k.series.reduce((n, p) => n + p.requests, 0),
+          k.requests,
+        );
         const errors = Object.entries(k.byStatus).reduce((n, [s, c]) => n + (Number(s) >= 400 ? c : 0), 0);
-        assert.equal(k.series.reduce((n, p) => n + p.errors, 0), errors);
+        assert.equal(
+          k.series.reduce((n, p) => n + p.errors, 0),
+          errors,
+        );
       }
     };
     // Unwritten yet: this node reports what it holds in memory, last use included.
@@ -105,7 +111,10 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
   it('adds the counts of several nodes for the same key, minute and status into one row', async () => {
     // Two server processes' counters on this database, at a fixed minute long past.
     const at = Date.UTC(2026, 0, 1, 12, 30);
-    const nodes = [createUsageService({ store: t.modules.store, clock: { now: () => at } }), createUsageService({ store: t.modules.store, clock: { now: () => at } })];
+    const nodes = [
+      createUsageService({ store: t.modules.store, clock: { now: () => at } }),
+      createUsageService({ store: t.modules.store, clock: { now: () => at } }),
+    ];
     for (const [i, node] of nodes.entries()) {
       for (let n = 0; n <= i; n++) node.count(t.tenant.id, idle.id, 200);
       assert.equal((await node.flush()).written, 1);
@@ -152,7 +161,10 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
     assert.equal(of(month, main.id).requests, of(u, main.id).requests);
     // A removed key leaves the report.
     await admin.ok('DELETE', `/admin/api/keys/${other.id}`);
-    assert.equal((await usage()).keys.some((x) => x.keyId === other.id), false);
+    assert.equal(
+      (await usage()).keys.some((x) => x.keyId === other.id),
+      false,
+    );
   });
 
   it("keeps a removed key's usage under its name, marked removed, whether removed by the admin API or the command line", async () => {
@@ -183,15 +195,22 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
       assert.equal(total(after_), total(before_), `totals unchanged after removal (flushed: ${flushed})`);
       assert.equal(total(await usage(720)), total(month));
       const api = of(after_, byApi.id);
-      assert.deepEqual([api.keyName, api.removed, api.requests, api.byStatus], ['gone by api', true, 6, { 200: 5, 403: 1 }]);
+      assert.deepEqual(
+        [api.keyName, api.removed, api.requests, api.byStatus],
+        ['gone by api', true, 6, { 200: 5, 403: 1 }],
+      );
       assert.ok(api.lastUsedAt, 'the last use stays');
       const cli = of(after_, byCli.id);
       assert.deepEqual([cli.keyName, cli.removed, cli.requests], ['gone by cli', true, 3]);
-      for (const k of after_.keys) if (k.keyId !== byApi.id && k.keyId !== byCli.id) assert.equal(k.removed, false, k.keyName);
+      for (const k of after_.keys)
+        if (k.keyId !== byApi.id && k.keyId !== byCli.id) assert.equal(k.removed, false, k.keyName);
     }
     // Not in the key list, and a key's usage is never shown to another tenant.
     const listed = (await admin.ok('GET', '/admin/api/keys')).keys as Array<{ id: string }>;
-    assert.equal(listed.some((k) => k.id === byApi.id || k.id === byCli.id), false);
+    assert.equal(
+      listed.some((k) => k.id === byApi.id || k.id === byCli.id),
+      false,
+    );
     const stranger = await signedInAdmin(t, { tenantSlug: 'other' });
     const theirs = await stranger.ok<Usage>('GET', '/admin/api/usage?hours=720');
     assert.ok(!JSON.stringify(theirs).includes(byApi.id) && !JSON.stringify(theirs).includes('gone by'));
@@ -202,7 +221,10 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
     const tenantId = stranger.tenantId;
     const theirs = await t.modules.access.keys.create(tenantId, { name: 'theirs' });
     const u = await stranger.ok<Usage>('GET', '/admin/api/usage');
-    assert.deepEqual(u.keys.map((k) => [k.keyId, k.requests]), [[theirs.id, 0]]);
+    assert.deepEqual(
+      u.keys.map((k) => [k.keyId, k.requests]),
+      [[theirs.id, 0]],
+    );
     assert.ok(!JSON.stringify(u).includes(main.id));
   });
 

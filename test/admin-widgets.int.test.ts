@@ -13,7 +13,10 @@ const TICKETS: [number, string, number | null, string][] = [
   [6, 'Desk', 0.5, '2024-03-31'],
   [7, 'Alerts', 0.25, '2024-03-31'],
 ];
-const CSV = ['id,board,hours,opened', ...TICKETS.map(([id, board, hours, opened]) => `${id},${board},${hours ?? ''},${opened}`)].join('\n');
+const CSV = [
+  'id,board,hours,opened',
+  ...TICKETS.map(([id, board, hours, opened]) => `${id},${board},${hours ?? ''},${opened}`),
+].join('\n');
 
 describe('widgets through the admin API', () => {
   let t: TestServer;
@@ -26,7 +29,8 @@ describe('widgets through the admin API', () => {
   let keyId: string;
 
   const pub = (url: string) => t.server.app.inject({ method: 'GET', url, headers: { apikey: secret } });
-  const auditOf = async (action: string) => (await t.modules.access.audit.list(t.tenant.id, { page: 1, size: 50, action })).items;
+  const auditOf = async (action: string) =>
+    (await t.modules.access.audit.list(t.tenant.id, { page: 1, size: 50, action })).items;
   const byMonth = () => ({
     name: 'Hours by month',
     dataset: tickets,
@@ -43,9 +47,21 @@ describe('widgets through the admin API', () => {
     a = await signedInAdmin(t);
     other = await signedInAdmin(t, { tenantSlug: 'other' });
     const { catalog, access } = t.modules;
-    tickets = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', CSV), name: 'Tickets', integrationGroup: 'ConnectWise' })).id;
+    tickets = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('t.csv', CSV),
+        name: 'Tickets',
+        integrationGroup: 'ConnectWise',
+      })
+    ).id;
     const rows = Array.from({ length: 1200 }, (_, i) => `${i + 1},${i % 7}`);
-    big = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('big.csv', ['n,g', ...rows].join('\n')), name: 'Big', integrationGroup: 'Datto' })).id;
+    big = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('big.csv', ['n,g', ...rows].join('\n')),
+        name: 'Big',
+        integrationGroup: 'Datto',
+      })
+    ).id;
     const k = await access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 100_000 });
     secret = k.key;
     keyId = k.id;
@@ -80,11 +96,28 @@ describe('widgets through the admin API', () => {
   });
 
   it('a preview shows the first 1000 rows and the whole result’s count', async () => {
-    const res = await a.ok('POST', '/admin/api/widgets/preview', { dataset: big, chart: 'table', dimensions: [{ field: 'n', label: 'N' }] }, 200);
+    const res = await a.ok(
+      'POST',
+      '/admin/api/widgets/preview',
+      { dataset: big, chart: 'table', dimensions: [{ field: 'n', label: 'N' }] },
+      200,
+    );
     assert.equal(res.rows.length, 1000);
     assert.equal(res.total, 1200);
     assert.deepEqual(res.rows[999], { N: '1000' });
-    const filtered = await a.ok('POST', '/admin/api/widgets/preview', { dataset: big, chart: 'pie', dimensions: [{ field: 'g', label: 'G' }], measures: [{ agg: 'count', label: 'N' }], filter: 'g=0,1', sort: '-G' }, 200);
+    const filtered = await a.ok(
+      'POST',
+      '/admin/api/widgets/preview',
+      {
+        dataset: big,
+        chart: 'pie',
+        dimensions: [{ field: 'g', label: 'G' }],
+        measures: [{ agg: 'count', label: 'N' }],
+        filter: 'g=0,1',
+        sort: '-G',
+      },
+      200,
+    );
     // 1200 rows, g = i % 7: 172 rows each for g 0..3 (i up to 1199), 171 for 4..6.
     assert.deepEqual(filtered.rows, [
       { G: '1', N: String(Array.from({ length: 1200 }, (_, i) => i % 7).filter((g) => g === 1).length) },
@@ -94,9 +127,21 @@ describe('widgets through the admin API', () => {
 
   it('refuses an invalid spec with what is wrong, on create and on preview', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
-      [{ ...byMonth(), measures: [{ agg: 'sum', field: 'board', label: 'S' }] }, 400, /measures\[0\] \(sum\) needs a NUMBER field; "board" is TEXT/],
-      [{ ...byMonth(), dimensions: [{ field: 'board', label: 'B', bucket: 'month' }] }, 400, /only DATE and DATETIME fields have buckets/],
-      [{ ...byMonth(), dimensions: [{ field: 'nope', label: 'B' }] }, 400, /field "nope", which dataset "Tickets" does not have/],
+      [
+        { ...byMonth(), measures: [{ agg: 'sum', field: 'board', label: 'S' }] },
+        400,
+        /measures\[0\] \(sum\) needs a NUMBER field; "board" is TEXT/,
+      ],
+      [
+        { ...byMonth(), dimensions: [{ field: 'board', label: 'B', bucket: 'month' }] },
+        400,
+        /only DATE and DATETIME fields have buckets/,
+      ],
+      [
+        { ...byMonth(), dimensions: [{ field: 'nope', label: 'B' }] },
+        400,
+        /field "nope", which dataset "Tickets" does not have/,
+      ],
       [{ ...byMonth(), colour: 'red' }, 400, /Unknown property "colour"/],
       [{ ...byMonth(), chart: 'donut' }, 400, /chart/],
       [{ ...byMonth(), filter: 'hours=lots' }, 400, /"filter" is invalid: .*hours/],
@@ -158,7 +203,10 @@ describe('widgets through the admin API', () => {
     assert.deepEqual(page.rows, [all.rows[1]]);
     assert.deepEqual(page.columns, all.columns);
     const filtered = await a.ok('GET', `/admin/api/widgets/${widgetId}/rows?Tickets=3`);
-    assert.deepEqual(filtered.rows.map((r: { Month: string }) => r.Month), ['2024-03-01']);
+    assert.deepEqual(
+      filtered.rows.map((r: { Month: string }) => r.Month),
+      ['2024-03-01'],
+    );
     const bad = await a.call('GET', `/admin/api/widgets/${widgetId}/rows?Hours=many`);
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, 'INVALID_INPUT');
@@ -167,7 +215,14 @@ describe('widgets through the admin API', () => {
   });
 
   it('PUT replaces the definition; the public API serves the new one at once', async () => {
-    const spec = { ...byMonth(), name: 'Tickets by board', chart: 'pie', dimensions: [{ field: 'BOARD', label: 'Board' }], measures: [{ agg: 'count', label: 'Tickets' }], sort: '-Tickets' };
+    const spec = {
+      ...byMonth(),
+      name: 'Tickets by board',
+      chart: 'pie',
+      dimensions: [{ field: 'BOARD', label: 'Board' }],
+      measures: [{ agg: 'count', label: 'Tickets' }],
+      sort: '-Tickets',
+    };
     const w = await a.ok('PUT', `/admin/api/widgets/${widgetId}`, spec, 200);
     assert.equal(w.name, 'Tickets by board');
     assert.equal(w.chart, 'pie');
@@ -179,10 +234,15 @@ describe('widgets through the admin API', () => {
     ]);
     const counts = new Map<string, number>();
     for (const [, board] of TICKETS) counts.set(board, (counts.get(board) ?? 0) + 1);
-    const expected = [...counts.entries()].sort(([bx, x], [by, y]) => y - x || bx.localeCompare(by)).map(([Board, n]) => ({ Board, Tickets: String(n) }));
+    const expected = [...counts.entries()]
+      .sort(([bx, x], [by, y]) => y - x || bx.localeCompare(by))
+      .map(([Board, n]) => ({ Board, Tickets: String(n) }));
     const res = await pub(`/api/widget/${widgetId}`);
     assert.deepEqual(res.json().data, expected);
-    const invalid = await a.call('PUT', `/admin/api/widgets/${widgetId}`, { ...spec, measures: [{ agg: 'avg', field: 'opened', label: 'Tickets' }] });
+    const invalid = await a.call('PUT', `/admin/api/widgets/${widgetId}`, {
+      ...spec,
+      measures: [{ agg: 'avg', field: 'opened', label: 'Tickets' }],
+    });
     assert.equal(invalid.statusCode, 400);
     assert.match(invalid.json().error.message, /needs a NUMBER field/);
     assert.equal((await other.call('PUT', `/admin/api/widgets/${widgetId}`, spec)).statusCode, 404);
@@ -191,28 +251,41 @@ describe('widgets through the admin API', () => {
   });
 
   it('lists with search, the dataset’s group, sort and paging', async () => {
-    const mk = (name: string, dataset: string, field: string) => a.ok('POST', '/admin/api/widgets', { name, dataset, chart: 'table', dimensions: [{ field, label: 'X' }] });
+    const mk = (name: string, dataset: string, field: string) =>
+      a.ok('POST', '/admin/api/widgets', { name, dataset, chart: 'table', dimensions: [{ field, label: 'X' }] });
     await mk('Groups', big, 'g');
     await mk('Boards', tickets, 'board');
     const all = await a.ok('GET', '/admin/api/widgets');
     assert.equal(all.total, 3);
-    assert.deepEqual(all.items.map((w: { name: string }) => w.name), ['Boards', 'Groups', 'Tickets by board']);
+    assert.deepEqual(
+      all.items.map((w: { name: string }) => w.name),
+      ['Boards', 'Groups', 'Tickets by board'],
+    );
     assert.deepEqual(all.groups, ['ConnectWise', 'Datto']);
-    const names = async (qs: string) => (await a.ok('GET', `/admin/api/widgets?${qs}`)).items.map((w: { name: string }) => w.name);
+    const names = async (qs: string) =>
+      (await a.ok('GET', `/admin/api/widgets?${qs}`)).items.map((w: { name: string }) => w.name);
     assert.deepEqual(await names('search=BOARD&sort=name'), ['Boards', 'Tickets by board']);
     assert.deepEqual(await names('group=Datto'), ['Groups']);
     assert.deepEqual(await names('group=ConnectWise&sort=name&order=desc'), ['Tickets by board', 'Boards']);
     assert.deepEqual(await names('sort=modified&order=asc'), ['Tickets by board', 'Groups', 'Boards']);
     const page = await a.ok('GET', '/admin/api/widgets?sort=name&size=2&page=2');
     assert.equal(page.total, 3);
-    assert.deepEqual(page.items.map((w: { name: string }) => w.name), ['Tickets by board']);
+    assert.deepEqual(
+      page.items.map((w: { name: string }) => w.name),
+      ['Tickets by board'],
+    );
     assert.equal(page.items[0].linkedKeys, 1);
     assert.equal(page.items[0].datasetName, 'Tickets');
     assert.deepEqual(await other.ok('GET', '/admin/api/widgets'), { items: [], total: 0, groups: [] });
   });
 
   it('a widget whose field a reload removed is listed with an unknown column type, and its rows are 409', async () => {
-    const stale = await a.ok('POST', '/admin/api/widgets', { name: 'Stale', dataset: big, chart: 'table', dimensions: [{ field: 'g', label: 'G' }] });
+    const stale = await a.ok('POST', '/admin/api/widgets', {
+      name: 'Stale',
+      dataset: big,
+      chart: 'table',
+      dimensions: [{ field: 'g', label: 'G' }],
+    });
     await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('big2.csv', 'n\n1\n'), replaceId: big });
     const res = await a.call('GET', `/admin/api/widgets/${stale.id}/rows`);
     assert.equal(res.statusCode, 409);

@@ -22,7 +22,10 @@ describe('dataset --replace is atomic', () => {
 
   before(async () => {
     t = await startTestServer();
-    const ds = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('v1.csv', csv(OLD_ROWS, 1)), name: 'Versions' });
+    const ds = await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('v1.csv', csv(OLD_ROWS, 1)),
+      name: 'Versions',
+    });
     dsId = ds.id;
     const k = await t.modules.access.keys.create(t.tenant.id, { name: 'reader', rateLimit: 1_000_000 });
     key = k.key;
@@ -40,7 +43,11 @@ describe('dataset --replace is atomic', () => {
     });
 
   async function readPage(current: number, size = 500) {
-    const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}?current=${current}&size=${size}&_fields=version`, headers: { apikey: key } });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${dsId}?current=${current}&size=${size}&_fields=version`,
+      headers: { apikey: key },
+    });
     assert.equal(res.statusCode, 200, res.body);
     return JSON.parse(res.body).data as { total: number; records: { version: number }[] };
   }
@@ -65,13 +72,21 @@ describe('dataset --replace is atomic', () => {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => { done = true; r(code); }));
+    const exited = new Promise<number | null>((r) =>
+      child.on('exit', (code) => {
+        done = true;
+        r(code);
+      }),
+    );
     const seen = new Set<number>();
     const check = async (current: number) => {
       const page = await readPage(current);
       assert.ok(page.total === OLD_ROWS || page.total === NEW_ROWS, `total ${page.total}`);
       const expected = page.total === OLD_ROWS ? 1 : 2;
-      assert.ok(page.records.length > 0 && page.records.every((r) => r.version === expected), `mixed rows at total ${page.total}`);
+      assert.ok(
+        page.records.length > 0 && page.records.every((r) => r.version === expected),
+        `mixed rows at total ${page.total}`,
+      );
       seen.add(expected);
     };
     for (let reads = 0; !done; reads++) {
@@ -79,7 +94,7 @@ describe('dataset --replace is atomic', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     // The server learns of the swap within a second of the importer's exit.
-    for (const started = Date.now(); !seen.has(2) && Date.now() - started < 1000; ) {
+    for (const started = Date.now(); !seen.has(2) && Date.now() - started < 1000;) {
       await check(1);
       // Let timers run: injected requests alone never yield to the change watcher's poll.
       await new Promise((r) => setTimeout(r, 5));

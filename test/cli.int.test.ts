@@ -25,7 +25,17 @@ describe('the command line, end to end in a temporary directory', () => {
   after(() => ws?.close());
 
   it('imports, creates and binds a key, serves, and answers with the expected rows', async () => {
-    const ds = await dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets', '--integration', 'ConnectWise', '--type', 'priority=TEXT');
+    const ds = await dg(
+      'dataset',
+      'import',
+      'tickets.csv',
+      '--name',
+      'Tickets',
+      '--integration',
+      'ConnectWise',
+      '--type',
+      'priority=TEXT',
+    );
     assert.match(ds.id, /^\d{19}$/);
     assert.equal(ds.rows, 3);
     assert.deepEqual(ds.fields, [
@@ -34,7 +44,8 @@ describe('the command line, end to end in a temporary directory', () => {
       { name: 'priority', type: 'TEXT' },
       { name: 'opened', type: 'DATE' },
     ]);
-    if (TEST_BACKEND === 'sqlite') assert.ok(fs.existsSync(path.join(dir, 'data', 'datagate.db')), 'default database under ./data');
+    if (TEST_BACKEND === 'sqlite')
+      assert.ok(fs.existsSync(path.join(dir, 'data', 'datagate.db')), 'default database under ./data');
     // On PostgreSQL too the generated secret goes to ./data (DATAGATE_DATA_DIR unset).
     const secretStat = fs.statSync(path.join(dir, 'data', 'secret.key'));
     assert.equal(secretStat.mode & 0o777, 0o600);
@@ -72,8 +83,9 @@ describe('the command line, end to end in a temporary directory', () => {
     const reloaded = await dg('dataset', 'import', 'v2.ndjson', '--replace', ds.id);
     assert.equal(reloaded.rows, 1);
     let records: unknown[] = [];
-    for (const started = Date.now(); Date.now() - started < 1000; ) {
-      records = (await (await fetch(`${url}/api/dataset/${ds.id}`, { headers: { apikey: key.key } })).json()).data.records;
+    for (const started = Date.now(); Date.now() - started < 1000;) {
+      records = (await (await fetch(`${url}/api/dataset/${ds.id}`, { headers: { apikey: key.key } })).json()).data
+        .records;
       if (records.length === 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -81,14 +93,16 @@ describe('the command line, end to end in a temporary directory', () => {
 
     assert.deepEqual(await dg('public-api', 'disable'), { enabled: false });
     let status = 200;
-    for (const started = Date.now(); status === 200 && Date.now() - started < 1000; ) {
+    for (const started = Date.now(); status === 200 && Date.now() - started < 1000;) {
       status = (await fetch(`${url}/api/dataset/${ds.id}`, { headers: { apikey: key.key } })).status;
       if (status === 200) await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(status, 403);
     assert.deepEqual(await dg('public-api', 'enable'), { enabled: true });
 
-    assert.deepEqual(await dg('key', 'unbind', key.id, '--dataset', ds.id), { unbound: { key: key.id, dataset: ds.id } });
+    assert.deepEqual(await dg('key', 'unbind', key.id, '--dataset', ds.id), {
+      unbound: { key: key.id, dataset: ds.id },
+    });
     assert.deepEqual(await dg('key', 'remove', key.id), { removed: key.id });
     assert.deepEqual((await dg('key', 'list')).keys, []);
 
@@ -115,7 +129,21 @@ describe('the command line, end to end in a temporary directory', () => {
   });
 
   it('has --help on every command', async () => {
-    for (const args of [[], ['serve'], ['demo'], ['dataset', 'import'], ['dataset', 'list'], ['key', 'create'], ['key', 'list'], ['key', 'show'], ['key', 'remove'], ['key', 'bind'], ['key', 'unbind'], ['public-api', 'enable'], ['public-api', 'disable']]) {
+    for (const args of [
+      [],
+      ['serve'],
+      ['demo'],
+      ['dataset', 'import'],
+      ['dataset', 'list'],
+      ['key', 'create'],
+      ['key', 'list'],
+      ['key', 'show'],
+      ['key', 'remove'],
+      ['key', 'bind'],
+      ['key', 'unbind'],
+      ['public-api', 'enable'],
+      ['public-api', 'disable'],
+    ]) {
       const r = await ws.run([...args, '--help']);
       assert.match(r.stdout, /Usage: datagate/, args.join(' '));
     }

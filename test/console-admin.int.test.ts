@@ -6,8 +6,6 @@
 // delete with its impact), Users, and signing out. Screenshots of each step go to
 // test-artifacts/console-admin/.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { builtConsole } from '../scripts/console-build.mjs';
@@ -17,7 +15,8 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 const ADMIN = { email: 'owner@example.com', password: 'first admin pass' };
 const SETS = 105; // more than the dialog's 100 per page
 const setName = (i: number) => `Set ${String(i).padStart(3, '0')}`;
-const rows = (n: number) => ['n,label,amount', ...Array.from({ length: n }, (_, k) => `${k + 1},row ${k + 1},${k + 1}`)].join('\n');
+const rows = (n: number) =>
+  ['n,label,amount', ...Array.from({ length: n }, (_, k) => `${k + 1},row ${k + 1},${k + 1}`)].join('\n');
 
 describe('the console: setup, keyboard, pages of datasets, the Datasets and Users pages', { timeout: 300_000 }, () => {
   let t: TestServer;
@@ -108,9 +107,14 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await page.keyboard.type('Portal');
     await page.keyboard.press('Enter');
     await test('add-key-dialog').waitFor({ state: 'hidden' });
-    await page.waitForFunction(() => document.querySelector('[data-test="key-select"]')?.textContent?.includes('Portal'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-test="key-select"]')?.textContent?.includes('Portal'),
+    );
     const keys = await t.modules.access.keys.list(t.tenant.id);
-    assert.deepEqual(keys.map((k) => [k.name, k.type, k.rateLimit]), [['Portal', 'Custom', 60]]);
+    assert.deepEqual(
+      keys.map((k) => [k.name, k.type, k.rateLimit]),
+      [['Portal', 'Custom', 60]],
+    );
     keyId = keys[0].id;
     secret = (await t.modules.access.keys.reveal(t.tenant.id, keyId)).key;
 
@@ -126,7 +130,9 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await test('rate-limit-input').locator('input').fill('2');
     await shots.take(page, 'rate-limit-edit');
     await test('rate-limit-input').locator('input').press('Enter');
-    await page.waitForFunction(() => /^\s*2\/min/.test(document.querySelector('[data-test="rate-limit"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^\s*2\/min/.test(document.querySelector('[data-test="rate-limit"]')?.textContent ?? ''),
+    );
     assert.equal((await t.modules.access.keys.get(t.tenant.id, keyId)).rateLimit, 2);
     await shots.take(page, 'rate-limit-saved');
   });
@@ -141,7 +147,9 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     const pager = test('picker-pagination');
     assert.match(await pager.innerText(), new RegExp(`Total ${SETS}`));
     assert.match(await test('picker-item').first().innerText(), new RegExp(setName(SETS)), 'newest first');
-    await test('picker-item').filter({ hasText: setName(SETS) }).click();
+    await test('picker-item')
+      .filter({ hasText: setName(SETS) })
+      .click();
     await shots.take(page, 'picker-page-one');
 
     // "Go to" page 2: the five oldest.
@@ -149,24 +157,39 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await jump.fill('2');
     await jump.press('Enter');
     await waitCount(items, SETS - 100);
-    await test('picker-item').filter({ hasText: setName(3) }).click();
+    await test('picker-item')
+      .filter({ hasText: setName(3) })
+      .click();
     await shots.take(page, 'picker-page-two');
 
     await test('picker-sort').click();
     await page.waitForFunction(
-      (first) => document.querySelector('[data-test="picker-dialog-dataset"] [data-test="picker-item"]')?.textContent?.includes(first),
+      (first) =>
+        document
+          .querySelector('[data-test="picker-dialog-dataset"] [data-test="picker-item"]')
+          ?.textContent?.includes(first),
       setName(1),
     );
     await test('picker-group').filter({ hasText: 'Beta' }).click();
-    await page.waitForFunction(() => /Total 52\b/.test((document.querySelector('[data-test="picker-pagination"]') as HTMLElement | null)?.innerText ?? ''));
+    await page.waitForFunction(() =>
+      /Total 52\b/.test(
+        (document.querySelector('[data-test="picker-pagination"]') as HTMLElement | null)?.innerText ?? '',
+      ),
+    );
     const shown = await test('picker-item').allInnerTexts();
     assert.equal(shown.length, 52);
-    assert.ok(shown.every((s) => s.includes('Beta')), 'only the Beta group is listed');
+    assert.ok(
+      shown.every((s) => s.includes('Beta')),
+      'only the Beta group is listed',
+    );
     await shots.take(page, 'picker-group-beta');
 
     await test('picker-selected').click();
     await waitCount('[data-test="picker-selected-item"]', 2);
-    assert.deepEqual((await test('picker-selected-item').allInnerTexts()).map((s) => s.match(/Set \d{3}/)![0]).sort(), [setName(3), setName(SETS)]);
+    assert.deepEqual((await test('picker-selected-item').allInnerTexts()).map((s) => s.match(/Set \d{3}/)![0]).sort(), [
+      setName(3),
+      setName(SETS),
+    ]);
     await shots.take(page, 'picker-selected-across-pages');
     await test('picker-add-selected').click();
     await dialog.waitFor({ state: 'hidden' });
@@ -194,7 +217,9 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await test('dataset-preview').waitFor();
     await test('preview-filter').fill('amount=,2');
     await test('preview-filter').press('Enter');
-    await page.waitForFunction(() => /^\s*2 matching rows/.test(document.querySelector('[data-test="preview-total"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^\s*2 matching rows/.test(document.querySelector('[data-test="preview-total"]')?.textContent ?? ''),
+    );
     await shots.take(page, 'preview-filtered');
     await test('preview-filter').fill('nope=1');
     await test('preview-filter').press('Enter');
@@ -208,20 +233,34 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
   it('uploads NDJSON with a progress bar, shows the server refusing a type, and loads it once the type is changed back', async () => {
     // 20,000 lines (about 700 KB) through a connection throttled to 300 KB/s: the bar
     // is seen part-way.
-    const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ code: `A${i}`, cost: i / 4, note: 'x'.repeat(8) }));
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ code: `A${i}`, cost: i / 4, note: 'x'.repeat(8) }),
+    );
     const file = t.file('assets.ndjson', lines.join('\n'));
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 300_000 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 300_000,
+    });
     await test('dataset-upload').click();
     await test('upload-dialog').waitFor();
     await test('dataset-file-input').setInputFiles(file);
     await page.waitForFunction(() => {
-      const now = Number(document.querySelector('[data-test="upload-progress"][role="progressbar"]')?.getAttribute('aria-valuenow'));
+      const now = Number(
+        document.querySelector('[data-test="upload-progress"][role="progressbar"]')?.getAttribute('aria-valuenow'),
+      );
       return now > 0 && now < 100;
     });
     await shots.take(page, 'upload-progress');
     await test('upload-fields').waitFor({ timeout: 30_000 });
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
     await cdp.detach();
     await choose(page.locator('[data-test="field-type"][data-field="code"]'), 'NUMBER');
     await test('dataset-confirm').click();
@@ -233,7 +272,14 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await test('upload-dialog').waitFor({ state: 'hidden' });
     const created = (await t.modules.catalog.datasets.list(t.tenant.id)).find((d) => /^assets$/i.test(d.name));
     assert.ok(created, 'the dataset is named after its file');
-    assert.deepEqual(created.fields.map((f) => [f.name, f.type]), [['code', 'TEXT'], ['cost', 'NUMBER'], ['note', 'TEXT']]);
+    assert.deepEqual(
+      created.fields.map((f) => [f.name, f.type]),
+      [
+        ['code', 'TEXT'],
+        ['cost', 'NUMBER'],
+        ['note', 'TEXT'],
+      ],
+    );
     assert.equal(created.rowCount, 20_000);
   });
 
@@ -266,7 +312,11 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     const left = await t.modules.catalog.datasets.list(t.tenant.id);
     assert.ok(!left.some((d) => d.id === ids.get(setName(SETS))), 'the dataset is gone');
     assert.deepEqual(await t.modules.catalog.widgets.list(t.tenant.id), [], 'its widget went with it');
-    assert.deepEqual((await t.modules.access.keys.get(t.tenant.id, keyId)).bindings.datasets, [ids.get(setName(3))], 'the key keeps its other dataset');
+    assert.deepEqual(
+      (await t.modules.access.keys.get(t.tenant.id, keyId)).bindings.datasets,
+      [ids.get(setName(3))],
+      'the key keeps its other dataset',
+    );
     await shots.take(page, 'deleted');
   });
 
@@ -289,7 +339,10 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await page.locator('tr', { has: added }).locator('[data-test="user-delete"]').click();
     await page.locator('.el-message-box .el-button--danger').click();
     await added.waitFor({ state: 'detached' });
-    assert.deepEqual((await t.modules.access.users.list(t.tenant.id)).map((u) => u.email), [ADMIN.email]);
+    assert.deepEqual(
+      (await t.modules.access.users.list(t.tenant.id)).map((u) => u.email),
+      [ADMIN.email],
+    );
   });
 
   it('signs out, sends a signed-out visitor to sign in, and back to the page wanted', async () => {

@@ -20,7 +20,14 @@ describe('the console types (web/src/generated/admin-api.ts)', () => {
 
   it('describe the admin routes the console calls', async () => {
     const text = fs.readFileSync(CONSOLE_TYPES_FILE, 'utf8');
-    for (const route of ['/admin/api/session', '/admin/api/datasets', '/admin/api/widgets/{id}', '/admin/api/keys/{id}', '/admin/api/usage', '/admin/api/audit']) {
+    for (const route of [
+      '/admin/api/session',
+      '/admin/api/datasets',
+      '/admin/api/widgets/{id}',
+      '/admin/api/keys/{id}',
+      '/admin/api/usage',
+      '/admin/api/audit',
+    ]) {
       assert.ok(text.includes(`"${route}": {`), `${route} is missing from the generated types`);
     }
   });

@@ -50,7 +50,9 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
       if (check(last)) return last;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.fail(`${what}: after 1.5 s ${urlPath} still answers ${last.status} ${JSON.stringify(last.body).slice(0, 200)}`);
+    assert.fail(
+      `${what}: after 1.5 s ${urlPath} still answers ${last.status} ${JSON.stringify(last.body).slice(0, 200)}`,
+    );
   }
 
   const test = (id: string) => page.locator(`[data-test="${id}"]`);
@@ -78,7 +80,14 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-console-'));
     fs.writeFileSync(path.join(dir, 'contracts.csv'), CONTRACTS_CSV);
-    server = await serve({ DATAGATE_DATA_DIR: dir }, undefined, ['demo', '--database', `sqlite:${path.join(dir, 'demo.db')}`, '--port', '0', '--json']);
+    server = await serve({ DATAGATE_DATA_DIR: dir }, undefined, [
+      'demo',
+      '--database',
+      `sqlite:${path.join(dir, 'demo.db')}`,
+      '--port',
+      '0',
+      '--json',
+    ]);
     browser = await launchBrowser();
     ({ context, page } = await consolePage(browser, server.url));
   });
@@ -116,7 +125,9 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await shots.take(page, 'add-new-key-dialog');
     await test('key-save').click();
     await test('add-key-dialog').waitFor({ state: 'hidden' });
-    await page.waitForFunction(() => document.querySelector('[data-test="key-select"]')?.textContent?.includes('Customer portal'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-test="key-select"]')?.textContent?.includes('Customer portal'),
+    );
     assert.match(await test('rate-limit').innerText(), /60\/min/);
     const masked = await test('masked-key').innerText();
     assert.match(masked, /^dgk_[0-9a-f]{4}…[0-9a-f]{4}$/);
@@ -125,7 +136,10 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await page.locator('.el-message', { hasText: /copied/i }).waitFor();
     secret = await page.evaluate(() => navigator.clipboard.readText());
     assert.match(secret, /^dgk_[0-9a-f]{40}$/);
-    assert.ok(secret.startsWith(masked.slice(0, 8)) && secret.endsWith(masked.slice(-4)), 'the copied key is the one shown masked');
+    assert.ok(
+      secret.startsWith(masked.slice(0, 8)) && secret.endsWith(masked.slice(-4)),
+      'the copied key is the one shown masked',
+    );
     await shots.take(page, 'key-added-and-copied');
 
     const none = await publicGet('/api/datasets');
@@ -151,21 +165,33 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('picker-selected').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-test="picker-selected-item"]').length === 3);
     await shots.take(page, 'selected-view-three');
-    await test('picker-selected-item').filter({ hasText: 'Devices' }).locator('[data-test="picker-selected-remove"]').click();
+    await test('picker-selected-item')
+      .filter({ hasText: 'Devices' })
+      .locator('[data-test="picker-selected-remove"]')
+      .click();
     await page.waitForFunction(() => document.querySelectorAll('[data-test="picker-selected-item"]').length === 2);
     await shots.take(page, 'selected-view-one-removed');
     await test('picker-add-selected').click();
     await dialog.waitFor({ state: 'hidden' });
 
-    await page.waitForFunction(() => document.querySelectorAll('[data-test="bound-list-dataset"] [data-test="bound-row"]').length === 2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-test="bound-list-dataset"] [data-test="bound-row"]').length === 2,
+    );
     const rows = test('bound-list-dataset').locator('[data-test="bound-row"]');
     ticketsId = (await rows.filter({ hasText: 'Tickets' }).getAttribute('data-id'))!;
     invoicesId = (await rows.filter({ hasText: 'Invoices' }).getAttribute('data-id'))!;
     assert.match(ticketsId, /^\d{19}$/);
-    assert.match(await rows.filter({ hasText: 'Tickets' }).locator('[data-test="bound-path"]').innerText(), new RegExp(`GET\\s*/api/dataset/${ticketsId}|/api/dataset/${ticketsId}`));
+    assert.match(
+      await rows.filter({ hasText: 'Tickets' }).locator('[data-test="bound-path"]').innerText(),
+      new RegExp(`GET\\s*/api/dataset/${ticketsId}|/api/dataset/${ticketsId}`),
+    );
     await shots.take(page, 'two-datasets-bound');
 
-    const listed = await until('/api/datasets', (a) => a.status === 200 && a.body.data.length === 2, 'the key reads the two bound datasets');
+    const listed = await until(
+      '/api/datasets',
+      (a) => a.status === 200 && a.body.data.length === 2,
+      'the key reads the two bound datasets',
+    );
     assert.deepEqual(listed.body.data.map((d: { name: string }) => d.name).sort(), ['Invoices', 'Tickets']);
   });
 
@@ -198,7 +224,10 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await tickets.locator('[data-test="bound-toggle"]').click();
     await tickets.locator('[data-test="bound-parameters"]').waitFor();
     assert.match(await tickets.locator('[data-test="bound-parameters"]').innerText(), /current[\s\S]*size/);
-    assert.match(await tickets.locator('[data-test="snippet-curl"]').innerText(), new RegExp(`curl '${server.url}/api/dataset/${ticketsId}`));
+    assert.match(
+      await tickets.locator('[data-test="snippet-curl"]').innerText(),
+      new RegExp(`curl '${server.url}/api/dataset/${ticketsId}`),
+    );
     await tickets.locator('[data-test="try-param-status"]').fill('Closed');
     await tickets.locator('[data-test="try-send"]').click();
     await tickets.locator('[data-test="try-status"]').waitFor();
@@ -218,7 +247,11 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await shots.take(page, 'delete-binding-confirm');
     await confirm.click();
     await invoices.waitFor({ state: 'detached' });
-    const refused = await until(`/api/dataset/${invoicesId}`, (a) => a.status === 403, 'the unbound dataset is refused');
+    const refused = await until(
+      `/api/dataset/${invoicesId}`,
+      (a) => a.status === 403,
+      'the unbound dataset is refused',
+    );
     assert.deepEqual(refused.body, { code: 500, msg: 'The resourceId is invalid.', data: [] });
     assert.equal((await publicGet(`/api/dataset/${ticketsId}`)).status, 200, 'the other binding stays');
     await shots.take(page, 'binding-deleted');
@@ -273,9 +306,17 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('picker-add-selected').click();
     await test('picker-dialog-dataset').waitFor({ state: 'hidden' });
     await test('bound-list-dataset').locator(`[data-test="bound-row"][data-id="${contractsId}"]`).waitFor();
-    const rows = await until(`/api/dataset/${contractsId}?_sort=contract_no`, (a) => a.status === 200, 'the uploaded dataset reads');
+    const rows = await until(
+      `/api/dataset/${contractsId}?_sort=contract_no`,
+      (a) => a.status === 200,
+      'the uploaded dataset reads',
+    );
     assert.equal(rows.body.data.total, 5);
-    assert.equal(rows.body.data.records[0].contract_no, 17, 'the type chosen in the console (NUMBER) is the one loaded');
+    assert.equal(
+      rows.body.data.records[0].contract_no,
+      17,
+      'the type chosen in the console (NUMBER) is the one loaded',
+    );
     assert.equal(rows.body.data.records[0].start_date, '2024-01-01');
     await shots.take(page, 'uploaded-dataset-bound');
   });
@@ -292,12 +333,24 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await choose(measure.locator('[data-test="widget-measure-agg"]'), /^Sum$/);
     await choose(measure.locator('[data-test="widget-measure-field"]'), 'monthly_value');
     await test('chart-type-bar').click();
-    await page.waitForFunction(() => document.querySelector('[data-test="widget-chart"][data-chart="bar"] canvas') !== null);
-    await page.waitForFunction(() => /3 result rows/.test(document.querySelector('[data-test="widget-preview-total"]')?.textContent ?? ''));
+    await page.waitForFunction(
+      () => document.querySelector('[data-test="widget-chart"][data-chart="bar"] canvas') !== null,
+    );
+    await page.waitForFunction(() =>
+      /3 result rows/.test(document.querySelector('[data-test="widget-preview-total"]')?.textContent ?? ''),
+    );
     // The preview follows the spec 400 ms after its last change: wait for the sum of
     // monthly_value (the Table tab's table is in the page while the chart shows).
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-test="widget-table"]')].some((e) => e.textContent!.includes('Sum of monthly_value')));
-    assert.equal(await test('widget-chart').getAttribute('data-axes'), '2', 'a count (1–2) and sums (to 2300) get an axis each');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-test="widget-table"]')].some((e) =>
+        e.textContent!.includes('Sum of monthly_value'),
+      ),
+    );
+    assert.equal(
+      await test('widget-chart').getAttribute('data-axes'),
+      '2',
+      'a count (1–2) and sums (to 2300) get an axis each',
+    );
     await shots.take(page, 'widget-builder-chart');
     await test('view-table').click();
     await test('widget-table').waitFor();
@@ -316,7 +369,10 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('usage-chart').waitFor();
     await test('usage-status').first().waitFor();
     const statuses = await test('usage-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
-    assert.ok(statuses.includes('200') && statuses.includes('403'), `the Usage page counts the 200s and 403s of the walk (has ${statuses.join(', ')})`);
+    assert.ok(
+      statuses.includes('200') && statuses.includes('403'),
+      `the Usage page counts the 200s and 403s of the walk (has ${statuses.join(', ')})`,
+    );
     await shots.take(page, 'usage');
   });
 
@@ -342,7 +398,10 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await row.first().waitFor();
     assert.match(await row.first().innerText(), /Customer portal \(removed\)/);
     const statuses = await test('usage-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
-    assert.ok(statuses.includes('200') && statuses.includes('403'), `the removed key's requests still count (has ${statuses.join(', ')})`);
+    assert.ok(
+      statuses.includes('200') && statuses.includes('403'),
+      `the removed key's requests still count (has ${statuses.join(', ')})`,
+    );
   });
 
   it('lists every change of the walk in the audit log', async () => {
@@ -351,7 +410,17 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     await test('audit-row').first().waitFor();
     assert.equal(await test('audit-row').first().getAttribute('data-action'), 'key.delete');
     const actions = await test('audit-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
-    for (const a of ['user.signin', 'key.create', 'key.bind', 'key.unbind', 'publicApi.disable', 'publicApi.enable', 'dataset.create', 'widget.create', 'key.delete']) {
+    for (const a of [
+      'user.signin',
+      'key.create',
+      'key.bind',
+      'key.unbind',
+      'publicApi.disable',
+      'publicApi.enable',
+      'dataset.create',
+      'widget.create',
+      'key.delete',
+    ]) {
       assert.ok(actions.includes(a), `the audit log shows ${a} (has ${actions.join(', ')})`);
     }
     assert.ok(!(await test('audit-table').innerText()).includes(secret), 'no key secret in the audit log');

@@ -53,8 +53,13 @@ describe('contains ignores case for all of Unicode', () => {
     t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     dsId = (await importDataset(t, 'techs.csv', CSV, 'Techs')).id;
     const w = await createWidget(t, {
-      name: 'By technician', dataset: dsId, chart: 'table',
-      dimensions: [{ field: 'technician', label: 'Tech' }, { field: 'n', label: 'N' }],
+      name: 'By technician',
+      dataset: dsId,
+      chart: 'table',
+      dimensions: [
+        { field: 'technician', label: 'Tech' },
+        { field: 'n', label: 'N' },
+      ],
     });
     widgetId = w.id;
     secret = (await boundKey(t, { name: 'reader', rateLimit: 100_000, datasets: [dsId], widgets: [widgetId] })).key;
@@ -72,10 +77,18 @@ describe('contains ignores case for all of Unicode', () => {
     it(`technician=${text} -> [${rows.join(',')}] (${why})`, async () => {
       const q = encodeURIComponent(text);
       const data = await get(`/api/dataset/${dsId}?technician=${q}&size=50`);
-      assert.deepEqual(data.records.map((r: Record<string, unknown>) => Number(r.n)).sort((a: number, b: number) => a - b), rows, 'dataset');
+      assert.deepEqual(
+        data.records.map((r: Record<string, unknown>) => Number(r.n)).sort((a: number, b: number) => a - b),
+        rows,
+        'dataset',
+      );
       assert.equal(data.total, rows.length, 'total');
       const inWidget = await get(`/api/widget/${widgetId}?Tech=${q}&size=50`);
-      assert.deepEqual(inWidget.map((r: Record<string, string>) => Number(r.N)).sort((a: number, b: number) => a - b), rows, 'widget');
+      assert.deepEqual(
+        inWidget.map((r: Record<string, string>) => Number(r.N)).sort((a: number, b: number) => a - b),
+        rows,
+        'widget',
+      );
     });
   }
 });

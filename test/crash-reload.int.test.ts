@@ -42,7 +42,10 @@ describe('a load killed half-way: its table is dropped when a process next opens
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const found = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1', [table]);
+      const found = await client.query(
+        'SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1',
+        [table],
+      );
       if (found.rows.length === 0) return null;
       return Number((await client.query(`SELECT coalesce(max("_row"), 0)::int AS n FROM "${table}"`)).rows[0].n);
     } finally {
@@ -58,7 +61,8 @@ describe('a load killed half-way: its table is dropped when a process next opens
     child.stderr!.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     for (;;) {
-      if (child.exitCode !== null) assert.fail(`the reload ended (${child.exitCode}) before it was caught loading: ${err}`);
+      if (child.exitCode !== null)
+        assert.fail(`the reload ended (${child.exitCode}) before it was caught loading: ${err}`);
       const n = await rowsIn(`ds_${datasetId}_v2`);
       if (n !== null && n > 0) return { child, exited };
       await new Promise((r) => setTimeout(r, 20));
@@ -71,7 +75,8 @@ describe('a load killed half-way: its table is dropped when a process next opens
     env = { ...process.env, DATAGATE_DATABASE: db.url, DATAGATE_LOG_LEVEL: 'warn', ...testRedisEnv() };
     fs.writeFileSync(path.join(dir, 'tickets.csv'), 'id,summary\n1,Printer offline\n2,VPN down\n');
     const lines = ['id,summary,priority,opened'];
-    for (let i = 1; i <= BIG_ROWS; i++) lines.push(`${i},Ticket number ${i} about something,${i % 5},2024-0${1 + (i % 9)}-1${i % 9}`);
+    for (let i = 1; i <= BIG_ROWS; i++)
+      lines.push(`${i},Ticket number ${i} about something,${i % 5},2024-0${1 + (i % 9)}-1${i % 9}`);
     fs.writeFileSync(path.join(dir, 'big.csv'), lines.join('\n') + '\n');
     datasetId = (await dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets')).id;
     const key = await dg('key', 'create', '--name', 'client', '--rate-limit', '1000');

@@ -9,7 +9,10 @@ const BIN = path.resolve('bin/datagate');
 
 /** Starts `datagate demo` and resolves with the curl line it prints. */
 function startDemo(dir: string) {
-  const child = spawn(BIN, ['demo', '--port', '0'], { cwd: dir, env: { ...process.env, DATAGATE_DATABASE: undefined, DATAGATE_LOG_LEVEL: 'warn' } });
+  const child = spawn(BIN, ['demo', '--port', '0'], {
+    cwd: dir,
+    env: { ...process.env, DATAGATE_DATABASE: undefined, DATAGATE_LOG_LEVEL: 'warn' },
+  });
   const curl = new Promise<{ url: string; key: string }>((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d) => {
@@ -39,7 +42,10 @@ describe('the quick start: datagate demo', () => {
     assert.match(JSON.stringify(body.data.records[0]), /"summary":/);
 
     const list = await (await fetch(new URL('/api/datasets', url), { headers: { apikey: key } })).json();
-    assert.deepEqual(list.data.map((d: { name: string }) => d.name), ['Tickets', 'Devices', 'Invoices']);
+    assert.deepEqual(
+      list.data.map((d: { name: string }) => d.name),
+      ['Tickets', 'Devices', 'Invoices'],
+    );
     for (const d of list.data) assert.ok(d.rows >= 1000, `${d.name}: ${d.rows} rows`);
 
     first.child.kill('SIGTERM');

@@ -9,26 +9,39 @@ const readme = fs.readFileSync('README.md', 'utf8');
 describe('the documentation', () => {
   it('documents every public error code with its HTTP status', () => {
     for (const [code, { status }] of Object.entries(PUBLIC_ERRORS)) {
-      assert.match(docs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/public-api.md`);
+      assert.match(
+        docs,
+        new RegExp(`\\| \`${code}\` \\| ${status} \\|`),
+        `${code} (${status}) is not in docs/public-api.md`,
+      );
     }
   });
 
   it('documents every admin error code with its HTTP status', () => {
     const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
     for (const [code, { status }] of Object.entries(ADMIN_ERRORS)) {
-      assert.match(adminDocs, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is not in docs/admin-api.md`);
+      assert.match(
+        adminDocs,
+        new RegExp(`\\| \`${code}\` \\| ${status} \\|`),
+        `${code} (${status}) is not in docs/admin-api.md`,
+      );
     }
   });
 
   it('documents no error code the catalog lacks, nor with another status', () => {
-    const documented = (text: string) => [...text.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const documented = (text: string) =>
+      [...text.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])] as const);
     const adminDocs = fs.readFileSync('docs/admin-api.md', 'utf8');
     for (const [file, text, catalog] of [
       ['docs/public-api.md', docs, PUBLIC_ERRORS],
       ['docs/admin-api.md', adminDocs, ADMIN_ERRORS],
     ] as const) {
       const rows = documented(text);
-      assert.equal(rows.length, Object.keys(catalog).length, `${file} lists ${rows.length} error codes, the catalog has ${Object.keys(catalog).length}`);
+      assert.equal(
+        rows.length,
+        Object.keys(catalog).length,
+        `${file} lists ${rows.length} error codes, the catalog has ${Object.keys(catalog).length}`,
+      );
       for (const [code, status] of rows) {
         const entry = (catalog as Record<string, { status: number }>)[code];
         assert.ok(entry, `${file} documents ${code}, which is not in the catalog`);
@@ -38,9 +51,12 @@ describe('the documentation', () => {
   });
 
   it('lists every DATAGATE_ setting the code reads in the README', () => {
-    const src = fs.readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const src = fs
+      .readdirSync('src', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
     const used = new Set<string>();
-    for (const f of src) for (const m of fs.readFileSync(`src/${f}`, 'utf8').matchAll(/DATAGATE_[A-Z_]+/g)) used.add(m[0]);
+    for (const f of src)
+      for (const m of fs.readFileSync(`src/${f}`, 'utf8').matchAll(/DATAGATE_[A-Z_]+/g)) used.add(m[0]);
     assert.ok(used.size > 5);
     for (const v of used) assert.ok(readme.includes(`\`${v}\``), `${v} is not in README.md`);
   });

@@ -23,8 +23,18 @@ describe('exact operators over HTTP', () => {
   let dsId: string;
   const widgets: Record<string, string> = {};
 
-  const inject = (opts: { method?: 'GET' | 'POST'; url: string; payload?: string | object; headers?: Record<string, string> }) =>
-    t.server.app.inject({ method: opts.method ?? 'GET', url: opts.url, payload: opts.payload, headers: { apikey: key, ...opts.headers } });
+  const inject = (opts: {
+    method?: 'GET' | 'POST';
+    url: string;
+    payload?: string | object;
+    headers?: Record<string, string>;
+  }) =>
+    t.server.app.inject({
+      method: opts.method ?? 'GET',
+      url: opts.url,
+      payload: opts.payload,
+      headers: { apikey: key, ...opts.headers },
+    });
 
   /** The ids (as their exact digits) of the dataset rows a query string selects, and the total. */
   async function ids(qs: string): Promise<{ total: number; ids: string[] }> {
@@ -48,13 +58,23 @@ describe('exact operators over HTTP', () => {
     const k = await access.keys.create(t.tenant.id, { name: 'test', rateLimit: 100_000 });
     key = k.key;
     await access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
-    const byCompany = { dimensions: [{ field: 'company', label: 'Company' }], measures: [{ agg: 'count', label: 'Rows' }, { agg: 'sum', field: 'hours', label: 'Hours' }] };
+    const byCompany = {
+      dimensions: [{ field: 'company', label: 'Company' }],
+      measures: [
+        { agg: 'count', label: 'Rows' },
+        { agg: 'sum', field: 'hours', label: 'Hours' },
+      ],
+    };
     const specs: Record<string, Record<string, unknown>> = {
       'acme exactly': { ...byCompany, filter: 'company[eq]=Acme' },
       'acme contains': { ...byCompany, filter: 'company=Acme' },
       'in and ne': { ...byCompany, filter: 'company[in]=Acme,acme,Birch\\, Inc&status[ne]=Closed' },
       'by company': byCompany,
-      'by day': { dimensions: [{ field: 'created', label: 'Day', bucket: 'day' }], measures: [{ agg: 'count', label: 'Rows' }], filter: 'created[ne]=2023-02-01' },
+      'by day': {
+        dimensions: [{ field: 'created', label: 'Day', bucket: 'day' }],
+        measures: [{ agg: 'count', label: 'Rows' }],
+        filter: 'created[ne]=2023-02-01',
+      },
     };
     for (const [name, spec] of Object.entries(specs)) {
       const w = await catalog.widgets.create(t.tenant.id, { name, dataset: dsId, chart: 'table', ...spec });
@@ -85,7 +105,11 @@ describe('exact operators over HTTP', () => {
 
     it('[in]: a comma list, \\, for a comma within a value', async () => {
       assert.deepEqual(await ids(`company[in]=${encodeURIComponent('Birch\\, Inc,Acme')}`), rows(1, 5));
-      assert.deepEqual(await ids(`company[in]=${encodeURIComponent('Birch, Inc')}`), rows(), '"Birch" and "Inc" are two values');
+      assert.deepEqual(
+        await ids(`company[in]=${encodeURIComponent('Birch, Inc')}`),
+        rows(),
+        '"Birch" and "Inc" are two values',
+      );
       assert.deepEqual(await ids(`id[in]=${ID(1)},${ID(3)}`), rows(1, 3));
     });
 
@@ -98,7 +122,10 @@ describe('exact operators over HTTP', () => {
       assert.deepEqual(await ids('opened[eq]=2023-01-02'), rows(2, 3));
       assert.deepEqual(await ids('created[eq]=2023-01-01'), rows(1, 2), 'the whole UTC day');
       assert.deepEqual(await ids('created[eq]=2023-02-01T10:00:00Z'), rows(4));
-      assert.deepEqual(await ids(`created[in]=${encodeURIComponent('2023-01-02,2023-02-01T12:00:00+02:00')}`), rows(3, 4));
+      assert.deepEqual(
+        await ids(`created[in]=${encodeURIComponent('2023-01-02,2023-02-01T12:00:00+02:00')}`),
+        rows(3, 4),
+      );
     });
 
     it('a field whose real name ends in brackets matches by that name first', async () => {
@@ -109,18 +136,27 @@ describe('exact operators over HTTP', () => {
     });
 
     it('operators, plain filters and options together; the same page twice is the same answer', async () => {
-      const first = await inject({ url: `/api/dataset/${dsId}?company=acme&status[ne]=New&_sort=-hours&_fields=id,hours` });
+      const first = await inject({
+        url: `/api/dataset/${dsId}?company=acme&status[ne]=New&_sort=-hours&_fields=id,hours`,
+      });
       assert.equal(first.statusCode, 200);
       assert.equal(
         first.body,
         `{"code":0,"msg":"success","data":{"records":[{"id":${ID(4)},"hours":4},{"id":${ID(2)},"hours":2},{"id":${ID(1)},"hours":1.5}],` +
           '"total":3,"size":10,"current":1,"orders":[{"column":"hours","asc":false}],"optimizeCountSql":true,"hitCount":false,"searchCount":true,"pages":1}}',
       );
-      assert.equal((await inject({ url: `/api/dataset/${dsId}?company=acme&status[ne]=New&_sort=-hours&_fields=id,hours` })).body, first.body);
+      assert.equal(
+        (await inject({ url: `/api/dataset/${dsId}?company=acme&status[ne]=New&_sort=-hours&_fields=id,hours` })).body,
+        first.body,
+      );
     });
 
     it('POST: operators in a JSON body and in a form body, the body winning over the query', async () => {
-      const json = await inject({ method: 'POST', url: `/api/dataset/${dsId}?company[eq]=nothing`, payload: { 'company[eq]': 'Acme Corp' } });
+      const json = await inject({
+        method: 'POST',
+        url: `/api/dataset/${dsId}?company[eq]=nothing`,
+        payload: { 'company[eq]': 'Acme Corp' },
+      });
       assert.equal(json.statusCode, 200, json.body);
       assert.equal(JSON.parse(json.body).data.total, 1);
       assert.match(json.body, new RegExp(`"id":${ID(4)}`));
@@ -149,26 +185,56 @@ describe('exact operators over HTTP', () => {
       assert.equal(JSON.parse(res.body).data.total, 2, 'hours 1.5 and 0.25');
     });
     it('an [in] list of 500 days, and one of 501 values refused', async () => {
-      const days = Array.from({ length: 500 }, (_, i) => new Date(Date.UTC(2022, 11, 1 + i)).toISOString().slice(0, 10));
+      const days = Array.from({ length: 500 }, (_, i) =>
+        new Date(Date.UTC(2022, 11, 1 + i)).toISOString().slice(0, 10),
+      );
       const ok = await post({ 'created[in]': days.join(',') });
       assert.equal(ok.statusCode, 200, ok.body);
       assert.equal(JSON.parse(ok.body).data.total, 4);
       const tooMany = await post({ 'company[in]': [...days, 'x'].join(',') });
       assert.equal(tooMany.statusCode, 400);
-      assert.equal(tooMany.body, JSON.stringify({ code: 400, msg: 'Filter "company" lists more than 500 values; an [in] list holds at most 500', data: [] }));
+      assert.equal(
+        tooMany.body,
+        JSON.stringify({
+          code: 400,
+          msg: 'Filter "company" lists more than 500 values; an [in] list holds at most 500',
+          data: [],
+        }),
+      );
     });
   });
 
   describe('400 in the public error body, naming what is wrong', () => {
     const cases: { qs: string; msg: string }[] = [
-      { qs: 'company[bogus]=x', msg: 'Unknown operator "bogus" in "company[bogus]"; operators are: eq, ne, in, contains' },
+      {
+        qs: 'company[bogus]=x',
+        msg: 'Unknown operator "bogus" in "company[bogus]"; operators are: eq, ne, in, contains',
+      },
       { qs: 'company[]=x', msg: 'Unknown operator "" in "company[]"; operators are: eq, ne, in, contains' },
-      { qs: 'nosuch[eq]=x', msg: 'Unknown field "nosuch" in "nosuch[eq]"; fields are: id, company, status, hours, billable, opened, created, tag[eq]' },
-      { qs: 'hours[contains]=1', msg: 'Operator "contains" in "hours[contains]" does not apply to NUMBER field "hours"; NUMBER fields take: eq, ne, in' },
-      { qs: 'hours[eq]=1,2', msg: 'Invalid value "1,2" for NUMBER field "hours": expected one value; [in] takes a list' },
-      { qs: 'billable[in]=true,maybe', msg: 'Invalid value "maybe" for BOOLEAN field "billable": expected true, false, 1 or 0 (in "true,maybe")' },
-      { qs: `company[in]=${encodeURIComponent('a\\b')}`, msg: 'Invalid escape "\\\\b" in [in] list of field "company": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")' },
-      { qs: 'company[eq]=a%00', msg: 'Parameter "company[eq]" contains a NUL character (U+0000), which text values cannot hold' },
+      {
+        qs: 'nosuch[eq]=x',
+        msg: 'Unknown field "nosuch" in "nosuch[eq]"; fields are: id, company, status, hours, billable, opened, created, tag[eq]',
+      },
+      {
+        qs: 'hours[contains]=1',
+        msg: 'Operator "contains" in "hours[contains]" does not apply to NUMBER field "hours"; NUMBER fields take: eq, ne, in',
+      },
+      {
+        qs: 'hours[eq]=1,2',
+        msg: 'Invalid value "1,2" for NUMBER field "hours": expected one value; [in] takes a list',
+      },
+      {
+        qs: 'billable[in]=true,maybe',
+        msg: 'Invalid value "maybe" for BOOLEAN field "billable": expected true, false, 1 or 0 (in "true,maybe")',
+      },
+      {
+        qs: `company[in]=${encodeURIComponent('a\\b')}`,
+        msg: 'Invalid escape "\\\\b" in [in] list of field "company": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")',
+      },
+      {
+        qs: 'company[eq]=a%00',
+        msg: 'Parameter "company[eq]" contains a NUL character (U+0000), which text values cannot hold',
+      },
     ];
     for (const c of cases) {
       it(c.qs, async () => {
@@ -181,7 +247,14 @@ describe('exact operators over HTTP', () => {
     it('on a widget too', async () => {
       const res = await inject({ url: `/api/widget/${widgets['by company']}?Rows[contains]=1` });
       assert.equal(res.statusCode, 400);
-      assert.equal(res.body, JSON.stringify({ code: 400, msg: 'Operator "contains" in "Rows[contains]" does not apply to NUMBER field "Rows"; NUMBER fields take: eq, ne, in', data: [] }));
+      assert.equal(
+        res.body,
+        JSON.stringify({
+          code: 400,
+          msg: 'Operator "contains" in "Rows[contains]" does not apply to NUMBER field "Rows"; NUMBER fields take: eq, ne, in',
+          data: [],
+        }),
+      );
     });
   });
 
@@ -201,26 +274,50 @@ describe('exact operators over HTTP', () => {
         { Company: 'Acme', Rows: '1', Hours: '1.5' },
         { Company: 'acme', Rows: '1', Hours: null },
       ]);
-      assert.deepEqual(await widgetRows('by day'), [
-        { Day: '2023-01-01', Rows: '2' },
-        { Day: '2023-01-02', Rows: '1' },
-      ], 'nulls and the day excluded');
+      assert.deepEqual(
+        await widgetRows('by day'),
+        [
+          { Day: '2023-01-01', Rows: '2' },
+          { Day: '2023-01-02', Rows: '1' },
+        ],
+        'nulls and the day excluded',
+      );
     });
 
     it('API operators on a dimension (before grouping) and on a measure (after)', async () => {
-      assert.deepEqual(await widgetRows('by company', 'Company[eq]=Acme'), [{ Company: 'Acme', Rows: '1', Hours: '1.5' }]);
-      assert.deepEqual(await widgetRows('by company', 'company[in]=acme,Acme%20Corp'), [{ Company: 'Acme Corp', Rows: '1', Hours: '4' }, { Company: 'acme', Rows: '1', Hours: null }]);
-      assert.deepEqual(await widgetRows('by company', 'Hours[in]=2,4'), [{ Company: 'Acme Corp', Rows: '1', Hours: '4' }, { Company: 'Acme Dental Group', Rows: '1', Hours: '2' }]);
-      assert.deepEqual(await widgetRows('by company', 'Hours[ne]=2&company=acme'), [{ Company: 'Acme', Rows: '1', Hours: '1.5' }, { Company: 'Acme Corp', Rows: '1', Hours: '4' }]);
+      assert.deepEqual(await widgetRows('by company', 'Company[eq]=Acme'), [
+        { Company: 'Acme', Rows: '1', Hours: '1.5' },
+      ]);
+      assert.deepEqual(await widgetRows('by company', 'company[in]=acme,Acme%20Corp'), [
+        { Company: 'Acme Corp', Rows: '1', Hours: '4' },
+        { Company: 'acme', Rows: '1', Hours: null },
+      ]);
+      assert.deepEqual(await widgetRows('by company', 'Hours[in]=2,4'), [
+        { Company: 'Acme Corp', Rows: '1', Hours: '4' },
+        { Company: 'Acme Dental Group', Rows: '1', Hours: '2' },
+      ]);
+      assert.deepEqual(await widgetRows('by company', 'Hours[ne]=2&company=acme'), [
+        { Company: 'Acme', Rows: '1', Hours: '1.5' },
+        { Company: 'Acme Corp', Rows: '1', Hours: '4' },
+      ]);
       assert.deepEqual(await widgetRows('by day', 'Day[eq]=2023-01-02'), [{ Day: '2023-01-02', Rows: '1' }]);
     });
 
     it('a widget spec with a bad operator is refused, saying what is wrong', async () => {
       const { catalog } = t.modules;
       const base = { name: 'x', dataset: dsId, chart: 'table', measures: [{ agg: 'count', label: 'N' }] };
-      await assert.rejects(catalog.widgets.create(t.tenant.id, { ...base, filter: 'company[bogus]=x' }), /"filter" is invalid: Unknown operator "bogus" in "company\[bogus\]"/);
-      await assert.rejects(catalog.widgets.create(t.tenant.id, { ...base, filter: 'hours[contains]=1' }), /"filter" is invalid: Operator "contains" in "hours\[contains\]" does not apply to NUMBER field "hours"/);
-      await assert.rejects(catalog.widgets.create(t.tenant.id, { ...base, filter: 'company[in]=a\\x' }), /"filter" is invalid: Invalid escape "\\\\x"/);
+      await assert.rejects(
+        catalog.widgets.create(t.tenant.id, { ...base, filter: 'company[bogus]=x' }),
+        /"filter" is invalid: Unknown operator "bogus" in "company\[bogus\]"/,
+      );
+      await assert.rejects(
+        catalog.widgets.create(t.tenant.id, { ...base, filter: 'hours[contains]=1' }),
+        /"filter" is invalid: Operator "contains" in "hours\[contains\]" does not apply to NUMBER field "hours"/,
+      );
+      await assert.rejects(
+        catalog.widgets.create(t.tenant.id, { ...base, filter: 'company[in]=a\\x' }),
+        /"filter" is invalid: Invalid escape "\\\\x"/,
+      );
     });
   });
 });

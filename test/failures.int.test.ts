@@ -42,18 +42,28 @@ describe('failure behaviour', () => {
       const { datasetId, key } = await seed(env, dir);
       const node = await serve(env);
       try {
-        const read = (n: number) => fetch(`${node.url}/api/dataset/${datasetId}?id=${n},`, { headers: { apikey: key } });
+        const read = (n: number) =>
+          fetch(`${node.url}/api/dataset/${datasetId}?id=${n},`, { headers: { apikey: key } });
         assert.equal((await read(1)).status, 200);
         pg.stop();
         const during = await read(2);
         assert.equal(during.status, 503);
-        assert.deepEqual(await during.json(), { code: 503, msg: 'The database is unavailable; retry in a few seconds.', data: [] });
+        assert.deepEqual(await during.json(), {
+          code: 503,
+          msg: 'The database is unavailable; retry in a few seconds.',
+          data: [],
+        });
         assert.equal(during.headers.get('retry-after'), '5');
         assert.match(String(during.headers.get('x-request-id')), /.+/);
         assert.equal((await fetch(`${node.url}/readyz`)).status, 503);
         assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
         pg.start();
-        const { status } = await pollStatus(async () => (await read(3)).status, (s) => s === 200, 10_000, 100);
+        const { status } = await pollStatus(
+          async () => (await read(3)).status,
+          (s) => s === 200,
+          10_000,
+          100,
+        );
         assert.equal(status, 200);
         assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
       } finally {
@@ -91,11 +101,20 @@ describe('failure behaviour', () => {
           assert.equal(during.status, 503, `${url}: ${body}`);
           assert.equal(during.headers.get('retry-after'), '5');
           assert.deepEqual(JSON.parse(body), {
-            error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry in a few seconds', requestId: during.headers.get('x-request-id') },
+            error: {
+              code: 'DATABASE_UNAVAILABLE',
+              message: 'The database is unavailable; retry in a few seconds',
+              requestId: during.headers.get('x-request-id'),
+            },
           });
         }
         pg.start();
-        const { status } = await pollStatus(async () => (await get('/admin/api/datasets')).status, (s) => s === 200, 10_000, 100);
+        const { status } = await pollStatus(
+          async () => (await get('/admin/api/datasets')).status,
+          (s) => s === 200,
+          10_000,
+          100,
+        );
         assert.equal(status, 200);
       } finally {
         assert.equal(await node.stop(), 0);
@@ -138,7 +157,8 @@ describe('failure behaviour', () => {
     const node = await serve(env);
     try {
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${node.url}/api/dataset/${datasetId}`, { headers: { apikey: k.key } })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await fetch(`${node.url}/api/dataset/${datasetId}`, { headers: { apikey: k.key } })).status);
       assert.deepEqual(statuses, [200, 200, 200, 429]);
     } finally {
       assert.equal(await node.stop(), 0);
@@ -154,14 +174,22 @@ describe('failure behaviour', () => {
     const body = 'current=1&size=2';
     // The request's headers go out now and its body only after SIGTERM: it is in flight.
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(url, {
-        method: 'POST',
-        headers: { apikey: key, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            apikey: key,
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
       setTimeout(() => {
@@ -172,7 +200,9 @@ describe('failure behaviour', () => {
     const res = await response;
     assert.equal(res.status, 200);
     assert.equal(JSON.parse(res.text).data.records.length, 2);
-    const code = await new Promise((r) => (node.child.exitCode !== null ? r(node.child.exitCode) : node.child.on('exit', r)));
+    const code = await new Promise((r) =>
+      node.child.exitCode !== null ? r(node.child.exitCode) : node.child.on('exit', r),
+    );
     assert.equal(code, 0);
   });
 });

@@ -30,8 +30,7 @@ const ENV_AT = ['config'];
  * Known breaks, each to be mended, as "file -> import" or "file: process.env".
  * An entry that no longer happens fails the test, so this list only shrinks.
  */
-const KNOWN: readonly string[] = [
-];
+const KNOWN: readonly string[] = [];
 
 /** The dialects in src/store/dialects/, one per `<dialect>-capabilities.ts`. */
 const DIALECTS = fs
@@ -101,7 +100,8 @@ function breaks(): string[] {
   }
   for (const file of files('web/src', ['.ts', '.vue'])) {
     for (const spec of importsOf(file)) {
-      if (spec.startsWith('.') && !resolve(file, spec).startsWith('web/')) found.push(`${file} -> ${resolve(file, spec)}`);
+      if (spec.startsWith('.') && !resolve(file, spec).startsWith('web/'))
+        found.push(`${file} -> ${resolve(file, spec)}`);
     }
   }
   return found;
@@ -128,7 +128,11 @@ describe('the layering of the source tree', () => {
 
   it('lists only known breaks that still happen', () => {
     const now = new Set(breaks());
-    assert.deepEqual(KNOWN.filter((k) => !now.has(k)), [], 'mended: remove them from KNOWN');
+    assert.deepEqual(
+      KNOWN.filter((k) => !now.has(k)),
+      [],
+      'mended: remove them from KNOWN',
+    );
   });
 
   it('catches a break when one is made', () => {
@@ -144,7 +148,11 @@ describe('the layering of the source tree', () => {
       'only store/ reaches a dialect',
     );
     assert.equal(importBreak('src/store/dialects/postgres-tables.ts', './dialect.ts'), undefined);
-    assert.equal(importBreak('src/catalog/x.ts', '../store/dialects/capabilities.ts'), undefined, 'the shared contracts are not a dialect');
+    assert.equal(
+      importBreak('src/catalog/x.ts', '../store/dialects/capabilities.ts'),
+      undefined,
+      'the shared contracts are not a dialect',
+    );
     assert.equal(
       importBreak('src/store/dialects/sqlite-tables.ts', './postgres-codecs.ts'),
       'src/store/dialects/sqlite-tables.ts -> src/store/dialects/postgres-codecs.ts',

@@ -74,7 +74,9 @@ describe('requests that never reach a route', () => {
       assert.equal(a.status, 400);
       const id = a.headers['x-request-id'];
       assert.match(id, UUID);
-      assert.deepEqual(JSON.parse(a.body), { error: { code: 'INVALID_INPUT', message: 'The request path is not valid percent-encoding', requestId: id } });
+      assert.deepEqual(JSON.parse(a.body), {
+        error: { code: 'INVALID_INPUT', message: 'The request path is not valid percent-encoding', requestId: id },
+      });
     });
   }
 
@@ -90,12 +92,19 @@ describe('requests that never reach a route', () => {
   it('an over-long URL is a 414 from the catalog with a request id', async () => {
     const a = await raw(port, get(`/api/dataset/x?id=${'1'.repeat(20_000)}`));
     assert.equal(a.status, 414);
-    assert.equal(a.body, '{"code":414,"msg":"The request line is too long; send long filters in a POST body","data":[]}');
+    assert.equal(
+      a.body,
+      '{"code":414,"msg":"The request line is too long; send long filters in a POST body","data":[]}',
+    );
     assert.match(a.headers['x-request-id'], UUID);
     const admin = await raw(port, get(`/admin/api/datasets?q=${'1'.repeat(20_000)}`));
     assert.equal(admin.status, 414);
     assert.deepEqual(JSON.parse(admin.body), {
-      error: { code: 'URI_TOO_LONG', message: 'The request line is too long; send long filters in a POST body', requestId: admin.headers['x-request-id'] },
+      error: {
+        code: 'URI_TOO_LONG',
+        message: 'The request line is too long; send long filters in a POST body',
+        requestId: admin.headers['x-request-id'],
+      },
     });
   });
 
@@ -107,7 +116,10 @@ describe('requests that never reach a route', () => {
   });
 
   it('a HEAD request with too-large headers gets the status and headers only: a body would be read as the next answer', async () => {
-    const a = await raw(port, `HEAD /api/datasets HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`);
+    const a = await raw(
+      port,
+      `HEAD /api/datasets HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`,
+    );
     assert.equal(a.status, 431);
     assert.equal(a.body, '');
     assert.match(a.headers['x-request-id'], UUID);
@@ -121,7 +133,7 @@ describe('requests that never reach a route', () => {
     }
   });
 
-  it('/admin/api/ is the admin API\'s 404, not a console page', async () => {
+  it("/admin/api/ is the admin API's 404, not a console page", async () => {
     const a = await raw(port, get('/admin/api/'));
     assert.equal(a.status, 404);
     assert.equal(JSON.parse(a.body).error.code, 'NOT_FOUND');

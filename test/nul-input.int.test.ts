@@ -20,9 +20,14 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
   const post = (url: string, payload: string, type: string) =>
     t.server.app.inject({ method: 'POST', url, payload, headers: { apikey: secret, 'content-type': type } });
   const upload = (filename: string, body: string) =>
-    a.call('POST', `/admin/api/uploads?filename=${encodeURIComponent(filename)}`, Buffer.from(body), { 'content-type': 'application/octet-stream' });
+    a.call('POST', `/admin/api/uploads?filename=${encodeURIComponent(filename)}`, Buffer.from(body), {
+      'content-type': 'application/octet-stream',
+    });
 
-  function badParameter(res: { statusCode: number; body: string; headers: Record<string, unknown> }, message: string): void {
+  function badParameter(
+    res: { statusCode: number; body: string; headers: Record<string, unknown> },
+    message: string,
+  ): void {
     assert.equal(res.statusCode, 400, res.body);
     assert.deepEqual(JSON.parse(res.body), { code: 400, msg: message, data: [] });
     assert.ok(res.headers['x-request-id']);
@@ -72,17 +77,29 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
   });
 
   it('a JSON body', async () => {
-    badParameter(await post(`/api/dataset/${tickets}`, '{"summary":"\\u0000"}', 'application/json'), `Parameter "summary" ${NUL}`);
-    badParameter(await post(`/api/dataset/${tickets}`, '{"summary":["ok","a\\u0000"]}', 'application/json'), `Parameter "summary" ${NUL}`);
+    badParameter(
+      await post(`/api/dataset/${tickets}`, '{"summary":"\\u0000"}', 'application/json'),
+      `Parameter "summary" ${NUL}`,
+    );
+    badParameter(
+      await post(`/api/dataset/${tickets}`, '{"summary":["ok","a\\u0000"]}', 'application/json'),
+      `Parameter "summary" ${NUL}`,
+    );
   });
 
   it('a form body', async () => {
-    badParameter(await post(`/api/dataset/${tickets}`, 'summary=a%00b', 'application/x-www-form-urlencoded'), `Parameter "summary" ${NUL}`);
+    badParameter(
+      await post(`/api/dataset/${tickets}`, 'summary=a%00b', 'application/x-www-form-urlencoded'),
+      `Parameter "summary" ${NUL}`,
+    );
   });
 
   it('API filters on a widget', async () => {
     badParameter(await get(`/api/widget/${widget}?Summary=a%00b`), `Parameter "Summary" ${NUL}`);
-    badParameter(await post(`/api/widget/${widget}`, '{"Summary":"\\u0000"}', 'application/json'), `Parameter "Summary" ${NUL}`);
+    badParameter(
+      await post(`/api/widget/${widget}`, '{"Summary":"\\u0000"}', 'application/json'),
+      `Parameter "Summary" ${NUL}`,
+    );
   });
 
   it("a widget's own filter through the admin API: create, update and preview", async () => {
@@ -114,14 +131,30 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
   });
 
   it('admin bodies, query strings and paths: dataset name and description, user email', async () => {
-    invalidInput(await a.call('PATCH', `/admin/api/datasets/${tickets}`, { name: 'Tick\0ets' }), 'INVALID_INPUT', `"body.name" ${NUL}`);
-    invalidInput(await a.call('PATCH', `/admin/api/datasets/${tickets}`, { description: '\0' }), 'INVALID_INPUT', `"body.description" ${NUL}`);
-    invalidInput(await a.call('POST', '/admin/api/users', { email: 'x\0@example.com', password: 'correct horse battery' }), 'INVALID_INPUT', `"body.email" ${NUL}`);
+    invalidInput(
+      await a.call('PATCH', `/admin/api/datasets/${tickets}`, { name: 'Tick\0ets' }),
+      'INVALID_INPUT',
+      `"body.name" ${NUL}`,
+    );
+    invalidInput(
+      await a.call('PATCH', `/admin/api/datasets/${tickets}`, { description: '\0' }),
+      'INVALID_INPUT',
+      `"body.description" ${NUL}`,
+    );
+    invalidInput(
+      await a.call('POST', '/admin/api/users', { email: 'x\0@example.com', password: 'correct horse battery' }),
+      'INVALID_INPUT',
+      `"body.email" ${NUL}`,
+    );
     invalidInput(await a.call('POST', '/admin/api/keys', { name: 'k\0' }), 'INVALID_INPUT', `"body.name" ${NUL}`);
     invalidInput(await a.call('GET', '/admin/api/datasets?search=a%00'), 'INVALID_INPUT', `"query.search" ${NUL}`);
     invalidInput(await a.call('GET', '/admin/api/datasets/a%00b'), 'INVALID_INPUT', `"path.id" ${NUL}`);
     // Sign-in takes no session, and is guarded too.
-    const signIn = await t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email: `${a.email}\0`, password: 'x' } });
+    const signIn = await t.server.app.inject({
+      method: 'POST',
+      url: '/admin/api/session',
+      payload: { email: `${a.email}\0`, password: 'x' },
+    });
     invalidInput(signIn, 'INVALID_INPUT', `"body.email" ${NUL}`);
     // Nothing changed.
     const ds = await a.ok('GET', `/admin/api/datasets/${tickets}`);
@@ -133,7 +166,10 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
     rows[29] = '30,bad\0cell,1';
     const res = await upload('nul.csv', ['id,summary,priority', ...rows].join('\n'));
     invalidInput(res, 'IMPORT_INVALID', `nul.csv line 31: field "summary" ${NUL}`);
-    const clean = await upload('clean.csv', ['id,summary,priority', ...rows.map((r) => r.replace('\0', ''))].join('\n'));
+    const clean = await upload(
+      'clean.csv',
+      ['id,summary,priority', ...rows.map((r) => r.replace('\0', ''))].join('\n'),
+    );
     assert.equal(clean.statusCode, 201, clean.body);
   });
 
@@ -144,7 +180,10 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
 
   it('an NDJSON file with NUL is refused by the importer itself (the command line path)', async () => {
     await assert.rejects(
-      t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('nul2.ndjson', '{"id":1,"summary":"\\u0000"}\n'), name: 'N' }),
+      t.modules.catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('nul2.ndjson', '{"id":1,"summary":"\\u0000"}\n'),
+        name: 'N',
+      }),
       (e: Error) => e.message === `nul2.ndjson line 1: field "summary" ${NUL}`,
     );
   });
@@ -168,7 +207,11 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
 
   it('the importer itself refuses a CSV with NUL, so a reload leaves the dataset as it was', async () => {
     await assert.rejects(
-      t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('reload.csv', 'id,summary,priority\n1,a\0,1\n'), name: 'Tickets', replaceId: tickets }),
+      t.modules.catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('reload.csv', 'id,summary,priority\n1,a\0,1\n'),
+        name: 'Tickets',
+        replaceId: tickets,
+      }),
       (e: Error) => e.message === `reload.csv line 2: field "summary" ${NUL}`,
     );
     const res = await get(`/api/dataset/${tickets}`);

@@ -46,16 +46,46 @@ describe('public dataset API over HTTP', () => {
     assert.deepEqual(Object.keys(b), ['code', 'msg', 'data']);
     assert.equal(b.code, 0);
     assert.equal(b.msg, 'success');
-    assert.deepEqual(Object.keys(b.data), ['records', 'total', 'size', 'current', 'orders', 'optimizeCountSql', 'hitCount', 'searchCount', 'pages']);
+    assert.deepEqual(Object.keys(b.data), [
+      'records',
+      'total',
+      'size',
+      'current',
+      'orders',
+      'optimizeCountSql',
+      'hitCount',
+      'searchCount',
+      'pages',
+    ]);
     assert.equal(b.data.total, 4);
     assert.equal(b.data.size, 2);
     assert.equal(b.data.current, 1);
     assert.equal(b.data.pages, 2);
     assert.deepEqual(b.data.orders, []);
-    assert.deepEqual(Object.keys(b.data.records[0]), ['id', 'summary', 'Real Name', 'priority', 'price', 'is_default', 'day', 'created', 'status']);
+    assert.deepEqual(Object.keys(b.data.records[0]), [
+      'id',
+      'summary',
+      'Real Name',
+      'priority',
+      'price',
+      'is_default',
+      'day',
+      'created',
+      'status',
+    ]);
     assert.deepEqual(
       { ...b.data.records[0], id: undefined },
-      { id: undefined, summary: 'Printer offline', 'Real Name': 'Nina', priority: 2, price: 12.6, is_default: true, day: '2023-02-01', created: '2023-02-01T23:59:59.999Z', status: 'Open' },
+      {
+        id: undefined,
+        summary: 'Printer offline',
+        'Real Name': 'Nina',
+        priority: 2,
+        price: 12.6,
+        is_default: true,
+        day: '2023-02-01',
+        created: '2023-02-01T23:59:59.999Z',
+        status: 'Open',
+      },
     );
   });
 
@@ -67,7 +97,10 @@ describe('public dataset API over HTTP', () => {
 
   it('writes missing values as null, DATETIME in UTC without zero milliseconds', async () => {
     const b = body(await get(`/api/dataset/${dsId}?current=2&size=2`));
-    assert.deepEqual(b.data.records.map((r: Record<string, unknown>) => r.status), ['Closed', 'Open']);
+    assert.deepEqual(
+      b.data.records.map((r: Record<string, unknown>) => r.status),
+      ['Closed', 'Open'],
+    );
     assert.equal(b.data.records[0].created, '2022-07-01T06:00:00Z');
     assert.equal(b.data.records[0].summary, 'Multi\r\nline');
     assert.deepEqual([b.data.records[1].price, b.data.records[1].day, b.data.records[1].created], [null, null, null]);
@@ -97,7 +130,11 @@ describe('public dataset API over HTTP', () => {
   it('names fields with spaces through %20 and +', async () => {
     for (const url of [`/api/dataset/${dsId}?Real%20Name=tod`, `/api/dataset/${dsId}?Real+Name=tod`]) {
       const b = body(await get(url));
-      assert.deepEqual(b.data.records.map((r: Record<string, unknown>) => r['Real Name']), ['Tod', 'Todd'], url);
+      assert.deepEqual(
+        b.data.records.map((r: Record<string, unknown>) => r['Real Name']),
+        ['Tod', 'Todd'],
+        url,
+      );
     }
   });
 
@@ -130,21 +167,35 @@ describe('public dataset API over HTTP', () => {
     });
     const b = body(res);
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(b.data.records.map((r: Record<string, unknown>) => r.summary), ['VPN drops, again', 'Email']);
+    assert.deepEqual(
+      b.data.records.map((r: Record<string, unknown>) => r.summary),
+      ['VPN drops, again', 'Email'],
+    );
   });
 
   it('refuses a JSON body that is not an object of strings, invalid JSON and other content types', async () => {
-    const nested = await t.server.app.inject({ method: 'POST', url: `/api/dataset/${dsId}`, headers: { apikey: key }, payload: { size: { a: 1 } } });
+    const nested = await t.server.app.inject({
+      method: 'POST',
+      url: `/api/dataset/${dsId}`,
+      headers: { apikey: key },
+      payload: { size: { a: 1 } },
+    });
     assert.equal(nested.statusCode, 400);
     assert.equal(body(nested).code, 400);
     assert.match(body(nested).msg, /"size"/);
     const invalid = await t.server.app.inject({
-      method: 'POST', url: `/api/dataset/${dsId}`, headers: { apikey: key, 'content-type': 'application/json' }, payload: '{"size":',
+      method: 'POST',
+      url: `/api/dataset/${dsId}`,
+      headers: { apikey: key, 'content-type': 'application/json' },
+      payload: '{"size":',
     });
     assert.equal(invalid.statusCode, 400);
     assert.deepEqual(body(invalid), { code: 400, msg: 'The request body is not valid JSON', data: [] });
     const xml = await t.server.app.inject({
-      method: 'POST', url: `/api/dataset/${dsId}`, headers: { apikey: key, 'content-type': 'application/xml' }, payload: '<a/>',
+      method: 'POST',
+      url: `/api/dataset/${dsId}`,
+      headers: { apikey: key, 'content-type': 'application/xml' },
+      payload: '<a/>',
     });
     assert.equal(xml.statusCode, 415);
     assert.equal(body(xml).code, 415);
@@ -153,22 +204,68 @@ describe('public dataset API over HTTP', () => {
   it('lists the datasets bound to the key', async () => {
     const b = body(await get('/api/datasets'));
     assert.equal(b.code, 0);
-    assert.deepEqual(b.data.map((d: { id: string }) => d.id), [dsId]);
+    assert.deepEqual(
+      b.data.map((d: { id: string }) => d.id),
+      [dsId],
+    );
     assert.deepEqual(b.data[0].fields[2], { name: 'Real Name', type: 'TEXT' });
-    assert.deepEqual(b.data[0].fields.map((f: { type: string }) => f.type), ['NUMBER', 'TEXT', 'TEXT', 'NUMBER', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME', 'TEXT']);
+    assert.deepEqual(
+      b.data[0].fields.map((f: { type: string }) => f.type),
+      ['NUMBER', 'TEXT', 'TEXT', 'NUMBER', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME', 'TEXT'],
+    );
   });
 
   describe('errors of spec section 6', () => {
     const cases: [string, () => Promise<{ statusCode: number; body: string }>, number, unknown][] = [
       ['no such route', () => get('/api/nothing'), 404, { error_msg: '404 Route Not Found' }],
-      ['no such method', () => t.server.app.inject({ method: 'DELETE', url: `/api/dataset/${dsId}`, headers: { apikey: key } }), 404, { error_msg: '404 Route Not Found' }],
-      ['missing key', () => t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}` }), 401, { message: 'Missing API key in request' }],
-      ['unknown key', () => get(`/api/dataset/${dsId}`, { apikey: 'dgk_' + '0'.repeat(40) }), 401, { message: 'Invalid API key in request' }],
-      ['junk key', () => get(`/api/dataset/${dsId}`, { apikey: 'nonsense' }), 401, { message: 'Invalid API key in request' }],
-      ['key in the query string only', () => t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}?apikey=${key}` }), 401, { message: 'Missing API key in request' }],
-      ['unbound dataset', () => get(`/api/dataset/${unboundId}`), 403, { code: 500, msg: 'The resourceId is invalid.', data: [] }],
-      ['no such dataset', () => get('/api/dataset/1234567890123456789'), 404, { code: -1, msg: "Can't find dataset", data: [] }],
-      ["another tenant's dataset", () => get(`/api/dataset/${otherDsId}`), 404, { code: -1, msg: "Can't find dataset", data: [] }],
+      [
+        'no such method',
+        () => t.server.app.inject({ method: 'DELETE', url: `/api/dataset/${dsId}`, headers: { apikey: key } }),
+        404,
+        { error_msg: '404 Route Not Found' },
+      ],
+      [
+        'missing key',
+        () => t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}` }),
+        401,
+        { message: 'Missing API key in request' },
+      ],
+      [
+        'unknown key',
+        () => get(`/api/dataset/${dsId}`, { apikey: 'dgk_' + '0'.repeat(40) }),
+        401,
+        { message: 'Invalid API key in request' },
+      ],
+      [
+        'junk key',
+        () => get(`/api/dataset/${dsId}`, { apikey: 'nonsense' }),
+        401,
+        { message: 'Invalid API key in request' },
+      ],
+      [
+        'key in the query string only',
+        () => t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}?apikey=${key}` }),
+        401,
+        { message: 'Missing API key in request' },
+      ],
+      [
+        'unbound dataset',
+        () => get(`/api/dataset/${unboundId}`),
+        403,
+        { code: 500, msg: 'The resourceId is invalid.', data: [] },
+      ],
+      [
+        'no such dataset',
+        () => get('/api/dataset/1234567890123456789'),
+        404,
+        { code: -1, msg: "Can't find dataset", data: [] },
+      ],
+      [
+        "another tenant's dataset",
+        () => get(`/api/dataset/${otherDsId}`),
+        404,
+        { code: -1, msg: "Can't find dataset", data: [] },
+      ],
     ];
     for (const [name, call, status, expected] of cases) {
       it(`${name}: ${status}`, async () => {
@@ -197,7 +294,10 @@ describe('public dataset API over HTTP', () => {
     }
 
     it('a dataset whose table was dropped after it was resolved answers as a missing dataset, not a 500', async () => {
-      const gone = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('g.csv', 'a\n1\n'), name: 'Gone' });
+      const gone = await t.modules.catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('g.csv', 'a\n1\n'),
+        name: 'Gone',
+      });
       await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', gone.id);
       await t.server.refresh();
       await t.modules.store.tables.drop(gone.tableName);
@@ -207,7 +307,10 @@ describe('public dataset API over HTTP', () => {
     });
 
     it('an unexpected failure is a 500 with the request id and no stack', async () => {
-      const broken = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('b.csv', 'a\n1\n'), name: 'Broken' });
+      const broken = await t.modules.catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('b.csv', 'a\n1\n'),
+        name: 'Broken',
+      });
       await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', broken.id);
       // Metadata naming a column its table lacks: the database refuses the query.
       await t.modules.store.db
@@ -223,7 +326,11 @@ describe('public dataset API over HTTP', () => {
   });
 
   it('carries X-Request-Id on every response, echoing a sane one', async () => {
-    for (const res of [await get(`/api/dataset/${dsId}`), await get('/nothing'), await t.server.app.inject({ method: 'GET', url: '/api/datasets' })]) {
+    for (const res of [
+      await get(`/api/dataset/${dsId}`),
+      await get('/nothing'),
+      await t.server.app.inject({ method: 'GET', url: '/api/datasets' }),
+    ]) {
       assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     }
     const echoed = await get(`/api/dataset/${dsId}`, { 'x-request-id': 'abc-1' });
@@ -231,7 +338,11 @@ describe('public dataset API over HTTP', () => {
   });
 
   it('accepts the key as a Bearer token and carries the rate-limit headers', async () => {
-    const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}`, headers: { authorization: `Bearer ${key}` } });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${dsId}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['x-ratelimit-limit'], '60');
     assert.match(String(res.headers['x-ratelimit-remaining']), /^\d+$/);
@@ -266,7 +377,11 @@ describe('limits and admin changes', () => {
     assert.deepEqual(statuses, [200, 200, 200]);
     const res = await read(k.key, '10.0.0.9');
     assert.equal(res.statusCode, 429);
-    assert.deepEqual(JSON.parse(res.body), { code: 429, msg: 'API rate limit exceeded: 3 requests per minute.', data: [] });
+    assert.deepEqual(JSON.parse(res.body), {
+      code: 429,
+      msg: 'API rate limit exceeded: 3 requests per minute.',
+      data: [],
+    });
     const retry = Number(res.headers['retry-after']);
     assert.ok(retry >= 1 && retry <= 60, `Retry-After ${retry}`);
     assert.equal(res.headers['x-ratelimit-remaining'], '0');
@@ -278,7 +393,11 @@ describe('limits and admin changes', () => {
     await t.server.refresh();
     const off = await read(k.key);
     assert.equal(off.statusCode, 403);
-    assert.deepEqual(JSON.parse(off.body), { code: 403, msg: 'The Public API is disabled for this account.', data: [] });
+    assert.deepEqual(JSON.parse(off.body), {
+      code: 403,
+      msg: 'The Public API is disabled for this account.',
+      data: [],
+    });
     await t.modules.access.tenants.setPublicApi(t.tenant.id, true);
     await t.server.refresh();
     assert.equal((await read(k.key)).statusCode, 200);
@@ -290,7 +409,10 @@ describe('limits and admin changes', () => {
     const cli = await openModules(t.config);
     await cli.access.keys.remove(t.tenant.id, k.id);
     await cli.close();
-    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
+    const { status, took } = await pollStatus(
+      async () => (await read(k.key)).statusCode,
+      (s) => s !== 200,
+    );
     assert.equal(status, 401);
     assert.ok(took < 1000, `took ${took} ms`);
   });
@@ -300,7 +422,10 @@ describe('limits and admin changes', () => {
     const cli = await openModules(t.config);
     await cli.access.keys.unbind(t.tenant.id, k.id, 'dataset', dsId);
     await cli.close();
-    const { status, took } = await pollStatus(async () => (await read(k.key)).statusCode, (s) => s !== 200);
+    const { status, took } = await pollStatus(
+      async () => (await read(k.key)).statusCode,
+      (s) => s !== 200,
+    );
     assert.equal(status, 403);
     assert.ok(took < 1000);
   });

@@ -4,8 +4,20 @@ import { FILTER_DOCS, operatorDoc } from '../src/api/public/key-openapi.ts';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
-const CSV = ['id,summary,Real Name,price,is_default,day,created,_hidden', '1,Printer,Nina,12.6,true,2023-02-01,2023-02-01T10:00:00Z,x'].join('\n');
-const TYPES = { id: 'NUMBER', summary: 'TEXT', 'Real Name': 'TEXT', price: 'NUMBER', is_default: 'BOOLEAN', day: 'DATE', created: 'DATETIME', _hidden: 'TEXT' } as const;
+const CSV = [
+  'id,summary,Real Name,price,is_default,day,created,_hidden',
+  '1,Printer,Nina,12.6,true,2023-02-01,2023-02-01T10:00:00Z,x',
+].join('\n');
+const TYPES = {
+  id: 'NUMBER',
+  summary: 'TEXT',
+  'Real Name': 'TEXT',
+  price: 'NUMBER',
+  is_default: 'BOOLEAN',
+  day: 'DATE',
+  created: 'DATETIME',
+  _hidden: 'TEXT',
+} as const;
 
 type Doc = any;
 
@@ -30,7 +42,8 @@ function assertWellFormed(doc: Doc): void {
         assert.equal(typeof prm.schema.type, 'string');
         assert.ok(prm.description.length > 10);
       }
-      for (const code of ['200', '400', '401', '403', '404', '429']) assert.ok(op.responses[code], `${p} ${method} lacks ${code}`);
+      for (const code of ['200', '400', '401', '403', '404', '429'])
+        assert.ok(op.responses[code], `${p} ${method} lacks ${code}`);
     }
   }
   // Every $ref points at something in the document.
@@ -51,20 +64,32 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
   let key: string;
   let keyId: string;
 
-  const get = (url: string, headers: Record<string, string> = {}) => t.server.app.inject({ method: 'GET', url, headers: { apikey: key, ...headers } });
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    t.server.app.inject({ method: 'GET', url, headers: { apikey: key, ...headers } });
 
   before(async () => {
     t = await startTestServer({ DATAGATE_PUBLIC_URL: 'https://data.example.com/', DATAGATE_KEY_FAILURE_LIMIT: '1000' });
     a = await signedInAdmin(t);
     const { catalog, access } = t.modules;
-    ds = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', CSV), name: 'Tickets', description: 'All tickets', types: { id: 'NUMBER' } })).id;
-    unboundDs = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('u.csv', 'a\n1\n'), name: 'Unbound' })).id;
+    ds = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('t.csv', CSV),
+        name: 'Tickets',
+        description: 'All tickets',
+        types: { id: 'NUMBER' },
+      })
+    ).id;
+    unboundDs = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('u.csv', 'a\n1\n'), name: 'Unbound' }))
+      .id;
     widget = (
       await catalog.widgets.create(t.tenant.id, {
         name: 'By day',
         dataset: ds,
         chart: 'bar',
-        dimensions: [{ field: 'day', label: 'Month', bucket: 'month' }, { field: 'summary', label: 'Summary' }],
+        dimensions: [
+          { field: 'day', label: 'Month', bucket: 'month' },
+          { field: 'summary', label: 'Summary' },
+        ],
         measures: [{ agg: 'sum', field: 'price', label: 'Total' }],
       })
     ).id;
@@ -98,7 +123,10 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     assert.equal(op.description, 'All tickets');
     const byName = new Map<string, Doc>(op.parameters.map((p: Doc) => [p.name, p]));
     assert.equal(byName.get('current').schema.type, 'integer');
-    assert.match(byName.get('current').description, /the current page data is returned according to the page response you specify/);
+    assert.match(
+      byName.get('current').description,
+      /the current page data is returned according to the page response you specify/,
+    );
     assert.equal(byName.get('size').schema.type, 'integer');
     assert.match(byName.get('size').description, /how many data entries will be displayed on each page/);
     assert.ok(byName.has('_sort') && byName.has('_fields'));
@@ -121,8 +149,13 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const withOps = op.parameters.filter((p: Doc) => p['x-filter-operator']);
     const expected = Object.entries(TYPES)
       .filter(([n]) => n !== '_hidden')
-      .flatMap(([n, type]) => (type === 'TEXT' ? ['eq', 'ne', 'in', 'contains'] : ['eq', 'ne', 'in']).map((o) => [`${n}[${o}]`, n, o]));
-    assert.deepEqual(withOps.map((p: Doc) => [p.name, p['x-filter-field'], p['x-filter-operator']]), expected);
+      .flatMap(([n, type]) =>
+        (type === 'TEXT' ? ['eq', 'ne', 'in', 'contains'] : ['eq', 'ne', 'in']).map((o) => [`${n}[${o}]`, n, o]),
+      );
+    assert.deepEqual(
+      withOps.map((p: Doc) => [p.name, p['x-filter-field'], p['x-filter-operator']]),
+      expected,
+    );
     for (const p of withOps) {
       const type = TYPES[p['x-filter-field'] as keyof typeof TYPES];
       assert.equal(p.schema.type, 'string');
@@ -134,14 +167,21 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     assert.match(byName.get('created[eq]').description, /a date `YYYY-MM-DD` means any time in that UTC day/);
     assert.match(byName.get('price[ne]').description, /null never match/);
     // Documented as it works.
-    const res = await get(`/api/dataset/${ds}?summary[eq]=Printer&price[in]=1,12.6&created[eq]=2023-02-01&is_default[ne]=false`);
+    const res = await get(
+      `/api/dataset/${ds}?summary[eq]=Printer&price[in]=1,12.6&created[eq]=2023-02-01&is_default[ne]=false`,
+    );
     assert.equal(res.json().data.total, 1);
     assert.equal((await get(`/api/dataset/${ds}?summary[eq]=printer`)).json().data.total, 0);
   });
 
   it('leaves out an operator parameter that is itself a field name', async () => {
     const { catalog, access } = t.modules;
-    const odd = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('odd.csv', 'tag,TAG[EQ],current\nx,y,1\n'), name: 'Odd' })).id;
+    const odd = (
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('odd.csv', 'tag,TAG[EQ],current\nx,y,1\n'),
+        name: 'Odd',
+      })
+    ).id;
     const k = await access.keys.create(t.tenant.id, { name: 'odd' });
     await access.keys.bind(t.tenant.id, k.id, 'dataset', odd);
     await t.server.refresh();
@@ -149,7 +189,19 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const names = op.parameters.map((p: Doc) => p.name);
     assert.deepEqual(
       names.filter((n: string) => n.includes('[')),
-      ['TAG[EQ]', 'tag[ne]', 'tag[in]', 'tag[contains]', 'TAG[EQ][eq]', 'TAG[EQ][ne]', 'TAG[EQ][in]', 'TAG[EQ][contains]', 'current[eq]', 'current[ne]', 'current[in]'],
+      [
+        'TAG[EQ]',
+        'tag[ne]',
+        'tag[in]',
+        'tag[contains]',
+        'TAG[EQ][eq]',
+        'TAG[EQ][ne]',
+        'TAG[EQ][in]',
+        'TAG[EQ][contains]',
+        'current[eq]',
+        'current[ne]',
+        'current[in]',
+      ],
       '"tag[eq]" names the field "TAG[EQ]"',
     );
     const answer = await get(`/api/dataset/${odd}?current[eq]=1&TAG[EQ][eq]=y&tag[eq]=Y`, { apikey: k.key });
@@ -160,19 +212,36 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const op = (await get('/api/openapi.json')).json().paths[`/api/dataset/${ds}`].post;
     const schema = op.responses['200'].content['application/json'].schema;
     const data = schema.properties.data;
-    assert.deepEqual(data.required, ['records', 'total', 'size', 'current', 'orders', 'optimizeCountSql', 'hitCount', 'searchCount', 'pages']);
+    assert.deepEqual(data.required, [
+      'records',
+      'total',
+      'size',
+      'current',
+      'orders',
+      'optimizeCountSql',
+      'hitCount',
+      'searchCount',
+      'pages',
+    ]);
     const rec = data.properties.records.items.properties;
     assert.deepEqual(Object.keys(rec), Object.keys(TYPES));
-    assert.deepEqual([rec.id.type, rec.summary.type, rec.is_default.type, rec.day.format, rec.created.format], [
-      ['number', 'null'],
-      ['string', 'null'],
-      ['boolean', 'null'],
-      'date',
-      'date-time',
-    ]);
-    assert.deepEqual(op.responses['403'].content['application/json'].examples.unbound.value, { code: 500, msg: 'The resourceId is invalid.', data: [] });
-    assert.deepEqual(op.responses['401'].content['application/json'].examples.missing.value, { message: 'Missing API key in request' });
-    assert.deepEqual(op.responses['404'].content['application/json'].examples.notFound.value, { code: -1, msg: "Can't find dataset", data: [] });
+    assert.deepEqual(
+      [rec.id.type, rec.summary.type, rec.is_default.type, rec.day.format, rec.created.format],
+      [['number', 'null'], ['string', 'null'], ['boolean', 'null'], 'date', 'date-time'],
+    );
+    assert.deepEqual(op.responses['403'].content['application/json'].examples.unbound.value, {
+      code: 500,
+      msg: 'The resourceId is invalid.',
+      data: [],
+    });
+    assert.deepEqual(op.responses['401'].content['application/json'].examples.missing.value, {
+      message: 'Missing API key in request',
+    });
+    assert.deepEqual(op.responses['404'].content['application/json'].examples.notFound.value, {
+      code: -1,
+      msg: "Can't find dataset",
+      data: [],
+    });
     assert.ok(op.requestBody.content['application/x-www-form-urlencoded']);
   });
 
@@ -180,16 +249,33 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const op = (await get('/api/openapi.json')).json().paths[`/api/widget/${widget}`].get;
     assert.equal(op.summary, 'By day');
     const filters = op.parameters.filter((p: Doc) => p['x-field-type']);
-    assert.deepEqual(filters.map((p: Doc) => [p.name, p['x-field-type']]), [['Month', 'DATE'], ['Summary', 'TEXT'], ['Total', 'NUMBER']]);
+    assert.deepEqual(
+      filters.map((p: Doc) => [p.name, p['x-field-type']]),
+      [
+        ['Month', 'DATE'],
+        ['Summary', 'TEXT'],
+        ['Total', 'NUMBER'],
+      ],
+    );
     const ok = op.responses['200'];
     assert.ok(ok.headers['X-Total-Count']);
-    assert.deepEqual(Object.keys(ok.content['application/json'].schema.properties.data.items.properties), ['Month', 'Summary', 'Total']);
-    assert.deepEqual(op.responses['404'].content['application/json'].examples.notFound.value, { code: -1, msg: "Can't find widget", data: [] });
+    assert.deepEqual(Object.keys(ok.content['application/json'].schema.properties.data.items.properties), [
+      'Month',
+      'Summary',
+      'Total',
+    ]);
+    assert.deepEqual(op.responses['404'].content['application/json'].examples.notFound.value, {
+      code: -1,
+      msg: "Can't find widget",
+      data: [],
+    });
   });
 
   it('documents what the API answers: the values have the documented JSON types, a filter as documented works', async () => {
     const doc = (await get('/api/openapi.json')).json();
-    const rec = doc.paths[`/api/dataset/${ds}`].get.responses['200'].content['application/json'].schema.properties.data.properties.records.items.properties;
+    const rec =
+      doc.paths[`/api/dataset/${ds}`].get.responses['200'].content['application/json'].schema.properties.data.properties
+        .records.items.properties;
     const res = await get(`/api/dataset/${ds}?price=12,13&Real%20Name=nin`);
     assert.equal(res.json().data.total, 1);
     const row = res.json().data.records[0];
@@ -199,7 +285,10 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
       assert.ok(rec[name].type.includes(jsonType), `${name}: ${jsonType} is not one of ${rec[name].type}`);
     }
     const w = await get(`/api/widget/${widget}`);
-    const cols = Object.keys(doc.paths[`/api/widget/${widget}`].get.responses['200'].content['application/json'].schema.properties.data.items.properties);
+    const cols = Object.keys(
+      doc.paths[`/api/widget/${widget}`].get.responses['200'].content['application/json'].schema.properties.data.items
+        .properties,
+    );
     assert.deepEqual(Object.keys(w.json().data[0]), cols);
   });
 
@@ -223,7 +312,11 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const unknown = await get('/api/openapi.json', { apikey: `dgk_${'0'.repeat(40)}` });
     assert.equal(unknown.statusCode, 401);
     assert.equal(unknown.body, '{"message":"Invalid API key in request"}');
-    const bearer = await t.server.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: `Bearer ${key}` } });
+    const bearer = await t.server.app.inject({
+      method: 'GET',
+      url: '/api/openapi.json',
+      headers: { authorization: `Bearer ${key}` },
+    });
     assert.equal(bearer.statusCode, 200);
     await a.ok('PUT', '/admin/api/settings/public-api', { enabled: false });
     const off = await get('/api/openapi.json');
@@ -253,7 +346,11 @@ describe('GET /api/openapi.json without a configured public URL', () => {
   it('names the origin the request came to', async () => {
     const k = await t.modules.access.keys.create(t.tenant.id, { name: 'k' });
     await t.server.refresh();
-    const res = await t.server.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { apikey: k.key, host: 'api.example.org:8443' } });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: '/api/openapi.json',
+      headers: { apikey: k.key, host: 'api.example.org:8443' },
+    });
     assert.deepEqual(res.json().servers, [{ url: 'http://api.example.org:8443' }]);
   });
 });

@@ -10,7 +10,8 @@ const ROWS = 200_000;
 
 function csv(): string {
   const parts = ['n,board,note\n'];
-  for (let i = 1; i <= ROWS; i++) parts.push(`${i},Board ${i % 50},ticket ${i} about a printer that keeps jamming on the second floor\n`);
+  for (let i = 1; i <= ROWS; i++)
+    parts.push(`${i},Board ${i % 50},ticket ${i} about a printer that keeps jamming on the second floor\n`);
   return parts.join('');
 }
 
@@ -29,8 +30,11 @@ describe('the query time limit', () => {
     dsId = (await importDataset(t, 'big.csv', csv(), 'Big')).id;
     widgetId = (
       await createWidget(t, {
-        name: 'Notes per board', dataset: dsId, chart: 'bar',
-        dimensions: [{ field: 'board', label: 'Board' }], measures: [{ agg: 'count_distinct', field: 'note', label: 'Notes' }],
+        name: 'Notes per board',
+        dataset: dsId,
+        chart: 'bar',
+        dimensions: [{ field: 'board', label: 'Board' }],
+        measures: [{ agg: 'count_distinct', field: 'note', label: 'Notes' }],
       })
     ).id;
     key = (await boundKey(t, { name: 'k', rateLimit: 100_000, datasets: [dsId], widgets: [widgetId] })).key;
@@ -75,7 +79,10 @@ describe('the query time limit', () => {
       const started = performance.now();
       // A count is 0n on SQLite and 0 on PostgreSQL (int8 parsed to a number when safe).
       const rows = await t.modules.store.tables.rows(count);
-      assert.deepEqual(rows.map((r) => r.map(Number)), [[0]]);
+      assert.deepEqual(
+        rows.map((r) => r.map(Number)),
+        [[0]],
+      );
       full.push(performance.now() - started);
     }
     const report = `stopped after ${median(stopped).toFixed(1)} ms; the whole count takes ${median(full).toFixed(1)} ms`;
@@ -91,7 +98,10 @@ describe('the query time limit', () => {
     const perRowGuard = t.modules.store.caps.deadlineGuard() !== undefined;
     const next = await timed(perRowGuard ? t.server : patient, `/api/dataset/${dsId}?current=3&size=2`);
     assert.equal(next.res.statusCode, 200, next.res.body);
-    assert.deepEqual(JSON.parse(next.res.body).data.records.map((r: { n: number }) => r.n), [5, 6]);
+    assert.deepEqual(
+      JSON.parse(next.res.body).data.records.map((r: { n: number }) => r.n),
+      [5, 6],
+    );
     // And the same request on a server with the default limit runs to the end.
     const patientRes = await timed(patient, url);
     assert.equal(patientRes.res.statusCode, 200);
@@ -99,7 +109,11 @@ describe('the query time limit', () => {
   });
 
   it('answers 504 on a sorted page that runs past the limit', async () => {
-    const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${dsId}?_sort=-note`, headers: { apikey: key } });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${dsId}?_sort=-note`,
+      headers: { apikey: key },
+    });
     assert.equal(res.statusCode, 504);
     assert.equal(JSON.parse(res.body).code, 504);
   });

@@ -17,7 +17,8 @@ const LIMIT_MS = 400;
 
 function csv(): string {
   const parts = ['n,board,note\n'];
-  for (let i = 1; i <= ROWS; i++) parts.push(`${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams\n`);
+  for (let i = 1; i <= ROWS; i++)
+    parts.push(`${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams\n`);
   return parts.join('');
 }
 
@@ -29,15 +30,32 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
   let heavyId: string;
 
   before(async () => {
-    assert.equal(TEST_BACKEND, 'sqlite', 'query workers are SQLite’s (scripts/run-tests.mjs runs this file on SQLite only)');
-    t = await startTestServer({ DATAGATE_QUERY_TIMEOUT_MS: String(LIMIT_MS), DATAGATE_PAGE_CACHE_MB: '0', DATAGATE_QUERY_WORKERS: '2' });
+    assert.equal(
+      TEST_BACKEND,
+      'sqlite',
+      'query workers are SQLite’s (scripts/run-tests.mjs runs this file on SQLite only)',
+    );
+    t = await startTestServer({
+      DATAGATE_QUERY_TIMEOUT_MS: String(LIMIT_MS),
+      DATAGATE_PAGE_CACHE_MB: '0',
+      DATAGATE_QUERY_WORKERS: '2',
+    });
     const { catalog, access } = t.modules;
     dsId = (await catalog.datasets.importFile(t.tenant.id, { file: t.file('big.csv', csv()), name: 'Big' })).id;
     heavyId = (
       await catalog.widgets.create(t.tenant.id, {
-        name: 'Tickets per note', dataset: dsId, chart: 'bar',
-        dimensions: [{ field: 'note', label: 'Note' }, { field: 'board', label: 'Board' }],
-        measures: [{ agg: 'count', label: 'Tickets' }, { agg: 'count_distinct', field: 'n', label: 'Numbers' }, { agg: 'max', field: 'n', label: 'Last' }],
+        name: 'Tickets per note',
+        dataset: dsId,
+        chart: 'bar',
+        dimensions: [
+          { field: 'note', label: 'Note' },
+          { field: 'board', label: 'Board' },
+        ],
+        measures: [
+          { agg: 'count', label: 'Tickets' },
+          { agg: 'count_distinct', field: 'n', label: 'Numbers' },
+          { agg: 'max', field: 'n', label: 'Last' },
+        ],
         sort: '-Tickets',
       })
     ).id;
@@ -71,10 +89,15 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     const [h, l, w] = await Promise.all([health, light, heavy]);
     assert.equal(h.res.statusCode, 200);
     assert.equal(l.res.statusCode, 200, l.res.body);
-    assert.deepEqual(JSON.parse(l.res.body).data.records.map((r: { n: number }) => r.n), [4, 5, 6]);
+    assert.deepEqual(
+      JSON.parse(l.res.body).data.records.map((r: { n: number }) => r.n),
+      [4, 5, 6],
+    );
     assert.equal(w.res.statusCode, 200, w.res.body);
     assert.equal(w.res.headers['x-total-count'], String(ROWS));
-    ctx.diagnostic(`healthz ${h.ms.toFixed(1)} ms, light page ${l.ms.toFixed(1)} ms, heavy widget ${w.ms.toFixed(1)} ms`);
+    ctx.diagnostic(
+      `healthz ${h.ms.toFixed(1)} ms, light page ${l.ms.toFixed(1)} ms, heavy widget ${w.ms.toFixed(1)} ms`,
+    );
     assert.deepEqual(order.slice(-1), ['heavy'], `answered in the order ${order.join(', ')}`);
   });
 
@@ -104,7 +127,9 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
 
   it('ten heavy widgets at once: /healthz answers first, and all ten get their 504 together, not one after another', async (ctx) => {
     const order: string[] = [];
-    const heavies = Array.from({ length: 10 }, (_, i) => request(t.server, `/api/widget/${heavyId}?current=${i + 1}`, order, `heavy ${i}`));
+    const heavies = Array.from({ length: 10 }, (_, i) =>
+      request(t.server, `/api/widget/${heavyId}?current=${i + 1}`, order, `heavy ${i}`),
+    );
     const health = await request(t.server, '/healthz', order, 'healthz');
     const done = await Promise.all(heavies);
     assert.equal(health.res.statusCode, 200);
@@ -119,9 +144,16 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
 
   it('a reload is read at once, and a table dropped after its dataset was resolved answers as a missing dataset', async () => {
     const { catalog, access, store } = t.modules;
-    const small = await catalog.datasets.importFile(t.tenant.id, { file: t.file('small.csv', 'id,what\n1,old one\n2,old two\n'), name: 'Small' });
+    const small = await catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('small.csv', 'id,what\n1,old one\n2,old two\n'),
+      name: 'Small',
+    });
     const byWhat = await catalog.widgets.create(t.tenant.id, {
-      name: 'By what', dataset: small.id, chart: 'bar', dimensions: [{ field: 'what', label: 'What' }], measures: [{ agg: 'count', label: 'N' }],
+      name: 'By what',
+      dataset: small.id,
+      chart: 'bar',
+      dimensions: [{ field: 'what', label: 'What' }],
+      measures: [{ agg: 'count', label: 'N' }],
     });
     const k = (await access.keys.list(t.tenant.id)).find((x) => x.name === 'k')!;
     await access.keys.bind(t.tenant.id, k.id, 'dataset', small.id);
@@ -129,13 +161,27 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     // The patient server: the workers that earlier tests gave up on may still be starting again.
     await patient.refresh();
     const page = async () => {
-      const res = await patient.app.inject({ method: 'GET', url: `/api/dataset/${small.id}`, headers: { apikey: key } });
-      return { status: res.statusCode, body: res.body, records: res.statusCode === 200 ? JSON.parse(res.body).data.records : undefined };
+      const res = await patient.app.inject({
+        method: 'GET',
+        url: `/api/dataset/${small.id}`,
+        headers: { apikey: key },
+      });
+      return {
+        status: res.statusCode,
+        body: res.body,
+        records: res.statusCode === 200 ? JSON.parse(res.body).data.records : undefined,
+      };
     };
-    assert.deepEqual((await page()).records, [{ id: 1, what: 'old one' }, { id: 2, what: 'old two' }]);
+    assert.deepEqual((await page()).records, [
+      { id: 1, what: 'old one' },
+      { id: 2, what: 'old two' },
+    ]);
 
     // A reload with another field: the workers read the new table and its columns.
-    await catalog.datasets.importFile(t.tenant.id, { file: t.file('small2.csv', 'id,what,extra\n7,new seven,x\n'), replaceId: small.id });
+    await catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('small2.csv', 'id,what,extra\n7,new seven,x\n'),
+      replaceId: small.id,
+    });
     await patient.refresh();
     assert.deepEqual((await page()).records, [{ id: 7, what: 'new seven', extra: 'x' }]);
 
@@ -145,9 +191,17 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     const gone = await page();
     assert.equal(gone.status, 404);
     assert.equal(gone.body, '{"code":-1,"msg":"Can\'t find dataset","data":[]}');
-    const widget = await patient.app.inject({ method: 'GET', url: `/api/widget/${byWhat.id}`, headers: { apikey: key } });
+    const widget = await patient.app.inject({
+      method: 'GET',
+      url: `/api/widget/${byWhat.id}`,
+      headers: { apikey: key },
+    });
     assert.equal(widget.statusCode, 409);
-    assert.deepEqual(JSON.parse(widget.body), { code: 409, msg: `The widget's dataset "${small.id}" no longer exists`, data: [] });
+    assert.deepEqual(JSON.parse(widget.body), {
+      code: 409,
+      msg: `The widget's dataset "${small.id}" no longer exists`,
+      data: [],
+    });
   });
 
   it('bin/datagate serve runs queries on its workers from the build', async (ctx) => {

@@ -28,7 +28,10 @@ describe('serve: where it listens (flag > environment > default)', () => {
 
   it('listens on DATAGATE_PORT and DATAGATE_HOST when no flag is given', async () => {
     const port = await freePort();
-    const s = await serve({ ...env, DATAGATE_PORT: String(port), DATAGATE_HOST: '127.0.0.1' }, dir, ['serve', '--json']);
+    const s = await serve({ ...env, DATAGATE_PORT: String(port), DATAGATE_HOST: '127.0.0.1' }, dir, [
+      'serve',
+      '--json',
+    ]);
     try {
       assert.equal(new URL(s.url).port, String(port));
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -42,7 +45,12 @@ describe('serve: where it listens (flag > environment > default)', () => {
     const fromEnv = await freePort();
     const fromFlag = await freePort();
     assert.notEqual(fromEnv, fromFlag);
-    const s = await serve({ ...env, DATAGATE_PORT: String(fromEnv) }, dir, ['serve', '--json', '--port', String(fromFlag)]);
+    const s = await serve({ ...env, DATAGATE_PORT: String(fromEnv) }, dir, [
+      'serve',
+      '--json',
+      '--port',
+      String(fromFlag),
+    ]);
     try {
       assert.equal(new URL(s.url).port, String(fromFlag));
       assert.equal((await fetch(`http://127.0.0.1:${fromFlag}/healthz`)).status, 200);

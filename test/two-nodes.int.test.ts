@@ -85,7 +85,9 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
   it('100 concurrent requests with a 60-per-minute key split across both nodes: exactly 60 succeed', async () => {
     const k = await newKey(60);
     const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => fetch(`${nodes[i % 2].url}/api/dataset/${datasetId}?current=${1 + (i % 3)}`, { headers: { apikey: k.key } })),
+      Array.from({ length: 100 }, (_, i) =>
+        fetch(`${nodes[i % 2].url}/api/dataset/${datasetId}?current=${1 + (i % 3)}`, { headers: { apikey: k.key } }),
+      ),
     );
     const statuses = responses.map((r) => r.status);
     assert.equal(statuses.filter((s) => s === 200).length, 60, statuses.join(','));
@@ -96,7 +98,8 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
 
   it('a key removed by another process is refused by both nodes within 1 s', async () => {
     const k = await newKey(1000);
-    for (const n of nodes) assert.equal((await fetch(`${n.url}/api/dataset/${datasetId}`, { headers: { apikey: k.key } })).status, 200);
+    for (const n of nodes)
+      assert.equal((await fetch(`${n.url}/api/dataset/${datasetId}`, { headers: { apikey: k.key } })).status, 200);
     await run(BIN, ['key', 'remove', k.id, '--json'], { env: { ...process.env, ...env } });
     const removedAt = Date.now();
     const took: number[] = [];
@@ -109,18 +112,26 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
       assert.equal(status, 401);
       took.push(Date.now() - removedAt);
     }
-    assert.ok(took.every((t) => t < 1000), `took ${took.join(', ')} ms`);
+    assert.ok(
+      took.every((t) => t < 1000),
+      `took ${took.join(', ')} ms`,
+    );
   });
 
   it('five wrong passwords on node A lock the email on node B: the right password there is 429 SIGNIN_LIMITED', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'locked@example.com', `wrong ${i}`, '10.20.0.1')).status, 401);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await signIn(nodes[0], 'locked@example.com', `wrong ${i}`, '10.20.0.1')).status, 401);
     const refused = await signIn(nodes[1], 'locked@example.com', PASSWORD, '10.20.0.2');
     assert.equal(refused.status, 429);
     assert.equal((await refused.json()).error.code, 'SIGNIN_LIMITED');
     const retry = Number(refused.headers.get('retry-after'));
     assert.ok(retry > 850 && retry <= 900, `Retry-After ${retry}`);
     assert.equal(refused.headers.get('set-cookie'), null);
-    assert.equal((await signIn(nodes[1], 'bystander@example.com', PASSWORD, '10.20.0.2')).status, 200, 'other emails sign in');
+    assert.equal(
+      (await signIn(nodes[1], 'bystander@example.com', PASSWORD, '10.20.0.2')).status,
+      200,
+      'other emails sign in',
+    );
   });
 
   it('invalid keys spread over both nodes block the address at 20 in total, on both nodes, with any key', async () => {
@@ -131,16 +142,25 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     for (const n of nodes) {
       const blocked = await read(n, BAD_KEY, '10.30.0.1');
       assert.equal(blocked.status, 429);
-      assert.deepEqual(await blocked.json(), { code: 429, msg: `Too many invalid API keys from this address; retry in ${blocked.headers.get('retry-after')} seconds.`, data: [] });
+      assert.deepEqual(await blocked.json(), {
+        code: 429,
+        msg: `Too many invalid API keys from this address; retry in ${blocked.headers.get('retry-after')} seconds.`,
+        data: [],
+      });
       assert.ok(Number(blocked.headers.get('retry-after')) > 290);
-      assert.equal((await read(n, k.key, '10.30.0.1', datasetId)).status, 429, 'a valid key from the blocked address too');
+      assert.equal(
+        (await read(n, k.key, '10.30.0.1', datasetId)).status,
+        429,
+        'a valid key from the blocked address too',
+      );
       assert.equal((await read(n, k.key, '10.30.0.2', datasetId)).status, 200, 'another address is served');
     }
   });
 
   it('a restarted node still blocks the email and the address locked before it started', async () => {
     const k = await newKey(1000);
-    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'restart@example.com', `wrong ${i}`, '10.40.0.1')).status, 401);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await signIn(nodes[0], 'restart@example.com', `wrong ${i}`, '10.40.0.1')).status, 401);
     for (let i = 0; i < 20; i++) assert.equal((await read(nodes[0], BAD_KEY, '10.40.0.2')).status, 401);
     assert.equal((await read(nodes[0], BAD_KEY, '10.40.0.2')).status, 429);
 
@@ -190,9 +210,18 @@ describe('two nodes while their Redis is away', () => {
     await killRedis(redis!);
     await new Promise((r) => setTimeout(r, 300));
 
-    for (let i = 0; i < 5; i++) assert.equal((await signIn(nodes[0], 'ada@example.com', `wrong ${i}`, '10.50.0.1')).status, 401);
-    assert.equal((await signIn(nodes[0], 'ada@example.com', PASSWORD, '10.50.0.1')).status, 429, 'node A locks the email itself');
-    assert.equal((await signIn(nodes[1], 'ada@example.com', PASSWORD, '10.50.0.1')).status, 200, 'node B has counted none of it');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await signIn(nodes[0], 'ada@example.com', `wrong ${i}`, '10.50.0.1')).status, 401);
+    assert.equal(
+      (await signIn(nodes[0], 'ada@example.com', PASSWORD, '10.50.0.1')).status,
+      429,
+      'node A locks the email itself',
+    );
+    assert.equal(
+      (await signIn(nodes[1], 'ada@example.com', PASSWORD, '10.50.0.1')).status,
+      200,
+      'node B has counted none of it',
+    );
 
     for (let i = 0; i < 20; i++) assert.equal((await read(nodes[0], BAD_KEY, '10.50.0.2')).status, 401);
     assert.equal((await read(nodes[0], BAD_KEY, '10.50.0.2')).status, 429);

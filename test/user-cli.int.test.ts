@@ -6,13 +6,15 @@ import { createUserService } from '../src/access/user-service.ts';
 import { cliWorkspace, type CliRun, type CliWorkspace } from './support/cli-workspace.ts';
 import { BIN } from './support/processes.ts';
 
-
-
 /**
  * Runs the command line on a terminal (a pseudo-terminal from util-linux `script`),
  * answering each prompt with the next of `answers` once it appears.
  */
-function runOnTerminal(args: string[], answers: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> {
+function runOnTerminal(
+  args: string[],
+  answers: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const command = [BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env: opts.env });
@@ -57,7 +59,9 @@ describe('datagate user add|list|remove', () => {
   after(() => ws?.close());
 
   it('adds an admin with --password and prints {"email"} with --json', async () => {
-    assert.deepEqual(await json(['user', 'add', 'Ada@Example.com', '--password', 'correct horse battery']), { email: 'ada@example.com' });
+    assert.deepEqual(await json(['user', 'add', 'Ada@Example.com', '--password', 'correct horse battery']), {
+      email: 'ada@example.com',
+    });
     assert.ok(await verifies('ada@example.com', 'correct horse battery'));
   });
 
@@ -70,7 +74,10 @@ describe('datagate user add|list|remove', () => {
   });
 
   it('on a terminal, asks twice without echoing', async () => {
-    const r = await runOnTerminal(['--json', 'user', 'add', 'tty@example.com'], ['typed secret 1', 'typed secret 1'], { cwd: ws.dir, env: ws.env });
+    const r = await runOnTerminal(['--json', 'user', 'add', 'tty@example.com'], ['typed secret 1', 'typed secret 1'], {
+      cwd: ws.dir,
+      env: ws.env,
+    });
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /Password \(at least 8 characters\): /);
     assert.match(r.stdout, /Repeat the password: /);
@@ -78,7 +85,10 @@ describe('datagate user add|list|remove', () => {
     assert.ok(!r.stdout.includes('typed secret'), `the password was echoed: ${JSON.stringify(r.stdout)}`);
     assert.ok(await verifies('tty@example.com', 'typed secret 1'));
 
-    const differ = await runOnTerminal(['user', 'add', 'differ@example.com'], ['first secret 1', 'other secret 2'], { cwd: ws.dir, env: ws.env });
+    const differ = await runOnTerminal(['user', 'add', 'differ@example.com'], ['first secret 1', 'other secret 2'], {
+      cwd: ws.dir,
+      env: ws.env,
+    });
     assert.equal(differ.code, 1);
     assert.match(differ.stdout, /passwords differ/);
     assert.ok(!(await json(['user', 'list'])).users.some((u: { email: string }) => u.email === 'differ@example.com'));
@@ -101,7 +111,13 @@ describe('datagate user add|list|remove', () => {
   });
 
   it('exits 2 on usage errors', async () => {
-    for (const args of [['user', 'add'], ['user', 'add', 'a@example.com', '--password'], ['user', 'add', 'a@example.com', '--bogus'], ['user', 'remove'], ['user', 'frobnicate']]) {
+    for (const args of [
+      ['user', 'add'],
+      ['user', 'add', 'a@example.com', '--password'],
+      ['user', 'add', 'a@example.com', '--bogus'],
+      ['user', 'remove'],
+      ['user', 'frobnicate'],
+    ]) {
       const r = await dg(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stderr.length > 0);
@@ -110,14 +126,21 @@ describe('datagate user add|list|remove', () => {
 
   it('lists and removes admins', async () => {
     const { users } = await json(['user', 'list']);
-    assert.deepEqual(users.map((u: { email: string }) => u.email), ['ada@example.com', 'grace@example.com', 'tty@example.com']);
+    assert.deepEqual(
+      users.map((u: { email: string }) => u.email),
+      ['ada@example.com', 'grace@example.com', 'tty@example.com'],
+    );
     assert.deepEqual(Object.keys(users[0]).sort(), ['createdAt', 'email', 'id', 'lastSignInAt']);
     assert.deepEqual(await json(['user', 'remove', 'Grace@example.com']), { removed: 'grace@example.com' });
     assert.equal(await verifies('grace@example.com', 'piped password 1'), false);
     const again = await dg(['user', 'remove', 'grace@example.com']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no user grace@example\.com/);
-    assert.equal((await json(['user', 'list', '--tenant', 'other'])).users.length, 0, 'another tenant has its own admins');
+    assert.equal(
+      (await json(['user', 'list', '--tenant', 'other'])).users.length,
+      0,
+      'another tenant has its own admins',
+    );
   });
 
   it('records its changes in the audit log as "command line", never the password', async () => {
@@ -127,7 +150,12 @@ describe('datagate user add|list|remove', () => {
     await json(['key', 'remove', k.id]);
     const store = await openStore(ws.url);
     try {
-      const rows = await store.db.selectFrom('auditLog').select(['action', 'target', 'actor', 'ip', 'detail', 'actorId']).orderBy('at').orderBy('id').execute();
+      const rows = await store.db
+        .selectFrom('auditLog')
+        .select(['action', 'target', 'actor', 'ip', 'detail', 'actorId'])
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
       assert.deepEqual(
         rows.map((r) => [r.action, r.target]),
         [
@@ -143,7 +171,8 @@ describe('datagate user add|list|remove', () => {
       );
       for (const r of rows) assert.deepEqual([r.actor, r.ip, r.actorId], ['command line', '', null]);
       const text = JSON.stringify(rows);
-      for (const secret of ['correct horse battery', 'piped password 1', 'typed secret 1', k.key]) assert.ok(!text.includes(secret), `audit holds ${secret}`);
+      for (const secret of ['correct horse battery', 'piped password 1', 'typed secret 1', k.key])
+        assert.ok(!text.includes(secret), `audit holds ${secret}`);
     } finally {
       await store.close();
     }

@@ -54,7 +54,11 @@ describe('widget measures over 64-bit integers whose sum is past 64 bits', () =>
   after(() => t.close());
 
   async function read(name: string, qs = ''): Promise<Record<string, string | null>[]> {
-    const res = await t.server.app.inject({ method: 'GET', url: `/api/widget/${ids[name]}${qs}`, headers: { apikey: secret } });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/widget/${ids[name]}${qs}`,
+      headers: { apikey: secret },
+    });
     assert.equal(res.statusCode, 200, res.body);
     return JSON.parse(res.body).data;
   }
@@ -75,7 +79,10 @@ describe('widget measures over 64-bit integers whose sum is past 64 bits', () =>
 
   it('per group: the overflowing group exact, the other unchanged, sorted by the sum', async () => {
     const rows = await read('byGroup');
-    assert.deepEqual(rows.map((r) => r.Group), ['big', 'small']);
+    assert.deepEqual(
+      rows.map((r) => r.Group),
+      ['big', 'small'],
+    );
     check(rows[0], BIG);
     check(rows[1], SMALL);
   });
@@ -95,7 +102,12 @@ describe('widget measures over 64-bit integers whose sum is past 64 bits', () =>
   });
 
   it('the admin preview answers the same', async () => {
-    const res = await a.ok('POST', '/admin/api/widgets/preview', { dataset: dsId, chart: 'number', measures: MEASURES }, 200);
+    const res = await a.ok(
+      'POST',
+      '/admin/api/widgets/preview',
+      { dataset: dsId, chart: 'number', measures: MEASURES },
+      200,
+    );
     assert.equal(res.rows.length, 1);
     check(res.rows[0], [...BIG, ...SMALL]);
   });

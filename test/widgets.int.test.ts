@@ -66,17 +66,59 @@ describe('widgets over HTTP', () => {
     });
     for (const field of ['opened', 'created']) {
       for (const bucket of ['day', 'week', 'month', 'quarter', 'year']) {
-        await create(`${field}-${bucket}`, { chart: 'line', dimensions: [{ field, label: 'At', bucket }], measures: [{ agg: 'count', label: 'N' }] });
+        await create(`${field}-${bucket}`, {
+          chart: 'line',
+          dimensions: [{ field, label: 'At', bucket }],
+          measures: [{ agg: 'count', label: 'N' }],
+        });
       }
     }
-    await create('billable', { dimensions: byBoard, measures: [{ agg: 'count', label: 'Rows' }, { agg: 'sum', field: 'hours', label: 'Hours' }], filter: 'billable=true' });
-    await create('desk only', { dimensions: byBoard, measures: [{ agg: 'count', label: 'Rows' }], filter: 'board=Desk' });
+    await create('billable', {
+      dimensions: byBoard,
+      measures: [
+        { agg: 'count', label: 'Rows' },
+        { agg: 'sum', field: 'hours', label: 'Hours' },
+      ],
+      filter: 'billable=true',
+    });
+    await create('desk only', {
+      dimensions: byBoard,
+      measures: [{ agg: 'count', label: 'Rows' }],
+      filter: 'board=Desk',
+    });
     await create('top', { dimensions: byBoard, measures: [{ agg: 'count', label: 'Rows' }], sort: '-Rows', limit: 2 });
-    await create('days', { dimensions: [{ field: 'opened', label: 'Day', bucket: 'day' }], measures: [{ agg: 'count', label: 'Rows' }] });
-    await create('days5', { dimensions: [{ field: 'opened', label: 'Day', bucket: 'day' }], measures: [{ agg: 'count', label: 'Rows' }], limit: 5 });
-    await create('format', { dimensions: [{ field: 'id', label: 'Id' }, { field: 'billable', label: 'Billable' }, { field: 'created', label: 'Created' }, { field: 'priority', label: 'Priority' }] });
-    await create('number', { chart: 'number', measures: [{ agg: 'count', label: 'Rows' }, { agg: 'sum', field: 'hours', label: 'Hours' }] });
-    await create('none', { chart: 'number', measures: [{ agg: 'count', label: 'Rows' }, { agg: 'sum', field: 'hours', label: 'Hours' }], filter: 'board=nothing' });
+    await create('days', {
+      dimensions: [{ field: 'opened', label: 'Day', bucket: 'day' }],
+      measures: [{ agg: 'count', label: 'Rows' }],
+    });
+    await create('days5', {
+      dimensions: [{ field: 'opened', label: 'Day', bucket: 'day' }],
+      measures: [{ agg: 'count', label: 'Rows' }],
+      limit: 5,
+    });
+    await create('format', {
+      dimensions: [
+        { field: 'id', label: 'Id' },
+        { field: 'billable', label: 'Billable' },
+        { field: 'created', label: 'Created' },
+        { field: 'priority', label: 'Priority' },
+      ],
+    });
+    await create('number', {
+      chart: 'number',
+      measures: [
+        { agg: 'count', label: 'Rows' },
+        { agg: 'sum', field: 'hours', label: 'Hours' },
+      ],
+    });
+    await create('none', {
+      chart: 'number',
+      measures: [
+        { agg: 'count', label: 'Rows' },
+        { agg: 'sum', field: 'hours', label: 'Hours' },
+      ],
+      filter: 'board=nothing',
+    });
     await create('unbound', { measures: [{ agg: 'count', label: 'Rows' }] }, false);
     await t.server.refresh();
   });
@@ -84,30 +126,158 @@ describe('widgets over HTTP', () => {
 
   it('computes every aggregate per group, ignoring nulls in measured fields; a null dimension is its own group', async () => {
     assert.deepEqual(await rows('aggs'), [
-      { Board: null, Rows: '1', 'With hours': '1', Companies: '1', Hours: '10', Avg: '10', Min: '10', Max: '10', 'Last id': '1534956341424005128', 'Top priority': '5' },
-      { Board: 'Alerts', Rows: '2', 'With hours': '0', Companies: '2', Hours: null, Avg: null, Min: null, Max: null, 'Last id': '1534956341424005129', 'Top priority': '2' },
-      { Board: 'Desk', Rows: '4', 'With hours': '3', Companies: '2', Hours: '6.5', Avg: '2.1666666666666665', Min: '1.5', Max: '3', 'Last id': '1534956341424005130', 'Top priority': '1' },
-      { Board: 'Projects', Rows: '3', 'With hours': '2', Companies: '2', Hours: '4.25', Avg: '2.125', Min: '0.25', Max: '4', 'Last id': '1534956341424005126', 'Top priority': '1' },
+      {
+        Board: null,
+        Rows: '1',
+        'With hours': '1',
+        Companies: '1',
+        Hours: '10',
+        Avg: '10',
+        Min: '10',
+        Max: '10',
+        'Last id': '1534956341424005128',
+        'Top priority': '5',
+      },
+      {
+        Board: 'Alerts',
+        Rows: '2',
+        'With hours': '0',
+        Companies: '2',
+        Hours: null,
+        Avg: null,
+        Min: null,
+        Max: null,
+        'Last id': '1534956341424005129',
+        'Top priority': '2',
+      },
+      {
+        Board: 'Desk',
+        Rows: '4',
+        'With hours': '3',
+        Companies: '2',
+        Hours: '6.5',
+        Avg: '2.1666666666666665',
+        Min: '1.5',
+        Max: '3',
+        'Last id': '1534956341424005130',
+        'Top priority': '1',
+      },
+      {
+        Board: 'Projects',
+        Rows: '3',
+        'With hours': '2',
+        Companies: '2',
+        Hours: '4.25',
+        Avg: '2.125',
+        Min: '0.25',
+        Max: '4',
+        'Last id': '1534956341424005126',
+        'Top priority': '1',
+      },
     ]);
   });
 
   const BUCKETS: Record<string, [string | null, number][]> = {
-    'opened-day': [[null, 1], ['2022-12-26', 1], ['2023-01-01', 1], ['2023-01-02', 1], ['2023-03-31', 1], ['2023-04-01', 1], ['2023-06-30', 1], ['2023-07-01', 1], ['2023-12-31', 1], ['2024-01-01', 1]],
+    'opened-day': [
+      [null, 1],
+      ['2022-12-26', 1],
+      ['2023-01-01', 1],
+      ['2023-01-02', 1],
+      ['2023-03-31', 1],
+      ['2023-04-01', 1],
+      ['2023-06-30', 1],
+      ['2023-07-01', 1],
+      ['2023-12-31', 1],
+      ['2024-01-01', 1],
+    ],
     // 2023-01-01 is a Sunday: its ISO week began on Monday 2022-12-26.
-    'opened-week': [[null, 1], ['2022-12-26', 2], ['2023-01-02', 1], ['2023-03-27', 2], ['2023-06-26', 2], ['2023-12-25', 1], ['2024-01-01', 1]],
-    'opened-month': [[null, 1], ['2022-12-01', 1], ['2023-01-01', 2], ['2023-03-01', 1], ['2023-04-01', 1], ['2023-06-01', 1], ['2023-07-01', 1], ['2023-12-01', 1], ['2024-01-01', 1]],
-    'opened-quarter': [[null, 1], ['2022-10-01', 1], ['2023-01-01', 3], ['2023-04-01', 2], ['2023-07-01', 1], ['2023-10-01', 1], ['2024-01-01', 1]],
-    'opened-year': [[null, 1], ['2022-01-01', 1], ['2023-01-01', 7], ['2024-01-01', 1]],
-    'created-day': [[null, 1], ['2022-12-26', 1], ['2023-01-01', 1], ['2023-01-02', 1], ['2023-03-31', 1], ['2023-04-01', 1], ['2023-06-30', 2], ['2023-12-31', 1], ['2024-01-01', 1]],
-    'created-week': [[null, 1], ['2022-12-26', 2], ['2023-01-02', 1], ['2023-03-27', 2], ['2023-06-26', 2], ['2023-12-25', 1], ['2024-01-01', 1]],
-    'created-month': [[null, 1], ['2022-12-01', 1], ['2023-01-01', 2], ['2023-03-01', 1], ['2023-04-01', 1], ['2023-06-01', 2], ['2023-12-01', 1], ['2024-01-01', 1]],
+    'opened-week': [
+      [null, 1],
+      ['2022-12-26', 2],
+      ['2023-01-02', 1],
+      ['2023-03-27', 2],
+      ['2023-06-26', 2],
+      ['2023-12-25', 1],
+      ['2024-01-01', 1],
+    ],
+    'opened-month': [
+      [null, 1],
+      ['2022-12-01', 1],
+      ['2023-01-01', 2],
+      ['2023-03-01', 1],
+      ['2023-04-01', 1],
+      ['2023-06-01', 1],
+      ['2023-07-01', 1],
+      ['2023-12-01', 1],
+      ['2024-01-01', 1],
+    ],
+    'opened-quarter': [
+      [null, 1],
+      ['2022-10-01', 1],
+      ['2023-01-01', 3],
+      ['2023-04-01', 2],
+      ['2023-07-01', 1],
+      ['2023-10-01', 1],
+      ['2024-01-01', 1],
+    ],
+    'opened-year': [
+      [null, 1],
+      ['2022-01-01', 1],
+      ['2023-01-01', 7],
+      ['2024-01-01', 1],
+    ],
+    'created-day': [
+      [null, 1],
+      ['2022-12-26', 1],
+      ['2023-01-01', 1],
+      ['2023-01-02', 1],
+      ['2023-03-31', 1],
+      ['2023-04-01', 1],
+      ['2023-06-30', 2],
+      ['2023-12-31', 1],
+      ['2024-01-01', 1],
+    ],
+    'created-week': [
+      [null, 1],
+      ['2022-12-26', 2],
+      ['2023-01-02', 1],
+      ['2023-03-27', 2],
+      ['2023-06-26', 2],
+      ['2023-12-25', 1],
+      ['2024-01-01', 1],
+    ],
+    'created-month': [
+      [null, 1],
+      ['2022-12-01', 1],
+      ['2023-01-01', 2],
+      ['2023-03-01', 1],
+      ['2023-04-01', 1],
+      ['2023-06-01', 2],
+      ['2023-12-01', 1],
+      ['2024-01-01', 1],
+    ],
     // No row falls in Q3 2023 by `created`: that group does not appear.
-    'created-quarter': [[null, 1], ['2022-10-01', 1], ['2023-01-01', 3], ['2023-04-01', 3], ['2023-10-01', 1], ['2024-01-01', 1]],
-    'created-year': [[null, 1], ['2022-01-01', 1], ['2023-01-01', 7], ['2024-01-01', 1]],
+    'created-quarter': [
+      [null, 1],
+      ['2022-10-01', 1],
+      ['2023-01-01', 3],
+      ['2023-04-01', 3],
+      ['2023-10-01', 1],
+      ['2024-01-01', 1],
+    ],
+    'created-year': [
+      [null, 1],
+      ['2022-01-01', 1],
+      ['2023-01-01', 7],
+      ['2024-01-01', 1],
+    ],
   };
   for (const [name, expected] of Object.entries(BUCKETS)) {
     it(`buckets ${name.replace('-', ' by ')} (UTC, weeks from Monday, each bucket its first day)`, async () => {
-      assert.deepEqual(await rows(name, 'size=50'), expected.map(([At, n]) => ({ At, N: String(n) })));
+      assert.deepEqual(
+        await rows(name, 'size=50'),
+        expected.map(([At, n]) => ({ At, N: String(n) })),
+      );
     });
   }
 
@@ -127,13 +297,22 @@ describe('widgets over HTTP', () => {
     assert.deepEqual(await rows('billable', 'Hours='), [{ Board: 'Alerts', Rows: '1', Hours: null }]);
     assert.deepEqual(await rows('billable', 'Hours=,4.25'), [{ Board: 'Projects', Rows: '1', Hours: '4' }]);
     assert.deepEqual(await rows('billable', 'Board=&Rows=1'), [{ Board: null, Rows: '1', Hours: '10' }]);
-    assert.deepEqual(await rows('billable', 'board=s&rows=1'), [{ Board: 'Alerts', Rows: '1', Hours: null }, { Board: 'Projects', Rows: '1', Hours: '4' }]);
+    assert.deepEqual(await rows('billable', 'board=s&rows=1'), [
+      { Board: 'Alerts', Rows: '1', Hours: null },
+      { Board: 'Projects', Rows: '1', Hours: '4' },
+    ]);
   });
 
   it('a fractional filter on a count or count_distinct compares as a number (PostgreSQL counts are bigint)', async () => {
     assert.deepEqual(await rows('billable', 'Rows=1.5,'), [{ Board: 'Desk', Rows: '3', Hours: '4.5' }]);
-    assert.deepEqual(await rows('billable', 'Rows=,2.5&Hours=3.99,'), [{ Board: null, Rows: '1', Hours: '10' }, { Board: 'Projects', Rows: '1', Hours: '4' }]);
-    assert.deepEqual((await rows('aggs', 'With hours=0.5,2.5&Companies=1.5,2.5')).map((r) => r.Board), ['Projects']);
+    assert.deepEqual(await rows('billable', 'Rows=,2.5&Hours=3.99,'), [
+      { Board: null, Rows: '1', Hours: '10' },
+      { Board: 'Projects', Rows: '1', Hours: '4' },
+    ]);
+    assert.deepEqual(
+      (await rows('aggs', 'With hours=0.5,2.5&Companies=1.5,2.5')).map((r) => r.Board),
+      ['Projects'],
+    );
     assert.deepEqual(await rows('number', 'Rows=9.5,10.5'), [{ Rows: '10', Hours: '20.75' }]);
   });
 
@@ -148,16 +327,28 @@ describe('widgets over HTTP', () => {
   it('the widget sorts and caps its result; measure filters apply before the cap, API _sort and paging after it', async () => {
     const top = await get(`/api/widget/${ids.top}`);
     assert.equal(top.headers['x-total-count'], '2');
-    assert.deepEqual(body(top).data, [{ Board: 'Desk', Rows: '4' }, { Board: 'Projects', Rows: '3' }]);
-    assert.deepEqual(await rows('top', 'Rows=,2'), [{ Board: 'Alerts', Rows: '2' }, { Board: null, Rows: '1' }]);
-    assert.deepEqual(await rows('top', '_sort=-Board'), [{ Board: 'Projects', Rows: '3' }, { Board: 'Desk', Rows: '4' }]);
+    assert.deepEqual(body(top).data, [
+      { Board: 'Desk', Rows: '4' },
+      { Board: 'Projects', Rows: '3' },
+    ]);
+    assert.deepEqual(await rows('top', 'Rows=,2'), [
+      { Board: 'Alerts', Rows: '2' },
+      { Board: null, Rows: '1' },
+    ]);
+    assert.deepEqual(await rows('top', '_sort=-Board'), [
+      { Board: 'Projects', Rows: '3' },
+      { Board: 'Desk', Rows: '4' },
+    ]);
     assert.deepEqual(await rows('top', '_sort=Rows&size=1&current=2'), [{ Board: 'Desk', Rows: '4' }]);
   });
 
   it('pages through the result with X-Total-Count counting all its rows', async () => {
     const first = await get(`/api/widget/${ids.days}?size=3`);
     assert.equal(first.headers['x-total-count'], '10');
-    assert.deepEqual(body(first).data.map((r: Row) => r.Day), [null, '2022-12-26', '2023-01-01']);
+    assert.deepEqual(
+      body(first).data.map((r: Row) => r.Day),
+      [null, '2022-12-26', '2023-01-01'],
+    );
     const last = await get(`/api/widget/${ids.days}?size=3&current=4`);
     assert.equal(last.headers['x-total-count'], '10');
     assert.deepEqual(body(last).data, [{ Day: '2024-01-01', Rows: '1' }]);
@@ -168,7 +359,10 @@ describe('widgets over HTTP', () => {
     assert.equal((await rows('days')).length, 10, 'default size 10');
     const capped = await get(`/api/widget/${ids.days5}?size=3&current=2`);
     assert.equal(capped.headers['x-total-count'], '5');
-    assert.deepEqual(body(capped).data.map((r: Row) => r.Day), ['2023-01-02', '2023-03-31']);
+    assert.deepEqual(
+      body(capped).data.map((r: Row) => r.Day),
+      ['2023-01-02', '2023-03-31'],
+    );
     const pastCapped = await get(`/api/widget/${ids.days5}?size=3&current=3`);
     assert.equal(pastCapped.headers['x-total-count'], '5');
     const none = await get(`/api/widget/${ids.billable}?Board=nothing`);
@@ -183,9 +377,24 @@ describe('widgets over HTTP', () => {
     assert.deepEqual(Object.keys(b), ['code', 'msg', 'data']);
     assert.equal(b.code, 0);
     assert.equal(b.msg, 'success');
-    assert.deepEqual(b.data[1], { Id: '1534956341424005122', Billable: 'false', Created: '2023-01-01T23:59:59.999Z', Priority: '2' });
-    assert.deepEqual(b.data[4], { Id: '1534956341424005125', Billable: null, Created: '2023-04-01T00:00:00Z', Priority: '2' });
-    assert.deepEqual(b.data[6], { Id: '1534956341424005127', Billable: 'true', Created: '2023-06-30T22:00:00Z', Priority: '2' });
+    assert.deepEqual(b.data[1], {
+      Id: '1534956341424005122',
+      Billable: 'false',
+      Created: '2023-01-01T23:59:59.999Z',
+      Priority: '2',
+    });
+    assert.deepEqual(b.data[4], {
+      Id: '1534956341424005125',
+      Billable: null,
+      Created: '2023-04-01T00:00:00Z',
+      Priority: '2',
+    });
+    assert.deepEqual(b.data[6], {
+      Id: '1534956341424005127',
+      Billable: 'true',
+      Created: '2023-06-30T22:00:00Z',
+      Priority: '2',
+    });
     assert.deepEqual(b.data[8], { Id: '1534956341424005129', Billable: 'false', Created: null, Priority: null });
     assert.match(res.body, /"Id":"1534956341424005130"/);
   });
@@ -196,7 +405,12 @@ describe('widgets over HTTP', () => {
   });
 
   it('takes POST parameters from a JSON or form body, the body winning over the query', async () => {
-    const json = await t.server.app.inject({ method: 'POST', url: `/api/widget/${ids.billable}?Board=alerts`, headers: { apikey: key }, payload: { Board: 'desk' } });
+    const json = await t.server.app.inject({
+      method: 'POST',
+      url: `/api/widget/${ids.billable}?Board=alerts`,
+      headers: { apikey: key },
+      payload: { Board: 'desk' },
+    });
     assert.equal(json.statusCode, 200);
     assert.deepEqual(body(json).data, [{ Board: 'Desk', Rows: '3', Hours: '4.5' }]);
     const form = await t.server.app.inject({
@@ -205,7 +419,10 @@ describe('widgets over HTTP', () => {
       headers: { apikey: key, 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'Rows=1&_sort=-Board&size=2',
     });
-    assert.deepEqual(body(form).data.map((r: Row) => r.Board), ['Projects', 'Alerts']);
+    assert.deepEqual(
+      body(form).data.map((r: Row) => r.Board),
+      ['Projects', 'Alerts'],
+    );
     assert.equal(form.headers['x-total-count'], '3');
   });
 
@@ -221,9 +438,16 @@ describe('widgets over HTTP', () => {
       name: 'billable',
       chart: 'table',
       datasetId: dsId,
-      columns: [{ name: 'Board', type: 'TEXT' }, { name: 'Rows', type: 'NUMBER' }, { name: 'Hours', type: 'NUMBER' }],
+      columns: [
+        { name: 'Board', type: 'TEXT' },
+        { name: 'Rows', type: 'NUMBER' },
+        { name: 'Hours', type: 'NUMBER' },
+      ],
     });
-    assert.deepEqual(b.data.find((w: { id: string }) => w.id === ids['created-week']).columns, [{ name: 'At', type: 'DATE' }, { name: 'N', type: 'NUMBER' }]);
+    assert.deepEqual(b.data.find((w: { id: string }) => w.id === ids['created-week']).columns, [
+      { name: 'At', type: 'DATE' },
+      { name: 'N', type: 'NUMBER' },
+    ]);
   });
 
   describe('errors and security', () => {
@@ -231,22 +455,77 @@ describe('widgets over HTTP', () => {
     let otherKey: string;
     before(async () => {
       const other = await t.modules.access.tenants.ensure('other');
-      const otherDs = await t.modules.catalog.datasets.importFile(other.id, { file: t.file('o.csv', 'a\n1\n'), name: 'Other' });
-      otherWidget = (await t.modules.catalog.widgets.create(other.id, { name: 'O', dataset: otherDs.id, chart: 'number', measures: [{ agg: 'count', label: 'N' }] })).id;
+      const otherDs = await t.modules.catalog.datasets.importFile(other.id, {
+        file: t.file('o.csv', 'a\n1\n'),
+        name: 'Other',
+      });
+      otherWidget = (
+        await t.modules.catalog.widgets.create(other.id, {
+          name: 'O',
+          dataset: otherDs.id,
+          chart: 'number',
+          measures: [{ agg: 'count', label: 'N' }],
+        })
+      ).id;
       otherKey = (await t.modules.access.keys.create(other.id, { name: 'other' })).key;
       await t.server.refresh();
     });
 
     const cases: [string, () => Promise<{ statusCode: number; body: string }>, number, unknown][] = [
-      ['missing key', () => t.server.app.inject({ method: 'GET', url: `/api/widget/${ids.aggs}` }), 401, { message: 'Missing API key in request' }],
-      ['unknown key', () => get(`/api/widget/${ids.aggs}`, { apikey: 'dgk_' + '0'.repeat(40) }), 401, { message: 'Invalid API key in request' }],
-      ['missing key on the list', () => t.server.app.inject({ method: 'GET', url: '/api/widgets' }), 401, { message: 'Missing API key in request' }],
-      ['unbound widget', () => get(`/api/widget/${ids.unbound}`), 403, { code: 500, msg: 'The resourceId is invalid.', data: [] }],
-      ['no such widget', () => get('/api/widget/1234567890123456789'), 404, { code: -1, msg: "Can't find widget", data: [] }],
-      ["another tenant's widget", () => get(`/api/widget/${otherWidget}`), 404, { code: -1, msg: "Can't find widget", data: [] }],
-      ['a dataset id on the widget route', () => get(`/api/widget/${dsId}`), 404, { code: -1, msg: "Can't find widget", data: [] }],
-      ['a widget id on the dataset route', () => get(`/api/dataset/${ids.aggs}`), 404, { code: -1, msg: "Can't find dataset", data: [] }],
-      ['no such method', () => t.server.app.inject({ method: 'DELETE', url: `/api/widget/${ids.aggs}`, headers: { apikey: key } }), 404, { error_msg: '404 Route Not Found' }],
+      [
+        'missing key',
+        () => t.server.app.inject({ method: 'GET', url: `/api/widget/${ids.aggs}` }),
+        401,
+        { message: 'Missing API key in request' },
+      ],
+      [
+        'unknown key',
+        () => get(`/api/widget/${ids.aggs}`, { apikey: 'dgk_' + '0'.repeat(40) }),
+        401,
+        { message: 'Invalid API key in request' },
+      ],
+      [
+        'missing key on the list',
+        () => t.server.app.inject({ method: 'GET', url: '/api/widgets' }),
+        401,
+        { message: 'Missing API key in request' },
+      ],
+      [
+        'unbound widget',
+        () => get(`/api/widget/${ids.unbound}`),
+        403,
+        { code: 500, msg: 'The resourceId is invalid.', data: [] },
+      ],
+      [
+        'no such widget',
+        () => get('/api/widget/1234567890123456789'),
+        404,
+        { code: -1, msg: "Can't find widget", data: [] },
+      ],
+      [
+        "another tenant's widget",
+        () => get(`/api/widget/${otherWidget}`),
+        404,
+        { code: -1, msg: "Can't find widget", data: [] },
+      ],
+      [
+        'a dataset id on the widget route',
+        () => get(`/api/widget/${dsId}`),
+        404,
+        { code: -1, msg: "Can't find widget", data: [] },
+      ],
+      [
+        'a widget id on the dataset route',
+        () => get(`/api/dataset/${ids.aggs}`),
+        404,
+        { code: -1, msg: "Can't find dataset", data: [] },
+      ],
+      [
+        'no such method',
+        () => t.server.app.inject({ method: 'DELETE', url: `/api/widget/${ids.aggs}`, headers: { apikey: key } }),
+        404,
+        { error_msg: '404 Route Not Found' },
+      ],
     ];
     for (const [name, call, status, expected] of cases) {
       it(`${name}: ${status}`, async () => {
@@ -304,13 +583,23 @@ describe('widgets over HTTP', () => {
   describe('creating widgets', () => {
     it('refuses a spec over an unknown dataset or one of another tenant', async () => {
       await assert.rejects(
-        t.modules.catalog.widgets.create(t.tenant.id, { name: 'x', dataset: '42', chart: 'bar', measures: [{ agg: 'count', label: 'N' }] }),
+        t.modules.catalog.widgets.create(t.tenant.id, {
+          name: 'x',
+          dataset: '42',
+          chart: 'bar',
+          measures: [{ agg: 'count', label: 'N' }],
+        }),
         /Unknown dataset "42"/,
       );
       const other = await t.modules.access.tenants.ensure('other');
       const theirs = (await t.modules.catalog.datasets.list(other.id))[0];
       await assert.rejects(
-        t.modules.catalog.widgets.create(t.tenant.id, { name: 'x', dataset: theirs.id, chart: 'bar', measures: [{ agg: 'count', label: 'N' }] }),
+        t.modules.catalog.widgets.create(t.tenant.id, {
+          name: 'x',
+          dataset: theirs.id,
+          chart: 'bar',
+          measures: [{ agg: 'count', label: 'N' }],
+        }),
         /Unknown dataset/,
       );
     });
@@ -318,11 +607,22 @@ describe('widgets over HTTP', () => {
     it('refuses an invalid spec with what is wrong, and creates nothing', async () => {
       const before = (await t.modules.catalog.widgets.list(t.tenant.id)).length;
       await assert.rejects(
-        t.modules.catalog.widgets.create(t.tenant.id, { name: 'x', dataset: dsId, chart: 'bar', dimensions: [{ field: 'board', label: 'B', bucket: 'month' }] }),
+        t.modules.catalog.widgets.create(t.tenant.id, {
+          name: 'x',
+          dataset: dsId,
+          chart: 'bar',
+          dimensions: [{ field: 'board', label: 'B', bucket: 'month' }],
+        }),
         /buckets field "board" by month, but only DATE and DATETIME fields have buckets/,
       );
       await assert.rejects(
-        t.modules.catalog.widgets.create(t.tenant.id, { name: 'x', dataset: dsId, chart: 'bar', measures: [{ agg: 'count', label: 'N' }], filter: 'status=Open' }),
+        t.modules.catalog.widgets.create(t.tenant.id, {
+          name: 'x',
+          dataset: dsId,
+          chart: 'bar',
+          measures: [{ agg: 'count', label: 'N' }],
+          filter: 'status=Open',
+        }),
         /"filter" is invalid: Unknown field "status"/,
       );
       assert.equal((await t.modules.catalog.widgets.list(t.tenant.id)).length, before);
@@ -344,13 +644,20 @@ describe('widgets after changes', () => {
   });
   after(() => t.close());
 
-  const read = (id: string, qs = '') => t.server.app.inject({ method: 'GET', url: `/api/widget/${id}${qs}`, headers: { apikey: key } });
+  const read = (id: string, qs = '') =>
+    t.server.app.inject({ method: 'GET', url: `/api/widget/${id}${qs}`, headers: { apikey: key } });
 
   async function setup(csv: string) {
-    const ds = await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file(`d${Math.random()}.csv`, csv), name: 'D' });
+    const ds = await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file(`d${Math.random()}.csv`, csv),
+      name: 'D',
+    });
     const w = await t.modules.catalog.widgets.create(t.tenant.id, {
-      name: 'Hours by board', dataset: ds.id, chart: 'bar',
-      dimensions: [{ field: 'board', label: 'Board' }], measures: [{ agg: 'sum', field: 'hours', label: 'Sum' }],
+      name: 'Hours by board',
+      dataset: ds.id,
+      chart: 'bar',
+      dimensions: [{ field: 'board', label: 'Board' }],
+      measures: [{ agg: 'sum', field: 'hours', label: 'Sum' }],
     });
     await t.modules.access.keys.bind(t.tenant.id, keyId, 'widget', w.id);
     await t.server.refresh();
@@ -359,9 +666,15 @@ describe('widgets after changes', () => {
 
   it('reflects a reload made by another process within 1 second', async () => {
     const { ds, w } = await setup(V1);
-    assert.deepEqual(JSON.parse((await read(w.id)).body).data, [{ Board: 'Desk', Sum: '3' }, { Board: 'Projects', Sum: '4' }]);
+    assert.deepEqual(JSON.parse((await read(w.id)).body).data, [
+      { Board: 'Desk', Sum: '3' },
+      { Board: 'Projects', Sum: '4' },
+    ]);
     const cli = await openModules(t.config);
-    await cli.catalog.datasets.importFile(t.tenant.id, { file: t.file('v2.csv', 'board,hours\nDesk,5\nAlerts,1\n'), replaceId: ds.id });
+    await cli.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('v2.csv', 'board,hours\nDesk,5\nAlerts,1\n'),
+      replaceId: ds.id,
+    });
     await cli.close();
     const at = Date.now();
     let data: unknown = [];
@@ -372,30 +685,47 @@ describe('widgets after changes', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const took = Date.now() - at;
-    assert.deepEqual(data, [{ Board: 'Alerts', Sum: '1' }, { Board: 'Desk', Sum: '5' }]);
+    assert.deepEqual(data, [
+      { Board: 'Alerts', Sum: '1' },
+      { Board: 'Desk', Sum: '5' },
+    ]);
     assert.ok(took < 1000, `took ${took} ms`);
   });
 
   it('answers 409 naming the field when a reload removed it, and serves again when it is back', async () => {
     const { ds, w } = await setup(V1);
     assert.equal((await read(w.id)).statusCode, 200);
-    await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('nob.csv', 'team,hours\nDesk,1\n'), replaceId: ds.id });
+    await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('nob.csv', 'team,hours\nDesk,1\n'),
+      replaceId: ds.id,
+    });
     await t.server.refresh();
     const stale = await read(w.id);
     assert.equal(stale.statusCode, 409);
     const b = JSON.parse(stale.body);
     assert.deepEqual([b.code, b.data], [409, []]);
     assert.match(b.msg, /names field "board", which dataset "D" does not have; fields are: team, hours/);
-    const listed = JSON.parse((await t.server.app.inject({ method: 'GET', url: '/api/widgets', headers: { apikey: key } })).body).data;
-    assert.deepEqual(listed.find((x: { id: string }) => x.id === w.id).columns, [{ name: 'Board', type: null }, { name: 'Sum', type: 'NUMBER' }]);
+    const listed = JSON.parse(
+      (await t.server.app.inject({ method: 'GET', url: '/api/widgets', headers: { apikey: key } })).body,
+    ).data;
+    assert.deepEqual(listed.find((x: { id: string }) => x.id === w.id).columns, [
+      { name: 'Board', type: null },
+      { name: 'Sum', type: 'NUMBER' },
+    ]);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('text.csv', 'board,hours\nDesk,many\n'), replaceId: ds.id });
+    await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('text.csv', 'board,hours\nDesk,many\n'),
+      replaceId: ds.id,
+    });
     await t.server.refresh();
     const wrongType = await read(w.id);
     assert.equal(wrongType.statusCode, 409);
     assert.match(JSON.parse(wrongType.body).msg, /\(sum\) needs a NUMBER field; "hours" is TEXT/);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('back.csv', 'board,hours\nDesk,7\n'), replaceId: ds.id });
+    await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('back.csv', 'board,hours\nDesk,7\n'),
+      replaceId: ds.id,
+    });
     await t.server.refresh();
     assert.deepEqual(JSON.parse((await read(w.id)).body).data, [{ Board: 'Desk', Sum: '7' }]);
   });
@@ -416,10 +746,17 @@ describe('widgets after changes', () => {
 
     await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('v3.csv', V1), replaceId: ds.id });
     await t.modules.catalog.widgets.update(t.tenant.id, w.id, {
-      name: 'Count by board', dataset: ds.id, chart: 'bar', dimensions: [{ field: 'board', label: 'Board' }], measures: [{ agg: 'count', label: 'N' }],
+      name: 'Count by board',
+      dataset: ds.id,
+      chart: 'bar',
+      dimensions: [{ field: 'board', label: 'Board' }],
+      measures: [{ agg: 'count', label: 'N' }],
     });
     await t.server.refresh();
-    assert.deepEqual(JSON.parse((await read(w.id, '?Board=e')).body).data, [{ Board: 'Desk', N: '2' }, { Board: 'Projects', N: '1' }]);
+    assert.deepEqual(JSON.parse((await read(w.id, '?Board=e')).body).data, [
+      { Board: 'Desk', N: '2' },
+      { Board: 'Projects', N: '1' },
+    ]);
     const updated = await t.modules.catalog.widgets.get(t.tenant.id, w.id);
     assert.equal(updated.version, 2);
     assert.equal(updated.name, 'Count by board');

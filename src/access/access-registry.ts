@@ -50,7 +50,9 @@ export function createAccessRegistry(deps: { store: Store }) {
   const snapOf = new WeakMap<Principal, Snapshot>();
   /** The bindings of a key, from the principal's own snapshot when given one. */
   const boundOf = (key: string | Pick<Principal, 'keyId'>): KeyBindings | undefined =>
-    typeof key === 'string' ? snap.boundByKey.get(key) : (snapOf.get(key as Principal) ?? snap).boundByKey.get(key.keyId);
+    typeof key === 'string'
+      ? snap.boundByKey.get(key)
+      : (snapOf.get(key as Principal) ?? snap).boundByKey.get(key.keyId);
   const lastUsed = new Map<string, number>();
   // SHA-256 of a presented key costs more than the rest of the look-up; a key's hash
   // never changes, so the hashes of the keys in use are remembered (10,000 keys ≈ 2 MB).
@@ -68,23 +70,40 @@ export function createAccessRegistry(deps: { store: Store }) {
       const [keys, tenants, bindings] = await store.db
         .transaction()
         .setIsolationLevel('repeatable read')
-        .execute(async (trx) => [
-          await trx.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
-          await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
-          await trx.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).orderBy('createdAt').execute(),
-        ] as const);
-      const boundByKey = new Map<string, { dataset: Map<string, Binding>; widget: Map<string, Binding>; ids: Record<ResourceType, string[]> }>();
+        .execute(
+          async (trx) =>
+            [
+              await trx.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
+              await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
+              await trx
+                .selectFrom('bindings')
+                .select(['keyId', 'resourceType', 'resourceId'])
+                .orderBy('createdAt')
+                .execute(),
+            ] as const,
+        );
+      const boundByKey = new Map<
+        string,
+        { dataset: Map<string, Binding>; widget: Map<string, Binding>; ids: Record<ResourceType, string[]> }
+      >();
       for (const b of bindings) {
         const type = b.resourceType as ResourceType;
         if (type !== 'dataset' && type !== 'widget') continue;
         let entry = boundByKey.get(b.keyId);
-        if (!entry) boundByKey.set(b.keyId, (entry = { dataset: new Map(), widget: new Map(), ids: { dataset: [], widget: [] } }));
+        if (!entry)
+          boundByKey.set(
+            b.keyId,
+            (entry = { dataset: new Map(), widget: new Map(), ids: { dataset: [], widget: [] } }),
+          );
         entry[type].set(b.resourceId, Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId }));
         entry.ids[type].push(b.resourceId);
       }
       const next: Snapshot = {
         keysByHash: new Map(
-          keys.map((k) => [k.keyHash, Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) })]),
+          keys.map((k) => [
+            k.keyHash,
+            Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) }),
+          ]),
         ),
         enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
         boundByKey,

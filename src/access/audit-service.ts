@@ -49,7 +49,10 @@ export function createAuditService(deps: { store: Store; clock?: Clock }) {
     },
 
     /** Newest first. */
-    async list(tenantId: string, opts: { page: number; size: number; action?: string }): Promise<{ items: AuditEntry[]; total: number }> {
+    async list(
+      tenantId: string,
+      opts: { page: number; size: number; action?: string },
+    ): Promise<{ items: AuditEntry[]; total: number }> {
       const size = Math.min(Math.max(1, opts.size), MAX_PAGE);
       let q = store.db.selectFrom('auditLog').where('tenantId', '=', tenantId);
       if (opts.action) q = q.where('action', '=', opts.action);

@@ -11,7 +11,14 @@ describe('key secrets', () => {
   });
 
   it('refuse strings of any other shape before hashing', () => {
-    for (const s of ['', 'dgk_', 'dgk_' + 'a'.repeat(39), 'dgk_' + 'A'.repeat(40), 'xyz_' + 'a'.repeat(40), 'dgk_' + 'a'.repeat(41)]) {
+    for (const s of [
+      '',
+      'dgk_',
+      'dgk_' + 'a'.repeat(39),
+      'dgk_' + 'A'.repeat(40),
+      'xyz_' + 'a'.repeat(40),
+      'dgk_' + 'a'.repeat(41),
+    ]) {
       assert.equal(looksLikeKey(s), false, s);
     }
   });

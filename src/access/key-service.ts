@@ -103,7 +103,12 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   /** Checks the key and every resource, then binds them all in one transaction. */
-  async function insertBindings(tenantId: string, id: string, resources: readonly { type: ResourceType; id: string }[], refusedSuffix: string) {
+  async function insertBindings(
+    tenantId: string,
+    id: string,
+    resources: readonly { type: ResourceType; id: string }[],
+    refusedSuffix: string,
+  ) {
     await requireKey(tenantId, id);
     for (const r of resources) {
       if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
@@ -125,7 +130,10 @@ export function createKeyService(deps: KeyServiceDeps) {
 
   function validateRateLimit(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
-      throw new DomainError('INVALID_INPUT', `rate limit must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}, got ${n}`);
+      throw new DomainError(
+        'INVALID_INPUT',
+        `rate limit must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}, got ${n}`,
+      );
     }
     return n;
   }
@@ -241,7 +249,11 @@ export function createKeyService(deps: KeyServiceDeps) {
      * Binds several resources at once, all or none: every id is checked first, and the
      * first unknown one is refused before anything is bound. Binding twice is harmless.
      */
-    async bindAll(tenantId: string, id: string, resources: readonly { type: ResourceType; id: string }[]): Promise<void> {
+    async bindAll(
+      tenantId: string,
+      id: string,
+      resources: readonly { type: ResourceType; id: string }[],
+    ): Promise<void> {
       await insertBindings(tenantId, id, resources, '; nothing was bound');
     },
 
@@ -285,7 +297,12 @@ export function createKeyService(deps: KeyServiceDeps) {
      * Removes every binding of the tenant's keys to these resources (when they are
      * deleted); inside `trx` when given, in a transaction of its own otherwise.
      */
-    async removeBindingsTo(tenantId: string, type: ResourceType, resourceIds: readonly string[], trx?: Kysely<ControlSchema>): Promise<void> {
+    async removeBindingsTo(
+      tenantId: string,
+      type: ResourceType,
+      resourceIds: readonly string[],
+      trx?: Kysely<ControlSchema>,
+    ): Promise<void> {
       if (resourceIds.length === 0) return;
       const run = async (t: Kysely<ControlSchema>) => {
         const keyIds = t.selectFrom('apiKeys').select('id').where('tenantId', '=', tenantId);
@@ -305,7 +322,11 @@ export function createKeyService(deps: KeyServiceDeps) {
       if (times.size === 0) return;
       await store.db.transaction().execute(async (trx) => {
         for (const [id, t] of times) {
-          await trx.updateTable('apiKeys').set({ lastUsedAt: new Date(t).toISOString() }).where('id', '=', id).execute();
+          await trx
+            .updateTable('apiKeys')
+            .set({ lastUsedAt: new Date(t).toISOString() })
+            .where('id', '=', id)
+            .execute();
         }
       });
     },

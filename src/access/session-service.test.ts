@@ -19,7 +19,10 @@ describe('console sessions (fake clock)', () => {
   before(async () => {
     store = await openStore('sqlite::memory:');
     const tenant = await createTenantService({ store, clock }).ensure('acme');
-    user = await createUserService({ store, clock }).create(tenant.id, { email: 'ada@acme.example', password: 'correct horse battery' });
+    user = await createUserService({ store, clock }).create(tenant.id, {
+      email: 'ada@acme.example',
+      password: 'correct horse battery',
+    });
   });
   after(() => store.close());
 
@@ -63,7 +66,11 @@ describe('console sessions (fake clock)', () => {
     now = T0 + SESSION_MAX_MS - MINUTE;
     const last = await sessions.find(token);
     assert.ok(last);
-    assert.equal(last.expiresAt, new Date(T0 + SESSION_MAX_MS).toISOString(), 'expiresAt never passes the absolute end');
+    assert.equal(
+      last.expiresAt,
+      new Date(T0 + SESSION_MAX_MS).toISOString(),
+      'expiresAt never passes the absolute end',
+    );
     now = T0 + SESSION_MAX_MS;
     assert.equal(await sessions.find(token), undefined);
   });
@@ -79,7 +86,10 @@ describe('console sessions (fake clock)', () => {
     now = T0 + SESSION_IDLE_MS + HOUR;
     await sessions.sweep();
     const left = await store.db.selectFrom('sessions').select('lastSeenAt').execute();
-    assert.deepEqual(left.map((r) => r.lastSeenAt), [new Date(T0 + 2 * HOUR).toISOString()]);
+    assert.deepEqual(
+      left.map((r) => r.lastSeenAt),
+      [new Date(T0 + 2 * HOUR).toISOString()],
+    );
     assert.equal(await sessions.find(old), undefined);
     assert.ok(await sessions.find(young));
   });

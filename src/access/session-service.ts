@@ -77,7 +77,11 @@ export function createSessionService(deps: { store: Store; clock?: Clock; idleMs
         return undefined;
       }
       if (now - lastSeen >= TOUCH_EVERY_MS) {
-        await store.db.updateTable('sessions').set({ lastSeenAt: new Date(now).toISOString() }).where('tokenHash', '=', row.tokenHash).execute();
+        await store.db
+          .updateTable('sessions')
+          .set({ lastSeenAt: new Date(now).toISOString() })
+          .where('tokenHash', '=', row.tokenHash)
+          .execute();
       }
       return {
         userId: row.userId,
@@ -99,7 +103,12 @@ export function createSessionService(deps: { store: Store; clock?: Clock; idleMs
       const now = clock.now();
       await store.db
         .deleteFrom('sessions')
-        .where((eb) => eb.or([eb('expiresAt', '<=', new Date(now).toISOString()), eb('lastSeenAt', '<=', new Date(now - idleMs).toISOString())]))
+        .where((eb) =>
+          eb.or([
+            eb('expiresAt', '<=', new Date(now).toISOString()),
+            eb('lastSeenAt', '<=', new Date(now - idleMs).toISOString()),
+          ]),
+        )
         .execute();
     },
   };

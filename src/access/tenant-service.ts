@@ -28,7 +28,10 @@ export function createTenantService(deps: { store: Store; clock?: Clock }) {
     /** The tenant with this slug, created (switch on) on first use. */
     async ensure(slug: string): Promise<Tenant> {
       if (!SLUG.test(slug)) {
-        throw new DomainError('INVALID_INPUT', `tenant "${slug}" is not a valid slug: lowercase letters, digits and dashes`);
+        throw new DomainError(
+          'INVALID_INPUT',
+          `tenant "${slug}" is not a valid slug: lowercase letters, digits and dashes`,
+        );
       }
       const found = await find(slug);
       if (found) return found;
@@ -42,7 +45,11 @@ export function createTenantService(deps: { store: Store; clock?: Clock }) {
     /** Flips the switch; clients see it within a second. */
     async setPublicApi(tenantId: string, enabled: boolean): Promise<void> {
       await store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('tenants').set({ publicApiEnabled: enabled ? 1 : 0 }).where('id', '=', tenantId).execute();
+        await trx
+          .updateTable('tenants')
+          .set({ publicApiEnabled: enabled ? 1 : 0 })
+          .where('id', '=', tenantId)
+          .execute();
         await store.bumpGeneration(trx);
       });
     },

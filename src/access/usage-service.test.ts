@@ -62,11 +62,22 @@ describe('usage flush and report (SQLite in memory, fake clock)', () => {
   let keyB: string;
 
   const rows = () =>
-    store.db.selectFrom('usageMinutes').select(['tenantId', 'keyId', 'minute', 'status', 'count']).orderBy('keyId').orderBy('minute').orderBy('status').execute();
+    store.db
+      .selectFrom('usageMinutes')
+      .select(['tenantId', 'keyId', 'minute', 'status', 'count'])
+      .orderBy('keyId')
+      .orderBy('minute')
+      .orderBy('status')
+      .execute();
 
   before(async () => {
     store = await openStore('sqlite::memory:');
-    access = createAccess({ store, serverSecret: 'unit-test-secret-'.repeat(3), clock, resourceExists: async () => true });
+    access = createAccess({
+      store,
+      serverSecret: 'unit-test-secret-'.repeat(3),
+      clock,
+      resourceExists: async () => true,
+    });
     tenantId = (await access.tenants.ensure('acme')).id;
     keyA = (await access.keys.create(tenantId, { name: 'A' })).id;
     keyB = (await access.keys.create(tenantId, { name: 'B' })).id;
@@ -149,7 +160,10 @@ describe('usage flush and report (SQLite in memory, fake clock)', () => {
       await sql`ALTER TABLE usage_minutes_away RENAME TO usage_minutes`.execute(store.db);
     }
     await u.flush();
-    assert.deepEqual((await rows()).map((r) => Number(r.minute)), [M0 + 24 * 60]);
+    assert.deepEqual(
+      (await rows()).map((r) => Number(r.minute)),
+      [M0 + 24 * 60],
+    );
   });
 
   it('deletes buckets older than 30 days at a flush, once an hour', async () => {
@@ -162,7 +176,10 @@ describe('usage flush and report (SQLite in memory, fake clock)', () => {
       ])
       .execute();
     await u.flush();
-    assert.deepEqual((await rows()).map((r) => Number(r.minute)), [M0 - 30 * 24 * 60]);
+    assert.deepEqual(
+      (await rows()).map((r) => Number(r.minute)),
+      [M0 - 30 * 24 * 60],
+    );
     // Half an hour on, the next 30-day-old bucket stays until the hourly delete.
     now = T0 + 30 * MINUTE_MS;
     await u.flush();
@@ -193,7 +210,10 @@ describe('usage flush and report (SQLite in memory, fake clock)', () => {
     const r = await u.report(tenantId, 24);
     assert.equal(r.from, new Date(T0 - 23 * HOUR_MS).toISOString());
     assert.equal(r.to, new Date(now).toISOString());
-    assert.deepEqual(r.keys.map((k) => k.keyName), ['A', 'B']);
+    assert.deepEqual(
+      r.keys.map((k) => k.keyName),
+      ['A', 'B'],
+    );
     const [a, b] = r.keys;
     assert.equal(a.keyId, keyA);
     assert.equal(a.requests, 5);
@@ -201,8 +221,14 @@ describe('usage flush and report (SQLite in memory, fake clock)', () => {
     assert.equal(a.series.length, 24);
     assert.deepEqual(a.series.at(-1), { at: new Date(T0).toISOString(), requests: 4, errors: 2 });
     assert.deepEqual(a.series.at(-2), { at: new Date(T0 - HOUR_MS).toISOString(), requests: 1, errors: 0 });
-    assert.equal(a.series.reduce((n, p) => n + p.requests, 0), a.requests);
-    assert.deepEqual([b.requests, b.byStatus, b.series.length, b.series.every((p) => p.requests === 0 && p.errors === 0)], [0, {}, 24, true]);
+    assert.equal(
+      a.series.reduce((n, p) => n + p.requests, 0),
+      a.requests,
+    );
+    assert.deepEqual(
+      [b.requests, b.byStatus, b.series.length, b.series.every((p) => p.requests === 0 && p.errors === 0)],
+      [0, {}, 24, true],
+    );
 
     // One hour: 09:59 falls out of the window; still the unwritten ones in.
     const one = await u.report(tenantId, 1);

@@ -133,7 +133,9 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
           .values(rows.slice(i, i + ROWS_PER_STATEMENT))
           // Every node adds its counts into the same rows.
           .onConflict((oc) =>
-            oc.columns(['keyId', 'minute', 'status']).doUpdateSet((eb) => ({ count: eb('usageMinutes.count', '+', eb.ref('excluded.count')) })),
+            oc
+              .columns(['keyId', 'minute', 'status'])
+              .doUpdateSet((eb) => ({ count: eb('usageMinutes.count', '+', eb.ref('excluded.count')) })),
           )
           .execute();
       }
@@ -198,7 +200,8 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
   function unwrittenBuckets(): UsageBucket[] {
     const out: UsageBucket[] = [];
     for (const e of [...ended, ...current.values()]) {
-      for (const [status, count] of e.byStatus) out.push({ tenantId: e.tenantId, keyId: e.keyId, minute: e.minute, status, count });
+      for (const [status, count] of e.byStatus)
+        out.push({ tenantId: e.tenantId, keyId: e.keyId, minute: e.minute, status, count });
     }
     for (const counts of [writing, carried]) for (const [name, c] of counts) out.push(parseBucket(name, c.n));
     return out;
@@ -279,7 +282,8 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
       ]);
       const keys = listed.map((k) => ({ ...k, removed: Number(k.removed) === 1 }));
       const usage = new Map<string, { byStatus: Record<string, number>; requests: number[]; errors: number[] }>();
-      for (const k of keys) usage.set(k.id, { byStatus: {}, requests: new Array(hours).fill(0), errors: new Array(hours).fill(0) });
+      for (const k of keys)
+        usage.set(k.id, { byStatus: {}, requests: new Array(hours).fill(0), errors: new Array(hours).fill(0) });
       const add = (keyId: string, status: number, hour: number, n: number) => {
         const u = usage.get(keyId);
         if (!u) return;
@@ -289,7 +293,8 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
       };
       // PostgreSQL gives bigint and numeric as strings.
       for (const r of rows) add(r.keyId, Number(r.status), Number(r.hour), Number(r.n));
-      for (const b of unwritten(tenantId, fromMinute, toMinute)) add(b.keyId, b.status, Math.floor(b.minute / HOUR_MINUTES), b.count);
+      for (const b of unwritten(tenantId, fromMinute, toMinute))
+        add(b.keyId, b.status, Math.floor(b.minute / HOUR_MINUTES), b.count);
       return {
         from: new Date(fromMinute * MINUTE_MS).toISOString(),
         to: new Date(now).toISOString(),

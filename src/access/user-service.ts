@@ -26,12 +26,26 @@ function normaliseEmail(email: string): string {
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD) throw new DomainError('INVALID_INPUT', `a password needs at least ${MIN_PASSWORD} characters`);
-  if (password.length > MAX_PASSWORD) throw new DomainError('INVALID_INPUT', `a password is at most ${MAX_PASSWORD} characters`);
+  if (password.length < MIN_PASSWORD)
+    throw new DomainError('INVALID_INPUT', `a password needs at least ${MIN_PASSWORD} characters`);
+  if (password.length > MAX_PASSWORD)
+    throw new DomainError('INVALID_INPUT', `a password is at most ${MAX_PASSWORD} characters`);
 }
 
-function toUser(row: { id: string; tenantId: string; email: string; createdAt: string; lastSignInAt: string | null }): User {
-  return { id: row.id, tenantId: row.tenantId, email: row.email, createdAt: row.createdAt, lastSignInAt: row.lastSignInAt };
+function toUser(row: {
+  id: string;
+  tenantId: string;
+  email: string;
+  createdAt: string;
+  lastSignInAt: string | null;
+}): User {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    email: row.email,
+    createdAt: row.createdAt,
+    lastSignInAt: row.lastSignInAt,
+  };
 }
 
 /** The console's admins: one tenant each, signed in by email and password. */
@@ -45,23 +59,44 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
       checkPassword(input.password);
       const taken = await store.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
       if (taken) throw new DomainError('CONFLICT', `a user with the email ${email} exists already`);
-      const row = { id: newId(), tenantId, email, passwordHash: await hashPassword(input.password), createdAt: isoNow(clock), lastSignInAt: null };
+      const row = {
+        id: newId(),
+        tenantId,
+        email,
+        passwordHash: await hashPassword(input.password),
+        createdAt: isoNow(clock),
+        lastSignInAt: null,
+      };
       await store.db.insertInto('users').values(row).execute();
       return toUser(row);
     },
 
     async count(tenantId: string): Promise<number> {
-      const r = await store.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('tenantId', '=', tenantId).executeTakeFirstOrThrow();
+      const r = await store.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenantId', '=', tenantId)
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
 
     async list(tenantId: string): Promise<User[]> {
-      const rows = await store.db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
+      const rows = await store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .orderBy('createdAt')
+        .execute();
       return rows.map(toUser);
     },
 
     async get(tenantId: string, id: string): Promise<User> {
-      const row = await store.db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      const row = await store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!row) throw new DomainError('NOT_FOUND', `no user "${id}" in this tenant`);
       return toUser(row);
     },
@@ -77,7 +112,11 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
 
     /** The user whose email and password these are, or undefined; takes as long either way. */
     async verify(email: string, password: string): Promise<User | undefined> {
-      const row = await store.db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+      const row = await store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.trim().toLowerCase())
+        .executeTakeFirst();
       if (!row || password.length > MAX_PASSWORD) {
         await verifyPassword(password.slice(0, MAX_PASSWORD), await DUMMY_HASH_PROMISE);
         return undefined;

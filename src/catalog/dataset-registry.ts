@@ -21,8 +21,19 @@ export interface Dataset {
 
 /** Turns a `datasets` row into a Dataset. */
 export function toDataset(row: {
-  id: string; tenantId: string; name: string; description: string; integrationGroup: string; owner: string;
-  createdAt: string; modifiedAt: string; syncedAt: string; version: number; tableName: string; fields: string; rowCount: number;
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string;
+  integrationGroup: string;
+  owner: string;
+  createdAt: string;
+  modifiedAt: string;
+  syncedAt: string;
+  version: number;
+  tableName: string;
+  fields: string;
+  rowCount: number;
 }): Dataset {
   return Object.freeze({
     ...row,
@@ -53,7 +64,9 @@ export function datasetSummary(ds: Dataset) {
  * rebuilt when the store's change counter moves.
  */
 export function createDatasetRegistry(deps: { store: Store }) {
-  return createTenantRegistry(async () => (await deps.store.db.selectFrom('datasets').selectAll().execute()).map(toDataset));
+  return createTenantRegistry(async () =>
+    (await deps.store.db.selectFrom('datasets').selectAll().execute()).map(toDataset),
+  );
 }
 
 export type DatasetRegistry = ReturnType<typeof createDatasetRegistry>;

@@ -24,7 +24,9 @@ export interface ListPage<T> {
  * when the store's change counter moves. A lookup names the tenant: another tenant's
  * entry is not found.
  */
-export function createTenantRegistry<T extends { readonly id: string; readonly tenantId: string }>(load: () => Promise<T[]>) {
+export function createTenantRegistry<T extends { readonly id: string; readonly tenantId: string }>(
+  load: () => Promise<T[]>,
+) {
   let byId: ReadonlyMap<string, T> = new Map();
   return {
     async reload(): Promise<void> {

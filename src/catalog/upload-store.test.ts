@@ -34,15 +34,28 @@ describe('upload store', () => {
 
   it('refuses names with control characters and types it cannot read', async () => {
     for (const name of ['a\nb.csv', 'notes.txt', 'csv', '']) {
-      await assert.rejects(store.save('t1', name, Readable.from([Buffer.from('x')])), (e: unknown) => e instanceof DomainError && e.code === 'INVALID_INPUT', name);
+      await assert.rejects(
+        store.save('t1', name, Readable.from([Buffer.from('x')])),
+        (e: unknown) => e instanceof DomainError && e.code === 'INVALID_INPUT',
+        name,
+      );
     }
   });
 
   it('refuses a body above the limit, declared or counted, and keeps no part of it', async () => {
     const before = files();
-    assert.deepEqual(await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(10)]), 101), { ok: false, reason: 'TOO_LARGE' });
-    assert.deepEqual(await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(60), Buffer.alloc(60)])), { ok: false, reason: 'TOO_LARGE' });
-    assert.ok((await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(60), Buffer.alloc(40)]))).ok, 'exactly the limit fits');
+    assert.deepEqual(await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(10)]), 101), {
+      ok: false,
+      reason: 'TOO_LARGE',
+    });
+    assert.deepEqual(await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(60), Buffer.alloc(60)])), {
+      ok: false,
+      reason: 'TOO_LARGE',
+    });
+    assert.ok(
+      (await store.save('t1', 'a.csv', Readable.from([Buffer.alloc(60), Buffer.alloc(40)]))).ok,
+      'exactly the limit fits',
+    );
     assert.equal(files().length, before.length + 2);
   });
 

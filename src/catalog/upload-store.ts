@@ -42,7 +42,10 @@ const META = '.meta.json';
 export function createUploadStore(deps: { dir: string; limitBytes: number; clock?: Clock }) {
   const { dir, limitBytes } = deps;
   const clock = deps.clock ?? systemClock;
-  const paths = (id: string, ext: string) => ({ file: path.join(dir, `${id}${ext}`), meta: path.join(dir, `${id}${META}`) });
+  const paths = (id: string, ext: string) => ({
+    file: path.join(dir, `${id}${ext}`),
+    meta: path.join(dir, `${id}${META}`),
+  });
 
   async function remove(id: string): Promise<void> {
     if (!ID.test(id)) return;
@@ -60,12 +63,19 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
      */
     async save(tenantId: string, filename: string, body: Readable, declaredBytes?: number): Promise<SaveResult> {
       const name = path.basename(filename.replace(/\\/g, '/')).trim();
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (!name || name.length > MAX_FILENAME || /[\u0000-\u001f]/.test(name)) {
-        throw new DomainError('INVALID_INPUT', `filename must be a file name of 1 to ${MAX_FILENAME} characters, got ${JSON.stringify(filename.slice(0, 100))}`);
+        throw new DomainError(
+          'INVALID_INPUT',
+          `filename must be a file name of 1 to ${MAX_FILENAME} characters, got ${JSON.stringify(filename.slice(0, 100))}`,
+        );
       }
       const format = formatOf(name);
       if (format === null) {
-        throw new DomainError('INVALID_INPUT', `"${name}" is not a file type datagate reads: upload a .csv, .json, .ndjson or .jsonl file`);
+        throw new DomainError(
+          'INVALID_INPUT',
+          `"${name}" is not a file type datagate reads: upload a .csv, .json, .ndjson or .jsonl file`,
+        );
       }
       if (declaredBytes !== undefined && declaredBytes > limitBytes) {
         body.resume();
@@ -99,7 +109,15 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
         body.resume();
         return { ok: false, reason: 'TOO_LARGE' };
       }
-      const upload: Upload = { id, tenantId, filename: name, format, bytes, createdAt: isoNow(clock), file: target.file };
+      const upload: Upload = {
+        id,
+        tenantId,
+        filename: name,
+        format,
+        bytes,
+        createdAt: isoNow(clock),
+        file: target.file,
+      };
       await writeFile(target.meta, JSON.stringify({ ...upload, file: path.basename(target.file) }));
       return { ok: true, upload };
     },
@@ -107,7 +125,10 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
     /** The tenant's upload with this id; NOT_FOUND when it is another tenant's, used, or expired. */
     async get(tenantId: string, id: string): Promise<Upload> {
       const missing = () =>
-        new DomainError('NOT_FOUND', `No upload "${id.slice(0, 64)}" in this account: uploads are kept for an hour or until they are loaded; upload the file again`);
+        new DomainError(
+          'NOT_FOUND',
+          `No upload "${id.slice(0, 64)}" in this account: uploads are kept for an hour or until they are loaded; upload the file again`,
+        );
       if (!ID.test(id)) throw missing();
       const { meta } = paths(id, '');
       let text: string;

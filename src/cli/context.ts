@@ -15,8 +15,21 @@ export interface CommandContext {
 export const CLI_ACTOR = 'command line';
 
 /** Records a change made from the command line in the tenant's audit log (never a secret). */
-export async function auditCli(ctx: Pick<CommandContext, 'modules' | 'tenant'>, action: string, target: string, detail = ''): Promise<void> {
-  await ctx.modules.access.audit.record({ tenantId: ctx.tenant.id, actorId: null, actor: CLI_ACTOR, action, target, detail, ip: '' });
+export async function auditCli(
+  ctx: Pick<CommandContext, 'modules' | 'tenant'>,
+  action: string,
+  target: string,
+  detail = '',
+): Promise<void> {
+  await ctx.modules.access.audit.record({
+    tenantId: ctx.tenant.id,
+    actorId: null,
+    actor: CLI_ACTOR,
+    action,
+    target,
+    detail,
+    ip: '',
+  });
 }
 
 /** Global options as every command sees them. */
@@ -31,13 +44,20 @@ export async function withContext(
   overrides: { host?: string; port?: string; database?: string } = {},
 ): Promise<void> {
   const g = globals(cmd);
-  const config = loadProcessConfig({ database: overrides.database ?? g.database, tenant: g.tenant, host: overrides.host, port: overrides.port });
+  const config = loadProcessConfig({
+    database: overrides.database ?? g.database,
+    tenant: g.tenant,
+    host: overrides.host,
+    port: overrides.port,
+  });
   const out = createOutput(Boolean(g.json));
   // One command, one query at a time: worker threads would only add their start-up.
   const modules = await openModules({ ...config, queryWorkers: 0 });
   // On stderr: stdout is the command's answer (JSON with --json).
   for (const { table, bytes } of modules.droppedTables) {
-    process.stderr.write(`dropped table ${table}${bytes === null ? '' : ` (${bytes} bytes)`}, left behind by an interrupted load\n`);
+    process.stderr.write(
+      `dropped table ${table}${bytes === null ? '' : ` (${bytes} bytes)`}, left behind by an interrupted load\n`,
+    );
   }
   try {
     const tenant = await modules.access.tenants.ensure(config.tenant);
@@ -53,7 +73,13 @@ export async function withContext(
  */
 export function addListCommand<T>(
   parent: Command,
-  spec: { description: string; field: string; empty: string; load: (ctx: CommandContext) => Promise<T[]>; line: (item: T) => string },
+  spec: {
+    description: string;
+    field: string;
+    empty: string;
+    load: (ctx: CommandContext) => Promise<T[]>;
+    line: (item: T) => string;
+  },
 ): void {
   parent
     .command('list')
@@ -61,7 +87,9 @@ export function addListCommand<T>(
     .action(async (_opts: unknown, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const items = await spec.load(ctx);
-        ctx.out.result({ [spec.field]: items }, () => (items.length === 0 ? spec.empty : items.map(spec.line).join('\n')));
+        ctx.out.result({ [spec.field]: items }, () =>
+          items.length === 0 ? spec.empty : items.map(spec.line).join('\n'),
+        );
       }),
     );
 }

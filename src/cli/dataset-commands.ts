@@ -30,7 +30,13 @@ export function registerDatasetCommands(program: Command): void {
     .action(
       async (
         file: string,
-        opts: { name?: string; integration?: string; description?: string; type: Record<string, FieldType>; replace?: string },
+        opts: {
+          name?: string;
+          integration?: string;
+          description?: string;
+          type: Record<string, FieldType>;
+          replace?: string;
+        },
         cmd: Command,
       ) => {
         if (!opts.name && !opts.replace) throw new UsageError('dataset import needs --name (or --replace ID)');
@@ -56,7 +62,12 @@ export function registerDatasetCommands(program: Command): void {
             })
             .finally(() => bar.done());
           const fields = ds.fields.map((f) => ({ name: f.name, type: f.type }));
-          await auditCli(ctx, opts.replace ? 'dataset.reload' : 'dataset.create', ds.name, `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${path.basename(file)}`);
+          await auditCli(
+            ctx,
+            opts.replace ? 'dataset.reload' : 'dataset.create',
+            ds.name,
+            `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${path.basename(file)}`,
+          );
           out.result(
             { id: ds.id, name: ds.name, rows: ds.rowCount, fields },
             `${opts.replace ? 'reloaded' : 'imported'} dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows, version ${ds.version}\n` +

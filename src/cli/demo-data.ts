@@ -25,20 +25,46 @@ function csvCell(v: string | number | boolean | null): string {
 }
 
 /** Writes `count` rows, `row(i)` for each i in order, below the header; returns the file. */
-function writeCsv(file: string, header: string[], count: number, row: (i: number) => (string | number | boolean | null)[]): string {
+function writeCsv(
+  file: string,
+  header: string[],
+  count: number,
+  row: (i: number) => (string | number | boolean | null)[],
+): string {
   const lines = [header.map(csvCell).join(',')];
   for (let i = 0; i < count; i++) lines.push(row(i).map(csvCell).join(','));
   fs.writeFileSync(file, lines.join('\r\n') + '\r\n');
   return file;
 }
 
-const COMPANIES = ['Acme Dental', 'Birch & Co. Law', 'Northwind Traders', 'Contoso Logistics', 'Fabrikam Clinics',
-  'Globex Manufacturing', 'Initech', 'Umbrella Realty', 'Vandelay Imports', 'Wayne Accounting, LLP'];
+const COMPANIES = [
+  'Acme Dental',
+  'Birch & Co. Law',
+  'Northwind Traders',
+  'Contoso Logistics',
+  'Fabrikam Clinics',
+  'Globex Manufacturing',
+  'Initech',
+  'Umbrella Realty',
+  'Vandelay Imports',
+  'Wayne Accounting, LLP',
+];
 const BOARDS = ['Service Desk', 'Projects', 'Alerts', 'Onboarding'];
 const STATUSES = ['New', 'In Progress', 'Waiting on Customer', 'Closed'];
-const ISSUES = ['Printer offline', 'Outlook keeps asking for password', 'VPN drops every hour', 'New user setup',
-  'Laptop running slow', 'Backup job failed', 'Firewall alert: port scan', 'Disk space low on file server',
-  'Teams calls choppy', 'Reset MFA for user', 'Replace UPS battery', 'License renewal for antivirus'];
+const ISSUES = [
+  'Printer offline',
+  'Outlook keeps asking for password',
+  'VPN drops every hour',
+  'New user setup',
+  'Laptop running slow',
+  'Backup job failed',
+  'Firewall alert: port scan',
+  'Disk space low on file server',
+  'Teams calls choppy',
+  'Reset MFA for user',
+  'Replace UPS battery',
+  'License renewal for antivirus',
+];
 const TECHS = ['Ana Ruiz', 'Ben Okafor', 'Chen Wei', 'Dana Kowalski', null];
 const DAY = 86_400_000;
 const EPOCH = Date.UTC(2025, 0, 1);
@@ -58,7 +84,19 @@ export function writeDemoFiles(dir: string): DemoFile[] {
   const r = prng(42);
   const tickets = writeCsv(
     path.join(dir, 'tickets.csv'),
-    ['id', 'summary', 'board', 'status', 'priority', 'hours', 'is_billable', 'created_at', 'closed_date', 'company', 'Assigned To'],
+    [
+      'id',
+      'summary',
+      'board',
+      'status',
+      'priority',
+      'hours',
+      'is_billable',
+      'created_at',
+      'closed_date',
+      'company',
+      'Assigned To',
+    ],
     3000,
     (i) => {
       const created = EPOCH + r.int(0, 600) * DAY + r.int(0, 86_399) * 1000;
@@ -120,8 +158,23 @@ export function writeDemoFiles(dir: string): DemoFile[] {
     },
   );
   return [
-    { file: tickets, name: 'Tickets', description: 'Service tickets of the last 20 months', integration: 'ConnectWise' },
-    { file: devices, name: 'Devices', description: 'Managed devices with patch and warranty state', integration: 'NinjaOne' },
-    { file: invoices, name: 'Invoices', description: 'Invoices and their payment state', integration: 'QuickBooks Online' },
+    {
+      file: tickets,
+      name: 'Tickets',
+      description: 'Service tickets of the last 20 months',
+      integration: 'ConnectWise',
+    },
+    {
+      file: devices,
+      name: 'Devices',
+      description: 'Managed devices with patch and warranty state',
+      integration: 'NinjaOne',
+    },
+    {
+      file: invoices,
+      name: 'Invoices',
+      description: 'Invoices and their payment state',
+      integration: 'QuickBooks Online',
+    },
   ];
 }

@@ -33,7 +33,11 @@ export function registerKeyCommands(program: Command): void {
     .action(async (opts: { name: string; description: string; rateLimit?: number }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { modules, tenant, out } = ctx;
-        const k = await modules.access.keys.create(tenant.id, { name: opts.name, description: opts.description, rateLimit: opts.rateLimit });
+        const k = await modules.access.keys.create(tenant.id, {
+          name: opts.name,
+          description: opts.description,
+          rateLimit: opts.rateLimit,
+        });
         await auditCli(ctx, 'key.create', keyTarget(k), `rate limit ${k.rateLimit}/min`);
         out.result(k, `created key ${k.id} "${k.name}" (${k.rateLimit}/min)\n${k.key}`);
       }),
@@ -44,20 +48,29 @@ export function registerKeyCommands(program: Command): void {
     field: 'keys',
     empty: 'no keys',
     load: ({ modules, tenant }) => modules.access.keys.list(tenant.id),
-    line: (k) => `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
-  });
-
-  addOneArgumentCommand(key, { name: 'show', description: "print a key's secret", argument: ['<id>', 'key id'] }, async (id, ctx) => {
-    const { modules, tenant, out } = ctx;
-    const named = await modules.access.keys.get(tenant.id, id);
-    const k = await modules.access.keys.reveal(tenant.id, id);
-    await auditCli(ctx, 'key.reveal', keyTarget(named));
-    out.result(k, k.key);
+    line: (k) =>
+      `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
   });
 
   addOneArgumentCommand(
     key,
-    { name: 'remove', description: 'remove a key: every client using it is refused within a second', argument: ['<id>', 'key id'] },
+    { name: 'show', description: "print a key's secret", argument: ['<id>', 'key id'] },
+    async (id, ctx) => {
+      const { modules, tenant, out } = ctx;
+      const named = await modules.access.keys.get(tenant.id, id);
+      const k = await modules.access.keys.reveal(tenant.id, id);
+      await auditCli(ctx, 'key.reveal', keyTarget(named));
+      out.result(k, k.key);
+    },
+  );
+
+  addOneArgumentCommand(
+    key,
+    {
+      name: 'remove',
+      description: 'remove a key: every client using it is refused within a second',
+      argument: ['<id>', 'key id'],
+    },
     async (id, ctx) => {
       const { modules, tenant, out } = ctx;
       const named = await modules.access.keys.get(tenant.id, id);
@@ -70,7 +83,9 @@ export function registerKeyCommands(program: Command): void {
   for (const verb of ['bind', 'unbind'] as const) {
     key
       .command(verb)
-      .description(verb === 'bind' ? 'let the key read a dataset or widget' : 'stop the key reading a dataset or widget')
+      .description(
+        verb === 'bind' ? 'let the key read a dataset or widget' : 'stop the key reading a dataset or widget',
+      )
       .argument('<id>', 'key id')
       .addOption(new Option('--dataset <rid>', 'dataset id'))
       .addOption(new Option('--widget <rid>', 'widget id'))
@@ -79,9 +94,17 @@ export function registerKeyCommands(program: Command): void {
         await withContext(cmd, async (ctx) => {
           const { modules, tenant, out } = ctx;
           await modules.access.keys[verb](tenant.id, id, r.type, r.id);
-          await auditCli(ctx, `key.${verb}`, keyTarget(await modules.access.keys.get(tenant.id, id)), `${r.type} ${r.id}`);
+          await auditCli(
+            ctx,
+            `key.${verb}`,
+            keyTarget(await modules.access.keys.get(tenant.id, id)),
+            `${r.type} ${r.id}`,
+          );
           const result = { key: id, [r.type]: r.id };
-          out.result(verb === 'bind' ? { bound: result } : { unbound: result }, `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`);
+          out.result(
+            verb === 'bind' ? { bound: result } : { unbound: result },
+            `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`,
+          );
         });
       });
   }

@@ -11,8 +11,14 @@ import { UsageError } from './output.ts';
 
 const program = new Command('datagate')
   .description('Publish datasets and widgets to your clients through API keys.')
-  .addOption(new Option('--database <url>', 'sqlite:FILE or postgres://user@host/db (default sqlite:./data/datagate.db)').env('DATAGATE_DATABASE'))
-  .addOption(new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'))
+  .addOption(
+    new Option('--database <url>', 'sqlite:FILE or postgres://user@host/db (default sqlite:./data/datagate.db)').env(
+      'DATAGATE_DATABASE',
+    ),
+  )
+  .addOption(
+    new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'),
+  )
   .option('--json', 'print results as one JSON object on stdout')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
@@ -35,7 +41,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      process.exit(0);
     process.exit(2);
   }
   if (e instanceof UsageError || e instanceof ConfigError) fail(e.message, 2);

@@ -42,7 +42,9 @@ export function createProgressBar(enabled: boolean) {
       const width = 30;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(frac * width);
-      process.stderr.write(`\r${label.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${mb(done)} / ${mb(total)}`);
+      process.stderr.write(
+        `\r${label.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${mb(done)} / ${mb(total)}`,
+      );
       shown = true;
     },
     done() {

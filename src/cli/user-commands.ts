@@ -67,7 +67,10 @@ export function registerUserCommands(program: Command): void {
         const password = await passwordFor(opts.password);
         const u = await ctx.modules.access.users.create(ctx.tenant.id, { email, password });
         await auditCli(ctx, 'user.create', u.email);
-        ctx.out.result({ email: u.email }, `added ${u.email}: an admin of tenant ${ctx.tenant.slug}, who can sign in to the console now`);
+        ctx.out.result(
+          { email: u.email },
+          `added ${u.email}: an admin of tenant ${ctx.tenant.slug}, who can sign in to the console now`,
+        );
       });
     });
 
@@ -76,13 +79,22 @@ export function registerUserCommands(program: Command): void {
     field: 'users',
     empty: 'no users: add one with `datagate user add EMAIL`',
     load: async ({ modules, tenant }) =>
-      (await modules.access.users.list(tenant.id)).map((u) => ({ id: u.id, email: u.email, createdAt: u.createdAt, lastSignInAt: u.lastSignInAt })),
+      (await modules.access.users.list(tenant.id)).map((u) => ({
+        id: u.id,
+        email: u.email,
+        createdAt: u.createdAt,
+        lastSignInAt: u.lastSignInAt,
+      })),
     line: (u) => `${u.email}  added ${u.createdAt}  last sign-in: ${u.lastSignInAt ?? 'never'}`,
   });
 
   addOneArgumentCommand(
     user,
-    { name: 'remove', description: 'remove an admin of the tenant and end their sessions', argument: ['<email>', 'the admin’s email'] },
+    {
+      name: 'remove',
+      description: 'remove an admin of the tenant and end their sessions',
+      argument: ['<email>', 'the admin’s email'],
+    },
     async (email, ctx) => {
       const wanted = email.trim().toLowerCase();
       const u = (await ctx.modules.access.users.list(ctx.tenant.id)).find((x) => x.email === wanted);

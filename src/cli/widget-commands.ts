@@ -24,7 +24,10 @@ function readSpec(file: string): unknown {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DomainError('NOT_FOUND', code === 'ENOENT' ? `no file ${file}` : `can't read ${file}: ${(e as Error).message}`);
+    throw new DomainError(
+      'NOT_FOUND',
+      code === 'ENOENT' ? `no file ${file}` : `can't read ${file}: ${(e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -39,7 +42,11 @@ export function registerWidgetCommands(program: Command): void {
 
   addOneArgumentCommand(
     widget,
-    { name: 'create', description: 'create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit', argument: ['<file>', 'the JSON spec'] },
+    {
+      name: 'create',
+      description: 'create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit',
+      argument: ['<file>', 'the JSON spec'],
+    },
     async (file, ctx) => {
       const { modules, tenant, out } = ctx;
       const w = await modules.catalog.widgets.create(tenant.id, readSpec(file));

@@ -15,7 +15,10 @@ describe('configuration', () => {
   });
 
   it('reads the environment, and flags win over it', () => {
-    const c = loadConfig({ DATAGATE_DATABASE: 'sqlite:/tmp/a.db', DATAGATE_PORT: '9000', DATAGATE_MAX_PAGE_SIZE: '50' }, { port: '9100' });
+    const c = loadConfig(
+      { DATAGATE_DATABASE: 'sqlite:/tmp/a.db', DATAGATE_PORT: '9000', DATAGATE_MAX_PAGE_SIZE: '50' },
+      { port: '9100' },
+    );
     assert.equal(c.database, 'sqlite:/tmp/a.db');
     assert.equal(c.http.port, 9100);
     assert.equal(c.api.maxPageSize, 50);

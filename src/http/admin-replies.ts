@@ -13,7 +13,10 @@ export function adminErrorBody(code: AdminErrorCode, message: string, requestId:
 export function sendAdminError(reply: FastifyReply, code: AdminErrorCode, message: string): FastifyReply {
   const entry = ADMIN_ERRORS[code];
   if ('headers' in entry) reply.headers(entry.headers);
-  return reply.code(entry.status).type(JSON_TYPE).send(adminErrorBody(code, message, reply.request.id));
+  return reply
+    .code(entry.status)
+    .type(JSON_TYPE)
+    .send(adminErrorBody(code, message, reply.request.id));
 }
 
 /** The admin API's error handler: a thrown error, classified, in the admin envelope. */
@@ -29,7 +32,11 @@ export function adminErrorHandler(err: FastifyError, req: FastifyRequest, reply:
     case 'unavailable':
       return sendAdminError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds');
     case 'timeout':
-      return sendAdminError(reply, 'QUERY_TIMEOUT', 'The query ran past the time limit and was stopped; narrow the filters');
+      return sendAdminError(
+        reply,
+        'QUERY_TIMEOUT',
+        'The query ran past the time limit and was stopped; narrow the filters',
+      );
     case 'too-large':
       return sendAdminError(reply, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
     case 'unsupported-media':

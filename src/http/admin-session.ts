@@ -23,11 +23,20 @@ export function createAdminSessionGate(deps: { sessions: SessionService }) {
     const token = req.cookies[SESSION_COOKIE];
     req.admin = token ? ((await deps.sessions.find(token)) ?? null) : null;
     if (req.routeOptions.config.anonymous) return;
-    if (!req.admin) return sendAdminError(reply, 'UNAUTHENTICATED', 'You are not signed in, or your session has expired; sign in again');
+    if (!req.admin)
+      return sendAdminError(
+        reply,
+        'UNAUTHENTICATED',
+        'You are not signed in, or your session has expired; sign in again',
+      );
     if (!SAFE_METHODS.has(req.method)) {
       const given = req.headers['x-csrf-token'];
       if (typeof given !== 'string' || !sameToken(given, req.admin.csrfToken)) {
-        return sendAdminError(reply, 'CSRF_INVALID', 'This request needs the x-csrf-token header of your session (reload the page)');
+        return sendAdminError(
+          reply,
+          'CSRF_INVALID',
+          'This request needs the x-csrf-token header of your session (reload the page)',
+        );
       }
     }
   };

@@ -47,7 +47,11 @@ export function createApiKeyGate(deps: {
   function attemptsLimited(reply: FastifyReply, wait: number): FastifyReply {
     deps.rejected?.('address');
     reply.header('retry-after', wait);
-    sendPublicError(reply, 'KEY_ATTEMPTS_LIMITED', `Too many invalid API keys from this address; retry in ${wait} seconds.`);
+    sendPublicError(
+      reply,
+      'KEY_ATTEMPTS_LIMITED',
+      `Too many invalid API keys from this address; retry in ${wait} seconds.`,
+    );
     return reply;
   }
 

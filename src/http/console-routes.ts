@@ -22,7 +22,11 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir: string | 
   if (built) await app.register(staticFiles, { root: dir!, serve: false });
   const page = built ? fs.readFileSync(index!, 'utf8') : NOT_BUILT;
   const sendPage = (reply: FastifyReply) =>
-    reply.code(built ? 200 : 503).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page);
+    reply
+      .code(built ? 200 : 503)
+      .header('cache-control', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(page);
 
   // With ignoreTrailingSlash, this is /admin/ too.
   app.get('/admin', (_req, reply) => sendPage(reply));
@@ -31,7 +35,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, dir: string | 
     // into a malformed "%FF" (and a second decoding is how traversal tricks get through).
     const rel = (req.params as { '*': string })['*'].split('?')[0];
     // /admin/api itself (and /admin/api/, the same path here) is the admin API's, not a console page.
-    if (rel === 'api' || rel.startsWith('api/')) return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
+    if (rel === 'api' || rel.startsWith('api/'))
+      return sendAdminError(reply, 'NOT_FOUND', `No admin route GET ${req.url.split('?')[0]}`);
     if (built && rel.startsWith('assets/')) {
       // sendFile refuses paths that leave the root.
       return reply.sendFile(rel, { maxAge: ASSET_MAX_AGE_MS, immutable: true });

@@ -16,22 +16,44 @@ import { publicErrorBody } from './public-replies.ts';
 
 type Early = { public: PublicErrorCode; admin: AdminErrorCode; message: string };
 
-const BAD_URL: Early = { public: 'BAD_PARAMETER', admin: 'INVALID_INPUT', message: 'The request path is not valid percent-encoding' };
-const URI_TOO_LONG: Early = { public: 'URI_TOO_LONG', admin: 'URI_TOO_LONG', message: 'The request line is too long; send long filters in a POST body' };
-const HEADERS_TOO_LARGE: Early = { public: 'HEADERS_TOO_LARGE', admin: 'HEADERS_TOO_LARGE', message: 'The request headers are too large' };
-const REQUEST_TIMEOUT: Early = { public: 'REQUEST_TIMEOUT', admin: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
-const NOT_HTTP: Early = { public: 'BAD_PARAMETER', admin: 'INVALID_INPUT', message: 'The request is not valid HTTP/1.1' };
+const BAD_URL: Early = {
+  public: 'BAD_PARAMETER',
+  admin: 'INVALID_INPUT',
+  message: 'The request path is not valid percent-encoding',
+};
+const URI_TOO_LONG: Early = {
+  public: 'URI_TOO_LONG',
+  admin: 'URI_TOO_LONG',
+  message: 'The request line is too long; send long filters in a POST body',
+};
+const HEADERS_TOO_LARGE: Early = {
+  public: 'HEADERS_TOO_LARGE',
+  admin: 'HEADERS_TOO_LARGE',
+  message: 'The request headers are too large',
+};
+const REQUEST_TIMEOUT: Early = {
+  public: 'REQUEST_TIMEOUT',
+  admin: 'REQUEST_TIMEOUT',
+  message: 'The request was not received in time',
+};
+const NOT_HTTP: Early = {
+  public: 'BAD_PARAMETER',
+  admin: 'INVALID_INPUT',
+  message: 'The request is not valid HTTP/1.1',
+};
 
 const isAdminPath = (url: string) => url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?');
 
 function render(e: Early, url: string, requestId: string): { status: number; body: string } {
-  if (isAdminPath(url)) return { status: ADMIN_ERRORS[e.admin].status, body: adminErrorBody(e.admin, e.message, requestId) };
+  if (isAdminPath(url))
+    return { status: ADMIN_ERRORS[e.admin].status, body: adminErrorBody(e.admin, e.message, requestId) };
   return { status: PUBLIC_ERRORS[e.public].status, body: publicErrorBody(e.public, e.message) };
 }
 
 /** Fastify's `frameworkErrors`: router failures, before any hook has run. */
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const e = err.code === 'FST_ERR_BAD_URL' ? BAD_URL : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? URI_TOO_LONG : undefined;
+  const e =
+    err.code === 'FST_ERR_BAD_URL' ? BAD_URL : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? URI_TOO_LONG : undefined;
   if (!e) {
     req.log.error({ err }, 'unexpected failure in the router');
   } else {

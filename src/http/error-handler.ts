@@ -1,6 +1,15 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ADMIN_ERRORS, AdminError, DomainError, QueryTimeoutError, StoreUnavailableError, TableGoneError, type AdminErrorCode, type DomainErrorCode } from '../shared/errors.ts';
+import {
+  ADMIN_ERRORS,
+  AdminError,
+  DomainError,
+  QueryTimeoutError,
+  StoreUnavailableError,
+  TableGoneError,
+  type AdminErrorCode,
+  type DomainErrorCode,
+} from '../shared/errors.ts';
 
 /**
  * What went wrong with a request, in the HTTP edge's terms: decided once here, then
@@ -26,7 +35,8 @@ export type Failure =
 /** The one classification of a thrown error at the HTTP edge. */
 export function classify(err: FastifyError | Error): Failure {
   if (err instanceof AdminError) return { kind: 'admin', code: err.code, message: err.message };
-  if (err instanceof DomainError) return { kind: 'domain', code: err.code, status: ADMIN_ERRORS[err.code].status, message: err.message };
+  if (err instanceof DomainError)
+    return { kind: 'domain', code: err.code, status: ADMIN_ERRORS[err.code].status, message: err.message };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'request';
     const problems = err.validation.map((v) => {
@@ -37,12 +47,19 @@ export function classify(err: FastifyError | Error): Failure {
   }
   if (err instanceof StoreUnavailableError) return { kind: 'unavailable', message: err.message };
   if (err instanceof QueryTimeoutError) return { kind: 'timeout' };
-  if (err instanceof TableGoneError) return { kind: 'domain', code: 'NOT_FOUND', status: ADMIN_ERRORS.NOT_FOUND.status, message: 'the dataset was removed while it was being read' };
+  if (err instanceof TableGoneError)
+    return {
+      kind: 'domain',
+      code: 'NOT_FOUND',
+      status: ADMIN_ERRORS.NOT_FOUND.status,
+      message: 'the dataset was removed while it was being read',
+    };
   const status = (err as FastifyError).statusCode ?? 500;
   if (status === 415) return { kind: 'unsupported-media' };
   if (status === 413) return { kind: 'too-large' };
   if (status >= 400 && status < 500) {
-    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) return { kind: 'invalid-json' };
+    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)
+      return { kind: 'invalid-json' };
     return { kind: 'bad-request', message: err.message };
   }
   return { kind: 'internal' };

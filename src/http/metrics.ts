@@ -55,7 +55,10 @@ export function createMetrics() {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics`. */
-export function registerOpsRoutes(app: FastifyInstance, deps: { metrics: Metrics; ready: () => Promise<boolean> }): void {
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  deps: { metrics: Metrics; ready: () => Promise<boolean> },
+): void {
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const ok = await deps.ready().catch(() => false);

@@ -64,7 +64,11 @@ export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: 
           `The query ran longer than ${duration(limits.queryTimeoutMs)} and was stopped; narrow the filters or ask for a smaller page`,
         );
       case 'unsupported-media':
-        return sendPublicError(reply, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/x-www-form-urlencoded or application/json');
+        return sendPublicError(
+          reply,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'The request body must be application/x-www-form-urlencoded or application/json',
+        );
       case 'too-large':
         return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimit} bytes`);
       case 'invalid-json':
@@ -75,7 +79,8 @@ export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: 
       case 'domain':
         // A service's failure of the client's making (a 400 in the catalog) is a bad parameter here;
         // a public route has no other domain failure to expect.
-        if (failure.status === PUBLIC_ERRORS.BAD_PARAMETER.status) return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+        if (failure.status === PUBLIC_ERRORS.BAD_PARAMETER.status)
+          return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
         req.log.error({ err }, 'unexpected failure');
         return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
       case 'admin':

@@ -7,7 +7,15 @@ describe('the memory rate limiter', () => {
     const l = createMemoryRateLimiter({ windowSeconds: 60, keyPrefix: 't1' });
     const seen = [];
     for (let i = 0; i < 4; i++) seen.push(await l.consume('k1', 3));
-    assert.deepEqual(seen.map((d) => [d.allowed, d.remaining, d.limit]), [[true, 2, 3], [true, 1, 3], [true, 0, 3], [false, 0, 3]]);
+    assert.deepEqual(
+      seen.map((d) => [d.allowed, d.remaining, d.limit]),
+      [
+        [true, 2, 3],
+        [true, 1, 3],
+        [true, 0, 3],
+        [false, 0, 3],
+      ],
+    );
     assert.ok(seen[3].resetSeconds >= 1 && seen[3].resetSeconds <= 60);
   });
 

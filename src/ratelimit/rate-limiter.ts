@@ -26,8 +26,13 @@ export function toDecision(res: RateLimiterRes, limit: number, allowed: boolean)
 
 /** Limits kept in this process's memory, one fixed window per key. */
 export function createMemoryRateLimiter(opts: { windowSeconds: number; keyPrefix?: string }): RateLimiter {
-  return limiterPerLimit((limit) =>
-    new RateLimiterMemory({ points: limit, duration: opts.windowSeconds, keyPrefix: `${opts.keyPrefix ?? 'rl'}:${limit}` }),
+  return limiterPerLimit(
+    (limit) =>
+      new RateLimiterMemory({
+        points: limit,
+        duration: opts.windowSeconds,
+        keyPrefix: `${opts.keyPrefix ?? 'rl'}:${limit}`,
+      }),
   );
 }
 

@@ -12,7 +12,11 @@ const REDIS_URL = process.env.DATAGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 function quietLog() {
   const lines: string[] = [];
-  return { lines, warn: (_o: object, m: string) => void lines.push(`warn ${m}`), info: (_o: object, m: string) => void lines.push(`info ${m}`) };
+  return {
+    lines,
+    warn: (_o: object, m: string) => void lines.push(`warn ${m}`),
+    info: (_o: object, m: string) => void lines.push(`info ${m}`),
+  };
 }
 
 const ready = (c: Redis) => new Promise((r) => (c.status === 'ready' ? r(null) : c.once('ready', r)));
@@ -35,7 +39,8 @@ describe('lockouts shared through Redis', () => {
     const prefix = `dgtest:${randomUUID()}`;
     const rules = { limit: 10, windowSeconds: 60, blockSeconds: 300 };
     const [a, b] = [await node(prefix, rules), await node(prefix, rules)];
-    for (let i = 0; i < 10; i++) assert.equal(await [a, b][i % 2].recordFailure('10.0.0.1'), 0, `failure ${i + 1} is counted`);
+    for (let i = 0; i < 10; i++)
+      assert.equal(await [a, b][i % 2].recordFailure('10.0.0.1'), 0, `failure ${i + 1} is counted`);
     assert.equal(b.blockedFor('10.0.0.1'), 300, 'the node whose failure reached the limit knows at once');
     assert.equal(a.blockedFor('10.0.0.1'), 0, 'the other node has not been told yet');
     const wait = await a.recordFailure('10.0.0.1');
@@ -101,19 +106,28 @@ describe('lockouts shared through Redis', () => {
       const waits = [];
       for (let i = 0; i < 4; i++) waits.push(await a.recordFailure('10.0.0.5'));
       assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms while Redis was down`);
-      assert.deepEqual(waits.map((w) => w > 0), [false, false, false, true], 'node A blocks at its own third failure');
+      assert.deepEqual(
+        waits.map((w) => w > 0),
+        [false, false, false, true],
+        'node A blocks at its own third failure',
+      );
       assert.ok((await a.check('10.0.0.5')) > 290);
       assert.equal(await b.check('10.0.0.5'), 0, 'node B has counted nothing of A’s');
       assert.equal(await b.recordFailure('10.0.0.5'), 0);
       await new Promise((r) => setTimeout(r, 300));
-      for (const log of logs) assert.deepEqual(log.lines, ['warn Redis unreachable: rate limits and lockouts are per node until it returns']);
+      for (const log of logs)
+        assert.deepEqual(log.lines, ['warn Redis unreachable: rate limits and lockouts are per node until it returns']);
 
       server = await startRedis(port);
       await Promise.all(clients.slice(-2).map(ready));
       for (let i = 0; i < 3; i++) assert.equal(await [a, b][i % 2].recordFailure('10.0.0.6'), 0);
       assert.ok((await b.check('10.0.0.6')) > 290, 'shared again: three failures over both nodes block');
       assert.ok(a.blockedFor('10.0.0.5') > 290, 'a block made during the outage holds until it ends');
-      for (const log of logs) assert.deepEqual(log.lines.map((l) => l.split(' ')[0]), ['warn', 'info']);
+      for (const log of logs)
+        assert.deepEqual(
+          log.lines.map((l) => l.split(' ')[0]),
+          ['warn', 'info'],
+        );
     } finally {
       await killRedis(server);
     }

@@ -17,7 +17,15 @@ describe('the Redis lockouts while Redis is away, on the injected clock', () => 
 
   it('blocks at the limit and lifts the block when the fake clock passes its end, without waiting', async () => {
     const clock = fakeClock();
-    const l = createRedisAttemptLimiter({ limit: 2, windowSeconds: 60, blockSeconds: 300, client, keyPrefix: 'unit', name: 'key', clock });
+    const l = createRedisAttemptLimiter({
+      limit: 2,
+      windowSeconds: 60,
+      blockSeconds: 300,
+      client,
+      keyPrefix: 'unit',
+      name: 'key',
+      clock,
+    });
     assert.equal(client.status, 'wait', 'the client never connects');
     assert.equal(await l.recordFailure('10.0.0.1'), 0);
     assert.equal(await l.recordFailure('10.0.0.1'), 0, 'the failure that reaches the limit is answered as a failure');

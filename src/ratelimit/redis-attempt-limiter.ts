@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { attemptLimiterOver, createMemoryAttemptCounter, type AttemptLimiter, type AttemptRules } from './attempt-limiter.ts';
+import {
+  attemptLimiterOver,
+  createMemoryAttemptCounter,
+  type AttemptLimiter,
+  type AttemptRules,
+} from './attempt-limiter.ts';
 
 // One key per subject holds its failure count; its time to live is the rest of the
 // counting window, and from the failure that reaches the limit on, the rest of the

@@ -11,7 +11,11 @@ const REDIS_URL = process.env.DATAGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 function quietLog() {
   const lines: string[] = [];
-  return { lines, warn: (_o: object, m: string) => void lines.push(`warn ${m}`), info: (_o: object, m: string) => void lines.push(`info ${m}`) };
+  return {
+    lines,
+    warn: (_o: object, m: string) => void lines.push(`warn ${m}`),
+    info: (_o: object, m: string) => void lines.push(`info ${m}`),
+  };
 }
 
 describe('rate limits shared through Redis', () => {
@@ -52,7 +56,11 @@ describe('rate limits shared through Redis', () => {
     const during = [];
     for (let i = 0; i < 7; i++) during.push(await limiter.consume('k', 5));
     assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms while Redis was down`);
-    assert.deepEqual(during.map((d) => d.allowed), [true, true, true, true, true, false, false], 'the node enforces the limit itself');
+    assert.deepEqual(
+      during.map((d) => d.allowed),
+      [true, true, true, true, true, false, false],
+      'the node enforces the limit itself',
+    );
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(log.lines.filter((l) => l.startsWith('warn')).length, 1, log.lines.join('\n'));
 
@@ -63,7 +71,10 @@ describe('rate limits shared through Redis', () => {
     const probe = new Redis(`redis://127.0.0.1:${port}`);
     assert.equal(await probe.get(`${prefix}:rl:5:k2`), '1', 'the count lives in Redis again');
     probe.disconnect();
-    assert.deepEqual(log.lines.map((l) => l.split(' ')[0]), ['warn', 'info']);
+    assert.deepEqual(
+      log.lines.map((l) => l.split(' ')[0]),
+      ['warn', 'info'],
+    );
     client.disconnect();
     server.kill('SIGKILL');
   });

@@ -15,7 +15,11 @@ export function createRedisRateLimiter(opts: { client: Redis; windowSeconds: num
         duration: opts.windowSeconds,
         keyPrefix: `${opts.keyPrefix}:rl:${limit}`,
         rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({ points: limit, duration: opts.windowSeconds, keyPrefix: `insured:${limit}` }),
+        insuranceLimiter: new RateLimiterMemory({
+          points: limit,
+          duration: opts.windowSeconds,
+          keyPrefix: `insured:${limit}`,
+        }),
       }),
   );
 }

@@ -24,7 +24,10 @@ export function nulPath(value: unknown, root = ''): string | null {
   // overflow the call stack nor build a path string per level (a path is a linked list
   // of steps, spelled out only for the holder found). Children are pushed last first,
   // so the first holder found is the first in document order.
-  interface Step { readonly parent: Step | null; readonly key: string | number }
+  interface Step {
+    readonly parent: Step | null;
+    readonly key: string | number;
+  }
   const spell = (step: Step | null): string => {
     const keys: (string | number)[] = [];
     for (let s = step; s !== null; s = s.parent) keys.push(s.key);

@@ -16,14 +16,22 @@ export interface DeletedDataset {
 export function createDeleteDataset(deps: {
   store: Pick<Store, 'db'>;
   access: { keys: Pick<Access['keys'], 'removeBindingsTo'> };
-  catalog: { datasets: Pick<Catalog['datasets'], 'remove' | 'sweepRetired'>; widgets: Pick<Catalog['widgets'], 'onDataset'> };
+  catalog: {
+    datasets: Pick<Catalog['datasets'], 'remove' | 'sweepRetired'>;
+    widgets: Pick<Catalog['widgets'], 'onDataset'>;
+  };
 }) {
   const { store, access, catalog } = deps;
   return async function deleteDataset(tenantId: string, id: string): Promise<DeletedDataset> {
     const removed = await store.db.transaction().execute(async (trx) => {
       const widgets = await catalog.widgets.onDataset(tenantId, id, trx);
       await access.keys.removeBindingsTo(tenantId, 'dataset', [id], trx);
-      await access.keys.removeBindingsTo(tenantId, 'widget', widgets.map((w) => w.id), trx);
+      await access.keys.removeBindingsTo(
+        tenantId,
+        'widget',
+        widgets.map((w) => w.id),
+        trx,
+      );
       const out = await catalog.datasets.remove(tenantId, id, trx);
       // A widget created on it meanwhile (PostgreSQL reads what others committed since
       // the first statement) went with it too; so do its bindings.

@@ -9,7 +9,14 @@ import { createResourceResolver } from './resolve-resources.ts';
 export type { DeletedDataset, DeleteDataset } from './delete-dataset.ts';
 export type { DeleteWidget } from './delete-widget.ts';
 export type { LoadedUpload, StageResult, UploadLoading } from './load-upload.ts';
-export type { BoundDataset, BoundWidget, DatasetResolution, KeyRef, ResourceResolver, WidgetResolution } from './resolve-resources.ts';
+export type {
+  BoundDataset,
+  BoundWidget,
+  DatasetResolution,
+  KeyRef,
+  ResourceResolver,
+  WidgetResolution,
+} from './resolve-resources.ts';
 
 /**
  * What coordinates several modules, one function each, for the admin API, the public

@@ -4,8 +4,7 @@ import { DomainError } from '../shared/errors.ts';
 
 /** A staged upload, with its fields as inferred from every record and its first rows. */
 export type StageResult =
-  | { ok: true; upload: Upload; fields: Field[]; sample: Value[][] }
-  | { ok: false; reason: 'TOO_LARGE' };
+  { ok: true; upload: Upload; fields: Field[]; sample: Value[][] } | { ok: false; reason: 'TOO_LARGE' };
 
 /** A dataset loaded from an upload, and the upload's file name (for the audit log). */
 export interface LoadedUpload {
@@ -18,14 +17,18 @@ export interface LoadedUpload {
  * dataset or a reload of one, after which the upload is used up. A file the import
  * refuses stays, so that the admin may retry with other types.
  */
-export function createUploadLoading(deps: { catalog: { datasets: Pick<Catalog['datasets'], 'get' | 'importFile' | 'inspect'> }; uploads: UploadStore }) {
+export function createUploadLoading(deps: {
+  catalog: { datasets: Pick<Catalog['datasets'], 'get' | 'importFile' | 'inspect'> };
+  uploads: UploadStore;
+}) {
   const { catalog, uploads } = deps;
   // Uploads being loaded on this node (where they live): a second confirmation of the
   // same upload, a double click, is refused instead of making a second dataset.
   const loading = new Set<string>();
 
   async function claimed(upload: Upload, load: () => Promise<Dataset>): Promise<LoadedUpload> {
-    if (loading.has(upload.id)) throw new DomainError('CONFLICT', 'This upload is being loaded already; wait for that to finish');
+    if (loading.has(upload.id))
+      throw new DomainError('CONFLICT', 'This upload is being loaded already; wait for that to finish');
     loading.add(upload.id);
     try {
       const dataset = await load();
@@ -45,14 +48,22 @@ export function createUploadLoading(deps: { catalog: { datasets: Pick<Catalog['d
      * record of it; a file the import can't read is deleted and refused. `declaredBytes`
      * (the Content-Length) refuses a file above the limit before any byte is read.
      */
-    async stage(tenantId: string, filename: string, body: Readable, opts: { declaredBytes?: number; sampleSize: number }): Promise<StageResult> {
+    async stage(
+      tenantId: string,
+      filename: string,
+      body: Readable,
+      opts: { declaredBytes?: number; sampleSize: number },
+    ): Promise<StageResult> {
       await uploads.sweep();
       const saved = await uploads.save(tenantId, filename, body, opts.declaredBytes);
       if (!saved.ok) return saved;
       const upload = saved.upload;
       let inspected;
       try {
-        inspected = await catalog.datasets.inspect(upload.file, { sampleSize: opts.sampleSize, sourceName: upload.filename });
+        inspected = await catalog.datasets.inspect(upload.file, {
+          sampleSize: opts.sampleSize,
+          sourceName: upload.filename,
+        });
       } catch (e) {
         await uploads.remove(upload.id);
         throw e;
@@ -64,7 +75,14 @@ export function createUploadLoading(deps: { catalog: { datasets: Pick<Catalog['d
     /** Loads an upload into a new dataset. */
     async create(
       tenantId: string,
-      input: { uploadId: string; name: string; description?: string; integrationGroup?: string; owner: string; types?: Record<string, FieldType> },
+      input: {
+        uploadId: string;
+        name: string;
+        description?: string;
+        integrationGroup?: string;
+        owner: string;
+        types?: Record<string, FieldType>;
+      },
     ): Promise<LoadedUpload> {
       const upload = await uploads.get(tenantId, input.uploadId);
       return claimed(upload, () =>
@@ -81,11 +99,20 @@ export function createUploadLoading(deps: { catalog: { datasets: Pick<Catalog['d
     },
 
     /** Replaces a dataset's rows and fields with an upload; an unknown dataset is NOT_FOUND before the upload is looked at. */
-    async reload(tenantId: string, datasetId: string, input: { uploadId: string; types?: Record<string, FieldType> }): Promise<LoadedUpload> {
+    async reload(
+      tenantId: string,
+      datasetId: string,
+      input: { uploadId: string; types?: Record<string, FieldType> },
+    ): Promise<LoadedUpload> {
       await catalog.datasets.get(tenantId, datasetId);
       const upload = await uploads.get(tenantId, input.uploadId);
       return claimed(upload, () =>
-        catalog.datasets.importFile(tenantId, { file: upload.file, sourceName: upload.filename, replaceId: datasetId, types: input.types }),
+        catalog.datasets.importFile(tenantId, {
+          file: upload.file,
+          sourceName: upload.filename,
+          replaceId: datasetId,
+          types: input.types,
+        }),
       );
     },
   };

@@ -86,7 +86,8 @@ export function createResourceResolver(deps: {
       for (const id of bindings.boundIds(key, 'widget')) {
         const widget = widgets.get(key.tenantId, id);
         const binding = bindings.binding(key, 'widget', id);
-        if (widget !== undefined && binding !== undefined) out.push({ widget, dataset: datasets.get(key.tenantId, widget.datasetId), binding });
+        if (widget !== undefined && binding !== undefined)
+          out.push({ widget, dataset: datasets.get(key.tenantId, widget.datasetId), binding });
       }
       return out;
     },

@@ -19,7 +19,11 @@ let other: string;
 
 before(async () => {
   m = await openModules(
-    { database: `sqlite:${path.join(dir, 'test.db')}`, secret: 'unit-test-secret-'.repeat(3), admin: { uploadDir: path.join(dir, 'uploads'), uploadLimitMb: 1 } },
+    {
+      database: `sqlite:${path.join(dir, 'test.db')}`,
+      secret: 'unit-test-secret-'.repeat(3),
+      admin: { uploadDir: path.join(dir, 'uploads'), uploadLimitMb: 1 },
+    },
     clock,
   );
   tenant = (await m.access.tenants.ensure('acme')).id;
@@ -37,10 +41,22 @@ async function dataset(tenantId: string, name: string) {
   return m.catalog.datasets.importFile(tenantId, { file, name });
 }
 const widget = (tenantId: string, datasetId: string, name: string) =>
-  m.catalog.widgets.create(tenantId, { name, dataset: datasetId, chart: 'number', measures: [{ agg: 'count', label: 'N' }] });
-const reload = () => Promise.all([m.access.registry.reload(), m.catalog.registry.reload(), m.catalog.widgetRegistry.reload()]);
+  m.catalog.widgets.create(tenantId, {
+    name,
+    dataset: datasetId,
+    chart: 'number',
+    measures: [{ agg: 'count', label: 'N' }],
+  });
+const reload = () =>
+  Promise.all([m.access.registry.reload(), m.catalog.registry.reload(), m.catalog.widgetRegistry.reload()]);
 const bindingsTo = async (ids: string[]) =>
-  (await m.store.db.selectFrom('bindings').select(['keyId', 'resourceType', 'resourceId']).where('resourceId', 'in', ids).execute()).length;
+  (
+    await m.store.db
+      .selectFrom('bindings')
+      .select(['keyId', 'resourceType', 'resourceId'])
+      .where('resourceId', 'in', ids)
+      .execute()
+  ).length;
 const exists = async (table: 'datasets' | 'widgets', id: string) =>
   (await m.store.db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 const notFound = (e: unknown) => e instanceof DomainError && e.code === 'NOT_FOUND';
@@ -65,7 +81,10 @@ describe('deleteDataset', () => {
     const removed = await m.usecases.deleteDataset(tenant, ds.id);
 
     assert.equal(removed.dataset.id, ds.id);
-    assert.deepEqual(removed.widgets, [{ id: w2.id, name: 'A' }, { id: w1.id, name: 'B' }]);
+    assert.deepEqual(removed.widgets, [
+      { id: w2.id, name: 'A' },
+      { id: w1.id, name: 'B' },
+    ]);
     assert.equal(await exists('datasets', ds.id), false);
     assert.equal(await exists('widgets', w1.id), false);
     assert.equal(await exists('widgets', w2.id), false);
@@ -73,7 +92,11 @@ describe('deleteDataset', () => {
     assert.equal(await exists('datasets', keep.id), true);
     assert.equal(await exists('widgets', w3.id), true);
     assert.equal(await bindingsTo([keep.id, w3.id]), 2);
-    const retired = await m.store.db.selectFrom('retiredTables').select('tableName').where('tableName', '=', ds.tableName).execute();
+    const retired = await m.store.db
+      .selectFrom('retiredTables')
+      .select('tableName')
+      .where('tableName', '=', ds.tableName)
+      .execute();
     assert.equal(retired.length, 1, 'its table waits for the sweep, as a replaced one does');
     assert.ok((await m.store.readGeneration()) > generation, 'the change counter moved');
   });
@@ -82,10 +105,15 @@ describe('deleteDataset', () => {
     const ds = await dataset(tenant, 'Half');
     const w = await widget(tenant, ds.id, 'W');
     const key = await m.access.keys.create(tenant, { name: 'k2' });
-    await m.access.keys.bindAll(tenant, key.id, [{ type: 'dataset', id: ds.id }, { type: 'widget', id: w.id }]);
+    await m.access.keys.bindAll(tenant, key.id, [
+      { type: 'dataset', id: ds.id },
+      { type: 'widget', id: w.id },
+    ]);
     const generation = await m.store.readGeneration();
     // The last statement but one fails: bindings and widgets are deleted by then.
-    await sql`CREATE TRIGGER refuse_dataset_delete BEFORE DELETE ON datasets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(m.store.db);
+    await sql`CREATE TRIGGER refuse_dataset_delete BEFORE DELETE ON datasets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(
+      m.store.db,
+    );
     try {
       await assert.rejects(m.usecases.deleteDataset(tenant, ds.id), /refused by the test/);
     } finally {
@@ -104,7 +132,10 @@ describe('deleteDataset', () => {
   it("is NOT_FOUND for an unknown id and for another tenant's dataset, which stays", async () => {
     const theirs = await dataset(other, 'Theirs');
     await assert.rejects(m.usecases.deleteDataset(tenant, 'nope'), notFound);
-    await assert.rejects(m.usecases.deleteDataset(tenant, theirs.id), (e) => notFound(e) && /no dataset ".+" in this tenant/.test((e as Error).message));
+    await assert.rejects(
+      m.usecases.deleteDataset(tenant, theirs.id),
+      (e) => notFound(e) && /no dataset ".+" in this tenant/.test((e as Error).message),
+    );
     assert.equal(await exists('datasets', theirs.id), true);
   });
 });
@@ -115,7 +146,9 @@ describe('deleteWidget', () => {
     const w = await widget(tenant, ds.id, 'Doomed');
     const key = await m.access.keys.create(tenant, { name: 'k3' });
     await m.access.keys.bind(tenant, key.id, 'widget', w.id);
-    await sql`CREATE TRIGGER refuse_widget_delete BEFORE DELETE ON widgets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(m.store.db);
+    await sql`CREATE TRIGGER refuse_widget_delete BEFORE DELETE ON widgets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(
+      m.store.db,
+    );
     try {
       await assert.rejects(m.usecases.deleteWidget(tenant, w.id), /refused by the test/);
     } finally {
@@ -159,7 +192,11 @@ describe('resources of a key (in memory)', () => {
     assert.ok(again.ok);
     assert.equal(again.binding, found.binding, 'one binding object until the next reload');
     assert.deepEqual(r.dataset(p, 'nope'), { ok: false, reason: 'NOT_FOUND' });
-    assert.deepEqual(r.dataset(p, theirs.id), { ok: false, reason: 'NOT_FOUND' }, "another tenant's dataset is not found");
+    assert.deepEqual(
+      r.dataset(p, theirs.id),
+      { ok: false, reason: 'NOT_FOUND' },
+      "another tenant's dataset is not found",
+    );
     assert.deepEqual(r.dataset(p, unbound.id), { ok: false, reason: 'UNBOUND' });
     assert.deepEqual(r.dataset(p, w.id), { ok: false, reason: 'NOT_FOUND' }, 'a widget id is no dataset');
 
@@ -174,14 +211,26 @@ describe('resources of a key (in memory)', () => {
     assert.deepEqual(r.widget(p, a.id), { ok: false, reason: 'NOT_FOUND' });
     assert.deepEqual(r.widget({ tenantId: other, keyId: key }, w.id), { ok: false, reason: 'NOT_FOUND' });
 
-    assert.deepEqual(r.boundDatasets(p).map((x) => x.dataset.name), ['B', 'A']);
-    assert.deepEqual(r.boundWidgets(p).map((x) => [x.widget.name, x.dataset?.name]), [['On gone', undefined], ['On A', 'A']]);
+    assert.deepEqual(
+      r.boundDatasets(p).map((x) => x.dataset.name),
+      ['B', 'A'],
+    );
+    assert.deepEqual(
+      r.boundWidgets(p).map((x) => [x.widget.name, x.dataset?.name]),
+      [
+        ['On gone', undefined],
+        ['On A', 'A'],
+      ],
+    );
     assert.deepEqual(r.boundDatasets({ tenantId: tenant, keyId: 'no key' }), []);
 
     await m.access.keys.unbind(tenant, key, 'dataset', a.id);
     await reload();
     assert.deepEqual(r.dataset(p, a.id), { ok: false, reason: 'UNBOUND' });
-    assert.deepEqual(r.boundDatasets(p).map((x) => x.dataset.name), ['B']);
+    assert.deepEqual(
+      r.boundDatasets(p).map((x) => x.dataset.name),
+      ['B'],
+    );
   });
 });
 
@@ -200,7 +249,11 @@ describe('the access snapshot of a request', () => {
     await reload();
     const r = m.usecases.resources.dataset(auth.principal, a.id);
     assert.ok(r.ok, JSON.stringify(r));
-    assert.deepEqual(m.access.registry.authenticate(created.key), { ok: false, reason: 'INVALID' }, 'a new request is refused');
+    assert.deepEqual(
+      m.access.registry.authenticate(created.key),
+      { ok: false, reason: 'INVALID' },
+      'a new request is refused',
+    );
   });
 });
 
@@ -214,10 +267,19 @@ describe('loading an upload', () => {
 
   it('stages a file with its fields and first rows; one above the limit is refused before it is read', async () => {
     const s = await staged();
-    assert.deepEqual(s.fields, [{ name: 'board', type: 'TEXT', column: 'c0' }, { name: 'hours', type: 'TEXT', column: 'c1' }]);
+    assert.deepEqual(s.fields, [
+      { name: 'board', type: 'TEXT', column: 'c0' },
+      { name: 'hours', type: 'TEXT', column: 'c1' },
+    ]);
     assert.deepEqual(s.sample, [['A', '1']]);
     assert.equal(m.usecases.uploads.limitBytes, 1024 * 1024);
-    assert.deepEqual(await m.usecases.uploads.stage(tenant, 'big.csv', body('a\n1\n'), { declaredBytes: 2 * 1024 * 1024, sampleSize: 1 }), { ok: false, reason: 'TOO_LARGE' });
+    assert.deepEqual(
+      await m.usecases.uploads.stage(tenant, 'big.csv', body('a\n1\n'), {
+        declaredBytes: 2 * 1024 * 1024,
+        sampleSize: 1,
+      }),
+      { ok: false, reason: 'TOO_LARGE' },
+    );
   });
 
   it('a refused load keeps the upload for a retry; a load uses it up; a second confirmation at once is a CONFLICT', async () => {
@@ -236,13 +298,25 @@ describe('loading an upload', () => {
     assert.equal(first.value.filename, 'tickets.csv');
     assert.equal(first.value.dataset.owner, 'a@x');
     assert.ok(second.reason instanceof DomainError && second.reason.code === 'CONFLICT', String(second.reason));
-    await assert.rejects(m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }), notFound);
+    await assert.rejects(
+      m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
+      notFound,
+    );
 
     const r = await staged('board,hours\nA,1\nB,2\nC,3\n');
-    await assert.rejects(m.usecases.uploads.reload(tenant, 'nope', { uploadId: 'not an upload' }), (e) => notFound(e) && /dataset/.test((e as Error).message));
-    const reloaded = await m.usecases.uploads.reload(tenant, first.value.dataset.id, { uploadId: r.upload.id, types: { hours: 'NUMBER' } });
+    await assert.rejects(
+      m.usecases.uploads.reload(tenant, 'nope', { uploadId: 'not an upload' }),
+      (e) => notFound(e) && /dataset/.test((e as Error).message),
+    );
+    const reloaded = await m.usecases.uploads.reload(tenant, first.value.dataset.id, {
+      uploadId: r.upload.id,
+      types: { hours: 'NUMBER' },
+    });
     assert.equal(reloaded.dataset.version, 2);
     assert.equal(reloaded.dataset.rowCount, 3);
-    await assert.rejects(m.usecases.uploads.reload(tenant, first.value.dataset.id, { uploadId: r.upload.id }), notFound);
+    await assert.rejects(
+      m.usecases.uploads.reload(tenant, first.value.dataset.id, { uploadId: r.upload.id }),
+      notFound,
+    );
   });
 });

@@ -66,7 +66,7 @@ export interface Fixture extends Holdings<FxDataset, FxWidget, FxKey> {
   close(): Promise<void>;
 }
 
-const NAMES = ['Chloé', 'Zoë', 'Ørjan', '李雷', 'O\'Brien', 'Ann, Jr.', 'plain', '', 'null', '%41', 'a\tb', '🙂'];
+const NAMES = ['Chloé', 'Zoë', 'Ørjan', '李雷', "O'Brien", 'Ann, Jr.', 'plain', '', 'null', '%41', 'a\tb', '🙂'];
 
 function ticketsCsv(marker: string, rows: number): string {
   const lines = ['marker,id,name,Real Name,price,active,day,at,note'];
@@ -74,17 +74,19 @@ function ticketsCsv(marker: string, rows: number): string {
     const id = (1534956341424005000n + BigInt(i * 7919)).toString();
     const name = NAMES[i % NAMES.length];
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    lines.push([
-      marker,
-      id,
-      q(name),
-      q(`Person ${i}`),
-      i % 5 === 0 ? '' : (i * 12.5 - 30).toString(),
-      i % 3 === 0 ? 'true' : 'false',
-      `2023-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`,
-      `2023-02-${String((i % 28) + 1).padStart(2, '0')}T08:50:${String(i % 60).padStart(2, '0')}Z`,
-      i % 4 === 0 ? '' : q(`note ${i}`),
-    ].join(','));
+    lines.push(
+      [
+        marker,
+        id,
+        q(name),
+        q(`Person ${i}`),
+        i % 5 === 0 ? '' : (i * 12.5 - 30).toString(),
+        i % 3 === 0 ? 'true' : 'false',
+        `2023-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`,
+        `2023-02-${String((i % 28) + 1).padStart(2, '0')}T08:50:${String(i % 60).padStart(2, '0')}Z`,
+        i % 4 === 0 ? '' : q(`note ${i}`),
+      ].join(','),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -132,36 +134,90 @@ export async function startFixture(env: Record<string, string> = {}): Promise<Fi
     const widgets: FxWidget[] = [];
     const keys: FxKey[] = [];
     let n = 0;
-    const addDataset = async (tenantId: string, slug: string, name: string, csv: (m: string) => string, fields: FxDataset['fields'], samples: FxDataset['samples']) => {
+    const addDataset = async (
+      tenantId: string,
+      slug: string,
+      name: string,
+      csv: (m: string) => string,
+      fields: FxDataset['fields'],
+      samples: FxDataset['samples'],
+    ) => {
       const marker = `MRK${slug}${name}`.replace(/[^A-Za-z0-9]/g, '');
       const ds = await importDataset(t, `d${n++}.csv`, csv(marker), name, tenantId);
-      const d: FxDataset = { id: ds.id, tenant: slug, marker, fields, samples: { ...samples, marker: [marker, marker.toLowerCase(), marker.slice(0, 6)] } };
+      const d: FxDataset = {
+        id: ds.id,
+        tenant: slug,
+        marker,
+        fields,
+        samples: { ...samples, marker: [marker, marker.toLowerCase(), marker.slice(0, 6)] },
+      };
       datasets.push(d);
       return d;
     };
     const addWidget = async (tenantId: string, d: FxDataset, name: string, defect?: string) => {
       const spec = defect
-        ? { name, dataset: d.id, chart: 'table', dimensions: [{ field: 'marker', label: 'Marker' }], measures: [{ agg: 'sum', field: 'big', label: 'Sum' }, { agg: 'count', label: 'Count' }] }
+        ? {
+            name,
+            dataset: d.id,
+            chart: 'table',
+            dimensions: [{ field: 'marker', label: 'Marker' }],
+            measures: [
+              { agg: 'sum', field: 'big', label: 'Sum' },
+              { agg: 'count', label: 'Count' },
+            ],
+          }
         : {
             name,
             dataset: d.id,
             chart: 'table',
-            dimensions: [{ field: 'marker', label: 'Marker' }, { field: 'day', label: 'Month', bucket: 'month' }],
-            measures: [{ agg: 'count', label: 'Count' }, { agg: 'sum', field: 'price', label: 'Sum' }, { agg: 'avg', field: 'price', label: 'Avg' }, { agg: 'count_distinct', field: 'name', label: 'Names' }],
+            dimensions: [
+              { field: 'marker', label: 'Marker' },
+              { field: 'day', label: 'Month', bucket: 'month' },
+            ],
+            measures: [
+              { agg: 'count', label: 'Count' },
+              { agg: 'sum', field: 'price', label: 'Sum' },
+              { agg: 'avg', field: 'price', label: 'Avg' },
+              { agg: 'count_distinct', field: 'name', label: 'Names' },
+            ],
             sort: '-Count',
             limit: 100,
           };
       const w = await createWidget(t, spec, tenantId);
       const columns: FxWidget['columns'] = defect
-        ? [{ label: 'Marker', type: 'TEXT' }, { label: 'Sum', type: 'NUMBER' }, { label: 'Count', type: 'NUMBER' }]
-        : [{ label: 'Marker', type: 'TEXT' }, { label: 'Month', type: 'DATE' }, { label: 'Count', type: 'NUMBER' }, { label: 'Sum', type: 'NUMBER' }, { label: 'Avg', type: 'NUMBER' }, { label: 'Names', type: 'NUMBER' }];
+        ? [
+            { label: 'Marker', type: 'TEXT' },
+            { label: 'Sum', type: 'NUMBER' },
+            { label: 'Count', type: 'NUMBER' },
+          ]
+        : [
+            { label: 'Marker', type: 'TEXT' },
+            { label: 'Month', type: 'DATE' },
+            { label: 'Count', type: 'NUMBER' },
+            { label: 'Sum', type: 'NUMBER' },
+            { label: 'Avg', type: 'NUMBER' },
+            { label: 'Names', type: 'NUMBER' },
+          ];
       const fw: FxWidget = { id: w.id, tenant: d.tenant, marker: d.marker, columns, defect };
       widgets.push(fw);
       return fw;
     };
     const addKey = async (tenantId: string, slug: string, name: string, ds: FxDataset[], ws: FxWidget[]) => {
-      const k = await boundKey(t, { name, rateLimit: 1_000_000, datasets: ds.map((d) => d.id), widgets: ws.map((w) => w.id), tenantId });
-      const fk: FxKey = { id: k.id, name, secret: k.key, tenant: slug, datasets: new Set(ds.map((d) => d.id)), widgets: new Set(ws.map((w) => w.id)) };
+      const k = await boundKey(t, {
+        name,
+        rateLimit: 1_000_000,
+        datasets: ds.map((d) => d.id),
+        widgets: ws.map((w) => w.id),
+        tenantId,
+      });
+      const fk: FxKey = {
+        id: k.id,
+        name,
+        secret: k.key,
+        tenant: slug,
+        datasets: new Set(ds.map((d) => d.id)),
+        widgets: new Set(ws.map((w) => w.id)),
+      };
       keys.push(fk);
       return fk;
     };

@@ -33,7 +33,11 @@ if (backend !== 'sqlite' && backend !== 'postgres') {
 const requests = Number(values.requests);
 const seed = Number(values.seed);
 const concurrency = Number(values.concurrency);
-for (const [name, v] of [['--requests', requests], ['--seed', seed], ['--concurrency', concurrency]] as const) {
+for (const [name, v] of [
+  ['--requests', requests],
+  ['--seed', seed],
+  ['--concurrency', concurrency],
+] as const) {
   if (!Number.isInteger(v) || v < 0) {
     console.error(`${name} must be a whole number`);
     process.exit(2);
@@ -44,7 +48,11 @@ process.env.DATAGATE_TEST_BACKEND = backend;
 
 const { KNOWN_DEFECT_CLASSES } = await import('./generate.ts');
 const { fuzzFresh, summarise } = await import('./run.ts');
-const exclude = values['include-known'] ? [] : values.exclude !== undefined ? values.exclude.split(',').filter(Boolean) : [...KNOWN_DEFECT_CLASSES];
+const exclude = values['include-known']
+  ? []
+  : values.exclude !== undefined
+    ? values.exclude.split(',').filter(Boolean)
+    : [...KNOWN_DEFECT_CLASSES];
 
 console.log(`fuzz: ${requests} requests, seed ${seed}, ${backend}, excluding [${exclude.join(', ')}]`);
 const report = await fuzzFresh({
@@ -56,11 +64,21 @@ const report = await fuzzFresh({
     if (n % 5000 === 0) console.log(`  ${n} requests`);
   },
 });
-const statuses = Object.entries(report.byStatus).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`);
-console.log(`setup ${report.setupSeconds.toFixed(1)} s; ${report.requests} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.requests / report.seconds)}/s)`);
+const statuses = Object.entries(report.byStatus)
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([s, n]) => `${s}: ${n}`);
+console.log(
+  `setup ${report.setupSeconds.toFixed(1)} s; ${report.requests} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.requests / report.seconds)}/s)`,
+);
 console.log(`by status: ${statuses.join(', ')}`);
 console.log(`2xx share: ${(report.success * 100).toFixed(1)}%`);
-console.log(`by class: ${Object.entries(report.byClass).map(([c, n]) => `${c}: ${n}`).join(', ') || '(none)'}`);
+console.log(
+  `by class: ${
+    Object.entries(report.byClass)
+      .map(([c, n]) => `${c}: ${n}`)
+      .join(', ') || '(none)'
+  }`,
+);
 if (report.violations.length === 0) {
   console.log('violations: 0');
 } else {

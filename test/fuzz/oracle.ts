@@ -23,7 +23,9 @@ const PUBLIC_SHAPES: readonly PublicShape[] = (Object.keys(PUBLIC_ERRORS) as Pub
   const a = publicErrorBody(code, 'one');
   const b = publicErrorBody(code, 'two');
   const status = PUBLIC_ERRORS[code].status;
-  return a === b ? { code, status, exact: a } : { code, status, envelopeCode: (JSON.parse(a) as { code: number }).code };
+  return a === b
+    ? { code, status, exact: a }
+    : { code, status, envelopeCode: (JSON.parse(a) as { code: number }).code };
 });
 
 const ADMIN_CODES = new Map<string, number>(Object.entries(ADMIN_ERRORS).map(([code, v]) => [code, v.status]));
@@ -57,7 +59,8 @@ function parse(body: Buffer): Json | undefined {
   }
 }
 
-const isObj = (v: Json | undefined): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: Json | undefined): v is { [k: string]: Json } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const excerpt = (b: Buffer) => JSON.stringify(b.toString('utf8').slice(0, 200));
 
 function checkPublicError(status: number, body: Buffer): string | undefined {
@@ -66,7 +69,14 @@ function checkPublicError(status: number, body: Buffer): string | undefined {
   if (shapes.length === 0) return `status ${status} is not in the public catalog: ${excerpt(body)}`;
   if (shapes.some((s) => s.exact === text)) return undefined;
   const v = parse(body);
-  if (isObj(v) && Object.keys(v).join() === 'code,msg,data' && typeof v.msg === 'string' && v.msg.length > 0 && Array.isArray(v.data) && v.data.length === 0) {
+  if (
+    isObj(v) &&
+    Object.keys(v).join() === 'code,msg,data' &&
+    typeof v.msg === 'string' &&
+    v.msg.length > 0 &&
+    Array.isArray(v.data) &&
+    v.data.length === 0
+  ) {
     if (shapes.some((s) => s.envelopeCode !== undefined && s.envelopeCode === v.code)) return undefined;
   }
   return `public ${status} body is none of the catalog's: ${excerpt(body)}`;
@@ -74,12 +84,16 @@ function checkPublicError(status: number, body: Buffer): string | undefined {
 
 function checkAdminError(status: number, body: Buffer, requestId: string): string | undefined {
   const v = parse(body);
-  if (!isObj(v) || Object.keys(v).join() !== 'error' || !isObj(v.error)) return `admin ${status} body is not the envelope: ${excerpt(body)}`;
+  if (!isObj(v) || Object.keys(v).join() !== 'error' || !isObj(v.error))
+    return `admin ${status} body is not the envelope: ${excerpt(body)}`;
   const e = v.error;
-  if (Object.keys(e).sort().join() !== 'code,message,requestId') return `admin error has keys ${Object.keys(e).join()}: ${excerpt(body)}`;
-  if (typeof e.code !== 'string' || ADMIN_CODES.get(e.code) !== status) return `admin code ${JSON.stringify(e.code)} is not the catalog's for ${status}: ${excerpt(body)}`;
+  if (Object.keys(e).sort().join() !== 'code,message,requestId')
+    return `admin error has keys ${Object.keys(e).join()}: ${excerpt(body)}`;
+  if (typeof e.code !== 'string' || ADMIN_CODES.get(e.code) !== status)
+    return `admin code ${JSON.stringify(e.code)} is not the catalog's for ${status}: ${excerpt(body)}`;
   if (typeof e.message !== 'string' || e.message.length === 0) return `admin error without a message: ${excerpt(body)}`;
-  if (e.requestId !== requestId) return `admin error's requestId ${JSON.stringify(e.requestId)} is not the header's ${requestId}`;
+  if (e.requestId !== requestId)
+    return `admin error's requestId ${JSON.stringify(e.requestId)} is not the header's ${requestId}`;
   return undefined;
 }
 
@@ -94,20 +108,30 @@ function checkPublicSuccess(intent: Intent, fx: Fixture, body: Buffer): Violatio
     const bound = type === 'dataset' ? key.datasets.has(id) : key.widgets.has(id);
     if (!bound) out.push({ kind: 'leak', detail: `key ${key.name} read ${type} ${id}, not bound to it` });
     const marker = (type === 'dataset' ? fx.datasets : fx.widgets).find((r) => r.id === id)?.marker;
-    if (!isObj(v) || v.code !== 0 || v.msg !== 'success') return [...out, { kind: 'body-outside-catalog', detail: `${type} 200 not in the success envelope: ${excerpt(body)}` }];
+    if (!isObj(v) || v.code !== 0 || v.msg !== 'success')
+      return [
+        ...out,
+        { kind: 'body-outside-catalog', detail: `${type} 200 not in the success envelope: ${excerpt(body)}` },
+      ];
     const rows = type === 'dataset' ? (isObj(v.data) ? v.data.records : undefined) : v.data;
-    if (!Array.isArray(rows)) return [...out, { kind: 'body-outside-catalog', detail: `${type} 200 without rows: ${excerpt(body)}` }];
+    if (!Array.isArray(rows))
+      return [...out, { kind: 'body-outside-catalog', detail: `${type} 200 without rows: ${excerpt(body)}` }];
     for (const r of rows) {
       if (!isObj(r)) continue;
       const m = type === 'dataset' ? r.marker : r.Marker;
-      if (m !== undefined && m !== marker) out.push({ kind: 'leak', detail: `${type} ${id} gave a row marked ${JSON.stringify(m)} to key ${key.name}` });
+      if (m !== undefined && m !== marker)
+        out.push({ kind: 'leak', detail: `${type} ${id} gave a row marked ${JSON.stringify(m)} to key ${key.name}` });
     }
     return out;
   }
   // Listings: only the key's own resources.
   const text = body.toString('utf8');
-  for (const d of fx.datasets) if (!key.datasets.has(d.id) && text.includes(d.id)) out.push({ kind: 'leak', detail: `${intent.listing} of key ${key.name} names dataset ${d.id}` });
-  for (const w of fx.widgets) if (!key.widgets.has(w.id) && text.includes(w.id)) out.push({ kind: 'leak', detail: `${intent.listing} of key ${key.name} names widget ${w.id}` });
+  for (const d of fx.datasets)
+    if (!key.datasets.has(d.id) && text.includes(d.id))
+      out.push({ kind: 'leak', detail: `${intent.listing} of key ${key.name} names dataset ${d.id}` });
+  for (const w of fx.widgets)
+    if (!key.widgets.has(w.id) && text.includes(w.id))
+      out.push({ kind: 'leak', detail: `${intent.listing} of key ${key.name} names widget ${w.id}` });
   if (v === undefined) out.push({ kind: 'body-outside-catalog', detail: `listing 200 is not JSON: ${excerpt(body)}` });
   return out;
 }
@@ -121,7 +145,8 @@ export function check(intent: Intent, answer: WireAnswer, fx: Fixture): Violatio
   if (status >= 500) out.push({ kind: '5xx', detail: `${status} ${excerpt(body)}` });
   const rid = headers['x-request-id'];
   if (typeof rid !== 'string' || rid === '') out.push({ kind: 'no-request-id', detail: `${status} ${excerpt(body)}` });
-  else if (!REQUEST_ID.test(rid)) out.push({ kind: 'bad-request-id', detail: `X-Request-Id ${JSON.stringify(rid.slice(0, 140))}` });
+  else if (!REQUEST_ID.test(rid))
+    out.push({ kind: 'bad-request-id', detail: `X-Request-Id ${JSON.stringify(rid.slice(0, 140))}` });
   const hasBody = intent.method !== 'HEAD' && status !== 204 && status !== 304;
   if (!hasBody) return out;
   if (intent.area === 'public') {
@@ -138,8 +163,10 @@ export function check(intent: Intent, answer: WireAnswer, fx: Fixture): Violatio
     } else if (status < 300) {
       const text = body.toString('utf8');
       const seen = fx.admin.foreign.find((s) => text.includes(s));
-      if (seen) out.push({ kind: 'leak', detail: `the admin of ${fx.admin.tenant} was shown another tenant's ${seen}` });
-      if (parse(body) === undefined) out.push({ kind: 'body-outside-catalog', detail: `admin ${status} is not JSON: ${excerpt(body)}` });
+      if (seen)
+        out.push({ kind: 'leak', detail: `the admin of ${fx.admin.tenant} was shown another tenant's ${seen}` });
+      if (parse(body) === undefined)
+        out.push({ kind: 'body-outside-catalog', detail: `admin ${status} is not JSON: ${excerpt(body)}` });
     }
   } else if (status >= 400) {
     // Console and ops routes: their errors are the public API's (the not-found handler).

@@ -35,7 +35,12 @@ export interface FuzzReport {
 
 function describe(method: string, path: string, body?: Buffer): string {
   const p = path.length > 160 ? `${path.slice(0, 160)}…(${path.length} chars)` : path;
-  const b = body === undefined ? '' : body.length > 400 ? ` body ${body.length} bytes` : ` body ${JSON.stringify(body.toString('utf8'))}`;
+  const b =
+    body === undefined
+      ? ''
+      : body.length > 400
+        ? ` body ${body.length} bytes`
+        : ` body ${JSON.stringify(body.toString('utf8'))}`;
   return `${method} ${JSON.stringify(p).slice(1, -1)}${b}`;
 }
 
@@ -71,7 +76,12 @@ export async function fuzz(fx: Fixture, opts: FuzzOptions): Promise<FuzzReport> 
         }
       }
       for (const v of check(g.intent, a, fx)) {
-        violations.push({ ...v, request: describe(g.request.method, g.request.path, g.request.body), classes: [...g.classes], status });
+        violations.push({
+          ...v,
+          request: describe(g.request.method, g.request.path, g.request.body),
+          classes: [...g.classes],
+          status,
+        });
       }
       done++;
       opts.progress?.(done);
@@ -82,8 +92,17 @@ export async function fuzz(fx: Fixture, opts: FuzzOptions): Promise<FuzzReport> 
   } finally {
     wire.close();
   }
-  const answered = Object.entries(byStatus).filter(([s]) => /^\d+$/.test(s)).reduce((n, [, v]) => n + v, 0);
-  return { requests: done, seconds: (performance.now() - started) / 1000, byStatus, byClass, violations, success: answered === 0 ? 0 : ok / answered };
+  const answered = Object.entries(byStatus)
+    .filter(([s]) => /^\d+$/.test(s))
+    .reduce((n, [, v]) => n + v, 0);
+  return {
+    requests: done,
+    seconds: (performance.now() - started) / 1000,
+    byStatus,
+    byClass,
+    violations,
+    success: answered === 0 ? 0 : ok / answered,
+  };
 }
 
 /** Starts a fixture server (on this process's DATAGATE_TEST_BACKEND), fuzzes it, stops it. */

@@ -9,7 +9,13 @@ export interface WireRequest {
 }
 
 export type WireAnswer =
-  | { readonly kind: 'answer'; readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: Buffer; readonly ms: number }
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly headers: http.IncomingHttpHeaders;
+      readonly body: Buffer;
+      readonly ms: number;
+    }
   /** The request could not be sent (the client refused it: e.g. a header value it won't write). */
   | { readonly kind: 'unsent'; readonly error: string }
   /** Sent, but no answer: reset, closed or timed out. */
@@ -57,12 +63,25 @@ export class Wire {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ kind: 'answer', status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - started }));
+        res.on('end', () =>
+          resolve({
+            kind: 'answer',
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            ms: performance.now() - started,
+          }),
+        );
         res.on('error', (e) => resolve({ kind: 'no-answer', error: e.message, ms: performance.now() - started }));
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', (e) =>
-        resolve({ kind: 'no-answer', error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim(), ms: performance.now() - started, reused: req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET' }),
+        resolve({
+          kind: 'no-answer',
+          error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim(),
+          ms: performance.now() - started,
+          reused: req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET',
+        }),
       );
       req.end(r.body);
     });

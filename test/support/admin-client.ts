@@ -15,7 +15,10 @@ export interface AdminClient {
 let counter = 0;
 
 /** Creates an admin in `tenantSlug` (the server's tenant by default), signs in, and returns a client. */
-export async function signedInAdmin(t: TestServer, opts: { tenantSlug?: string; email?: string; password?: string } = {}): Promise<AdminClient> {
+export async function signedInAdmin(
+  t: TestServer,
+  opts: { tenantSlug?: string; email?: string; password?: string } = {},
+): Promise<AdminClient> {
   const tenant = await t.modules.access.tenants.ensure(opts.tenantSlug ?? t.config.tenant);
   const email = opts.email ?? `admin${++counter}-${process.pid}@${tenant.slug}.example`;
   const password = opts.password ?? 'correct horse battery';
@@ -24,7 +27,12 @@ export async function signedInAdmin(t: TestServer, opts: { tenantSlug?: string; 
 }
 
 /** Signs in through the API with an existing user's email and password. */
-export async function signIn(app: FastifyInstance, email: string, password: string, tenantId = ''): Promise<AdminClient> {
+export async function signIn(
+  app: FastifyInstance,
+  email: string,
+  password: string,
+  tenantId = '',
+): Promise<AdminClient> {
   const res = await app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`sign-in as ${email} failed: ${res.statusCode} ${res.body}`);
   const cookie = String(res.headers['set-cookie']).split(';')[0];
@@ -34,7 +42,11 @@ export async function signIn(app: FastifyInstance, email: string, password: stri
       method: method as 'GET',
       url,
       headers: { cookie, ...(method === 'GET' ? {} : { 'x-csrf-token': session.csrfToken }), ...headers },
-      ...(body === undefined ? {} : typeof body === 'string' || Buffer.isBuffer(body) ? { payload: body } : { payload: body as object }),
+      ...(body === undefined
+        ? {}
+        : typeof body === 'string' || Buffer.isBuffer(body)
+          ? { payload: body }
+          : { payload: body as object }),
     });
   return {
     email,

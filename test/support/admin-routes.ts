@@ -25,7 +25,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<AdminRoute[]> {
 }
 
 /** The routes that answer without a session: setup, sign-in and the current session. */
-export const ANONYMOUS = new Set(['GET /admin/api/setup', 'POST /admin/api/setup', 'GET /admin/api/session', 'POST /admin/api/session']);
+export const ANONYMOUS = new Set([
+  'GET /admin/api/setup',
+  'POST /admin/api/setup',
+  'GET /admin/api/session',
+  'POST /admin/api/session',
+]);
 
 /** Fills `{name}` placeholders; unknown names get `fallback`. */
 export function fillPath(path: string, values: Record<string, string>, fallback = '1234567890123456789'): string {

@@ -6,7 +6,14 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 export const CHROMIUM = '/usr/bin/chromium';
 
 // Without the networking flags Chromium keeps calling home, and this network refuses it.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
@@ -18,7 +25,11 @@ export async function launchBrowser(): Promise<Browser> {
  * draw at once), the clipboard readable (the copy icons), 15 s for any one wait.
  */
 export async function consolePage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', baseURL: url });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    reducedMotion: 'reduce',
+    baseURL: url,
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -44,7 +55,9 @@ export function screenshots(name: string) {
         for (const m of document.querySelectorAll<HTMLElement>('.el-message')) if (all || m.dataset.shot) m.remove();
       }, opts.view === true);
       await page.screenshot({ path: file, fullPage: !opts.view, animations: 'disabled' });
-      await page.evaluate(() => document.querySelectorAll<HTMLElement>('.el-message').forEach((m) => (m.dataset.shot = '1')));
+      await page.evaluate(() =>
+        document.querySelectorAll<HTMLElement>('.el-message').forEach((m) => (m.dataset.shot = '1')),
+      );
       return file;
     },
   };

@@ -32,7 +32,22 @@ const ms = (iso: string): number => Date.parse(iso);
 
 /** The `code[in]` of each row: commas, a backslash, case and accents for the exact operators. */
 const CODES: readonly (string | null)[] = [
-  'A,B', 'a,b', 'A', 'B', null, '', 'C\\D', 'A, B', 'Acme', 'Acme Dental Group', 'acme', 'Acme Corp', null, 'A', 'Ä', 'ä',
+  'A,B',
+  'a,b',
+  'A',
+  'B',
+  null,
+  '',
+  'C\\D',
+  'A, B',
+  'Acme',
+  'Acme Dental Group',
+  'acme',
+  'Acme Corp',
+  null,
+  'A',
+  'Ä',
+  'ä',
 ];
 
 /** Hand-made rows, in FIELDS order; row i (from 1) has n = i. */
@@ -108,7 +123,11 @@ export const FILTER_CASES: readonly FilterCase[] = [
   { params: { price: ',0,300,' }, rows: [10, 11, 13] },
   { params: { price: '' }, rows: [4, 12, 16] },
   { params: { price: ['10,60', ',13'] }, rows: [1, 3, 14], why: 'a repeated field is ANDed' },
-  { params: { Id: ',1534956341424005122' }, rows: [1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13, 14], why: 'exact 64-bit upper bound' },
+  {
+    params: { Id: ',1534956341424005122' },
+    rows: [1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 13, 14],
+    why: 'exact 64-bit upper bound',
+  },
   { params: { Id: '1534956341424005122' }, rows: [6] },
   { params: { Id: '1534956341424005123' }, rows: [7] },
   { params: { Id: '1534956341424005122,' }, rows: [6, 7, 15] },
@@ -142,9 +161,17 @@ export const FILTER_CASES: readonly FilterCase[] = [
     why: 'a DATE upper bound includes 23:59:59.999 and excludes the next midnight',
   },
   { params: { created_at: '2023-02-01,2023-02-01' }, rows: [1, 2, 6, 7, 11, 13], why: 'one whole day' },
-  { params: { created_at: '2023-02-01' }, rows: [1, 2, 3, 6, 7, 10, 11, 12, 13, 14], why: 'a lone date means >= its midnight' },
+  {
+    params: { created_at: '2023-02-01' },
+    rows: [1, 2, 3, 6, 7, 10, 11, 12, 13, 14],
+    why: 'a lone date means >= its midnight',
+  },
   { params: { created_at: '2023-02-01T10:00:00+02:00,' }, rows: [2, 3, 6, 7, 10, 11, 12, 13, 14], why: 'offsets' },
-  { params: { created_at: '2023-02-01 08:00:00,2023-02-01T10:00:00Z' }, rows: [6, 7], why: 'no offset is UTC; inclusive' },
+  {
+    params: { created_at: '2023-02-01 08:00:00,2023-02-01T10:00:00Z' },
+    rows: [6, 7],
+    why: 'no offset is UTC; inclusive',
+  },
   { params: { created_at: ',2023-02-01T23:59:59.999Z' }, rows: [1, 2, 5, 6, 7, 8, 9, 11, 13, 15] },
   { params: { created_at: ',2023-02-01T23:59:59Z' }, rows: [1, 5, 6, 7, 8, 9, 11, 13, 15] },
   { params: { created_at: '2022-07-01,2022-12-31,2024-02-29' }, rows: [8, 12, 15] },
@@ -157,7 +184,11 @@ export const FILTER_CASES: readonly FilterCase[] = [
   // Operators (spec section 8). TEXT [eq] is exact and case-sensitive.
   { params: { 'Real Name[eq]': 'Tod' }, rows: [14], why: 'not "Tod Smith", "TOD" or "Todd"' },
   { params: { 'Real Name[eq]': 'tod' }, rows: [], why: 'case-sensitive' },
-  { params: { 'real name[eq]': '  Bob ' }, rows: [6], why: 'the field name case-insensitive, the value trimmed, not its case' },
+  {
+    params: { 'real name[eq]': '  Bob ' },
+    rows: [6],
+    why: 'the field name case-insensitive, the value trimmed, not its case',
+  },
   { params: { 'Real Name[eq]': 'Zoë' }, rows: [8], why: 'not "ZOË"' },
   { params: { 'Real Name[eq]': '' }, rows: [4, 5, 12], why: 'an empty value is "is empty", as without operator' },
   { params: { 'summary[eq]': '100%' }, rows: [], why: 'no wildcards' },
@@ -171,7 +202,11 @@ export const FILTER_CASES: readonly FilterCase[] = [
   { params: { 'Real Name[ne]': '' }, rows: [1, 2, 3, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16], why: 'not empty' },
   // TEXT [in]
   { params: { 'Real Name[in]': 'Tod,Bob,nobody' }, rows: [6, 14] },
-  { params: { 'Real Name[in]': 'Tod, bob ,' }, rows: [4, 5, 7, 12, 14], why: 'items trimmed; an empty item is "is empty"' },
+  {
+    params: { 'Real Name[in]': 'Tod, bob ,' },
+    rows: [4, 5, 7, 12, 14],
+    why: 'items trimmed; an empty item is "is empty"',
+  },
   { params: { 'Real Name[in]': '' }, rows: [4, 5, 12] },
   // TEXT [contains]: the rule without operator, spelled out.
   { params: { 'summary[contains]': 'printer' }, rows: [1, 2, 3] },
@@ -189,12 +224,20 @@ export const FILTER_CASES: readonly FilterCase[] = [
   { params: { 'code[in][in]': 'A, B' }, rows: [3, 4, 14], why: 'two items' },
   { params: { 'code[in][in]': 'A\\, B' }, rows: [8], why: 'one item' },
   { params: { 'code[in][in]': 'C\\\\D' }, rows: [7], why: '\\\\ is a backslash' },
-  { params: { 'code[in][ne]': 'A' }, rows: [1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 15, 16], why: '"" is not null: it is a value other than "A"' },
+  {
+    params: { 'code[in][ne]': 'A' },
+    rows: [1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 15, 16],
+    why: '"" is not null: it is a value other than "A"',
+  },
 
   // NUMBER: exact, 64-bit integers included.
   { params: { 'Id[eq]': '1534956341424005122' }, rows: [6] },
   { params: { 'Id[eq]': '1534956341424005123' }, rows: [7] },
-  { params: { 'Id[ne]': '1534956341424005122' }, rows: [1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15], why: 'nulls excluded' },
+  {
+    params: { 'Id[ne]': '1534956341424005122' },
+    rows: [1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15],
+    why: 'nulls excluded',
+  },
   { params: { 'Id[in]': '1534956341424005122,9223372036854775807,-1534956341424005122' }, rows: [6, 13, 15] },
   { params: { 'price[eq]': '12.6' }, rows: [1, 14] },
   { params: { 'price[eq]': '1.26e1' }, rows: [1, 14] },
@@ -222,9 +265,17 @@ export const FILTER_CASES: readonly FilterCase[] = [
   { params: { 'created_at[eq]': '2023-02-01T12:00:00+02:00' }, rows: [6], why: 'offsets' },
   { params: { 'created_at[eq]': '2023-02-01 08:00:00' }, rows: [7], why: 'no offset is UTC' },
   { params: { 'created_at[eq]': '2023-02-01T23:59:59.999Z' }, rows: [2], why: 'to the millisecond' },
-  { params: { 'created_at[ne]': '2023-02-01' }, rows: [3, 5, 8, 9, 10, 12, 14, 15], why: 'outside the day, nulls excluded' },
+  {
+    params: { 'created_at[ne]': '2023-02-01' },
+    rows: [3, 5, 8, 9, 10, 12, 14, 15],
+    why: 'outside the day, nulls excluded',
+  },
   { params: { 'created_at[ne]': '2023-02-01T10:00:00Z' }, rows: [1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15] },
-  { params: { 'created_at[in]': '2023-02-02,2022-07-01T00:00:00Z,' }, rows: [3, 4, 8, 14, 16], why: 'a day, an instant and empty' },
+  {
+    params: { 'created_at[in]': '2023-02-02,2022-07-01T00:00:00Z,' },
+    rows: [3, 4, 8, 14, 16],
+    why: 'a day, an instant and empty',
+  },
 
   // Operators combine with each other and with the rules without operator.
   { params: { summary: 'printer', 'summary[ne]': 'printer jam' }, rows: [1, 3] },

@@ -29,11 +29,20 @@ export async function createWidget(t: TestServer, spec: unknown, tenantId = t.te
  */
 export async function boundKey(
   t: TestServer,
-  spec: { name: string; rateLimit?: number; datasets?: readonly string[]; widgets?: readonly string[]; tenantId?: string },
+  spec: {
+    name: string;
+    rateLimit?: number;
+    datasets?: readonly string[];
+    widgets?: readonly string[];
+    tenantId?: string;
+  },
 ): Promise<{ id: string; name: string; key: string; rateLimit: number }> {
   const tenantId = spec.tenantId ?? t.tenant.id;
   const { keys } = t.modules.access;
-  const k = await keys.create(tenantId, spec.rateLimit === undefined ? { name: spec.name } : { name: spec.name, rateLimit: spec.rateLimit });
+  const k = await keys.create(
+    tenantId,
+    spec.rateLimit === undefined ? { name: spec.name } : { name: spec.name, rateLimit: spec.rateLimit },
+  );
   for (const id of spec.datasets ?? []) await keys.bind(tenantId, k.id, 'dataset', id);
   for (const id of spec.widgets ?? []) await keys.bind(tenantId, k.id, 'widget', id);
   return k;
@@ -52,7 +61,12 @@ export function assertBadParameter(res: { statusCode: number; body: string }, ms
  * Calls `read` (a status) until `done` holds or `ms` have passed, pausing `every` ms
  * between calls; returns the last status and how long the wait took.
  */
-export async function pollStatus(read: () => Promise<number>, done: (status: number) => boolean, ms = 2000, every = 20): Promise<{ status: number; took: number }> {
+export async function pollStatus(
+  read: () => Promise<number>,
+  done: (status: number) => boolean,
+  ms = 2000,
+  every = 20,
+): Promise<{ status: number; took: number }> {
   const started = Date.now();
   let status = await read();
   while (!done(status) && Date.now() - started < ms) {

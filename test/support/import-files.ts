@@ -24,7 +24,10 @@ export function tempFiles() {
 }
 
 /** Plans and reads a file, returning the plan, its field types by name, and all rows. */
-export async function load(file: string, types?: Record<string, FieldType>): Promise<{ plan: SourcePlan; types: Record<string, FieldType>; rows: Value[][] }> {
+export async function load(
+  file: string,
+  types?: Record<string, FieldType>,
+): Promise<{ plan: SourcePlan; types: Record<string, FieldType>; rows: Value[][] }> {
   const plan = await planImport(file, { types });
   const rows: Value[][] = [];
   await readRows(file, plan, (batch) => {

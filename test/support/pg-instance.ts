@@ -12,7 +12,10 @@ const BIN = (() => {
 
 /** Runs a PostgreSQL tool as the postgres user (initdb and the server refuse root). */
 function asPostgres(tool: string, args: string[]): void {
-  const cmd = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path.join(BIN, tool), ...args]] as const : [path.join(BIN, tool), args] as const;
+  const cmd =
+    process.getuid?.() === 0
+      ? (['runuser', ['-u', 'postgres', '--', path.join(BIN, tool), ...args]] as const)
+      : ([path.join(BIN, tool), args] as const);
   execFileSync(cmd[0], cmd[1], { stdio: 'pipe' });
 }
 

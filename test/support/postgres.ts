@@ -5,7 +5,8 @@ import pg from 'pg';
  * The server tests create their databases on, as a URL naming a database to connect
  * to for CREATE/DROP DATABASE. This machine's (and CI's) local server, trust auth.
  */
-export const TEST_POSTGRES_ADMIN_URL = process.env.DATAGATE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_ADMIN_URL =
+  process.env.DATAGATE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   /** A URL for `openStore` / `openPostgres`. */
@@ -44,7 +45,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         // which the pool reports as a lost connection. Half a second is plenty for them
         // to go; whatever is still connected after it (a killed process's) is ended.
         for (let i = 0; i < 20; i++) {
-          const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+            name,
+          ]);
           if (r.rows[0].n === 0) break;
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
@@ -69,7 +72,9 @@ export async function databaseText(url: string): Promise<string> {
     const lines: string[] = [];
     for (const { name } of tables.rows) {
       // The name comes from the catalog; quoted with any double quote doubled.
-      const rows = await client.query<{ line: string }>(`SELECT t::text AS line FROM public."${name.replace(/"/g, '""')}" t`);
+      const rows = await client.query<{ line: string }>(
+        `SELECT t::text AS line FROM public."${name.replace(/"/g, '""')}" t`,
+      );
       for (const r of rows.rows) lines.push(`${name}: ${r.line}`);
     }
     return lines.join('\n');

@@ -14,7 +14,11 @@ export interface ServeProcess {
  * Runs `datagate serve --port 0 --json` (or the command in `args`, which must print
  * `{"listening":…}` like serve) with `env` and resolves once it listens.
  */
-export async function serve(env: NodeJS.ProcessEnv, cwd?: string, args: string[] = ['serve', '--port', '0', '--json']): Promise<ServeProcess> {
+export async function serve(
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+  args: string[] = ['serve', '--port', '0', '--json'],
+): Promise<ServeProcess> {
   const child = spawn(BIN, args, { cwd, env: { ...process.env, DATAGATE_LOG_LEVEL: 'warn', ...env } });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

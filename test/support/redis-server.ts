@@ -6,13 +6,17 @@ import net from 'node:net';
  * accepts connections: for tests that take Redis away and bring it back.
  */
 export async function startRedis(port: number): Promise<ChildProcess> {
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      }).on('error', () => r(false));
+      const s = net
+        .connect(port, '127.0.0.1', () => {
+          s.destroy();
+          r(true);
+        })
+        .on('error', () => r(false));
     });
     if (ok) return p;
     await new Promise((r) => setTimeout(r, 20));

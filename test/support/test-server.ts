@@ -16,7 +16,8 @@ export type TestBackend = 'sqlite' | 'postgres';
  */
 export const TEST_BACKEND: TestBackend = (() => {
   const b = process.env.DATAGATE_TEST_BACKEND || 'sqlite';
-  if (b !== 'sqlite' && b !== 'postgres') throw new Error(`DATAGATE_TEST_BACKEND must be sqlite or postgres, not "${b}"`);
+  if (b !== 'sqlite' && b !== 'postgres')
+    throw new Error(`DATAGATE_TEST_BACKEND must be sqlite or postgres, not "${b}"`);
   return b;
 })();
 

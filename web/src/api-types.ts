@@ -8,7 +8,9 @@ type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M
 type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
 
 /** The JSON body a route answers with, for its success status (200 unless given). */
-export type Answer<P extends keyof paths, M extends Method = 'get', S extends number = 200> = Json<Operation<P, M>['responses'][S & keyof Operation<P, M>['responses']]>;
+export type Answer<P extends keyof paths, M extends Method = 'get', S extends number = 200> = Json<
+  Operation<P, M>['responses'][S & keyof Operation<P, M>['responses']]
+>;
 
 /** The JSON body a route takes. */
 export type RequestBody<P extends keyof paths, M extends Method> = Json<NonNullable<Operation<P, M>['requestBody']>>;

@@ -20,7 +20,9 @@ type Reviver = (this: unknown, key: string, value: unknown, context?: { source?:
 // source text (JSON.parse source text access, Chrome 114+, Firefox 135+, Safari 18.4+)
 // they keep their exact digits, as strings, so the console shows what clients receive.
 const keepBigIntegers: Reviver = (_key, value, context) =>
-  typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? context.source : value;
+  typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)
+    ? context.source
+    : value;
 
 /** JSON.parse that keeps integers too large for a double exact (as strings). */
 export function parseExact(text: string): any {
@@ -50,11 +52,20 @@ async function failure(res: Response): Promise<ApiError> {
     /* not JSON */
   }
   const e = body?.error;
-  return new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.requestId);
+  return new ApiError(
+    res.status,
+    e?.code ?? `HTTP_${res.status}`,
+    e?.message ?? `The server answered ${res.status} ${res.statusText}`,
+    e?.requestId,
+  );
 }
 
 /** Calls the admin API; `path` is relative to /admin/api. Throws ApiError with the server's message. */
-export async function api<T = any>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+export async function api<T = any>(
+  method: string,
+  path: string,
+  opts: { query?: Query; body?: unknown } = {},
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -71,7 +82,8 @@ export async function api<T = any>(method: string, path: string, opts: { query?:
   }
   if (!res.ok) {
     const err = await failure(res);
-    if (err.status === 401 && err.code === 'UNAUTHENTICATED') window.dispatchEvent(new CustomEvent('datagate:signed-out'));
+    if (err.status === 401 && err.code === 'UNAUTHENTICATED')
+      window.dispatchEvent(new CustomEvent('datagate:signed-out'));
     throw err;
   }
   if (res.status === 204) return undefined as T;
@@ -97,7 +109,14 @@ export function upload<T = any>(file: File, onProgress: (fraction: number) => vo
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(body as T);
       const e = body?.error;
-      reject(new ApiError(xhr.status, e?.code ?? `HTTP_${xhr.status}`, e?.message ?? `The upload failed with HTTP ${xhr.status}`, e?.requestId));
+      reject(
+        new ApiError(
+          xhr.status,
+          e?.code ?? `HTTP_${xhr.status}`,
+          e?.message ?? `The upload failed with HTTP ${xhr.status}`,
+          e?.requestId,
+        ),
+      );
     };
     xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload could not reach the server'));
     xhr.send(file);

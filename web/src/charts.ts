@@ -7,7 +7,16 @@ import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
 
-echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([
+  BarChart,
+  LineChart,
+  PieChart,
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
 
 export type ChartOption = EChartsCoreOption;
 
@@ -28,7 +37,8 @@ export function useEChart(el: Ref<HTMLElement | null | undefined>, option: Ref<C
   const draw = () => {
     if (!el.value) return;
     if (!chart) chart = echarts.init(el.value, undefined, { renderer: 'canvas' });
-    if (option.value) chart.setOption({ color: palette, animation: !reducedMotion(), ...option.value }, { notMerge: true });
+    if (option.value)
+      chart.setOption({ color: palette, animation: !reducedMotion(), ...option.value }, { notMerge: true });
     else chart.clear();
   };
 

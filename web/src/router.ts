@@ -6,8 +6,16 @@ export const router = createRouter({
   routes: [
     { path: '/', redirect: '/settings/public-api' },
     { path: '/sign-in', component: () => import('./pages/SignInPage.vue'), meta: { bare: true, title: 'Sign in' } },
-    { path: '/setup', component: () => import('./pages/SetupPage.vue'), meta: { bare: true, title: 'Set up datagate' } },
-    { path: '/settings/public-api', component: () => import('./pages/PublicApiPage.vue'), meta: { title: 'Public API', section: 'Settings' } },
+    {
+      path: '/setup',
+      component: () => import('./pages/SetupPage.vue'),
+      meta: { bare: true, title: 'Set up datagate' },
+    },
+    {
+      path: '/settings/public-api',
+      component: () => import('./pages/PublicApiPage.vue'),
+      meta: { title: 'Public API', section: 'Settings' },
+    },
     { path: '/datasets', component: () => import('./pages/DatasetsPage.vue'), meta: { title: 'Datasets' } },
     { path: '/widgets', component: () => import('./pages/WidgetsPage.vue'), meta: { title: 'Widgets' } },
     { path: '/widgets/new', component: () => import('./pages/WidgetBuilderPage.vue'), meta: { title: 'New widget' } },
@@ -21,7 +29,11 @@ export const router = createRouter({
 
 /** Where to go after signing in: the `next` query if it is a path inside the console, else home. */
 export function nextPath(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') && !next.startsWith('/setup')
+  return typeof next === 'string' &&
+    next.startsWith('/') &&
+    !next.startsWith('//') &&
+    !next.startsWith('/sign-in') &&
+    !next.startsWith('/setup')
     ? next
     : '/';
 }

@@ -1,7 +1,12 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { createAdminSessionGate } from '../../http/admin-session.ts';
 import { adminErrorHandler, sendAdminError } from '../../http/admin-replies.ts';
@@ -55,7 +60,9 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       admin.setSerializerCompiler(serializerCompiler);
       admin.decorateRequest('admin', null);
 
-      admin.setNotFoundHandler((req, reply) => sendAdminError(reply, 'NOT_FOUND', `No admin route ${req.method} ${req.url.split('?')[0]}`));
+      admin.setNotFoundHandler((req, reply) =>
+        sendAdminError(reply, 'NOT_FOUND', `No admin route ${req.method} ${req.url.split('?')[0]}`),
+      );
       admin.setErrorHandler(adminErrorHandler);
 
       // JSON only (uploads excepted): a cross-site form can send form-encoded or plain
@@ -63,9 +70,14 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       admin.addHook('onRequest', async (req, reply) => {
         if (!BODY_METHODS.has(req.method)) return;
         const type = req.headers['content-type'];
-        const hasBody = type !== undefined || Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        const hasBody =
+          type !== undefined ||
+          Number(req.headers['content-length'] ?? 0) > 0 ||
+          req.headers['transfer-encoding'] !== undefined;
         if (!hasBody) return;
-        const expected = req.url.startsWith(`${ADMIN_PREFIX}/uploads`) ? 'application/octet-stream' : 'application/json';
+        const expected = req.url.startsWith(`${ADMIN_PREFIX}/uploads`)
+          ? 'application/octet-stream'
+          : 'application/json';
         if (!type || type.split(';')[0].trim().toLowerCase() !== expected) {
           return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`);
         }

@@ -1,4 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Access, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
@@ -8,7 +15,13 @@ import type { UseCases } from '../../usecases/index.ts';
 import { AdminError } from '../../shared/errors.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
-export type AdminApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type AdminApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 export interface AdminDeps {
   access: Access;
@@ -50,9 +63,23 @@ export function adminOf(req: FastifyRequest): Session {
 }
 
 /** Records an admin change in the tenant's audit log: who, what, when, from where. */
-export async function audit(deps: Pick<AdminDeps, 'access'>, req: FastifyRequest, action: string, target = '', detail = ''): Promise<void> {
+export async function audit(
+  deps: Pick<AdminDeps, 'access'>,
+  req: FastifyRequest,
+  action: string,
+  target = '',
+  detail = '',
+): Promise<void> {
   const a = adminOf(req);
-  await deps.access.audit.record({ tenantId: a.tenantId, actorId: a.userId, actor: a.email, action, target, detail, ip: req.ip });
+  await deps.access.audit.record({
+    tenantId: a.tenantId,
+    actorId: a.userId,
+    actor: a.email,
+    action,
+    target,
+    detail,
+    ip: req.ip,
+  });
 }
 
 /** The public API's base URL: configured, or the origin this request came to. */

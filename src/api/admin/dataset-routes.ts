@@ -61,7 +61,10 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog, access, usecases } = deps;
 
   async function oneBody(tenantId: string, ds: Dataset) {
-    const [widgets, keys] = await Promise.all([catalog.datasets.widgetCounts(tenantId, [ds.id]), access.keys.bindingsOf(tenantId, 'dataset')]);
+    const [widgets, keys] = await Promise.all([
+      catalog.datasets.widgetCounts(tenantId, [ds.id]),
+      access.keys.bindingsOf(tenantId, 'dataset'),
+    ]);
     return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0);
   }
 
@@ -72,12 +75,21 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         tags: ['datasets'],
         summary: 'The account’s datasets, searched, filtered by integration group, ordered and paged',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(datasetSchema), total: z.number().int(), groups: z.array(z.string()).describe('Every integration group in use') }) },
+        response: {
+          200: z.object({
+            items: z.array(datasetSchema),
+            total: z.number().int(),
+            groups: z.array(z.string()).describe('Every integration group in use'),
+          }),
+        },
       },
     },
     async (req) => {
       const a = adminOf(req);
-      const [page, keys] = await Promise.all([catalog.datasets.search(a.tenantId, listOptions(req.query)), access.keys.bindingsOf(a.tenantId, 'dataset')]);
+      const [page, keys] = await Promise.all([
+        catalog.datasets.search(a.tenantId, listOptions(req.query)),
+        access.keys.bindingsOf(a.tenantId, 'dataset'),
+      ]);
       return {
         items: page.items.map((ds) => datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0)),
         total: page.total,
@@ -100,7 +112,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['datasets'],
-        summary: 'Loads an upload into a new dataset; the upload is used up. A value that does not fit its type is refused with its line',
+        summary:
+          'Loads an upload into a new dataset; the upload is used up. A value that does not fit its type is refused with its line',
         body: z.object({
           uploadId: z.string().min(1).max(64),
           name: z.string().trim().min(1).max(MAX_NAME),
@@ -115,7 +128,13 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const a = adminOf(req);
       const { dataset: ds, filename } = await usecases.uploads.create(a.tenantId, { ...req.body, owner: a.email });
       await deps.changed();
-      await audit(deps, req, 'dataset.create', ds.name, `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`);
+      await audit(
+        deps,
+        req,
+        'dataset.create',
+        ds.name,
+        `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
+      );
       return reply.code(201).send(datasetBody(ds, 0, 0));
     },
   );
@@ -125,7 +144,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['datasets'],
-        summary: 'Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix',
+        summary:
+          'Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix',
         params: idParams,
         body: z.object({ uploadId: z.string().min(1).max(64), types: typesSchema }),
         response: { 200: datasetSchema },
@@ -135,7 +155,13 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const a = adminOf(req);
       const { dataset: ds, filename } = await usecases.uploads.reload(a.tenantId, req.params.id, req.body);
       await deps.changed();
-      await audit(deps, req, 'dataset.reload', ds.name, `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`);
+      await audit(
+        deps,
+        req,
+        'dataset.reload',
+        ds.name,
+        `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
+      );
       return oneBody(a.tenantId, ds);
     },
   );
@@ -161,7 +187,9 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const ds = await catalog.datasets.update(a.tenantId, req.params.id, req.body);
       const changes = (['name', 'description', 'integrationGroup'] as const)
         .filter((k) => before[k] !== ds[k])
-        .map((k) => (k === 'description' ? 'description changed' : `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(ds[k])}`));
+        .map((k) =>
+          k === 'description' ? 'description changed' : `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(ds[k])}`,
+        );
       await deps.changed();
       await audit(deps, req, 'dataset.update', ds.name, changes.join('; ') || 'no change');
       return oneBody(a.tenantId, ds);
@@ -187,8 +215,12 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         access.keys.bindingsOf(a.tenantId, 'widget'),
       ]);
       const keys = new Map<string, { id: string; name: string }>();
-      for (const k of [...(onDatasets.get(ds.id) ?? []), ...widgets.flatMap((w) => onWidgets.get(w.id) ?? [])]) keys.set(k.id, { id: k.id, name: k.name });
-      return { widgets, keys: [...keys.values()].sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id)) };
+      for (const k of [...(onDatasets.get(ds.id) ?? []), ...widgets.flatMap((w) => onWidgets.get(w.id) ?? [])])
+        keys.set(k.id, { id: k.id, name: k.name });
+      return {
+        widgets,
+        keys: [...keys.values()].sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id)),
+      };
     },
   );
 
@@ -207,7 +239,13 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const { dataset: ds, widgets } = await usecases.deleteDataset(a.tenantId, req.params.id);
       await deps.changed();
       const names = widgets.map((w) => w.name);
-      await audit(deps, req, 'dataset.delete', ds.name, `${ds.rowCount} rows; ${names.length === 0 ? 'no widgets' : `widgets deleted: ${names.join(', ')}`}`);
+      await audit(
+        deps,
+        req,
+        'dataset.delete',
+        ds.name,
+        `${ds.rowCount} rows; ${names.length === 0 ? 'no widgets' : `widgets deleted: ${names.join(', ')}`}`,
+      );
       return reply.code(204).send();
     },
   );

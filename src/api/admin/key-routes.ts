@@ -28,14 +28,22 @@ const openApiDoc = z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 do
 
 /** Resource names of the tenant, to show bindings as `{id, name}`. */
 async function namesOf(deps: AdminDeps, tenantId: string): Promise<Record<ResourceType, Map<string, string>>> {
-  const [datasets, widgets] = await Promise.all([deps.catalog.datasets.list(tenantId), deps.catalog.widgets.list(tenantId)]);
+  const [datasets, widgets] = await Promise.all([
+    deps.catalog.datasets.list(tenantId),
+    deps.catalog.widgets.list(tenantId),
+  ]);
   return { dataset: new Map(datasets.map((d) => [d.id, d.name])), widget: new Map(widgets.map((w) => [w.id, w.name])) };
 }
 
 function keyBody(deps: AdminDeps, k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
   // A binding to a resource deleted by another node a moment ago shows its id until it goes too.
-  const named = (type: ResourceType, ids: readonly string[]) => ids.map((id) => ({ id, name: names[type].get(id) ?? id }));
-  return { ...k, lastUsedAt: lastUsedAt(deps, k.id, k.lastUsedAt), bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) } };
+  const named = (type: ResourceType, ids: readonly string[]) =>
+    ids.map((id) => ({ id, name: names[type].get(id) ?? id }));
+  return {
+    ...k,
+    lastUsedAt: lastUsedAt(deps, k.id, k.lastUsedAt),
+    bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) },
+  };
 }
 
 /** Who a key is in the audit log: its name and id, never its secret. */
@@ -50,135 +58,206 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
     return keyBody(deps, k, names);
   }
 
-  admin.get('/keys', {
-    schema: { tags: ['keys'], summary: 'The tenant’s API keys (no secrets)', response: { 200: z.object({ keys: z.array(keySchema) }) } },
-  }, async (req) => {
-    const { tenantId } = adminOf(req);
-    const [list, names] = await Promise.all([keys.list(tenantId), namesOf(deps, tenantId)]);
-    return { keys: list.map((k) => keyBody(deps, k, names)) };
-  });
-
-  admin.post('/keys', {
-    schema: {
-      tags: ['keys'],
-      summary: 'Creates a key; the answer carries its secret',
-      body: z.object({
-        name: z.string().describe('At most 200 characters'),
-        type: z.string().optional().describe('Custom (the only type for now)'),
-        description: z.string().optional(),
-        rateLimit: z.number().int().optional().describe('Requests per minute, default 60'),
-      }),
-      response: { 201: keySchema.extend({ key: z.string().describe('The secret') }) },
+  admin.get(
+    '/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'The tenant’s API keys (no secrets)',
+        response: { 200: z.object({ keys: z.array(keySchema) }) },
+      },
     },
-  }, async (req, reply) => {
-    const { tenantId } = adminOf(req);
-    const created = await keys.create(tenantId, req.body);
-    await deps.changed();
-    await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min`);
-    return reply.code(201).send({ ...(await oneKey(tenantId, created.id)), key: created.key });
-  });
-
-  admin.get('/keys/:id', {
-    schema: { tags: ['keys'], summary: 'One key (no secret)', params: idParams, response: { 200: keySchema } },
-  }, async (req) => oneKey(adminOf(req).tenantId, req.params.id));
-
-  admin.patch('/keys/:id', {
-    schema: {
-      tags: ['keys'],
-      summary: 'Changes a key’s name, description or rate limit',
-      params: idParams,
-      body: z.object({ name: z.string().optional(), description: z.string().optional(), rateLimit: z.number().int().optional() }),
-      response: { 200: keySchema },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const [list, names] = await Promise.all([keys.list(tenantId), namesOf(deps, tenantId)]);
+      return { keys: list.map((k) => keyBody(deps, k, names)) };
     },
-  }, async (req) => {
-    const { tenantId } = adminOf(req);
-    const { before, after } = await keys.update(tenantId, req.params.id, req.body);
-    const changes: string[] = [];
-    if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
-    if (before.description !== after.description) changes.push('description changed');
-    if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
-    if (changes.length > 0) {
+  );
+
+  admin.post(
+    '/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Creates a key; the answer carries its secret',
+        body: z.object({
+          name: z.string().describe('At most 200 characters'),
+          type: z.string().optional().describe('Custom (the only type for now)'),
+          description: z.string().optional(),
+          rateLimit: z.number().int().optional().describe('Requests per minute, default 60'),
+        }),
+        response: { 201: keySchema.extend({ key: z.string().describe('The secret') }) },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId } = adminOf(req);
+      const created = await keys.create(tenantId, req.body);
       await deps.changed();
-      await audit(deps, req, 'key.update', keyTarget(after), changes.join('; '));
-    }
-    return oneKey(tenantId, req.params.id);
-  });
-
-  admin.delete('/keys/:id', {
-    schema: { tags: ['keys'], summary: 'Removes a key; clients using it get 401 within a second', params: idParams, response: { 204: z.void() } },
-  }, async (req, reply) => {
-    const { tenantId } = adminOf(req);
-    const k = await keys.get(tenantId, req.params.id);
-    await keys.remove(tenantId, k.id);
-    await deps.changed();
-    await audit(deps, req, 'key.delete', keyTarget(k));
-    return reply.code(204).send();
-  });
-
-  admin.get('/keys/:id/secret', {
-    schema: { tags: ['keys'], summary: 'The key’s secret, to copy again (recorded in the audit log)', params: idParams, response: { 200: z.object({ id: z.string(), key: z.string() }) } },
-  }, async (req) => {
-    const { tenantId } = adminOf(req);
-    const k = await keys.get(tenantId, req.params.id);
-    const revealed = await keys.reveal(tenantId, k.id);
-    await audit(deps, req, 'key.reveal', keyTarget(k));
-    return revealed;
-  });
-
-  admin.post('/keys/:id/bindings', {
-    schema: {
-      tags: ['keys'],
-      summary: 'Binds datasets and widgets to the key: all or none; binding twice is harmless',
-      params: idParams,
-      body: z.object({
-        datasets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
-        widgets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
-      }),
-      response: { 200: keySchema },
+      await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min`);
+      return reply.code(201).send({ ...(await oneKey(tenantId, created.id)), key: created.key });
     },
-  }, async (req) => {
-    const { tenantId } = adminOf(req);
-    const { datasets, widgets } = req.body;
-    await keys.bindAll(tenantId, req.params.id, [
-      ...datasets.map((id) => ({ type: 'dataset' as const, id })),
-      ...widgets.map((id) => ({ type: 'widget' as const, id })),
-    ]);
-    const body = await oneKey(tenantId, req.params.id);
-    if (datasets.length + widgets.length > 0) {
+  );
+
+  admin.get(
+    '/keys/:id',
+    {
+      schema: { tags: ['keys'], summary: 'One key (no secret)', params: idParams, response: { 200: keySchema } },
+    },
+    async (req) => oneKey(adminOf(req).tenantId, req.params.id),
+  );
+
+  admin.patch(
+    '/keys/:id',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Changes a key’s name, description or rate limit',
+        params: idParams,
+        body: z.object({
+          name: z.string().optional(),
+          description: z.string().optional(),
+          rateLimit: z.number().int().optional(),
+        }),
+        response: { 200: keySchema },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const { before, after } = await keys.update(tenantId, req.params.id, req.body);
+      const changes: string[] = [];
+      if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
+      if (before.description !== after.description) changes.push('description changed');
+      if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
+      if (changes.length > 0) {
+        await deps.changed();
+        await audit(deps, req, 'key.update', keyTarget(after), changes.join('; '));
+      }
+      return oneKey(tenantId, req.params.id);
+    },
+  );
+
+  admin.delete(
+    '/keys/:id',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Removes a key; clients using it get 401 within a second',
+        params: idParams,
+        response: { 204: z.void() },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId } = adminOf(req);
+      const k = await keys.get(tenantId, req.params.id);
+      await keys.remove(tenantId, k.id);
       await deps.changed();
+      await audit(deps, req, 'key.delete', keyTarget(k));
+      return reply.code(204).send();
+    },
+  );
+
+  admin.get(
+    '/keys/:id/secret',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'The key’s secret, to copy again (recorded in the audit log)',
+        params: idParams,
+        response: { 200: z.object({ id: z.string(), key: z.string() }) },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const k = await keys.get(tenantId, req.params.id);
+      const revealed = await keys.reveal(tenantId, k.id);
+      await audit(deps, req, 'key.reveal', keyTarget(k));
+      return revealed;
+    },
+  );
+
+  admin.post(
+    '/keys/:id/bindings',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Binds datasets and widgets to the key: all or none; binding twice is harmless',
+        params: idParams,
+        body: z.object({
+          datasets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
+          widgets: z.array(z.string().min(1).max(ID_MAX)).max(MAX_BIND).default([]),
+        }),
+        response: { 200: keySchema },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const { datasets, widgets } = req.body;
+      await keys.bindAll(tenantId, req.params.id, [
+        ...datasets.map((id) => ({ type: 'dataset' as const, id })),
+        ...widgets.map((id) => ({ type: 'widget' as const, id })),
+      ]);
+      const body = await oneKey(tenantId, req.params.id);
+      if (datasets.length + widgets.length > 0) {
+        await deps.changed();
+        const names = await namesOf(deps, tenantId);
+        const list = (type: ResourceType, ids: string[]) =>
+          ids.map((id) => `"${names[type].get(id) ?? id}" (${id})`).join(', ');
+        const detail = [
+          datasets.length ? `datasets ${list('dataset', datasets)}` : '',
+          widgets.length ? `widgets ${list('widget', widgets)}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
+        await audit(deps, req, 'key.bind', keyTarget(body), detail);
+      }
+      return body;
+    },
+  );
+
+  admin.delete(
+    '/keys/:id/bindings/:type/:rid',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Unbinds a dataset or widget from the key; its clients get 403 within a second',
+        params: z.object({
+          id: z.string().min(1).max(ID_MAX),
+          type: z.enum(['dataset', 'widget']),
+          rid: z.string().min(1).max(ID_MAX),
+        }),
+        response: { 204: z.void() },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId } = adminOf(req);
+      const { id, type, rid } = req.params;
+      const k = await keys.get(tenantId, id);
       const names = await namesOf(deps, tenantId);
-      const list = (type: ResourceType, ids: string[]) => ids.map((id) => `"${names[type].get(id) ?? id}" (${id})`).join(', ');
-      const detail = [datasets.length ? `datasets ${list('dataset', datasets)}` : '', widgets.length ? `widgets ${list('widget', widgets)}` : '']
-        .filter(Boolean)
-        .join('; ');
-      await audit(deps, req, 'key.bind', keyTarget(body), detail);
-    }
-    return body;
-  });
-
-  admin.delete('/keys/:id/bindings/:type/:rid', {
-    schema: {
-      tags: ['keys'],
-      summary: 'Unbinds a dataset or widget from the key; its clients get 403 within a second',
-      params: z.object({ id: z.string().min(1).max(ID_MAX), type: z.enum(['dataset', 'widget']), rid: z.string().min(1).max(ID_MAX) }),
-      response: { 204: z.void() },
+      await keys.unbind(tenantId, id, type, rid);
+      await deps.changed();
+      await audit(deps, req, 'key.unbind', keyTarget(k), `${type} "${names[type].get(rid) ?? rid}" (${rid})`);
+      return reply.code(204).send();
     },
-  }, async (req, reply) => {
-    const { tenantId } = adminOf(req);
-    const { id, type, rid } = req.params;
-    const k = await keys.get(tenantId, id);
-    const names = await namesOf(deps, tenantId);
-    await keys.unbind(tenantId, id, type, rid);
-    await deps.changed();
-    await audit(deps, req, 'key.unbind', keyTarget(k), `${type} "${names[type].get(rid) ?? rid}" (${rid})`);
-    return reply.code(204).send();
-  });
+  );
 
-  admin.get('/keys/:id/openapi.json', {
-    schema: { tags: ['keys'], summary: 'The OpenAPI document the key gets at /api/openapi.json', params: idParams, response: { 200: openApiDoc } },
-  }, async (req) => {
-    const { tenantId } = adminOf(req);
-    const k = await keys.get(tenantId, req.params.id);
-    return keyOpenApi({ keyName: k.name, baseUrl: publicBaseUrl(deps, req), ...keyResources(deps.usecases.resources, { tenantId, keyId: k.id }) });
-  });
+  admin.get(
+    '/keys/:id/openapi.json',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'The OpenAPI document the key gets at /api/openapi.json',
+        params: idParams,
+        response: { 200: openApiDoc },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const k = await keys.get(tenantId, req.params.id);
+      return keyOpenApi({
+        keyName: k.name,
+        baseUrl: publicBaseUrl(deps, req),
+        ...keyResources(deps.usecases.resources, { tenantId, keyId: k.id }),
+      });
+    },
+  );
 }

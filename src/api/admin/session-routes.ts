@@ -43,62 +43,113 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
     return sessionBody(s);
   }
 
-  admin.get('/setup', {
-    config: { anonymous: true },
-    schema: { tags: ['session'], security: [], summary: 'Whether the first admin still has to be created', response: { 200: z.object({ required: z.boolean() }) } },
-  }, async () => {
-    const tenant = await tenants.ensure(deps.tenant);
-    return { required: (await users.count(tenant.id)) === 0 };
-  });
+  admin.get(
+    '/setup',
+    {
+      config: { anonymous: true },
+      schema: {
+        tags: ['session'],
+        security: [],
+        summary: 'Whether the first admin still has to be created',
+        response: { 200: z.object({ required: z.boolean() }) },
+      },
+    },
+    async () => {
+      const tenant = await tenants.ensure(deps.tenant);
+      return { required: (await users.count(tenant.id)) === 0 };
+    },
+  );
 
-  admin.post('/setup', {
-    config: { anonymous: true },
-    schema: { tags: ['session'], security: [], summary: 'Creates the first admin and signs them in; only while the tenant has no users', body: credentials, response: { 201: sessionSchema } },
-  }, async (req, reply) => {
-    const tenant = await tenants.ensure(deps.tenant);
-    if ((await users.count(tenant.id)) > 0) throw new AdminError('SETUP_DONE', 'This account has an admin already; sign in instead');
-    const user = await users.create(tenant.id, req.body);
-    const body = await startSession(req, reply, user);
-    await audit(deps, req, 'setup', user.email, 'first admin created');
-    return reply.code(201).send(body);
-  });
+  admin.post(
+    '/setup',
+    {
+      config: { anonymous: true },
+      schema: {
+        tags: ['session'],
+        security: [],
+        summary: 'Creates the first admin and signs them in; only while the tenant has no users',
+        body: credentials,
+        response: { 201: sessionSchema },
+      },
+    },
+    async (req, reply) => {
+      const tenant = await tenants.ensure(deps.tenant);
+      if ((await users.count(tenant.id)) > 0)
+        throw new AdminError('SETUP_DONE', 'This account has an admin already; sign in instead');
+      const user = await users.create(tenant.id, req.body);
+      const body = await startSession(req, reply, user);
+      await audit(deps, req, 'setup', user.email, 'first admin created');
+      return reply.code(201).send(body);
+    },
+  );
 
-  admin.get('/session', {
-    config: { anonymous: true },
-    schema: { tags: ['session'], security: [], summary: 'The signed-in admin, their tenant and the CSRF token', response: { 200: sessionSchema } },
-  }, async (req) => {
-    if (!req.admin) throw new AdminError('UNAUTHENTICATED', 'You are not signed in, or your session has expired; sign in again');
-    return sessionBody(req.admin);
-  });
+  admin.get(
+    '/session',
+    {
+      config: { anonymous: true },
+      schema: {
+        tags: ['session'],
+        security: [],
+        summary: 'The signed-in admin, their tenant and the CSRF token',
+        response: { 200: sessionSchema },
+      },
+    },
+    async (req) => {
+      if (!req.admin)
+        throw new AdminError('UNAUTHENTICATED', 'You are not signed in, or your session has expired; sign in again');
+      return sessionBody(req.admin);
+    },
+  );
 
-  admin.post('/session', {
-    config: { anonymous: true },
-    schema: { tags: ['session'], security: [], summary: 'Signs in with email and password; sets the session cookie', body: credentials, response: { 200: sessionSchema } },
-  }, async (req, reply) => {
-    const email = req.body.email.trim().toLowerCase();
-    // Asks the shared store (Redis, when configured) every time: a block made on another
-    // node, or before a restart, must hold here too, and sign-ins are rare.
-    const wait = Math.max(...(await Promise.all([deps.signIn.perAddress.check(req.ip), deps.signIn.perEmail.check(email)])));
-    if (wait > 0) signInLimited(reply, wait);
-    const user = await users.verify(email, req.body.password);
-    if (!user) {
-      const blocked = Math.max(...(await Promise.all([deps.signIn.perAddress.recordFailure(req.ip), deps.signIn.perEmail.recordFailure(email)])));
-      req.log.info({ ip: req.ip }, 'failed sign-in');
-      // Blocked by another node's failures since the check above.
-      if (blocked > 0) signInLimited(reply, blocked);
-      throw new AdminError('INVALID_CREDENTIALS', 'The email or the password is wrong');
-    }
-    const body = await startSession(req, reply, user);
-    await audit(deps, req, 'user.signin', user.email);
-    return body;
-  });
+  admin.post(
+    '/session',
+    {
+      config: { anonymous: true },
+      schema: {
+        tags: ['session'],
+        security: [],
+        summary: 'Signs in with email and password; sets the session cookie',
+        body: credentials,
+        response: { 200: sessionSchema },
+      },
+    },
+    async (req, reply) => {
+      const email = req.body.email.trim().toLowerCase();
+      // Asks the shared store (Redis, when configured) every time: a block made on another
+      // node, or before a restart, must hold here too, and sign-ins are rare.
+      const wait = Math.max(
+        ...(await Promise.all([deps.signIn.perAddress.check(req.ip), deps.signIn.perEmail.check(email)])),
+      );
+      if (wait > 0) signInLimited(reply, wait);
+      const user = await users.verify(email, req.body.password);
+      if (!user) {
+        const blocked = Math.max(
+          ...(await Promise.all([
+            deps.signIn.perAddress.recordFailure(req.ip),
+            deps.signIn.perEmail.recordFailure(email),
+          ])),
+        );
+        req.log.info({ ip: req.ip }, 'failed sign-in');
+        // Blocked by another node's failures since the check above.
+        if (blocked > 0) signInLimited(reply, blocked);
+        throw new AdminError('INVALID_CREDENTIALS', 'The email or the password is wrong');
+      }
+      const body = await startSession(req, reply, user);
+      await audit(deps, req, 'user.signin', user.email);
+      return body;
+    },
+  );
 
-  admin.delete('/session', {
-    schema: { tags: ['session'], summary: 'Signs out', response: { 204: z.void().describe('Signed out') } },
-  }, async (req, reply) => {
-    await audit(deps, req, 'user.signout', req.admin!.email);
-    await sessions.destroy(req.cookies[SESSION_COOKIE]!);
-    clearSessionCookie(req, reply);
-    return reply.code(204).send();
-  });
+  admin.delete(
+    '/session',
+    {
+      schema: { tags: ['session'], summary: 'Signs out', response: { 204: z.void().describe('Signed out') } },
+    },
+    async (req, reply) => {
+      await audit(deps, req, 'user.signout', req.admin!.email);
+      await sessions.destroy(req.cookies[SESSION_COOKIE]!);
+      clearSessionCookie(req, reply);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -16,8 +16,12 @@ const uploadSchema = z.object({
   filename: z.string(),
   format: z.enum(['csv', 'json', 'ndjson']),
   bytes: z.number().int(),
-  fields: z.array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) })).describe('In file order, types inferred from every record'),
-  sample: z.array(z.record(z.string(), z.unknown())).describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
+  fields: z
+    .array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) }))
+    .describe('In file order, types inferred from every record'),
+  sample: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
 });
 
 /** `POST /uploads`: stages a file, infers its fields and shows a sample, before it becomes a dataset. */
@@ -32,22 +36,35 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['datasets'],
-        summary: 'Uploads a .csv, .json, .ndjson or .jsonl file (the raw bytes, application/octet-stream); answers its inferred fields and first rows',
-        querystring: z.object({ filename: z.string().min(1).max(1000).describe('The file’s name; its extension gives the format') }),
+        summary:
+          'Uploads a .csv, .json, .ndjson or .jsonl file (the raw bytes, application/octet-stream); answers its inferred fields and first rows',
+        querystring: z.object({
+          filename: z.string().min(1).max(1000).describe('The file’s name; its extension gives the format'),
+        }),
         response: { 201: uploadSchema },
       },
     },
     async (req, reply) => {
       const a = adminOf(req);
       const body = req.body as Readable | undefined;
-      if (!body || typeof body.pipe !== 'function') throw new AdminError('INVALID_INPUT', 'Send the file’s bytes as the body, with Content-Type application/octet-stream');
+      if (!body || typeof body.pipe !== 'function')
+        throw new AdminError(
+          'INVALID_INPUT',
+          'Send the file’s bytes as the body, with Content-Type application/octet-stream',
+        );
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-      const staged = await uploads.stage(a.tenantId, req.query.filename, body, { declaredBytes: declared, sampleSize: SAMPLE_ROWS });
+      const staged = await uploads.stage(a.tenantId, req.query.filename, body, {
+        declaredBytes: declared,
+        sampleSize: SAMPLE_ROWS,
+      });
       if (!staged.ok) {
         // The rest of the body is not read; the connection closes after the answer.
         reply.header('connection', 'close');
         const mb = Math.round((uploads.limitBytes / 1024 / 1024) * 10) / 10;
-        throw new AdminError('PAYLOAD_TOO_LARGE', `The file is larger than the upload limit of ${mb} MB (DATAGATE_UPLOAD_LIMIT_MB)`);
+        throw new AdminError(
+          'PAYLOAD_TOO_LARGE',
+          `The file is larger than the upload limit of ${mb} MB (DATAGATE_UPLOAD_LIMIT_MB)`,
+        );
       }
       const { upload, fields, sample } = staged;
       const head = JSON.stringify({

@@ -1,6 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { FIELD_TYPES, widgetColumns, type Field, type ListedWidget, type Params, type WidgetResult } from '../../catalog/index.ts';
+import {
+  FIELD_TYPES,
+  widgetColumns,
+  type Field,
+  type ListedWidget,
+  type Params,
+  type WidgetResult,
+} from '../../catalog/index.ts';
 import { widgetRowsJson } from '../public/widget-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { listOptions, listQuery, rowsQuery } from './admin-queries.ts';
@@ -13,7 +20,10 @@ import { sendJsonText } from './admin-replies.ts';
 export const PREVIEW_ROWS = 1000;
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
-const columnSchema = z.object({ label: z.string(), type: z.enum(FIELD_TYPES).nullable().describe('null when the dataset no longer has the field') });
+const columnSchema = z.object({
+  label: z.string(),
+  type: z.enum(FIELD_TYPES).nullable().describe('null when the dataset no longer has the field'),
+});
 
 // The spec's shape, for the OpenAPI document; the catalog checks it in full (and against
 // the dataset) and says what is wrong in its own words, so unknown properties pass here.
@@ -22,11 +32,23 @@ const specSchema = z.looseObject({
   dataset: z.string().describe('The id of the dataset it aggregates'),
   chart: z.enum(['table', 'bar', 'line', 'pie', 'number']),
   dimensions: z
-    .array(z.looseObject({ field: z.string(), label: z.string(), bucket: z.enum(['day', 'week', 'month', 'quarter', 'year']).nullable().optional() }))
+    .array(
+      z.looseObject({
+        field: z.string(),
+        label: z.string(),
+        bucket: z.enum(['day', 'week', 'month', 'quarter', 'year']).nullable().optional(),
+      }),
+    )
     .optional()
     .describe('Group by these fields; DATE and DATETIME fields may be bucketed'),
   measures: z
-    .array(z.looseObject({ agg: z.enum(['count', 'count_distinct', 'sum', 'avg', 'min', 'max']), field: z.string().nullable().optional(), label: z.string() }))
+    .array(
+      z.looseObject({
+        agg: z.enum(['count', 'count_distinct', 'sum', 'avg', 'min', 'max']),
+        field: z.string().nullable().optional(),
+        label: z.string(),
+      }),
+    )
     .optional(),
   filter: z.string().optional().describe('The public API’s filter language, e.g. "status=Open&priority=1,3"'),
   sort: z.string().optional().describe('Column labels, "-" for descending, e.g. "-Hours,Board"'),
@@ -50,7 +72,9 @@ const widgetSchema = z.object({
 
 const resultSchema = z.object({
   columns: z.array(z.object({ label: z.string(), type: z.enum(FIELD_TYPES) })),
-  rows: z.array(z.record(z.string(), z.string().nullable())).describe('Keyed by label; every value a string or null, as the public API gives them'),
+  rows: z
+    .array(z.record(z.string(), z.string().nullable()))
+    .describe('Keyed by label; every value a string or null, as the public API gives them'),
   total: z.number().int().describe('Rows of the whole result'),
 });
 
@@ -76,7 +100,10 @@ function resultJson(columns: readonly Field[], rows: readonly unknown[][], total
   return `{"columns":${cols},"rows":${widgetRowsJson(columns, rows)},"total":${total}}`;
 }
 
-function describeSpec(spec: { chart: string; dimensions: readonly { label: string }[]; measures: readonly { label: string }[] }, datasetName: string): string {
+function describeSpec(
+  spec: { chart: string; dimensions: readonly { label: string }[]; measures: readonly { label: string }[] },
+  datasetName: string,
+): string {
   const cols = [...spec.dimensions, ...spec.measures].map((c) => c.label).join(', ');
   return `${spec.chart} on dataset "${datasetName}": ${cols}`;
 }
@@ -89,7 +116,12 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
   async function listed(tenantId: string, id: string): Promise<ListedWidget> {
     const w = await catalog.widgets.get(tenantId, id);
     const ds = await catalog.datasets.get(tenantId, w.datasetId).catch(() => undefined);
-    return { ...w, datasetName: ds?.name ?? '', integrationGroup: ds?.integrationGroup ?? '', fields: ds?.fields ?? [] };
+    return {
+      ...w,
+      datasetName: ds?.name ?? '',
+      integrationGroup: ds?.integrationGroup ?? '',
+      fields: ds?.fields ?? [],
+    };
   }
 
   async function oneBody(tenantId: string, w: ListedWidget) {
@@ -107,15 +139,25 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['widgets'],
-        summary: 'The account’s widgets, searched by name, filtered by their dataset’s integration group, ordered and paged',
+        summary:
+          'The account’s widgets, searched by name, filtered by their dataset’s integration group, ordered and paged',
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(widgetSchema), total: z.number().int(), groups: z.array(z.string()) }) },
+        response: {
+          200: z.object({ items: z.array(widgetSchema), total: z.number().int(), groups: z.array(z.string()) }),
+        },
       },
     },
     async (req) => {
       const a = adminOf(req);
-      const [page, keys] = await Promise.all([catalog.widgets.search(a.tenantId, listOptions(req.query)), access.keys.bindingsOf(a.tenantId, 'widget')]);
-      return { items: page.items.map((w) => widgetBody(w, keys.get(w.id)?.length ?? 0)), total: page.total, groups: page.groups };
+      const [page, keys] = await Promise.all([
+        catalog.widgets.search(a.tenantId, listOptions(req.query)),
+        access.keys.bindingsOf(a.tenantId, 'widget'),
+      ]);
+      return {
+        items: page.items.map((w) => widgetBody(w, keys.get(w.id)?.length ?? 0)),
+        total: page.total,
+        groups: page.groups,
+      };
     },
   );
 
@@ -160,7 +202,10 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req, reply) => {
       const a = adminOf(req);
-      const result = await catalog.widgets.preview(a.tenantId, req.body, { rows: PREVIEW_ROWS, deadline: Date.now() + deps.queryTimeoutMs });
+      const result = await catalog.widgets.preview(a.tenantId, req.body, {
+        rows: PREVIEW_ROWS,
+        deadline: Date.now() + deps.queryTimeoutMs,
+      });
       return sendResult(reply, result);
     },
   );
@@ -191,7 +236,12 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.delete(
     '/widgets/:id',
     {
-      schema: { tags: ['widgets'], summary: 'Deletes a widget and its key bindings', params: idParams, response: { 204: z.void().describe('Deleted') } },
+      schema: {
+        tags: ['widgets'],
+        summary: 'Deletes a widget and its key bindings',
+        params: idParams,
+        response: { 204: z.void().describe('Deleted') },
+      },
     },
     async (req, reply) => {
       const a = adminOf(req);
@@ -208,7 +258,8 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['widgets'],
-        summary: 'A page of a saved widget’s result, with the public API’s paging, filters on its columns, _sort and _fields',
+        summary:
+          'A page of a saved widget’s result, with the public API’s paging, filters on its columns, _sort and _fields',
         params: idParams,
         querystring: rowsQuery,
         response: { 200: resultSchema },
@@ -220,7 +271,10 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const ds = await catalog.datasets.get(a.tenantId, w.datasetId).catch(() => {
         throw new AdminError('CONFLICT', `The widget's dataset "${w.datasetId}" no longer exists`);
       });
-      const result = await catalog.widgets.run(w, ds, req.query as Params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+      const result = await catalog.widgets.run(w, ds, req.query as Params, {
+        maxSize: deps.maxPageSize,
+        deadline: Date.now() + deps.queryTimeoutMs,
+      });
       return sendResult(reply, result);
     },
   );

@@ -12,7 +12,8 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
 
   async function readDataset(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
     const found = resources.dataset(req.principal!, req.params.resourceId);
-    if (!found.ok) return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
+    if (!found.ok)
+      return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
     const ds = found.dataset;
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);

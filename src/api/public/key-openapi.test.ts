@@ -21,7 +21,17 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
         ],
       },
     ],
-    widgets: [{ id: '202', name: 'Stale', description: 'A bar widget', columns: [{ name: 'Gone', type: null }, { name: 'N', type: 'NUMBER' }] }],
+    widgets: [
+      {
+        id: '202',
+        name: 'Stale',
+        description: 'A bar widget',
+        columns: [
+          { name: 'Gone', type: null },
+          { name: 'N', type: 'NUMBER' },
+        ],
+      },
+    ],
   });
 
   it('has one path per resource with its literal id, and the key’s name in the title', () => {
@@ -30,13 +40,34 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
     assert.deepEqual(doc.servers, [{ url: 'https://api.example.com' }]);
   });
 
-  it('leaves out fields that can never be filtered on: current, size and names beginning with _', () => {
+  it('leaves out plain parameters for fields named current or size and every field beginning with _; operators still reach the first two', () => {
     const names = doc.paths['/api/dataset/101'].get.parameters.map((p: Doc) => p.name);
-    assert.deepEqual(names, ['current', 'size', '_sort', '_fields', 'Real Name']);
+    // A field named like a paging parameter is filtered on through an operator only
+    // (`size[eq]`); one whose name begins with _ not at all (`_x[eq]` is an option).
+    assert.deepEqual(names, [
+      'current',
+      'size',
+      '_sort',
+      '_fields',
+      'Real Name',
+      'size[eq]',
+      'size[ne]',
+      'size[in]',
+      'current[eq]',
+      'current[ne]',
+      'current[in]',
+      'current[contains]',
+      'Real Name[eq]',
+      'Real Name[ne]',
+      'Real Name[in]',
+      'Real Name[contains]',
+    ]);
     const size = doc.paths['/api/dataset/101'].get.parameters.find((p: Doc) => p.name === 'size');
     assert.equal(size.schema.type, 'integer', 'the paging parameter, not the field');
     // The records still show every field.
-    const rec = doc.paths['/api/dataset/101'].get.responses['200'].content['application/json'].schema.properties.data.properties.records.items;
+    const rec =
+      doc.paths['/api/dataset/101'].get.responses['200'].content['application/json'].schema.properties.data.properties
+        .records.items;
     assert.deepEqual(Object.keys(rec.properties), ['size', 'current', '_private', 'Real Name']);
   });
 

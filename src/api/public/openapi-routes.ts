@@ -28,7 +28,11 @@ export function registerOpenApiRoutes(app: FastifyInstance, deps: OpenApiRouteDe
     });
     // Removed between the gate's in-memory check and this look-up.
     if (!key) return sendPublicError(reply, 'KEY_INVALID');
-    const doc = keyOpenApi({ keyName: key.name, baseUrl: baseUrlOf(deps.publicUrl, req), ...keyResources(deps.resources, p) });
+    const doc = keyOpenApi({
+      keyName: key.name,
+      baseUrl: baseUrlOf(deps.publicUrl, req),
+      ...keyResources(deps.resources, p),
+    });
     return sendJson(reply, JSON.stringify(doc));
   });
 }

@@ -25,7 +25,11 @@ export type Encoder = (v: unknown) => string;
  * `names.length` values of a row are read. Names that look like numbers keep their
  * place: the text is written by hand, not through an object.
  */
-export function objectsJson(names: readonly string[], encoders: readonly Encoder[], rows: readonly unknown[][]): string {
+export function objectsJson(
+  names: readonly string[],
+  encoders: readonly Encoder[],
+  rows: readonly unknown[][],
+): string {
   const n = names.length;
   const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
   let out = '[';

@@ -27,7 +27,10 @@ export function requestParams(req: FastifyRequest): ParamsResult {
   for (const [name, v] of Object.entries(body as Record<string, unknown>)) {
     const value = fromBodyValue(name, v);
     if (value === null) {
-      return { ok: false, message: `Body parameter "${name}" must be a string, got ${Array.isArray(v) ? 'a nested array' : typeof v}` };
+      return {
+        ok: false,
+        message: `Body parameter "${name}" must be a string, got ${Array.isArray(v) ? 'a nested array' : typeof v}`,
+      };
     }
     params[name] = value;
   }

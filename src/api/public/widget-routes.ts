@@ -19,11 +19,17 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
 
   async function readWidget(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
     const found = resources.widget(req.principal!, req.params.resourceId);
-    if (!found.ok && found.reason !== 'STALE') return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'WIDGET_NOT_FOUND' : 'RESOURCE_UNBOUND');
+    if (!found.ok && found.reason !== 'STALE')
+      return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'WIDGET_NOT_FOUND' : 'RESOURCE_UNBOUND');
     // A bad parameter is answered before a missing dataset, as it always was.
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
-    if (!found.ok) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${found.widget.datasetId}" no longer exists`);
+    if (!found.ok)
+      return sendPublicError(
+        reply,
+        'WIDGET_STALE',
+        `The widget's dataset "${found.widget.datasetId}" no longer exists`,
+      );
     const { widget: w, dataset: ds } = found;
     // The definition's version and the dataset's table name the inputs: a change to
     // either makes new keys, so an entry is never stale.
@@ -33,14 +39,19 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     const started = performance.now();
     let result;
     try {
-      result = await catalog.widgets.run(w, ds, params.params, { maxSize: deps.maxPageSize, deadline: Date.now() + deps.queryTimeoutMs });
+      result = await catalog.widgets.run(w, ds, params.params, {
+        maxSize: deps.maxPageSize,
+        deadline: Date.now() + deps.queryTimeoutMs,
+      });
     } catch (e) {
       // The dataset was removed (and its table dropped) after it was resolved.
-      if (e instanceof TableGoneError) return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${w.datasetId}" no longer exists`);
+      if (e instanceof TableGoneError)
+        return sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${w.datasetId}" no longer exists`);
       throw e;
     }
     deps.queryTime('widget', (performance.now() - started) / 1000);
-    if (!result.ok) return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
+    if (!result.ok)
+      return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
     const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;
     deps.pageCache.set(cacheKey, entry);
     return send(reply, entry);

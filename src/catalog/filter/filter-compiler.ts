@@ -1,4 +1,4 @@
-import { expressionBuilder, sql } from 'kysely';
+import { expressionBuilder } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import type { Field, Value } from '../types.ts';
@@ -59,9 +59,7 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: F
   const col = ref(node.field);
   switch (node.kind) {
     case 'empty':
-      return node.field.type === 'TEXT'
-        ? eb.or([eb(col, 'is', null), eb(col, '=', '')])
-        : eb(col, 'is', null);
+      return node.field.type === 'TEXT' ? eb.or([eb(col, 'is', null), eb(col, '=', '')]) : eb(col, 'is', null);
     case 'contains':
       return containsText(caps, col, node.value);
     case 'equals':
@@ -71,19 +69,38 @@ function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: F
       return alternatives.length === 1 ? alternatives[0] : nested(eb, 'or', alternatives);
     }
     case 'in':
-      return eb(col, 'in', node.values.map((v) => param(eb, caps, node.field, v)));
+      return eb(
+        col,
+        'in',
+        node.values.map((v) => param(eb, caps, node.field, v)),
+      );
     case 'any':
-      return nested(eb, 'or', node.nodes.map((n) => compileNode(eb, n, caps, ref)));
+      return nested(
+        eb,
+        'or',
+        node.nodes.map((n) => compileNode(eb, n, caps, ref)),
+      );
     case 'not':
       // Nulls are excluded without a test of their own: every node but `empty` is null
       // on a null value, and NOT of null is null.
       if (node.node.kind === 'equals') return eb(col, '<>', param(eb, caps, node.field, node.node.value));
-      if (node.node.kind === 'in') return eb(col, 'not in', node.node.values.map((v) => param(eb, caps, node.field, v)));
+      if (node.node.kind === 'in')
+        return eb(
+          col,
+          'not in',
+          node.node.values.map((v) => param(eb, caps, node.field, v)),
+        );
       return eb.not(compileNode(eb, node.node, caps, ref));
   }
 }
 
-function compileRange(eb: Eb, field: Field, range: Range, caps: DialectCapabilities, col: Expression<any>): Expression<SqlBool> {
+function compileRange(
+  eb: Eb,
+  field: Field,
+  range: Range,
+  caps: DialectCapabilities,
+  col: Expression<any>,
+): Expression<SqlBool> {
   const sides: Expression<SqlBool>[] = [];
   if (range.lo !== null) sides.push(eb(col, '>=', param(eb, caps, field, range.lo)));
   if (range.hi !== null) sides.push(eb(col, range.hiExclusive ? '<' : '<=', param(eb, caps, field, range.hi)));

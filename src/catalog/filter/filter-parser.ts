@@ -1,5 +1,13 @@
 import type { Field, FieldType, Value } from '../types.ts';
-import { FILTER_RULES, INTEGER, parseBoolean, parseDate, parseDateTime, parseNumber, scanNumber } from '../values/values.ts';
+import {
+  FILTER_RULES,
+  INTEGER,
+  parseBoolean,
+  parseDate,
+  parseDateTime,
+  parseNumber,
+  scanNumber,
+} from '../values/values.ts';
 import { fail, findField, q, resolveField } from './params.ts';
 
 // The filters of a request (spec section 5): a parameter names a field, its value says
@@ -59,7 +67,10 @@ export function operatorsFor(type: FieldType): Operator[] {
  *
  * @example operatorNames({ name: 'price', type: 'NUMBER' }, fields) // [['eq', 'price[eq]'], ['ne', 'price[ne]'], ['in', 'price[in]']]
  */
-export function operatorNames(field: Pick<Field, 'name' | 'type'>, fields: readonly Pick<Field, 'name'>[]): [Operator, string][] {
+export function operatorNames(
+  field: Pick<Field, 'name' | 'type'>,
+  fields: readonly Pick<Field, 'name'>[],
+): [Operator, string][] {
   return operatorsFor(field.type)
     .map((op): [Operator, string] => [op, `${field.name}[${op}]`])
     .filter(([, name]) => findField(name, fields) === undefined);
@@ -95,11 +106,14 @@ function resolveFilterName(name: string, fields: readonly Field[]): { field: Fie
   const op = inside !== null && (OPERATORS as readonly string[]).includes(inside) ? (inside as Operator) : null;
   // Not `field[operator]`, or neither a field nor an operator: refused as an unknown
   // field (resolveField throws), with the message names had before operators.
-  if (base === null || (op === null && findField(base, fields) === undefined)) return { field: resolveField(name, fields, ''), op: null };
+  if (base === null || (op === null && findField(base, fields) === undefined))
+    return { field: resolveField(name, fields, ''), op: null };
   const field = resolveField(base, fields, ` in ${q(name)}`);
   if (op === null) fail(`Unknown operator ${q(inside!)} in ${q(name)}; operators are: ${OPERATORS.join(', ')}`);
   if (!OPERATOR_TYPES[op].includes(field.type)) {
-    fail(`Operator ${q(op)} in ${q(name)} does not apply to ${field.type} field ${q(field.name)}; ${field.type} fields take: ${operatorsFor(field.type).join(', ')}`);
+    fail(
+      `Operator ${q(op)} in ${q(name)} does not apply to ${field.type} field ${q(field.name)}; ${field.type} fields take: ${operatorsFor(field.type).join(', ')}`,
+    );
   }
   return { field, op };
 }
@@ -109,7 +123,10 @@ export const MAX_CONTAINS_LENGTH = 10_000;
 
 function checkTextLength(field: Field, text: string): void {
   // A search text that long is no search; SQLite also refuses LIKE patterns past 50,000 bytes.
-  if (text.length > MAX_CONTAINS_LENGTH) fail(`Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`);
+  if (text.length > MAX_CONTAINS_LENGTH)
+    fail(
+      `Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`,
+    );
 }
 
 function parseFilter(field: Field, raw: string): FilterNode {
@@ -285,13 +302,17 @@ function listItems(field: Field, text: string): string[] {
       const next = text[i + 1];
       if (next !== ',' && next !== '\\') {
         const seq = next === undefined ? '\\' : `\\${String.fromCodePoint(text.codePointAt(i + 1)!)}`;
-        fail(`Invalid escape ${q(seq)} in [in] list of field ${q(field.name)}: write \\, for a comma and \\\\ for a backslash (in ${q(text)})`);
+        fail(
+          `Invalid escape ${q(seq)} in [in] list of field ${q(field.name)}: write \\, for a comma and \\\\ for a backslash (in ${q(text)})`,
+        );
       }
       item += next;
       i++;
     }
     if (items.length >= MAX_IN_VALUES) {
-      fail(`Filter ${q(field.name)} lists more than ${MAX_IN_VALUES} values; an [in] list holds at most ${MAX_IN_VALUES}`);
+      fail(
+        `Filter ${q(field.name)} lists more than ${MAX_IN_VALUES} values; an [in] list holds at most ${MAX_IN_VALUES}`,
+      );
     }
   }
   items.push(item.trim());

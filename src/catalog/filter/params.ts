@@ -31,7 +31,10 @@ export function single(name: string, raw: string | string[]): string {
 }
 
 /** The field `name` resolves to, the candidates when it is ambiguous, or undefined when none matches. */
-export function findField<F extends Pick<Field, 'name'>>(name: string, fields: readonly F[]): F | readonly F[] | undefined {
+export function findField<F extends Pick<Field, 'name'>>(
+  name: string,
+  fields: readonly F[],
+): F | readonly F[] | undefined {
   const exact = fields.find((f) => f.name === name);
   if (exact) return exact;
   const lower = name.toLowerCase();
@@ -48,9 +51,10 @@ export function resolveField(name: string, fields: readonly Field[], where: stri
   const matches = fields.filter((f) => f.name.toLowerCase() === lower);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    fail(`Ambiguous field ${q(name)}${where}: it matches ${matches.map((f) => q(f.name)).join(', ')}; use the exact name`);
+    fail(
+      `Ambiguous field ${q(name)}${where}: it matches ${matches.map((f) => q(f.name)).join(', ')}; use the exact name`,
+    );
   }
   const names = fields.length > 0 ? fields.map((f) => f.name).join(', ') : '(none)';
   return fail(`Unknown field ${q(name)}${where}; fields are: ${names}`);
 }
-

@@ -97,4 +97,3 @@ function parseFields(raw: string, fields: readonly Field[]): readonly Field[] | 
   }
   return Object.freeze(picked);
 }
-

@@ -43,7 +43,13 @@ const r = (lo: Range['lo'], hi: Range['hi']): Range => ({ lo, hi });
 const rx = (lo: Range['lo'], hi: Range['hi']): Range => ({ lo, hi, hiExclusive: true });
 
 describe('pagination', () => {
-  const cases: { name: string; params: Params; opts?: { maxSize: number; defaultSize?: number }; current: number; size: number }[] = [
+  const cases: {
+    name: string;
+    params: Params;
+    opts?: { maxSize: number; defaultSize?: number };
+    current: number;
+    size: number;
+  }[] = [
     { name: 'defaults', params: {}, current: 1, size: 10 },
     { name: 'explicit', params: { current: '3', size: '25' }, current: 3, size: 25 },
     { name: 'trimmed', params: { current: ' 2 ', size: '\t5 ' }, current: 2, size: 5 },
@@ -108,7 +114,10 @@ describe('field name resolution', () => {
   }
 
   it('ambiguous case-insensitive match is an error naming the candidates', () => {
-    assert.equal(err({ STATUS: 'open' }), 'Ambiguous field "STATUS": it matches "Status", "status"; use the exact name');
+    assert.equal(
+      err({ STATUS: 'open' }),
+      'Ambiguous field "STATUS": it matches "Status", "status"; use the exact name',
+    );
   });
 
   it('unknown field lists the field names', () => {
@@ -149,26 +158,82 @@ describe('filters: every row of spec section 5', () => {
     { name: 'white space only is empty', params: { price: '  \t ' }, filters: [{ kind: 'empty', field: F.price }] },
 
     // Contains (TEXT).
-    { name: 'TEXT contains', params: { summary: 'Tod' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
-    { name: 'TEXT commas are literal', params: { summary: 'a,b, c' }, filters: [{ kind: 'contains', field: F.summary, value: 'a,b, c' }] },
-    { name: 'TEXT is trimmed', params: { summary: '  Tod  ' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
-    { name: 'TEXT keeps inner spaces', params: { 'Real Name': ' Tod  Smith ' }, filters: [{ kind: 'contains', field: F.realName, value: 'Tod  Smith' }] },
-    { name: 'TEXT wildcards are plain text', params: { summary: '100%_\\' }, filters: [{ kind: 'contains', field: F.summary, value: '100%_\\' }] },
+    {
+      name: 'TEXT contains',
+      params: { summary: 'Tod' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }],
+    },
+    {
+      name: 'TEXT commas are literal',
+      params: { summary: 'a,b, c' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'a,b, c' }],
+    },
+    {
+      name: 'TEXT is trimmed',
+      params: { summary: '  Tod  ' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }],
+    },
+    {
+      name: 'TEXT keeps inner spaces',
+      params: { 'Real Name': ' Tod  Smith ' },
+      filters: [{ kind: 'contains', field: F.realName, value: 'Tod  Smith' }],
+    },
+    {
+      name: 'TEXT wildcards are plain text',
+      params: { summary: '100%_\\' },
+      filters: [{ kind: 'contains', field: F.summary, value: '100%_\\' }],
+    },
 
     // Equals (BOOLEAN, NUMBER single value).
-    { name: 'BOOLEAN true', params: { is_default: 'true' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
-    { name: 'BOOLEAN TRUE', params: { is_default: 'TRUE' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
+    {
+      name: 'BOOLEAN true',
+      params: { is_default: 'true' },
+      filters: [{ kind: 'equals', field: F.isDefault, value: true }],
+    },
+    {
+      name: 'BOOLEAN TRUE',
+      params: { is_default: 'TRUE' },
+      filters: [{ kind: 'equals', field: F.isDefault, value: true }],
+    },
     { name: 'BOOLEAN 1', params: { is_default: '1' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
-    { name: 'BOOLEAN false', params: { is_default: 'False' }, filters: [{ kind: 'equals', field: F.isDefault, value: false }] },
-    { name: 'BOOLEAN 0', params: { is_default: ' 0 ' }, filters: [{ kind: 'equals', field: F.isDefault, value: false }] },
-    { name: 'NUMBER equals', params: { id: '654321324612312' }, filters: [{ kind: 'equals', field: F.id, value: 654321324612312 }] },
-    { name: 'NUMBER equals a decimal', params: { price: '12.6' }, filters: [{ kind: 'equals', field: F.price, value: 12.6 }] },
-    { name: 'NUMBER equals a negative', params: { price: '-3' }, filters: [{ kind: 'equals', field: F.price, value: -3 }] },
+    {
+      name: 'BOOLEAN false',
+      params: { is_default: 'False' },
+      filters: [{ kind: 'equals', field: F.isDefault, value: false }],
+    },
+    {
+      name: 'BOOLEAN 0',
+      params: { is_default: ' 0 ' },
+      filters: [{ kind: 'equals', field: F.isDefault, value: false }],
+    },
+    {
+      name: 'NUMBER equals',
+      params: { id: '654321324612312' },
+      filters: [{ kind: 'equals', field: F.id, value: 654321324612312 }],
+    },
+    {
+      name: 'NUMBER equals a decimal',
+      params: { price: '12.6' },
+      filters: [{ kind: 'equals', field: F.price, value: 12.6 }],
+    },
+    {
+      name: 'NUMBER equals a negative',
+      params: { price: '-3' },
+      filters: [{ kind: 'equals', field: F.price, value: -3 }],
+    },
 
     // Later than (>=).
     { name: 'NUMBER later than', params: { price: '12.6,' }, filters: [ranges(F.price, r(12.6, null))] },
-    { name: 'DATE later than, single value', params: { date: '2022-07-01' }, filters: [ranges(F.date, r('2022-07-01', null))] },
-    { name: 'DATE later than, trailing comma', params: { date: '2022-07-01,' }, filters: [ranges(F.date, r('2022-07-01', null))] },
+    {
+      name: 'DATE later than, single value',
+      params: { date: '2022-07-01' },
+      filters: [ranges(F.date, r('2022-07-01', null))],
+    },
+    {
+      name: 'DATE later than, trailing comma',
+      params: { date: '2022-07-01,' },
+      filters: [ranges(F.date, r('2022-07-01', null))],
+    },
     {
       name: 'DATETIME later than, a date is its midnight UTC',
       params: { created_at: '2022-07-01' },
@@ -191,7 +256,11 @@ describe('filters: every row of spec section 5', () => {
 
     // Between.
     { name: 'NUMBER between', params: { price: '12.6,56.3' }, filters: [ranges(F.price, r(12.6, 56.3))] },
-    { name: 'DATE between', params: { date: '2022-07-01,2023-02-01' }, filters: [ranges(F.date, r('2022-07-01', '2023-02-01'))] },
+    {
+      name: 'DATE between',
+      params: { date: '2022-07-01,2023-02-01' },
+      filters: [ranges(F.date, r('2022-07-01', '2023-02-01'))],
+    },
     {
       name: 'DATETIME between two dates',
       params: { created_at: '2022-07-01,2023-02-01' },
@@ -250,11 +319,31 @@ describe('filters: every row of spec section 5', () => {
       params: { id: ',1534956341424005122' },
       filters: [ranges(F.id, r(null, 1534956341424005122n))],
     },
-    { name: 'NUMBER 64-bit equals', params: { id: '1534956341424005123' }, filters: [{ kind: 'equals', field: F.id, value: 1534956341424005123n }] },
-    { name: 'NUMBER largest safe integer is a number', params: { id: '9007199254740991' }, filters: [{ kind: 'equals', field: F.id, value: 9007199254740991 }] },
-    { name: 'NUMBER beyond safe is a bigint', params: { id: '9007199254740992' }, filters: [{ kind: 'equals', field: F.id, value: 9007199254740992n }] },
-    { name: 'NUMBER int64 max', params: { id: '9223372036854775807' }, filters: [{ kind: 'equals', field: F.id, value: 9223372036854775807n }] },
-    { name: 'NUMBER int64 min', params: { id: '-9223372036854775808' }, filters: [{ kind: 'equals', field: F.id, value: -9223372036854775808n }] },
+    {
+      name: 'NUMBER 64-bit equals',
+      params: { id: '1534956341424005123' },
+      filters: [{ kind: 'equals', field: F.id, value: 1534956341424005123n }],
+    },
+    {
+      name: 'NUMBER largest safe integer is a number',
+      params: { id: '9007199254740991' },
+      filters: [{ kind: 'equals', field: F.id, value: 9007199254740991 }],
+    },
+    {
+      name: 'NUMBER beyond safe is a bigint',
+      params: { id: '9007199254740992' },
+      filters: [{ kind: 'equals', field: F.id, value: 9007199254740992n }],
+    },
+    {
+      name: 'NUMBER int64 max',
+      params: { id: '9223372036854775807' },
+      filters: [{ kind: 'equals', field: F.id, value: 9223372036854775807n }],
+    },
+    {
+      name: 'NUMBER int64 min',
+      params: { id: '-9223372036854775808' },
+      filters: [{ kind: 'equals', field: F.id, value: -9223372036854775808n }],
+    },
 
     // Combinations.
     {
@@ -270,12 +359,18 @@ describe('filters: every row of spec section 5', () => {
     {
       name: 'a repeated TEXT field, one empty',
       params: { summary: ['a', ''] },
-      filters: [{ kind: 'contains', field: F.summary, value: 'a' }, { kind: 'empty', field: F.summary }],
+      filters: [
+        { kind: 'contains', field: F.summary, value: 'a' },
+        { kind: 'empty', field: F.summary },
+      ],
     },
     {
       name: 'case-insensitive and exact names of one field both apply',
       params: { summary: 'a', SUMMARY: 'b' },
-      filters: [{ kind: 'contains', field: F.summary, value: 'a' }, { kind: 'contains', field: F.summary, value: 'b' }],
+      filters: [
+        { kind: 'contains', field: F.summary, value: 'a' },
+        { kind: 'contains', field: F.summary, value: 'b' },
+      ],
     },
   ];
   for (const c of cases) {
@@ -295,30 +390,84 @@ describe('filters: every row of spec section 5', () => {
 describe('filter value errors name the field and the value', () => {
   const cases: { params: Params; message: string }[] = [
     { params: { price: 'abc' }, message: 'Invalid value "abc" for NUMBER field "price": expected a number' },
-    { params: { price: '1,2,x' }, message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,2,x")' },
+    {
+      params: { price: '1,2,x' },
+      message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,2,x")',
+    },
     { params: { price: 'NaN' }, message: 'Invalid value "NaN" for NUMBER field "price": expected a number' },
     { params: { price: 'Infinity' }, message: 'Invalid value "Infinity" for NUMBER field "price": expected a number' },
-    { params: { price: '-Infinity' }, message: 'Invalid value "-Infinity" for NUMBER field "price": expected a number' },
+    {
+      params: { price: '-Infinity' },
+      message: 'Invalid value "-Infinity" for NUMBER field "price": expected a number',
+    },
     { params: { price: '0x1F' }, message: 'Invalid value "0x1F" for NUMBER field "price": expected a number' },
     { params: { price: '1e999' }, message: 'Invalid value "1e999" for NUMBER field "price": expected a number' },
     { params: { price: '1 000' }, message: 'Invalid value "1 000" for NUMBER field "price": expected a number' },
     { params: { price: '12.6.1' }, message: 'Invalid value "12.6.1" for NUMBER field "price": expected a number' },
-    { params: { price: ',' }, message: 'Invalid value "," for NUMBER field "price": an interval needs at least one bound' },
-    { params: { price: '1,2, , ' }, message: 'Invalid value "1,2, ," for NUMBER field "price": an interval needs at least one bound' },
-    { params: { price: '1,2,' }, message: 'Invalid value "1,2," for NUMBER field "price": the last value after the intervals is empty' },
-    { params: { id: '9223372036854775808' }, message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range' },
-    { params: { id: ',-9223372036854775809' }, message: 'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")' },
-    { params: { is_default: 'maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
-    { params: { is_default: 'yes' }, message: 'Invalid value "yes" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
-    { params: { is_default: 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected true, false, 1 or 0' },
-    { params: { date: '2023-13-45' }, message: 'Invalid value "2023-13-45" for DATE field "date": expected a date YYYY-MM-DD' },
-    { params: { date: '2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD' },
-    { params: { date: '2022-07-01,2023-02-29' }, message: 'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")' },
-    { params: { date: '2023-2-1' }, message: 'Invalid value "2023-2-1" for DATE field "date": expected a date YYYY-MM-DD' },
-    { params: { date: '2023-02-01T10:00:00Z' }, message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD' },
+    {
+      params: { price: ',' },
+      message: 'Invalid value "," for NUMBER field "price": an interval needs at least one bound',
+    },
+    {
+      params: { price: '1,2, , ' },
+      message: 'Invalid value "1,2, ," for NUMBER field "price": an interval needs at least one bound',
+    },
+    {
+      params: { price: '1,2,' },
+      message: 'Invalid value "1,2," for NUMBER field "price": the last value after the intervals is empty',
+    },
+    {
+      params: { id: '9223372036854775808' },
+      message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range',
+    },
+    {
+      params: { id: ',-9223372036854775809' },
+      message:
+        'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")',
+    },
+    {
+      params: { is_default: 'maybe' },
+      message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0',
+    },
+    {
+      params: { is_default: 'yes' },
+      message: 'Invalid value "yes" for BOOLEAN field "is_default": expected true, false, 1 or 0',
+    },
+    {
+      params: { is_default: 'true,false' },
+      message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected true, false, 1 or 0',
+    },
+    {
+      params: { date: '2023-13-45' },
+      message: 'Invalid value "2023-13-45" for DATE field "date": expected a date YYYY-MM-DD',
+    },
+    {
+      params: { date: '2023-02-30' },
+      message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD',
+    },
+    {
+      params: { date: '2022-07-01,2023-02-29' },
+      message:
+        'Invalid value "2023-02-29" for DATE field "date": expected a date YYYY-MM-DD (in "2022-07-01,2023-02-29")',
+    },
+    {
+      params: { date: '2023-2-1' },
+      message: 'Invalid value "2023-2-1" for DATE field "date": expected a date YYYY-MM-DD',
+    },
+    {
+      params: { date: '2023-02-01T10:00:00Z' },
+      message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD',
+    },
     { params: { date: ',' }, message: 'Invalid value "," for DATE field "date": an interval needs at least one bound' },
-    { params: { created_at: '2023-02-01T25:00:00Z' }, message: 'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD' },
-    { params: { Status: '' , 'Real Name': 'ok', OwnerId: '1..2' }, message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number' },
+    {
+      params: { created_at: '2023-02-01T25:00:00Z' },
+      message:
+        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+    },
+    {
+      params: { Status: '', 'Real Name': 'ok', OwnerId: '1..2' },
+      message: 'Invalid value "1..2" for NUMBER field "OwnerId": expected a number',
+    },
     { params: { ownerid: 'x' }, message: 'Invalid value "x" for NUMBER field "OwnerId": expected a number' },
   ];
   for (const c of cases) {
@@ -326,17 +475,22 @@ describe('filter value errors name the field and the value', () => {
   }
 
   it('every DATETIME error names the field and value', () => {
-    for (const bad of ['2023-13-01', '2023-02-30 10:00:00', '2023-02-01T10:60:00Z', '2023-02-01T10:00:60Z', '2023-02-01T10:00:00+24:00', 'yesterday', '1675245600000']) {
+    for (const bad of [
+      '2023-13-01',
+      '2023-02-30 10:00:00',
+      '2023-02-01T10:60:00Z',
+      '2023-02-01T10:00:60Z',
+      '2023-02-01T10:00:00+24:00',
+      'yesterday',
+      '1675245600000',
+    ]) {
       const message = err({ created_at: `,${bad}` });
       assert.ok(message.startsWith(`Invalid value ${JSON.stringify(bad)} for DATETIME field "created_at"`), message);
     }
   });
 
   it('quotes and control characters in values are escaped, long values cut', () => {
-    assert.equal(
-      err({ price: 'a"b\nc' }),
-      'Invalid value "a\\"b\\nc" for NUMBER field "price": expected a number',
-    );
+    assert.equal(err({ price: 'a"b\nc' }), 'Invalid value "a\\"b\\nc" for NUMBER field "price": expected a number');
     const long = 'x'.repeat(5000);
     const message = err({ price: long });
     assert.ok(message.length < 250, `message length ${message.length}`);
@@ -402,7 +556,10 @@ describe('options', () => {
     { params: { _id: '1' }, message: 'Unknown option "_id"; options are: _sort, _fields' },
     { params: { _sort: 'foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
     { params: { _sort: '-foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
-    { params: { _sort: 'STATUS' }, message: 'Ambiguous field "STATUS" in option "_sort": it matches "Status", "status"; use the exact name' },
+    {
+      params: { _sort: 'STATUS' },
+      message: 'Ambiguous field "STATUS" in option "_sort": it matches "Status", "status"; use the exact name',
+    },
     { params: { _sort: 'id,' }, message: 'Option "_sort" has an empty field name in "id,"' },
     { params: { _sort: '-' }, message: 'Option "_sort" has an empty field name in "-"' },
     { params: { _sort: 'id,-ID' }, message: 'Option "_sort" names field "id" more than once' },
@@ -419,16 +576,24 @@ describe('options', () => {
 
 describe('results are frozen', () => {
   it('the result, query, nodes, ranges, sort and fields are frozen', () => {
-    const result = parseQuery({ price: '1,2', created_at: ',2023-02-01', summary: 'a', _sort: 'id', _fields: 'id' }, FIELDS, OPTS);
+    const result = parseQuery(
+      { price: '1,2', created_at: ',2023-02-01', summary: 'a', _sort: 'id', _fields: 'id' },
+      FIELDS,
+      OPTS,
+    );
     assert.ok(result.ok);
     const q = result.query;
     const frozen: unknown[] = [result, q, q.filters, q.sort, q.fields, ...q.filters, ...q.sort];
     for (const node of q.filters) if (node.kind === 'ranges') frozen.push(node.ranges, ...node.ranges);
-    for (const o of frozen) assert.ok(Object.isFrozen(o), JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    for (const o of frozen)
+      assert.ok(
+        Object.isFrozen(o),
+        JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
     assert.ok(Object.isFrozen(parseQuery({ size: 'x' }, FIELDS, OPTS)));
   });
 
-  it('does not freeze or change the caller\'s fields', () => {
+  it("does not freeze or change the caller's fields", () => {
     const fields: Field[] = [{ name: 'a', type: 'TEXT', column: 'c0' }];
     parseQuery({ a: 'x' }, fields, OPTS);
     assert.equal(Object.isFrozen(fields), false);
@@ -450,39 +615,130 @@ describe('the length of a text filter', () => {
 describe('operators in brackets after the field name (spec section 8)', () => {
   const DAY_RANGE = (iso: string): Range => ({ lo: utc(iso), hi: utc(iso) + DAY, hiExclusive: true });
   const cases: { name: string; params: Params; filters: FilterNode[] }[] = [
-    { name: 'TEXT [eq] is equals, trimmed', params: { 'summary[eq]': ' Acme Corp ' }, filters: [{ kind: 'equals', field: F.summary, value: 'Acme Corp' }] },
-    { name: 'TEXT [eq] keeps commas and backslashes', params: { 'summary[eq]': 'a,b\\,c\\' }, filters: [{ kind: 'equals', field: F.summary, value: 'a,b\\,c\\' }] },
-    { name: '[eq] empty is "is empty"', params: { 'summary[eq]': ' ' }, filters: [{ kind: 'empty', field: F.summary }] },
-    { name: '[ne] is not [eq]', params: { 'summary[ne]': 'Closed' }, filters: [{ kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'Closed' } }] },
-    { name: '[ne] empty is "is not empty"', params: { 'price[ne]': '' }, filters: [{ kind: 'not', field: F.price, node: { kind: 'empty', field: F.price } }] },
-    { name: 'TEXT [in]', params: { 'summary[in]': 'Open, New ' }, filters: [{ kind: 'in', field: F.summary, values: ['Open', 'New'] }] },
-    { name: '[in] one value', params: { 'summary[in]': 'Open' }, filters: [{ kind: 'in', field: F.summary, values: ['Open'] }] },
-    { name: '[in] escapes', params: { 'summary[in]': 'a\\,b,c\\\\,d\\\\\\,e' }, filters: [{ kind: 'in', field: F.summary, values: ['a,b', 'c\\', 'd\\,e'] }] },
-    { name: '[in] empty item', params: { 'summary[in]': 'a,' }, filters: [{ kind: 'any', field: F.summary, nodes: [{ kind: 'in', field: F.summary, values: ['a'] }, { kind: 'empty', field: F.summary }] }] },
+    {
+      name: 'TEXT [eq] is equals, trimmed',
+      params: { 'summary[eq]': ' Acme Corp ' },
+      filters: [{ kind: 'equals', field: F.summary, value: 'Acme Corp' }],
+    },
+    {
+      name: 'TEXT [eq] keeps commas and backslashes',
+      params: { 'summary[eq]': 'a,b\\,c\\' },
+      filters: [{ kind: 'equals', field: F.summary, value: 'a,b\\,c\\' }],
+    },
+    {
+      name: '[eq] empty is "is empty"',
+      params: { 'summary[eq]': ' ' },
+      filters: [{ kind: 'empty', field: F.summary }],
+    },
+    {
+      name: '[ne] is not [eq]',
+      params: { 'summary[ne]': 'Closed' },
+      filters: [{ kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'Closed' } }],
+    },
+    {
+      name: '[ne] empty is "is not empty"',
+      params: { 'price[ne]': '' },
+      filters: [{ kind: 'not', field: F.price, node: { kind: 'empty', field: F.price } }],
+    },
+    {
+      name: 'TEXT [in]',
+      params: { 'summary[in]': 'Open, New ' },
+      filters: [{ kind: 'in', field: F.summary, values: ['Open', 'New'] }],
+    },
+    {
+      name: '[in] one value',
+      params: { 'summary[in]': 'Open' },
+      filters: [{ kind: 'in', field: F.summary, values: ['Open'] }],
+    },
+    {
+      name: '[in] escapes',
+      params: { 'summary[in]': 'a\\,b,c\\\\,d\\\\\\,e' },
+      filters: [{ kind: 'in', field: F.summary, values: ['a,b', 'c\\', 'd\\,e'] }],
+    },
+    {
+      name: '[in] empty item',
+      params: { 'summary[in]': 'a,' },
+      filters: [
+        {
+          kind: 'any',
+          field: F.summary,
+          nodes: [
+            { kind: 'in', field: F.summary, values: ['a'] },
+            { kind: 'empty', field: F.summary },
+          ],
+        },
+      ],
+    },
     { name: '[in] empty', params: { 'summary[in]': '' }, filters: [{ kind: 'empty', field: F.summary }] },
-    { name: '[contains] is the rule without operator', params: { 'summary[contains]': ' Tod ' }, filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }] },
-    { name: '[contains] keeps commas', params: { 'summary[contains]': 'a,b' }, filters: [{ kind: 'contains', field: F.summary, value: 'a,b' }] },
+    {
+      name: '[contains] is the rule without operator',
+      params: { 'summary[contains]': ' Tod ' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'Tod' }],
+    },
+    {
+      name: '[contains] keeps commas',
+      params: { 'summary[contains]': 'a,b' },
+      filters: [{ kind: 'contains', field: F.summary, value: 'a,b' }],
+    },
     { name: '[contains] empty', params: { 'summary[contains]': '' }, filters: [{ kind: 'empty', field: F.summary }] },
-    { name: 'NUMBER [eq] 64-bit', params: { 'id[eq]': '1534956341424005122' }, filters: [{ kind: 'equals', field: F.id, value: 1534956341424005122n }] },
-    { name: 'NUMBER [in]', params: { 'price[in]': '12.6, -5,1e2' }, filters: [{ kind: 'in', field: F.price, values: [12.6, -5, 100] }] },
-    { name: 'BOOLEAN [eq]', params: { 'is_default[eq]': 'TRUE' }, filters: [{ kind: 'equals', field: F.isDefault, value: true }] },
-    { name: 'BOOLEAN [in]', params: { 'is_default[in]': '0,true' }, filters: [{ kind: 'in', field: F.isDefault, values: [false, true] }] },
-    { name: 'DATE [eq]', params: { 'date[eq]': '2023-02-01' }, filters: [{ kind: 'equals', field: F.date, value: '2023-02-01' }] },
-    { name: 'DATE [ne]', params: { 'date[ne]': '2023-02-01' }, filters: [{ kind: 'not', field: F.date, node: { kind: 'equals', field: F.date, value: '2023-02-01' } }] },
-    { name: 'DATETIME [eq] an instant', params: { 'created_at[eq]': '2023-02-01T10:00:00+02:00' }, filters: [{ kind: 'equals', field: F.createdAt, value: utc('2023-02-01T08:00:00Z') }] },
-    { name: 'DATETIME [eq] a date is its UTC day', params: { 'created_at[eq]': '2023-02-01' }, filters: [{ kind: 'ranges', field: F.createdAt, ranges: [DAY_RANGE('2023-02-01T00:00:00Z')] }] },
+    {
+      name: 'NUMBER [eq] 64-bit',
+      params: { 'id[eq]': '1534956341424005122' },
+      filters: [{ kind: 'equals', field: F.id, value: 1534956341424005122n }],
+    },
+    {
+      name: 'NUMBER [in]',
+      params: { 'price[in]': '12.6, -5,1e2' },
+      filters: [{ kind: 'in', field: F.price, values: [12.6, -5, 100] }],
+    },
+    {
+      name: 'BOOLEAN [eq]',
+      params: { 'is_default[eq]': 'TRUE' },
+      filters: [{ kind: 'equals', field: F.isDefault, value: true }],
+    },
+    {
+      name: 'BOOLEAN [in]',
+      params: { 'is_default[in]': '0,true' },
+      filters: [{ kind: 'in', field: F.isDefault, values: [false, true] }],
+    },
+    {
+      name: 'DATE [eq]',
+      params: { 'date[eq]': '2023-02-01' },
+      filters: [{ kind: 'equals', field: F.date, value: '2023-02-01' }],
+    },
+    {
+      name: 'DATE [ne]',
+      params: { 'date[ne]': '2023-02-01' },
+      filters: [{ kind: 'not', field: F.date, node: { kind: 'equals', field: F.date, value: '2023-02-01' } }],
+    },
+    {
+      name: 'DATETIME [eq] an instant',
+      params: { 'created_at[eq]': '2023-02-01T10:00:00+02:00' },
+      filters: [{ kind: 'equals', field: F.createdAt, value: utc('2023-02-01T08:00:00Z') }],
+    },
+    {
+      name: 'DATETIME [eq] a date is its UTC day',
+      params: { 'created_at[eq]': '2023-02-01' },
+      filters: [{ kind: 'ranges', field: F.createdAt, ranges: [DAY_RANGE('2023-02-01T00:00:00Z')] }],
+    },
     {
       name: 'DATETIME [in] instants, days and empty',
       params: { 'created_at[in]': '2023-02-01,2023-02-01 10:00:00,,2023-03-01' },
-      filters: [{
-        kind: 'any',
-        field: F.createdAt,
-        nodes: [
-          { kind: 'in', field: F.createdAt, values: [utc('2023-02-01T10:00:00Z')] },
-          { kind: 'ranges', field: F.createdAt, ranges: [DAY_RANGE('2023-02-01T00:00:00Z'), DAY_RANGE('2023-03-01T00:00:00Z')] },
-          { kind: 'empty', field: F.createdAt },
-        ],
-      }],
+      filters: [
+        {
+          kind: 'any',
+          field: F.createdAt,
+          nodes: [
+            { kind: 'in', field: F.createdAt, values: [utc('2023-02-01T10:00:00Z')] },
+            {
+              kind: 'ranges',
+              field: F.createdAt,
+              ranges: [DAY_RANGE('2023-02-01T00:00:00Z'), DAY_RANGE('2023-03-01T00:00:00Z')],
+            },
+            { kind: 'empty', field: F.createdAt },
+          ],
+        },
+      ],
     },
     {
       name: 'a repeated parameter with an operator is ANDed',
@@ -492,8 +748,16 @@ describe('operators in brackets after the field name (spec section 8)', () => {
         { kind: 'not', field: F.summary, node: { kind: 'equals', field: F.summary, value: 'b' } },
       ],
     },
-    { name: 'the field name is resolved case-insensitively', params: { 'REAL NAME[eq]': 'x' }, filters: [{ kind: 'equals', field: F.realName, value: 'x' }] },
-    { name: 'exact name first among case variants', params: { 'Status[eq]': 'x' }, filters: [{ kind: 'equals', field: F.statusUpper, value: 'x' }] },
+    {
+      name: 'the field name is resolved case-insensitively',
+      params: { 'REAL NAME[eq]': 'x' },
+      filters: [{ kind: 'equals', field: F.realName, value: 'x' }],
+    },
+    {
+      name: 'exact name first among case variants',
+      params: { 'Status[eq]': 'x' },
+      filters: [{ kind: 'equals', field: F.statusUpper, value: 'x' }],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => assert.deepEqual(ok(c.params).filters, c.filters));
@@ -511,7 +775,10 @@ describe('operators in brackets after the field name (spec section 8)', () => {
     const frozen: unknown[] = [];
     const walk = (n: FilterNode): void => {
       frozen.push(n);
-      if (n.kind === 'any') (frozen.push(n.nodes), n.nodes.forEach(walk));
+      if (n.kind === 'any') {
+        frozen.push(n.nodes);
+        n.nodes.forEach(walk);
+      }
       if (n.kind === 'not') walk(n.node);
       if (n.kind === 'in') frozen.push(n.values);
       if (n.kind === 'ranges') frozen.push(n.ranges, ...n.ranges);
@@ -545,7 +812,9 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       assert.deepEqual(parse({ 'a[b][in]': '1,2' }), [{ kind: 'in', field: B.nested, values: [1, 2] }]);
     });
     it('another operator on the field without brackets', () => {
-      assert.deepEqual(parse({ 'tag[ne]': 'x' }), [{ kind: 'not', field: B.plain, node: { kind: 'equals', field: B.plain, value: 'x' } }]);
+      assert.deepEqual(parse({ 'tag[ne]': 'x' }), [
+        { kind: 'not', field: B.plain, node: { kind: 'equals', field: B.plain, value: 'x' } },
+      ]);
     });
     it('"current" and "size" are paging, but with an operator they name a field', () => {
       const r = parseQuery({ current: '2', 'current[eq]': '7' }, fields, OPTS);
@@ -570,37 +839,123 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       { params: { '[eq]': 'x' }, message: `Unknown field "[eq]"; fields are: ${FIELD_LIST}` },
       { params: { 'nosuch[bogus]': 'x' }, message: `Unknown field "nosuch[bogus]"; fields are: ${FIELD_LIST}` },
       { params: { 'nosuch[eq]': 'x' }, message: `Unknown field "nosuch" in "nosuch[eq]"; fields are: ${FIELD_LIST}` },
-      { params: { 'summary[eq][ne]': 'x' }, message: `Unknown field "summary[eq]" in "summary[eq][ne]"; fields are: ${FIELD_LIST}` },
-      { params: { 'summary [eq]': 'x' }, message: `Unknown field "summary " in "summary [eq]"; fields are: ${FIELD_LIST}` },
-      { params: { 'STATUS[eq]': 'x' }, message: 'Ambiguous field "STATUS" in "STATUS[eq]": it matches "Status", "status"; use the exact name' },
-      { params: { 'price[contains]': '1' }, message: 'Operator "contains" in "price[contains]" does not apply to NUMBER field "price"; NUMBER fields take: eq, ne, in' },
-      { params: { 'is_default[contains]': 'x' }, message: 'Operator "contains" in "is_default[contains]" does not apply to BOOLEAN field "is_default"; BOOLEAN fields take: eq, ne, in' },
-      { params: { 'date[contains]': '2023' }, message: 'Operator "contains" in "date[contains]" does not apply to DATE field "date"; DATE fields take: eq, ne, in' },
-      { params: { 'created_at[contains]': '' }, message: 'Operator "contains" in "created_at[contains]" does not apply to DATETIME field "created_at"; DATETIME fields take: eq, ne, in' },
+      {
+        params: { 'summary[eq][ne]': 'x' },
+        message: `Unknown field "summary[eq]" in "summary[eq][ne]"; fields are: ${FIELD_LIST}`,
+      },
+      {
+        params: { 'summary [eq]': 'x' },
+        message: `Unknown field "summary " in "summary [eq]"; fields are: ${FIELD_LIST}`,
+      },
+      {
+        params: { 'STATUS[eq]': 'x' },
+        message: 'Ambiguous field "STATUS" in "STATUS[eq]": it matches "Status", "status"; use the exact name',
+      },
+      {
+        params: { 'price[contains]': '1' },
+        message:
+          'Operator "contains" in "price[contains]" does not apply to NUMBER field "price"; NUMBER fields take: eq, ne, in',
+      },
+      {
+        params: { 'is_default[contains]': 'x' },
+        message:
+          'Operator "contains" in "is_default[contains]" does not apply to BOOLEAN field "is_default"; BOOLEAN fields take: eq, ne, in',
+      },
+      {
+        params: { 'date[contains]': '2023' },
+        message:
+          'Operator "contains" in "date[contains]" does not apply to DATE field "date"; DATE fields take: eq, ne, in',
+      },
+      {
+        params: { 'created_at[contains]': '' },
+        message:
+          'Operator "contains" in "created_at[contains]" does not apply to DATETIME field "created_at"; DATETIME fields take: eq, ne, in',
+      },
       { params: { 'price[eq]': 'abc' }, message: 'Invalid value "abc" for NUMBER field "price": expected a number' },
-      { params: { 'price[eq]': '12.6,56.3' }, message: 'Invalid value "12.6,56.3" for NUMBER field "price": expected one value; [in] takes a list' },
-      { params: { 'price[ne]': '1,' }, message: 'Invalid value "1," for NUMBER field "price": expected one value; [in] takes a list' },
-      { params: { 'is_default[eq]': 'true,false' }, message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected one value; [in] takes a list' },
-      { params: { 'date[eq]': '2023-01-01,' }, message: 'Invalid value "2023-01-01," for DATE field "date": expected one value; [in] takes a list' },
-      { params: { 'id[eq]': '9223372036854775808' }, message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range' },
-      { params: { 'price[in]': '1,x,3' }, message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,x,3")' },
-      { params: { 'is_default[in]': 'true,maybe' }, message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0 (in "true,maybe")' },
-      { params: { 'date[eq]': '2023-02-01T10:00:00Z' }, message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD' },
-      { params: { 'date[in]': '2023-02-01,2023-02-30' }, message: 'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD (in "2023-02-01,2023-02-30")' },
+      {
+        params: { 'price[eq]': '12.6,56.3' },
+        message: 'Invalid value "12.6,56.3" for NUMBER field "price": expected one value; [in] takes a list',
+      },
+      {
+        params: { 'price[ne]': '1,' },
+        message: 'Invalid value "1," for NUMBER field "price": expected one value; [in] takes a list',
+      },
+      {
+        params: { 'is_default[eq]': 'true,false' },
+        message: 'Invalid value "true,false" for BOOLEAN field "is_default": expected one value; [in] takes a list',
+      },
+      {
+        params: { 'date[eq]': '2023-01-01,' },
+        message: 'Invalid value "2023-01-01," for DATE field "date": expected one value; [in] takes a list',
+      },
+      {
+        params: { 'id[eq]': '9223372036854775808' },
+        message: 'Invalid value "9223372036854775808" for NUMBER field "id": integer out of the 64-bit range',
+      },
+      {
+        params: { 'price[in]': '1,x,3' },
+        message: 'Invalid value "x" for NUMBER field "price": expected a number (in "1,x,3")',
+      },
+      {
+        params: { 'is_default[in]': 'true,maybe' },
+        message: 'Invalid value "maybe" for BOOLEAN field "is_default": expected true, false, 1 or 0 (in "true,maybe")',
+      },
+      {
+        params: { 'date[eq]': '2023-02-01T10:00:00Z' },
+        message: 'Invalid value "2023-02-01T10:00:00Z" for DATE field "date": expected a date YYYY-MM-DD',
+      },
+      {
+        params: { 'date[in]': '2023-02-01,2023-02-30' },
+        message:
+          'Invalid value "2023-02-30" for DATE field "date": expected a date YYYY-MM-DD (in "2023-02-01,2023-02-30")',
+      },
       {
         params: { 'created_at[ne]': 'yesterday' },
-        message: 'Invalid value "yesterday" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+        message:
+          'Invalid value "yesterday" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
       },
-      { params: { 'price[in]': '1\\,5' }, message: 'Invalid value "1,5" for NUMBER field "price": expected a number (in "1\\\\,5")' },
-      { params: { 'summary[in]': 'a\\b' }, message: 'Invalid escape "\\\\b" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")' },
-      { params: { 'summary[in]': 'a,b\\' }, message: 'Invalid escape "\\\\" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a,b\\\\")' },
-      { params: { 'summary[in]': 'C:\\dir' }, message: 'Invalid escape "\\\\d" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "C:\\\\dir")' },
-      { params: { 'summary[in]': 'a\\🙂' }, message: 'Invalid escape "\\\\🙂" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\🙂")' },
-      { params: { 'summary[eq]': 'a\0' }, message: 'Parameter "summary[eq]" contains a NUL character (U+0000), which text values cannot hold' },
-      { params: { 'summary[in]': ['a', 'b\0'] }, message: 'Parameter "summary[in]" contains a NUL character (U+0000), which text values cannot hold' },
-      { params: { 'summary[e\0q]': 'a' }, message: 'A parameter name contains a NUL character (U+0000), which text values cannot hold: "summary[e\\u0000q]"' },
+      {
+        params: { 'price[in]': '1\\,5' },
+        message: 'Invalid value "1,5" for NUMBER field "price": expected a number (in "1\\\\,5")',
+      },
+      {
+        params: { 'summary[in]': 'a\\b' },
+        message:
+          'Invalid escape "\\\\b" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")',
+      },
+      {
+        params: { 'summary[in]': 'a,b\\' },
+        message:
+          'Invalid escape "\\\\" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a,b\\\\")',
+      },
+      {
+        params: { 'summary[in]': 'C:\\dir' },
+        message:
+          'Invalid escape "\\\\d" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "C:\\\\dir")',
+      },
+      {
+        params: { 'summary[in]': 'a\\🙂' },
+        message:
+          'Invalid escape "\\\\🙂" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\🙂")',
+      },
+      {
+        params: { 'summary[eq]': 'a\0' },
+        message: 'Parameter "summary[eq]" contains a NUL character (U+0000), which text values cannot hold',
+      },
+      {
+        params: { 'summary[in]': ['a', 'b\0'] },
+        message: 'Parameter "summary[in]" contains a NUL character (U+0000), which text values cannot hold',
+      },
+      {
+        params: { 'summary[e\0q]': 'a' },
+        message:
+          'A parameter name contains a NUL character (U+0000), which text values cannot hold: "summary[e\\u0000q]"',
+      },
       // Parameters are read in order: the first mistake is the one named.
-      { params: { 'summary[eq]': 'ok', 'price[bogus]': '1', 'nosuch': 'x' }, message: `Unknown operator "bogus" in "price[bogus]"; ${ops}` },
+      {
+        params: { 'summary[eq]': 'ok', 'price[bogus]': '1', nosuch: 'x' },
+        message: `Unknown operator "bogus" in "price[bogus]"; ${ops}`,
+      },
     ];
     for (const c of cases) {
       it(`rejects ${JSON.stringify(c.params)}`, () => assert.equal(err(c.params), c.message));
@@ -626,7 +981,13 @@ describe('operators in brackets after the field name (spec section 8)', () => {
     });
 
     it('every operator and type pair either parses or is refused naming the operator', () => {
-      const sample: Record<string, string> = { TEXT: 'x', NUMBER: '1', BOOLEAN: 'true', DATE: '2023-02-01', DATETIME: '2023-02-01' };
+      const sample: Record<string, string> = {
+        TEXT: 'x',
+        NUMBER: '1',
+        BOOLEAN: 'true',
+        DATE: '2023-02-01',
+        DATETIME: '2023-02-01',
+      };
       for (const field of [F.summary, F.price, F.isDefault, F.date, F.createdAt]) {
         for (const op of OPERATORS) {
           const r = parseQuery({ [`${field.name}[${op}]`]: sample[field.type] }, FIELDS, OPTS);

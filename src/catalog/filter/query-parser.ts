@@ -50,7 +50,8 @@ function parseOrThrow(
   // Before anything else reads them, so that the message names the parameter whatever it is.
   for (const [name, raw] of Object.entries(params)) {
     if (hasNul(name)) fail(`A parameter name ${NUL_REASON}: ${q(name)}`);
-    if (raw !== undefined && (Array.isArray(raw) ? raw.some(hasNul) : hasNul(raw))) fail(`Parameter ${q(name)} ${NUL_REASON}`);
+    if (raw !== undefined && (Array.isArray(raw) ? raw.some(hasNul) : hasNul(raw)))
+      fail(`Parameter ${q(name)} ${NUL_REASON}`);
   }
   const { current, size } = parsePaging(params, opts);
   let sort: readonly SortKey[] = Object.freeze([]);

@@ -33,7 +33,11 @@ export function checkTypesKnown(file: string, names: readonly string[], types: R
   for (const name of types.keys()) {
     if (!known.has(name)) {
       // A wide file would make an unreadable message; the first fields are enough to spot a typo.
-      const shown = names.slice(0, 20).map((n) => `"${n}"`).join(', ') + (names.length > 20 ? ', ...' : '');
+      const shown =
+        names
+          .slice(0, 20)
+          .map((n) => `"${n}"`)
+          .join(', ') + (names.length > 20 ? ', ...' : '');
       throw new ImportError(file, null, `a type is given for unknown field "${name}"; the fields are ${shown}`);
     }
   }

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TypeGuess } from './infer.ts';
-import { fromJson, fromText, INVALID, invalidValueReason, K_FALSE, K_JSON, K_NULL, K_NUMBER, K_STRING, K_TRUE } from './convert.ts';
+import {
+  fromJson,
+  fromText,
+  INVALID,
+  invalidValueReason,
+  K_FALSE,
+  K_JSON,
+  K_NULL,
+  K_NUMBER,
+  K_STRING,
+  K_TRUE,
+} from './convert.ts';
 
 // How each text reads as a value is in ../values/value-cases.ts, for the importer and the
 // filters alike; here, what is the importer's own.
@@ -12,8 +23,14 @@ describe('dates and date-times', () => {
     assert.equal(fromText('DATE', '2023-02-10'), '2023-02-10');
     assert.equal(fromText('DATE', '2023-02-10T08:50:28Z'), INVALID);
     assert.match(invalidValueReason('due', 'DATE', '2023-02-10T08:50:28Z'), /is a date-time, not a DATE/);
-    assert.equal(invalidValueReason('due', 'DATE', '2023-02-30'), 'field "due": "2023-02-30" is not a DATE (YYYY-MM-DD)');
-    assert.equal(invalidValueReason('due', 'DATE', '0000-01-01'), 'field "due": "0000-01-01" is not a DATE (YYYY-MM-DD)');
+    assert.equal(
+      invalidValueReason('due', 'DATE', '2023-02-30'),
+      'field "due": "2023-02-30" is not a DATE (YYYY-MM-DD)',
+    );
+    assert.equal(
+      invalidValueReason('due', 'DATE', '0000-01-01'),
+      'field "due": "0000-01-01" is not a DATE (YYYY-MM-DD)',
+    );
   });
 });
 

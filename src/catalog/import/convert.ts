@@ -13,7 +13,8 @@ export const K_FALSE = 4;
 /** A JSON object or array; its text is the value's JSON. */
 export const K_JSON = 5;
 /** One of the K_ constants. */
-export type RawKind = typeof K_NULL | typeof K_STRING | typeof K_NUMBER | typeof K_TRUE | typeof K_FALSE | typeof K_JSON;
+export type RawKind =
+  typeof K_NULL | typeof K_STRING | typeof K_NUMBER | typeof K_TRUE | typeof K_FALSE | typeof K_JSON;
 
 /** Returned by the converters when a raw value does not convert to the field's type. */
 export const INVALID: unique symbol = Symbol('invalid');
@@ -71,6 +72,9 @@ export function invalidValueReason(name: string, type: FieldType, text: string):
   // Long cells are cut so that one bad value cannot flood a terminal or a log line.
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   // A date alone would parse as a DATETIME too; only a longer text is a date-time.
-  const what = type === 'DATE' && text.length > 10 && parseDateTime(text, IMPORT_RULES) !== null ? 'is a date-time, not' : 'is not';
+  const what =
+    type === 'DATE' && text.length > 10 && parseDateTime(text, IMPORT_RULES) !== null
+      ? 'is a date-time, not'
+      : 'is not';
   return `field "${name}": ${JSON.stringify(shown)} ${what} ${HINTS[type]}`;
 }

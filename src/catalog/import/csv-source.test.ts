@@ -28,9 +28,15 @@ describe('CSV syntax', () => {
 
   it('strips a UTF-8 byte order mark, also before a quoted header', async () => {
     const plain = await load(files.write('bom.csv', '\ufeffid,name\n1,Ann\n'));
-    assert.deepEqual(plain.plan.fields.map((f) => f.name), ['id', 'name']);
+    assert.deepEqual(
+      plain.plan.fields.map((f) => f.name),
+      ['id', 'name'],
+    );
     const quoted = await load(files.write('bom-quoted.csv', '\ufeff"id","name"\n1,Ann\n'));
-    assert.deepEqual(quoted.plan.fields.map((f) => f.name), ['id', 'name']);
+    assert.deepEqual(
+      quoted.plan.fields.map((f) => f.name),
+      ['id', 'name'],
+    );
     assert.deepEqual(quoted.rows, [[1, 'Ann']]);
   });
 
@@ -81,7 +87,15 @@ describe('CSV type inference', () => {
       ].join('\n'),
     );
     const { types, rows } = await load(file);
-    assert.deepEqual(types, { num: 'NUMBER', bool: 'BOOLEAN', date: 'DATE', datetime: 'DATETIME', mixed_dates: 'DATETIME', text: 'TEXT', nulls: 'TEXT' });
+    assert.deepEqual(types, {
+      num: 'NUMBER',
+      bool: 'BOOLEAN',
+      date: 'DATE',
+      datetime: 'DATETIME',
+      mixed_dates: 'DATETIME',
+      text: 'TEXT',
+      nulls: 'TEXT',
+    });
     assert.deepEqual(
       rows.map((r) => r[0]),
       [-12, 3.5, 1000, 0, 0.5],
@@ -92,11 +106,23 @@ describe('CSV type inference', () => {
     );
     assert.deepEqual(
       rows.map((r) => r[3]),
-      [Date.UTC(2023, 1, 10, 8, 50, 28), Date.UTC(2023, 1, 10, 8, 50, 28), Date.UTC(2023, 1, 10, 6, 50, 28), Date.UTC(2023, 1, 10, 8, 50, 28, 500), null],
+      [
+        Date.UTC(2023, 1, 10, 8, 50, 28),
+        Date.UTC(2023, 1, 10, 8, 50, 28),
+        Date.UTC(2023, 1, 10, 6, 50, 28),
+        Date.UTC(2023, 1, 10, 8, 50, 28, 500),
+        null,
+      ],
     );
     assert.deepEqual(
       rows.map((r) => r[4]),
-      [Date.UTC(2023, 1, 10), Date.UTC(2023, 1, 10, 8, 50, 28, 250), Date.UTC(2023, 1, 11), Date.UTC(2023, 1, 12, 0, 0, 1), null],
+      [
+        Date.UTC(2023, 1, 10),
+        Date.UTC(2023, 1, 10, 8, 50, 28, 250),
+        Date.UTC(2023, 1, 11),
+        Date.UTC(2023, 1, 12, 0, 0, 1),
+        null,
+      ],
     );
     assert.deepEqual(
       rows.map((r) => r[5]),
@@ -119,18 +145,43 @@ describe('CSV type inference', () => {
   });
 
   it('reads 64-bit integers exactly', async () => {
-    const file = files.write('big.csv', 'id\n1534956341424005122\n-9223372036854775808\n9007199254740991\n9007199254740993\n99999999999999999999\n');
+    const file = files.write(
+      'big.csv',
+      'id\n1534956341424005122\n-9223372036854775808\n9007199254740991\n9007199254740993\n99999999999999999999\n',
+    );
     const { types, rows } = await load(file);
     assert.equal(types.id, 'NUMBER');
-    assert.deepEqual(rows, [[1534956341424005122n], [-9223372036854775808n], [9007199254740991], [9007199254740993n], [1e20]]);
+    assert.deepEqual(rows, [
+      [1534956341424005122n],
+      [-9223372036854775808n],
+      [9007199254740991],
+      [9007199254740993n],
+      [1e20],
+    ]);
   });
 });
 
 describe('CSV forced types', () => {
   it('converts values to the types given', async () => {
-    const file = files.write('forced.csv', 'zip,flag,price,when,day,n\n007,yes,+12,2023-02-10,2023-02-10,1\n1,No,0012.50,2023-02-10T10:00:00+02:00,2023-02-11,2\n,1,,,,\n');
-    const { types, rows } = await load(file, { zip: 'NUMBER', flag: 'BOOLEAN', price: 'NUMBER', when: 'DATETIME', n: 'TEXT' });
-    assert.deepEqual(types, { zip: 'NUMBER', flag: 'BOOLEAN', price: 'NUMBER', when: 'DATETIME', day: 'DATE', n: 'TEXT' });
+    const file = files.write(
+      'forced.csv',
+      'zip,flag,price,when,day,n\n007,yes,+12,2023-02-10,2023-02-10,1\n1,No,0012.50,2023-02-10T10:00:00+02:00,2023-02-11,2\n,1,,,,\n',
+    );
+    const { types, rows } = await load(file, {
+      zip: 'NUMBER',
+      flag: 'BOOLEAN',
+      price: 'NUMBER',
+      when: 'DATETIME',
+      n: 'TEXT',
+    });
+    assert.deepEqual(types, {
+      zip: 'NUMBER',
+      flag: 'BOOLEAN',
+      price: 'NUMBER',
+      when: 'DATETIME',
+      day: 'DATE',
+      n: 'TEXT',
+    });
     assert.deepEqual(rows, [
       [7, true, 12, Date.UTC(2023, 1, 10), '2023-02-10', '1'],
       [1, false, 12.5, Date.UTC(2023, 1, 10, 8), '2023-02-11', '2'],
@@ -160,7 +211,10 @@ describe('CSV forced types', () => {
   it('refuses a type for an unknown field, listing the fields', async () => {
     const err = await refusal(files.write('forced-unknown.csv', 'id,price\n1,2\n'), { cost: 'NUMBER' });
     assert.equal(err.line, null);
-    assert.equal(err.message, 'forced-unknown.csv: a type is given for unknown field "cost"; the fields are "id", "price"');
+    assert.equal(
+      err.message,
+      'forced-unknown.csv: a type is given for unknown field "cost"; the fields are "id", "price"',
+    );
   });
 });
 
@@ -204,8 +258,14 @@ describe('CSV errors', () => {
   });
 
   it('refuses an empty file and a file without a header', async () => {
-    assert.equal((await refusal(files.write('empty.csv', ''))).message, 'empty.csv: the file is empty; a CSV file starts with a header row');
-    assert.equal((await refusal(files.write('bom-only.csv', '\ufeff'))).reason, 'the file is empty; a CSV file starts with a header row');
+    assert.equal(
+      (await refusal(files.write('empty.csv', ''))).message,
+      'empty.csv: the file is empty; a CSV file starts with a header row',
+    );
+    assert.equal(
+      (await refusal(files.write('bom-only.csv', '\ufeff'))).reason,
+      'the file is empty; a CSV file starts with a header row',
+    );
     const blank = await refusal(files.write('no-header.csv', '\n1,2\n'));
     assert.equal(blank.line, 1);
     assert.equal(blank.reason, 'the header row is empty');

@@ -94,7 +94,10 @@ function scanCsv(
           if (error) throw new RecordError(next + end, quoteReason(error));
           next += data.length;
           if (received - meta.cursor > MAX_RECORD_CHARS) {
-            throw new RecordError(next, `unclosed quote (or a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB)`);
+            throw new RecordError(
+              next,
+              `unclosed quote (or a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} MiB)`,
+            );
           }
         } catch (err) {
           fail(err);
@@ -123,7 +126,8 @@ function nulReason(record: number, cell: number, header: readonly string[]): str
 
 function quoteReason(error: Papa.ParseError): string {
   if (error.code === 'MissingQuotes') return 'unclosed quote';
-  if (error.code === 'InvalidQuotes') return 'malformed quoted field: a closing quote must be followed by a comma or the end of the line';
+  if (error.code === 'InvalidQuotes')
+    return 'malformed quoted field: a closing quote must be followed by a comma or the end of the line';
   return error.message;
 }
 
@@ -171,14 +175,19 @@ async function refusal(file: string, err: unknown): Promise<unknown> {
 }
 
 function readHeader(row: readonly string[]): string[] {
-  if (row.length > MAX_FIELDS) throw new RecordError(0, `the header has ${row.length} fields; at most ${MAX_FIELDS} are supported`);
+  if (row.length > MAX_FIELDS)
+    throw new RecordError(0, `the header has ${row.length} fields; at most ${MAX_FIELDS} are supported`);
   const seen = new Map<string, number>();
   row.forEach((name, i) => {
     if (name.trim() === '') {
-      throw new RecordError(0, row.length === 1 ? 'the header row is empty' : `the header has no name for field ${i + 1}`);
+      throw new RecordError(
+        0,
+        row.length === 1 ? 'the header row is empty' : `the header has no name for field ${i + 1}`,
+      );
     }
     const earlier = seen.get(name);
-    if (earlier !== undefined) throw new RecordError(0, `duplicate field name "${name}" in the header (fields ${earlier + 1} and ${i + 1})`);
+    if (earlier !== undefined)
+      throw new RecordError(0, `duplicate field name "${name}" in the header (fields ${earlier + 1} and ${i + 1})`);
     seen.set(name, i);
   });
   return [...row];
@@ -298,7 +307,8 @@ export async function readCsv(
     let i = 0;
     if (first === 0) {
       const header = data[0];
-      if (header.length !== width || header.some((name, index) => name !== names[index])) throw new RecordError(0, CHANGED);
+      if (header.length !== width || header.some((name, index) => name !== names[index]))
+        throw new RecordError(0, CHANGED);
       i = 1;
     }
     for (; i < data.length; i++) {

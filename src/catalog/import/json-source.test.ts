@@ -38,7 +38,10 @@ describe('JSON array files', () => {
   });
 
   it('stores nested objects and arrays as their JSON text, numbers written as in the file', async () => {
-    const file = files.write('nested.json', '[{"tags": ["a", "b"], "meta": {"x": 1.50, "y": [true, null, {"z": "q\\"uote"}]}}, {"tags": []}]');
+    const file = files.write(
+      'nested.json',
+      '[{"tags": ["a", "b"], "meta": {"x": 1.50, "y": [true, null, {"z": "q\\"uote"}]}}, {"tags": []}]',
+    );
     const { types, rows } = await load(file);
     assert.deepEqual(types, { tags: 'TEXT', meta: 'TEXT' });
     assert.deepEqual(rows, [
@@ -51,12 +54,32 @@ describe('JSON array files', () => {
     const file = files.write(
       'infer.json',
       JSON.stringify([
-        { n: 1, ns: '12', b: true, bs: 'FALSE', d: '2023-02-10', dt: '2023-02-10T08:50:28Z', zip: '02134', mix: 1, e: '' },
+        {
+          n: 1,
+          ns: '12',
+          b: true,
+          bs: 'FALSE',
+          d: '2023-02-10',
+          dt: '2023-02-10T08:50:28Z',
+          zip: '02134',
+          mix: 1,
+          e: '',
+        },
         { n: 2.5, ns: '-3', b: false, bs: 'true', d: '2023-02-11', dt: '2023-02-10', zip: '10001', mix: 'one', e: '' },
       ]),
     );
     const { types, rows } = await load(file);
-    assert.deepEqual(types, { n: 'NUMBER', ns: 'NUMBER', b: 'BOOLEAN', bs: 'BOOLEAN', d: 'DATE', dt: 'DATETIME', zip: 'TEXT', mix: 'TEXT', e: 'TEXT' });
+    assert.deepEqual(types, {
+      n: 'NUMBER',
+      ns: 'NUMBER',
+      b: 'BOOLEAN',
+      bs: 'BOOLEAN',
+      d: 'DATE',
+      dt: 'DATETIME',
+      zip: 'TEXT',
+      mix: 'TEXT',
+      e: 'TEXT',
+    });
     assert.deepEqual(rows[0], [1, 12, true, false, '2023-02-10', Date.UTC(2023, 1, 10, 8, 50, 28), '02134', '1', '']);
     assert.deepEqual(rows[1], [2.5, -3, false, true, '2023-02-11', Date.UTC(2023, 1, 10), '10001', 'one', '']);
   });
@@ -73,7 +96,10 @@ describe('JSON array files', () => {
   });
 
   it('converts to forced types', async () => {
-    const file = files.write('forced.json', '[{"id": 7, "flag": 1, "when": "2023-02-10"}, {"id": "8", "flag": "no", "when": null}]');
+    const file = files.write(
+      'forced.json',
+      '[{"id": 7, "flag": 1, "when": "2023-02-10"}, {"id": "8", "flag": "no", "when": null}]',
+    );
     const { rows } = await load(file, { id: 'TEXT', flag: 'BOOLEAN', when: 'DATETIME' });
     assert.deepEqual(rows, [
       ['7', true, Date.UTC(2023, 1, 10)],
@@ -91,7 +117,10 @@ describe('JSON array errors', () => {
   it('refuses a top-level value that is not an array', async () => {
     const err = await refusal(files.write('object.json', '\n{"a": 1}'));
     assert.equal(err.message, 'object.json line 2: expected a top-level JSON array of objects, found an object');
-    assert.equal((await refusal(files.write('string.json', '"a"'))).reason, 'expected a top-level JSON array of objects, found a string');
+    assert.equal(
+      (await refusal(files.write('string.json', '"a"'))).reason,
+      'expected a top-level JSON array of objects, found a string',
+    );
   });
 
   it('refuses an array item that is not an object, with its line', async () => {
@@ -119,7 +148,10 @@ describe('JSON array errors', () => {
   });
 
   it('refuses an unclosed array, an empty file, and a file without fields', async () => {
-    assert.equal((await refusal(files.write('unclosed.json', '[{"a": 1},\n'))).reason, 'unexpected end of the file: the JSON array is not closed');
+    assert.equal(
+      (await refusal(files.write('unclosed.json', '[{"a": 1},\n'))).reason,
+      'unexpected end of the file: the JSON array is not closed',
+    );
     assert.equal((await refusal(files.write('empty.json', ' \n'))).reason, 'the file is empty');
     assert.match((await refusal(files.write('no-records.json', '[]'))).reason, /^no fields/);
     assert.match((await refusal(files.write('empty-objects.json', '[{}, {}]'))).reason, /^no fields/);
@@ -137,7 +169,10 @@ describe('JSON array errors', () => {
 
 describe('NDJSON files', () => {
   it('reads one object per line, ignoring blank lines, with LF or CRLF', async () => {
-    const file = files.write('tickets.ndjson', '{"id": 1534956341424005122, "at": "2023-02-10T08:50:28Z"}\r\n\r\n{"id": 2, "note": "x"}\n   \n{"at": "2023-02-10 09:00:00", "id": 3}');
+    const file = files.write(
+      'tickets.ndjson',
+      '{"id": 1534956341424005122, "at": "2023-02-10T08:50:28Z"}\r\n\r\n{"id": 2, "note": "x"}\n   \n{"at": "2023-02-10 09:00:00", "id": 3}',
+    );
     const { plan, rows } = await load(file);
     assert.equal(plan.format, 'ndjson');
     assert.deepEqual(plan.fields, [
@@ -163,14 +198,22 @@ describe('NDJSON errors, with exact line numbers', () => {
   const lines = (...content: string[]): string => content.join('\n');
 
   it('refuses invalid JSON on its line', async () => {
-    const err = await refusal(files.write('syntax.ndjson', lines('{"a": 1}', '', '{"a": 2}', '{"a": tru}', '{"a": 5}')));
+    const err = await refusal(
+      files.write('syntax.ndjson', lines('{"a": 1}', '', '{"a": 2}', '{"a": tru}', '{"a": 5}')),
+    );
     assert.equal(err.line, 4);
     assert.match(err.reason, /^invalid JSON: /);
   });
 
   it('refuses text after the object on its line', async () => {
-    assert.equal((await refusal(files.write('extra-brace.ndjson', lines('{"a": 1}', '{"a": 2}}', '{"a": 3}', '{"a": 4}')))).line, 2);
-    assert.equal((await refusal(files.write('extra-word.ndjson', lines('{"a": 1}', '{"a": 2} x', '{"a": 3}')))).line, 2);
+    assert.equal(
+      (await refusal(files.write('extra-brace.ndjson', lines('{"a": 1}', '{"a": 2}}', '{"a": 3}', '{"a": 4}')))).line,
+      2,
+    );
+    assert.equal(
+      (await refusal(files.write('extra-word.ndjson', lines('{"a": 1}', '{"a": 2} x', '{"a": 3}')))).line,
+      2,
+    );
     const two = await refusal(files.write('two.ndjson', lines('{"a": 1}', '{"a": 2} {"a": 3}')));
     assert.equal(two.message, 'two.ndjson line 2: more than one JSON value on the line');
   });
@@ -178,7 +221,10 @@ describe('NDJSON errors, with exact line numbers', () => {
   it('refuses a line that is not an object', async () => {
     const err = await refusal(files.write('scalar.ndjson', lines('{"a": 1}', '{"a": 2}', '[1, 2]')));
     assert.equal(err.message, 'scalar.ndjson line 3: expected a JSON object, found an array');
-    assert.equal((await refusal(files.write('number.ndjson', lines('{"a": 1}', '42')))).reason, 'expected a JSON object, found a number');
+    assert.equal(
+      (await refusal(files.write('number.ndjson', lines('{"a": 1}', '42')))).reason,
+      'expected a JSON object, found a number',
+    );
   });
 
   it('refuses an object spread over lines, and an unclosed string', async () => {
@@ -191,7 +237,10 @@ describe('NDJSON errors, with exact line numbers', () => {
   });
 
   it('refuses a value that does not convert to a forced type on its line', async () => {
-    const err = await refusal(files.write('forced.ndjson', lines('{"d": "2023-02-10"}', '', '{"d": "2023-02-10T08:00:00Z"}')), { d: 'DATE' });
+    const err = await refusal(
+      files.write('forced.ndjson', lines('{"d": "2023-02-10"}', '', '{"d": "2023-02-10T08:00:00Z"}')),
+      { d: 'DATE' },
+    );
     assert.equal(err.line, 3);
     assert.match(err.reason, /is a date-time, not a DATE/);
   });

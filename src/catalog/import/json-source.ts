@@ -7,7 +7,17 @@ import { ImportError, readFailure } from './import-error.ts';
 import type { Progress } from './progress.ts';
 import type { SourcePlan } from './source-reader.ts';
 import { TextFileStream } from './text-file-stream.ts';
-import { fromJson, INVALID, invalidValueReason, K_FALSE, K_JSON, K_NULL, K_NUMBER, K_STRING, K_TRUE } from './convert.ts';
+import {
+  fromJson,
+  INVALID,
+  invalidValueReason,
+  K_FALSE,
+  K_JSON,
+  K_NULL,
+  K_NUMBER,
+  K_STRING,
+  K_TRUE,
+} from './convert.ts';
 import type { RawKind } from './convert.ts';
 
 const CHANGED = 'the file changed after the import was planned';
@@ -137,7 +147,8 @@ class JsonWalker {
   finish(): void {
     if (this.lines && this.lineHasContent) this.endLine();
     if (!this.fileHasContent) throw new ImportError(this.file, null, 'the file is empty');
-    if (this.depth > 0) throw new ImportError(this.file, null, 'unexpected end of the file: the JSON array is not closed');
+    if (this.depth > 0)
+      throw new ImportError(this.file, null, 'unexpected end of the file: the JSON array is not closed');
     this.take(this.tokenizeOrRefuse(null, null));
   }
 
@@ -145,9 +156,13 @@ class JsonWalker {
     try {
       return this.tokenize(text);
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/^Parser (cannot parse input: |has )/, '');
+      const message = (err instanceof Error ? err.message : String(err)).replace(
+        /^Parser (cannot parse input: |has )/,
+        '',
+      );
       // The tokenizer's wording for a raw line break or control character inside a string.
-      const reason = message === 'escaped characters' ? 'a string is not closed, or holds a raw control character' : message;
+      const reason =
+        message === 'escaped characters' ? 'a string is not closed, or holds a raw control character' : message;
       throw new ImportError(this.file, line, `invalid JSON: ${reason}`);
     }
   }

@@ -40,7 +40,10 @@ describe('planImport', () => {
   });
 
   it('refuses an unsupported extension, a missing file and an unknown type name', async () => {
-    assert.equal((await refusal(files.write('data.txt', 'a\n1\n'))).reason, 'unsupported file type; expected .csv, .json, .ndjson or .jsonl');
+    assert.equal(
+      (await refusal(files.write('data.txt', 'a\n1\n'))).reason,
+      'unsupported file type; expected .csv, .json, .ndjson or .jsonl',
+    );
     const missing = await refusal(join(files.dir, 'missing.csv'));
     assert.equal(missing.message, 'missing.csv: cannot read the file (ENOENT)');
     const badType = await refusal(files.write('type.csv', 'a\n1\n'), { a: 'INTEGER' as FieldType });
@@ -79,7 +82,10 @@ describe('readRows', () => {
       { batchSize: 1000 },
     );
     assert.deepEqual(sizes, Array(25).fill(1000));
-    assert.deepEqual(ids, Array.from({ length: 25_000 }, (_, i) => i));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 25_000 }, (_, i) => i),
+    );
   });
 
   it('uses batches of 5,000 rows by default and accepts a synchronous callback', async () => {
@@ -99,10 +105,15 @@ describe('readRows', () => {
     ] as const) {
       const file = files.write(name, content);
       const sizes: number[] = [];
-      await readRows(file, await planImport(file, {}), async (rows) => {
-        sizes.push(rows.length);
-        await new Promise((resolve) => setImmediate(resolve));
-      }, { batchSize: 1000 });
+      await readRows(
+        file,
+        await planImport(file, {}),
+        async (rows) => {
+          sizes.push(rows.length);
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+        { batchSize: 1000 },
+      );
       assert.deepEqual(sizes, [1000, 1000, 500], name);
     }
   });
@@ -112,10 +123,15 @@ describe('readRows', () => {
     const plan = await planImport(file, {});
     let calls = 0;
     await assert.rejects(
-      readRows(file, plan, () => {
-        calls++;
-        throw new Error('store failed');
-      }, { batchSize: 100 }),
+      readRows(
+        file,
+        plan,
+        () => {
+          calls++;
+          throw new Error('store failed');
+        },
+        { batchSize: 100 },
+      ),
       { message: 'store failed' },
     );
     assert.equal(calls, 1);
@@ -125,9 +141,15 @@ describe('readRows', () => {
     const file = files.write('changed.csv', 'a,b\n1,2\n');
     const plan = await planImport(file, {});
     writeFileSync(file, 'a,b\n1,2\n3,4\n');
-    await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.reason === 'the file changed after the import was planned');
+    await assert.rejects(
+      readRows(file, plan, () => {}),
+      (err: unknown) => err instanceof ImportError && err.reason === 'the file changed after the import was planned',
+    );
     writeFileSync(file, 'a,c\n1,2\n');
-    await assert.rejects(readRows(file, plan, () => {}), (err: unknown) => err instanceof ImportError && err.line === 1);
+    await assert.rejects(
+      readRows(file, plan, () => {}),
+      (err: unknown) => err instanceof ImportError && err.line === 1,
+    );
   });
 });
 
@@ -153,7 +175,10 @@ describe('readSample', () => {
     const plan = await planImport(file);
     writeFileSync(file, text.slice(0, -8) + 'abcdefg\n');
     assert.equal((await readSample(file, plan, 20)).length, 20);
-    await assert.rejects(readRows(file, plan, () => undefined), ImportError);
+    await assert.rejects(
+      readRows(file, plan, () => undefined),
+      ImportError,
+    );
   });
 });
 
@@ -170,32 +195,44 @@ describe('importMessage', () => {
 describe('streaming', () => {
   const child = join(fileURLToPath(new URL('.', import.meta.url)), 'source-reader.ts');
 
-  it('plans and reads a 50 MB CSV and a 20 MB JSON file with a heap capped far below their size', { timeout: 30_000 }, async () => {
-    const csv = join(files.dir, 'large.csv');
-    const fd = openSync(csv, 'w');
-    writeSync(fd, 'id,summary,created_at,billable,hours\n');
-    for (let block = 0, id = 0; block < 80; block++) {
-      let text = '';
-      for (let i = 0; i < 10_000; i++, id++) text += `${id},"Ticket ${id}, printer offline",2023-02-10T08:50:28Z,${id % 2 === 0},${id % 37}.25\n`;
-      writeSync(fd, text);
-    }
-    closeSync(fd);
+  it(
+    'plans and reads a 50 MB CSV and a 20 MB JSON file with a heap capped far below their size',
+    { timeout: 30_000 },
+    async () => {
+      const csv = join(files.dir, 'large.csv');
+      const fd = openSync(csv, 'w');
+      writeSync(fd, 'id,summary,created_at,billable,hours\n');
+      for (let block = 0, id = 0; block < 80; block++) {
+        let text = '';
+        for (let i = 0; i < 10_000; i++, id++)
+          text += `${id},"Ticket ${id}, printer offline",2023-02-10T08:50:28Z,${id % 2 === 0},${id % 37}.25\n`;
+        writeSync(fd, text);
+      }
+      closeSync(fd);
 
-    const json = join(files.dir, 'large.json');
-    const jfd = openSync(json, 'w');
-    writeSync(jfd, '[');
-    for (let block = 0, id = 0; block < 40; block++) {
-      const items: string[] = [];
-      for (let i = 0; i < 5000; i++, id++) items.push(JSON.stringify({ id, summary: `Ticket ${id}, printer offline`, created_at: '2023-02-10T08:50:28Z', tags: ['a'] }));
-      writeSync(jfd, (block === 0 ? '' : ',\n') + items.join(',\n'));
-    }
-    writeSync(jfd, ']\n');
-    closeSync(jfd);
+      const json = join(files.dir, 'large.json');
+      const jfd = openSync(json, 'w');
+      writeSync(jfd, '[');
+      for (let block = 0, id = 0; block < 40; block++) {
+        const items: string[] = [];
+        for (let i = 0; i < 5000; i++, id++)
+          items.push(
+            JSON.stringify({
+              id,
+              summary: `Ticket ${id}, printer offline`,
+              created_at: '2023-02-10T08:50:28Z',
+              tags: ['a'],
+            }),
+          );
+        writeSync(jfd, (block === 0 ? '' : ',\n') + items.join(',\n'));
+      }
+      writeSync(jfd, ']\n');
+      closeSync(jfd);
 
-    // A child with a 48 MB heap: keeping either file's text or rows in memory would not fit.
-    const script = files.write(
-      'stream-check.mts',
-      `import { planImport, readRows } from ${JSON.stringify(pathToFileURL(child).href)};
+      // A child with a 48 MB heap: keeping either file's text or rows in memory would not fit.
+      const script = files.write(
+        'stream-check.mts',
+        `import { planImport, readRows } from ${JSON.stringify(pathToFileURL(child).href)};
 let peak = 0;
 const sample = () => { peak = Math.max(peak, process.memoryUsage().heapUsed); };
 const out = {};
@@ -206,13 +243,21 @@ for (const file of process.argv.slice(2)) {
   out[file] = { planned: plan.rows, rows, bytes: plan.bytes };
 }
 console.log(JSON.stringify({ out, peak }));`,
-    );
-    const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', script, csv, json], { cwd: process.cwd() });
-    const { out, peak } = JSON.parse(stdout) as { out: Record<string, { planned: number; rows: number; bytes: number }>; peak: number };
-    assert.deepEqual(out[csv], { planned: 800_000, rows: 800_000, bytes: out[csv].bytes });
-    assert.ok(out[csv].bytes > 50e6, `CSV is ${out[csv].bytes} bytes`);
-    assert.deepEqual(out[json], { planned: 200_000, rows: 200_000, bytes: out[json].bytes });
-    assert.ok(out[json].bytes > 20e6, `JSON is ${out[json].bytes} bytes`);
-    assert.ok(peak < 40e6, `peak heap ${Math.round(peak / 1e6)} MB`);
-  });
+      );
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--max-old-space-size=48', '--import', 'tsx', script, csv, json],
+        { cwd: process.cwd() },
+      );
+      const { out, peak } = JSON.parse(stdout) as {
+        out: Record<string, { planned: number; rows: number; bytes: number }>;
+        peak: number;
+      };
+      assert.deepEqual(out[csv], { planned: 800_000, rows: 800_000, bytes: out[csv].bytes });
+      assert.ok(out[csv].bytes > 50e6, `CSV is ${out[csv].bytes} bytes`);
+      assert.deepEqual(out[json], { planned: 200_000, rows: 200_000, bytes: out[json].bytes });
+      assert.ok(out[json].bytes > 20e6, `JSON is ${out[json].bytes} bytes`);
+      assert.ok(peak < 40e6, `peak heap ${Math.round(peak / 1e6)} MB`);
+    },
+  );
 });

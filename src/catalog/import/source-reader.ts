@@ -33,7 +33,12 @@ export interface SourcePlan {
 // enough that a batch of wide rows stays a few MB.
 const DEFAULT_BATCH_SIZE = 5000;
 
-const FORMATS: Record<string, SourceFormat> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+const FORMATS: Record<string, SourceFormat> = {
+  '.csv': 'csv',
+  '.json': 'json',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+};
 
 /** The format of a file by its extension (`.csv`, `.json`, `.ndjson` or `.jsonl`, any case), or null. */
 export function formatOf(file: string): SourceFormat | null {
@@ -52,7 +57,8 @@ async function sizeOf(file: string): Promise<number> {
 
 function formatOrRefuse(file: string): SourceFormat {
   const format = formatOf(file);
-  if (format === null) throw new ImportError(file, null, 'unsupported file type; expected .csv, .json, .ndjson or .jsonl');
+  if (format === null)
+    throw new ImportError(file, null, 'unsupported file type; expected .csv, .json, .ndjson or .jsonl');
   return format;
 }
 
@@ -68,11 +74,19 @@ export async function planImport(
   const format = formatOrRefuse(file);
   const types = new Map(Object.entries(opts.types ?? {}));
   for (const [name, type] of types) {
-    if (!isFieldType(type)) throw new ImportError(file, null, `unknown type "${type}" for field "${name}"; expected one of ${FIELD_TYPES.join(', ')}`);
+    if (!isFieldType(type))
+      throw new ImportError(
+        file,
+        null,
+        `unknown type "${type}" for field "${name}"; expected one of ${FIELD_TYPES.join(', ')}`,
+      );
   }
   const bytes = await sizeOf(file);
   const progress = throttleProgress(bytes, opts.onProgress);
-  const { columns, rows } = format === 'csv' ? await planCsv(file, types, progress) : await planJson(file, format === 'ndjson', types, progress);
+  const { columns, rows } =
+    format === 'csv'
+      ? await planCsv(file, types, progress)
+      : await planJson(file, format === 'ndjson', types, progress);
   const names = columns.map((c) => c.name);
   checkTypesKnown(file, names, types);
   if (columns.length === 0) throw new ImportError(file, null, 'no fields: the file has no records with keys');
@@ -91,12 +105,16 @@ export async function readRows(
   opts: { batchSize?: number; onProgress?: ProgressListener } = {},
 ): Promise<void> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const bytes = await sizeOf(file);
   const changed = (): ImportError => new ImportError(file, null, 'the file changed after the import was planned');
   if (bytes !== plan.bytes) throw changed();
   const progress = throttleProgress(bytes, opts.onProgress);
-  const rows = plan.format === 'csv' ? await readCsv(file, plan, onBatch, batchSize, progress) : await readJson(file, plan, onBatch, batchSize, progress);
+  const rows =
+    plan.format === 'csv'
+      ? await readCsv(file, plan, onBatch, batchSize, progress)
+      : await readJson(file, plan, onBatch, batchSize, progress);
   if (rows !== plan.rows) throw changed();
   progress.finish();
 }

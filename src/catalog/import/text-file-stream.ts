@@ -66,7 +66,9 @@ export class TextFileStream extends Readable {
 
   private readChunk(handle: FileHandle): Promise<Buffer | null> {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const read = handle.read(buffer, 0, CHUNK_BYTES, null).then(({ bytesRead }) => (bytesRead === 0 ? null : buffer.subarray(0, bytesRead)));
+    const read = handle
+      .read(buffer, 0, CHUNK_BYTES, null)
+      .then(({ bytesRead }) => (bytesRead === 0 ? null : buffer.subarray(0, bytesRead)));
     // A read still in flight when the stream is destroyed fails on the closed handle; the
     // failure matters only to _read, which attaches its own handler.
     read.catch(() => {});

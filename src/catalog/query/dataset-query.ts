@@ -19,7 +19,12 @@ export interface DatasetTable {
 const WALK_PER_MATCH = 10;
 
 /** The count of matching rows, or undefined when it is the dataset's row count. */
-export function buildCountQuery(db: Kysely<any>, caps: DialectCapabilities, ds: DatasetTable, q: ParsedQuery): CompiledQuery | undefined {
+export function buildCountQuery(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  ds: DatasetTable,
+  q: ParsedQuery,
+): CompiledQuery | undefined {
   const where = compileFilters(q.filters, caps);
   if (!where) return undefined;
   let count = db.selectFrom(ds.tableName).select(sql<number>`count(*)`.as('n'));
@@ -33,12 +38,22 @@ export function buildCountQuery(db: Kysely<any>, caps: DialectCapabilities, ds: 
  * is `_row`, the load order; without filters or sort a page is a range of `_row` (rows
  * are dense from 1), which costs the same on page 50,000 as on page 1.
  */
-export function buildPageQuery(db: Kysely<any>, caps: DialectCapabilities, ds: DatasetTable, q: ParsedQuery, total: number): CompiledQuery {
+export function buildPageQuery(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  ds: DatasetTable,
+  q: ParsedQuery,
+  total: number,
+): CompiledQuery {
   const fields = q.fields ?? ds.fields;
   const offset = (q.current - 1) * q.size;
   let page = db.selectFrom(ds.tableName).select(fields.map((f) => f.column));
   if (q.filters.length === 0 && q.sort.length === 0) {
-    return page.where('_row', '>', offset).where('_row', '<=', offset + q.size).orderBy('_row').compile();
+    return page
+      .where('_row', '>', offset)
+      .where('_row', '<=', offset + q.size)
+      .orderBy('_row')
+      .compile();
   }
   const walk = q.sort.length === 0 && ((offset + q.size) * ds.rowCount) / Math.max(total, 1) < WALK_PER_MATCH * total;
   // A range of `_row` above reads exactly one page; a walk or a sort may read every row.

@@ -59,12 +59,19 @@ describe('one value language: the importer and the filters against one table', (
       assert.deepEqual(imported(c.type, c.input), c.imported, 'importer');
       assert.deepEqual(filtered(c.type, c.input), c.filtered, 'filter');
       const differ = !Object.is(c.imported, c.filtered);
-      assert.equal(c.why !== undefined, differ, differ ? 'a difference needs its reason' : 'a reason without a difference');
+      assert.equal(
+        c.why !== undefined,
+        differ,
+        differ ? 'a difference needs its reason' : 'a reason without a difference',
+      );
     });
   }
 
   it('covers every type, and every rule in which the two differ', () => {
-    assert.deepEqual(new Set(VALUE_CASES.map((c) => c.type)), new Set(['TEXT', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME']));
+    assert.deepEqual(
+      new Set(VALUE_CASES.map((c) => c.type)),
+      new Set(['TEXT', 'NUMBER', 'BOOLEAN', 'DATE', 'DATETIME']),
+    );
     const rules = Object.keys(IMPORT_RULES) as (keyof typeof IMPORT_RULES)[];
     // Each rule the two read differently is a reason in the table, plus trimming and the empty filter.
     assert.equal(rules.filter((k) => IMPORT_RULES[k] !== FILTER_RULES[k]).length, rules.length);
@@ -80,7 +87,25 @@ describe('scanNumber', () => {
   });
 
   it('refuses leading zeros, a plus sign and partial literals in strict mode', () => {
-    for (const s of ['007', '02134', '00', '+5', '.5', '5.', '1e', '1e+', '-', '', ' 1', '1 ', '0x10', 'Infinity', 'NaN', '1_000', '1,5']) {
+    for (const s of [
+      '007',
+      '02134',
+      '00',
+      '+5',
+      '.5',
+      '5.',
+      '1e',
+      '1e+',
+      '-',
+      '',
+      ' 1',
+      '1 ',
+      '0x10',
+      'Infinity',
+      'NaN',
+      '1_000',
+      '1,5',
+    ]) {
       assert.equal(scanNumber(s, false), NOT_A_NUMBER, JSON.stringify(s));
     }
   });
@@ -114,7 +139,7 @@ describe('parseNumber and parseDateTime by themselves', () => {
     }
   });
 
-  it('take no surrounding white space: trimming is the filter language\'s, not the value\'s', () => {
+  it("take no surrounding white space: trimming is the filter language's, not the value's", () => {
     for (const rules of [IMPORT_RULES, FILTER_RULES]) {
       assert.equal(parseNumber(' 1', rules), null);
       assert.equal(parseDateTime(' 2023-02-01', rules), null);
@@ -122,13 +147,26 @@ describe('parseNumber and parseDateTime by themselves', () => {
   });
 
   it('refuse malformed or impossible date-times', () => {
-    for (const s of ['2023-02-30T08:50:28Z', '2023-02-10T24:00:00Z', '2023-02-10T08:60:00Z', '2023-02-10T08:50:61Z', '2023-02-10T08:50:28X', '2023-02-10T08:50:28+25:00', '2023-02-10T08:50:28.Z', '2023-02-10T8:50:28Z', '2023-02-10T08:50:28Z ', '2023-02-10X08:50:28Z', '2023-02-10T08:50:28+0']) {
+    for (const s of [
+      '2023-02-30T08:50:28Z',
+      '2023-02-10T24:00:00Z',
+      '2023-02-10T08:60:00Z',
+      '2023-02-10T08:50:61Z',
+      '2023-02-10T08:50:28X',
+      '2023-02-10T08:50:28+25:00',
+      '2023-02-10T08:50:28.Z',
+      '2023-02-10T8:50:28Z',
+      '2023-02-10T08:50:28Z ',
+      '2023-02-10X08:50:28Z',
+      '2023-02-10T08:50:28+0',
+    ]) {
       for (const rules of [IMPORT_RULES, FILTER_RULES]) assert.equal(parseDateTime(s, rules), null, s);
     }
   });
 
   it('read a date alone as its midnight UTC, and refuse a date-time that is a few characters short', () => {
     assert.equal(parseDateTime('2023-02-10', IMPORT_RULES), Date.UTC(2023, 1, 10));
-    for (const s of ['2023-02-10T', '2023-02-10T08', '2023-02-10T08:5']) assert.equal(parseDateTime(s, FILTER_RULES), null, s);
+    for (const s of ['2023-02-10T', '2023-02-10T08', '2023-02-10T08:5'])
+      assert.equal(parseDateTime(s, FILTER_RULES), null, s);
   });
 });

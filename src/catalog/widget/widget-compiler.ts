@@ -94,7 +94,9 @@ export function buildWidgetQueries(
   const onMeasures: FilterNode[] = [];
   for (const node of q.filters) (dimensionColumns.has(node.field.column) ? onDimensions : onMeasures).push(node);
 
-  let grouped = db.selectFrom(table.tableName).select(plan.columns.map((c) => sql`${source.get(c.column)!}`.as(c.column)));
+  let grouped = db
+    .selectFrom(table.tableName)
+    .select(plan.columns.map((c) => sql`${source.get(c.column)!}`.as(c.column)));
   const guard = caps.deadlineGuard();
   if (guard) grouped = grouped.where(guard);
   const own = compileFilters(plan.filters, caps);
@@ -107,13 +109,18 @@ export function buildWidgetQueries(
 
   const widgetOrder = [...plan.sort, ...plan.dimensions.map((d) => ({ column: d.column, asc: true }))];
   if (plan.limit !== null) {
-    for (const key of distinct(widgetOrder)) grouped = grouped.orderBy(key.column.column, (ob) => (key.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
+    for (const key of distinct(widgetOrder))
+      grouped = grouped.orderBy(key.column.column, (ob) => (key.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
     grouped = grouped.limit(plan.limit);
   }
 
   const out = q.fields ?? plan.columns;
-  let page = db.selectFrom(grouped.as('r')).select([...out.map((c) => c.column), sql<number>`count(*) over ()`.as(TOTAL)]);
-  for (const key of distinct([...q.sort, ...widgetOrder].map((k) => ({ column: 'field' in k ? k.field : k.column, asc: k.asc })))) {
+  let page = db
+    .selectFrom(grouped.as('r'))
+    .select([...out.map((c) => c.column), sql<number>`count(*) over ()`.as(TOTAL)]);
+  for (const key of distinct(
+    [...q.sort, ...widgetOrder].map((k) => ({ column: 'field' in k ? k.field : k.column, asc: k.asc })),
+  )) {
     page = page.orderBy(key.column.column, (ob) => (key.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
   }
   page = page.limit(q.size).offset((q.current - 1) * q.size);

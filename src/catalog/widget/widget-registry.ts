@@ -18,7 +18,14 @@ export interface Widget {
 
 /** Turns a `widgets` row into a Widget; the stored spec was validated when it was written. */
 export function toWidget(row: {
-  id: string; tenantId: string; name: string; datasetId: string; spec: string; version: number; createdAt: string; modifiedAt: string;
+  id: string;
+  tenantId: string;
+  name: string;
+  datasetId: string;
+  spec: string;
+  version: number;
+  createdAt: string;
+  modifiedAt: string;
 }): Widget {
   const spec = JSON.parse(row.spec) as WidgetSpec;
   return Object.freeze({
@@ -39,7 +46,9 @@ export function toWidget(row: {
  * rebuilt when the store's change counter moves (next to the dataset registry).
  */
 export function createWidgetRegistry(deps: { store: Store }) {
-  return createTenantRegistry(async () => (await deps.store.db.selectFrom('widgets').selectAll().execute()).map(toWidget));
+  return createTenantRegistry(async () =>
+    (await deps.store.db.selectFrom('widgets').selectAll().execute()).map(toWidget),
+  );
 }
 
 export type WidgetRegistry = ReturnType<typeof createWidgetRegistry>;

@@ -42,7 +42,10 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
    * Validates a spec against its dataset in the tenant; returns it with field names as
    * the dataset spells them, the dataset and the plan to run it.
    */
-  async function validate(tenantId: string, input: unknown): Promise<{ spec: WidgetSpec; ds: Dataset; plan: WidgetPlan }> {
+  async function validate(
+    tenantId: string,
+    input: unknown,
+  ): Promise<{ spec: WidgetSpec; ds: Dataset; plan: WidgetPlan }> {
     const shape = parseWidgetSpec(input);
     if (!shape.ok) throw new DomainError('INVALID_INPUT', shape.message);
     const row = await store.db
@@ -51,7 +54,11 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       .where('tenantId', '=', tenantId)
       .where('id', '=', shape.spec.dataset)
       .executeTakeFirst();
-    if (!row) throw new DomainError('NOT_FOUND', `Unknown dataset "${shape.spec.dataset}": there is no dataset with that id in this tenant`);
+    if (!row)
+      throw new DomainError(
+        'NOT_FOUND',
+        `Unknown dataset "${shape.spec.dataset}": there is no dataset with that id in this tenant`,
+      );
     const ds = toDataset(row);
     const resolved = resolveWidget(shape.spec, ds.fields, ds.name);
     if (!resolved.ok) throw new DomainError('INVALID_INPUT', resolved.message);
@@ -59,7 +66,12 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
   }
 
   /** Runs a resolved widget: one page of its result, computed in the database. */
-  async function runPlan(ds: Dataset, plan: WidgetPlan, params: Params, opts: { maxSize: number; deadline?: number }): Promise<WidgetResult> {
+  async function runPlan(
+    ds: Dataset,
+    plan: WidgetPlan,
+    params: Params,
+    opts: { maxSize: number; deadline?: number },
+  ): Promise<WidgetResult> {
     const parsed = parseQuery(params, plan.columns, { maxSize: opts.maxSize });
     if (!parsed.ok) return { ok: false, reason: 'BAD_PARAMETER', message: parsed.message };
     const q = parsed.query;
@@ -73,7 +85,12 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
   }
 
   async function get(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<Widget> {
-    const row = await (trx ?? store.db).selectFrom('widgets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await (trx ?? store.db)
+      .selectFrom('widgets')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no widget "${id}" in this tenant`);
     return toWidget(row);
   }
@@ -89,7 +106,16 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       await store.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('widgets')
-          .values({ id, tenantId, name: spec.name, datasetId: spec.dataset, spec: JSON.stringify(spec), version: 1, createdAt: now, modifiedAt: now })
+          .values({
+            id,
+            tenantId,
+            name: spec.name,
+            datasetId: spec.dataset,
+            spec: JSON.stringify(spec),
+            version: 1,
+            createdAt: now,
+            modifiedAt: now,
+          })
           .execute();
         await store.bumpGeneration(trx);
       });
@@ -103,7 +129,13 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       await store.db.transaction().execute(async (trx) => {
         await trx
           .updateTable('widgets')
-          .set({ name: spec.name, datasetId: spec.dataset, spec: JSON.stringify(spec), version: previous.version + 1, modifiedAt: isoNow(clock) })
+          .set({
+            name: spec.name,
+            datasetId: spec.dataset,
+            spec: JSON.stringify(spec),
+            version: previous.version + 1,
+            modifiedAt: isoNow(clock),
+          })
           .where('id', '=', id)
           .execute();
         await store.bumpGeneration(trx);
@@ -112,12 +144,22 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     },
 
     async list(tenantId: string): Promise<Widget[]> {
-      const rows = await store.db.selectFrom('widgets').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
+      const rows = await store.db
+        .selectFrom('widgets')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .orderBy('createdAt')
+        .execute();
       return rows.map(toWidget);
     },
 
     async exists(tenantId: string, id: string): Promise<boolean> {
-      const row = await store.db.selectFrom('widgets').select('id').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      const row = await store.db
+        .selectFrom('widgets')
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row !== undefined;
     },
 
@@ -127,9 +169,15 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
      * fields first: a reload may have removed one (STALE). Past `deadline` (epoch ms)
      * the query is stopped with a QueryTimeoutError.
      */
-    async run(widget: Widget, ds: Dataset, params: Params, opts: { maxSize: number; deadline?: number }): Promise<WidgetResult> {
+    async run(
+      widget: Widget,
+      ds: Dataset,
+      params: Params,
+      opts: { maxSize: number; deadline?: number },
+    ): Promise<WidgetResult> {
       const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
-      if (!resolved.ok) return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
+      if (!resolved.ok)
+        return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
       return runPlan(ds, resolved.plan, params, opts);
     },
 
@@ -140,10 +188,17 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     async preview(tenantId: string, input: unknown, opts: { rows: number; deadline?: number }): Promise<WidgetResult> {
       // A preview may have no name yet; the shape check wants one, and nothing is saved.
       const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
-      const unnamed = isObject && (typeof (input as { name?: unknown }).name !== 'string' || (input as { name: string }).name.trim() === '');
+      const unnamed =
+        isObject &&
+        (typeof (input as { name?: unknown }).name !== 'string' || (input as { name: string }).name.trim() === '');
       const named = unnamed ? { ...(input as object), name: 'Preview' } : input;
       const { ds, plan } = await validate(tenantId, named);
-      return runPlan(ds, plan, { current: '1', size: String(opts.rows) }, { maxSize: opts.rows, deadline: opts.deadline });
+      return runPlan(
+        ds,
+        plan,
+        { current: '1', size: String(opts.rows) },
+        { maxSize: opts.rows, deadline: opts.deadline },
+      );
     },
 
     /**
@@ -161,7 +216,11 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     },
 
     /** The widgets built on a dataset, by name (read inside `trx` when given). */
-    async onDataset(tenantId: string, datasetId: string, trx?: Kysely<ControlSchema>): Promise<{ id: string; name: string }[]> {
+    async onDataset(
+      tenantId: string,
+      datasetId: string,
+      trx?: Kysely<ControlSchema>,
+    ): Promise<{ id: string; name: string }[]> {
       return (trx ?? store.db)
         .selectFrom('widgets')
         .select(['id', 'name'])
@@ -179,19 +238,27 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     async search(tenantId: string, q: ListQuery): Promise<ListPage<ListedWidget>> {
       let matching = store.db
         .selectFrom('widgets')
-        .leftJoin('datasets', (j) => j.onRef('datasets.id', '=', 'widgets.datasetId').onRef('datasets.tenantId', '=', 'widgets.tenantId'))
+        .leftJoin('datasets', (j) =>
+          j.onRef('datasets.id', '=', 'widgets.datasetId').onRef('datasets.tenantId', '=', 'widgets.tenantId'),
+        )
         .where('widgets.tenantId', '=', tenantId);
       const text = q.search?.trim();
       if (text) matching = matching.where((eb) => containsText(store.caps, eb.ref('widgets.name'), text));
       if (q.group !== undefined) matching = matching.where('datasets.integrationGroup', '=', q.group);
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      let page = matching.selectAll('widgets').select(['datasets.name as datasetName', 'datasets.integrationGroup', 'datasets.fields as datasetFields']);
+      let page = matching
+        .selectAll('widgets')
+        .select(['datasets.name as datasetName', 'datasets.integrationGroup', 'datasets.fields as datasetFields']);
       page =
         q.sort === 'name'
           ? page.orderBy(sql`lower(${sql.ref('widgets.name')})`, q.order).orderBy('widgets.name', q.order)
           : page.orderBy('widgets.modifiedAt', q.order);
       // Ties (same name, same instant) in a fixed order, so that pages never overlap.
-      const rows = await page.orderBy('widgets.id').limit(q.size).offset((q.page - 1) * q.size).execute();
+      const rows = await page
+        .orderBy('widgets.id')
+        .limit(q.size)
+        .offset((q.page - 1) * q.size)
+        .execute();
       const groups = await store.db
         .selectFrom('widgets')
         .innerJoin('datasets', 'datasets.id', 'widgets.datasetId')

@@ -108,7 +108,8 @@ function onlyKnown(obj: Record<string, unknown>, allowed: readonly string[], whe
 }
 
 function text(v: unknown, name: string): string {
-  if (typeof v !== 'string' || v.trim() === '') fail(`${name} must be a non-empty string, got ${v === undefined ? 'nothing' : describe(v)}`);
+  if (typeof v !== 'string' || v.trim() === '')
+    fail(`${name} must be a non-empty string, got ${v === undefined ? 'nothing' : describe(v)}`);
   return v;
 }
 
@@ -175,7 +176,8 @@ function shapeOrThrow(input: unknown): WidgetSpec {
   };
   const dimensions = list('dimensions').map((d, i): DimensionSpec => {
     const where = `dimensions[${i}]`;
-    if (!isObject(d)) fail(`${where} must be an object with "field", "label" and optionally "bucket", got ${describe(d)}`);
+    if (!isObject(d))
+      fail(`${where} must be an object with "field", "label" and optionally "bucket", got ${describe(d)}`);
     onlyKnown(d, ['field', 'label', 'bucket'], ` in ${where}`);
     const field = text(d.field, `${where}.field`);
     const l = label(d.label, `${where}.label`);
@@ -184,7 +186,8 @@ function shapeOrThrow(input: unknown): WidgetSpec {
   });
   const measures = list('measures').map((m, i): MeasureSpec => {
     const where = `measures[${i}]`;
-    if (!isObject(m)) fail(`${where} must be an object with "agg", "label" and (except for count) "field", got ${describe(m)}`);
+    if (!isObject(m))
+      fail(`${where} must be an object with "agg", "label" and (except for count) "field", got ${describe(m)}`);
     onlyKnown(m, ['agg', 'field', 'label'], ` in ${where}`);
     const agg = oneOf(m.agg, AGGS, `${where}.agg`);
     const l = label(m.label, `${where}.label`);
@@ -204,12 +207,17 @@ function shapeOrThrow(input: unknown): WidgetSpec {
   }
 
   const filter = input.filter ?? '';
-  if (typeof filter !== 'string') fail(`"filter" must be a string in the filter language such as "status=Open&priority=1,3", got ${describe(filter)}`);
+  if (typeof filter !== 'string')
+    fail(
+      `"filter" must be a string in the filter language such as "status=Open&priority=1,3", got ${describe(filter)}`,
+    );
   const sort = input.sort ?? '';
-  if (typeof sort !== 'string') fail(`"sort" must be a string of column labels such as "-Sum,Board", got ${describe(sort)}`);
+  if (typeof sort !== 'string')
+    fail(`"sort" must be a string of column labels such as "-Sum,Board", got ${describe(sort)}`);
   const sorted = new Set<string>();
   for (const item of sortItems(sort)) {
-    if (!seen.has(item.label)) fail(`"sort" names ${q(item.label)}, which is not a column label; labels are: ${labels.join(', ')}`);
+    if (!seen.has(item.label))
+      fail(`"sort" names ${q(item.label)}, which is not a column label; labels are: ${labels.join(', ')}`);
     if (sorted.has(item.label)) fail(`"sort" names ${q(item.label)} more than once`);
     sorted.add(item.label);
   }
@@ -254,7 +262,11 @@ export function resolveWidget(spec: WidgetSpec, fields: readonly Field[], datase
   }
 }
 
-function planOrThrow(spec: WidgetSpec, fields: readonly Field[], datasetName: string): { plan: WidgetPlan; spec: WidgetSpec } {
+function planOrThrow(
+  spec: WidgetSpec,
+  fields: readonly Field[],
+  datasetName: string,
+): { plan: WidgetPlan; spec: WidgetSpec } {
   const field = (name: string, where: string): Field => {
     const f = findField(name, fields);
     if (f) return f;
@@ -267,15 +279,23 @@ function planOrThrow(spec: WidgetSpec, fields: readonly Field[], datasetName: st
     const where = `dimensions[${i}]`;
     const f = field(d.field, where);
     if (d.bucket && f.type !== 'DATE' && f.type !== 'DATETIME') {
-      fail(`${where} buckets field ${q(f.name)} by ${d.bucket}, but only DATE and DATETIME fields have buckets; ${q(f.name)} is ${f.type}`);
+      fail(
+        `${where} buckets field ${q(f.name)} by ${d.bucket}, but only DATE and DATETIME fields have buckets; ${q(f.name)} is ${f.type}`,
+      );
     }
-    return Object.freeze({ column: result(d.label, d.bucket ? 'DATE' : f.type, `d${i}`), field: f, bucket: d.bucket ?? null });
+    return Object.freeze({
+      column: result(d.label, d.bucket ? 'DATE' : f.type, `d${i}`),
+      field: f,
+      bucket: d.bucket ?? null,
+    });
   });
   const measures = spec.measures.map((m, i): PlannedMeasure => {
     const where = `measures[${i}]`;
     const f = m.field === undefined ? null : field(m.field, where);
     if (f && NUMERIC_AGGS.has(m.agg) && f.type !== 'NUMBER') {
-      fail(`${where} (${m.agg}) needs a NUMBER field; ${q(f.name)} is ${f.type} (count and count_distinct take any field)`);
+      fail(
+        `${where} (${m.agg}) needs a NUMBER field; ${q(f.name)} is ${f.type} (count and count_distinct take any field)`,
+      );
     }
     return Object.freeze({ column: result(m.label, 'NUMBER', `m${i}`), agg: m.agg, field: f });
   });
@@ -290,7 +310,9 @@ function planOrThrow(spec: WidgetSpec, fields: readonly Field[], datasetName: st
   if (!parsed.ok) fail(`"filter" is invalid: ${parsed.message}`);
 
   const columns = Object.freeze([...dimensions.map((d) => d.column), ...measures.map((m) => m.column)]);
-  const sort = sortItems(spec.sort).map((s) => Object.freeze({ column: columns.find((c) => c.name === s.label)!, asc: s.asc }));
+  const sort = sortItems(spec.sort).map((s) =>
+    Object.freeze({ column: columns.find((c) => c.name === s.label)!, asc: s.asc }),
+  );
   const plan: WidgetPlan = Object.freeze({
     dimensions: Object.freeze(dimensions),
     measures: Object.freeze(measures),
@@ -313,7 +335,10 @@ function planOrThrow(spec: WidgetSpec, fields: readonly Field[], datasetName: st
  */
 export function widgetColumns(spec: WidgetSpec, fields: readonly Field[]): { name: string; type: FieldType | null }[] {
   return [
-    ...spec.dimensions.map((d) => ({ name: d.label, type: d.bucket ? ('DATE' as const) : (findField(d.field, fields)?.type ?? null) })),
+    ...spec.dimensions.map((d) => ({
+      name: d.label,
+      type: d.bucket ? ('DATE' as const) : (findField(d.field, fields)?.type ?? null),
+    })),
     ...spec.measures.map((m) => ({ name: m.label, type: 'NUMBER' as const })),
   ];
 }

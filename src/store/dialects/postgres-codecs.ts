@@ -123,7 +123,13 @@ export const ELEMENT_WRITERS: Record<FieldType, ElementWriter> = {
  * from a JS array: this is the load's hot loop, and it runs while the server inserts
  * the previous chunk.
  */
-export function arrayLiteral(rows: readonly Value[][], column: number, start: number, end: number, write: ElementWriter): string {
+export function arrayLiteral(
+  rows: readonly Value[][],
+  column: number,
+  start: number,
+  end: number,
+  write: ElementWriter,
+): string {
   let out = '{';
   for (let r = start; r < end; r++) {
     const v = rows[r][column];

@@ -21,7 +21,9 @@ function isUnavailable(e: unknown): boolean {
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
   if (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) return true;
   const msg = (e as Error)?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    msg,
+  );
 }
 
 /**
@@ -73,7 +75,9 @@ function guardClient(client: pg.PoolClient): Guarded {
 function guardPool(pool: pg.Pool) {
   return {
     query: ((...args: unknown[]) =>
-      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((e: unknown) => Promise.reject(asStoreError(e)))) as pg.Pool['query'],
+      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((e: unknown) =>
+        Promise.reject(asStoreError(e)),
+      )) as pg.Pool['query'],
     async connect(): Promise<Guarded> {
       try {
         return guardClient(await pool.connect());

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { Kysely } from 'kysely';
 import type { FieldType } from '../../shared/field-types.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -38,7 +37,10 @@ function quoteAny(name: string): string {
 
 /** Takes the session lock that claims `table` for a load, if no session holds it. */
 async function tryLoadLock(client: Guarded, table: string): Promise<boolean> {
-  const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOAD_LOCK_CLASS, table]);
+  const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+    LOAD_LOCK_CLASS,
+    table,
+  ]);
   return r.rows[0].ok;
 }
 
@@ -48,11 +50,10 @@ async function tryLoadLock(client: Guarded, table: string): Promise<boolean> {
  */
 export function createPostgresTables(deps: {
   db: GuardedPool;
-  pool: pg.Pool;
   rows: RowsRunner;
   warn: (message: string) => void;
 }): DatasetTables {
-  const { db, pool, warn } = deps;
+  const { db, warn } = deps;
   let trigram: Promise<string | null> | undefined;
 
   /** The schema-qualified trigram operator class, creating pg_trgm if needed; null when unavailable. */
@@ -101,7 +102,10 @@ export function createPostgresTables(deps: {
       const writers = fields.map((f) => ELEMENT_WRITERS[f.type]);
       const chunk = (start: number): string[] => {
         const end = Math.min(start + INSERT_CHUNK, rows.length);
-        return [rowNumbers(firstRow + start, end - start), ...writers.map((w, i) => arrayLiteral(rows, i, start, end, w))];
+        return [
+          rowNumbers(firstRow + start, end - start),
+          ...writers.map((w, i) => arrayLiteral(rows, i, start, end, w)),
+        ];
       };
       try {
         await inTransaction(db, async (client) => {
@@ -126,7 +130,12 @@ export function createPostgresTables(deps: {
         // A row must fit in one 8 kB page once long values are moved out of line; with
         // hundreds of fields even short values add up (SQLite has no such limit).
         if (code === '54000') {
-          throw new Error(`a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load fewer fields`);
+          throw new Error(
+            `a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load fewer fields`,
+            {
+              cause: e,
+            },
+          );
         }
         throw e;
       }
@@ -197,14 +206,20 @@ export function createPostgresTables(deps: {
       } finally {
         if (!held) client.release();
       }
-      if (!held) throw new DomainError('CONFLICT', 'this dataset is being loaded by another process; try again once that load is done');
+      if (!held)
+        throw new DomainError(
+          'CONFLICT',
+          'this dataset is being loaded by another process; try again once that load is done',
+        );
       let released = false;
       return {
         async release() {
           if (released) return;
           released = true;
           let broken: Error | undefined;
-          await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOAD_LOCK_CLASS, table]).catch((e: Error) => (broken = e));
+          await client
+            .query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOAD_LOCK_CLASS, table])
+            .catch((e: Error) => (broken = e));
           // A connection that could not unlock is closed, which unlocks it.
           client.release(broken);
         },

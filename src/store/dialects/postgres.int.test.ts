@@ -5,7 +5,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
-import { caseName, FIELDS, FILTER_CASES, loadFilterTable, parseFilterQuery, selectedRows } from '../../../test/support/filter-cases.ts';
+import {
+  caseName,
+  FIELDS,
+  FILTER_CASES,
+  loadFilterTable,
+  parseFilterQuery,
+  selectedRows,
+} from '../../../test/support/filter-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
 import { recordsJson } from '../../api/public/records-json.ts';
 import { compileFilters } from '../../catalog/filter/filter-compiler.ts';
@@ -83,7 +90,10 @@ describe('type parsers', () => {
     assert.equal(parseTimestampText('1969-12-31 23:59:59.999999+00'), -1);
     assert.equal(parseTimestampText('0050-06-01 00:00:00+00'), ms('0050-06-01T00:00:00Z'));
     assert.equal(parseTimestampText('0001-03-01 00:00:00.001+00 BC'), ms('0000-03-01T00:00:00.001Z'));
-    assert.equal(parseTimestampText('1900-01-01 00:00:00+00:53:28'), ms('1900-01-01T00:00:00Z') - (53 * 60 + 28) * 1000);
+    assert.equal(
+      parseTimestampText('1900-01-01 00:00:00+00:53:28'),
+      ms('1900-01-01T00:00:00Z') - (53 * 60 + 28) * 1000,
+    );
     assert.equal(parseTimestampText('2023-02-01 00:00:00'), ms('2023-02-01T00:00:00Z'));
     assert.throws(() => parseTimestampText('01/02/2023 00:00:00 UTC'), /unexpected timestamp text/);
   });
@@ -104,7 +114,7 @@ describe('migrations on PostgreSQL', () => {
     assert.ok(pgTables.rows.some((r) => r.tablename === 'meta'));
   });
 
-  it("name the usage of keys removed before 0005 as removed keys, per tenant, on both dialects", async () => {
+  it('name the usage of keys removed before 0005 as removed keys, per tenant, on both dialects', async () => {
     const pgDb = await createTestDatabase();
     const pgH = openPostgres(pgDb.url);
     const liteH = openSqlite(path.join(liteDir, 'migrate-0005.db'));
@@ -112,10 +122,21 @@ describe('migrations on PostgreSQL', () => {
       for (const db of [pgH.control, liteH.control]) {
         await migrateToLatest(db, '0003_admin');
         const now = new Date().toISOString();
-        for (const t of ['ta', 'tb']) await db.insertInto('tenants').values({ id: t, slug: t, name: t, createdAt: now }).execute();
+        for (const t of ['ta', 'tb'])
+          await db.insertInto('tenants').values({ id: t, slug: t, name: t, createdAt: now }).execute();
         await db
           .insertInto('apiKeys')
-          .values({ id: 'kept', tenantId: 'ta', name: 'kept', type: 'read', rateLimit: 1, keyHash: 'h', keyCipher: 'c', keyHint: 'x', createdAt: now })
+          .values({
+            id: 'kept',
+            tenantId: 'ta',
+            name: 'kept',
+            type: 'read',
+            rateLimit: 1,
+            keyHash: 'h',
+            keyCipher: 'c',
+            keyHint: 'x',
+            createdAt: now,
+          })
           .execute();
         await db
           .insertInto('usageMinutes')
@@ -160,11 +181,23 @@ describe('migrations on PostgreSQL', () => {
     await h.control
       .insertInto('datasets')
       .values({
-        id: 'd1', tenantId: 't1', name: 'D', createdAt: now, modifiedAt: now, syncedAt: now,
-        version: 3, tableName: 'ds_d1_v3', fields: '[]', rowCount: 4_000_000_000_123,
+        id: 'd1',
+        tenantId: 't1',
+        name: 'D',
+        createdAt: now,
+        modifiedAt: now,
+        syncedAt: now,
+        version: 3,
+        tableName: 'ds_d1_v3',
+        fields: '[]',
+        rowCount: 4_000_000_000_123,
       })
       .execute();
-    const tenant = await h.control.selectFrom('tenants').selectAll().where('slug', '=', 'one').executeTakeFirstOrThrow();
+    const tenant = await h.control
+      .selectFrom('tenants')
+      .selectAll()
+      .where('slug', '=', 'one')
+      .executeTakeFirstOrThrow();
     assert.equal(tenant.id, 't1');
     assert.equal(tenant.publicApiEnabled, 1);
     const ds = await h.control.selectFrom('datasets').selectAll().where('id', '=', 'd1').executeTakeFirstOrThrow();
@@ -208,7 +241,13 @@ const ALL_ROWS: Value[][] = [
   [null, null, null, null, null],
   [12.6, '', false, '2024-02-29', 0],
   [-9223372036854775808n, 'NULL', true, '1969-12-31', -1],
-  [9223372036854775807n, 'quote " backslash \\ brace { } comma , end', false, '9999-12-31', ms('9999-12-31T23:59:59.999Z')],
+  [
+    9223372036854775807n,
+    'quote " backslash \\ brace { } comma , end',
+    false,
+    '9999-12-31',
+    ms('9999-12-31T23:59:59.999Z'),
+  ],
   [0, '  spaces  ', true, '0000-01-01', ms('0000-03-01T00:00:00.001Z')],
   [-5, 'Zoë 🎉 line\nbreak\ttab', false, '1970-01-01', ms('2023-02-01T10:00:00.000Z')],
   [9007199254740991, "O'Brien; DROP TABLE x; --", null, '2000-02-29', ms('2000-02-29T12:34:56.789Z')],
@@ -218,7 +257,11 @@ const ALL_ROWS: Value[][] = [
 
 /** Kysely-built SELECT of `fields`' columns in `_row` order, compiled for `db`. */
 function selectAll(db: Kysely<any>, table: string, fields: readonly Field[]): CompiledQuery {
-  return db.selectFrom(table).select(fields.map((f) => f.column)).orderBy('_row').compile();
+  return db
+    .selectFrom(table)
+    .select(fields.map((f) => f.column))
+    .orderBy('_row')
+    .compile();
 }
 
 describe('dataset tables: round trip', () => {
@@ -237,9 +280,18 @@ describe('dataset tables: round trip', () => {
     );
     assert.deepEqual(
       r.rows.map((c) => [c.column_name, c.data_type]),
-      [['_row', 'bigint'], ['c0', 'numeric'], ['c1', 'text'], ['c2', 'boolean'], ['c3', 'date'], ['c4', 'timestamp with time zone']],
+      [
+        ['_row', 'bigint'],
+        ['c0', 'numeric'],
+        ['c1', 'text'],
+        ['c2', 'boolean'],
+        ['c3', 'date'],
+        ['c4', 'timestamp with time zone'],
+      ],
     );
-    const pk = await h.pool.query(`SELECT 1 FROM pg_indexes WHERE tablename = 'ds_rt_v1' AND indexdef LIKE '%UNIQUE%(_row)'`);
+    const pk = await h.pool.query(
+      `SELECT 1 FROM pg_indexes WHERE tablename = 'ds_rt_v1' AND indexdef LIKE '%UNIQUE%(_row)'`,
+    );
     assert.equal(pk.rows.length, 1);
   });
 
@@ -283,19 +335,30 @@ describe('dataset tables: round trip', () => {
   });
 
   it('count(*) and _row come back as numbers', async () => {
-    const q = h.data.selectFrom('ds_rt_v1').select([sql<number>`count(*)`.as('n'), sql<number>`max("_row")`.as('m')]).compile();
+    const q = h.data
+      .selectFrom('ds_rt_v1')
+      .select([sql<number>`count(*)`.as('n'), sql<number>`max("_row")`.as('m')])
+      .compile();
     assert.deepEqual(await h.tables.rows(q), [[ALL_ROWS.length, ALL_ROWS.length]]);
   });
 
   it('loads many chunks in one call, in order, with their row numbers', async () => {
-    const fields: Field[] = [{ name: 'n', type: 'NUMBER', column: 'c0' }, { name: 't', type: 'TEXT', column: 'c1' }];
+    const fields: Field[] = [
+      { name: 'n', type: 'NUMBER', column: 'c0' },
+      { name: 't', type: 'TEXT', column: 'c1' },
+    ];
     const rows: Value[][] = Array.from({ length: 9_999 }, (_, i) => [i * 3, `row ${i}`]);
     await h.tables.create('ds_many_v1', fields);
     await h.tables.insert('ds_many_v1', fields, rows, 1);
     await h.tables.insert('ds_many_v1', fields, [[-1, 'last']], 10_000);
     const q = h.data
       .selectFrom('ds_many_v1')
-      .select([sql<number>`count(*)`.as('n'), sql<number>`sum(c0)`.as('s'), sql<number>`min("_row")`.as('lo'), sql<number>`max("_row")`.as('hi')])
+      .select([
+        sql<number>`count(*)`.as('n'),
+        sql<number>`sum(c0)`.as('s'),
+        sql<number>`min("_row")`.as('lo'),
+        sql<number>`max("_row")`.as('hi'),
+      ])
       .where(sql<boolean>`"_row" * 3 - 3 = c0 or c0 = -1`)
       .compile();
     assert.deepEqual(await h.tables.rows(q), [[10_000, (3 * 9_998 * 9_999) / 2 - 1, 1, 10_000]]);
@@ -308,14 +371,25 @@ describe('dataset tables: round trip', () => {
     await h.tables.create('ds_nul_v1', fields);
     const rows: Value[][] = Array.from({ length: 5_000 }, (_, i) => [i === 4_500 ? 'a\u0000b' : `ok ${i}`]);
     await assert.rejects(h.tables.insert('ds_nul_v1', fields, rows, 1), /NUL character \(U\+0000\)/);
-    assert.deepEqual(await h.tables.rows(h.data.selectFrom('ds_nul_v1').select(sql<number>`count(*)`.as('n')).compile()), [[0]]);
+    assert.deepEqual(
+      await h.tables.rows(
+        h.data
+          .selectFrom('ds_nul_v1')
+          .select(sql<number>`count(*)`.as('n'))
+          .compile(),
+      ),
+      [[0]],
+    );
     await h.tables.drop('ds_nul_v1');
   });
 
   it('text PostgreSQL cannot hold is a 400-class input error in reads and in Kysely queries, not a driver error', async () => {
     const isUnstorable = (e: Error & { code?: string; statusCode?: number }) =>
       e.name === 'UnstorableTextError' && e.code === 'INVALID_INPUT' && e.statusCode === 400;
-    await assert.rejects(async () => h.tables.rows(h.data.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).compile()), isUnstorable);
+    await assert.rejects(
+      async () => h.tables.rows(h.data.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).compile()),
+      isUnstorable,
+    );
     await assert.rejects(h.control.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).execute(), isUnstorable);
   });
   it('a row too wide for a PostgreSQL page fails with a message that says so', async () => {
@@ -361,12 +435,18 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
 
   for (const c of FILTER_CASES) {
     it(caseName(c), async () => {
-      assert.deepEqual(await selectedRows(h.data, caps, h.tables, table, c.params), { total: c.rows.length, rows: c.rows });
+      assert.deepEqual(await selectedRows(h.data, caps, h.tables, table, c.params), {
+        total: c.rows.length,
+        rows: c.rows,
+      });
     });
   }
 
   it('keeps every value a parameter in the SQL', () => {
-    const where = compileFilters(parseFilterQuery({ summary: "x' OR '1'='1", Id: '1534956341424005122', created_at: '2023-02-01' }).filters, caps)!;
+    const where = compileFilters(
+      parseFilterQuery({ summary: "x' OR '1'='1", Id: '1534956341424005122', created_at: '2023-02-01' }).filters,
+      caps,
+    )!;
     const compiled = h.data.selectFrom(table.tableName).select('c7').where(where).compile();
     assert.equal(
       compiled.sql,
@@ -376,13 +456,29 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
   });
 
   it('operators compile to =, <>, in and not with every value a parameter', () => {
-    const params = { 'summary[eq]': "x' OR '1'='1", 'Id[ne]': '1534956341424005122', 'date[in]': '2023-02-01,2023-02-02', 'created_at[ne]': '2023-02-01' };
-    const compiled = h.data.selectFrom(table.tableName).select('c7').where(compileFilters(parseFilterQuery(params).filters, caps)!).compile();
+    const params = {
+      'summary[eq]': "x' OR '1'='1",
+      'Id[ne]': '1534956341424005122',
+      'date[in]': '2023-02-01,2023-02-02',
+      'created_at[ne]': '2023-02-01',
+    };
+    const compiled = h.data
+      .selectFrom(table.tableName)
+      .select('c7')
+      .where(compileFilters(parseFilterQuery(params).filters, caps)!)
+      .compile();
     assert.equal(
       compiled.sql,
       `select "c7" from "ds_filters_v1" where ("c1" = $1 and "c0" <> $2 and "c4" in ($3, $4) and not ("c5" >= $5 and "c5" < $6))`,
     );
-    assert.deepEqual(compiled.parameters, ["x' OR '1'='1", '1534956341424005122', '2023-02-01', '2023-02-02', '2023-02-01T00:00:00.000Z', '2023-02-02T00:00:00.000Z']);
+    assert.deepEqual(compiled.parameters, [
+      "x' OR '1'='1",
+      '1534956341424005122',
+      '2023-02-01',
+      '2023-02-02',
+      '2023-02-01T00:00:00.000Z',
+      '2023-02-02T00:00:00.000Z',
+    ]);
   });
 
   const PAGES: Params[] = [
@@ -416,7 +512,10 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
 });
 
 describe('contains is served by the trigram index', () => {
-  const fields: Field[] = [{ name: 'summary', type: 'TEXT', column: 'c0' }, { name: 'n', type: 'NUMBER', column: 'c1' }];
+  const fields: Field[] = [
+    { name: 'summary', type: 'TEXT', column: 'c0' },
+    { name: 'n', type: 'NUMBER', column: 'c1' },
+  ];
   const table: DatasetTable = { tableName: 'ds_trgm_v1', fields, rowCount: 20_000 };
 
   before(async () => {
@@ -442,7 +541,10 @@ describe('contains is served by the trigram index', () => {
     assert.deepEqual(await h.tables.rows(count), [[40]]);
     const page = buildPageQuery(h.data, caps, table, parsed.query, 40);
     assert.match(await plan(page), /"Index Name":"ds_trgm_v1_c0_trgm"/);
-    assert.deepEqual((await h.tables.rows(page)).map((r) => r[1]), Array.from({ length: 10 }, (_, i) => i * 500));
+    assert.deepEqual(
+      (await h.tables.rows(page)).map((r) => r[1]),
+      Array.from({ length: 10 }, (_, i) => i * 500),
+    );
   });
 
   it('and a pattern with escaped % and _ still uses it and stays literal', async () => {
@@ -487,16 +589,30 @@ describe('without pg_trgm', () => {
   });
 
   it('indexes without a trigram index, warns once, and contains still works', async () => {
-    const fields: Field[] = [{ name: 't', type: 'TEXT', column: 'c0' }, { name: 'n', type: 'NUMBER', column: 'c1' }];
+    const fields: Field[] = [
+      { name: 't', type: 'TEXT', column: 'c0' },
+      { name: 'n', type: 'NUMBER', column: 'c1' },
+    ];
     for (const t of ['ds_a_v1', 'ds_b_v1']) {
       await limited.tables.create(t, fields);
-      await limited.tables.insert(t, fields, [['Alpha', 1], ['beta', 2]], 1);
+      await limited.tables.insert(
+        t,
+        fields,
+        [
+          ['Alpha', 1],
+          ['beta', 2],
+        ],
+        1,
+      );
       await limited.tables.index(t, fields);
     }
     assert.equal(seen.length, 1, seen.join('\n'));
     assert.match(seen[0], /pg_trgm is unavailable/);
     const idx = await limited.pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'ds_a_v1' ORDER BY 1`);
-    assert.deepEqual(idx.rows.map((r) => r.indexname), ['ds_a_v1_c1', 'ds_a_v1_pkey']);
+    assert.deepEqual(
+      idx.rows.map((r) => r.indexname),
+      ['ds_a_v1_c1', 'ds_a_v1_pkey'],
+    );
     const parsed = parseQuery({ t: 'ALPH' }, fields, { maxSize: 10 });
     assert.ok(parsed.ok);
     const count = buildCountQuery(limited.data, caps, { tableName: 'ds_a_v1', fields, rowCount: 2 }, parsed.query)!;
@@ -518,7 +634,10 @@ describe('date buckets (UTC; weeks from Monday)', () => {
     ['1969-12-31', '1969-12-31', '1969-12-29', '1969-12-01', '1969-10-01', '1969-01-01'],
   ];
   const BUCKETS: DateBucket[] = ['day', 'week', 'month', 'quarter', 'year'];
-  const fields: Field[] = [{ name: 'd', type: 'DATE', column: 'c0' }, { name: 't', type: 'DATETIME', column: 'c1' }];
+  const fields: Field[] = [
+    { name: 'd', type: 'DATE', column: 'c0' },
+    { name: 't', type: 'DATETIME', column: 'c1' },
+  ];
 
   before(async () => {
     await h.tables.create('ds_buckets_v1', fields);
@@ -534,7 +653,10 @@ describe('date buckets (UTC; weeks from Monday)', () => {
   async function buckets(b: DateBucket, opts: { timeZone?: string } = {}): Promise<unknown[][]> {
     const q = h.data
       .selectFrom('ds_buckets_v1')
-      .select([sql`${caps.dateBucket(sql.ref('c0'), 'DATE', b)}`.as('d'), sql`${caps.dateBucket(sql.ref('c1'), 'DATETIME', b)}`.as('t')])
+      .select([
+        sql`${caps.dateBucket(sql.ref('c0'), 'DATE', b)}`.as('d'),
+        sql`${caps.dateBucket(sql.ref('c1'), 'DATETIME', b)}`.as('t'),
+      ])
       .orderBy('_row')
       .compile();
     if (!opts.timeZone) return h.tables.rows(q);
@@ -551,7 +673,10 @@ describe('date buckets (UTC; weeks from Monday)', () => {
 
   for (const [i, b] of BUCKETS.entries()) {
     it(`${b}: DATE and DATETIME (midnight and 23:59:59.999Z) give the same first day`, async () => {
-      const expected: (string | null)[][] = DATES.flatMap((d) => [[d[i + 1], d[i + 1]], [d[i + 1], d[i + 1]]]);
+      const expected: (string | null)[][] = DATES.flatMap((d) => [
+        [d[i + 1], d[i + 1]],
+        [d[i + 1], d[i + 1]],
+      ]);
       expected.push([null, null]);
       assert.deepEqual(await buckets(b), expected);
       assert.deepEqual(await buckets(b, { timeZone: 'Pacific/Kiritimati' }), expected);
@@ -570,7 +695,10 @@ describe('date buckets (UTC; weeks from Monday)', () => {
         .compile();
       assert.deepEqual(q.parameters, [], b);
       const rows = await h.tables.rows(q);
-      assert.equal(rows.reduce((s, r) => s + Number(r[1]), 0), DATES.length * 2 + 1);
+      assert.equal(
+        rows.reduce((s, r) => s + Number(r[1]), 0),
+        DATES.length * 2 + 1,
+      );
     }
   });
 });

@@ -22,7 +22,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   const dialect = new PostgresDialect({ pool: db as never });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
-  const tables = createPostgresTables({ db, pool, rows: createPostgresDeadlineRunner(db), warn });
+  const tables = createPostgresTables({ db, rows: createPostgresDeadlineRunner(db), warn });
   let closing: Promise<void> | undefined;
 
   return {

@@ -36,12 +36,21 @@ describe('SQLite date buckets', () => {
 
   for (const [value, ...expected] of DATES) {
     it(`DATE ${value}`, () => {
-      assert.deepEqual(BUCKETS.map((b) => bucket('DATE', b, value)), expected);
+      assert.deepEqual(
+        BUCKETS.map((b) => bucket('DATE', b, value)),
+        expected,
+      );
     });
     it(`DATETIME ${value} at 00:00:00.000Z and 23:59:59.999Z`, () => {
       const midnight = Date.parse(`${value}T00:00:00Z`);
-      assert.deepEqual(BUCKETS.map((b) => bucket('DATETIME', b, midnight)), expected);
-      assert.deepEqual(BUCKETS.map((b) => bucket('DATETIME', b, midnight + DAY - 1)), expected);
+      assert.deepEqual(
+        BUCKETS.map((b) => bucket('DATETIME', b, midnight)),
+        expected,
+      );
+      assert.deepEqual(
+        BUCKETS.map((b) => bucket('DATETIME', b, midnight + DAY - 1)),
+        expected,
+      );
     });
   }
 
@@ -59,7 +68,10 @@ describe('SQLite date buckets', () => {
 
   it('uses no parameters, so that SELECT and GROUP BY carry the same expression', () => {
     for (const b of BUCKETS) {
-      const q = h.data.selectFrom('t').select(sql`${caps.dateBucket(sql.ref('c0'), 'DATETIME', b)}`.as('x')).compile();
+      const q = h.data
+        .selectFrom('t')
+        .select(sql`${caps.dateBucket(sql.ref('c0'), 'DATETIME', b)}`.as('x'))
+        .compile();
       assert.deepEqual(q.parameters, [], b);
     }
   });
@@ -72,11 +84,22 @@ describe('SQLite deadline guard', () => {
   before(async () => {
     h = openSqlite(':memory:');
     await h.tables.create('ds_1_v1', fields);
-    await h.tables.insert('ds_1_v1', fields, Array.from({ length: ROWS }, (_, i) => [i]), 1);
+    await h.tables.insert(
+      'ds_1_v1',
+      fields,
+      Array.from({ length: ROWS }, (_, i) => [i]),
+      1,
+    );
   });
   after(() => h.raw.close());
 
-  const guarded = () => h.data.selectFrom('ds_1_v1').select(sql<number>`count(*)`.as('n')).where(caps.deadlineGuard()!).where('c0', '>=', 0).compile();
+  const guarded = () =>
+    h.data
+      .selectFrom('ds_1_v1')
+      .select(sql<number>`count(*)`.as('n'))
+      .where(caps.deadlineGuard()!)
+      .where('c0', '>=', 0)
+      .compile();
 
   it('lets a query run to the end before its deadline, or without one', () => {
     assert.deepEqual(h.tables.rows(guarded()), [[BigInt(ROWS)]]);
@@ -92,11 +115,21 @@ describe('SQLite deadline guard', () => {
     const own = openSqlite(':memory:');
     try {
       await own.tables.create('ds_2_v1', fields);
-      await own.tables.insert('ds_2_v1', fields, Array.from({ length: ROWS }, (_, i) => [i]), 1);
+      await own.tables.insert(
+        'ds_2_v1',
+        fields,
+        Array.from({ length: ROWS }, (_, i) => [i]),
+        1,
+      );
       let calls = 0;
       // Replaces the guard's function on this connection only, to count its calls.
       own.raw.function('dg_alive', { deterministic: false, directOnly: true }, () => ++calls);
-      const q = own.data.selectFrom('ds_2_v1').select(sql<number>`count(*)`.as('n')).where(caps.deadlineGuard()!).where('c0', '<', 0).compile();
+      const q = own.data
+        .selectFrom('ds_2_v1')
+        .select(sql<number>`count(*)`.as('n'))
+        .where(caps.deadlineGuard()!)
+        .where('c0', '<', 0)
+        .compile();
       assert.deepEqual(own.tables.rows(q), [[0n]]);
       assert.equal(calls, Math.floor(ROWS / 1024));
     } finally {

@@ -32,8 +32,20 @@ describe('SQLite functions', () => {
     ins.run('none', null);
     const q = db.prepare(`select g, sum(v) from t where g <> 'big' group by g order by g`).raw(true).safeIntegers(true);
     assert.throws(() => db.prepare(`select sum(v) from t where g = 'big'`).get(), /integer overflow/);
-    const exact = db.prepare(withExactSums(`select g, sum(v) from t group by g order by g`)).raw(true).safeIntegers(true);
-    assert.deepEqual(exact.all(), [['big', (9223372036854775807n * 10n).toString()], ['none', null], ['real', 3.5], ['small', 2n]]);
-    assert.deepEqual(q.all(), [['none', null], ['real', 3.5], ['small', 2n]]);
+    const exact = db
+      .prepare(withExactSums(`select g, sum(v) from t group by g order by g`))
+      .raw(true)
+      .safeIntegers(true);
+    assert.deepEqual(exact.all(), [
+      ['big', (9223372036854775807n * 10n).toString()],
+      ['none', null],
+      ['real', 3.5],
+      ['small', 2n],
+    ]);
+    assert.deepEqual(q.all(), [
+      ['none', null],
+      ['real', 3.5],
+      ['small', 2n],
+    ]);
   });
 });

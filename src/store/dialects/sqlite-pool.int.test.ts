@@ -76,7 +76,11 @@ describe('SQLite query workers', () => {
       afterIds = h.queryPool!.threadIds();
     }
     ctx.diagnostic(`replaced ${elapsed(answered).toFixed(1)} ms after the answer`);
-    assert.equal(afterIds.filter((id) => !before.includes(id)).length, 1, `one worker was replaced: ${before} then ${afterIds}`);
+    assert.equal(
+      afterIds.filter((id) => !before.includes(id)).length,
+      1,
+      `one worker was replaced: ${before} then ${afterIds}`,
+    );
     // The given-up worker's thread ends (once its statement returns to JavaScript).
     await h.queryPool!.retired();
     // And the pool reads on, on the fresh worker too.
@@ -87,7 +91,9 @@ describe('SQLite query workers', () => {
   it('stops a guarded scan inside the worker, which stays in service', async () => {
     const before = h.queryPool!.threadIds();
     // A cross join of 300,000 × 300,000 rows: the guard is the only way it ends.
-    const endless = q(`SELECT count(*) FROM "ds_big_v1" a, "ds_big_v1" b WHERE ${GUARD.replaceAll('"_row"', 'b."_row"')}`);
+    const endless = q(
+      `SELECT count(*) FROM "ds_big_v1" a, "ds_big_v1" b WHERE ${GUARD.replaceAll('"_row"', 'b."_row"')}`,
+    );
     await assert.rejects(h.tables.rows(endless, { deadline: Date.now() + 50 }) as Promise<unknown>, QueryTimeoutError);
     assert.deepEqual(h.queryPool!.threadIds(), before);
   });
@@ -119,19 +125,30 @@ describe('SQLite query workers', () => {
     await h.tables.drop('ds_small_v1');
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(await read('ds_small_v2'), [['new 1'], ['new 2']]);
-      await assert.rejects(read('ds_small_v1') as Promise<unknown>, (e) => e instanceof TableGoneError && e.table === 'ds_small_v1');
+      await assert.rejects(
+        read('ds_small_v1') as Promise<unknown>,
+        (e) => e instanceof TableGoneError && e.table === 'ds_small_v1',
+      );
     }
   });
 
   it('sums past 64 bits exactly on a worker', async () => {
     await h.tables.create('ds_sums_v1', [{ name: 'v', type: 'NUMBER', column: 'c0' }]);
-    await h.tables.insert('ds_sums_v1', [{ name: 'v', type: 'NUMBER', column: 'c0' }], [[2n ** 62n], [2n ** 62n], [2n ** 62n]], 1);
+    await h.tables.insert(
+      'ds_sums_v1',
+      [{ name: 'v', type: 'NUMBER', column: 'c0' }],
+      [[2n ** 62n], [2n ** 62n], [2n ** 62n]],
+      1,
+    );
     const rows = await Promise.all([0, 1].map(() => h.tables.rows(q(`SELECT sum("c0") FROM "ds_sums_v1"`))));
     assert.deepEqual(rows, [[[String(3n * 2n ** 62n)]], [[String(3n * 2n ** 62n)]]]);
   });
 
   it('runs an in-memory database, and a pool of 0, on the main connection', async () => {
-    for (const [file, workers] of [[':memory:', 2], [path.join(dir, 'none.db'), 0]] as const) {
+    for (const [file, workers] of [
+      [':memory:', 2],
+      [path.join(dir, 'none.db'), 0],
+    ] as const) {
       const m = openSqlite(file, { queryWorkers: workers });
       try {
         assert.equal(m.queryPool, undefined);

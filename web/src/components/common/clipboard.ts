@@ -23,7 +23,7 @@ export async function copyText(text: string): Promise<void> {
   document.body.appendChild(ta);
   const active = document.activeElement as HTMLElement | null;
   ta.select();
-  let ok = false;
+  let ok: boolean;
   try {
     ok = document.execCommand('copy');
   } finally {

@@ -6,7 +6,12 @@ import { ElMessageBox } from 'element-plus';
  * Asks `message` under `title`; true when the admin confirms with `confirm`, false when
  * they cancel or close the box. `className` marks the box for tests and styles.
  */
-export async function confirmDanger(message: string, title: string, confirm: string, className?: string): Promise<boolean> {
+export async function confirmDanger(
+  message: string,
+  title: string,
+  confirm: string,
+  className?: string,
+): Promise<boolean> {
   try {
     await ElMessageBox.confirm(message, title, {
       type: 'warning',

@@ -11,7 +11,8 @@ export function messageOf(err: unknown): string {
 }
 
 /** Whether the failure is an expired session, which the shell reports once and handles. */
-export const isSignedOut = (err: unknown) => err instanceof ApiError && err.status === 401 && err.code === 'UNAUTHENTICATED';
+export const isSignedOut = (err: unknown) =>
+  err instanceof ApiError && err.status === 401 && err.code === 'UNAUTHENTICATED';
 
 /**
  * Shows the server's message as an error toast. An expired session (401
@@ -26,7 +27,11 @@ export function showError(err: unknown): void {
  * Runs `work` with `busy` true meanwhile (a second call while busy does nothing); a
  * failure goes to `onError`, an error toast unless given (e.g. an alert's message).
  */
-export async function whileBusy(busy: Ref<boolean>, work: () => Promise<void>, onError: (err: unknown) => void = showError): Promise<void> {
+export async function whileBusy(
+  busy: Ref<boolean>,
+  work: () => Promise<void>,
+  onError: (err: unknown) => void = showError,
+): Promise<void> {
   if (busy.value) return;
   busy.value = true;
   try {

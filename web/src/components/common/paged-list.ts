@@ -26,7 +26,10 @@ export interface PagedListOptions {
   debounceOn?: WatchSource[];
 }
 
-function pagedListState<T>(fetchPage: (at: { page: number; size: number }) => Promise<Page<T>>, opts: PagedListOptions) {
+function pagedListState<T>(
+  fetchPage: (at: { page: number; size: number }) => Promise<Page<T>>,
+  opts: PagedListOptions,
+) {
   const items = ref([]) as Ref<T[]>;
   const total = ref(0);
   const groups = ref<string[]>([]);
@@ -87,7 +90,10 @@ function pagedListState<T>(fetchPage: (at: { page: number; size: number }) => Pr
  * A list loaded a page at a time through `fetchPage`, from when the component mounts;
  * one reactive object to bind to (`list.items`, `list.page`, `list.error`…).
  */
-export function usePagedList<T>(fetchPage: (at: { page: number; size: number }) => Promise<Page<T>>, opts: PagedListOptions = {}) {
+export function usePagedList<T>(
+  fetchPage: (at: { page: number; size: number }) => Promise<Page<T>>,
+  opts: PagedListOptions = {},
+) {
   return reactive(pagedListState(fetchPage, opts));
 }
 
@@ -105,7 +111,14 @@ export function useSearchableList<T>(path: string) {
   const state = pagedListState<T>(
     ({ page, size }) =>
       api<Page<T>>('GET', path, {
-        query: { search: search.value.trim(), group: group.value, sort: sort.value, order: sort.value === 'name' ? 'asc' : 'desc', page, size },
+        query: {
+          search: search.value.trim(),
+          group: group.value,
+          sort: sort.value,
+          order: sort.value === 'name' ? 'asc' : 'desc',
+          page,
+          size,
+        },
       }),
     { resetOn: [group, sort], debounceOn: [search] },
   );

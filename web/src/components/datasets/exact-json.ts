@@ -27,8 +27,14 @@ export async function getExact<T>(path: string): Promise<T> {
   }
   if (!res.ok) {
     const e = body?.error;
-    const err = new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.requestId);
-    if (err.status === 401 && err.code === 'UNAUTHENTICATED') window.dispatchEvent(new CustomEvent('datagate:signed-out'));
+    const err = new ApiError(
+      res.status,
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? `The server answered ${res.status} ${res.statusText}`,
+      e?.requestId,
+    );
+    if (err.status === 401 && err.code === 'UNAUTHENTICATED')
+      window.dispatchEvent(new CustomEvent('datagate:signed-out'));
     throw err;
   }
   return body as T;

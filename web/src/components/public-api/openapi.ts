@@ -20,7 +20,8 @@ function findPath(doc: Doc, kind: ResourceKind, id: string): any {
   if (exact) return exact;
   for (const [p, item] of Object.entries(paths)) if (p.startsWith(`/api/${kind}/`) && p.endsWith(`/${id}`)) return item;
   // A templated path shared by every resource of the kind, if the document uses one.
-  for (const [p, item] of Object.entries(paths)) if (/^\/api\/[a-z]+\/\{[^}]+\}$/.test(p) && p.startsWith(`/api/${kind}/`)) return item;
+  for (const [p, item] of Object.entries(paths))
+    if (/^\/api\/[a-z]+\/\{[^}]+\}$/.test(p) && p.startsWith(`/api/${kind}/`)) return item;
   return null;
 }
 

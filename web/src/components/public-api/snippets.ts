@@ -36,7 +36,9 @@ export function snippet(lang: SnippetLang, base: string, kind: ResourceKind, id:
         '    timeout=30,',
         ')',
         'response.raise_for_status()',
-        kind === 'dataset' ? 'page = response.json()["data"]\nprint(page["total"], "rows")\nfor row in page["records"]:\n    print(row)' : 'for row in response.json()["data"]:\n    print(row)',
+        kind === 'dataset'
+          ? 'page = response.json()["data"]\nprint(page["total"], "rows")\nfor row in page["records"]:\n    print(row)'
+          : 'for row in response.json()["data"]:\n    print(row)',
       ].join('\n');
   }
 }

@@ -13,7 +13,14 @@ export interface OpenApiParam {
   in: string;
   description?: string;
   required?: boolean;
-  schema?: { type?: string | string[]; format?: string; default?: unknown; minimum?: number; maximum?: number; enum?: unknown[] };
+  schema?: {
+    type?: string | string[];
+    format?: string;
+    default?: unknown;
+    minimum?: number;
+    maximum?: number;
+    enum?: unknown[];
+  };
   example?: unknown;
 }
 

@@ -8,7 +8,8 @@ export function hourly(usage: Usage, keys: KeyUsage[]): UsagePoint[] {
   const start = Math.floor(new Date(usage.from).getTime() / HOUR) * HOUR;
   const end = Math.floor((new Date(usage.to).getTime() - 1) / HOUR) * HOUR;
   const sums = new Map<number, UsagePoint>();
-  for (let t = start; t <= end && sums.size < 24 * 31; t += HOUR) sums.set(t, { at: new Date(t).toISOString(), requests: 0, errors: 0 });
+  for (let t = start; t <= end && sums.size < 24 * 31; t += HOUR)
+    sums.set(t, { at: new Date(t).toISOString(), requests: 0, errors: 0 });
   for (const k of keys) {
     for (const p of k.series ?? []) {
       const t = Math.floor(new Date(p.at).getTime() / HOUR) * HOUR;
@@ -33,10 +34,13 @@ export function statuses(keys: KeyUsage[]): { status: string; count: number }[] 
       m.set(label, (m.get(label) ?? 0) + n);
     }
   }
-  return [...m.entries()].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
+  return [...m.entries()]
+    .map(([status, count]) => ({ status, count }))
+    .sort((a, b) => a.status.localeCompare(b.status));
 }
 
 /** A key's name as the Usage page shows it: "(removed)" after a removed key's. */
-export const usageKeyLabel = (k: Pick<KeyUsage, 'keyName' | 'removed'>) => (k.removed ? `${k.keyName} (removed)` : k.keyName);
+export const usageKeyLabel = (k: Pick<KeyUsage, 'keyName' | 'removed'>) =>
+  k.removed ? `${k.keyName} (removed)` : k.keyName;
 
 export const isError = (status: string) => status === '5xx' || Number(status) >= 400;
