@@ -94,23 +94,30 @@ export function createSqliteTables(deps: {
       return raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
     },
     async list(prefix) {
-      const rows = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`)
+      const rows = raw
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`)
         .all(prefix.replace(/[\\%_]/g, '\\$&') + '%') as { name: string }[];
       return rows.map((r) => r.name);
     },
     async claim(table) {
-      raw.transaction(() => {
-        const held = raw.prepare(`SELECT host, pid, token FROM loading_tables WHERE table_name = ?`).get(table) as
-          | { host: string; pid: number; token: string }
-          | undefined;
-        if (held && claimAlive(held)) {
-          throw new DomainError('CONFLICT', 'this dataset is being loaded by another process; try again once that load is done');
-        }
-        raw.prepare(
-          `INSERT INTO loading_tables (table_name, host, pid, token, started_at) VALUES (?, ?, ?, ?, ?)
+      raw
+        .transaction(() => {
+          const held = raw.prepare(`SELECT host, pid, token FROM loading_tables WHERE table_name = ?`).get(table) as
+            { host: string; pid: number; token: string } | undefined;
+          if (held && claimAlive(held)) {
+            throw new DomainError(
+              'CONFLICT',
+              'this dataset is being loaded by another process; try again once that load is done',
+            );
+          }
+          raw
+            .prepare(
+              `INSERT INTO loading_tables (table_name, host, pid, token, started_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (table_name) DO UPDATE SET host = excluded.host, pid = excluded.pid, token = excluded.token, started_at = excluded.started_at`,
-        ).run(table, SELF.host, SELF.pid, SELF.token, new Date().toISOString());
-      }).immediate();
+            )
+            .run(table, SELF.host, SELF.pid, SELF.token, new Date().toISOString());
+        })
+        .immediate();
       return {
         async release() {
           raw.prepare(`DELETE FROM loading_tables WHERE table_name = ? AND token = ?`).run(table, SELF.token);
@@ -126,25 +133,29 @@ export function createSqliteTables(deps: {
       for (const table of await tables.list(prefix)) {
         // One write transaction per table: a loader's claim (also a write transaction)
         // comes either before the check, and is seen, or after the drop.
-        raw.transaction(() => {
-          if (named.get(table, table) !== undefined) return;
-          const held = claimOf.get(table) as { host: string; pid: number; token: string } | undefined;
-          if (held && claimAlive(held)) return;
-          let bytes: number | null = null;
-          try {
-            // The table and its indexes; aggregate: one row per b-tree, not one per page.
-            const r = raw
-              .prepare(`SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`)
-              .get(table) as { bytes: number | bigint | null };
-            bytes = r.bytes === null ? null : Number(r.bytes);
-          } catch {
-            // A build without the dbstat table: the name alone is logged.
-          }
-          forget(table);
-          raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
-          raw.prepare(`DELETE FROM loading_tables WHERE table_name = ?`).run(table);
-          dropped.push({ table, bytes });
-        }).immediate();
+        raw
+          .transaction(() => {
+            if (named.get(table, table) !== undefined) return;
+            const held = claimOf.get(table) as { host: string; pid: number; token: string } | undefined;
+            if (held && claimAlive(held)) return;
+            let bytes: number | null = null;
+            try {
+              // The table and its indexes; aggregate: one row per b-tree, not one per page.
+              const r = raw
+                .prepare(
+                  `SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`,
+                )
+                .get(table) as { bytes: number | bigint | null };
+              bytes = r.bytes === null ? null : Number(r.bytes);
+            } catch {
+              // A build without the dbstat table: the name alone is logged.
+            }
+            forget(table);
+            raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
+            raw.prepare(`DELETE FROM loading_tables WHERE table_name = ?`).run(table);
+            dropped.push({ table, bytes });
+          })
+          .immediate();
       }
       // Claims of dead processes that never got as far as creating their table.
       const claims = raw.prepare(`SELECT table_name AS "table", host, pid, token FROM loading_tables`).all() as {
@@ -154,7 +165,8 @@ export function createSqliteTables(deps: {
         token: string;
       }[];
       for (const c of claims) {
-        if (c.table.startsWith(prefix) && !claimAlive(c)) raw.prepare(`DELETE FROM loading_tables WHERE table_name = ? AND token = ?`).run(c.table, c.token);
+        if (c.table.startsWith(prefix) && !claimAlive(c))
+          raw.prepare(`DELETE FROM loading_tables WHERE table_name = ? AND token = ?`).run(c.table, c.token);
       }
       return dropped;
     },

@@ -28,7 +28,11 @@ export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): 
   const workers = opts.queryWorkers ?? 0;
   const pool =
     workers > 0 && !isMemory(file)
-      ? createQueryPool({ file, size: workers, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
+      ? createQueryPool({
+          file,
+          size: workers,
+          inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline),
+        })
       : undefined;
   const tables = createSqliteTables({ raw, rows: createSqliteDeadlineRunner(reader, pool), forget: reader.forget });
 
