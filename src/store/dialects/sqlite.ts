@@ -56,14 +56,32 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
+/** What one SQLite connection may hold in memory. */
+export interface ConnectionLimits {
+  /** SQLite's page cache of the connection, in KiB. */
+  readonly cacheKib: number;
+}
+
+/**
+ * Bounds a connection's memory: its page cache (better-sqlite3's build lets each grow to
+ * 16 MB) and no memory-mapped reads, whose pages would count in the process's resident
+ * memory too. For every connection a process opens, reader or writer.
+ */
+export function applyConnectionLimits(db: Database.Database, limits: ConnectionLimits): void {
+  db.pragma(`cache_size = ${-Math.max(1, Math.floor(limits.cacheKib))}`);
+  db.pragma('mmap_size = 0');
+}
+
 /**
  * Opens (creating if needed) a SQLite database file in WAL mode for one process.
  * With `queryWorkers` above 0, dataset queries (`tables.rows`) run on that many worker
  * threads with read-only connections of their own, off the event loop; writes stay
- * here. An in-memory database has no file to share: it always reads here.
+ * here. An in-memory database has no file to share: it always reads here. `limits`
+ * bound every connection's memory, the workers' too.
  */
-export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): SqliteHandle {
+export function openSqlite(file: string, opts: { queryWorkers?: number; limits?: ConnectionLimits } = {}): SqliteHandle {
   const raw = new Database(file);
+  if (opts.limits) applyConnectionLimits(raw, opts.limits);
   raw.pragma('journal_mode = WAL');
   // Other processes (the command line) write while the server reads: wait for their
   // short transactions rather than failing. 5 s outlasts any single admin write.
