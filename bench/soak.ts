@@ -3,7 +3,8 @@
 // rows by default) into a fresh SQLite file (or serves the last one, --reuse), starts one server on it (with this process's
 // environment, so DATAGATE_* settings apply), lets it sit idle, then drives it with
 // autocannon: every request a filter not asked before (so neither the page cache nor the
-// count cache answers it), with a share of widget reads and of pages deep in the table.
+// count cache answers it), with a share of widget reads and of pages deep in the table
+// (see nth below).
 // The server's RSS (/proc/<pid>/status VmRSS) and its heap (from /metrics) are sampled
 // every 10 s; prints RSS per minute (min/max), idle before and after, the requests and
 // their statuses as Markdown, and writes bench/out/soak-results.json.
@@ -108,7 +109,8 @@ function peakRssMb(pid: number): number {
 /** The server's own view of its memory, from its Prometheus metrics (MB). */
 async function heapOf(base: string): Promise<{ heapTotal: number; heapUsed: number; external: number } | undefined> {
   try {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    // A busy server answers late: the sample keeps its RSS and goes without the heap.
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
     const value = (name: string) => Number(text.match(new RegExp(`^datagate_${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
     return {
       heapTotal: mb(value('nodejs_heap_size_total_bytes')),
@@ -126,12 +128,15 @@ type Sample = { t: number; phase: 'idle-before' | 'load' | 'idle-after'; rss: nu
 async function sampleWhile(pid: number, base: string, phase: Sample['phase'], t0: number, samples: Sample[], until: Promise<unknown>) {
   let done = false;
   void until.finally(() => (done = true));
+  let next = performance.now();
   while (!done) {
-    const heap = await heapOf(base);
-    samples.push({ t: (performance.now() - t0) / 1000, phase, rss: rssMb(pid), ...heap });
+    next += SAMPLE_S * 1000;
+    const t = (performance.now() - t0) / 1000;
+    const rss = rssMb(pid);
+    samples.push({ t, phase, rss, ...(await heapOf(base)) });
     const last = samples.at(-1)!;
     log(`${phase} ${fmt(last.t)} s: RSS ${fmt(last.rss)} MB, heap ${fmt(last.heapUsed ?? NaN)}/${fmt(last.heapTotal ?? NaN)} MB, external ${fmt(last.external ?? NaN)} MB`);
-    await Promise.race([sleep(SAMPLE_S * 1000), until]);
+    await Promise.race([sleep(Math.max(0, next - performance.now())), until]);
   }
 }
 
@@ -139,38 +144,52 @@ async function sampleWhile(pid: number, base: string, phase: Sample['phase'], t0
 const BOARDS = ['Service Desk', 'Projects', 'Alerts', 'Onboarding', 'Network', 'Security', 'Billing', 'Escalations'];
 const STATUSES = ['New', 'In Progress', 'Waiting on Customer', 'Scheduled', 'Closed'];
 const WORDS = ['printer', 'vpn', 'laptop', 'backup', 'disk', 'teams', 'mfa', 'ups', 'license', 'drive', 'scanner', 'wi-fi', 'password', 'monitor', 'mailbox'];
+const PAGE_SIZES = [10, 50, 100, 500, 1000];
 const DAY = 86_400_000;
 const START = Date.UTC(2021, 0, 1);
 const date = (days: number) => new Date(START + days * DAY).toISOString().slice(0, 10);
 
 /**
- * The n-th request's path and query. The counter goes into every filter (a date, an hour
- * bound, a page number), so no two requests of a run are the same and every one misses
- * the caches: 80 % filtered dataset pages, 10 % pages deep in the table, 10 % widget reads.
+ * The n-th request's path and query. The counter goes into every filter (an id, a date,
+ * an hour bound, a page number), so no two requests of a run are the same and every one
+ * misses the caches. Of 50 requests: 1 widget read (a GROUP BY over every row), 2 pages
+ * deep in the table, 24 cheap filters (an id, or one day), 23 broader ones (a range of
+ * days with other fields, some with a text contains); pages of 10 to 1,000 rows.
  */
 function nth(n: number, ids: { datasetId: string; widgetId: string }): string {
-  const kind = n % 10;
-  if (kind === 8) {
-    // Deep pages: a page of 10–100 rows anywhere in the table, with or without a sort.
+  const kind = n % 50;
+  if (kind === 0) {
+    // The widget's result (one row per board) filtered on its columns; the bound makes it new.
+    const q = new URLSearchParams({ Tickets: `${n % 100_000},` });
+    if (n % 4 === 0) q.set('Board', BOARDS[n % BOARDS.length].slice(0, 3));
+    return `/api/widget/${ids.widgetId}?${q}`;
+  }
+  if (kind <= 2) {
+    // Deep pages: a page of 10–100 rows anywhere in the table, some sorted on an indexed field.
     const size = 10 + (n % 91);
     const q = new URLSearchParams({ current: String(1 + ((n * 7919) % Math.floor(ROWS / size))), size: String(size) });
     if (n % 3 === 0) q.set('_sort', n % 2 ? '-created_at' : 'hours');
     return `/api/dataset/${ids.datasetId}?${q}`;
   }
-  if (kind === 9) {
-    // The widget's result (one row per board) filtered on its columns; the bound makes it new.
-    const q = new URLSearchParams({ Tickets: `${n % 100_000},` });
-    if (n % 2) q.set('Board', BOARDS[n % BOARDS.length].slice(0, 3));
-    return `/api/widget/${ids.widgetId}?${q}`;
+  // Page sizes up to the largest a client may ask for: large pages are what a cache fills with.
+  const size = String(PAGE_SIZES[Math.floor(n / 50) % PAGE_SIZES.length]);
+  if (kind % 2 === 1) {
+    // Cheap: one ticket by its id, or the tickets of one day.
+    const q =
+      n % 4 === 1
+        ? new URLSearchParams({ id: String(1_000_000_000_000 + 1 + ((n * 7919) % ROWS)) })
+        : new URLSearchParams({ created_at: `${date(n % 1460)},${date(n % 1460)}`, size, _sort: n % 3 ? 'priority' : '-hours' });
+    if (n % 5 === 0) q.set('current', String(1 + (n % 3)));
+    return `/api/dataset/${ids.datasetId}?${q}`;
   }
   const from = n % 1400;
   const q = new URLSearchParams({ created_at: `${date(from)},${date(from + 1 + (n % 60))}` });
-  if (n % 2) q.set('priority', `${1 + (n % 3)},${2 + (n % 4)}`);
+  if (n % 3) q.set('priority', `${1 + (n % 3)},${2 + (n % 4)}`);
   if (n % 3 === 0) q.set('hours', `${(n % 97) / 4},`);
-  if (n % 4 === 0) q.set('summary', WORDS[n % WORDS.length]);
+  if (n % 8 === 0) q.set('summary', WORDS[n % WORDS.length]);
   if (n % 5 === 0) q.set('board', BOARDS[n % BOARDS.length]);
   if (n % 7 === 0) q.set('status', STATUSES[n % STATUSES.length]);
-  q.set('size', String(10 + (n % 5) * 20));
+  q.set('size', size);
   if (n % 6 === 0) q.set('current', String(2 + (n % 20)));
   return `/api/dataset/${ids.datasetId}?${q}`;
 }
@@ -241,7 +260,7 @@ async function soak() {
       if (!m) perMinute.push((m = { minute, min: Infinity, max: -Infinity, heapMax: -Infinity }));
       m.min = Math.min(m.min, s.rss);
       m.max = Math.max(m.max, s.rss);
-      m.heapMax = Math.max(m.heapMax, s.heapTotal ?? NaN);
+      m.heapMax = Math.max(m.heapMax, s.heapTotal ?? -Infinity);
     }
     const phase = (p: Sample['phase']) => samples.filter((s) => s.phase === p).map((s) => s.rss);
     const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
@@ -254,7 +273,7 @@ async function soak() {
       '',
       '| minute | RSS min MB | RSS max MB | V8 heap total max MB |',
       '|---:|---:|---:|---:|',
-      ...perMinute.map((m) => `| ${m.minute} | ${fmt(m.min)} | ${fmt(m.max)} | ${fmt(m.heapMax)} |`),
+      ...perMinute.map((m) => `| ${m.minute} | ${fmt(m.min)} | ${fmt(m.max)} | ${m.heapMax > 0 ? fmt(m.heapMax) : '—'} |`),
       '',
       `Idle before: ${range(phase('idle-before'))} MB; idle after: ${range(phase('idle-after'))} MB; peak RSS (VmHWM) by the end of the load: ${fmt(peakUnderLoad)} MB`,
       `Requests: ${result.requests.total} in ${(loadEnd - loadStart).toFixed(0)} s (${(result.requests.total / (loadEnd - loadStart)).toFixed(1)}/s); ` +
