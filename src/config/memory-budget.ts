@@ -8,7 +8,7 @@ export const DEFAULT_MEMORY_MB = 200;
 /**
  * How `DATAGATE_MEMORY_MB` is shared between the parts of a server that grow with load.
  * The rest of the budget is the process itself: Node, V8's compiled code and the
- * modules (about 110 MB resident once started), and the V8 heap that requests use
+ * modules (about 85 MB resident once started), and the V8 heap that requests use
  * while they run.
  */
 export interface MemoryBudget {
@@ -59,7 +59,8 @@ export function memoryBudget(memoryMb: number, pageCacheMb?: number): MemoryBudg
  * what is live before it collects, to spend less time collecting: under a long load of
  * new queries that doubled the server's resident memory. `--optimize-for-size` keeps the
  * heap near what is live; V8 reads it at every collection, so it works when set at run
- * time. Process-wide: the commands that serve call it, never a library or a test.
+ * time (measured: RELIABILITY.md). Process-wide: the commands that serve call it, never
+ * a library or a test.
  */
 export function applyHeapBudget(budget: MemoryBudget): void {
   if (budget.compactHeap) v8.setFlagsFromString('--optimize-for-size');
