@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { memoryBudget } from '../../config/memory-budget.ts';
 import { openModules } from '../../modules.ts';
 import { openStore } from '../index.ts';
@@ -36,11 +36,12 @@ describe('SQLite connection limits', () => {
     // The control connection renames columns to camelCase: the one value of the row.
     const read = async (store: Awaited<ReturnType<typeof openStore>>, name: 'cache_size' | 'mmap_size') =>
       Number(Object.values((await sql.raw<Record<string, number>>(`PRAGMA ${name}`).execute(store.db)).rows[0])[0]);
-    const config = (memoryMb?: number) => ({
+    const config = (memoryMb?: number, queryWorkers = 0) => ({
       database: `sqlite:${path.join(dir, `m${memoryMb}.db`)}`,
       secret: 'unit-test-secret-'.repeat(3),
       admin: { uploadDir: path.join(dir, 'uploads'), uploadLimitMb: 1 },
       memoryMb,
+      queryWorkers,
     });
     for (const [memoryMb, kib] of [[128, 5242], [200, 8192], [undefined, 8192], [0, 16_000]] as const) {
       const m = await openModules(config(memoryMb));
@@ -50,6 +51,25 @@ describe('SQLite connection limits', () => {
       } finally {
         await m.close();
       }
+    }
+  });
+
+  it("applies it to every query worker's connection", async () => {
+    const m = await openModules({
+      database: `sqlite:${path.join(dir, 'workers.db')}`,
+      secret: 'unit-test-secret-'.repeat(3),
+      admin: { uploadDir: path.join(dir, 'uploads'), uploadLimitMb: 1 },
+      memoryMb: 128,
+      queryWorkers: 2,
+    });
+    try {
+      // Dataset reads go to the workers: each answers with its own connection's setting.
+      const ask = (name: string) => m.store.tables.rows({ sql: `PRAGMA ${name}`, parameters: [] } as unknown as CompiledQuery);
+      const answers = await Promise.all(Array.from({ length: 4 }, () => ask('cache_size')));
+      for (const rows of answers) assert.equal(Number(rows[0][0]), -5242);
+      assert.equal(Number((await ask('mmap_size'))[0][0]), 0);
+    } finally {
+      await m.close();
     }
   });
 });

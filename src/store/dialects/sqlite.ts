@@ -7,7 +7,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
 import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
-import { createRowReader } from './sqlite-reader.ts';
+import { createRowReader, applyConnectionLimits, type ConnectionLimits } from './sqlite-reader.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // NUMERIC affinity keeps integers as exact 64-bit integers and decimals as REAL.
@@ -56,21 +56,8 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
-/** What one SQLite connection may hold in memory. */
-export interface ConnectionLimits {
-  /** SQLite's page cache of the connection, in KiB. */
-  readonly cacheKib: number;
-}
-
-/**
- * Bounds a connection's memory: its page cache (better-sqlite3's build lets each grow to
- * 16 MB) and no memory-mapped reads, whose pages would count in the process's resident
- * memory too. For every connection a process opens, reader or writer.
- */
-export function applyConnectionLimits(db: Database.Database, limits: ConnectionLimits): void {
-  db.pragma(`cache_size = ${-Math.max(1, Math.floor(limits.cacheKib))}`);
-  db.pragma('mmap_size = 0');
-}
+// Lives beside the reader, which every query worker loads too.
+export { applyConnectionLimits, type ConnectionLimits } from './sqlite-reader.ts';
 
 /**
  * Opens (creating if needed) a SQLite database file in WAL mode for one process.
@@ -96,7 +83,7 @@ export function openSqlite(file: string, opts: { queryWorkers?: number; limits?:
   const workers = opts.queryWorkers ?? 0;
   const pool =
     workers > 0 && !isMemory(file)
-      ? createQueryPool({ file, size: workers, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
+      ? createQueryPool({ file, size: workers, limits: opts.limits, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
       : undefined;
 
   const tables: DatasetTables = {
