@@ -8,6 +8,22 @@ import { withExactSums } from './sqlite-functions.ts';
  * read-only connection (`sqlite-worker.ts`) read through it, so they behave alike.
  */
 
+/** What one SQLite connection may hold in memory. */
+export interface ConnectionLimits {
+  /** SQLite's page cache of the connection, in KiB. */
+  readonly cacheKib: number;
+}
+
+/**
+ * Bounds a connection's memory: its page cache (better-sqlite3's build lets each grow to
+ * 16 MB) and no memory-mapped reads, whose pages would count in the process's resident
+ * memory too. For every connection a process opens, reader or writer.
+ */
+export function applyConnectionLimits(db: Database.Database, limits: ConnectionLimits): void {
+  db.pragma(`cache_size = ${-Math.max(1, Math.floor(limits.cacheKib))}`);
+  db.pragma('mmap_size = 0');
+}
+
 /** The SQL function behind `sqliteCapabilities.deadlineGuard()`. */
 export const DEADLINE_FUNCTION = 'dg_alive';
 /**

@@ -7,10 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
-import { createRowReader } from './sqlite-reader.ts';
+import { applyConnectionLimits, createRowReader, type ConnectionLimits } from './sqlite-reader.ts';
 import type { WorkerReply, WorkerRequest } from './sqlite-pool.ts';
 
-const { file } = workerData as { file: string };
+const { file, limits } = workerData as { file: string; limits?: ConnectionLimits };
 const port = parentPort!;
 
 // WAL: readers never wait for the server's writes, and each statement reads one
@@ -18,6 +18,7 @@ const port = parentPort!;
 const raw = new Database(file, { readonly: true, fileMustExist: true });
 // As the main connection: a checkpoint or recovery by another process is waited out.
 raw.pragma('busy_timeout = 5000');
+if (limits) applyConnectionLimits(raw, limits);
 registerSqliteFunctions(raw);
 const reader = createRowReader(raw);
 

@@ -7,7 +7,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
 import { registerSqliteFunctions } from './sqlite-functions.ts';
 import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
-import { createRowReader } from './sqlite-reader.ts';
+import { createRowReader, applyConnectionLimits, type ConnectionLimits } from './sqlite-reader.ts';
 
 const COLUMN_TYPES: Record<FieldType, string> = {
   // NUMERIC affinity keeps integers as exact 64-bit integers and decimals as REAL.
@@ -56,14 +56,19 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
+// Lives beside the reader, which every query worker loads too.
+export { applyConnectionLimits, type ConnectionLimits } from './sqlite-reader.ts';
+
 /**
  * Opens (creating if needed) a SQLite database file in WAL mode for one process.
  * With `queryWorkers` above 0, dataset queries (`tables.rows`) run on that many worker
  * threads with read-only connections of their own, off the event loop; writes stay
- * here. An in-memory database has no file to share: it always reads here.
+ * here. An in-memory database has no file to share: it always reads here. `limits`
+ * bound every connection's memory, the workers' too.
  */
-export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): SqliteHandle {
+export function openSqlite(file: string, opts: { queryWorkers?: number; limits?: ConnectionLimits } = {}): SqliteHandle {
   const raw = new Database(file);
+  if (opts.limits) applyConnectionLimits(raw, opts.limits);
   raw.pragma('journal_mode = WAL');
   // Other processes (the command line) write while the server reads: wait for their
   // short transactions rather than failing. 5 s outlasts any single admin write.
@@ -78,7 +83,7 @@ export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): 
   const workers = opts.queryWorkers ?? 0;
   const pool =
     workers > 0 && !isMemory(file)
-      ? createQueryPool({ file, size: workers, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
+      ? createQueryPool({ file, size: workers, limits: opts.limits, inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline) })
       : undefined;
 
   const tables: DatasetTables = {
