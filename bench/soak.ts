@@ -37,7 +37,13 @@ const ROWS = Number(args.rows);
 const CONNECTIONS = Number(args.connections);
 const IDLE_S = Number(args.idle);
 const SAMPLE_S = Number(args.sample);
-for (const [name, v] of Object.entries({ minutes: MINUTES, rows: ROWS, connections: CONNECTIONS, idle: IDLE_S, sample: SAMPLE_S })) {
+for (const [name, v] of Object.entries({
+  minutes: MINUTES,
+  rows: ROWS,
+  connections: CONNECTIONS,
+  idle: IDLE_S,
+  sample: SAMPLE_S,
+})) {
   if (!(v > 0)) throw new Error(`--${name}: expected a positive number`);
 }
 const OUT = path.resolve('bench/out');
@@ -66,7 +72,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** The import, in its own process (bench/import-child.ts): the dataset, a widget over it and a key bound to both. */
 async function importCsv(database: string, csv: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', database, csv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', database, csv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -122,10 +130,24 @@ async function heapOf(base: string): Promise<{ heapTotal: number; heapUsed: numb
   }
 }
 
-type Sample = { t: number; phase: 'idle-before' | 'load' | 'idle-after'; rss: number; heapTotal?: number; heapUsed?: number; external?: number };
+type Sample = {
+  t: number;
+  phase: 'idle-before' | 'load' | 'idle-after';
+  rss: number;
+  heapTotal?: number;
+  heapUsed?: number;
+  external?: number;
+};
 
 /** Samples every SAMPLE_S seconds until `until` resolves. */
-async function sampleWhile(pid: number, base: string, phase: Sample['phase'], t0: number, samples: Sample[], until: Promise<unknown>) {
+async function sampleWhile(
+  pid: number,
+  base: string,
+  phase: Sample['phase'],
+  t0: number,
+  samples: Sample[],
+  until: Promise<unknown>,
+) {
   let done = false;
   void until.finally(() => (done = true));
   let next = performance.now();
@@ -135,7 +157,9 @@ async function sampleWhile(pid: number, base: string, phase: Sample['phase'], t0
     const rss = rssMb(pid);
     samples.push({ t, phase, rss, ...(await heapOf(base)) });
     const last = samples.at(-1)!;
-    log(`${phase} ${fmt(last.t)} s: RSS ${fmt(last.rss)} MB, heap ${fmt(last.heapUsed ?? NaN)}/${fmt(last.heapTotal ?? NaN)} MB, external ${fmt(last.external ?? NaN)} MB`);
+    log(
+      `${phase} ${fmt(last.t)} s: RSS ${fmt(last.rss)} MB, heap ${fmt(last.heapUsed ?? NaN)}/${fmt(last.heapTotal ?? NaN)} MB, external ${fmt(last.external ?? NaN)} MB`,
+    );
     await Promise.race([sleep(Math.max(0, next - performance.now())), until]);
   }
 }
@@ -143,7 +167,23 @@ async function sampleWhile(pid: number, base: string, phase: Sample['phase'], t0
 // Vocabulary of the generated data (bench/generate.ts).
 const BOARDS = ['Service Desk', 'Projects', 'Alerts', 'Onboarding', 'Network', 'Security', 'Billing', 'Escalations'];
 const STATUSES = ['New', 'In Progress', 'Waiting on Customer', 'Scheduled', 'Closed'];
-const WORDS = ['printer', 'vpn', 'laptop', 'backup', 'disk', 'teams', 'mfa', 'ups', 'license', 'drive', 'scanner', 'wi-fi', 'password', 'monitor', 'mailbox'];
+const WORDS = [
+  'printer',
+  'vpn',
+  'laptop',
+  'backup',
+  'disk',
+  'teams',
+  'mfa',
+  'ups',
+  'license',
+  'drive',
+  'scanner',
+  'wi-fi',
+  'password',
+  'monitor',
+  'mailbox',
+];
 const PAGE_SIZES = [10, 50, 100, 500, 1000];
 const DAY = 86_400_000;
 const START = Date.UTC(2021, 0, 1);
@@ -178,7 +218,11 @@ function nth(n: number, ids: { datasetId: string; widgetId: string }): string {
     const q =
       n % 4 === 1
         ? new URLSearchParams({ id: String(1_000_000_000_000 + 1 + ((n * 7919) % ROWS)) })
-        : new URLSearchParams({ created_at: `${date(n % 1460)},${date(n % 1460)}`, size, _sort: n % 3 ? 'priority' : '-hours' });
+        : new URLSearchParams({
+            created_at: `${date(n % 1460)},${date(n % 1460)}`,
+            size,
+            _sort: n % 3 ? 'priority' : '-hours',
+          });
     if (n % 5 === 0) q.set('current', String(1 + (n % 3)));
     return `/api/dataset/${ids.datasetId}?${q}`;
   }
@@ -240,8 +284,12 @@ async function soak() {
       // Each query takes a scan of the table: give one a generous minute before counting it lost.
       timeout: 60,
       headers,
-      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, method: 'GET', path: nth(n++, imported) }) }],
-    }) as unknown as PromiseLike<Awaited<ReturnType<typeof autocannon>>> & { on(event: 'response', fn: (client: unknown, status: number) => void): void };
+      requests: [
+        { setupRequest: (req: Record<string, unknown>) => ({ ...req, method: 'GET', path: nth(n++, imported) }) },
+      ],
+    }) as unknown as PromiseLike<Awaited<ReturnType<typeof autocannon>>> & {
+      on(event: 'response', fn: (client: unknown, status: number) => void): void;
+    };
     instance.on('response', (_client, status) => (statuses[status] = (statuses[status] ?? 0) + 1));
     // The instance is a thenable, not a Promise.
     const finished = Promise.resolve(instance);
@@ -264,26 +312,52 @@ async function soak() {
     }
     const phase = (p: Sample['phase']) => samples.filter((s) => s.phase === p).map((s) => s.rss);
     const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
-    const fiveXx = Object.entries(statuses).filter(([s]) => s.startsWith('5')).reduce((a, [, c]) => a + c, 0);
+    const fiveXx = Object.entries(statuses)
+      .filter(([s]) => s.startsWith('5'))
+      .reduce((a, [, c]) => a + c, 0);
     const settings = Object.entries(process.env).filter(([k]) => k.startsWith('DATAGATE_') && k !== 'DATAGATE_SECRET');
     const lines = [
-      `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
       `Date: ${new Date().toISOString()}; ${imported.rows} rows (SQLite); ${CONNECTIONS} connections × ${MINUTES} min (autocannon); RSS sampled every ${SAMPLE_S} s`,
       `Settings: ${settings.length ? settings.map(([k, v]) => `${k}=${v}`).join(' ') : 'the defaults'}`,
       '',
       '| minute | RSS min MB | RSS max MB | V8 heap total max MB |',
       '|---:|---:|---:|---:|',
-      ...perMinute.map((m) => `| ${m.minute} | ${fmt(m.min)} | ${fmt(m.max)} | ${m.heapMax > 0 ? fmt(m.heapMax) : '—'} |`),
+      ...perMinute.map(
+        (m) => `| ${m.minute} | ${fmt(m.min)} | ${fmt(m.max)} | ${m.heapMax > 0 ? fmt(m.heapMax) : '—'} |`,
+      ),
       '',
       `Idle before: ${range(phase('idle-before'))} MB; idle after: ${range(phase('idle-after'))} MB; peak RSS (VmHWM) by the end of the load: ${fmt(peakUnderLoad)} MB`,
       `Requests: ${result.requests.total} in ${(loadEnd - loadStart).toFixed(0)} s (${(result.requests.total / (loadEnd - loadStart)).toFixed(1)}/s); ` +
         `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; errors ${result.errors}, timeouts ${result.timeouts}`,
-      `Statuses: ${Object.entries(statuses).map(([s, c]) => `${s}: ${c}`).join(', ')}; 5xx: ${fiveXx}`,
+      `Statuses: ${Object.entries(statuses)
+        .map(([s, c]) => `${s}: ${c}`)
+        .join(', ')}; 5xx: ${fiveXx}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
     fs.writeFileSync(
       path.join(OUT, 'soak-results.json'),
-      JSON.stringify({ rows: imported.rows, minutes: MINUTES, connections: CONNECTIONS, settings: Object.fromEntries(settings), samples, perMinute, peakUnderLoad, statuses, requests: result.requests.total, errors: result.errors, timeouts: result.timeouts, latency: { p50: result.latency.p50, p99: result.latency.p99 } }, null, 2),
+      JSON.stringify(
+        {
+          rows: imported.rows,
+          minutes: MINUTES,
+          connections: CONNECTIONS,
+          settings: Object.fromEntries(settings),
+          samples,
+          perMinute,
+          peakUnderLoad,
+          statuses,
+          requests: result.requests.total,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          latency: { p50: result.latency.p50, p99: result.latency.p99 },
+        },
+        null,
+        2,
+      ),
     );
     if (fiveXx > 0 || result.errors > 0) process.exitCode = 1;
   } finally {

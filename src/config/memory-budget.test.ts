@@ -9,7 +9,7 @@ describe('memory budget', () => {
   it('shares DATAGATE_MEMORY_MB between the page cache, the count cache and SQLite', () => {
     const b = memoryBudget(200);
     assert.equal(b.pageCacheBytes, 25 * MB);
-    assert.equal(b.countCacheBytes, Math.floor(200 * MB / 64));
+    assert.equal(b.countCacheBytes, Math.floor((200 * MB) / 64));
     assert.equal(b.sqliteCacheKib, 8192);
     assert.equal(b.compactHeap, true);
     // Half the budget, half of every part.
@@ -41,7 +41,11 @@ describe('memory budget', () => {
     assert.equal(loadConfig({ DATAGATE_PAGE_CACHE_MB: '0' }).api.pageCacheMb, 0);
     assert.equal(loadConfig({ DATAGATE_MEMORY_MB: '0' }).memoryMb, 0);
     for (const bad of ['10', '-1', 'lots', '1.5']) {
-      assert.throws(() => loadConfig({ DATAGATE_MEMORY_MB: bad }), (e: unknown) => e instanceof ConfigError && /memoryMb/.test(e.message), bad);
+      assert.throws(
+        () => loadConfig({ DATAGATE_MEMORY_MB: bad }),
+        (e: unknown) => e instanceof ConfigError && /memoryMb/.test(e.message),
+        bad,
+      );
     }
   });
 });

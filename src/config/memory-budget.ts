@@ -48,10 +48,13 @@ export function memoryBudget(memoryMb: number, pageCacheMb?: number): MemoryBudg
       : {
           pageCacheBytes: Math.floor(memoryMb * MB * PAGE_CACHE_SHARE),
           countCacheBytes: Math.floor(memoryMb * MB * COUNT_CACHE_SHARE),
-          sqliteCacheKib: Math.floor((memoryMb * 1024) * SQLITE_CACHE_SHARE),
+          sqliteCacheKib: Math.floor(memoryMb * 1024 * SQLITE_CACHE_SHARE),
           compactHeap: true,
         };
-  return Object.freeze({ ...shared, pageCacheBytes: pageCacheMb === undefined ? shared.pageCacheBytes : pageCacheMb * MB });
+  return Object.freeze({
+    ...shared,
+    pageCacheBytes: pageCacheMb === undefined ? shared.pageCacheBytes : pageCacheMb * MB,
+  });
 }
 
 /**

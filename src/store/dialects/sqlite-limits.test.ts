@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { sql, type CompiledQuery } from 'kysely';
 import { memoryBudget } from '../../config/memory-budget.ts';
 import { openModules } from '../../modules.ts';
-import { openStore } from '../index.ts';
+import { type openStore } from '../index.ts';
 import { applyConnectionLimits } from './sqlite.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-limits-'));
@@ -43,7 +43,12 @@ describe('SQLite connection limits', () => {
       memoryMb,
       queryWorkers,
     });
-    for (const [memoryMb, kib] of [[128, 5242], [200, 8192], [undefined, 8192], [0, 16_000]] as const) {
+    for (const [memoryMb, kib] of [
+      [128, 5242],
+      [200, 8192],
+      [undefined, 8192],
+      [0, 16_000],
+    ] as const) {
       const m = await openModules(config(memoryMb));
       try {
         assert.equal(await read(m.store, 'cache_size'), -kib, `DATAGATE_MEMORY_MB=${memoryMb}`);
@@ -64,7 +69,8 @@ describe('SQLite connection limits', () => {
     });
     try {
       // Dataset reads go to the workers: each answers with its own connection's setting.
-      const ask = (name: string) => m.store.tables.rows({ sql: `PRAGMA ${name}`, parameters: [] } as unknown as CompiledQuery);
+      const ask = (name: string) =>
+        m.store.tables.rows({ sql: `PRAGMA ${name}`, parameters: [] } as unknown as CompiledQuery);
       const answers = await Promise.all(Array.from({ length: 4 }, () => ask('cache_size')));
       for (const rows of answers) assert.equal(Number(rows[0][0]), -5242);
       assert.equal(Number((await ask('mmap_size'))[0][0]), 0);
