@@ -29,7 +29,7 @@ export interface AppDeps {
   /** Whether the database answers, for /readyz. */
   ready: () => Promise<boolean>;
   http: { bodyLimit: number; trustProxy: boolean };
-  api: { maxPageSize: number; pageCacheMb: number; queryTimeoutMs: number };
+  api: { maxPageSize: number; pageCacheBytes: number; queryTimeoutMs: number };
   logLevel: string;
   /** The admin API's own settings; without them the server has no admin API nor console. */
   admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & { consoleDir?: string };
@@ -120,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,
       // One cache for dataset pages and widget results: their keys never collide.
-      pageCache: createPageCache(deps.api.pageCacheMb * 1024 * 1024),
+      pageCache: createPageCache(deps.api.pageCacheBytes),
       queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
     };
     registerDatasetRoutes(api, routeDeps);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createAccess, loadServerSecret, type Access } from './access/index.ts';
 import { createCatalog, createUploadStore, type Catalog } from './catalog/index.ts';
 import type { Config } from './config/config.ts';
+import { DEFAULT_MEMORY_MB, memoryBudget } from './config/memory-budget.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { dataDirFor, openStore, type DroppedTable, type Store } from './store/index.ts';
 import { createUseCases, type UseCases } from './usecases/index.ts';
@@ -20,17 +21,19 @@ export interface Modules {
 
 /** Opens the store and creates the modules; the command line and the server both start here. */
 export async function openModules(
-  config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> & Partial<Pick<Config, 'queryWorkers'>>,
+  config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> & Partial<Pick<Config, 'queryWorkers' | 'memoryMb'>>,
   clock: Clock = systemClock,
 ): Promise<Modules> {
-  const store = await openStore(config.database, { queryWorkers: config.queryWorkers });
+  // Without a setting (a test's literal config), the default budget.
+  const budget = memoryBudget(config.memoryMb ?? DEFAULT_MEMORY_MB);
+  const store = await openStore(config.database, { queryWorkers: config.queryWorkers, sqlite: { cacheKib: budget.sqliteCacheKib } });
   try {
     // A process killed while loading leaves a table no dataset names; drop those of
     // dead processes now (live loads on other processes or nodes hold a claim).
     const droppedTables = await store.tables.dropOrphans('ds_');
     const dataDir = dataDirFor(config.database, config.dataDir);
     const serverSecret = loadServerSecret(dataDir, config.secret);
-    const catalog = createCatalog({ store, clock });
+    const catalog = createCatalog({ store, clock, countCacheBytes: budget.countCacheBytes });
     const access = createAccess({
       store,
       serverSecret,

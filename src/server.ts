@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
+import { memoryBudget } from './config/memory-budget.ts';
 import type { Modules } from './modules.ts';
 import { createMetrics } from './http/metrics.ts';
 import {
@@ -84,7 +85,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       blockSeconds: config.api.keyFailureBlockSeconds,
     }),
     http: config.http,
-    api: config.api,
+    api: { ...config.api, pageCacheBytes: memoryBudget(config.memoryMb, config.api.pageCacheMb).pageCacheBytes },
     logLevel: config.logLevel,
     admin: {
       tenant: config.tenant,

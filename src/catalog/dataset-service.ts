@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -10,6 +9,7 @@ import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
 import { buildCountQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
+import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
 
 export interface ImportInput {
@@ -44,10 +44,8 @@ export interface Page {
   readonly rows: unknown[][];
 }
 
-// Counts of filtered rows, keyed by table (which names the version) and the filter's
-// SQL and values. Datasets don't change between loads, so an entry never goes stale;
-// 10,000 entries of ~200 bytes bound it at a few MB.
-const COUNT_CACHE_SIZE = 10_000;
+// The count cache of a service created without a budget (tests, tools): ~5,000 counts.
+const DEFAULT_COUNT_CACHE_BYTES = 3 * 1024 * 1024;
 // How long a replaced table is kept for readers that still hold the old version:
 // every node sees a change within a second, queries finish long before a minute.
 const RETIRE_GRACE_MS = 60_000;
@@ -60,10 +58,10 @@ function paramKey(p: unknown): string {
 }
 
 /** Datasets: import, reload, listing and reading pages. */
-export function createDatasetService(deps: { store: Store; clock?: Clock }) {
+export function createDatasetService(deps: { store: Store; clock?: Clock; countCacheBytes?: number }) {
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
-  const counts = new LRUCache<string, number>({ max: COUNT_CACHE_SIZE });
+  const counts = createCountCache(deps.countCacheBytes ?? DEFAULT_COUNT_CACHE_BYTES);
 
   async function sweepRetired(): Promise<void> {
     const cutoff = new Date(clock.now() - RETIRE_GRACE_MS).toISOString();

@@ -20,7 +20,7 @@ export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-
 export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
 
 /** The catalog module: datasets and widgets, their in-memory registries and queries. */
-export function createCatalog(deps: { store: Store; clock?: Clock }) {
+export function createCatalog(deps: { store: Store; clock?: Clock; countCacheBytes?: number }) {
   const datasets = createDatasetService(deps);
   const registry = createDatasetRegistry(deps);
   const widgets = createWidgetService(deps);

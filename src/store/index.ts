@@ -8,6 +8,7 @@ import type { DialectHandle } from './dialects/dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
+import type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 import { sqliteCapabilities } from './dialects/sqlite-capabilities.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { ControlSchema } from './schema.ts';
@@ -15,6 +16,7 @@ import type { ControlSchema } from './schema.ts';
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
 export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
+export type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 
 /** The database, as the rest of datagate sees it. */
 export interface Store {
@@ -41,19 +43,22 @@ export interface StoreOptions {
    * read-only connection (0: on the main connection). PostgreSQL ignores it.
    */
   readonly queryWorkers?: number;
+  /** SQLite: what each connection may hold in memory (SQLite's defaults without it). */
+  readonly sqlite?: ConnectionLimits;
 }
 
 /**
  * Opens the store named by `url` and brings its schema up to date.
  * `sqlite:./data/datagate.db` (the default), `sqlite:/abs/file.db`, or
- * `postgres://user@host:5432/database` (also `postgresql://`).
+ * `postgres://user@host:5432/database` (also `postgresql://`). `opts.sqlite` bounds
+ * the memory of a SQLite connection (SQLite's defaults without it).
  */
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const h = openSqlite(file, { queryWorkers: opts.queryWorkers });
+    const h = openSqlite(file, { queryWorkers: opts.queryWorkers, limits: opts.sqlite });
     try {
       await migrateToLatest(h.control);
     } catch (e) {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
+import type { ConnectionLimits } from './sqlite-connection.ts';
 
 /** A query as the server sends it to a worker. */
 export interface WorkerRequest {
@@ -77,7 +78,7 @@ export type ReadInThread = (sql: string, params: readonly unknown[], deadline?: 
  * (STOP_GRACE_MS) is terminated and replaced. If the workers cannot start at all, every
  * query runs through `inThread` (the main connection), as with no pool.
  */
-export function createQueryPool(opts: { file: string; size: number; inThread: ReadInThread }) {
+export function createQueryPool(opts: { file: string; size: number; limits?: ConnectionLimits; inThread: ReadInThread }) {
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let nextId = 1;
@@ -102,7 +103,7 @@ export function createQueryPool(opts: { file: string; size: number; inThread: Re
   }
 
   function spawn(slot?: Slot): Slot {
-    const worker = startWorker({ file: opts.file });
+    const worker = startWorker({ file: opts.file, limits: opts.limits });
     // Idle workers never keep the process alive; close() ends them.
     worker.unref();
     const s: Slot = slot ?? { worker, ready: false };

@@ -5,14 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
-import { openDatabase } from './sqlite-connection.ts';
+import { openDatabase, type ConnectionLimits } from './sqlite-connection.ts';
 import { createRowReader } from './sqlite-deadline.ts';
 import type { WorkerReply, WorkerRequest } from './sqlite-pool.ts';
 
-const { file } = workerData as { file: string };
+const { file, limits } = workerData as { file: string; limits?: ConnectionLimits };
 const port = parentPort!;
 
-const reader = createRowReader(openDatabase(file, { readonly: true }));
+const reader = createRowReader(openDatabase(file, { readonly: true, limits }));
 
 port.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;

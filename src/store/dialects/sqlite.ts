@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
 import type { DialectHandle } from './dialect.ts';
-import { isMemory, openDatabase } from './sqlite-connection.ts';
+import { isMemory, openDatabase, type ConnectionLimits } from './sqlite-connection.ts';
 import { createRowReader, createSqliteDeadlineRunner } from './sqlite-deadline.ts';
 import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
 import { createSqliteChangeCounter, createSqliteTables } from './sqlite-tables.ts';
@@ -17,10 +17,14 @@ export interface SqliteHandle extends DialectHandle {
  * Opens (creating if needed) a SQLite database file in WAL mode for one process.
  * With `queryWorkers` above 0, dataset queries (`tables.rows`) run on that many worker
  * threads with read-only connections of their own, off the event loop; writes stay
- * here. An in-memory database has no file to share: it always reads here.
+ * here. An in-memory database has no file to share: it always reads here. `limits`
+ * bound every connection's memory, the workers' too.
  */
-export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): SqliteHandle {
-  const raw = openDatabase(file);
+export function openSqlite(
+  file: string,
+  opts: { queryWorkers?: number; limits?: ConnectionLimits } = {},
+): SqliteHandle {
+  const raw = openDatabase(file, { limits: opts.limits });
   const dialect = new SqliteDialect({ database: raw });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
@@ -31,6 +35,7 @@ export function openSqlite(file: string, opts: { queryWorkers?: number } = {}): 
       ? createQueryPool({
           file,
           size: workers,
+          limits: opts.limits,
           inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline),
         })
       : undefined;
