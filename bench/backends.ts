@@ -107,7 +107,11 @@ const NO_INDEX_SCANS = ['enable_bitmapscan', 'enable_indexscan', 'enable_indexon
  * Creates a fresh database `datagate_bench_<random>` through `adminUrl` and runs the
  * bench on it, with rate limits in Redis under a prefix of the same name.
  */
-export async function createPostgresBackend(adminUrl: string, redisUrl: string, dataDir: string): Promise<BenchBackend> {
+export async function createPostgresBackend(
+  adminUrl: string,
+  redisUrl: string,
+  dataDir: string,
+): Promise<BenchBackend> {
   const name = `datagate_bench_${randomBytes(4).toString('hex')}`;
   await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
@@ -127,10 +131,15 @@ export async function createPostgresBackend(adminUrl: string, redisUrl: string, 
     scalesOut: true,
     async openDirect() {
       // The server's session settings (see openPostgres), so that the same text parameters mean the same.
-      const client = new pg.Client({ connectionString: url.toString(), options: '-c DateStyle=ISO,YMD -c TimeZone=UTC', application_name: 'datagate-bench' });
+      const client = new pg.Client({
+        connectionString: url.toString(),
+        options: '-c DateStyle=ISO,YMD -c TimeZone=UTC',
+        application_name: 'datagate-bench',
+      });
       await client.connect();
       // Unnamed statements with parameters, as the server sends them: parsed and planned on every run.
-      const run = (q: CompiledQuery) => client.query({ text: q.sql, values: q.parameters as unknown[], rowMode: 'array' });
+      const run = (q: CompiledQuery) =>
+        client.query({ text: q.sql, values: q.parameters as unknown[], rowMode: 'array' });
       const time = (q: CompiledQuery, ms: number) => sampleAsync(() => run(q), ms);
       const plan = async (q: CompiledQuery) => {
         // The compiler's own SQL behind EXPLAIN; the parameters stay parameters.
@@ -164,7 +173,9 @@ export async function createPostgresBackend(adminUrl: string, redisUrl: string, 
     },
     dispose() {
       // FORCE ends sessions still connected (a server that did not exit in time).
-      dropped ??= withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
+      dropped ??= withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      );
       return dropped;
     },
   };

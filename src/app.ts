@@ -32,7 +32,9 @@ export interface AppDeps {
   api: { maxPageSize: number; pageCacheBytes: number; queryTimeoutMs: number };
   logLevel: string;
   /** The admin API's own settings; without them the server has no admin API nor console. */
-  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & { consoleDir?: string };
+  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & {
+    consoleDir?: string;
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -42,7 +44,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.logLevel,
-      redact: ['req.headers.apikey', 'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+      redact: [
+        'req.headers.apikey',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
     },
     // One line per request from the onResponse hook below instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,7 +75,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (['info', 'debug', 'trace'].includes(deps.logLevel)) {
     app.addHook('onResponse', (req, reply, done) => {
-      req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      req.log.info(
+        { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
       done();
     });
   }
@@ -125,7 +136,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
-    registerOpenApiRoutes(api, { access: deps.access, resources: deps.usecases.resources, publicUrl: deps.admin?.publicUrl });
+    registerOpenApiRoutes(api, {
+      access: deps.access,
+      resources: deps.usecases.resources,
+      publicUrl: deps.admin?.publicUrl,
+    });
   });
 
   registerOpsRoutes(app, { metrics: deps.metrics, ready: deps.ready });

@@ -21,12 +21,16 @@ export interface Modules {
 
 /** Opens the store and creates the modules; the command line and the server both start here. */
 export async function openModules(
-  config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> & Partial<Pick<Config, 'queryWorkers' | 'memoryMb'>>,
+  config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> &
+    Partial<Pick<Config, 'queryWorkers' | 'memoryMb'>>,
   clock: Clock = systemClock,
 ): Promise<Modules> {
   // Without a setting (a test's literal config), the default budget.
   const budget = memoryBudget(config.memoryMb ?? DEFAULT_MEMORY_MB);
-  const store = await openStore(config.database, { queryWorkers: config.queryWorkers, sqlite: { cacheKib: budget.sqliteCacheKib } });
+  const store = await openStore(config.database, {
+    queryWorkers: config.queryWorkers,
+    sqlite: { cacheKib: budget.sqliteCacheKib },
+  });
   try {
     // A process killed while loading leaves a table no dataset names; drop those of
     // dead processes now (live loads on other processes or nodes hold a claim).

@@ -91,8 +91,16 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       tenant: config.tenant,
       publicUrl: config.http.publicUrl,
       signIn: {
-        perEmail: attemptLimiter('signin-email', { limit: SIGNIN_FAILURES_PER_EMAIL, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
-        perAddress: attemptLimiter('signin-address', { limit: SIGNIN_FAILURES_PER_ADDRESS, windowSeconds: SIGNIN_WINDOW_S, blockSeconds: SIGNIN_BLOCK_S }),
+        perEmail: attemptLimiter('signin-email', {
+          limit: SIGNIN_FAILURES_PER_EMAIL,
+          windowSeconds: SIGNIN_WINDOW_S,
+          blockSeconds: SIGNIN_BLOCK_S,
+        }),
+        perAddress: attemptLimiter('signin-address', {
+          limit: SIGNIN_FAILURES_PER_ADDRESS,
+          windowSeconds: SIGNIN_WINDOW_S,
+          blockSeconds: SIGNIN_BLOCK_S,
+        }),
       },
       changed: () => watcher.poke(),
       usage: access.usage,
@@ -100,7 +108,8 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     },
   });
   log = app.log;
-  for (const { table, bytes } of modules.droppedTables) app.log.warn({ table, bytes }, 'dropped a dataset table left behind by an interrupted load');
+  for (const { table, bytes } of modules.droppedTables)
+    app.log.warn({ table, bytes }, 'dropped a dataset table left behind by an interrupted load');
   const watcher = createChangeWatcher({
     store,
     intervalMs: config.changePollMs,
@@ -113,15 +122,19 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   await watcher.start();
 
   const flushLastUsed = () =>
-    access.keys.recordLastUsed(access.registry.takeLastUsed()).catch((err) => app.log.warn({ err }, 'recording last use failed'));
+    access.keys
+      .recordLastUsed(access.registry.takeLastUsed())
+      .catch((err) => app.log.warn({ err }, 'recording last use failed'));
   // A database outage is logged when it starts, when counts start being dropped, and when
   // it ends; not once a minute.
   let usageFailing = false;
   let usageDropping = false;
   const flushUsage = async () => {
     const r = await access.usage.flush();
-    if (r.dropped > 0 && !usageDropping) app.log.warn({ dropped: r.dropped }, 'usage counts older than a day could not be written and are being dropped');
-    if (r.error !== undefined && !usageFailing) app.log.warn({ err: r.error, kept: r.kept }, 'writing usage counts failed; keeping them for the next try');
+    if (r.dropped > 0 && !usageDropping)
+      app.log.warn({ dropped: r.dropped }, 'usage counts older than a day could not be written and are being dropped');
+    if (r.error !== undefined && !usageFailing)
+      app.log.warn({ err: r.error, kept: r.kept }, 'writing usage counts failed; keeping them for the next try');
     else if (r.error === undefined && usageFailing) app.log.info('writing usage counts works again');
     usageFailing = r.error !== undefined;
     usageDropping = usageFailing && (usageDropping || r.dropped > 0);
@@ -129,8 +142,14 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   const timers = [
     setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
     setInterval(() => void flushUsage(), USAGE_FLUSH_MS),
-    setInterval(() => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')), SWEEP_MS),
-    setInterval(() => void access.sessions.sweep().catch((err) => app.log.warn({ err }, 'session sweep failed')), SWEEP_MS),
+    setInterval(
+      () => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')),
+      SWEEP_MS,
+    ),
+    setInterval(
+      () => void access.sessions.sweep().catch((err) => app.log.warn({ err }, 'session sweep failed')),
+      SWEEP_MS,
+    ),
   ];
   for (const t of timers) t.unref();
 

@@ -4,7 +4,14 @@ import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ControlSchema, Store } from '../store/index.ts';
 import type { ParsedQuery } from './filter/query-parser.ts';
-import { ImportError, importMessage, planImport, readRows, readSample, type SourcePlan } from './import/source-reader.ts';
+import {
+  ImportError,
+  importMessage,
+  planImport,
+  readRows,
+  readSample,
+  type SourcePlan,
+} from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
 import { buildCountQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
@@ -65,7 +72,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
 
   async function sweepRetired(): Promise<void> {
     const cutoff = new Date(clock.now() - RETIRE_GRACE_MS).toISOString();
-    const old = await store.db.selectFrom('retiredTables').select('tableName').where('retiredAt', '<', cutoff).execute();
+    const old = await store.db
+      .selectFrom('retiredTables')
+      .select('tableName')
+      .where('retiredAt', '<', cutoff)
+      .execute();
     for (const { tableName } of old) {
       await store.tables.drop(tableName);
       await store.db.deleteFrom('retiredTables').where('tableName', '=', tableName).execute();
@@ -74,7 +85,12 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
 
   /** The dataset with this id in this tenant (read inside `trx` when given); NOT_FOUND otherwise. */
   async function get(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<Dataset> {
-    const row = await (trx ?? store.db).selectFrom('datasets').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await (trx ?? store.db)
+      .selectFrom('datasets')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
     return toDataset(row);
   }
@@ -98,12 +114,22 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     widgetCounts,
 
     async list(tenantId: string): Promise<Dataset[]> {
-      const rows = await store.db.selectFrom('datasets').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').execute();
+      const rows = await store.db
+        .selectFrom('datasets')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .orderBy('createdAt')
+        .execute();
       return rows.map(toDataset);
     },
 
     async exists(tenantId: string, id: string): Promise<boolean> {
-      const row = await store.db.selectFrom('datasets').select('id').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      const row = await store.db
+        .selectFrom('datasets')
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row !== undefined;
     },
 
@@ -166,7 +192,15 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
 
         const now = isoNow(clock);
         // What the load sets, on a new dataset or a reloaded one.
-        const loadedAs = { name, modifiedAt: now, syncedAt: now, version, tableName, fields: JSON.stringify(fields), rowCount: loaded };
+        const loadedAs = {
+          name,
+          modifiedAt: now,
+          syncedAt: now,
+          version,
+          tableName,
+          fields: JSON.stringify(fields),
+          rowCount: loaded,
+        };
         await store.db.transaction().execute(async (trx) => {
           if (previous) {
             await trx
@@ -251,7 +285,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
      * table is retired, as a reload retires the old one: readers still on it finish,
      * the sweep drops it later. Returns the dataset and the widgets that went with it.
      */
-    async remove(tenantId: string, id: string, trx?: Kysely<ControlSchema>): Promise<{ dataset: Dataset; widgets: { id: string; name: string }[] }> {
+    async remove(
+      tenantId: string,
+      id: string,
+      trx?: Kysely<ControlSchema>,
+    ): Promise<{ dataset: Dataset; widgets: { id: string; name: string }[] }> {
       const dataset = await get(tenantId, id, trx);
       const run = async (t: Kysely<ControlSchema>) => {
         const own = await t
@@ -262,7 +300,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           .orderBy('name')
           .execute();
         await t.deleteFrom('widgets').where('tenantId', '=', tenantId).where('datasetId', '=', id).execute();
-        const gone = await t.deleteFrom('datasets').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+        const gone = await t
+          .deleteFrom('datasets')
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
         // Another admin deleted it between the read and this transaction.
         if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
         await t
@@ -284,7 +326,12 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       let matching = store.db.selectFrom('datasets').where('tenantId', '=', tenantId);
       const text = q.search?.trim();
       if (text) {
-        matching = matching.where((eb) => eb.or([containsText(store.caps, eb.ref('name'), text), containsText(store.caps, eb.ref('description'), text)]));
+        matching = matching.where((eb) =>
+          eb.or([
+            containsText(store.caps, eb.ref('name'), text),
+            containsText(store.caps, eb.ref('description'), text),
+          ]),
+        );
       }
       if (q.group !== undefined) matching = matching.where('integrationGroup', '=', q.group);
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -294,7 +341,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           ? page.orderBy(sql`lower(${sql.ref('name')})`, q.order).orderBy('name', q.order)
           : page.orderBy('modifiedAt', q.order);
       // Ties (same name, same instant) in a fixed order, so that pages never overlap.
-      const rows = await page.orderBy('id').limit(q.size).offset((q.page - 1) * q.size).execute();
+      const rows = await page
+        .orderBy('id')
+        .limit(q.size)
+        .offset((q.page - 1) * q.size)
+        .execute();
       const groups = await store.db
         .selectFrom('datasets')
         .select('integrationGroup')
@@ -303,7 +354,10 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
         .where('integrationGroup', '<>', '')
         .orderBy('integrationGroup')
         .execute();
-      const counts = await widgetCounts(tenantId, rows.map((r) => r.id));
+      const counts = await widgetCounts(
+        tenantId,
+        rows.map((r) => r.id),
+      );
       return {
         items: rows.map((r) => ({ ...toDataset(r), linkedWidgets: counts.get(r.id) ?? 0 })),
         total: Number(counted.n),
@@ -330,7 +384,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       }
       const fields = pageFields(ds, q);
       if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
-      return { total, fields, rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts) };
+      return {
+        total,
+        fields,
+        rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts),
+      };
     },
   };
 }

@@ -34,17 +34,27 @@ async function listenUntilSignal(config: Config, modules: Modules, out: Output, 
 }
 
 /** Seeds the demo tenant once: three MSP-style datasets and one key bound to all of them. */
-async function ensureDemo(modules: Modules, tenantId: string, out: Output): Promise<{ key: string; datasetId: string }> {
+async function ensureDemo(
+  modules: Modules,
+  tenantId: string,
+  out: Output,
+): Promise<{ key: string; datasetId: string }> {
   const keys = await modules.access.keys.list(tenantId);
   const existing = keys.find((k) => k.name === DEMO_KEY_NAME && k.bindings.datasets.length > 0);
   if (existing) {
-    return { key: (await modules.access.keys.reveal(tenantId, existing.id)).key, datasetId: existing.bindings.datasets[0] };
+    return {
+      key: (await modules.access.keys.reveal(tenantId, existing.id)).key,
+      datasetId: existing.bindings.datasets[0],
+    };
   }
   out.note('creating the demo data (tickets, devices, invoices)...');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-demo-'));
   try {
     const files = writeDemoFiles(dir);
-    const created = await modules.access.keys.create(tenantId, { name: DEMO_KEY_NAME, description: 'Reads the demo datasets' });
+    const created = await modules.access.keys.create(tenantId, {
+      name: DEMO_KEY_NAME,
+      description: 'Reads the demo datasets',
+    });
     let first = '';
     let tickets = '';
     for (const f of files) {
@@ -85,20 +95,30 @@ const HOST_HELP = 'address to listen on (env DATAGATE_HOST, default 127.0.0.1)';
 
 /** A command that runs the server: `--port` and `--host`. */
 function listening(program: Command, name: string, description: string): Command {
-  return program.command(name).description(description).option('--port <port>', PORT_HELP).option('--host <host>', HOST_HELP);
+  return program
+    .command(name)
+    .description(description)
+    .option('--port <port>', PORT_HELP)
+    .option('--host <host>', HOST_HELP);
 }
 
 /** `serve` and `demo`. */
 export function registerServeCommands(program: Command): void {
-  listening(program, 'serve', 'run the public API and the admin console (/admin/)').action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-    const g = globals(cmd);
-    const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
-    const modules = await openModules(config);
-    await modules.access.tenants.ensure(config.tenant);
-    await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
-  });
+  listening(program, 'serve', 'run the public API and the admin console (/admin/)').action(
+    async (opts: { port?: string; host?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
+      const modules = await openModules(config);
+      await modules.access.tenants.ensure(config.tenant);
+      await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
+    },
+  );
 
-  listening(program, 'demo', 'start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console').action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+  listening(
+    program,
+    'demo',
+    'start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console',
+  ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
     const g = globals(cmd);
     // The demo talks to a person: request logs only when asked for.
     const config = loadProcessConfig(
@@ -111,7 +131,9 @@ export function registerServeCommands(program: Command): void {
     const demo = await ensureDemo(modules, tenant.id, out);
     const hasAdmin = (await modules.access.users.count(tenant.id)) > 0;
     if (!hasAdmin) await modules.access.users.create(tenant.id, DEMO_ADMIN);
-    const demoAdmin = hasAdmin ? (await modules.access.users.list(tenant.id)).some((u) => u.email === DEMO_ADMIN.email) : true;
+    const demoAdmin = hasAdmin
+      ? (await modules.access.users.list(tenant.id)).some((u) => u.email === DEMO_ADMIN.email)
+      : true;
     await listenUntilSignal(config, modules, out, (url) =>
       [
         `datagate demo listening on ${url} (database ${modules.store.location})`,
@@ -122,7 +144,9 @@ export function registerServeCommands(program: Command): void {
         `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
         '',
         `The console: ${url}/admin/`,
-        demoAdmin ? `  sign in as ${DEMO_ADMIN.email} with the password ${DEMO_ADMIN.password}` : '  sign in with an admin of this tenant (./bin/datagate user add EMAIL)',
+        demoAdmin
+          ? `  sign in as ${DEMO_ADMIN.email} with the password ${DEMO_ADMIN.password}`
+          : '  sign in with an admin of this tenant (./bin/datagate user add EMAIL)',
         '',
         'Press Ctrl+C to stop.',
       ].join('\n'),

@@ -39,7 +39,10 @@ export const configSchema = z.object({
   }),
   redis: z.object({
     /** Shares rate limits between nodes; without it each node limits on its own. */
-    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
     /** Prefix of every key datagate writes, so that several deployments can share one Redis. */
     prefix: z.string().min(1).default('datagate'),
   }),
@@ -63,7 +66,11 @@ export const configSchema = z.object({
   // resident memory at 170 MB in a 10-minute soak with queries on the main connection
   // (RELIABILITY.md). 0: no budget, the parts at their fixed sizes. Below 64 the caches
   // would be too small to be worth having.
-  memoryMb: z.coerce.number().int().refine((n) => n === 0 || n >= 64, 'must be 0 (no budget) or at least 64').default(DEFAULT_MEMORY_MB),
+  memoryMb: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 0 || n >= 64, 'must be 0 (no budget) or at least 64')
+    .default(DEFAULT_MEMORY_MB),
   // How often a server checks for changes made elsewhere; well inside the 1 s promise.
   changePollMs: intFromEnv(250, 10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,7 +83,10 @@ export type ConfigInput = z.input<typeof configSchema>;
 export class ConfigError extends Error {}
 
 /** Reads settings from the environment, then applies explicit overrides (command-line flags). */
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database: string; tenant: string; host: string; port: number | string }> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<{ database: string; tenant: string; host: string; port: number | string }> = {},
+): Config {
   const input = {
     database: overrides.database ?? env.DATAGATE_DATABASE,
     tenant: overrides.tenant ?? env.DATAGATE_TENANT,
@@ -119,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<{ database
  * `loadConfig` over this process's environment: the one place that reads it. `defaults`
  * are environment values used where the environment has none (e.g. the demo's log level).
  */
-export function loadProcessConfig(overrides: Parameters<typeof loadConfig>[1] = {}, defaults: NodeJS.ProcessEnv = {}): Config {
+export function loadProcessConfig(
+  overrides: Parameters<typeof loadConfig>[1] = {},
+  defaults: NodeJS.ProcessEnv = {},
+): Config {
   return loadConfig({ ...defaults, ...process.env }, overrides);
 }

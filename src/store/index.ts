@@ -84,7 +84,10 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     }
     // Never the password.
     return storeOver(
-      { ...h, tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) } },
+      {
+        ...h,
+        tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) },
+      },
       postgresCapabilities,
       `postgres://${parsed.host}${parsed.pathname}`,
     );
@@ -111,7 +114,10 @@ function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string
  * SQLite's reader throws: the table was dropped after its dataset was resolved.
  */
 function rethrowGone(e: unknown): never {
-  const table = (e as { code?: string }).code === '42P01' ? /relation "(ds_\w+)" does not exist/.exec((e as Error).message)?.[1] : undefined;
+  const table =
+    (e as { code?: string }).code === '42P01'
+      ? /relation "(ds_\w+)" does not exist/.exec((e as Error).message)?.[1]
+      : undefined;
   throw table === undefined ? e : new TableGoneError(table);
 }
 

@@ -137,7 +137,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('count', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('usage_minutes_pk', ['key_id', 'minute', 'status'])
         .execute();
-      await db.schema.createIndex('usage_minutes_tenant').on('usage_minutes').columns(['tenant_id', 'minute']).execute();
+      await db.schema
+        .createIndex('usage_minutes_tenant')
+        .on('usage_minutes')
+        .columns(['tenant_id', 'minute'])
+        .execute();
     },
   },
   '0004_loading_tables': {
@@ -174,7 +178,12 @@ const migrations: Record<string, Migration> = {
         .expression(
           db
             .selectFrom('usage_minutes')
-            .select(['key_id', 'tenant_id', sql<string>`'Removed key'`.as('name'), sql.lit(new Date().toISOString()).as('removed_at')])
+            .select([
+              'key_id',
+              'tenant_id',
+              sql<string>`'Removed key'`.as('name'),
+              sql.lit(new Date().toISOString()).as('removed_at'),
+            ])
             .where('key_id', 'not in', db.selectFrom('api_keys').select('id'))
             .groupBy(['key_id', 'tenant_id']),
         )

@@ -41,14 +41,16 @@ function compile(p: WidgetPlan, params: Params = {}, caps: DialectCapabilities =
 
 const BY_BOARD = {
   dimensions: [{ field: 'board', label: 'Board' }],
-  measures: [{ agg: 'count', label: 'Count' }, { agg: 'sum', field: 'hours', label: 'Sum' }],
+  measures: [
+    { agg: 'count', label: 'Count' },
+    { agg: 'sum', field: 'hours', label: 'Sum' },
+  ],
 };
 
 describe('widget SQL (SQLite)', () => {
   it('one GROUP BY inside a page: guard first, dimensions then measures, default order by the dimensions', () => {
     const { page, count } = compile(plan(BY_BOARD));
-    const inner =
-      `select "c0" as "d0", count(*) as "m0", sum("c1") as "m1" from "t" where ${GUARD} group by "c0"`;
+    const inner = `select "c0" as "d0", count(*) as "m0", sum("c1") as "m1" from "t" where ${GUARD} group by "c0"`;
     assert.equal(
       page.sql,
       `select "d0", "m0", "m1", count(*) over () as "_total" from (${inner}) as "r" order by "d0" asc nulls first limit ? offset ?`,
@@ -75,15 +77,31 @@ describe('widget SQL (SQLite)', () => {
   });
 
   it('the widget sort and limit cap the result inside; API _sort, then the widget order, then dimensions order the page', () => {
-    const p = plan({ ...BY_BOARD, dimensions: [...BY_BOARD.dimensions, { field: 'opened', label: 'Day', bucket: 'day' }], sort: '-Sum', limit: 5 });
+    const p = plan({
+      ...BY_BOARD,
+      dimensions: [...BY_BOARD.dimensions, { field: 'opened', label: 'Day', bucket: 'day' }],
+      sort: '-Sum',
+      limit: 5,
+    });
     const { page } = compile(p, { _sort: 'Count,-Board', current: '2', size: '3' });
-    assert.match(page.sql, /group by "c0", "c3" order by "m1" desc nulls last, "d0" asc nulls first, "d1" asc nulls first limit \?\) as "r"/);
-    assert.match(page.sql, /\) as "r" order by "m0" asc nulls first, "d0" desc nulls last, "m1" desc nulls last, "d1" asc nulls first limit \? offset \?$/);
+    assert.match(
+      page.sql,
+      /group by "c0", "c3" order by "m1" desc nulls last, "d0" asc nulls first, "d1" asc nulls first limit \?\) as "r"/,
+    );
+    assert.match(
+      page.sql,
+      /\) as "r" order by "m0" asc nulls first, "d0" desc nulls last, "m1" desc nulls last, "d1" asc nulls first limit \? offset \?$/,
+    );
     assert.deepEqual(page.parameters, [5, 3, 3]);
   });
 
   it('without dimensions: no GROUP BY and no order; _fields picks the page’s columns', () => {
-    const p = plan({ measures: [{ agg: 'count_distinct', field: 'board', label: 'Boards' }, { agg: 'max', field: 'hours', label: 'Max' }] });
+    const p = plan({
+      measures: [
+        { agg: 'count_distinct', field: 'board', label: 'Boards' },
+        { agg: 'max', field: 'hours', label: 'Max' },
+      ],
+    });
     const { page } = compile(p, { _fields: 'Max' });
     assert.equal(
       page.sql,
@@ -92,14 +110,29 @@ describe('widget SQL (SQLite)', () => {
   });
 
   it('count over a field counts its values; min and max', () => {
-    const p = plan({ measures: [{ agg: 'count', field: 'hours', label: 'N' }, { agg: 'min', field: 'hours', label: 'Min' }] });
+    const p = plan({
+      measures: [
+        { agg: 'count', field: 'hours', label: 'N' },
+        { agg: 'min', field: 'hours', label: 'Min' },
+      ],
+    });
     assert.match(compile(p).page.sql, /select count\("c1"\) as "m0", min\("c1"\) as "m1" from "t"/);
   });
 
   it('filters compare counts as numeric, so that a fractional value is a valid parameter on every dialect', () => {
-    const p = plan({ ...BY_BOARD, measures: [...BY_BOARD.measures, { agg: 'count', field: 'hours', label: 'N' }, { agg: 'count_distinct', field: 'hours', label: 'D' }] });
+    const p = plan({
+      ...BY_BOARD,
+      measures: [
+        ...BY_BOARD.measures,
+        { agg: 'count', field: 'hours', label: 'N' },
+        { agg: 'count_distinct', field: 'hours', label: 'D' },
+      ],
+    });
     const { page } = compile(p, { Count: '1.5,', N: ',2.5', D: '0.5,', Sum: ',9.5' });
-    assert.match(page.sql, /select "c0" as "d0", count\(\*\) as "m0", sum\("c1"\) as "m1", count\("c1"\) as "m2", count\(distinct "c1"\) as "m3" from/);
+    assert.match(
+      page.sql,
+      /select "c0" as "d0", count\(\*\) as "m0", sum\("c1"\) as "m1", count\("c1"\) as "m2", count\(distinct "c1"\) as "m3" from/,
+    );
     assert.match(
       page.sql,
       /having \(cast\(count\(\*\) as numeric\) >= \? and cast\(count\("c1"\) as numeric\) <= \? and cast\(count\(distinct "c1"\) as numeric\) >= \? and sum\("c1"\) <= \?\)/,
@@ -113,7 +146,11 @@ describe('widget SQL (SQLite)', () => {
   });
 
   it('values are parameters, never SQL: a quote in a filter or label', () => {
-    const p = plan({ dimensions: [{ field: 'board', label: `It's "x"` }], measures: [{ agg: 'count', label: 'N' }], filter: `board=O'Connor"--` });
+    const p = plan({
+      dimensions: [{ field: 'board', label: `It's "x"` }],
+      measures: [{ agg: 'count', label: 'N' }],
+      filter: `board=O'Connor"--`,
+    });
     const { page } = compile(p, { [`It's "x"`]: `'; drop table t; --` });
     assert.doesNotMatch(page.sql, /O'Connor|drop table|It's/);
     assert.deepEqual(page.parameters.slice(0, 2), [`%O'Connor"--%`, `%'; drop table t; --%`]);
@@ -130,10 +167,15 @@ describe('widget SQL runs on SQLite', () => {
       ['Projects', 4, Date.UTC(2023, 3, 1), '2023-04-01'],
       [null, 10, null, null],
     ];
-    for (const r of rows) await sql`insert into t (c0, c1, c2, c3) values (${r[0]}, ${r[1]}, ${r[2]}, ${r[3]})`.execute(db);
+    for (const r of rows)
+      await sql`insert into t (c0, c1, c2, c3) values (${r[0]}, ${r[1]}, ${r[2]}, ${r[3]})`.execute(db);
   });
 
-  const run = (p: WidgetPlan, params: Params = {}) => memory.prepare(compile(p, params).page.sql).raw(true).all(...(compile(p, params).page.parameters as unknown[]));
+  const run = (p: WidgetPlan, params: Params = {}) =>
+    memory
+      .prepare(compile(p, params).page.sql)
+      .raw(true)
+      .all(...(compile(p, params).page.parameters as unknown[]));
 
   it('groups, aggregates, ignores nulls in measured fields, keeps a null group, and carries the total on each row', () => {
     assert.deepEqual(run(plan(BY_BOARD)), [
@@ -144,7 +186,12 @@ describe('widget SQL runs on SQLite', () => {
   });
 
   it('week buckets start on Monday in UTC; the widget limit caps after the sort, the API pages after that', () => {
-    const p = plan({ dimensions: [{ field: 'created', label: 'Week', bucket: 'week' }], measures: [{ agg: 'count', label: 'N' }], sort: '-N', limit: 3 });
+    const p = plan({
+      dimensions: [{ field: 'created', label: 'Week', bucket: 'week' }],
+      measures: [{ agg: 'count', label: 'N' }],
+      sort: '-N',
+      limit: 3,
+    });
     // Weeks: 2022-12-26 (a Sunday's), 2023-01-02, 2023-03-27 (two rows), null; ties in
     // the count go by the week, nulls first; 2023-01-02 falls beyond the limit.
     assert.deepEqual(run(p), [

@@ -7,7 +7,10 @@ import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite-deadline.ts';
 import { foldCase, ICONTAINS_FUNCTION } from './sqlite-functions.ts';
 
 /** Modifiers of SQLite's date() per bucket, after the value itself; constants, never input. */
-function bucketed(args: RawBuilder<unknown>, bucket: Exclude<DateBucket, 'day' | 'quarter'>): Expression<string | null> {
+function bucketed(
+  args: RawBuilder<unknown>,
+  bucket: Exclude<DateBucket, 'day' | 'quarter'>,
+): Expression<string | null> {
   switch (bucket) {
     // 'weekday 0' moves forward to the next Sunday (or stays on one); six days back is its Monday.
     case 'week':
@@ -70,7 +73,9 @@ export const sqliteCapabilities: DialectCapabilities = {
         return type === 'DATE' ? (value as Expression<string | null>) : sql<string | null>`date(${args})`;
       case 'quarter':
         // Back from the month's first day by (month - 1) % 3 months; a null value stays null.
-        return sql<string | null>`date(${args}, 'start of month', '-' || ((cast(strftime('%m', ${args}) as integer) + 2) % 3) || ' months')`;
+        return sql<
+          string | null
+        >`date(${args}, 'start of month', '-' || ((cast(strftime('%m', ${args}) as integer) + 2) % 3) || ' months')`;
       default:
         return bucketed(args, bucket);
     }

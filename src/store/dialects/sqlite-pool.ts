@@ -15,7 +15,13 @@ export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly rows: unknown[][] }
   | { readonly id: number; readonly ok: false; readonly kind: 'timeout' }
   | { readonly id: number; readonly ok: false; readonly kind: 'gone'; readonly table: string }
-  | { readonly id: number; readonly ok: false; readonly kind: 'error'; readonly message: string; readonly code?: string };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly kind: 'error';
+      readonly message: string;
+      readonly code?: string;
+    };
 
 /**
  * How long past its deadline (or past being handed to a worker, when that came later) a
@@ -78,7 +84,12 @@ export type ReadInThread = (sql: string, params: readonly unknown[], deadline?: 
  * (STOP_GRACE_MS) is terminated and replaced. If the workers cannot start at all, every
  * query runs through `inThread` (the main connection), as with no pool.
  */
-export function createQueryPool(opts: { file: string; size: number; limits?: ConnectionLimits; inThread: ReadInThread }) {
+export function createQueryPool(opts: {
+  file: string;
+  size: number;
+  limits?: ConnectionLimits;
+  inThread: ReadInThread;
+}) {
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let nextId = 1;
