@@ -204,7 +204,7 @@ function filterParameters(fields: readonly { name: string; type: FieldType | nul
           in: 'query',
           required: false,
           description:
-            `Filter on the ${what} "${f.name}" (${f.type}) with ` + `the operator [${op}]. ${operatorDoc(op, f.type!)}`,
+            `Filter on the ${what} "${f.name}" (${f.type}) with the operator [${op}]. ` + operatorDoc(op, f.type!),
           schema: { type: 'string' },
           'x-filter-field': f.name,
           'x-filter-operator': op,
@@ -384,8 +384,8 @@ export function keyOpenApi(input: KeyOpenApiInput): Json {
       title: `datagate public API — ${input.keyName}`,
       version: '1',
       description:
-        'The datasets and widgets this key may read. Send the key in the `apikey` header (or as `Authorization: ' +
-        'Bearer <key>`). ' +
+        'The datasets and widgets this key may read. ' +
+        'Send the key in the `apikey` header (or as `Authorization: Bearer <key>`). ' +
         'Every parameter other than current, size and the options beginning with `_` filters on the field of ' +
         'that name; filters are ANDed.',
     },
