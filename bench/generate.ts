@@ -64,7 +64,8 @@ export async function writeTicketsCsv(file: string, rows: number): Promise<void>
       status === 'Closed' ? new Date(created + Math.floor(rnd() * 30) * 86_400_000).toISOString().slice(0, 10) : '';
     buf +=
       `${1_000_000_000_000 + i},"${summary}",${BOARDS[i % BOARDS.length]},${status},${1 + Math.floor(rnd() * 5)},` +
-      `${Math.round(rnd() * 160) / 4},${rnd() < 0.7},${new Date(created).toISOString().replace('.000Z', 'Z')},${closed},"Company ${i % 500}, Inc."\n`;
+      `${Math.round(rnd() * 160) / 4},${rnd() < 0.7},` +
+      `${new Date(created).toISOString().replace('.000Z', 'Z')},${closed},"Company ${i % 500}, Inc."\n`;
     if (i % 10_000 === 0) {
       await write(buf);
       buf = '';

@@ -102,7 +102,8 @@ async function timed(url: string): Promise<{ status: number; ms: number; at: num
 }
 
 const report: string[] = [
-  `Heavy widget (count and sum of hours per board over ${ROWS} rows), DATAGATE_QUERY_TIMEOUT_MS=${LIMIT_MS}, page cache off; ` +
+  `Heavy widget (count and sum of hours per board over ${ROWS} rows), DATAGATE_QUERY_TIMEOUT_MS=${LIMIT_MS}, ` +
+    `page cache off; ` +
     `median of ${ROUNDS} rounds (all rounds in brackets).`,
   '',
   '| DATAGATE_QUERY_WORKERS | one heavy request: answer after ms (status) | ' +
@@ -135,7 +136,8 @@ for (const workers of String(args.workers).split(',')) {
     }
     const statuses = [...new Set(single.map((s) => s.status))].join('/');
     report.push(
-      `| ${workers} | ${fmt(median(single.map((s) => s.ms)))} [${single.map((s) => fmt(s.ms)).join(', ')}] (${statuses}) | ` +
+      `| ${workers} | ${fmt(median(single.map((s) => s.ms)))} [${single.map((s) => fmt(s.ms)).join(', ')}] ` +
+        `(${statuses}) | ` +
         `${fmt(median(first))} [${first.map(fmt).join(', ')}] | ${fmt(median(last))} [${last.map(fmt).join(', ')}] | ` +
         `${fmt(median(health))} [${health.map(fmt).join(', ')}] |`,
     );

@@ -87,7 +87,8 @@ try {
       const n = (await h.tables.rows(counts[word]))[0][0];
       const indexed = await medianMs(counts[word]);
       console.log(
-        `contains "${word}" (${n} rows): scan ${scan[word].toFixed(1)} ms, trigram index ${indexed.toFixed(1)} ms, ${(scan[word] / indexed).toFixed(1)}x`,
+        `contains "${word}" (${n} rows): scan ${scan[word].toFixed(1)} ms, trigram index ${indexed.toFixed(1)} ` +
+          `ms, ${(scan[word] / indexed).toFixed(1)}x`,
       );
     }
     await h.tables.drop(table.tableName);

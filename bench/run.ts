@@ -1,4 +1,5 @@
-// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S] [--connections C] [--only Q1,Q3]
+// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S]
+//                 [--connections C] [--only Q1,Q3]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
@@ -492,9 +493,11 @@ type Results = {
 /** `--only`: the chosen queries' lines next to the ceiling, with the CPU shares. */
 function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, rows: number): string[] {
   const line = (label: string, l: Line) =>
-    `| ${label} | ${Math.round(l.rps)} | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} | ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
+    `| ${label} | ${Math.round(l.rps)} | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} ` +
+    `| ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
   return [
-    `${new Date().toISOString()}; ${rows} rows; ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests`,
+    `${new Date().toISOString()}; ${rows} rows; ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; ` +
+      `single client: 2,000 sequential requests`,
     '',
     '| line | req/s | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms | CPU busy | server | rest |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -509,14 +512,21 @@ function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, row
 function report(r: Results, o: { ceilingBytes: number; driver: string }): string[] {
   const { imported, ceil, http: http_ } = r;
   const row_ = (label: string, qs: string, l: Line) =>
-    `| ${label} | ${qs} | ${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} |`;
+    `| ${label} | ${qs} | ${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${l.p50} ` +
+    `| ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} |`;
   const lines = [
-    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, ${os.platform()} ${os.release()}`,
     `Database: ${r.server}, ${r.location}`,
-    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; load: autocannon, ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests on one kept-alive connection`,
+    `Date: ${new Date().toISOString().slice(0, 10)}; ${imported.rows} rows; load: autocannon, ${CONNECTIONS} ` +
+      `connections × ${DURATION} s after 1 s warm-up; single client: 2,000 sequential requests on one kept-alive ` +
+      `connection`,
     '',
-    `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
-    `Server peak RSS under load, Q1–Q4: ${fmt(r.rssBeforeQ5.cached, 0)} MB with the page cache, ${fmt(r.rssBeforeQ5.uncached, 0)} MB without; after Q5 (GROUP BY over every row): ${fmt(r.serverRss.cached, 0)} MB and ${fmt(r.serverRss.uncached, 0)} MB`,
+    `Import: ${fmt(imported.ms / 1000)} s (${Math.round(imported.rows / (imported.ms / 1000))} rows/s), peak ` +
+      `RSS ${fmt(imported.maxRssKb / 1024, 0)} MB`,
+    `Server peak RSS under load, Q1–Q4: ${fmt(r.rssBeforeQ5.cached, 0)} MB with the page ` +
+      `cache, ${fmt(r.rssBeforeQ5.uncached, 0)} MB without; after Q5 (GROUP BY over every ` +
+      `row): ${fmt(r.serverRss.cached, 0)} MB and ${fmt(r.serverRss.uncached, 0)} MB`,
     '',
     '| line | query | req/s | of ceiling | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -525,8 +535,10 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
     ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
     row_('Q5 cached', 'widget: tickets and hours by board', http_.cached.Q5),
     '',
-    'CPU during the load lines, as shares of the whole machine (100 % = every core busy): the load generator (autocannon, in the',
-    'bench process), the server under load, and the rest (the other server idle, the database server, Redis, anything else running).',
+    'CPU during the load lines, as shares of the whole machine (100 % = every core busy): the load ' +
+      'generator (autocannon, in the',
+    'bench process), the server under load, and the rest (the other server idle, the database server, Redis, ' +
+      'anything else running).',
     '',
     '| line | CPU busy | load generator | server | rest |',
     '|---|---:|---:|---:|---:|',
@@ -537,14 +549,18 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
       ),
     ].map(
       ([label, { cpu }]) =>
-        `| ${label} | ${Math.round(cpu.busy)} % | ${Math.round(cpu.generator)} % | ${Math.round(cpu.servers)} % | ${Math.round(cpu.rest)} % |`,
+        `| ${label} | ${Math.round(cpu.busy)} % | ${Math.round(cpu.generator)} % | ${Math.round(cpu.servers)} % ` +
+        `| ${Math.round(cpu.rest)} % |`,
     ),
     '',
     '| query | matching rows | direct SQL: page p50 ms | direct SQL: count p50 ms |',
     '|---|---:|---:|---:|',
     ...Object.entries(QUERIES).map(([name]) => {
       const d = r.direct[name];
-      return `| ${name} | ${d.total} | ${fmt(d.page, 3)} | ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`;
+      return (
+        `| ${name} | ${d.total} | ${fmt(d.page, 3)} ` +
+        `| ${d.count === null ? '— (row count known)' : fmt(d.count, 1)} |`
+      );
     }),
   ];
   if (r.guard) {
@@ -554,7 +570,8 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
       '|---|---:|---:|---:|',
       ...Object.entries(r.guard).map(
         ([name, g]) =>
-          `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms (${Math.round((100 * (g.with - g.without)) / g.without)} %) |`,
+          `| ${name} | ${fmt(g.with, 1)} | ${fmt(g.without, 1)} | ${fmt(g.with - g.without, 1)} ms ` +
+          `(${Math.round((100 * (g.with - g.without)) / g.without)} %) |`,
       ),
     );
   }
@@ -568,7 +585,8 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
     `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q5.seqP50, 3)} / ${fmt(http_.cached.Q5.seqP99, 3)} |`,
     `| cached, req/s (${CONNECTIONS} connections) | ${Math.round(http_.cached.Q5.rps)} |`,
     `| direct on ${o.driver}: the plain GROUP BY, p50 | ${fmt(q5.direct.plain, 1)} |`,
-    `| direct on ${o.driver}: the widget's SQL (${r.guard ? 'guard, ' : ''}paging), p50 | ${fmt(q5.direct.widgetSql, 1)} |`,
+    `| direct on ${o.driver}: the widget's SQL (${r.guard ? 'guard, ' : ''}paging), p50 ` +
+      `| ${fmt(q5.direct.widgetSql, 1)} |`,
     `| first request / plain GROUP BY | ${fmt(q5.first / q5.direct.plain)}× |`,
     `| uncached p50 / plain GROUP BY | ${fmt(q5.uncached.p50 / q5.direct.plain)}× |`,
   );
@@ -581,15 +599,21 @@ function containsTable(contains: NonNullable<Results['contains']>, rows: number,
   const speedUp = (c: IndexEffect) => c.seqScan.p50 / c.index.p50;
   const label = (name: string, word: string) => `${name === 'Q2' ? "Q2's word" : 'a selective word'} \`${word}\``;
   return [
-    `Contains filter: the count a request needs (\`summary=<word>\`, ILIKE '%<word>%'), direct on ${driver}, p50 of repeated runs on one session,`,
-    'with the trigram index and as a sequential scan (the same session with `SET enable_bitmapscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off`).',
-    `Q2's word is in 4 % of the rows, spread over every table page, so the index cannot save reading the pages; the selective word is in 1 row in 1,000.`,
+    `Contains filter: the count a request needs (\`summary=<word>\`, ILIKE '%<word>%'), direct on ${driver}, ` +
+      `p50 of repeated runs on one session,`,
+    'with the trigram index and as a sequential scan (the same session with `SET enable_bitmapscan = off; SET ' +
+      'enable_indexscan = off; SET enable_indexonlyscan = off`).',
+    `Q2's word is in 4 % of the rows, spread over every table page, so the index cannot save reading the pages; ` +
+      `the selective word is in 1 row in 1,000.`,
     '',
-    '| word | matching rows | with trigram index p50 ms | sequential scan p50 ms | index speed-up | plan with the index | plan without |',
+    '| word | matching rows | with trigram index p50 ms | sequential scan p50 ms | index speed-up | plan with ' +
+      'the index | plan without |',
     '|---|---:|---:|---:|---:|---|---|',
     ...Object.entries(contains).map(
       ([name, c]) =>
-        `| ${label(name, c.word)} | ${c.matches} (${fmt((100 * c.matches) / rows, 1)} %) | ${fmt(c.index.p50, 1)} | ${fmt(c.seqScan.p50, 1)} | ${fmt(speedUp(c), 1)}× | ${c.index.plan} | ${c.seqScan.plan} |`,
+        `| ${label(name, c.word)} | ${c.matches} (${fmt((100 * c.matches) / rows, 1)} %) ` +
+        `| ${fmt(c.index.p50, 1)} | ${fmt(c.seqScan.p50, 1)} | ${fmt(speedUp(c), 1)}× | ${c.index.plan} ` +
+        `| ${c.seqScan.plan} |`,
     ),
     '',
     `Target, on ${rows} rows: at least 10× faster than a sequential scan — ` +
@@ -604,20 +628,28 @@ function twoNodesTable(r: Results): string[] {
   const half = Math.floor(CONNECTIONS / 2);
   const pct = (n: number) => `${Math.round(n)} %`;
   return [
-    'Two nodes on the same PostgreSQL and Redis, no balancer: a second server process with the same settings as the first;',
-    `one autocannon is given both nodes' URLs and opens its ${CONNECTIONS} connections on them in turn (${half} + ${CONNECTIONS - half}), ${DURATION} s after 1 s warm-up.`,
-    `"One node" is the line of the first table (${CONNECTIONS} connections on one node). On this ${os.cpus().length}-core machine the load generator, both`,
-    'nodes, PostgreSQL and Redis share the cores: this shows the shape of the growth, not the ceiling. CPU is the share of the',
-    'whole machine (100 % = every core busy) during the measured seconds; "rest" is PostgreSQL, Redis and anything else running.',
+    'Two nodes on the same PostgreSQL and Redis, no balancer: a second server process with the same ' +
+      'settings as the first;',
+    `one autocannon is given both nodes' URLs and opens its ${CONNECTIONS} connections on them in turn (${half} ` +
+      `+ ${CONNECTIONS - half}), ${DURATION} s after 1 s warm-up.`,
+    `"One node" is the line of the first table (${CONNECTIONS} connections on one node). On ` +
+      `this ${os.cpus().length}-core machine the load generator, both`,
+    'nodes, PostgreSQL and Redis share the cores: this shows the shape of the growth, not the ceiling. ' +
+      'CPU is the share of the',
+    'whole machine (100 % = every core busy) during the measured seconds; "rest" is PostgreSQL, Redis and ' +
+      'anything else running.',
     '',
-    '| query | page cache | one node req/s | two nodes req/s | two / one | two nodes p50 ms | two nodes p99 ms | CPU busy, one node → two | two nodes: load generator / nodes / rest |',
+    '| query | page cache | one node req/s | two nodes req/s | two / one | two nodes p50 ms | two nodes p99 ms ' +
+      '| CPU busy, one node → two | two nodes: load generator / nodes / rest |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...(['uncached', 'cached'] as const).flatMap((mode) =>
       Object.entries(r.twoNodes[mode] ?? {}).map(([name, two]) => {
         const one = r.http[mode][name];
         return (
-          `| ${name} \`${QUERIES[name]}\` | ${mode === 'cached' ? 'on' : 'off'} | ${Math.round(one.rps)} | ${Math.round(two.rps)} | ${fmt(two.rps / one.rps)}× | ${two.p50} | ${two.p99} ` +
-          `| ${pct(one.cpu.busy)} → ${pct(two.cpu.busy)} | ${pct(two.cpu.generator)} / ${pct(two.cpu.servers)} / ${pct(two.cpu.rest)} |`
+          `| ${name} \`${QUERIES[name]}\` | ${mode === 'cached' ? 'on' : 'off'} | ${Math.round(one.rps)} ` +
+          `| ${Math.round(two.rps)} | ${fmt(two.rps / one.rps)}× | ${two.p50} | ${two.p99} ` +
+          `| ${pct(one.cpu.busy)} → ${pct(two.cpu.busy)} | ${pct(two.cpu.generator)} / ${pct(two.cpu.servers)} ` +
+          `/ ${pct(two.cpu.rest)} |`
         );
       }),
     ),
@@ -659,11 +691,13 @@ function againstSqlite(r: Results, ref: { file: string; date: string; results: R
   const worse = ([, a, b, more]: Metric) => (more ? a / b : b / a);
   const number = (n: number) => (n >= 100 ? String(Math.round(n)) : fmt(n, n >= 10 ? 1 : 3));
   const line = (m: Metric, judged: boolean) =>
-    `| ${m[0]} | ${number(m[1])} | ${number(m[2])} | ${fmt(worse(m))}× | ${judged ? (worse(m) <= 2 ? 'yes' : '**no**') : '(not a target)'} |`;
+    `| ${m[0]} | ${number(m[1])} | ${number(m[2])} | ${fmt(worse(m))}× ` +
+    `| ${judged ? (worse(m) <= 2 ? 'yes' : '**no**') : '(not a target)'} |`;
   const missed = target.filter((m) => worse(m) > 2).map(([label]) => label);
   return [
     '',
-    `Against SQLite: ${ref.file} (written ${ref.date}, ${s.imported.rows} rows, another run on this machine). Target: Q1–Q5 within 2× of SQLite.`,
+    `Against SQLite: ${ref.file} (written ${ref.date}, ${s.imported.rows} rows, another run on this machine). ` +
+      `Target: Q1–Q5 within 2× of SQLite.`,
     '',
     `| line | SQLite | ${r.server.split(' ')[0]} | times slower than SQLite | within 2× |`,
     '|---|---:|---:|---:|---|',

@@ -167,59 +167,62 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     assert.equal((await app().inject({ method: 'GET', url: '/admin/api/session' })).statusCode, 401);
   });
 
-  it('refuses every state-changing route without the CSRF token, or with a wrong one, and changes nothing', async () => {
-    const other = await signedInAdmin(t);
-    const users = await a.ok('GET', '/admin/api/users');
-    const otherId = users.users.find((u: { email: string }) => u.email === other.email).id;
-    const snapshot = async () =>
-      JSON.stringify({
-        keys: await a.ok('GET', '/admin/api/keys'),
-        users: await a.ok('GET', '/admin/api/users'),
-        settings: await a.ok('GET', '/admin/api/settings'),
-        audit: (await a.ok('GET', '/admin/api/audit')).total,
-        datasets: (await t.modules.catalog.datasets.list(t.tenant.id)).map((d) => [
-          d.id,
-          d.name,
-          d.version,
-          d.description,
-        ]),
-        widgets: (await t.modules.catalog.widgets.list(t.tenant.id)).map((w) => [w.id, w.name, w.version]),
-        sessions: (await t.modules.store.db.selectFrom('sessions').select('tokenHash').execute()).length,
-      });
-    const before = await snapshot();
-    const routes = (await adminRoutes(app())).filter((r) => r.method !== 'GET' && !ANONYMOUS.has(routeName(r)));
-    assert.ok(routes.some((r) => r.path === '/admin/api/keys/{id}' && r.method === 'DELETE'));
-    for (const r of routes) {
-      const resource = r.path.startsWith('/admin/api/users')
-        ? otherId
-        : r.path.startsWith('/admin/api/datasets')
-          ? dsId
-          : r.path.startsWith('/admin/api/widgets')
-            ? widgetId
-            : keyId;
-      const url = fillPath(r.path, { id: resource, rid: dsId, type: 'dataset' });
-      const body = {
-        name: 'changed',
-        enabled: false,
-        rateLimit: 5,
-        datasets: [dsId],
-        email: 'x@example.com',
-        password: PASSWORD,
-      };
-      for (const csrf of [undefined, '', 'wrong-token', other.csrf]) {
-        const res = await callRoute(app(), r.method, url, { cookie: a.cookie, csrf, body });
-        assert.equal(
-          res.statusCode,
-          403,
-          `${routeName(r)} with csrf ${JSON.stringify(csrf)}: ${res.statusCode} ${res.body}`,
-        );
-        assert.equal(errorOf(res).code, 'CSRF_INVALID');
+  it(
+    'refuses every state-changing route without the ' + 'CSRF token, or with a wrong one, and changes nothing',
+    async () => {
+      const other = await signedInAdmin(t);
+      const users = await a.ok('GET', '/admin/api/users');
+      const otherId = users.users.find((u: { email: string }) => u.email === other.email).id;
+      const snapshot = async () =>
+        JSON.stringify({
+          keys: await a.ok('GET', '/admin/api/keys'),
+          users: await a.ok('GET', '/admin/api/users'),
+          settings: await a.ok('GET', '/admin/api/settings'),
+          audit: (await a.ok('GET', '/admin/api/audit')).total,
+          datasets: (await t.modules.catalog.datasets.list(t.tenant.id)).map((d) => [
+            d.id,
+            d.name,
+            d.version,
+            d.description,
+          ]),
+          widgets: (await t.modules.catalog.widgets.list(t.tenant.id)).map((w) => [w.id, w.name, w.version]),
+          sessions: (await t.modules.store.db.selectFrom('sessions').select('tokenHash').execute()).length,
+        });
+      const before = await snapshot();
+      const routes = (await adminRoutes(app())).filter((r) => r.method !== 'GET' && !ANONYMOUS.has(routeName(r)));
+      assert.ok(routes.some((r) => r.path === '/admin/api/keys/{id}' && r.method === 'DELETE'));
+      for (const r of routes) {
+        const resource = r.path.startsWith('/admin/api/users')
+          ? otherId
+          : r.path.startsWith('/admin/api/datasets')
+            ? dsId
+            : r.path.startsWith('/admin/api/widgets')
+              ? widgetId
+              : keyId;
+        const url = fillPath(r.path, { id: resource, rid: dsId, type: 'dataset' });
+        const body = {
+          name: 'changed',
+          enabled: false,
+          rateLimit: 5,
+          datasets: [dsId],
+          email: 'x@example.com',
+          password: PASSWORD,
+        };
+        for (const csrf of [undefined, '', 'wrong-token', other.csrf]) {
+          const res = await callRoute(app(), r.method, url, { cookie: a.cookie, csrf, body });
+          assert.equal(
+            res.statusCode,
+            403,
+            `${routeName(r)} with csrf ${JSON.stringify(csrf)}: ${res.statusCode} ${res.body}`,
+          );
+          assert.equal(errorOf(res).code, 'CSRF_INVALID');
+        }
       }
-    }
-    assert.equal(await snapshot(), before);
-    // The same request with the right token goes through: the refusal was the token's.
-    assert.equal((await a.call('PATCH', `/admin/api/keys/${keyId}`, { name: 'changed' })).statusCode, 200);
-  });
+      assert.equal(await snapshot(), before);
+      // The same request with the right token goes through: the refusal was the token's.
+      assert.equal((await a.call('PATCH', `/admin/api/keys/${keyId}`, { name: 'changed' })).statusCode, 200);
+    },
+  );
 
   it('ends a session idle for 12 hours, and one past its 7 days', async () => {
     for (const column of ['lastSeenAt', 'expiresAt'] as const) {
@@ -265,42 +268,45 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     assert.equal(log.items[0].actor, 'ada@example.com');
   });
 
-  it('manages admins: list, add (201), refuse a taken email or a short password, remove others but not yourself', async () => {
-    const added = await a.ok('POST', '/admin/api/users', { email: 'Grace@Example.com', password: PASSWORD });
-    assert.equal(added.email, 'grace@example.com');
-    assert.deepEqual(Object.keys(added).sort(), ['createdAt', 'email', 'id', 'lastSignInAt']);
-    const taken = await a.call('POST', '/admin/api/users', { email: 'grace@example.com', password: PASSWORD });
-    assert.equal(taken.statusCode, 409);
-    assert.equal(errorOf(taken).code, 'CONFLICT');
-    const short = await a.call('POST', '/admin/api/users', { email: 'hopper@example.com', password: '1234567' });
-    assert.equal(short.statusCode, 400);
-    assert.match(errorOf(short).message, /8 characters/);
-    const notEmail = await a.call('POST', '/admin/api/users', { email: 'hopper', password: PASSWORD });
-    assert.equal(notEmail.statusCode, 400);
+  it(
+    'manages admins: list, add (201), refuse a taken email ' + 'or a short password, remove others but not yourself',
+    async () => {
+      const added = await a.ok('POST', '/admin/api/users', { email: 'Grace@Example.com', password: PASSWORD });
+      assert.equal(added.email, 'grace@example.com');
+      assert.deepEqual(Object.keys(added).sort(), ['createdAt', 'email', 'id', 'lastSignInAt']);
+      const taken = await a.call('POST', '/admin/api/users', { email: 'grace@example.com', password: PASSWORD });
+      assert.equal(taken.statusCode, 409);
+      assert.equal(errorOf(taken).code, 'CONFLICT');
+      const short = await a.call('POST', '/admin/api/users', { email: 'hopper@example.com', password: '1234567' });
+      assert.equal(short.statusCode, 400);
+      assert.match(errorOf(short).message, /8 characters/);
+      const notEmail = await a.call('POST', '/admin/api/users', { email: 'hopper', password: PASSWORD });
+      assert.equal(notEmail.statusCode, 400);
 
-    const { users } = await a.ok('GET', '/admin/api/users');
-    assert.ok(users.some((u: { email: string }) => u.email === 'grace@example.com'));
-    assert.ok(!JSON.stringify(users).includes('password') && !JSON.stringify(users).includes('scrypt'));
-    const me = users.find((u: { email: string }) => u.email === 'ada@example.com');
-    assert.ok(me.lastSignInAt);
-    const self = await a.call('DELETE', `/admin/api/users/${me.id}`);
-    assert.equal(self.statusCode, 409);
-    assert.equal(errorOf(self).code, 'CONFLICT');
+      const { users } = await a.ok('GET', '/admin/api/users');
+      assert.ok(users.some((u: { email: string }) => u.email === 'grace@example.com'));
+      assert.ok(!JSON.stringify(users).includes('password') && !JSON.stringify(users).includes('scrypt'));
+      const me = users.find((u: { email: string }) => u.email === 'ada@example.com');
+      assert.ok(me.lastSignInAt);
+      const self = await a.call('DELETE', `/admin/api/users/${me.id}`);
+      assert.equal(self.statusCode, 409);
+      assert.equal(errorOf(self).code, 'CONFLICT');
 
-    const grace = await signIn(app(), 'grace@example.com', PASSWORD);
-    assert.equal((await grace.call('GET', '/admin/api/keys')).statusCode, 200);
-    await a.ok('DELETE', `/admin/api/users/${added.id}`);
-    assert.equal((await grace.call('GET', '/admin/api/keys')).statusCode, 401, 'a removed admin’s session ends');
-    assert.equal((await a.call('DELETE', `/admin/api/users/${added.id}`)).statusCode, 404);
-    const gone = await post('/admin/api/session', { email: 'grace@example.com', password: PASSWORD });
-    assert.equal(gone.statusCode, 401);
+      const grace = await signIn(app(), 'grace@example.com', PASSWORD);
+      assert.equal((await grace.call('GET', '/admin/api/keys')).statusCode, 200);
+      await a.ok('DELETE', `/admin/api/users/${added.id}`);
+      assert.equal((await grace.call('GET', '/admin/api/keys')).statusCode, 401, 'a removed admin’s session ends');
+      assert.equal((await a.call('DELETE', `/admin/api/users/${added.id}`)).statusCode, 404);
+      const gone = await post('/admin/api/session', { email: 'grace@example.com', password: PASSWORD });
+      assert.equal(gone.statusCode, 401);
 
-    const log = await a.ok('GET', '/admin/api/audit?size=200');
-    const actions = log.items.map((e: { action: string; target: string }) => `${e.action} ${e.target}`);
-    assert.ok(actions.includes('user.create grace@example.com'));
-    assert.ok(actions.includes('user.delete grace@example.com'));
-    assert.ok(!JSON.stringify(log).includes(PASSWORD), 'a password in the audit log');
-  });
+      const log = await a.ok('GET', '/admin/api/audit?size=200');
+      const actions = log.items.map((e: { action: string; target: string }) => `${e.action} ${e.target}`);
+      assert.ok(actions.includes('user.create grace@example.com'));
+      assert.ok(actions.includes('user.delete grace@example.com'));
+      assert.ok(!JSON.stringify(log).includes(PASSWORD), 'a password in the audit log');
+    },
+  );
 });
 
 describe('sign-in limits', () => {
@@ -315,24 +321,30 @@ describe('sign-in limits', () => {
   const attempt = (email: string, password: string) =>
     t.server.app.inject({ method: 'POST', url: '/admin/api/session', payload: { email, password } });
 
-  it('after 5 failures for an email, refuses it for a while, even with the right password; other emails sign in', async () => {
-    for (let i = 0; i < 5; i++)
-      assert.equal((await attempt('limited@example.com', `wrong ${i} password`)).statusCode, 401);
-    const sixth = await attempt('limited@example.com', PASSWORD);
-    assert.equal(sixth.statusCode, 429);
-    assert.equal(errorOf(sixth).code, 'SIGNIN_LIMITED');
-    const retry = Number(sixth.headers['retry-after']);
-    assert.ok(Number.isInteger(retry) && retry > 0 && retry <= 15 * 60, `Retry-After ${sixth.headers['retry-after']}`);
-    assert.equal(sixth.headers['set-cookie'], undefined);
-    assert.equal(
-      (await attempt('LIMITED@example.com', PASSWORD)).statusCode,
-      429,
-      'the email is limited however it is spelled',
-    );
+  it(
+    'after 5 failures for an email, refuses it for a while, ' + 'even with the right password; other emails sign in',
+    async () => {
+      for (let i = 0; i < 5; i++)
+        assert.equal((await attempt('limited@example.com', `wrong ${i} password`)).statusCode, 401);
+      const sixth = await attempt('limited@example.com', PASSWORD);
+      assert.equal(sixth.statusCode, 429);
+      assert.equal(errorOf(sixth).code, 'SIGNIN_LIMITED');
+      const retry = Number(sixth.headers['retry-after']);
+      assert.ok(
+        Number.isInteger(retry) && retry > 0 && retry <= 15 * 60,
+        `Retry-After ${sixth.headers['retry-after']}`,
+      );
+      assert.equal(sixth.headers['set-cookie'], undefined);
+      assert.equal(
+        (await attempt('LIMITED@example.com', PASSWORD)).statusCode,
+        429,
+        'the email is limited however it is spelled',
+      );
 
-    assert.equal((await attempt('bystander@example.com', PASSWORD)).statusCode, 200);
-    assert.equal((await attempt('bystander@example.com', 'wrong password')).statusCode, 401);
-  });
+      assert.equal((await attempt('bystander@example.com', PASSWORD)).statusCode, 200);
+      assert.equal((await attempt('bystander@example.com', 'wrong password')).statusCode, 401);
+    },
+  );
 });
 
 describe('the session cookie behind a TLS-terminating proxy', () => {

@@ -86,47 +86,50 @@ describe('datasets through the admin API', () => {
     fs.rmSync(uploadDir, { recursive: true, force: true });
   });
 
-  it('an uploaded CSV answers its inferred fields and the first 20 rows, values as the public API gives them', async () => {
-    const res = await upload(a, 'tickets.csv', TICKETS);
-    assert.equal(res.statusCode, 201, res.body);
-    const b = res.json();
-    assert.match(b.uploadId, /^[0-9a-f]{32}$/);
-    assert.equal(b.filename, 'tickets.csv');
-    assert.equal(b.format, 'csv');
-    assert.equal(b.bytes, Buffer.byteLength(TICKETS));
-    assert.deepEqual(
-      b.fields,
-      fields({
-        id: 'NUMBER',
-        summary: 'TEXT',
-        status: 'TEXT',
-        priority: 'NUMBER',
-        zip: 'NUMBER',
-        due: 'DATE',
-        billable: 'BOOLEAN',
-        hours: 'NUMBER',
-      }),
-    );
-    assert.equal(b.sample.length, 20);
-    assert.deepEqual(
-      { ...b.sample[1], id: undefined },
-      {
-        id: undefined,
-        summary: 'Printer, offline',
-        status: 'Open',
-        priority: 3,
-        zip: 10002,
-        due: '2024-03-02',
-        billable: true,
-        hours: 1,
-      },
-    );
-    assert.equal(b.sample[19].summary, 'Ticket 20');
-    // 64-bit ids are written exactly, not rounded to a double.
-    assert.ok(res.body.includes('"id":1534956341424005121,'), res.body.slice(0, 300));
-    // Staged: the file and its sidecar.
-    assert.deepEqual(stagedFiles(), [`${b.uploadId}.csv`, `${b.uploadId}.meta.json`]);
-  });
+  it(
+    'an uploaded CSV answers its inferred fields and the ' + 'first 20 rows, values as the public API gives them',
+    async () => {
+      const res = await upload(a, 'tickets.csv', TICKETS);
+      assert.equal(res.statusCode, 201, res.body);
+      const b = res.json();
+      assert.match(b.uploadId, /^[0-9a-f]{32}$/);
+      assert.equal(b.filename, 'tickets.csv');
+      assert.equal(b.format, 'csv');
+      assert.equal(b.bytes, Buffer.byteLength(TICKETS));
+      assert.deepEqual(
+        b.fields,
+        fields({
+          id: 'NUMBER',
+          summary: 'TEXT',
+          status: 'TEXT',
+          priority: 'NUMBER',
+          zip: 'NUMBER',
+          due: 'DATE',
+          billable: 'BOOLEAN',
+          hours: 'NUMBER',
+        }),
+      );
+      assert.equal(b.sample.length, 20);
+      assert.deepEqual(
+        { ...b.sample[1], id: undefined },
+        {
+          id: undefined,
+          summary: 'Printer, offline',
+          status: 'Open',
+          priority: 3,
+          zip: 10002,
+          due: '2024-03-02',
+          billable: true,
+          hours: 1,
+        },
+      );
+      assert.equal(b.sample[19].summary, 'Ticket 20');
+      // 64-bit ids are written exactly, not rounded to a double.
+      assert.ok(res.body.includes('"id":1534956341424005121,'), res.body.slice(0, 300));
+      // Staged: the file and its sidecar.
+      assert.deepEqual(stagedFiles(), [`${b.uploadId}.csv`, `${b.uploadId}.meta.json`]);
+    },
+  );
 
   it('uploads JSON and NDJSON files, with types inferred from every record', async () => {
     const json = await upload(a, 'Companies.JSON', COMPANIES_JSON);
@@ -173,24 +176,27 @@ describe('datasets through the admin API', () => {
     assert.deepEqual(stagedFiles(), before);
   });
 
-  it('refuses an upload above the limit with 413 and keeps no part of it, with or without a Content-Length', async () => {
-    const before = stagedFiles();
-    // 1.5 MB of valid CSV against DATAGATE_UPLOAD_LIMIT_MB=1.
-    const big = Buffer.from('n\n' + '12345678\n'.repeat(Math.ceil((1.5 * 1024 * 1024) / 9)));
-    const res = await upload(a, 'big.csv', big);
-    assert.equal(res.statusCode, 413);
-    assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
-    assert.match(res.json().error.message, /1 MB/);
-    assert.deepEqual(stagedFiles(), before);
-    // Streamed (chunked): counted while it arrives, the partial file deleted.
-    const chunks = Array.from({ length: 24 }, (_, i) => big.subarray(i * 65536, (i + 1) * 65536));
-    const streamed = await upload(a, 'big.csv', Readable.from(chunks));
-    assert.equal(streamed.statusCode, 413, streamed.body);
-    assert.deepEqual(stagedFiles(), before);
-    // Just under the limit is fine.
-    const fits = await upload(a, 'fits.csv', big.subarray(0, 1024 * 1024 - 100));
-    assert.equal(fits.statusCode, 201, fits.body);
-  });
+  it(
+    'refuses an upload above the limit with 413 and ' + 'keeps no part of it, with or without a Content-Length',
+    async () => {
+      const before = stagedFiles();
+      // 1.5 MB of valid CSV against DATAGATE_UPLOAD_LIMIT_MB=1.
+      const big = Buffer.from('n\n' + '12345678\n'.repeat(Math.ceil((1.5 * 1024 * 1024) / 9)));
+      const res = await upload(a, 'big.csv', big);
+      assert.equal(res.statusCode, 413);
+      assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
+      assert.match(res.json().error.message, /1 MB/);
+      assert.deepEqual(stagedFiles(), before);
+      // Streamed (chunked): counted while it arrives, the partial file deleted.
+      const chunks = Array.from({ length: 24 }, (_, i) => big.subarray(i * 65536, (i + 1) * 65536));
+      const streamed = await upload(a, 'big.csv', Readable.from(chunks));
+      assert.equal(streamed.statusCode, 413, streamed.body);
+      assert.deepEqual(stagedFiles(), before);
+      // Just under the limit is fine.
+      const fits = await upload(a, 'fits.csv', big.subarray(0, 1024 * 1024 - 100));
+      assert.equal(fits.statusCode, 201, fits.body);
+    },
+  );
 
   it('an upload needs a session, and its own content type', async () => {
     const anon = await t.server.app.inject({
@@ -209,102 +215,109 @@ describe('datasets through the admin API', () => {
     assert.match(noName.json().error.message, /filename/);
   });
 
-  it('a value that does not fit a chosen type is refused with its line; the upload stays for a retry with other types', async () => {
-    const uploadId = await staged('tickets.csv', TICKETS);
-    const wrong = await a.call('POST', '/admin/api/datasets', {
-      uploadId,
-      name: 'Tickets',
-      types: { status: 'NUMBER' },
-    });
-    assert.equal(wrong.statusCode, 400, wrong.body);
-    assert.equal(wrong.json().error.code, 'IMPORT_INVALID');
-    assert.match(wrong.json().error.message, /^tickets\.csv line 2: .*status/);
-    const unknownField = await a.call('POST', '/admin/api/datasets', {
-      uploadId,
-      name: 'Tickets',
-      types: { nope: 'TEXT' },
-    });
-    assert.equal(unknownField.json().error.code, 'IMPORT_INVALID');
-    assert.match(unknownField.json().error.message, /unknown field "nope"/);
-    const badType = await a.call('POST', '/admin/api/datasets', {
-      uploadId,
-      name: 'Tickets',
-      types: { zip: 'STRING' },
-    });
-    assert.equal(badType.statusCode, 400);
-    assert.equal(badType.json().error.code, 'INVALID_INPUT');
-    assert.ok(stagedFiles().includes(`${uploadId}.csv`));
+  it(
+    'a value that does not fit a chosen type is refused with its line; the upload stays for a ' +
+      'retry with other types',
+    async () => {
+      const uploadId = await staged('tickets.csv', TICKETS);
+      const wrong = await a.call('POST', '/admin/api/datasets', {
+        uploadId,
+        name: 'Tickets',
+        types: { status: 'NUMBER' },
+      });
+      assert.equal(wrong.statusCode, 400, wrong.body);
+      assert.equal(wrong.json().error.code, 'IMPORT_INVALID');
+      assert.match(wrong.json().error.message, /^tickets\.csv line 2: .*status/);
+      const unknownField = await a.call('POST', '/admin/api/datasets', {
+        uploadId,
+        name: 'Tickets',
+        types: { nope: 'TEXT' },
+      });
+      assert.equal(unknownField.json().error.code, 'IMPORT_INVALID');
+      assert.match(unknownField.json().error.message, /unknown field "nope"/);
+      const badType = await a.call('POST', '/admin/api/datasets', {
+        uploadId,
+        name: 'Tickets',
+        types: { zip: 'STRING' },
+      });
+      assert.equal(badType.statusCode, 400);
+      assert.equal(badType.json().error.code, 'INVALID_INPUT');
+      assert.ok(stagedFiles().includes(`${uploadId}.csv`));
 
-    const ds = await a.ok('POST', '/admin/api/datasets', {
-      uploadId,
-      name: 'Tickets',
-      description: 'Service tickets',
-      integrationGroup: 'ConnectWise',
-      types: { zip: 'TEXT', due: 'DATETIME' },
-    });
-    tickets = ds.id;
-    assert.equal(ds.name, 'Tickets');
-    assert.equal(ds.owner, a.email);
-    assert.equal(ds.rowCount, 25);
-    assert.equal(ds.version, 1);
-    assert.equal(ds.linkedWidgets, 0);
-    assert.equal(ds.linkedKeys, 0);
-    assert.deepEqual(
-      ds.fields.map((f: { type: string }) => f.type),
-      ['NUMBER', 'TEXT', 'TEXT', 'NUMBER', 'TEXT', 'DATETIME', 'BOOLEAN', 'NUMBER'],
-    );
-    // Used up: the file is gone, and the id with it.
-    assert.ok(!stagedFiles().some((f) => f.startsWith(uploadId)));
-    const again = await a.call('POST', '/admin/api/datasets', { uploadId, name: 'Twice' });
-    assert.equal(again.statusCode, 404);
+      const ds = await a.ok('POST', '/admin/api/datasets', {
+        uploadId,
+        name: 'Tickets',
+        description: 'Service tickets',
+        integrationGroup: 'ConnectWise',
+        types: { zip: 'TEXT', due: 'DATETIME' },
+      });
+      tickets = ds.id;
+      assert.equal(ds.name, 'Tickets');
+      assert.equal(ds.owner, a.email);
+      assert.equal(ds.rowCount, 25);
+      assert.equal(ds.version, 1);
+      assert.equal(ds.linkedWidgets, 0);
+      assert.equal(ds.linkedKeys, 0);
+      assert.deepEqual(
+        ds.fields.map((f: { type: string }) => f.type),
+        ['NUMBER', 'TEXT', 'TEXT', 'NUMBER', 'TEXT', 'DATETIME', 'BOOLEAN', 'NUMBER'],
+      );
+      // Used up: the file is gone, and the id with it.
+      assert.ok(!stagedFiles().some((f) => f.startsWith(uploadId)));
+      const again = await a.call('POST', '/admin/api/datasets', { uploadId, name: 'Twice' });
+      assert.equal(again.statusCode, 404);
 
-    await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', tickets);
-    await t.server.refresh();
-    const res = await pub(`/api/dataset/${tickets}?size=2&_sort=id`);
-    assert.equal(res.statusCode, 200, res.body);
-    const data = res.json().data;
-    assert.equal(data.total, 25);
-    assert.deepEqual(
-      { ...data.records[0], id: undefined },
-      {
-        id: undefined,
-        summary: 'Ticket 1',
-        status: 'Open',
-        priority: 2,
-        zip: '10001',
-        due: '2024-03-01T00:00:00Z',
-        billable: false,
-        hours: 0.5,
-      },
-    );
+      await t.modules.access.keys.bind(t.tenant.id, keyId, 'dataset', tickets);
+      await t.server.refresh();
+      const res = await pub(`/api/dataset/${tickets}?size=2&_sort=id`);
+      assert.equal(res.statusCode, 200, res.body);
+      const data = res.json().data;
+      assert.equal(data.total, 25);
+      assert.deepEqual(
+        { ...data.records[0], id: undefined },
+        {
+          id: undefined,
+          summary: 'Ticket 1',
+          status: 'Open',
+          priority: 2,
+          zip: '10001',
+          due: '2024-03-01T00:00:00Z',
+          billable: false,
+          hours: 0.5,
+        },
+      );
 
-    const [entry] = await auditOf('dataset.create');
-    assert.equal(entry.target, 'Tickets');
-    assert.equal(entry.actor, a.email);
-    assert.match(entry.detail, /25 rows, 8 fields from tickets\.csv; types set: zip=TEXT, due=DATETIME/);
-  });
+      const [entry] = await auditOf('dataset.create');
+      assert.equal(entry.target, 'Tickets');
+      assert.equal(entry.actor, a.email);
+      assert.match(entry.detail, /25 rows, 8 fields from tickets\.csv; types set: zip=TEXT, due=DATETIME/);
+    },
+  );
 
-  it("another tenant's upload is not found, and neither is an expired one (which the next upload sweeps away)", async () => {
-    const mine = await staged('mine.csv', 'a\n1\n');
-    const res = await other.call('POST', '/admin/api/datasets', { uploadId: mine, name: 'Stolen' });
-    assert.equal(res.statusCode, 404);
-    assert.equal(res.json().error.code, 'NOT_FOUND');
-    const forged = await a.call('POST', '/admin/api/datasets', { uploadId: '../../etc/passwd', name: 'x' });
-    assert.equal(forged.statusCode, 404);
+  it(
+    "another tenant's upload is not found, and neither " + 'is an expired one (which the next upload sweeps away)',
+    async () => {
+      const mine = await staged('mine.csv', 'a\n1\n');
+      const res = await other.call('POST', '/admin/api/datasets', { uploadId: mine, name: 'Stolen' });
+      assert.equal(res.statusCode, 404);
+      assert.equal(res.json().error.code, 'NOT_FOUND');
+      const forged = await a.call('POST', '/admin/api/datasets', { uploadId: '../../etc/passwd', name: 'x' });
+      assert.equal(forged.statusCode, 404);
 
-    const hourAgo = (Date.now() - 61 * 60 * 1000) / 1000;
-    for (const f of stagedFiles().filter((n) => n.startsWith(mine)))
-      fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
-    const expired = await a.call('POST', '/admin/api/datasets', { uploadId: mine, name: 'Late' });
-    assert.equal(expired.statusCode, 404);
-    assert.match(expired.json().error.message, /an hour/);
+      const hourAgo = (Date.now() - 61 * 60 * 1000) / 1000;
+      for (const f of stagedFiles().filter((n) => n.startsWith(mine)))
+        fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
+      const expired = await a.call('POST', '/admin/api/datasets', { uploadId: mine, name: 'Late' });
+      assert.equal(expired.statusCode, 404);
+      assert.match(expired.json().error.message, /an hour/);
 
-    const stale = await staged('stale.csv', 'a\n1\n');
-    for (const f of stagedFiles().filter((n) => n.startsWith(stale)))
-      fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
-    await staged('fresh.csv', 'a\n1\n');
-    assert.ok(!stagedFiles().some((f) => f.startsWith(stale)), 'the sweep deleted the expired upload');
-  });
+      const stale = await staged('stale.csv', 'a\n1\n');
+      for (const f of stagedFiles().filter((n) => n.startsWith(stale)))
+        fs.utimesSync(path.join(uploadDir, f), hourAgo, hourAgo);
+      await staged('fresh.csv', 'a\n1\n');
+      assert.ok(!stagedFiles().some((f) => f.startsWith(stale)), 'the sweep deleted the expired upload');
+    },
+  );
 
   it('browses rows with the public API’s filters, sort, fields and paging', async () => {
     const b = await a.ok(
@@ -348,41 +361,45 @@ describe('datasets through the admin API', () => {
     assert.equal((await other.call('PATCH', `/admin/api/datasets/${tickets}`, { name: 'Mine' })).statusCode, 404);
   });
 
-  it('lists with search (name or description, any case), group, sort, order and paging; groups are every group in use', async () => {
-    await create('Companies', 'name\nAcme\n', { description: 'Customer accounts', integrationGroup: 'ConnectWise' });
-    await create('alerts', 'id\n1\n', { integrationGroup: 'Datto' });
-    await create('Invoices', 'n\n1\n2\n');
-    const all = await a.ok('GET', '/admin/api/datasets');
-    assert.equal(all.total, 4);
-    // Newest change first by default.
-    assert.deepEqual(
-      all.items.map((d: { name: string }) => d.name),
-      ['Invoices', 'alerts', 'Companies', 'Tickets'],
-    );
-    assert.deepEqual(all.groups, ['ConnectWise', 'Datto']);
-    const names = async (qs: string) =>
-      (await a.ok('GET', `/admin/api/datasets?${qs}`)).items.map((d: { name: string }) => d.name);
-    assert.deepEqual(await names('search=TICK'), ['Tickets']);
-    assert.deepEqual(await names('search=customer'), ['Companies']);
-    assert.deepEqual(await names('search=%25'), []);
-    assert.deepEqual(await names('group=ConnectWise&sort=name'), ['Companies', 'Tickets']);
-    assert.deepEqual(await names('sort=name'), ['alerts', 'Companies', 'Invoices', 'Tickets']);
-    assert.deepEqual(await names('sort=name&order=desc'), ['Tickets', 'Invoices', 'Companies', 'alerts']);
-    assert.deepEqual(await names('sort=modified&order=asc'), ['Tickets', 'Companies', 'alerts', 'Invoices']);
-    const page2 = await a.ok('GET', '/admin/api/datasets?sort=name&size=3&page=2');
-    assert.equal(page2.total, 4);
-    assert.deepEqual(
-      page2.items.map((d: { name: string }) => d.name),
-      ['Tickets'],
-    );
-    assert.equal(page2.items[0].linkedKeys, 1);
-    const tooBig = await a.call('GET', '/admin/api/datasets?size=501');
-    assert.equal(tooBig.statusCode, 400);
-    assert.match(tooBig.json().error.message, /size/);
-    assert.equal((await a.call('GET', '/admin/api/datasets?sort=rows')).statusCode, 400);
-    const theirs = await other.ok('GET', '/admin/api/datasets');
-    assert.deepEqual(theirs, { items: [], total: 0, groups: [] });
-  });
+  it(
+    'lists with search (name or description, any case), group, sort, order and paging; groups ' +
+      'are every group in use',
+    async () => {
+      await create('Companies', 'name\nAcme\n', { description: 'Customer accounts', integrationGroup: 'ConnectWise' });
+      await create('alerts', 'id\n1\n', { integrationGroup: 'Datto' });
+      await create('Invoices', 'n\n1\n2\n');
+      const all = await a.ok('GET', '/admin/api/datasets');
+      assert.equal(all.total, 4);
+      // Newest change first by default.
+      assert.deepEqual(
+        all.items.map((d: { name: string }) => d.name),
+        ['Invoices', 'alerts', 'Companies', 'Tickets'],
+      );
+      assert.deepEqual(all.groups, ['ConnectWise', 'Datto']);
+      const names = async (qs: string) =>
+        (await a.ok('GET', `/admin/api/datasets?${qs}`)).items.map((d: { name: string }) => d.name);
+      assert.deepEqual(await names('search=TICK'), ['Tickets']);
+      assert.deepEqual(await names('search=customer'), ['Companies']);
+      assert.deepEqual(await names('search=%25'), []);
+      assert.deepEqual(await names('group=ConnectWise&sort=name'), ['Companies', 'Tickets']);
+      assert.deepEqual(await names('sort=name'), ['alerts', 'Companies', 'Invoices', 'Tickets']);
+      assert.deepEqual(await names('sort=name&order=desc'), ['Tickets', 'Invoices', 'Companies', 'alerts']);
+      assert.deepEqual(await names('sort=modified&order=asc'), ['Tickets', 'Companies', 'alerts', 'Invoices']);
+      const page2 = await a.ok('GET', '/admin/api/datasets?sort=name&size=3&page=2');
+      assert.equal(page2.total, 4);
+      assert.deepEqual(
+        page2.items.map((d: { name: string }) => d.name),
+        ['Tickets'],
+      );
+      assert.equal(page2.items[0].linkedKeys, 1);
+      const tooBig = await a.call('GET', '/admin/api/datasets?size=501');
+      assert.equal(tooBig.statusCode, 400);
+      assert.match(tooBig.json().error.message, /size/);
+      assert.equal((await a.call('GET', '/admin/api/datasets?sort=rows')).statusCode, 400);
+      const theirs = await other.ok('GET', '/admin/api/datasets');
+      assert.deepEqual(theirs, { items: [], total: 0, groups: [] });
+    },
+  );
 
   it('PATCH changes name, description and group, and says what changed in the audit log', async () => {
     const ds = await a.ok('PATCH', `/admin/api/datasets/${tickets}`, {

@@ -167,54 +167,58 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
     );
   });
 
-  it("keeps a removed key's usage under its name, marked removed, whether removed by the admin API or the command line", async () => {
-    const total = (u: Usage) => u.keys.reduce((n, k) => n + k.requests, 0);
-    const byApi = await t.modules.access.keys.create(t.tenant.id, { name: 'gone by api' });
-    const byCli = await t.modules.access.keys.create(t.tenant.id, { name: 'gone by cli' });
-    for (const k of [byApi, byCli]) await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
-    await t.server.refresh();
-    for (let i = 0; i < 5; i++) assert.equal((await read(byApi.key, `/api/dataset/${dsId}`)).statusCode, 200);
-    assert.equal((await read(byApi.key, `/api/dataset/${unboundId}`)).statusCode, 403);
-    // Two written, one still in this node's memory when the key goes.
-    for (let i = 0; i < 2; i++) assert.equal((await read(byCli.key, `/api/dataset/${dsId}`)).statusCode, 200);
-    await t.server.flushNow();
-    assert.equal((await read(byCli.key, `/api/dataset/${dsId}`)).statusCode, 200);
-    const before_ = await usage();
-    const month = await usage(720);
-    assert.equal(of(before_, byApi.id).removed, false);
+  it(
+    "keeps a removed key's usage under its name, marked removed, whether removed by the admin API or the command " +
+      'line',
+    async () => {
+      const total = (u: Usage) => u.keys.reduce((n, k) => n + k.requests, 0);
+      const byApi = await t.modules.access.keys.create(t.tenant.id, { name: 'gone by api' });
+      const byCli = await t.modules.access.keys.create(t.tenant.id, { name: 'gone by cli' });
+      for (const k of [byApi, byCli]) await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', dsId);
+      await t.server.refresh();
+      for (let i = 0; i < 5; i++) assert.equal((await read(byApi.key, `/api/dataset/${dsId}`)).statusCode, 200);
+      assert.equal((await read(byApi.key, `/api/dataset/${unboundId}`)).statusCode, 403);
+      // Two written, one still in this node's memory when the key goes.
+      for (let i = 0; i < 2; i++) assert.equal((await read(byCli.key, `/api/dataset/${dsId}`)).statusCode, 200);
+      await t.server.flushNow();
+      assert.equal((await read(byCli.key, `/api/dataset/${dsId}`)).statusCode, 200);
+      const before_ = await usage();
+      const month = await usage(720);
+      assert.equal(of(before_, byApi.id).removed, false);
 
-    await admin.ok('DELETE', `/admin/api/keys/${byApi.id}`);
-    // What `datagate key remove` calls.
-    await t.modules.access.keys.remove(t.tenant.id, byCli.id);
-    await t.server.refresh();
-    assert.equal((await read(byApi.key, `/api/dataset/${dsId}`)).statusCode, 401, 'the removed key is refused');
+      await admin.ok('DELETE', `/admin/api/keys/${byApi.id}`);
+      // What `datagate key remove` calls.
+      await t.modules.access.keys.remove(t.tenant.id, byCli.id);
+      await t.server.refresh();
+      assert.equal((await read(byApi.key, `/api/dataset/${dsId}`)).statusCode, 401, 'the removed key is refused');
 
-    for (const flushed of [false, true]) {
-      if (flushed) await t.server.flushNow();
-      const after_ = await usage();
-      assert.equal(total(after_), total(before_), `totals unchanged after removal (flushed: ${flushed})`);
-      assert.equal(total(await usage(720)), total(month));
-      const api = of(after_, byApi.id);
-      assert.deepEqual(
-        [api.keyName, api.removed, api.requests, api.byStatus],
-        ['gone by api', true, 6, { 200: 5, 403: 1 }],
+      for (const flushed of [false, true]) {
+        if (flushed) await t.server.flushNow();
+        const after_ = await usage();
+        assert.equal(total(after_), total(before_), `totals unchanged after removal (flushed: ${flushed})`);
+        assert.equal(total(await usage(720)), total(month));
+        const api = of(after_, byApi.id);
+        assert.deepEqual(
+          [api.keyName, api.removed, api.requests, api.byStatus],
+          ['gone by api', true, 6, { 200: 5, 403: 1 }],
+        );
+        assert.ok(api.lastUsedAt, 'the last use stays');
+        const cli = of(after_, byCli.id);
+        assert.deepEqual([cli.keyName, cli.removed, cli.requests], ['gone by cli', true, 3]);
+        for (const k of after_.keys)
+          if (k.keyId !== byApi.id && k.keyId !== byCli.id) assert.equal(k.removed, false, k.keyName);
+      }
+      // Not in the key list, and a key's usage is never shown to another tenant.
+      const listed = (await admin.ok('GET', '/admin/api/keys')).keys as Array<{ id: string }>;
+      assert.equal(
+        listed.some((k) => k.id === byApi.id || k.id === byCli.id),
+        false,
       );
-      assert.ok(api.lastUsedAt, 'the last use stays');
-      const cli = of(after_, byCli.id);
-      assert.deepEqual([cli.keyName, cli.removed, cli.requests], ['gone by cli', true, 3]);
-      for (const k of after_.keys)
-        if (k.keyId !== byApi.id && k.keyId !== byCli.id) assert.equal(k.removed, false, k.keyName);
-    }
-    // Not in the key list, and a key's usage is never shown to another tenant.
-    const listed = (await admin.ok('GET', '/admin/api/keys')).keys as Array<{ id: string }>;
-    assert.equal(
-      listed.some((k) => k.id === byApi.id || k.id === byCli.id),
-      false,
-    );
-    const stranger = await signedInAdmin(t, { tenantSlug: 'other' });
-    const theirs = await stranger.ok<Usage>('GET', '/admin/api/usage?hours=720');
-    assert.ok(!JSON.stringify(theirs).includes(byApi.id) && !JSON.stringify(theirs).includes('gone by'));
-  });
+      const stranger = await signedInAdmin(t, { tenantSlug: 'other' });
+      const theirs = await stranger.ok<Usage>('GET', '/admin/api/usage?hours=720');
+      assert.ok(!JSON.stringify(theirs).includes(byApi.id) && !JSON.stringify(theirs).includes('gone by'));
+    },
+  );
 
   it("shows another tenant's admin only that tenant's keys", async () => {
     const stranger = await signedInAdmin(t, { tenantSlug: 'other' });

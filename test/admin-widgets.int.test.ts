@@ -69,31 +69,38 @@ describe('widgets through the admin API', () => {
   });
   after(() => t.close());
 
-  it('previews a spec with a bucket and measures without saving it: the aggregated rows, values as strings', async () => {
-    const res = await a.ok('POST', '/admin/api/widgets/preview', { ...byMonth(), name: undefined }, 200);
-    const groups = new Map<string, { hours: number | null; n: number }>();
-    for (const [, , hours, opened] of TICKETS) {
-      const month = `${opened.slice(0, 7)}-01`;
-      const g = groups.get(month) ?? { hours: null, n: 0 };
-      g.n += 1;
-      if (hours !== null) g.hours = (g.hours ?? 0) + hours;
-      groups.set(month, g);
-    }
-    const expected = [...groups.entries()]
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(([month, g]) => ({ Month: month, Hours: g.hours === null ? null : String(g.hours), Tickets: String(g.n) }));
-    assert.equal(expected.length, 3);
-    assert.deepEqual(res, {
-      columns: [
-        { label: 'Month', type: 'DATE' },
-        { label: 'Hours', type: 'NUMBER' },
-        { label: 'Tickets', type: 'NUMBER' },
-      ],
-      rows: expected,
-      total: expected.length,
-    });
-    assert.deepEqual((await a.ok('GET', '/admin/api/widgets')).items, [], 'nothing was saved');
-  });
+  it(
+    'previews a spec with a bucket and measures without saving it: ' + 'the aggregated rows, values as strings',
+    async () => {
+      const res = await a.ok('POST', '/admin/api/widgets/preview', { ...byMonth(), name: undefined }, 200);
+      const groups = new Map<string, { hours: number | null; n: number }>();
+      for (const [, , hours, opened] of TICKETS) {
+        const month = `${opened.slice(0, 7)}-01`;
+        const g = groups.get(month) ?? { hours: null, n: 0 };
+        g.n += 1;
+        if (hours !== null) g.hours = (g.hours ?? 0) + hours;
+        groups.set(month, g);
+      }
+      const expected = [...groups.entries()]
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([month, g]) => ({
+          Month: month,
+          Hours: g.hours === null ? null : String(g.hours),
+          Tickets: String(g.n),
+        }));
+      assert.equal(expected.length, 3);
+      assert.deepEqual(res, {
+        columns: [
+          { label: 'Month', type: 'DATE' },
+          { label: 'Hours', type: 'NUMBER' },
+          { label: 'Tickets', type: 'NUMBER' },
+        ],
+        rows: expected,
+        total: expected.length,
+      });
+      assert.deepEqual((await a.ok('GET', '/admin/api/widgets')).items, [], 'nothing was saved');
+    },
+  );
 
   it('a preview shows the first 1000 rows and the whole result’s count', async () => {
     const res = await a.ok(

@@ -230,58 +230,62 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     await test('dataset-preview').waitFor({ state: 'hidden' });
   });
 
-  it('uploads NDJSON with a progress bar, shows the server refusing a type, and loads it once the type is changed back', async () => {
-    // 20,000 lines (about 700 KB) through a connection throttled to 300 KB/s: the bar
-    // is seen part-way.
-    const lines = Array.from({ length: 20_000 }, (_, i) =>
-      JSON.stringify({ code: `A${i}`, cost: i / 4, note: 'x'.repeat(8) }),
-    );
-    const file = t.file('assets.ndjson', lines.join('\n'));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: 300_000,
-    });
-    await test('dataset-upload').click();
-    await test('upload-dialog').waitFor();
-    await test('dataset-file-input').setInputFiles(file);
-    await page.waitForFunction(() => {
-      const now = Number(
-        document.querySelector('[data-test="upload-progress"][role="progressbar"]')?.getAttribute('aria-valuenow'),
+  it(
+    'uploads NDJSON with a progress bar, shows the server refusing a type, and loads it once the ' +
+      'type is changed back',
+    async () => {
+      // 20,000 lines (about 700 KB) through a connection throttled to 300 KB/s: the bar
+      // is seen part-way.
+      const lines = Array.from({ length: 20_000 }, (_, i) =>
+        JSON.stringify({ code: `A${i}`, cost: i / 4, note: 'x'.repeat(8) }),
       );
-      return now > 0 && now < 100;
-    });
-    await shots.take(page, 'upload-progress');
-    await test('upload-fields').waitFor({ timeout: 30_000 });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: -1,
-    });
-    await cdp.detach();
-    await choose(page.locator('[data-test="field-type"][data-field="code"]'), 'NUMBER');
-    await test('dataset-confirm').click();
-    await test('dataset-confirm-error').waitFor();
-    assert.match(await test('dataset-confirm-error').innerText(), /line 1\b[\s\S]*code|code[\s\S]*line 1\b/i);
-    await shots.take(page, 'upload-type-refused');
-    await choose(page.locator('[data-test="field-type"][data-field="code"]'), 'TEXT');
-    await test('dataset-confirm').click();
-    await test('upload-dialog').waitFor({ state: 'hidden' });
-    const created = (await t.modules.catalog.datasets.list(t.tenant.id)).find((d) => /^assets$/i.test(d.name));
-    assert.ok(created, 'the dataset is named after its file');
-    assert.deepEqual(
-      created.fields.map((f) => [f.name, f.type]),
-      [
-        ['code', 'TEXT'],
-        ['cost', 'NUMBER'],
-        ['note', 'TEXT'],
-      ],
-    );
-    assert.equal(created.rowCount, 20_000);
-  });
+      const file = t.file('assets.ndjson', lines.join('\n'));
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 300_000,
+      });
+      await test('dataset-upload').click();
+      await test('upload-dialog').waitFor();
+      await test('dataset-file-input').setInputFiles(file);
+      await page.waitForFunction(() => {
+        const now = Number(
+          document.querySelector('[data-test="upload-progress"][role="progressbar"]')?.getAttribute('aria-valuenow'),
+        );
+        return now > 0 && now < 100;
+      });
+      await shots.take(page, 'upload-progress');
+      await test('upload-fields').waitFor({ timeout: 30_000 });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await cdp.detach();
+      await choose(page.locator('[data-test="field-type"][data-field="code"]'), 'NUMBER');
+      await test('dataset-confirm').click();
+      await test('dataset-confirm-error').waitFor();
+      assert.match(await test('dataset-confirm-error').innerText(), /line 1\b[\s\S]*code|code[\s\S]*line 1\b/i);
+      await shots.take(page, 'upload-type-refused');
+      await choose(page.locator('[data-test="field-type"][data-field="code"]'), 'TEXT');
+      await test('dataset-confirm').click();
+      await test('upload-dialog').waitFor({ state: 'hidden' });
+      const created = (await t.modules.catalog.datasets.list(t.tenant.id)).find((d) => /^assets$/i.test(d.name));
+      assert.ok(created, 'the dataset is named after its file');
+      assert.deepEqual(
+        created.fields.map((f) => [f.name, f.type]),
+        [
+          ['code', 'TEXT'],
+          ['cost', 'NUMBER'],
+          ['note', 'TEXT'],
+        ],
+      );
+      assert.equal(created.rowCount, 20_000);
+    },
+  );
 
   it('reloads a bound dataset from a new file', async () => {
     await test('dataset-search').fill(setName(3));

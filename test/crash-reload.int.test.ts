@@ -28,7 +28,10 @@ describe('a load killed half-way: its table is dropped when a process next opens
 
   const dg = async (...args: string[]) => JSON.parse((await run(BIN, ['--json', ...args], { cwd: dir, env })).stdout);
 
-  /** The rows in `table` (its highest `_row`, 0 when empty), or null when there is no such table; read directly, as an operator would. */
+  /**
+   * The rows in `table` (its highest `_row`, 0 when empty), or null when there is no such table; read directly, as an
+   * operator would.
+   */
   async function rowsIn(table: string): Promise<number | null> {
     if (TEST_BACKEND === 'sqlite') {
       const raw = new Database(db.url.slice('sqlite:'.length), { readonly: true });
@@ -90,48 +93,52 @@ describe('a load killed half-way: its table is dropped when a process next opens
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('kill -9 during a reload leaves the new table; a restarted server drops it, logs it and still serves the old rows', async () => {
-    const { child, exited } = await startReload();
-    child.kill('SIGKILL');
-    await exited;
-    const left = await rowsIn(`ds_${datasetId}_v2`);
-    assert.ok(left !== null && left > 0, 'the killed load left its half-loaded table');
+  it(
+    'kill -9 during a reload leaves the new table; a restarted server drops it, logs it and ' +
+      'still serves the old rows',
+    async () => {
+      const { child, exited } = await startReload();
+      child.kill('SIGKILL');
+      await exited;
+      const left = await rowsIn(`ds_${datasetId}_v2`);
+      assert.ok(left !== null && left > 0, 'the killed load left its half-loaded table');
 
-    const server = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd: dir, env });
-    children.push(server);
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (d) => {
-        out += d;
-        const m = out.match(/"listening":"([^"]+)"/);
-        if (m) resolve(m[1]);
+      const server = spawn(BIN, ['serve', '--port', '0', '--json'], { cwd: dir, env });
+      children.push(server);
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout!.on('data', (d) => {
+          out += d;
+          const m = out.match(/"listening":"([^"]+)"/);
+          if (m) resolve(m[1]);
+        });
+        server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
       });
-      server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-    });
-    try {
-      assert.equal(await rowsIn(`ds_${datasetId}_v2`), null, 'the leftover table is gone');
-      const logged = out
-        .split('\n')
-        .filter((l) => l.includes('interrupted load'))
-        .map((l) => JSON.parse(l));
-      assert.equal(logged.length, 1, out);
-      assert.equal(logged[0].table, `ds_${datasetId}_v2`);
-      assert.ok(logged[0].bytes > 0, 'the log gives its size');
-      const res = await fetch(`${url}/api/dataset/${datasetId}`, { headers: { apikey: keyText } });
-      assert.equal(res.status, 200);
-      assert.deepEqual((await res.json()).data.records, [
-        { id: 1, summary: 'Printer offline' },
-        { id: 2, summary: 'VPN down' },
-      ]);
-    } finally {
-      const stopped = new Promise((r) => server.on('exit', r));
-      server.kill('SIGTERM');
-      await stopped;
-    }
-    const [ds] = (await dg('dataset', 'list')).datasets;
-    assert.equal(ds.version, 1);
-    assert.equal(ds.rows, 2);
-  });
+      try {
+        assert.equal(await rowsIn(`ds_${datasetId}_v2`), null, 'the leftover table is gone');
+        const logged = out
+          .split('\n')
+          .filter((l) => l.includes('interrupted load'))
+          .map((l) => JSON.parse(l));
+        assert.equal(logged.length, 1, out);
+        assert.equal(logged[0].table, `ds_${datasetId}_v2`);
+        assert.ok(logged[0].bytes > 0, 'the log gives its size');
+        const res = await fetch(`${url}/api/dataset/${datasetId}`, { headers: { apikey: keyText } });
+        assert.equal(res.status, 200);
+        assert.deepEqual((await res.json()).data.records, [
+          { id: 1, summary: 'Printer offline' },
+          { id: 2, summary: 'VPN down' },
+        ]);
+      } finally {
+        const stopped = new Promise((r) => server.on('exit', r));
+        server.kill('SIGTERM');
+        await stopped;
+      }
+      const [ds] = (await dg('dataset', 'list')).datasets;
+      assert.equal(ds.version, 1);
+      assert.equal(ds.rows, 2);
+    },
+  );
 
   it('a process starting while another loads leaves the live load alone, and the load completes', async () => {
     const { child, exited } = await startReload();

@@ -142,8 +142,10 @@ describe('exact operators over HTTP', () => {
       assert.equal(first.statusCode, 200);
       assert.equal(
         first.body,
-        `{"code":0,"msg":"success","data":{"records":[{"id":${ID(4)},"hours":4},{"id":${ID(2)},"hours":2},{"id":${ID(1)},"hours":1.5}],` +
-          '"total":3,"size":10,"current":1,"orders":[{"column":"hours","asc":false}],"optimizeCountSql":true,"hitCount":false,"searchCount":true,"pages":1}}',
+        '{"code":0,"msg":"success","data":{"records":' +
+          `[{"id":${ID(4)},"hours":4},{"id":${ID(2)},"hours":2},{"id":${ID(1)},"hours":1.5}],` +
+          '"total":3,"size":10,"current":1,"orders":[{"column":"hours","asc":false}],' +
+          '"optimizeCountSql":true,"hitCount":false,"searchCount":true,"pages":1}}',
       );
       assert.equal(
         (await inject({ url: `/api/dataset/${dsId}?company=acme&status[ne]=New&_sort=-hours&_fields=id,hours` })).body,
@@ -213,11 +215,15 @@ describe('exact operators over HTTP', () => {
       { qs: 'company[]=x', msg: 'Unknown operator "" in "company[]"; operators are: eq, ne, in, contains' },
       {
         qs: 'nosuch[eq]=x',
-        msg: 'Unknown field "nosuch" in "nosuch[eq]"; fields are: id, company, status, hours, billable, opened, created, tag[eq]',
+        msg:
+          'Unknown field "nosuch" in "nosuch[eq]"; fields are: id, company, status, hours, billable, opened, ' +
+          'created, tag[eq]',
       },
       {
         qs: 'hours[contains]=1',
-        msg: 'Operator "contains" in "hours[contains]" does not apply to NUMBER field "hours"; NUMBER fields take: eq, ne, in',
+        msg:
+          'Operator "contains" in "hours[contains]" does not apply to NUMBER field "hours"; NUMBER fields take: ' +
+          'eq, ne, in',
       },
       {
         qs: 'hours[eq]=1,2',
@@ -229,7 +235,9 @@ describe('exact operators over HTTP', () => {
       },
       {
         qs: `company[in]=${encodeURIComponent('a\\b')}`,
-        msg: 'Invalid escape "\\\\b" in [in] list of field "company": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")',
+        msg:
+          'Invalid escape "\\\\b" in [in] list of field "company": write \\, for a comma and \\\\ for a backslash ' +
+          '(in "a\\\\b")',
       },
       {
         qs: 'company[eq]=a%00',
@@ -251,7 +259,9 @@ describe('exact operators over HTTP', () => {
         res.body,
         JSON.stringify({
           code: 400,
-          msg: 'Operator "contains" in "Rows[contains]" does not apply to NUMBER field "Rows"; NUMBER fields take: eq, ne, in',
+          msg:
+            'Operator "contains" in "Rows[contains]" does not apply to NUMBER field "Rows"; NUMBER fields take: ' +
+            'eq, ne, in',
           data: [],
         }),
       );

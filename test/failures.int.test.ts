@@ -34,45 +34,49 @@ describe('failure behaviour', () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  it('PostgreSQL restarted: requests during the outage get 503 with the envelope, then service resumes without a restart', async () => {
-    const pg = await startPrivatePostgres();
-    const dir = tmp();
-    const env = { DATAGATE_DATABASE: pg.url, DATAGATE_DATA_DIR: dir, DATAGATE_PAGE_CACHE_MB: '0' };
-    try {
-      const { datasetId, key } = await seed(env, dir);
-      const node = await serve(env);
+  it(
+    'PostgreSQL restarted: requests during the outage get 503 with the envelope, then service ' +
+      'resumes without a restart',
+    async () => {
+      const pg = await startPrivatePostgres();
+      const dir = tmp();
+      const env = { DATAGATE_DATABASE: pg.url, DATAGATE_DATA_DIR: dir, DATAGATE_PAGE_CACHE_MB: '0' };
       try {
-        const read = (n: number) =>
-          fetch(`${node.url}/api/dataset/${datasetId}?id=${n},`, { headers: { apikey: key } });
-        assert.equal((await read(1)).status, 200);
-        pg.stop();
-        const during = await read(2);
-        assert.equal(during.status, 503);
-        assert.deepEqual(await during.json(), {
-          code: 503,
-          msg: 'The database is unavailable; retry in a few seconds.',
-          data: [],
-        });
-        assert.equal(during.headers.get('retry-after'), '5');
-        assert.match(String(during.headers.get('x-request-id')), /.+/);
-        assert.equal((await fetch(`${node.url}/readyz`)).status, 503);
-        assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
-        pg.start();
-        const { status } = await pollStatus(
-          async () => (await read(3)).status,
-          (s) => s === 200,
-          10_000,
-          100,
-        );
-        assert.equal(status, 200);
-        assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
+        const { datasetId, key } = await seed(env, dir);
+        const node = await serve(env);
+        try {
+          const read = (n: number) =>
+            fetch(`${node.url}/api/dataset/${datasetId}?id=${n},`, { headers: { apikey: key } });
+          assert.equal((await read(1)).status, 200);
+          pg.stop();
+          const during = await read(2);
+          assert.equal(during.status, 503);
+          assert.deepEqual(await during.json(), {
+            code: 503,
+            msg: 'The database is unavailable; retry in a few seconds.',
+            data: [],
+          });
+          assert.equal(during.headers.get('retry-after'), '5');
+          assert.match(String(during.headers.get('x-request-id')), /.+/);
+          assert.equal((await fetch(`${node.url}/readyz`)).status, 503);
+          assert.equal((await fetch(`${node.url}/healthz`)).status, 200);
+          pg.start();
+          const { status } = await pollStatus(
+            async () => (await read(3)).status,
+            (s) => s === 200,
+            10_000,
+            100,
+          );
+          assert.equal(status, 200);
+          assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
+        } finally {
+          assert.equal(await node.stop(), 0);
+        }
       } finally {
-        assert.equal(await node.stop(), 0);
+        pg.destroy();
       }
-    } finally {
-      pg.destroy();
-    }
-  });
+    },
+  );
 
   it('PostgreSQL stopped: admin reads of control tables get 503 DATABASE_UNAVAILABLE, not 500', async () => {
     const pg = await startPrivatePostgres();
@@ -124,25 +128,29 @@ describe('failure behaviour', () => {
     }
   });
 
-  it('PostgreSQL stopped: a held load claim is let go, a new claim and the start-up sweep of orphan tables fail as StoreUnavailableError', async () => {
-    const pg = await startPrivatePostgres();
-    const h = openPostgres(pg.url);
-    try {
-      assert.deepEqual(await h.tables.list('ds_'), []);
-      // A load in progress holds its claim's connection: the server going away under it
-      // must not end the process (an unhandled 'error' on the connection), and the
-      // claim is let go without an error.
-      const held = await h.tables.claim('ds_held');
-      pg.stop();
-      await new Promise((r) => setTimeout(r, 300));
-      await held.release();
-      await assert.rejects(h.tables.claim('ds_anything'), StoreUnavailableError);
-      await assert.rejects(h.tables.dropOrphans('ds_'), StoreUnavailableError);
-    } finally {
-      await h.close();
-      pg.destroy();
-    }
-  });
+  it(
+    'PostgreSQL stopped: a held load claim is let go, a new claim and the start-up sweep of orphan tables fail as ' +
+      'StoreUnavailableError',
+    async () => {
+      const pg = await startPrivatePostgres();
+      const h = openPostgres(pg.url);
+      try {
+        assert.deepEqual(await h.tables.list('ds_'), []);
+        // A load in progress holds its claim's connection: the server going away under it
+        // must not end the process (an unhandled 'error' on the connection), and the
+        // claim is let go without an error.
+        const held = await h.tables.claim('ds_held');
+        pg.stop();
+        await new Promise((r) => setTimeout(r, 300));
+        await held.release();
+        await assert.rejects(h.tables.claim('ds_anything'), StoreUnavailableError);
+        await assert.rejects(h.tables.dropOrphans('ds_'), StoreUnavailableError);
+      } finally {
+        await h.close();
+        pg.destroy();
+      }
+    },
+  );
 
   it('Redis unreachable: the node keeps serving with its own per-key limit', async () => {
     const dir = tmp();

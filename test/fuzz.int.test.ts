@@ -7,7 +7,8 @@ import { fuzzFresh, summarise } from './fuzz/run.ts';
 // run's backend. The classes of known defects are left out until they are fixed.
 describe('fuzzer, a short seeded run', () => {
   it(
-    "2000 hostile requests: no 5xx, a request id on every answer, every body in the catalog, nothing outside the keys' bindings",
+    '2000 hostile requests: no 5xx, a request id on every answer, every body in the catalog, nothing outside ' +
+      "the keys' bindings",
     { timeout: 120_000 },
     async () => {
       const started = performance.now();

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-/** What each folder of src/ may import besides itself. Files directly in src/ (app, server, modules) wire everything. */
+/**
+ * What each folder of src/ may import besides itself. Files directly in src/ (app, server, modules) wire everything.
+ */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   shared: [],
   config: ['shared'],

@@ -9,7 +9,9 @@ interface RawAnswer {
   body: string;
 }
 
-/** Sends bytes as they are (no client fixes the URL up) and reads the answer until the server closes or it is complete. */
+/**
+ * Sends bytes as they are (no client fixes the URL up) and reads the answer until the server closes or it is complete.
+ */
 function raw(port: number, request: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
@@ -54,13 +56,17 @@ describe('requests that never reach a route', () => {
   });
   after(() => t.close());
 
-  it('a malformed percent-encoding in a public path is a 400 in the public body, with a request id, not echoing the URL', async () => {
-    const a = await raw(port, get('/api/dataset/%FF'));
-    assert.equal(a.status, 400);
-    assert.equal(a.body, '{"code":400,"msg":"The request path is not valid percent-encoding","data":[]}');
-    assert.match(a.headers['x-request-id'], UUID);
-    assert.match(a.headers['content-type'], /^application\/json/);
-  });
+  it(
+    'a malformed percent-encoding in a public path is a 400 in the public body, with a request ' +
+      'id, not echoing the URL',
+    async () => {
+      const a = await raw(port, get('/api/dataset/%FF'));
+      assert.equal(a.status, 400);
+      assert.equal(a.body, '{"code":400,"msg":"The request path is not valid percent-encoding","data":[]}');
+      assert.match(a.headers['x-request-id'], UUID);
+      assert.match(a.headers['content-type'], /^application\/json/);
+    },
+  );
 
   it('keeps a valid X-Request-Id the client sent', async () => {
     const a = await raw(port, get('/api/dataset/%E0%A4%A', 'X-Request-Id: trace-123\r\n'));
@@ -115,15 +121,19 @@ describe('requests that never reach a route', () => {
     assert.match(a.headers['x-request-id'], UUID);
   });
 
-  it('a HEAD request with too-large headers gets the status and headers only: a body would be read as the next answer', async () => {
-    const a = await raw(
-      port,
-      `HEAD /api/datasets HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`,
-    );
-    assert.equal(a.status, 431);
-    assert.equal(a.body, '');
-    assert.match(a.headers['x-request-id'], UUID);
-  });
+  it(
+    'a HEAD request with too-large headers gets the status and headers only: a body would be ' +
+      'read as the next answer',
+    async () => {
+      const a = await raw(
+        port,
+        `HEAD /api/datasets HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`,
+      );
+      assert.equal(a.status, 431);
+      assert.equal(a.body, '');
+      assert.match(a.headers['x-request-id'], UUID);
+    },
+  );
 
   it('an X-Request-Id that is not a plain token is replaced, not echoed', async () => {
     for (const junk of ['with space', 'one, two', 'x'.repeat(129)]) {

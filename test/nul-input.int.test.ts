@@ -161,17 +161,21 @@ describe(`U+0000 in client input is a 400 naming where it is (${TEST_BACKEND})`,
     assert.equal(ds.name, 'Tickets');
   });
 
-  it('an uploaded CSV with NUL in a cell is refused at upload (which checks every row), naming the file, line and field', async () => {
-    const rows = Array.from({ length: 40 }, (_, i) => `${i + 1},row ${i + 1},1`);
-    rows[29] = '30,bad\0cell,1';
-    const res = await upload('nul.csv', ['id,summary,priority', ...rows].join('\n'));
-    invalidInput(res, 'IMPORT_INVALID', `nul.csv line 31: field "summary" ${NUL}`);
-    const clean = await upload(
-      'clean.csv',
-      ['id,summary,priority', ...rows.map((r) => r.replace('\0', ''))].join('\n'),
-    );
-    assert.equal(clean.statusCode, 201, clean.body);
-  });
+  it(
+    'an uploaded CSV with NUL in a cell is refused at upload (which checks every row), naming the ' +
+      'file, line and field',
+    async () => {
+      const rows = Array.from({ length: 40 }, (_, i) => `${i + 1},row ${i + 1},1`);
+      rows[29] = '30,bad\0cell,1';
+      const res = await upload('nul.csv', ['id,summary,priority', ...rows].join('\n'));
+      invalidInput(res, 'IMPORT_INVALID', `nul.csv line 31: field "summary" ${NUL}`);
+      const clean = await upload(
+        'clean.csv',
+        ['id,summary,priority', ...rows.map((r) => r.replace('\0', ''))].join('\n'),
+      );
+      assert.equal(clean.statusCode, 201, clean.body);
+    },
+  );
 
   it('an uploaded NDJSON file with NUL in a value is refused at upload, naming the line and field', async () => {
     const res = await upload('nul.ndjson', '{"id":1,"summary":"ok"}\n{"id":2,"summary":"a\\u0000b"}\n');

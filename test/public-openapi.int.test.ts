@@ -21,7 +21,9 @@ const TYPES = {
 
 type Doc = any;
 
-/** Checks what a client generator relies on: versions, unique operation ids, parameters per operation, resolvable refs. */
+/**
+ * Checks what a client generator relies on: versions, unique operation ids, parameters per operation, resolvable refs.
+ */
 function assertWellFormed(doc: Doc): void {
   assert.equal(doc.openapi, '3.1.0');
   assert.equal(typeof doc.info.title, 'string');
@@ -271,26 +273,29 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     });
   });
 
-  it('documents what the API answers: the values have the documented JSON types, a filter as documented works', async () => {
-    const doc = (await get('/api/openapi.json')).json();
-    const rec =
-      doc.paths[`/api/dataset/${ds}`].get.responses['200'].content['application/json'].schema.properties.data.properties
-        .records.items.properties;
-    const res = await get(`/api/dataset/${ds}?price=12,13&Real%20Name=nin`);
-    assert.equal(res.json().data.total, 1);
-    const row = res.json().data.records[0];
-    assert.deepEqual(Object.keys(row), Object.keys(rec));
-    for (const [name, v] of Object.entries(row)) {
-      const jsonType = v === null ? 'null' : typeof v;
-      assert.ok(rec[name].type.includes(jsonType), `${name}: ${jsonType} is not one of ${rec[name].type}`);
-    }
-    const w = await get(`/api/widget/${widget}`);
-    const cols = Object.keys(
-      doc.paths[`/api/widget/${widget}`].get.responses['200'].content['application/json'].schema.properties.data.items
-        .properties,
-    );
-    assert.deepEqual(Object.keys(w.json().data[0]), cols);
-  });
+  it(
+    'documents what the API answers: the values have the ' + 'documented JSON types, a filter as documented works',
+    async () => {
+      const doc = (await get('/api/openapi.json')).json();
+      const rec =
+        doc.paths[`/api/dataset/${ds}`].get.responses['200'].content['application/json'].schema.properties.data
+          .properties.records.items.properties;
+      const res = await get(`/api/dataset/${ds}?price=12,13&Real%20Name=nin`);
+      assert.equal(res.json().data.total, 1);
+      const row = res.json().data.records[0];
+      assert.deepEqual(Object.keys(row), Object.keys(rec));
+      for (const [name, v] of Object.entries(row)) {
+        const jsonType = v === null ? 'null' : typeof v;
+        assert.ok(rec[name].type.includes(jsonType), `${name}: ${jsonType} is not one of ${rec[name].type}`);
+      }
+      const w = await get(`/api/widget/${widget}`);
+      const cols = Object.keys(
+        doc.paths[`/api/widget/${widget}`].get.responses['200'].content['application/json'].schema.properties.data.items
+          .properties,
+      );
+      assert.deepEqual(Object.keys(w.json().data[0]), cols);
+    },
+  );
 
   it('the admin API serves the same document for the key', async () => {
     const fromAdmin = await a.ok('GET', `/admin/api/keys/${keyId}/openapi.json`);

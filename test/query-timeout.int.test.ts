@@ -53,60 +53,64 @@ describe('the query time limit', () => {
     return { res, ms: performance.now() - started };
   };
 
-  it('answers 504 on a filtered count that runs past the limit, well before the query would have ended', async (ctx) => {
-    // `note` never contains "zq", and the count must read all 200,000 rows to know:
-    // SQLite scans; PostgreSQL's trigram index cannot serve a pattern shorter than a
-    // trigram (a longer one such as "zebra" it answers at once, with no row read).
-    const url = `/api/dataset/${dsId}?note=zq`;
-    const stopped: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const { res, ms } = await timed(t.server, url);
-      assert.equal(res.statusCode, 504);
-      assert.deepEqual(JSON.parse(res.body), {
-        code: 504,
-        msg: 'The query ran longer than 1 ms and was stopped; narrow the filters or ask for a smaller page',
-        data: [],
-      });
-      stopped.push(ms);
-    }
-    // The same count run to the end, directly on the store (no deadline).
-    const ds = t.modules.catalog.registry.get(t.tenant.id, dsId)!;
-    const q = parseQuery({ note: 'zq' }, ds.fields, { maxSize: 1000 });
-    assert.ok(q.ok);
-    const count = buildCountQuery(t.modules.store.data, t.modules.store.caps, ds, q.query)!;
-    const full: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      // A count is 0n on SQLite and 0 on PostgreSQL (int8 parsed to a number when safe).
-      const rows = await t.modules.store.tables.rows(count);
-      assert.deepEqual(
-        rows.map((r) => r.map(Number)),
-        [[0]],
-      );
-      full.push(performance.now() - started);
-    }
-    const report = `stopped after ${median(stopped).toFixed(1)} ms; the whole count takes ${median(full).toFixed(1)} ms`;
-    ctx.diagnostic(report);
-    assert.ok(median(stopped) < median(full) / 2, report);
+  it(
+    'answers 504 on a filtered count that runs past ' + 'the limit, well before the query would have ended',
+    async (ctx) => {
+      // `note` never contains "zq", and the count must read all 200,000 rows to know:
+      // SQLite scans; PostgreSQL's trigram index cannot serve a pattern shorter than a
+      // trigram (a longer one such as "zebra" it answers at once, with no row read).
+      const url = `/api/dataset/${dsId}?note=zq`;
+      const stopped: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { res, ms } = await timed(t.server, url);
+        assert.equal(res.statusCode, 504);
+        assert.deepEqual(JSON.parse(res.body), {
+          code: 504,
+          msg: 'The query ran longer than 1 ms and was stopped; narrow the filters or ask for a smaller page',
+          data: [],
+        });
+        stopped.push(ms);
+      }
+      // The same count run to the end, directly on the store (no deadline).
+      const ds = t.modules.catalog.registry.get(t.tenant.id, dsId)!;
+      const q = parseQuery({ note: 'zq' }, ds.fields, { maxSize: 1000 });
+      assert.ok(q.ok);
+      const count = buildCountQuery(t.modules.store.data, t.modules.store.caps, ds, q.query)!;
+      const full: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        // A count is 0n on SQLite and 0 on PostgreSQL (int8 parsed to a number when safe).
+        const rows = await t.modules.store.tables.rows(count);
+        assert.deepEqual(
+          rows.map((r) => r.map(Number)),
+          [[0]],
+        );
+        full.push(performance.now() - started);
+      }
+      const report =
+        `stopped after ${median(stopped).toFixed(1)} ms; ` + `the whole count takes ${median(full).toFixed(1)} ms`;
+      ctx.diagnostic(report);
+      assert.ok(median(stopped) < median(full) / 2, report);
 
-    // The store goes on normally: a page without filters reads one page of rows. Where
-    // the deadline is a guard checked per 1,024 rows read (SQLite), that page finishes
-    // even within 1 ms. PostgreSQL's statement_timeout also counts planning, and a
-    // deadline already passed (at millisecond resolution) is refused before the query
-    // starts, so 1 ms leaves no reliable room: there the page is read through the
-    // patient server, over the same pool whose statements were just cancelled.
-    const perRowGuard = t.modules.store.caps.deadlineGuard() !== undefined;
-    const next = await timed(perRowGuard ? t.server : patient, `/api/dataset/${dsId}?current=3&size=2`);
-    assert.equal(next.res.statusCode, 200, next.res.body);
-    assert.deepEqual(
-      JSON.parse(next.res.body).data.records.map((r: { n: number }) => r.n),
-      [5, 6],
-    );
-    // And the same request on a server with the default limit runs to the end.
-    const patientRes = await timed(patient, url);
-    assert.equal(patientRes.res.statusCode, 200);
-    assert.equal(JSON.parse(patientRes.res.body).data.total, 0);
-  });
+      // The store goes on normally: a page without filters reads one page of rows. Where
+      // the deadline is a guard checked per 1,024 rows read (SQLite), that page finishes
+      // even within 1 ms. PostgreSQL's statement_timeout also counts planning, and a
+      // deadline already passed (at millisecond resolution) is refused before the query
+      // starts, so 1 ms leaves no reliable room: there the page is read through the
+      // patient server, over the same pool whose statements were just cancelled.
+      const perRowGuard = t.modules.store.caps.deadlineGuard() !== undefined;
+      const next = await timed(perRowGuard ? t.server : patient, `/api/dataset/${dsId}?current=3&size=2`);
+      assert.equal(next.res.statusCode, 200, next.res.body);
+      assert.deepEqual(
+        JSON.parse(next.res.body).data.records.map((r: { n: number }) => r.n),
+        [5, 6],
+      );
+      // And the same request on a server with the default limit runs to the end.
+      const patientRes = await timed(patient, url);
+      assert.equal(patientRes.res.statusCode, 200);
+      assert.equal(JSON.parse(patientRes.res.body).data.total, 0);
+    },
+  );
 
   it('answers 504 on a sorted page that runs past the limit', async () => {
     const res = await t.server.app.inject({

@@ -101,108 +101,119 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     assert.deepEqual(order.slice(-1), ['heavy'], `answered in the order ${order.join(', ')}`);
   });
 
-  it('answers a heavy widget past the limit with the 504 at the limit, /healthz and a light page meanwhile', async (ctx) => {
-    const full = await request(patient, `/api/widget/${heavyId}`, []);
-    assert.equal(full.res.statusCode, 200);
-    const order: string[] = [];
-    const heavy = request(t.server, `/api/widget/${heavyId}`, order, 'heavy');
-    const health = request(t.server, '/healthz', order, 'healthz');
-    const light = request(t.server, `/api/dataset/${dsId}?current=1&size=2`, order, 'light');
-    const [h, l, w] = await Promise.all([health, light, heavy]);
-    assert.equal(h.res.statusCode, 200);
-    assert.equal(l.res.statusCode, 200, l.res.body);
-    assert.equal(w.res.statusCode, 504);
-    assert.deepEqual(JSON.parse(w.res.body), {
-      code: 504,
-      msg: `The query ran longer than ${LIMIT_MS} ms and was stopped; narrow the filters or ask for a smaller page`,
-      data: [],
-    });
-    const report = `504 after ${w.ms.toFixed(1)} ms (limit ${LIMIT_MS} ms); the whole widget takes ${full.ms.toFixed(1)} ms; healthz ${h.ms.toFixed(1)} ms`;
-    ctx.diagnostic(report);
-    assert.deepEqual(order.slice(-1), ['heavy'], `answered in the order ${order.join(', ')}`);
-    // At the limit, not when the sort would have ended: a second of margin for a busy machine.
-    assert.ok(w.ms < LIMIT_MS + 1000, report);
-    assert.ok(w.ms < full.ms, report);
-  });
+  it(
+    'answers a heavy widget past the limit with the 504 ' + 'at the limit, /healthz and a light page meanwhile',
+    async (ctx) => {
+      const full = await request(patient, `/api/widget/${heavyId}`, []);
+      assert.equal(full.res.statusCode, 200);
+      const order: string[] = [];
+      const heavy = request(t.server, `/api/widget/${heavyId}`, order, 'heavy');
+      const health = request(t.server, '/healthz', order, 'healthz');
+      const light = request(t.server, `/api/dataset/${dsId}?current=1&size=2`, order, 'light');
+      const [h, l, w] = await Promise.all([health, light, heavy]);
+      assert.equal(h.res.statusCode, 200);
+      assert.equal(l.res.statusCode, 200, l.res.body);
+      assert.equal(w.res.statusCode, 504);
+      assert.deepEqual(JSON.parse(w.res.body), {
+        code: 504,
+        msg: `The query ran longer than ${LIMIT_MS} ms and was stopped; narrow the filters or ask for a smaller page`,
+        data: [],
+      });
+      const report =
+        `504 after ${w.ms.toFixed(1)} ms (limit ${LIMIT_MS} ms); the whole widget takes ${full.ms.toFixed(1)} ms; ` +
+        `healthz ${h.ms.toFixed(1)} ms`;
+      ctx.diagnostic(report);
+      assert.deepEqual(order.slice(-1), ['heavy'], `answered in the order ${order.join(', ')}`);
+      // At the limit, not when the sort would have ended: a second of margin for a busy machine.
+      assert.ok(w.ms < LIMIT_MS + 1000, report);
+      assert.ok(w.ms < full.ms, report);
+    },
+  );
 
-  it('ten heavy widgets at once: /healthz answers first, and all ten get their 504 together, not one after another', async (ctx) => {
-    const order: string[] = [];
-    const heavies = Array.from({ length: 10 }, (_, i) =>
-      request(t.server, `/api/widget/${heavyId}?current=${i + 1}`, order, `heavy ${i}`),
-    );
-    const health = await request(t.server, '/healthz', order, 'healthz');
-    const done = await Promise.all(heavies);
-    assert.equal(health.res.statusCode, 200);
-    assert.equal(order[0], 'healthz', `answered in the order ${order.join(', ')}`);
-    for (const d of done) assert.equal(d.res.statusCode, 504);
-    const slowest = Math.max(...done.map((d) => d.ms));
-    const report = `healthz ${health.ms.toFixed(1)} ms; the ten 504s within ${slowest.toFixed(1)} ms`;
-    ctx.diagnostic(report);
-    // One after another they would take ten limits at least.
-    assert.ok(slowest < 3 * LIMIT_MS + 1000, report);
-  });
+  it(
+    'ten heavy widgets at once: /healthz answers first, ' + 'and all ten get their 504 together, not one after another',
+    async (ctx) => {
+      const order: string[] = [];
+      const heavies = Array.from({ length: 10 }, (_, i) =>
+        request(t.server, `/api/widget/${heavyId}?current=${i + 1}`, order, `heavy ${i}`),
+      );
+      const health = await request(t.server, '/healthz', order, 'healthz');
+      const done = await Promise.all(heavies);
+      assert.equal(health.res.statusCode, 200);
+      assert.equal(order[0], 'healthz', `answered in the order ${order.join(', ')}`);
+      for (const d of done) assert.equal(d.res.statusCode, 504);
+      const slowest = Math.max(...done.map((d) => d.ms));
+      const report = `healthz ${health.ms.toFixed(1)} ms; the ten 504s within ${slowest.toFixed(1)} ms`;
+      ctx.diagnostic(report);
+      // One after another they would take ten limits at least.
+      assert.ok(slowest < 3 * LIMIT_MS + 1000, report);
+    },
+  );
 
-  it('a reload is read at once, and a table dropped after its dataset was resolved answers as a missing dataset', async () => {
-    const { catalog, access, store } = t.modules;
-    const small = await catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('small.csv', 'id,what\n1,old one\n2,old two\n'),
-      name: 'Small',
-    });
-    const byWhat = await catalog.widgets.create(t.tenant.id, {
-      name: 'By what',
-      dataset: small.id,
-      chart: 'bar',
-      dimensions: [{ field: 'what', label: 'What' }],
-      measures: [{ agg: 'count', label: 'N' }],
-    });
-    const k = (await access.keys.list(t.tenant.id)).find((x) => x.name === 'k')!;
-    await access.keys.bind(t.tenant.id, k.id, 'dataset', small.id);
-    await access.keys.bind(t.tenant.id, k.id, 'widget', byWhat.id);
-    // The patient server: the workers that earlier tests gave up on may still be starting again.
-    await patient.refresh();
-    const page = async () => {
-      const res = await patient.app.inject({
+  it(
+    'a reload is read at once, and a table dropped after ' + 'its dataset was resolved answers as a missing dataset',
+    async () => {
+      const { catalog, access, store } = t.modules;
+      const small = await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('small.csv', 'id,what\n1,old one\n2,old two\n'),
+        name: 'Small',
+      });
+      const byWhat = await catalog.widgets.create(t.tenant.id, {
+        name: 'By what',
+        dataset: small.id,
+        chart: 'bar',
+        dimensions: [{ field: 'what', label: 'What' }],
+        measures: [{ agg: 'count', label: 'N' }],
+      });
+      const k = (await access.keys.list(t.tenant.id)).find((x) => x.name === 'k')!;
+      await access.keys.bind(t.tenant.id, k.id, 'dataset', small.id);
+      await access.keys.bind(t.tenant.id, k.id, 'widget', byWhat.id);
+      // The patient server: the workers that earlier tests gave up on may still be starting again.
+      await patient.refresh();
+      const page = async () => {
+        const res = await patient.app.inject({
+          method: 'GET',
+          url: `/api/dataset/${small.id}`,
+          headers: { apikey: key },
+        });
+        return {
+          status: res.statusCode,
+          body: res.body,
+          records: res.statusCode === 200 ? JSON.parse(res.body).data.records : undefined,
+        };
+      };
+      assert.deepEqual((await page()).records, [
+        { id: 1, what: 'old one' },
+        { id: 2, what: 'old two' },
+      ]);
+
+      // A reload with another field: the workers read the new table and its columns.
+      await catalog.datasets.importFile(t.tenant.id, {
+        file: t.file('small2.csv', 'id,what,extra\n7,new seven,x\n'),
+        replaceId: small.id,
+      });
+      await patient.refresh();
+      assert.deepEqual((await page()).records, [{ id: 7, what: 'new seven', extra: 'x' }]);
+
+      // The table goes while the server still names it (as a sweep on another process would drop it).
+      const ds = t.modules.catalog.registry.get(t.tenant.id, small.id)!;
+      await store.tables.drop(ds.tableName);
+      const gone = await page();
+      assert.equal(gone.status, 404);
+      assert.equal(gone.body, '{"code":-1,"msg":"Can\'t find dataset","data":[]}');
+      const widget = await patient.app.inject({
         method: 'GET',
-        url: `/api/dataset/${small.id}`,
+        url: `/api/widget/${byWhat.id}`,
         headers: { apikey: key },
       });
-      return {
-        status: res.statusCode,
-        body: res.body,
-        records: res.statusCode === 200 ? JSON.parse(res.body).data.records : undefined,
-      };
-    };
-    assert.deepEqual((await page()).records, [
-      { id: 1, what: 'old one' },
-      { id: 2, what: 'old two' },
-    ]);
-
-    // A reload with another field: the workers read the new table and its columns.
-    await catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('small2.csv', 'id,what,extra\n7,new seven,x\n'),
-      replaceId: small.id,
-    });
-    await patient.refresh();
-    assert.deepEqual((await page()).records, [{ id: 7, what: 'new seven', extra: 'x' }]);
-
-    // The table goes while the server still names it (as a sweep on another process would drop it).
-    const ds = t.modules.catalog.registry.get(t.tenant.id, small.id)!;
-    await store.tables.drop(ds.tableName);
-    const gone = await page();
-    assert.equal(gone.status, 404);
-    assert.equal(gone.body, '{"code":-1,"msg":"Can\'t find dataset","data":[]}');
-    const widget = await patient.app.inject({
-      method: 'GET',
-      url: `/api/widget/${byWhat.id}`,
-      headers: { apikey: key },
-    });
-    assert.equal(widget.statusCode, 409);
-    assert.deepEqual(JSON.parse(widget.body), {
-      code: 409,
-      msg: `The widget's dataset "${small.id}" no longer exists`,
-      data: [],
-    });
-  });
+      assert.equal(widget.statusCode, 409);
+      assert.deepEqual(JSON.parse(widget.body), {
+        code: 409,
+        msg: `The widget's dataset "${small.id}" no longer exists`,
+        data: [],
+      });
+    },
+  );
 
   it('bin/datagate serve runs queries on its workers from the build', async (ctx) => {
     const consoleDir = fs.mkdtempSync(path.join(t.dir, 'console-'));

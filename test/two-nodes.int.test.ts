@@ -118,21 +118,24 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     );
   });
 
-  it('five wrong passwords on node A lock the email on node B: the right password there is 429 SIGNIN_LIMITED', async () => {
-    for (let i = 0; i < 5; i++)
-      assert.equal((await signIn(nodes[0], 'locked@example.com', `wrong ${i}`, '10.20.0.1')).status, 401);
-    const refused = await signIn(nodes[1], 'locked@example.com', PASSWORD, '10.20.0.2');
-    assert.equal(refused.status, 429);
-    assert.equal((await refused.json()).error.code, 'SIGNIN_LIMITED');
-    const retry = Number(refused.headers.get('retry-after'));
-    assert.ok(retry > 850 && retry <= 900, `Retry-After ${retry}`);
-    assert.equal(refused.headers.get('set-cookie'), null);
-    assert.equal(
-      (await signIn(nodes[1], 'bystander@example.com', PASSWORD, '10.20.0.2')).status,
-      200,
-      'other emails sign in',
-    );
-  });
+  it(
+    'five wrong passwords on node A lock the email on node B: ' + 'the right password there is 429 SIGNIN_LIMITED',
+    async () => {
+      for (let i = 0; i < 5; i++)
+        assert.equal((await signIn(nodes[0], 'locked@example.com', `wrong ${i}`, '10.20.0.1')).status, 401);
+      const refused = await signIn(nodes[1], 'locked@example.com', PASSWORD, '10.20.0.2');
+      assert.equal(refused.status, 429);
+      assert.equal((await refused.json()).error.code, 'SIGNIN_LIMITED');
+      const retry = Number(refused.headers.get('retry-after'));
+      assert.ok(retry > 850 && retry <= 900, `Retry-After ${retry}`);
+      assert.equal(refused.headers.get('set-cookie'), null);
+      assert.equal(
+        (await signIn(nodes[1], 'bystander@example.com', PASSWORD, '10.20.0.2')).status,
+        200,
+        'other emails sign in',
+      );
+    },
+  );
 
   it('invalid keys spread over both nodes block the address at 20 in total, on both nodes, with any key', async () => {
     const k = await newKey(1000);

@@ -124,58 +124,61 @@ describe('widgets over HTTP', () => {
   });
   after(() => t.close());
 
-  it('computes every aggregate per group, ignoring nulls in measured fields; a null dimension is its own group', async () => {
-    assert.deepEqual(await rows('aggs'), [
-      {
-        Board: null,
-        Rows: '1',
-        'With hours': '1',
-        Companies: '1',
-        Hours: '10',
-        Avg: '10',
-        Min: '10',
-        Max: '10',
-        'Last id': '1534956341424005128',
-        'Top priority': '5',
-      },
-      {
-        Board: 'Alerts',
-        Rows: '2',
-        'With hours': '0',
-        Companies: '2',
-        Hours: null,
-        Avg: null,
-        Min: null,
-        Max: null,
-        'Last id': '1534956341424005129',
-        'Top priority': '2',
-      },
-      {
-        Board: 'Desk',
-        Rows: '4',
-        'With hours': '3',
-        Companies: '2',
-        Hours: '6.5',
-        Avg: '2.1666666666666665',
-        Min: '1.5',
-        Max: '3',
-        'Last id': '1534956341424005130',
-        'Top priority': '1',
-      },
-      {
-        Board: 'Projects',
-        Rows: '3',
-        'With hours': '2',
-        Companies: '2',
-        Hours: '4.25',
-        Avg: '2.125',
-        Min: '0.25',
-        Max: '4',
-        'Last id': '1534956341424005126',
-        'Top priority': '1',
-      },
-    ]);
-  });
+  it(
+    'computes every aggregate per group, ignoring nulls ' + 'in measured fields; a null dimension is its own group',
+    async () => {
+      assert.deepEqual(await rows('aggs'), [
+        {
+          Board: null,
+          Rows: '1',
+          'With hours': '1',
+          Companies: '1',
+          Hours: '10',
+          Avg: '10',
+          Min: '10',
+          Max: '10',
+          'Last id': '1534956341424005128',
+          'Top priority': '5',
+        },
+        {
+          Board: 'Alerts',
+          Rows: '2',
+          'With hours': '0',
+          Companies: '2',
+          Hours: null,
+          Avg: null,
+          Min: null,
+          Max: null,
+          'Last id': '1534956341424005129',
+          'Top priority': '2',
+        },
+        {
+          Board: 'Desk',
+          Rows: '4',
+          'With hours': '3',
+          Companies: '2',
+          Hours: '6.5',
+          Avg: '2.1666666666666665',
+          Min: '1.5',
+          Max: '3',
+          'Last id': '1534956341424005130',
+          'Top priority': '1',
+        },
+        {
+          Board: 'Projects',
+          Rows: '3',
+          'With hours': '2',
+          Companies: '2',
+          Hours: '4.25',
+          Avg: '2.125',
+          Min: '0.25',
+          Max: '4',
+          'Last id': '1534956341424005126',
+          'Top priority': '1',
+        },
+      ]);
+    },
+  );
 
   const BUCKETS: Record<string, [string | null, number][]> = {
     'opened-day': [
@@ -303,18 +306,21 @@ describe('widgets over HTTP', () => {
     ]);
   });
 
-  it('a fractional filter on a count or count_distinct compares as a number (PostgreSQL counts are bigint)', async () => {
-    assert.deepEqual(await rows('billable', 'Rows=1.5,'), [{ Board: 'Desk', Rows: '3', Hours: '4.5' }]);
-    assert.deepEqual(await rows('billable', 'Rows=,2.5&Hours=3.99,'), [
-      { Board: null, Rows: '1', Hours: '10' },
-      { Board: 'Projects', Rows: '1', Hours: '4' },
-    ]);
-    assert.deepEqual(
-      (await rows('aggs', 'With hours=0.5,2.5&Companies=1.5,2.5')).map((r) => r.Board),
-      ['Projects'],
-    );
-    assert.deepEqual(await rows('number', 'Rows=9.5,10.5'), [{ Rows: '10', Hours: '20.75' }]);
-  });
+  it(
+    'a fractional filter on a count or count_distinct ' + 'compares as a number (PostgreSQL counts are bigint)',
+    async () => {
+      assert.deepEqual(await rows('billable', 'Rows=1.5,'), [{ Board: 'Desk', Rows: '3', Hours: '4.5' }]);
+      assert.deepEqual(await rows('billable', 'Rows=,2.5&Hours=3.99,'), [
+        { Board: null, Rows: '1', Hours: '10' },
+        { Board: 'Projects', Rows: '1', Hours: '4' },
+      ]);
+      assert.deepEqual(
+        (await rows('aggs', 'With hours=0.5,2.5&Companies=1.5,2.5')).map((r) => r.Board),
+        ['Projects'],
+      );
+      assert.deepEqual(await rows('number', 'Rows=9.5,10.5'), [{ Rows: '10', Hours: '20.75' }]);
+    },
+  );
 
   it('a filter on a bucket compares the bucket’s first day', async () => {
     assert.deepEqual(await rows('created-month', 'At=2023-03-01,2023-06-01'), [
@@ -324,23 +330,26 @@ describe('widgets over HTTP', () => {
     ]);
   });
 
-  it('the widget sorts and caps its result; measure filters apply before the cap, API _sort and paging after it', async () => {
-    const top = await get(`/api/widget/${ids.top}`);
-    assert.equal(top.headers['x-total-count'], '2');
-    assert.deepEqual(body(top).data, [
-      { Board: 'Desk', Rows: '4' },
-      { Board: 'Projects', Rows: '3' },
-    ]);
-    assert.deepEqual(await rows('top', 'Rows=,2'), [
-      { Board: 'Alerts', Rows: '2' },
-      { Board: null, Rows: '1' },
-    ]);
-    assert.deepEqual(await rows('top', '_sort=-Board'), [
-      { Board: 'Projects', Rows: '3' },
-      { Board: 'Desk', Rows: '4' },
-    ]);
-    assert.deepEqual(await rows('top', '_sort=Rows&size=1&current=2'), [{ Board: 'Desk', Rows: '4' }]);
-  });
+  it(
+    'the widget sorts and caps its result; measure filters ' + 'apply before the cap, API _sort and paging after it',
+    async () => {
+      const top = await get(`/api/widget/${ids.top}`);
+      assert.equal(top.headers['x-total-count'], '2');
+      assert.deepEqual(body(top).data, [
+        { Board: 'Desk', Rows: '4' },
+        { Board: 'Projects', Rows: '3' },
+      ]);
+      assert.deepEqual(await rows('top', 'Rows=,2'), [
+        { Board: 'Alerts', Rows: '2' },
+        { Board: null, Rows: '1' },
+      ]);
+      assert.deepEqual(await rows('top', '_sort=-Board'), [
+        { Board: 'Projects', Rows: '3' },
+        { Board: 'Desk', Rows: '4' },
+      ]);
+      assert.deepEqual(await rows('top', '_sort=Rows&size=1&current=2'), [{ Board: 'Desk', Rows: '4' }]);
+    },
+  );
 
   it('pages through the result with X-Total-Count counting all its rows', async () => {
     const first = await get(`/api/widget/${ids.days}?size=3`);
@@ -370,34 +379,37 @@ describe('widgets over HTTP', () => {
     assert.deepEqual(body(none).data, []);
   });
 
-  it('writes every value as a string: 64-bit integers exact, DATETIME in UTC, BOOLEAN true/false, missing null', async () => {
-    const res = await get(`/api/widget/${ids.format}?size=10`);
-    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
-    const b = body(res);
-    assert.deepEqual(Object.keys(b), ['code', 'msg', 'data']);
-    assert.equal(b.code, 0);
-    assert.equal(b.msg, 'success');
-    assert.deepEqual(b.data[1], {
-      Id: '1534956341424005122',
-      Billable: 'false',
-      Created: '2023-01-01T23:59:59.999Z',
-      Priority: '2',
-    });
-    assert.deepEqual(b.data[4], {
-      Id: '1534956341424005125',
-      Billable: null,
-      Created: '2023-04-01T00:00:00Z',
-      Priority: '2',
-    });
-    assert.deepEqual(b.data[6], {
-      Id: '1534956341424005127',
-      Billable: 'true',
-      Created: '2023-06-30T22:00:00Z',
-      Priority: '2',
-    });
-    assert.deepEqual(b.data[8], { Id: '1534956341424005129', Billable: 'false', Created: null, Priority: null });
-    assert.match(res.body, /"Id":"1534956341424005130"/);
-  });
+  it(
+    'writes every value as a string: 64-bit integers exact, ' + 'DATETIME in UTC, BOOLEAN true/false, missing null',
+    async () => {
+      const res = await get(`/api/widget/${ids.format}?size=10`);
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      const b = body(res);
+      assert.deepEqual(Object.keys(b), ['code', 'msg', 'data']);
+      assert.equal(b.code, 0);
+      assert.equal(b.msg, 'success');
+      assert.deepEqual(b.data[1], {
+        Id: '1534956341424005122',
+        Billable: 'false',
+        Created: '2023-01-01T23:59:59.999Z',
+        Priority: '2',
+      });
+      assert.deepEqual(b.data[4], {
+        Id: '1534956341424005125',
+        Billable: null,
+        Created: '2023-04-01T00:00:00Z',
+        Priority: '2',
+      });
+      assert.deepEqual(b.data[6], {
+        Id: '1534956341424005127',
+        Billable: 'true',
+        Created: '2023-06-30T22:00:00Z',
+        Priority: '2',
+      });
+      assert.deepEqual(b.data[8], { Id: '1534956341424005129', Billable: 'false', Created: null, Priority: null });
+      assert.match(res.body, /"Id":"1534956341424005130"/);
+    },
+  );
 
   it('a widget without dimensions is one row, even over no rows', async () => {
     assert.deepEqual(await rows('number'), [{ Rows: '10', Hours: '20.75' }]);

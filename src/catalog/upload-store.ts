@@ -67,7 +67,8 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
       if (!name || name.length > MAX_FILENAME || /[\u0000-\u001f]/.test(name)) {
         throw new DomainError(
           'INVALID_INPUT',
-          `filename must be a file name of 1 to ${MAX_FILENAME} characters, got ${JSON.stringify(filename.slice(0, 100))}`,
+          `filename must be a file name of 1 to ${MAX_FILENAME} characters, ` +
+            `got ${JSON.stringify(filename.slice(0, 100))}`,
         );
       }
       const format = formatOf(name);
@@ -127,7 +128,8 @@ export function createUploadStore(deps: { dir: string; limitBytes: number; clock
       const missing = () =>
         new DomainError(
           'NOT_FOUND',
-          `No upload "${id.slice(0, 64)}" in this account: uploads are kept for an hour or until they are loaded; upload the file again`,
+          `No upload "${id.slice(0, 64)}" in this account: uploads are kept for an hour or until they are ` +
+            `loaded; upload the file again`,
         );
       if (!ID.test(id)) throw missing();
       const { meta } = paths(id, '');

@@ -66,11 +66,13 @@ export function registerDatasetCommands(program: Command): void {
             ctx,
             opts.replace ? 'dataset.reload' : 'dataset.create',
             ds.name,
-            `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${path.basename(file)}`,
+            `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
+              `from ${path.basename(file)}`,
           );
           out.result(
             { id: ds.id, name: ds.name, rows: ds.rowCount, fields },
-            `${opts.replace ? 'reloaded' : 'imported'} dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows, version ${ds.version}\n` +
+            `${opts.replace ? 'reloaded' : 'imported'} dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows, ` +
+              `version ${ds.version}\n` +
               fields.map((f) => `  ${f.name}: ${f.type}`).join('\n'),
           );
         });

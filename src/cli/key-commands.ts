@@ -49,7 +49,8 @@ export function registerKeyCommands(program: Command): void {
     empty: 'no keys',
     load: ({ modules, tenant }) => modules.access.keys.list(tenant.id),
     line: (k) =>
-      `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
+      `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} ` +
+      `widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
   });
 
   addOneArgumentCommand(

@@ -43,7 +43,8 @@ export function createProgressBar(enabled: boolean) {
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(frac * width);
       process.stderr.write(
-        `\r${label.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${mb(done)} / ${mb(total)}`,
+        `\r${label.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
+          `${String(Math.round(frac * 100)).padStart(3)}%  ${mb(done)} / ${mb(total)}`,
       );
       shown = true;
     },

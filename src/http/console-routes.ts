@@ -4,8 +4,10 @@ import staticFiles from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendAdminError } from './admin-replies.ts';
 
-const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>datagate</title>
-<p>The console has not been built. Start datagate with <code>./bin/datagate serve</code>, which builds it, or run <code>npm run build:web</code>.</p>`;
+const NOT_BUILT =
+  `<!doctype html><meta charset="utf-8"><title>datagate</title>
+<p>The console has not been built. Start datagate with <code>./bin/datagate serve</code>, which builds it, ` +
+  `or run <code>npm run build:web</code>.</p>`;
 
 // Vite names assets by content hash, so a browser may keep them for good (a year is
 // the longest max-age caches honour); index.html is revalidated every time.

@@ -61,7 +61,8 @@ export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: 
         return sendPublicError(
           reply,
           'QUERY_TIMEOUT',
-          `The query ran longer than ${duration(limits.queryTimeoutMs)} and was stopped; narrow the filters or ask for a smaller page`,
+          `The query ran longer than ${duration(limits.queryTimeoutMs)} and was stopped; narrow the filters or ` +
+            `ask for a smaller page`,
         );
       case 'unsupported-media':
         return sendPublicError(

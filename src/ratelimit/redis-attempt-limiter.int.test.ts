@@ -54,15 +54,19 @@ describe('lockouts shared through Redis', () => {
     assert.ok(ttl > 290_000 && ttl <= 300_000, `the block lives in Redis for the block time (${ttl} ms left)`);
   });
 
-  it('counts concurrent failures from two nodes exactly: of 30 at once with a limit of 10, 20 are refused as blocked', async () => {
-    const prefix = `dgtest:${randomUUID()}`;
-    const rules = { limit: 10, windowSeconds: 60, blockSeconds: 300 };
-    const nodes = [await node(prefix, rules), await node(prefix, rules)];
-    const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => nodes[i % 2].recordFailure('10.0.0.3')));
-    assert.equal(waits.filter((w) => w === 0).length, 10, waits.join(','));
-    assert.equal(waits.filter((w) => w > 0).length, 20);
-    for (const n of nodes) assert.ok(n.blockedFor('10.0.0.3') > 290);
-  });
+  it(
+    'counts concurrent failures from two nodes exactly: of 30 at once with a limit of 10, 20 ' +
+      'are refused as blocked',
+    async () => {
+      const prefix = `dgtest:${randomUUID()}`;
+      const rules = { limit: 10, windowSeconds: 60, blockSeconds: 300 };
+      const nodes = [await node(prefix, rules), await node(prefix, rules)];
+      const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => nodes[i % 2].recordFailure('10.0.0.3')));
+      assert.equal(waits.filter((w) => w === 0).length, 10, waits.join(','));
+      assert.equal(waits.filter((w) => w > 0).length, 20);
+      for (const n of nodes) assert.ok(n.blockedFor('10.0.0.3') > 290);
+    },
+  );
 
   it('a node started after the block still blocks: check asks Redis, and a failure is refused as blocked', async () => {
     const prefix = `dgtest:${randomUUID()}`;
@@ -90,46 +94,51 @@ describe('lockouts shared through Redis', () => {
     assert.equal(await windowed.check('10.0.0.4'), 0, 'one failure per window never reaches two');
   });
 
-  it('while Redis is away each node counts on its own, at once, logging it once; afterwards they share again', async () => {
-    const port = await freePort();
-    let server = await startRedis(port);
-    try {
-      const url = `redis://127.0.0.1:${port}`;
-      const logs = [quietLog(), quietLog()];
-      const prefix = `dgtest:${randomUUID()}`;
-      const rules = { limit: 3, windowSeconds: 60, blockSeconds: 300 };
-      const [a, b] = [await node(prefix, rules, url, logs[0]), await node(prefix, rules, url, logs[1])];
-      await killRedis(server);
-      await new Promise((r) => setTimeout(r, 300));
+  it(
+    'while Redis is away each node counts on its own, ' + 'at once, logging it once; afterwards they share again',
+    async () => {
+      const port = await freePort();
+      let server = await startRedis(port);
+      try {
+        const url = `redis://127.0.0.1:${port}`;
+        const logs = [quietLog(), quietLog()];
+        const prefix = `dgtest:${randomUUID()}`;
+        const rules = { limit: 3, windowSeconds: 60, blockSeconds: 300 };
+        const [a, b] = [await node(prefix, rules, url, logs[0]), await node(prefix, rules, url, logs[1])];
+        await killRedis(server);
+        await new Promise((r) => setTimeout(r, 300));
 
-      const started = Date.now();
-      const waits = [];
-      for (let i = 0; i < 4; i++) waits.push(await a.recordFailure('10.0.0.5'));
-      assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms while Redis was down`);
-      assert.deepEqual(
-        waits.map((w) => w > 0),
-        [false, false, false, true],
-        'node A blocks at its own third failure',
-      );
-      assert.ok((await a.check('10.0.0.5')) > 290);
-      assert.equal(await b.check('10.0.0.5'), 0, 'node B has counted nothing of A’s');
-      assert.equal(await b.recordFailure('10.0.0.5'), 0);
-      await new Promise((r) => setTimeout(r, 300));
-      for (const log of logs)
-        assert.deepEqual(log.lines, ['warn Redis unreachable: rate limits and lockouts are per node until it returns']);
-
-      server = await startRedis(port);
-      await Promise.all(clients.slice(-2).map(ready));
-      for (let i = 0; i < 3; i++) assert.equal(await [a, b][i % 2].recordFailure('10.0.0.6'), 0);
-      assert.ok((await b.check('10.0.0.6')) > 290, 'shared again: three failures over both nodes block');
-      assert.ok(a.blockedFor('10.0.0.5') > 290, 'a block made during the outage holds until it ends');
-      for (const log of logs)
+        const started = Date.now();
+        const waits = [];
+        for (let i = 0; i < 4; i++) waits.push(await a.recordFailure('10.0.0.5'));
+        assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms while Redis was down`);
         assert.deepEqual(
-          log.lines.map((l) => l.split(' ')[0]),
-          ['warn', 'info'],
+          waits.map((w) => w > 0),
+          [false, false, false, true],
+          'node A blocks at its own third failure',
         );
-    } finally {
-      await killRedis(server);
-    }
-  });
+        assert.ok((await a.check('10.0.0.5')) > 290);
+        assert.equal(await b.check('10.0.0.5'), 0, 'node B has counted nothing of A’s');
+        assert.equal(await b.recordFailure('10.0.0.5'), 0);
+        await new Promise((r) => setTimeout(r, 300));
+        for (const log of logs)
+          assert.deepEqual(log.lines, [
+            'warn Redis unreachable: rate limits and lockouts are per node until it returns',
+          ]);
+
+        server = await startRedis(port);
+        await Promise.all(clients.slice(-2).map(ready));
+        for (let i = 0; i < 3; i++) assert.equal(await [a, b][i % 2].recordFailure('10.0.0.6'), 0);
+        assert.ok((await b.check('10.0.0.6')) > 290, 'shared again: three failures over both nodes block');
+        assert.ok(a.blockedFor('10.0.0.5') > 290, 'a block made during the outage holds until it ends');
+        for (const log of logs)
+          assert.deepEqual(
+            log.lines.map((l) => l.split(' ')[0]),
+            ['warn', 'info'],
+          );
+      } finally {
+        await killRedis(server);
+      }
+    },
+  );
 });

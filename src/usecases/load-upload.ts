@@ -98,7 +98,10 @@ export function createUploadLoading(deps: {
       );
     },
 
-    /** Replaces a dataset's rows and fields with an upload; an unknown dataset is NOT_FOUND before the upload is looked at. */
+    /**
+     * Replaces a dataset's rows and fields with an upload; an unknown dataset is NOT_FOUND before the upload is looked
+     * at.
+     */
     async reload(
       tenantId: string,
       datasetId: string,

@@ -111,9 +111,12 @@ describe('deleteDataset', () => {
     ]);
     const generation = await m.store.readGeneration();
     // The last statement but one fails: bindings and widgets are deleted by then.
-    await sql`CREATE TRIGGER refuse_dataset_delete BEFORE DELETE ON datasets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(
-      m.store.db,
-    );
+    await sql
+      .raw(
+        `CREATE TRIGGER refuse_dataset_delete BEFORE DELETE ON datasets ` +
+          `BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+      )
+      .execute(m.store.db);
     try {
       await assert.rejects(m.usecases.deleteDataset(tenant, ds.id), /refused by the test/);
     } finally {
@@ -146,9 +149,12 @@ describe('deleteWidget', () => {
     const w = await widget(tenant, ds.id, 'Doomed');
     const key = await m.access.keys.create(tenant, { name: 'k3' });
     await m.access.keys.bind(tenant, key.id, 'widget', w.id);
-    await sql`CREATE TRIGGER refuse_widget_delete BEFORE DELETE ON widgets BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(
-      m.store.db,
-    );
+    await sql
+      .raw(
+        `CREATE TRIGGER refuse_widget_delete BEFORE DELETE ON widgets ` +
+          `BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+      )
+      .execute(m.store.db);
     try {
       await assert.rejects(m.usecases.deleteWidget(tenant, w.id), /refused by the test/);
     } finally {
@@ -165,73 +171,77 @@ describe('deleteWidget', () => {
 });
 
 describe('resources of a key (in memory)', () => {
-  it('answers NOT_FOUND, UNBOUND, STALE or the resource with its binding, and lists bound resources in binding order', async () => {
-    const a = await dataset(tenant, 'A');
-    const b = await dataset(tenant, 'B');
-    const unbound = await dataset(tenant, 'Unbound');
-    const theirs = await dataset(other, 'Theirs');
-    const gone = await dataset(tenant, 'Gone');
-    const w = await widget(tenant, a.id, 'On A');
-    const stale = await widget(tenant, gone.id, 'On gone');
-    const key = (await m.access.keys.create(tenant, { name: 'reader' })).id;
-    await m.access.keys.bind(tenant, key, 'dataset', b.id);
-    await m.access.keys.bind(tenant, key, 'dataset', a.id);
-    await m.access.keys.bind(tenant, key, 'widget', stale.id);
-    await m.access.keys.bind(tenant, key, 'widget', w.id);
-    // A widget whose dataset is gone: what a registry sees between two reloads.
-    await m.store.db.deleteFrom('datasets').where('id', '=', gone.id).execute();
-    await reload();
-    const r = m.usecases.resources;
-    const p = { tenantId: tenant, keyId: key };
+  it(
+    'answers NOT_FOUND, UNBOUND, STALE or the resource with its binding, and lists bound ' +
+      'resources in binding order',
+    async () => {
+      const a = await dataset(tenant, 'A');
+      const b = await dataset(tenant, 'B');
+      const unbound = await dataset(tenant, 'Unbound');
+      const theirs = await dataset(other, 'Theirs');
+      const gone = await dataset(tenant, 'Gone');
+      const w = await widget(tenant, a.id, 'On A');
+      const stale = await widget(tenant, gone.id, 'On gone');
+      const key = (await m.access.keys.create(tenant, { name: 'reader' })).id;
+      await m.access.keys.bind(tenant, key, 'dataset', b.id);
+      await m.access.keys.bind(tenant, key, 'dataset', a.id);
+      await m.access.keys.bind(tenant, key, 'widget', stale.id);
+      await m.access.keys.bind(tenant, key, 'widget', w.id);
+      // A widget whose dataset is gone: what a registry sees between two reloads.
+      await m.store.db.deleteFrom('datasets').where('id', '=', gone.id).execute();
+      await reload();
+      const r = m.usecases.resources;
+      const p = { tenantId: tenant, keyId: key };
 
-    const found = r.dataset(p, a.id);
-    assert.ok(found.ok);
-    assert.equal(found.dataset.id, a.id);
-    assert.deepEqual({ ...found.binding }, { keyId: key, type: 'dataset', resourceId: a.id });
-    const again = r.dataset(p, a.id);
-    assert.ok(again.ok);
-    assert.equal(again.binding, found.binding, 'one binding object until the next reload');
-    assert.deepEqual(r.dataset(p, 'nope'), { ok: false, reason: 'NOT_FOUND' });
-    assert.deepEqual(
-      r.dataset(p, theirs.id),
-      { ok: false, reason: 'NOT_FOUND' },
-      "another tenant's dataset is not found",
-    );
-    assert.deepEqual(r.dataset(p, unbound.id), { ok: false, reason: 'UNBOUND' });
-    assert.deepEqual(r.dataset(p, w.id), { ok: false, reason: 'NOT_FOUND' }, 'a widget id is no dataset');
+      const found = r.dataset(p, a.id);
+      assert.ok(found.ok);
+      assert.equal(found.dataset.id, a.id);
+      assert.deepEqual({ ...found.binding }, { keyId: key, type: 'dataset', resourceId: a.id });
+      const again = r.dataset(p, a.id);
+      assert.ok(again.ok);
+      assert.equal(again.binding, found.binding, 'one binding object until the next reload');
+      assert.deepEqual(r.dataset(p, 'nope'), { ok: false, reason: 'NOT_FOUND' });
+      assert.deepEqual(
+        r.dataset(p, theirs.id),
+        { ok: false, reason: 'NOT_FOUND' },
+        "another tenant's dataset is not found",
+      );
+      assert.deepEqual(r.dataset(p, unbound.id), { ok: false, reason: 'UNBOUND' });
+      assert.deepEqual(r.dataset(p, w.id), { ok: false, reason: 'NOT_FOUND' }, 'a widget id is no dataset');
 
-    const fw = r.widget(p, w.id);
-    assert.ok(fw.ok);
-    assert.equal(fw.widget.id, w.id);
-    assert.equal(fw.dataset.id, a.id);
-    assert.deepEqual({ ...fw.binding }, { keyId: key, type: 'widget', resourceId: w.id });
-    const st = r.widget(p, stale.id);
-    assert.ok(!st.ok && st.reason === 'STALE');
-    assert.equal(st.widget.datasetId, gone.id);
-    assert.deepEqual(r.widget(p, a.id), { ok: false, reason: 'NOT_FOUND' });
-    assert.deepEqual(r.widget({ tenantId: other, keyId: key }, w.id), { ok: false, reason: 'NOT_FOUND' });
+      const fw = r.widget(p, w.id);
+      assert.ok(fw.ok);
+      assert.equal(fw.widget.id, w.id);
+      assert.equal(fw.dataset.id, a.id);
+      assert.deepEqual({ ...fw.binding }, { keyId: key, type: 'widget', resourceId: w.id });
+      const st = r.widget(p, stale.id);
+      assert.ok(!st.ok && st.reason === 'STALE');
+      assert.equal(st.widget.datasetId, gone.id);
+      assert.deepEqual(r.widget(p, a.id), { ok: false, reason: 'NOT_FOUND' });
+      assert.deepEqual(r.widget({ tenantId: other, keyId: key }, w.id), { ok: false, reason: 'NOT_FOUND' });
 
-    assert.deepEqual(
-      r.boundDatasets(p).map((x) => x.dataset.name),
-      ['B', 'A'],
-    );
-    assert.deepEqual(
-      r.boundWidgets(p).map((x) => [x.widget.name, x.dataset?.name]),
-      [
-        ['On gone', undefined],
-        ['On A', 'A'],
-      ],
-    );
-    assert.deepEqual(r.boundDatasets({ tenantId: tenant, keyId: 'no key' }), []);
+      assert.deepEqual(
+        r.boundDatasets(p).map((x) => x.dataset.name),
+        ['B', 'A'],
+      );
+      assert.deepEqual(
+        r.boundWidgets(p).map((x) => [x.widget.name, x.dataset?.name]),
+        [
+          ['On gone', undefined],
+          ['On A', 'A'],
+        ],
+      );
+      assert.deepEqual(r.boundDatasets({ tenantId: tenant, keyId: 'no key' }), []);
 
-    await m.access.keys.unbind(tenant, key, 'dataset', a.id);
-    await reload();
-    assert.deepEqual(r.dataset(p, a.id), { ok: false, reason: 'UNBOUND' });
-    assert.deepEqual(
-      r.boundDatasets(p).map((x) => x.dataset.name),
-      ['B'],
-    );
-  });
+      await m.access.keys.unbind(tenant, key, 'dataset', a.id);
+      await reload();
+      assert.deepEqual(r.dataset(p, a.id), { ok: false, reason: 'UNBOUND' });
+      assert.deepEqual(
+        r.boundDatasets(p).map((x) => x.dataset.name),
+        ['B'],
+      );
+    },
+  );
 });
 
 describe('the access snapshot of a request', () => {
@@ -282,41 +292,49 @@ describe('loading an upload', () => {
     );
   });
 
-  it('a refused load keeps the upload for a retry; a load uses it up; a second confirmation at once is a CONFLICT', async () => {
-    const s = await staged();
-    await assert.rejects(
-      m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x', types: { hours: 'NUMBER' } }),
-      (e) => e instanceof DomainError && e.code === 'IMPORT_INVALID',
-    );
-    const both = await Promise.allSettled([
-      m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
-      m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
-    ]);
-    const first = both.find((x) => x.status === 'fulfilled');
-    const second = both.find((x) => x.status === 'rejected');
-    assert.ok(first && second, 'one loads, the other is refused');
-    assert.equal(first.value.filename, 'tickets.csv');
-    assert.equal(first.value.dataset.owner, 'a@x');
-    assert.ok(second.reason instanceof DomainError && second.reason.code === 'CONFLICT', String(second.reason));
-    await assert.rejects(
-      m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
-      notFound,
-    );
+  it(
+    'a refused load keeps the upload for a retry; ' + 'a load uses it up; a second confirmation at once is a CONFLICT',
+    async () => {
+      const s = await staged();
+      await assert.rejects(
+        m.usecases.uploads.create(tenant, {
+          uploadId: s.upload.id,
+          name: 'T',
+          owner: 'a@x',
+          types: { hours: 'NUMBER' },
+        }),
+        (e) => e instanceof DomainError && e.code === 'IMPORT_INVALID',
+      );
+      const both = await Promise.allSettled([
+        m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
+        m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
+      ]);
+      const first = both.find((x) => x.status === 'fulfilled');
+      const second = both.find((x) => x.status === 'rejected');
+      assert.ok(first && second, 'one loads, the other is refused');
+      assert.equal(first.value.filename, 'tickets.csv');
+      assert.equal(first.value.dataset.owner, 'a@x');
+      assert.ok(second.reason instanceof DomainError && second.reason.code === 'CONFLICT', String(second.reason));
+      await assert.rejects(
+        m.usecases.uploads.create(tenant, { uploadId: s.upload.id, name: 'T', owner: 'a@x' }),
+        notFound,
+      );
 
-    const r = await staged('board,hours\nA,1\nB,2\nC,3\n');
-    await assert.rejects(
-      m.usecases.uploads.reload(tenant, 'nope', { uploadId: 'not an upload' }),
-      (e) => notFound(e) && /dataset/.test((e as Error).message),
-    );
-    const reloaded = await m.usecases.uploads.reload(tenant, first.value.dataset.id, {
-      uploadId: r.upload.id,
-      types: { hours: 'NUMBER' },
-    });
-    assert.equal(reloaded.dataset.version, 2);
-    assert.equal(reloaded.dataset.rowCount, 3);
-    await assert.rejects(
-      m.usecases.uploads.reload(tenant, first.value.dataset.id, { uploadId: r.upload.id }),
-      notFound,
-    );
-  });
+      const r = await staged('board,hours\nA,1\nB,2\nC,3\n');
+      await assert.rejects(
+        m.usecases.uploads.reload(tenant, 'nope', { uploadId: 'not an upload' }),
+        (e) => notFound(e) && /dataset/.test((e as Error).message),
+      );
+      const reloaded = await m.usecases.uploads.reload(tenant, first.value.dataset.id, {
+        uploadId: r.upload.id,
+        types: { hours: 'NUMBER' },
+      });
+      assert.equal(reloaded.dataset.version, 2);
+      assert.equal(reloaded.dataset.rowCount, 3);
+      await assert.rejects(
+        m.usecases.uploads.reload(tenant, first.value.dataset.id, { uploadId: r.upload.id }),
+        notFound,
+      );
+    },
+  );
 });

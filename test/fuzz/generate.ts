@@ -1024,14 +1024,22 @@ function adminRequest(c: Ctx, fx: Fixture, state: GenState): Generated {
       1,
       'GET',
       () => ({
-        path: `/admin/api/audit${queryString(c, [['page', r.pick(['1', '0', 'x', '2'])], ['size', r.pick(['1', '200', '201', 'x'])], ...(r.chance(0.3) ? [['action', adminText(c)] as [string, string]] : [])])}`,
+        path:
+          '/admin/api/audit' +
+          queryString(c, [
+            ['page', r.pick(['1', '0', 'x', '2'])],
+            ['size', r.pick(['1', '200', '201', 'x'])],
+            ...(r.chance(0.3) ? [['action', adminText(c)] as [string, string]] : []),
+          ]),
       }),
     ],
     [
       1,
       'GET',
       () => ({
-        path: `/admin/api/usage${r.chance(0.7) ? `?hours=${r.pick(['1', '24', '720', '721', '0', 'x', '1.5', ''])}` : ''}`,
+        path:
+          '/admin/api/usage' +
+          (r.chance(0.7) ? `?hours=${r.pick(['1', '24', '720', '721', '0', 'x', '1.5', ''])}` : ''),
       }),
     ],
     [0.5, 'GET', () => ({ path: '/admin/api/openapi.json' })],

@@ -68,7 +68,8 @@ const statuses = Object.entries(report.byStatus)
   .sort(([a], [b]) => a.localeCompare(b))
   .map(([s, n]) => `${s}: ${n}`);
 console.log(
-  `setup ${report.setupSeconds.toFixed(1)} s; ${report.requests} requests in ${report.seconds.toFixed(1)} s (${Math.round(report.requests / report.seconds)}/s)`,
+  `setup ${report.setupSeconds.toFixed(1)} s; ${report.requests} requests in ${report.seconds.toFixed(1)} s ` +
+    `(${Math.round(report.requests / report.seconds)}/s)`,
 );
 console.log(`by status: ${statuses.join(', ')}`);
 console.log(`2xx share: ${(report.success * 100).toFixed(1)}%`);

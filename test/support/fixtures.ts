@@ -13,7 +13,10 @@ export function fields(types: Record<string, FieldType>): { name: string; type: 
   return Object.entries(types).map(([name, type]) => ({ name, type }));
 }
 
-/** Loads `text` (a .csv, .json or .ndjson file named `file`) as the dataset `name` of the tenant (the server's by default). */
+/**
+ * Loads `text` (a .csv, .json or .ndjson file named `file`) as the dataset `name` of the tenant (the server's by
+ * default).
+ */
 export async function importDataset(t: TestServer, file: string, text: string, name: string, tenantId = t.tenant.id) {
   return t.modules.catalog.datasets.importFile(tenantId, { file: t.file(file, text), name });
 }

@@ -67,7 +67,8 @@ export async function databaseText(url: string): Promise<string> {
   await client.connect();
   try {
     const tables = await client.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = ` +
+        `'BASE TABLE' ORDER BY 1`,
     );
     const lines: string[] = [];
     for (const { name } of tables.rows) {

@@ -39,7 +39,8 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
         title: 'datagate admin API',
         version: '1',
         description:
-          'Everything the console does. Sign in with POST /admin/api/session (a session cookie), then send the x-csrf-token header from GET /admin/api/session on every POST, PUT, PATCH and DELETE.',
+          'Everything the console does. Sign in with POST /admin/api/session (a session cookie), then send the ' +
+          'x-csrf-token header from GET /admin/api/session on every POST, PUT, PATCH and DELETE.',
       },
       components: {
         securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'dg_session' } },

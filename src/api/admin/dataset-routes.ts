@@ -113,7 +113,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: {
         tags: ['datasets'],
         summary:
-          'Loads an upload into a new dataset; the upload is used up. A value that does not fit its type is refused with its line',
+          'Loads an upload into a new dataset; the upload is used up. A value that does not fit its type is ' +
+          'refused with its line',
         body: z.object({
           uploadId: z.string().min(1).max(64),
           name: z.string().trim().min(1).max(MAX_NAME),
@@ -160,7 +161,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         req,
         'dataset.reload',
         ds.name,
-        `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
+        `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
+          `from ${filename}${typesDetail(req.body.types)}`,
       );
       return oneBody(a.tenantId, ds);
     },

@@ -37,7 +37,8 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: {
         tags: ['datasets'],
         summary:
-          'Uploads a .csv, .json, .ndjson or .jsonl file (the raw bytes, application/octet-stream); answers its inferred fields and first rows',
+          'Uploads a .csv, .json, .ndjson or .jsonl file (the raw bytes, application/octet-stream); answers its ' +
+          'inferred fields and first rows',
         querystring: z.object({
           filename: z.string().min(1).max(1000).describe('The file’s name; its extension gives the format'),
         }),

@@ -40,36 +40,40 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
     assert.deepEqual(doc.servers, [{ url: 'https://api.example.com' }]);
   });
 
-  it('leaves out plain parameters for fields named current or size and every field beginning with _; operators still reach the first two', () => {
-    const names = doc.paths['/api/dataset/101'].get.parameters.map((p: Doc) => p.name);
-    // A field named like a paging parameter is filtered on through an operator only
-    // (`size[eq]`); one whose name begins with _ not at all (`_x[eq]` is an option).
-    assert.deepEqual(names, [
-      'current',
-      'size',
-      '_sort',
-      '_fields',
-      'Real Name',
-      'size[eq]',
-      'size[ne]',
-      'size[in]',
-      'current[eq]',
-      'current[ne]',
-      'current[in]',
-      'current[contains]',
-      'Real Name[eq]',
-      'Real Name[ne]',
-      'Real Name[in]',
-      'Real Name[contains]',
-    ]);
-    const size = doc.paths['/api/dataset/101'].get.parameters.find((p: Doc) => p.name === 'size');
-    assert.equal(size.schema.type, 'integer', 'the paging parameter, not the field');
-    // The records still show every field.
-    const rec =
-      doc.paths['/api/dataset/101'].get.responses['200'].content['application/json'].schema.properties.data.properties
-        .records.items;
-    assert.deepEqual(Object.keys(rec.properties), ['size', 'current', '_private', 'Real Name']);
-  });
+  it(
+    'leaves out plain parameters for fields named current or size and every field beginning with _; operators ' +
+      'still reach the first two',
+    () => {
+      const names = doc.paths['/api/dataset/101'].get.parameters.map((p: Doc) => p.name);
+      // A field named like a paging parameter is filtered on through an operator only
+      // (`size[eq]`); one whose name begins with _ not at all (`_x[eq]` is an option).
+      assert.deepEqual(names, [
+        'current',
+        'size',
+        '_sort',
+        '_fields',
+        'Real Name',
+        'size[eq]',
+        'size[ne]',
+        'size[in]',
+        'current[eq]',
+        'current[ne]',
+        'current[in]',
+        'current[contains]',
+        'Real Name[eq]',
+        'Real Name[ne]',
+        'Real Name[in]',
+        'Real Name[contains]',
+      ]);
+      const size = doc.paths['/api/dataset/101'].get.parameters.find((p: Doc) => p.name === 'size');
+      assert.equal(size.schema.type, 'integer', 'the paging parameter, not the field');
+      // The records still show every field.
+      const rec =
+        doc.paths['/api/dataset/101'].get.responses['200'].content['application/json'].schema.properties.data.properties
+          .records.items;
+      assert.deepEqual(Object.keys(rec.properties), ['size', 'current', '_private', 'Real Name']);
+    },
+  );
 
   it('describes a column whose field is gone without a type', () => {
     const params = doc.paths['/api/widget/202'].get.parameters;

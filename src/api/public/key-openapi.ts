@@ -46,23 +46,31 @@ type Json = Record<string, unknown>;
 
 // The seed's own words for the two paging parameters (the MSPbots help page).
 const CURRENT_DOC =
-  'When you send a command requesting data, the current page data is returned according to the page response you specify.';
+  'When you send a command requesting data, the current page data is returned according to the page response ' +
+  'you specify.';
 const SIZE_DOC =
-  'When you send a command to request data, the response will include information about how many data entries will be displayed on each page.';
+  'When you send a command to request data, the response will include information about how many data entries ' +
+  'will be displayed on each page.';
 
 /** How a filter on a field of this type reads (spec section 5). */
 export const FILTER_DOCS: Record<FieldType, string> = {
-  TEXT: 'Contains: rows whose value contains this text, case-insensitive (commas are literal). An empty value matches rows where the field is empty.',
+  TEXT:
+    'Contains: rows whose value contains this text, case-insensitive (commas are literal). An empty value matches ' +
+    'rows where the field is empty.',
   NUMBER:
-    'A single value `v` means equals; `lo,hi` between (inclusive); `lo,` at least; `,hi` at most. Several pairs are ORed (`1,5,10,20`), and a last lone value means equals. ' +
+    'A single value `v` means equals; `lo,hi` between (inclusive); `lo,` at least; `,hi` at most. Several pairs ' +
+    'are ORed (`1,5,10,20`), and a last lone value means equals. ' +
     'Exact for 64-bit integers. An empty value matches rows where the field is empty.',
   BOOLEAN: '`true`/`false` (or `1`/`0`). An empty value matches rows where the field is empty.',
   DATE:
-    'Dates as `YYYY-MM-DD`. A single value `d` means on or after d; `lo,hi` between (inclusive); `lo,` on or after; `,hi` on or before. Several pairs are ORed, and a last lone value means on or after. ' +
+    'Dates as `YYYY-MM-DD`. A single value `d` means on or after d; `lo,hi` between (inclusive); `lo,` on or ' +
+    'after; `,hi` on or before. Several pairs are ORed, and a last lone value means on or after. ' +
     'An empty value matches rows where the field is empty.',
   DATETIME:
-    'ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC), or a date `YYYY-MM-DD` covering the whole day. ' +
-    'A single value means at or after; `lo,hi` between (inclusive); `lo,` at or after; `,hi` at or before. Several pairs are ORed, and a last lone value means at or after. ' +
+    'ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC), or a date ' +
+    '`YYYY-MM-DD` covering the whole day. ' +
+    'A single value means at or after; `lo,hi` between (inclusive); `lo,` at or after; `,hi` at or before. ' +
+    'Several pairs are ORed, and a last lone value means at or after. ' +
     'An empty value matches rows where the field is empty.',
 };
 
@@ -73,7 +81,8 @@ const EQ_DOCS: Record<FieldType, string> = {
   BOOLEAN: '`true`/`false` (or `1`/`0`)',
   DATE: 'this date, `YYYY-MM-DD`',
   DATETIME:
-    'this instant, ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` (UTC); a date `YYYY-MM-DD` means any time in that UTC day',
+    'this instant, ISO 8601 (`2023-02-01T10:00:00Z`, `2023-02-01T10:00:00+02:00`) or `YYYY-MM-DD HH:mm:ss` ' +
+    '(UTC); a date `YYYY-MM-DD` means any time in that UTC day',
 };
 
 /** How a filter with an operator on a field of this type reads (spec section 8). */
@@ -82,11 +91,15 @@ export function operatorDoc(op: Operator, type: FieldType): string {
     case 'eq':
       return `Equals ${EQ_DOCS[type]}. An empty value matches rows where the field is empty.`;
     case 'ne':
-      return `Not equal to ${EQ_DOCS[type]}; rows where the field is null never match. An empty value matches rows where the field is not empty.`;
+      return (
+        `Not equal to ${EQ_DOCS[type]}; rows where the field is null never match. An empty value matches rows ` +
+        `where the field is not empty.`
+      );
     case 'in':
       return (
         `One of a comma-separated list of values, each read as by [eq]: ${EQ_DOCS[type]}. ` +
-        `Write \\, for a comma within a value and \\\\ for a backslash; at most ${MAX_IN_VALUES} values. An empty item matches rows where the field is empty.`
+        `Write \\, for a comma within a value and \\\\ for a backslash; at most ${MAX_IN_VALUES} values. An ` +
+        `empty item matches rows where the field is empty.`
       );
     case 'contains':
       return FILTER_DOCS.TEXT;
@@ -141,7 +154,9 @@ function commonParameters(names: readonly string[]): Json[] {
       name: '_sort',
       in: 'query',
       required: false,
-      description: `Comma-separated ${names.length ? `names (${names.join(', ')})` : 'names'}; \`-\` before a name sorts descending.`,
+      description:
+        `Comma-separated ${names.length ? `names (${names.join(', ')})` : 'names'}; \`-\` before a name sorts ` +
+        `descending.`,
       schema: { type: 'string' },
       example: names[0] ? `-${names[0]}` : undefined,
     },
@@ -172,7 +187,9 @@ function filterParameters(fields: readonly { name: string; type: FieldType | nul
             name: f.name,
             in: 'query',
             required: false,
-            description: `Filter on the ${what} "${f.name}". Its dataset field no longer exists, so the widget answers 409 until it is fixed.`,
+            description:
+              `Filter on the ${what} "${f.name}". Its dataset field no longer exists, so the widget answers 409 ` +
+              `until it is fixed.`,
             schema: { type: 'string' },
           },
     );
@@ -186,7 +203,8 @@ function filterParameters(fields: readonly { name: string; type: FieldType | nul
           name,
           in: 'query',
           required: false,
-          description: `Filter on the ${what} "${f.name}" (${f.type}) with the operator [${op}]. ${operatorDoc(op, f.type!)}`,
+          description:
+            `Filter on the ${what} "${f.name}" (${f.type}) with the operator [${op}]. ` + operatorDoc(op, f.type!),
           schema: { type: 'string' },
           'x-filter-field': f.name,
           'x-filter-operator': op,
@@ -366,8 +384,10 @@ export function keyOpenApi(input: KeyOpenApiInput): Json {
       title: `datagate public API — ${input.keyName}`,
       version: '1',
       description:
-        'The datasets and widgets this key may read. Send the key in the `apikey` header (or as `Authorization: Bearer <key>`). ' +
-        'Every parameter other than current, size and the options beginning with `_` filters on the field of that name; filters are ANDed.',
+        'The datasets and widgets this key may read. ' +
+        'Send the key in the `apikey` header (or as `Authorization: Bearer <key>`). ' +
+        'Every parameter other than current, size and the options beginning with `_` filters on the field of ' +
+        'that name; filters are ANDed.',
     },
     servers: [{ url: input.baseUrl }],
     security: [{ apikey: [] }, { bearer: [] }],

@@ -462,7 +462,8 @@ describe('the filter cases on a real SQLite file database', () => {
         .compile();
       assert.equal(
         compiled.sql,
-        `select "_row" from "ds_filters_v1" where (("c1" like ? escape '\\' and ("c1" like ? escape '\\' or dg_icontains("c1", ?))) and "c2" <= ?) order by "_row"`,
+        `select "_row" from "ds_filters_v1" where (("c1" like ? escape '\\' and ("c1" like ? escape '\\' or ` +
+          `dg_icontains("c1", ?))) and "c2" <= ?) order by "_row"`,
       );
       const rows = lite.tables.rows(compiled) as unknown[][];
       assert.deepEqual(

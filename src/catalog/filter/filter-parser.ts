@@ -65,7 +65,8 @@ export function operatorsFor(type: FieldType): Operator[] {
  * operator that applies to its type; a name that is itself a field's name (in any
  * case) names that field instead, so it is left out.
  *
- * @example operatorNames({ name: 'price', type: 'NUMBER' }, fields) // [['eq', 'price[eq]'], ['ne', 'price[ne]'], ['in', 'price[in]']]
+ * @example operatorNames({ name: 'price', type: 'NUMBER' }, fields)
+ * // [['eq', 'price[eq]'], ['ne', 'price[ne]'], ['in', 'price[in]']]
  */
 export function operatorNames(
   field: Pick<Field, 'name' | 'type'>,
@@ -112,7 +113,8 @@ function resolveFilterName(name: string, fields: readonly Field[]): { field: Fie
   if (op === null) fail(`Unknown operator ${q(inside!)} in ${q(name)}; operators are: ${OPERATORS.join(', ')}`);
   if (!OPERATOR_TYPES[op].includes(field.type)) {
     fail(
-      `Operator ${q(op)} in ${q(name)} does not apply to ${field.type} field ${q(field.name)}; ${field.type} fields take: ${operatorsFor(field.type).join(', ')}`,
+      `Operator ${q(op)} in ${q(name)} does not apply to ${field.type} field ${q(field.name)}; ${field.type} ` +
+        `fields take: ${operatorsFor(field.type).join(', ')}`,
     );
   }
   return { field, op };
@@ -125,7 +127,8 @@ function checkTextLength(field: Field, text: string): void {
   // A search text that long is no search; SQLite also refuses LIKE patterns past 50,000 bytes.
   if (text.length > MAX_CONTAINS_LENGTH)
     fail(
-      `Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`,
+      `Filter ${q(field.name)} is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at ` +
+        `most ${MAX_CONTAINS_LENGTH}`,
     );
 }
 
@@ -303,7 +306,8 @@ function listItems(field: Field, text: string): string[] {
       if (next !== ',' && next !== '\\') {
         const seq = next === undefined ? '\\' : `\\${String.fromCodePoint(text.codePointAt(i + 1)!)}`;
         fail(
-          `Invalid escape ${q(seq)} in [in] list of field ${q(field.name)}: write \\, for a comma and \\\\ for a backslash (in ${q(text)})`,
+          `Invalid escape ${q(seq)} in [in] list of field ${q(field.name)}: write \\, for a comma and \\\\ for ` +
+            `a backslash (in ${q(text)})`,
         );
       }
       item += next;

@@ -423,7 +423,8 @@ describe('filter value errors name the field and the value', () => {
     {
       params: { id: ',-9223372036854775809' },
       message:
-        'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ",-9223372036854775809")',
+        'Invalid value "-9223372036854775809" for NUMBER field "id": integer out of the 64-bit range (in ' +
+        '",-9223372036854775809")',
     },
     {
       params: { is_default: 'maybe' },
@@ -462,7 +463,8 @@ describe('filter value errors name the field and the value', () => {
     {
       params: { created_at: '2023-02-01T25:00:00Z' },
       message:
-        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+        'Invalid value "2023-02-01T25:00:00Z" for DATETIME field "created_at": expected an ISO 8601 date-time ' +
+        'such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
     },
     {
       params: { Status: '', 'Real Name': 'ok', OwnerId: '1..2' },
@@ -607,7 +609,8 @@ describe('the length of a text filter', () => {
     assert.deepEqual(ok({ summary: longest }).filters, [{ kind: 'contains', field: F.summary, value: longest }]);
     assert.equal(
       err({ summary: 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }),
-      `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`,
+      `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at ` +
+        `most ${MAX_CONTAINS_LENGTH}`,
     );
   });
 });
@@ -854,12 +857,14 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       {
         params: { 'price[contains]': '1' },
         message:
-          'Operator "contains" in "price[contains]" does not apply to NUMBER field "price"; NUMBER fields take: eq, ne, in',
+          'Operator "contains" in "price[contains]" does not apply to NUMBER field "price"; NUMBER fields take: ' +
+          'eq, ne, in',
       },
       {
         params: { 'is_default[contains]': 'x' },
         message:
-          'Operator "contains" in "is_default[contains]" does not apply to BOOLEAN field "is_default"; BOOLEAN fields take: eq, ne, in',
+          'Operator "contains" in "is_default[contains]" does not apply to BOOLEAN field "is_default"; BOOLEAN ' +
+          'fields take: eq, ne, in',
       },
       {
         params: { 'date[contains]': '2023' },
@@ -869,7 +874,8 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       {
         params: { 'created_at[contains]': '' },
         message:
-          'Operator "contains" in "created_at[contains]" does not apply to DATETIME field "created_at"; DATETIME fields take: eq, ne, in',
+          'Operator "contains" in "created_at[contains]" does not apply to DATETIME field "created_at"; ' +
+          'DATETIME fields take: eq, ne, in',
       },
       { params: { 'price[eq]': 'abc' }, message: 'Invalid value "abc" for NUMBER field "price": expected a number' },
       {
@@ -912,7 +918,8 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       {
         params: { 'created_at[ne]': 'yesterday' },
         message:
-          'Invalid value "yesterday" for DATETIME field "created_at": expected an ISO 8601 date-time such as 2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
+          'Invalid value "yesterday" for DATETIME field "created_at": expected an ISO 8601 date-time such as ' +
+          '2023-02-01T10:00:00Z, YYYY-MM-DD HH:mm:ss (UTC) or a date YYYY-MM-DD',
       },
       {
         params: { 'price[in]': '1\\,5' },
@@ -921,22 +928,26 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       {
         params: { 'summary[in]': 'a\\b' },
         message:
-          'Invalid escape "\\\\b" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\b")',
+          'Invalid escape "\\\\b" in [in] list of field "summary": write \\, for a comma and \\\\ for a ' +
+          'backslash (in "a\\\\b")',
       },
       {
         params: { 'summary[in]': 'a,b\\' },
         message:
-          'Invalid escape "\\\\" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a,b\\\\")',
+          'Invalid escape "\\\\" in [in] list of field "summary": write \\, for a comma and \\\\ for a ' +
+          'backslash (in "a,b\\\\")',
       },
       {
         params: { 'summary[in]': 'C:\\dir' },
         message:
-          'Invalid escape "\\\\d" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "C:\\\\dir")',
+          'Invalid escape "\\\\d" in [in] list of field "summary": write \\, for a comma and \\\\ for a ' +
+          'backslash (in "C:\\\\dir")',
       },
       {
         params: { 'summary[in]': 'a\\🙂' },
         message:
-          'Invalid escape "\\\\🙂" in [in] list of field "summary": write \\, for a comma and \\\\ for a backslash (in "a\\\\🙂")',
+          'Invalid escape "\\\\🙂" in [in] list of field "summary": write \\, for a comma and \\\\ for a ' +
+          'backslash (in "a\\\\🙂")',
       },
       {
         params: { 'summary[eq]': 'a\0' },
@@ -974,7 +985,9 @@ describe('operators in brackets after the field name (spec section 8)', () => {
     it('a TEXT value with an operator holds at most MAX_CONTAINS_LENGTH characters, each [in] item too', () => {
       const longest = 'é'.repeat(MAX_CONTAINS_LENGTH);
       assert.deepEqual(ok({ 'summary[eq]': longest }).filters, [{ kind: 'equals', field: F.summary, value: longest }]);
-      const tooLong = `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at most ${MAX_CONTAINS_LENGTH}`;
+      const tooLong =
+        `Filter "summary" is longer than ${MAX_CONTAINS_LENGTH} characters; a text filter holds at ` +
+        `most ${MAX_CONTAINS_LENGTH}`;
       assert.equal(err({ 'summary[eq]': 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }), tooLong);
       assert.equal(err({ 'summary[in]': `a,${'x'.repeat(MAX_CONTAINS_LENGTH + 1)}` }), tooLong);
       assert.equal(err({ 'summary[contains]': 'x'.repeat(MAX_CONTAINS_LENGTH + 1) }), tooLong);

@@ -165,7 +165,8 @@ describe('CSV forced types', () => {
   it('converts values to the types given', async () => {
     const file = files.write(
       'forced.csv',
-      'zip,flag,price,when,day,n\n007,yes,+12,2023-02-10,2023-02-10,1\n1,No,0012.50,2023-02-10T10:00:00+02:00,2023-02-11,2\n,1,,,,\n',
+      'zip,flag,price,when,day,n\n007,yes,+12,2023-02-10,2023-02-10,1\n' +
+        '1,No,0012.50,2023-02-10T10:00:00+02:00,2023-02-11,2\n,1,,,,\n',
     );
     const { types, rows } = await load(file, {
       zip: 'NUMBER',

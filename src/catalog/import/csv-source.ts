@@ -276,7 +276,10 @@ export async function planCsv(
   return { columns, rows };
 }
 
-/** Pass 2 over a CSV file: sends typed rows to `onBatch`, pausing the file while a batch is handled; returns the row count. */
+/**
+ * Pass 2 over a CSV file: sends typed rows to `onBatch`, pausing the file while a batch is handled; returns the row
+ * count.
+ */
 export async function readCsv(
   file: string,
   plan: SourcePlan,

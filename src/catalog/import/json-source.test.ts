@@ -171,7 +171,8 @@ describe('NDJSON files', () => {
   it('reads one object per line, ignoring blank lines, with LF or CRLF', async () => {
     const file = files.write(
       'tickets.ndjson',
-      '{"id": 1534956341424005122, "at": "2023-02-10T08:50:28Z"}\r\n\r\n{"id": 2, "note": "x"}\n   \n{"at": "2023-02-10 09:00:00", "id": 3}',
+      '{"id": 1534956341424005122, "at": "2023-02-10T08:50:28Z"}\r\n\r\n{"id": 2, "note": "x"}\n   \n{"at": ' +
+        '"2023-02-10 09:00:00", "id": 3}',
     );
     const { plan, rows } = await load(file);
     assert.equal(plan.format, 'ndjson');

@@ -317,7 +317,10 @@ async function walkFile(
   walker.finish();
 }
 
-/** Pass 1 over a JSON or NDJSON file: checks every record, collects fields in order of first appearance, infers or checks types. */
+/**
+ * Pass 1 over a JSON or NDJSON file: checks every record, collects fields in order of first appearance, infers or
+ * checks types.
+ */
 export async function planJson(
   file: string,
   lines: boolean,
@@ -351,7 +354,10 @@ export async function planJson(
   return { columns, rows };
 }
 
-/** Pass 2 over a JSON or NDJSON file: sends typed rows to `onBatch`, reading on only once it returns; returns the row count. */
+/**
+ * Pass 2 over a JSON or NDJSON file: sends typed rows to `onBatch`, reading on only once it returns; returns the row
+ * count.
+ */
 export async function readJson(
   file: string,
   plan: SourcePlan,

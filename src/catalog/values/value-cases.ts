@@ -28,13 +28,15 @@ const EMPTY_TEXT = 'an empty filter means "is empty" (null or empty text); an im
 const BARE_POINT =
   'a filter takes a number with a bare decimal point (.5, 5.); the importer wants digits on both sides';
 const WIDE_INTEGER =
-  'a filter compares integers exactly or refuses them, so one beyond 64 bits is refused; the importer keeps the nearest double';
+  'a filter compares integers exactly or refuses them, so one beyond 64 bits is refused; the importer keeps the ' +
+  'nearest double';
 const NEGATIVE_ZERO = 'a filter reads an integer -0 as 0; the importer keeps the double -0';
 const YES_NO =
   'the importer also takes yes/no (a field forced to BOOLEAN); a filter takes true/false/1/0 only (spec section 5)';
 const YEAR_ZERO = 'a filter takes year 0000 (1 BC); the importer takes years 0001-9999';
 const COMMA_FRACTION =
-  'in a filter a comma separates bounds (spec section 5), so it never stands for the decimal point of the seconds; the importer takes it, as ISO 8601 does';
+  'in a filter a comma separates bounds (spec section 5), so it never stands for the decimal point of the ' +
+  'seconds; the importer takes it, as ISO 8601 does';
 
 export const VALUE_CASES: readonly ValueCase[] = [
   { type: 'TEXT', input: 'a', imported: 'a', filtered: 'a' },

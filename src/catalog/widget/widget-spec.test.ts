@@ -252,7 +252,10 @@ describe('widget spec: resolved against the dataset', () => {
     [
       'an unknown dimension field',
       { dimensions: [{ field: 'boards', label: 'Board' }], sort: '' },
-      /dimensions\[0\] names field "boards", which dataset "Tickets" does not have; fields are: board, hours, created_at/,
+      new RegExp(
+        /dimensions\[0\] names field "boards", which dataset "Tickets" does not have; /.source +
+          /fields are: board, hours, created_at/.source,
+      ),
     ],
     [
       'an unknown measure field',

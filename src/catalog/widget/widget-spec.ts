@@ -280,7 +280,8 @@ function planOrThrow(
     const f = field(d.field, where);
     if (d.bucket && f.type !== 'DATE' && f.type !== 'DATETIME') {
       fail(
-        `${where} buckets field ${q(f.name)} by ${d.bucket}, but only DATE and DATETIME fields have buckets; ${q(f.name)} is ${f.type}`,
+        `${where} buckets field ${q(f.name)} by ${d.bucket}, but only DATE and DATETIME fields have ` +
+          `buckets; ${q(f.name)} is ${f.type}`,
       );
     }
     return Object.freeze({

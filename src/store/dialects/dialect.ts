@@ -30,7 +30,9 @@ export interface DialectHandle extends ChangeCounter {
 /** What a dialect's deadline runner provides: `DatasetTables.rows`. */
 export type RowsRunner = DatasetTables['rows'];
 
-/** Bumps the change counter through `db` (a transaction or the control Kysely): one statement every dialect runs alike. */
+/**
+ * Bumps the change counter through `db` (a transaction or the control Kysely): one statement every dialect runs alike.
+ */
 export async function bumpGeneration(db: Kysely<any>): Promise<void> {
   await db
     .updateTable('meta')

@@ -34,8 +34,12 @@ export function parseDateText(text: string): string {
   return (year < 0 ? '-' : '') + digits + text.slice(dash, -3);
 }
 
-const TIMESTAMP_RE =
-  /^([0-9]{4,})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(?:([+-])([0-9]{2})(?::([0-9]{2}))?(?::([0-9]{2}))?)?( BC)?$/;
+const TIMESTAMP_RE = new RegExp(
+  // date and time of day, with the fraction of a second
+  /^([0-9]{4,})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?/.source +
+    // UTC offset (hours, then minutes and seconds if not 0) and era
+    /(?:([+-])([0-9]{2})(?::([0-9]{2}))?(?::([0-9]{2}))?)?( BC)?$/.source,
+);
 
 /**
  * timestamptz text (DateStyle ISO, any session time zone) as epoch milliseconds;

@@ -60,7 +60,8 @@ export function createPostgresTables(deps: {
   function trigramOps(): Promise<string | null> {
     const find = async () => {
       const r = await db.query<{ nspname: string }>(
-        `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`,
+        `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace ` +
+          `WHERE e.extname = 'pg_trgm'`,
       );
       return r.rows.length > 0 ? `${quoteAny(r.rows[0].nspname)}.gin_trgm_ops` : null;
     };
@@ -131,7 +132,8 @@ export function createPostgresTables(deps: {
         // hundreds of fields even short values add up (SQLite has no such limit).
         if (code === '54000') {
           throw new Error(
-            `a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load fewer fields`,
+            `a row is too wide for PostgreSQL with ${fields.length} fields (${(e as Error).message}); load ` +
+              `fewer fields`,
             {
               cause: e,
             },
@@ -150,7 +152,8 @@ export function createPostgresTables(deps: {
         } else if (f.type === 'TEXT' && ops) {
           // Serves contains (ILIKE '%…%'): the pattern's trigrams narrow the rows to check.
           statements.push(
-            `CREATE INDEX ${ident(`${table}_${f.column}_trgm`)} ON ${ident(table)} USING gin (${ident(f.column)} ${ops})`,
+            `CREATE INDEX ${ident(`${table}_${f.column}_trgm`)} ON ${ident(table)} USING gin ` +
+              `(${ident(f.column)} ${ops})`,
           );
         }
       }
@@ -190,7 +193,8 @@ export function createPostgresTables(deps: {
 
     async list(prefix) {
       const r = await db.query<{ tablename: string }>(
-        `SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND starts_with(tablename, $1) ORDER BY tablename`,
+        `SELECT tablename FROM pg_catalog.pg_tables ` +
+          `WHERE schemaname = current_schema() AND starts_with(tablename, $1) ORDER BY tablename`,
         [prefix],
       );
       return r.rows.map((row) => row.tablename);
@@ -237,12 +241,14 @@ export function createPostgresTables(deps: {
           if (!(await tryLoadLock(client, table))) continue;
           try {
             const named = await client.query(
-              'SELECT 1 FROM datasets WHERE table_name = $1 UNION ALL SELECT 1 FROM retired_tables WHERE table_name = $1',
+              'SELECT 1 FROM datasets WHERE table_name = $1 ' +
+                'UNION ALL SELECT 1 FROM retired_tables WHERE table_name = $1',
               [table],
             );
             if (named.rows.length > 0) continue;
             const size = await client.query<{ bytes: string | null }>(
-              `SELECT pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c WHERE c.oid = to_regclass(quote_ident($1))`,
+              `SELECT pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c ` +
+                `WHERE c.oid = to_regclass(quote_ident($1))`,
               [table],
             );
             await client.query(`DROP TABLE IF EXISTS ${ident(table)}`);

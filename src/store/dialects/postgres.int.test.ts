@@ -276,7 +276,8 @@ describe('dataset tables: round trip', () => {
 
   it('columns have their PostgreSQL types; _row is the primary key', async () => {
     const r = await h.pool.query<{ column_name: string; data_type: string }>(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ds_rt_v1' ORDER BY ordinal_position`,
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ds_rt_v1' ORDER BY ` +
+        `ordinal_position`,
     );
     assert.deepEqual(
       r.rows.map((c) => [c.column_name, c.data_type]),
@@ -297,7 +298,8 @@ describe('dataset tables: round trip', () => {
 
   it('indexes: B-tree on NUMBER, DATE, DATETIME; trigram GIN on TEXT; none on BOOLEAN', async () => {
     const r = await h.pool.query<{ indexname: string; indexdef: string }>(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ds_rt_v1' AND indexname <> 'ds_rt_v1_pkey' ORDER BY indexname`,
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ds_rt_v1' AND indexname <> 'ds_rt_v1_pkey' ` +
+        `ORDER BY indexname`,
     );
     assert.deepEqual(
       r.rows.map((i) => i.indexname),
@@ -383,15 +385,18 @@ describe('dataset tables: round trip', () => {
     await h.tables.drop('ds_nul_v1');
   });
 
-  it('text PostgreSQL cannot hold is a 400-class input error in reads and in Kysely queries, not a driver error', async () => {
-    const isUnstorable = (e: Error & { code?: string; statusCode?: number }) =>
-      e.name === 'UnstorableTextError' && e.code === 'INVALID_INPUT' && e.statusCode === 400;
-    await assert.rejects(
-      async () => h.tables.rows(h.data.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).compile()),
-      isUnstorable,
-    );
-    await assert.rejects(h.control.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).execute(), isUnstorable);
-  });
+  it(
+    'text PostgreSQL cannot hold is a 400-class input error ' + 'in reads and in Kysely queries, not a driver error',
+    async () => {
+      const isUnstorable = (e: Error & { code?: string; statusCode?: number }) =>
+        e.name === 'UnstorableTextError' && e.code === 'INVALID_INPUT' && e.statusCode === 400;
+      await assert.rejects(
+        async () => h.tables.rows(h.data.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).compile()),
+        isUnstorable,
+      );
+      await assert.rejects(h.control.selectNoFrom(sql<string>`${'a\u0000'}::text`.as('t')).execute(), isUnstorable);
+    },
+  );
   it('a row too wide for a PostgreSQL page fails with a message that says so', async () => {
     const fields: Field[] = Array.from({ length: 600 }, (_, i) => ({ name: `f${i}`, type: 'TEXT', column: `c${i}` }));
     await h.tables.create('ds_wide_v1', fields);
@@ -469,7 +474,8 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
       .compile();
     assert.equal(
       compiled.sql,
-      `select "c7" from "ds_filters_v1" where ("c1" = $1 and "c0" <> $2 and "c4" in ($3, $4) and not ("c5" >= $5 and "c5" < $6))`,
+      `select "c7" from "ds_filters_v1" where ("c1" = $1 and "c0" <> $2 and "c4" in ($3, $4) and not ("c5" >= ` +
+        `$5 and "c5" < $6))`,
     );
     assert.deepEqual(compiled.parameters, [
       "x' OR '1'='1",
@@ -716,7 +722,8 @@ describe('query deadline', () => {
     const took = performance.now() - started;
     assert.ok(took < 1_000, `stopped after ${took.toFixed(0)} ms`);
     const running = await h.pool.query(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(2)%' AND pid ` +
+        `<> pg_backend_pid()`,
     );
     assert.equal(running.rows[0].n, 0, 'the server is no longer running it');
     // Every pooled connection, including the one that ran the stopped statement.

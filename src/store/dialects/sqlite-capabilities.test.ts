@@ -22,7 +22,8 @@ describe('SQLite date buckets', () => {
 
   // [value, day, week (Monday), month, quarter, year]
   const DATES: [string, string, string, string, string, string][] = [
-    ['2023-01-01', '2023-01-01', '2022-12-26', '2023-01-01', '2023-01-01', '2023-01-01'], // a Sunday: its week began in 2022
+    // a Sunday: its week began in 2022
+    ['2023-01-01', '2023-01-01', '2022-12-26', '2023-01-01', '2023-01-01', '2023-01-01'],
     ['2022-12-26', '2022-12-26', '2022-12-26', '2022-12-01', '2022-10-01', '2022-01-01'], // a Monday
     ['2023-01-02', '2023-01-02', '2023-01-02', '2023-01-01', '2023-01-01', '2023-01-01'],
     ['2023-03-31', '2023-03-31', '2023-03-27', '2023-03-01', '2023-01-01', '2023-01-01'], // last day of Q1
@@ -106,10 +107,14 @@ describe('SQLite deadline guard', () => {
     assert.deepEqual(h.tables.rows(guarded(), { deadline: Date.now() + 60_000 }), [[BigInt(ROWS)]]);
   });
 
-  it('stops a query once its deadline has passed, with a QueryTimeoutError, and the statement runs again afterwards', () => {
-    assert.throws(() => h.tables.rows(guarded(), { deadline: Date.now() - 1 }), QueryTimeoutError);
-    assert.deepEqual(h.tables.rows(guarded()), [[BigInt(ROWS)]]);
-  });
+  it(
+    'stops a query once its deadline has passed, with a ' +
+      'QueryTimeoutError, and the statement runs again afterwards',
+    () => {
+      assert.throws(() => h.tables.rows(guarded(), { deadline: Date.now() - 1 }), QueryTimeoutError);
+      assert.deepEqual(h.tables.rows(guarded()), [[BigInt(ROWS)]]);
+    },
+  );
 
   it('is checked on one row in 1024, whatever the filter rejects', async () => {
     const own = openSqlite(':memory:');
