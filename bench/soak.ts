@@ -1,10 +1,10 @@
 // npm run soak [-- --minutes 10] [--rows N] [--csv FILE] [--connections 8] [--idle 60]
 // Memory under a long mixed load. Imports the bench's generated tickets dataset (1,000,000
-// rows by default) into a fresh SQLite file (or serves the last one, --reuse), starts one server on it (with this process's
-// environment, so DATAGATE_* settings apply), lets it sit idle, then drives it with
-// autocannon: every request a filter not asked before (so neither the page cache nor the
-// count cache answers it), with a share of widget reads and of pages deep in the table
-// (see nth below).
+// rows by default) into a fresh SQLite file (or serves the last one, --reuse), starts one
+// server on it (with this process's environment, so DATAGATE_* settings apply), lets it
+// sit idle, then drives it with autocannon: every request a filter not asked before (so
+// neither the page cache nor the count cache answers it), with a share of widget reads and
+// of pages deep in the table (see nth below).
 // The server's RSS (/proc/<pid>/status VmRSS) and its heap (from /metrics) are sampled
 // every 10 s; prints RSS per minute (min/max), idle before and after, the requests and
 // their statuses as Markdown, and writes bench/out/soak-results.json.
@@ -158,7 +158,8 @@ async function sampleWhile(
     samples.push({ t, phase, rss, ...(await heapOf(base)) });
     const last = samples.at(-1)!;
     log(
-      `${phase} ${fmt(last.t)} s: RSS ${fmt(last.rss)} MB, heap ${fmt(last.heapUsed ?? NaN)}/${fmt(last.heapTotal ?? NaN)} MB, external ${fmt(last.external ?? NaN)} MB`,
+      `${phase} ${fmt(last.t)} s: RSS ${fmt(last.rss)} MB, ` +
+        `heap ${fmt(last.heapUsed ?? NaN)}/${fmt(last.heapTotal ?? NaN)} MB, external ${fmt(last.external ?? NaN)} MB`,
     );
     await Promise.race([sleep(Math.max(0, next - performance.now())), until]);
   }
@@ -317,11 +318,13 @@ async function soak() {
       .reduce((a, [, c]) => a + c, 0);
     const settings = Object.entries(process.env).filter(([k]) => k.startsWith('DATAGATE_') && k !== 'DATAGATE_SECRET');
     const lines = [
-      `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-      `Date: ${new Date().toISOString()}; ${imported.rows} rows (SQLite); ${CONNECTIONS} connections × ${MINUTES} min (autocannon); RSS sampled every ${SAMPLE_S} s`,
+      `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+        `Node ${process.version}; load average at the end ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+      `Date: ${new Date().toISOString()}; ${imported.rows} rows (SQLite); ` +
+        `${CONNECTIONS} connections × ${MINUTES} min (autocannon); RSS sampled every ${SAMPLE_S} s`,
       `Settings: ${settings.length ? settings.map(([k, v]) => `${k}=${v}`).join(' ') : 'the defaults'}`,
       '',
       '| minute | RSS min MB | RSS max MB | V8 heap total max MB |',
@@ -330,9 +333,12 @@ async function soak() {
         (m) => `| ${m.minute} | ${fmt(m.min)} | ${fmt(m.max)} | ${m.heapMax > 0 ? fmt(m.heapMax) : '—'} |`,
       ),
       '',
-      `Idle before: ${range(phase('idle-before'))} MB; idle after: ${range(phase('idle-after'))} MB; peak RSS (VmHWM) by the end of the load: ${fmt(peakUnderLoad)} MB`,
-      `Requests: ${result.requests.total} in ${(loadEnd - loadStart).toFixed(0)} s (${(result.requests.total / (loadEnd - loadStart)).toFixed(1)}/s); ` +
-        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; errors ${result.errors}, timeouts ${result.timeouts}`,
+      `Idle before: ${range(phase('idle-before'))} MB; idle after: ${range(phase('idle-after'))} MB; ` +
+        `peak RSS (VmHWM) by the end of the load: ${fmt(peakUnderLoad)} MB`,
+      `Requests: ${result.requests.total} in ${(loadEnd - loadStart).toFixed(0)} s ` +
+        `(${(result.requests.total / (loadEnd - loadStart)).toFixed(1)}/s); ` +
+        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ` +
+        `errors ${result.errors}, timeouts ${result.timeouts}`,
       `Statuses: ${Object.entries(statuses)
         .map(([s, c]) => `${s}: ${c}`)
         .join(', ')}; 5xx: ${fiveXx}`,

@@ -117,7 +117,8 @@ export function registerServeCommands(program: Command): void {
   listening(
     program,
     'demo',
-    'start datagate with demo data on embedded SQLite (./data/demo.db) and print a working curl line and how to sign in to the console',
+    'start datagate with demo data on embedded SQLite (./data/demo.db) ' +
+      'and print a working curl line and how to sign in to the console',
   ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
     const g = globals(cmd);
     // The demo talks to a person: request logs only when asked for.

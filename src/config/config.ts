@@ -9,7 +9,10 @@ export const configSchema = z.object({
   database: z.string().min(1).default('sqlite:./data/datagate.db'),
   tenant: z.string().min(1).default('default'),
   secret: z.string().optional(),
-  /** Where files beside a PostgreSQL database go (the generated secret, uploads); `./data` when unset. SQLite uses its file's folder. */
+  /**
+   * Where files beside a PostgreSQL database go (the generated secret, uploads); `./data` when
+   * unset. SQLite uses its file's folder.
+   */
   dataDir: z.string().min(1).optional(),
   http: z.object({
     host: z.string().min(1).default('127.0.0.1'),

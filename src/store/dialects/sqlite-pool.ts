@@ -220,7 +220,10 @@ export function createQueryPool(opts: {
   for (let i = 0; i < opts.size; i++) slots.push(spawn());
 
   return {
-    /** Runs a SELECT on a worker; rejects with QueryTimeoutError at the deadline, TableGoneError if its table was dropped. */
+    /**
+     * Runs a SELECT on a worker; rejects with QueryTimeoutError at the deadline, TableGoneError
+     * if its table was dropped.
+     */
     rows(sql: string, params: readonly unknown[], deadline?: number): Promise<unknown[][]> {
       return new Promise<unknown[][]>((resolve, reject) => {
         if (closed) return reject(new Error('the store is closed'));

@@ -59,10 +59,9 @@ export function createSqliteTables(deps: {
       raw.exec(`CREATE TABLE ${ident(table)} ("_row" INTEGER PRIMARY KEY${cols.map((c) => ', ' + c).join('')})`);
     },
     async insert(table, fields, rows, firstRow) {
+      const columns = fields.map((f) => ', ' + ident(f.column)).join('');
       const placeholders = fields.map(() => ', ?').join('');
-      const stmt = raw.prepare(
-        `INSERT INTO ${ident(table)} ("_row"${fields.map((f) => ', ' + ident(f.column)).join('')}) VALUES (?${placeholders})`,
-      );
+      const stmt = raw.prepare(`INSERT INTO ${ident(table)} ("_row"${columns}) VALUES (?${placeholders})`);
       // The load's hot loop: columns stored as they are skip the call to their writer.
       const writers = fields.map((f) => (PARAM_WRITERS[f.type] === asStored ? undefined : PARAM_WRITERS[f.type]));
       const width = fields.length;
@@ -113,7 +112,8 @@ export function createSqliteTables(deps: {
           raw
             .prepare(
               `INSERT INTO loading_tables (table_name, host, pid, token, started_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (table_name) DO UPDATE SET host = excluded.host, pid = excluded.pid, token = excluded.token, started_at = excluded.started_at`,
+           ON CONFLICT (table_name) DO UPDATE SET host = excluded.host, pid = excluded.pid, ` +
+                `token = excluded.token, started_at = excluded.started_at`,
             )
             .run(table, SELF.host, SELF.pid, SELF.token, new Date().toISOString());
         })
@@ -143,7 +143,8 @@ export function createSqliteTables(deps: {
               // The table and its indexes; aggregate: one row per b-tree, not one per page.
               const r = raw
                 .prepare(
-                  `SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`,
+                  `SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = 1 ` +
+                    `AND name IN (SELECT name FROM sqlite_master WHERE tbl_name = ?)`,
                 )
                 .get(table) as { bytes: number | bigint | null };
               bytes = r.bytes === null ? null : Number(r.bytes);
@@ -175,7 +176,10 @@ export function createSqliteTables(deps: {
   return tables;
 }
 
-/** The change counter on SQLite: read on the main connection `raw`, bumped through `control` or the caller's transaction. */
+/**
+ * The change counter on SQLite: read on the main connection `raw`, bumped through `control`
+ * or the caller's transaction.
+ */
 export function createSqliteChangeCounter(raw: Database.Database, control: Kysely<any>): ChangeCounter {
   return {
     async readGeneration() {
