@@ -24,6 +24,8 @@ export interface PagedListOptions {
   resetOn?: WatchSource[];
   /** Sources whose change goes back to page 1 and loads once typing pauses (a search box). */
   debounceOn?: WatchSource[];
+  /** Whether to load when the component mounts (default); a dialog loads when it opens instead. */
+  loadOnMount?: boolean;
 }
 
 function pagedListState<T>(
@@ -74,16 +76,21 @@ function pagedListState<T>(
   }
 
   if (opts.resetOn?.length) watch(opts.resetOn, () => void restart());
+  let timer: ReturnType<typeof setTimeout> | undefined;
   if (opts.debounceOn?.length) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     watch(opts.debounceOn, () => {
       clearTimeout(timer);
       timer = setTimeout(() => void restart(), SEARCH_DEBOUNCE_MS);
     });
   }
-  onMounted(load);
+  /** Back to page 1 and load now, without waiting for typing to pause (Enter in a search box). */
+  function restartNow(): Promise<void> {
+    clearTimeout(timer);
+    return restart();
+  }
+  if (opts.loadOnMount !== false) onMounted(load);
 
-  return { items, total, groups, loading, loaded, error, page, size, load, restart, reloadAfterRemove };
+  return { items, total, groups, loading, loaded, error, page, size, load, restart, restartNow, reloadAfterRemove };
 }
 
 /**
