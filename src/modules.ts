@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createAccess, loadServerSecret, type Access } from './access/index.ts';
-import { createCatalog, createUploadStore, type Catalog } from './catalog/index.ts';
+import { createCatalog, createUploadStore, parseScope, type Catalog } from './catalog/index.ts';
 import type { Config } from './config/config.ts';
 import { DEFAULT_MEMORY_MB, memoryBudget } from './config/memory-budget.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -44,6 +44,12 @@ export async function openModules(
       clock,
       resourceExists: async (tenantId, type, id) =>
         type === 'dataset' ? catalog.datasets.exists(tenantId, id) : catalog.widgets.exists(tenantId, id),
+      scopeProblem: async (tenantId, type, id, where) => {
+        const datasetId = type === 'dataset' ? id : (await catalog.widgets.get(tenantId, id)).datasetId;
+        const ds = await catalog.datasets.get(tenantId, datasetId);
+        const scope = parseScope(where, ds.fields);
+        return scope.ok ? undefined : scope.message;
+      },
     });
     const uploads = createUploadStore({
       dir: config.admin.uploadDir ?? path.join(dataDir, 'uploads'),

@@ -17,6 +17,8 @@ export interface Binding {
   readonly keyId: string;
   readonly type: ResourceType;
   readonly resourceId: string;
+  /** The row scope in the filter language; `''` = every row. */
+  readonly where: string;
 }
 
 interface KeyBindings {
@@ -77,7 +79,7 @@ export function createAccessRegistry(deps: { store: Store }) {
               await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
               await trx
                 .selectFrom('bindings')
-                .select(['keyId', 'resourceType', 'resourceId'])
+                .select(['keyId', 'resourceType', 'resourceId', 'where'])
                 .orderBy('createdAt')
                 .execute(),
             ] as const,
@@ -95,7 +97,10 @@ export function createAccessRegistry(deps: { store: Store }) {
             b.keyId,
             (entry = { dataset: new Map(), widget: new Map(), ids: { dataset: [], widget: [] } }),
           );
-        entry[type].set(b.resourceId, Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId }));
+        entry[type].set(
+          b.resourceId,
+          Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId, where: b.where }),
+        );
         entry.ids[type].push(b.resourceId);
       }
       const next: Snapshot = {

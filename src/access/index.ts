@@ -10,8 +10,8 @@ import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
-export type { KeyService, KeySummary, ResourceType } from './key-service.ts';
-export { DEFAULT_RATE_LIMIT } from './key-service.ts';
+export type { BindingScope, KeyService, KeySummary, ResourceType } from './key-service.ts';
+export { DEFAULT_RATE_LIMIT, MAX_SCOPE_LENGTH } from './key-service.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
 export { loadServerSecret } from './server-secret.ts';
 export type { User, UserService } from './user-service.ts';
@@ -27,6 +27,7 @@ export function createAccess(deps: {
   serverSecret: string;
   clock?: Clock;
   resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
+  scopeProblem?(tenantId: string, type: ResourceType, id: string, where: string): Promise<string | undefined>;
 }) {
   const tenants = createTenantService(deps);
   const keys = createKeyService({ ...deps, cipher: createKeyCipher(deps.serverSecret) });

@@ -19,7 +19,19 @@ export interface KeySummary {
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly bindings: { readonly datasets: string[]; readonly widgets: string[] };
+  /** Each binding with its row scope (`''` = every row), in binding order. */
+  readonly scopes: readonly BindingScope[];
 }
+
+/** A binding and its row scope, in the filter language. */
+export interface BindingScope {
+  readonly type: ResourceType;
+  readonly id: string;
+  readonly where: string;
+}
+
+/** The most characters a scope may hold: a long `[in]` list fits; a scope is not a data set. */
+export const MAX_SCOPE_LENGTH = 20_000;
 
 export const KEY_TYPES = ['Custom'] as const;
 export const DEFAULT_RATE_LIMIT = 60;
@@ -33,6 +45,11 @@ export interface KeyServiceDeps {
   clock?: Clock;
   /** Whether a resource exists in the tenant; bindings to nothing are refused. */
   resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
+  /**
+   * What is wrong with a row scope on this resource (it must parse against the fields of
+   * the dataset, or of the widget's dataset), or undefined when it is fine.
+   */
+  scopeProblem?(tenantId: string, type: ResourceType, id: string, where: string): Promise<string | undefined>;
 }
 
 /** API keys and their bindings, as an admin manages them. */
@@ -81,7 +98,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     let bq = store.db
       .selectFrom('bindings')
       .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
-      .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId'])
+      .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId', 'bindings.where'])
       .where('apiKeys.tenantId', '=', tenantId);
     if (onlyId !== undefined) bq = bq.where('bindings.keyId', '=', onlyId);
     const bindings = await bq.orderBy('bindings.createdAt').execute();
@@ -99,6 +116,9 @@ export function createKeyService(deps: KeyServiceDeps) {
         datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
         widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
       },
+      scopes: bindings
+        .filter((b) => b.keyId === k.id)
+        .map((b) => ({ type: b.resourceType as ResourceType, id: b.resourceId, where: b.where })),
     }));
   }
 
@@ -106,7 +126,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   async function insertBindings(
     tenantId: string,
     id: string,
-    resources: readonly { type: ResourceType; id: string }[],
+    resources: readonly { type: ResourceType; id: string; where?: string }[],
     refusedSuffix: string,
   ) {
     await requireKey(tenantId, id);
@@ -114,14 +134,37 @@ export function createKeyService(deps: KeyServiceDeps) {
       if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
         throw new DomainError('NOT_FOUND', `no ${r.type} "${r.id}" in this tenant${refusedSuffix}`);
       }
+      const where = r.where ?? '';
+      if (r.where !== undefined && typeof r.where !== 'string')
+        throw new DomainError('INVALID_INPUT', `a scope must be a string${refusedSuffix}`);
+      if (where.length > MAX_SCOPE_LENGTH)
+        throw new DomainError('INVALID_INPUT', `a scope is at most ${MAX_SCOPE_LENGTH} characters${refusedSuffix}`);
+      const problem = where.trim() === '' ? undefined : await deps.scopeProblem?.(tenantId, r.type, r.id, where);
+      if (problem !== undefined)
+        throw new DomainError(
+          'INVALID_INPUT',
+          `the scope on ${r.type} "${r.id}" is invalid: ${problem}${refusedSuffix}`,
+        );
     }
     if (resources.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
       for (const r of resources) {
+        const where = r.where?.trim();
         await trx
           .insertInto('bindings')
-          .values({ keyId: id, resourceType: r.type, resourceId: r.id, createdAt: isoNow(clock) })
-          .onConflict((oc) => oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing())
+          .values({
+            keyId: id,
+            resourceType: r.type,
+            resourceId: r.id,
+            createdAt: isoNow(clock),
+            where: where ?? '',
+          })
+          .onConflict((oc) =>
+            // Binding again keeps the binding's place; a scope given replaces the scope, none keeps it.
+            where === undefined
+              ? oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing()
+              : oc.columns(['keyId', 'resourceType', 'resourceId']).doUpdateSet({ where }),
+          )
           .execute();
       }
       await store.bumpGeneration(trx);
@@ -240,19 +283,23 @@ export function createKeyService(deps: KeyServiceDeps) {
       });
     },
 
-    /** Binds a resource of the key's tenant to the key; binding twice is harmless. */
-    async bind(tenantId: string, id: string, type: ResourceType, resourceId: string): Promise<void> {
-      await insertBindings(tenantId, id, [{ type, id: resourceId }], '');
+    /**
+     * Binds a resource of the key's tenant to the key, limited to the rows of `where`
+     * (the filter language; `''` or none = every row). Binding again replaces the scope.
+     */
+    async bind(tenantId: string, id: string, type: ResourceType, resourceId: string, where = ''): Promise<void> {
+      await insertBindings(tenantId, id, [{ type, id: resourceId, where }], '');
     },
 
     /**
      * Binds several resources at once, all or none: every id is checked first, and the
-     * first unknown one is refused before anything is bound. Binding twice is harmless.
+     * first unknown one is refused before anything is bound. Binding twice is harmless:
+     * without a `where`, a binding that exists keeps its scope.
      */
     async bindAll(
       tenantId: string,
       id: string,
-      resources: readonly { type: ResourceType; id: string }[],
+      resources: readonly { type: ResourceType; id: string; where?: string }[],
     ): Promise<void> {
       await insertBindings(tenantId, id, resources, '; nothing was bound');
     },

@@ -3,6 +3,7 @@ import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ControlSchema, Store } from '../store/index.ts';
+import type { FilterNode } from './filter/filter-parser.ts';
 import type { ParsedQuery } from './filter/query-parser.ts';
 import {
   ImportError,
@@ -369,28 +370,36 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
      * One page of rows and the total of matching rows. Past `deadline` (epoch ms) the
      * query is stopped with a QueryTimeoutError.
      */
-    async readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number } = {}): Promise<Page> {
-      let total = ds.rowCount;
-      const count = buildCountQuery(store.data, store.caps, ds, q);
-      if (count) {
-        const key = `${ds.tableName}\n${count.sql}\n${count.parameters.map(paramKey).join('\n')}`;
-        const cached = counts.get(key);
-        if (cached !== undefined) {
-          total = cached;
-        } else {
-          total = Number((await store.tables.rows(count, opts))[0][0]);
-          counts.set(key, total);
-        }
-      }
-      const fields = pageFields(ds, q);
-      if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
-      return {
-        total,
-        fields,
-        rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts),
-      };
+    readPage,
+
+    /** The number of rows matching `filters` (ANDed), through the count cache. */
+    async countRows(ds: Dataset, filters: readonly FilterNode[], opts: { deadline?: number } = {}): Promise<number> {
+      return countMatching(ds, { current: 1, size: 1, filters, sort: [], fields: null }, opts);
     },
   };
+
+  async function countMatching(ds: Dataset, q: ParsedQuery, opts: { deadline?: number }): Promise<number> {
+    const count = buildCountQuery(store.data, store.caps, ds, q);
+    if (!count) return ds.rowCount;
+    const key = `${ds.tableName}\n${count.sql}\n${count.parameters.map(paramKey).join('\n')}`;
+    const cached = counts.get(key);
+    if (cached !== undefined) return cached;
+    const total = Number((await store.tables.rows(count, opts))[0][0]);
+    counts.set(key, total);
+    return total;
+  }
+
+  /** One page of rows matching `q`'s filters, and how many match in all. */
+  async function readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number } = {}): Promise<Page> {
+    const total = await countMatching(ds, q, opts);
+    const fields = pageFields(ds, q);
+    if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
+    return {
+      total,
+      fields,
+      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts),
+    };
+  }
 }
 
 export type DatasetService = ReturnType<typeof createDatasetService>;

@@ -14,6 +14,7 @@ export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
+export { parseScope, type ScopeResult } from './filter/scope.ts';
 export { MAX_IN_VALUES, operatorNames, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
 export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';

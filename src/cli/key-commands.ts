@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_RATE_LIMIT, type ResourceType } from '../access/index.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
+import { DomainError } from '../shared/errors.ts';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -82,32 +83,49 @@ export function registerKeyCommands(program: Command): void {
   );
 
   for (const verb of ['bind', 'unbind'] as const) {
-    key
+    const cmd = key
       .command(verb)
       .description(
         verb === 'bind' ? 'let the key read a dataset or widget' : 'stop the key reading a dataset or widget',
       )
       .argument('<id>', 'key id')
       .addOption(new Option('--dataset <rid>', 'dataset id'))
-      .addOption(new Option('--widget <rid>', 'widget id'))
-      .action(async (id: string, opts: { dataset?: string; widget?: string }, cmd: Command) => {
-        const r = resourceOf(opts);
-        await withContext(cmd, async (ctx) => {
-          const { modules, tenant, out } = ctx;
-          await modules.access.keys[verb](tenant.id, id, r.type, r.id);
-          await auditCli(
-            ctx,
-            `key.${verb}`,
-            keyTarget(await modules.access.keys.get(tenant.id, id)),
-            `${r.type} ${r.id}`,
-          );
-          const result = { key: id, [r.type]: r.id };
-          out.result(
-            verb === 'bind' ? { bound: result } : { unbound: result },
-            `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`,
-          );
-        });
+      .addOption(new Option('--widget <rid>', 'widget id'));
+    if (verb === 'bind')
+      cmd.addOption(
+        new Option(
+          '--where <filter>',
+          "only the rows matching this filter (the filter language, e.g. 'company[eq]=Acme'); '' = every row",
+        ),
+      );
+    cmd.action(async (id: string, opts: { dataset?: string; widget?: string; where?: string }, cmd: Command) => {
+      const r = resourceOf(opts);
+      await withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        try {
+          if (verb === 'bind') await modules.access.keys.bind(tenant.id, id, r.type, r.id, opts.where ?? '');
+          else await modules.access.keys.unbind(tenant.id, id, r.type, r.id);
+        } catch (e) {
+          // A scope that does not parse is a usage error, with the parser's own message.
+          if (e instanceof DomainError && e.code === 'INVALID_INPUT') throw new UsageError(e.message);
+          throw e;
+        }
+        await auditCli(
+          ctx,
+          `key.${verb}`,
+          keyTarget(await modules.access.keys.get(tenant.id, id)),
+          `${r.type} ${r.id}${opts.where ? ` where ${opts.where}` : ''}`,
+        );
+        const result =
+          opts.where === undefined
+            ? { key: id, [r.type]: r.id }
+            : { key: id, [r.type]: r.id, where: opts.where.trim() };
+        out.result(
+          verb === 'bind' ? { bound: result } : { unbound: result },
+          `${verb === 'bind' ? 'bound' : 'unbound'} ${r.type} ${r.id} ${verb === 'bind' ? 'to' : 'from'} key ${id}`,
+        );
       });
+    });
   }
 
   const api = program.command('public-api').description("the tenant's Enable Public API switch");

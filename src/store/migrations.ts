@@ -190,6 +190,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_binding_scope': {
+    async up(db: Kysely<any>) {
+      // A binding's row scope, in the filter language; '' = every row.
+      await db.schema
+        .alterTable('bindings')
+        .addColumn('where', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -55,6 +55,8 @@ export interface ControlSchema {
     resourceType: string;
     resourceId: string;
     createdAt: string;
+    /** The row scope, in the filter language; '' = every row. */
+    where: string;
   };
   meta: {
     name: string;

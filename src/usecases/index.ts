@@ -17,6 +17,7 @@ export type {
   ResourceResolver,
   WidgetResolution,
 } from './resolve-resources.ts';
+export { bindingScope } from './resolve-resources.ts';
 
 /**
  * What coordinates several modules, one function each, for the admin API, the public

@@ -1,5 +1,22 @@
 import type { AccessRegistry, Binding, Principal } from '../access/index.ts';
-import type { Dataset, DatasetRegistry, Widget, WidgetRegistry } from '../catalog/index.ts';
+import { parseScope, type ScopeResult } from '../catalog/index.ts';
+import type { Dataset, DatasetRegistry, Field, Widget, WidgetRegistry } from '../catalog/index.ts';
+
+// A binding's scope parsed against its dataset's fields: the same binding object until the
+// next access reload, the same fields array until the next dataset reload; parsed once per pair.
+const parsedScopes = new WeakMap<Binding, { fields: readonly Field[]; scope: ScopeResult }>();
+
+/**
+ * The row scope of a binding over a dataset's current fields: the filters to AND into every
+ * read through the binding, or why they no longer compile (the read must then be refused).
+ */
+export function bindingScope(binding: Binding, dataset: Pick<Dataset, 'fields'>): ScopeResult {
+  const hit = parsedScopes.get(binding);
+  if (hit !== undefined && hit.fields === dataset.fields) return hit.scope;
+  const scope = parseScope(binding.where, dataset.fields);
+  parsedScopes.set(binding, { fields: dataset.fields, scope });
+  return scope;
+}
 
 /** Whose resources: the key and its tenant (a Principal, or a key an admin looks at). */
 export type KeyRef = Pick<Principal, 'keyId' | 'tenantId'>;

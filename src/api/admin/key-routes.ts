@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import type { KeySummary, ResourceType } from '../../access/index.ts';
+import { MAX_SCOPE_LENGTH, type KeySummary, type ResourceType } from '../../access/index.ts';
 import { keyOpenApi, keyResources } from '../public/key-openapi.ts';
 import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
 const ref = z.object({ id: z.string(), name: z.string() });
+const boundRef = ref.extend({
+  where: z.string().describe("The binding's row scope in the filter language; empty = every row"),
+});
+// A scope is a filter, not a data set: a long [in] list fits.
+const whereSchema = z.string().max(MAX_SCOPE_LENGTH);
 
 export const keySchema = z.object({
   id: z.string(),
@@ -15,7 +20,7 @@ export const keySchema = z.object({
   maskedKey: z.string().describe('dgk_, the first four and the last four digits'),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
-  bindings: z.object({ datasets: z.array(ref), widgets: z.array(ref) }),
+  bindings: z.object({ datasets: z.array(boundRef), widgets: z.array(boundRef) }),
 });
 
 // Ids are 19 digits; 64 leaves room for other id schemes and bounds junk early.
@@ -37,10 +42,12 @@ async function namesOf(deps: AdminDeps, tenantId: string): Promise<Record<Resour
 
 function keyBody(deps: AdminDeps, k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
   // A binding to a resource deleted by another node a moment ago shows its id until it goes too.
+  const where = (type: ResourceType, id: string) => k.scopes.find((s) => s.type === type && s.id === id)?.where ?? '';
   const named = (type: ResourceType, ids: readonly string[]) =>
-    ids.map((id) => ({ id, name: names[type].get(id) ?? id }));
+    ids.map((id) => ({ id, name: names[type].get(id) ?? id, where: where(type, id) }));
+  const { scopes: _scopes, ...rest } = k;
   return {
-    ...k,
+    ...rest,
     lastUsedAt: lastUsedAt(deps, k.id, k.lastUsedAt),
     bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) },
   };
@@ -210,6 +217,44 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
           .join('; ');
         await audit(deps, req, 'key.bind', keyTarget(body), detail);
       }
+      return body;
+    },
+  );
+
+  admin.put(
+    '/keys/:id/bindings/:type/:rid',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Binds a dataset or widget to the key with a row scope, or changes the scope of its binding',
+        description:
+          'The scope is a filter in the public filter language over the fields of the dataset (for a widget, ' +
+          "of the widget's dataset), applied before aggregation; an empty scope means every row. A scope that " +
+          'does not parse against those fields is refused with 400 INVALID_INPUT naming the problem.',
+        params: z.object({
+          id: z.string().min(1).max(ID_MAX),
+          type: z.enum(['dataset', 'widget']),
+          rid: z.string().min(1).max(ID_MAX),
+        }),
+        body: z.object({ where: whereSchema }),
+        response: { 200: keySchema },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const { id, type, rid } = req.params;
+      await keys.bind(tenantId, id, type, rid, req.body.where);
+      const body = await oneKey(tenantId, id);
+      await deps.changed();
+      const names = await namesOf(deps, tenantId);
+      const scope = req.body.where.trim() === '' ? 'every row' : `where ${req.body.where.trim()}`;
+      await audit(
+        deps,
+        req,
+        'key.bind',
+        keyTarget(body),
+        `${type} "${names[type].get(rid) ?? rid}" (${rid}), ${scope}`,
+      );
       return body;
     },
   );

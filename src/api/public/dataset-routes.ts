@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { datasetSummary, parseQuery } from '../../catalog/index.ts';
+import { datasetSummary, parseQuery, type ParsedQuery } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
+import { bindingScope } from '../../usecases/index.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
@@ -15,14 +16,18 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!found.ok)
       return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
     const ds = found.dataset;
+    // The binding's row scope, ANDed into the same SQL as the client's filters; one that
+    // no longer compiles refuses the read rather than widen it.
+    const scope = bindingScope(found.binding, ds);
+    if (!scope.ok) return sendPublicError(reply, 'SCOPE_BROKEN', scopeBrokenMessage('dataset', ds.id, scope.field));
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
-    const cacheKey = deps.pageCache.key(ds.tableName, params.params);
+    const cacheKey = deps.pageCache.key(scopedCacheName(ds.tableName, found.binding.where), params.params);
     const cached = deps.pageCache.get(cacheKey);
     if (cached !== undefined) return sendJson(reply, cached);
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
-    const q = parsed.query;
+    const q = scope.filters.length === 0 ? parsed.query : withScope(parsed.query, scope.filters);
     const started = performance.now();
     let page;
     try {
@@ -47,7 +52,40 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
   app.post('/api/dataset/:resourceId', readDataset);
 
   app.get('/api/datasets', async (req, reply) => {
-    const list = resources.boundDatasets(req.principal!).map(({ dataset }) => datasetSummary(dataset));
+    const list = [];
+    for (const { dataset, binding } of resources.boundDatasets(req.principal!)) {
+      const summary = datasetSummary(dataset);
+      const scope = bindingScope(binding, dataset);
+      // Counted through the scope; a scope that no longer compiles shows no rows.
+      if (!scope.ok) summary.rows = 0;
+      else if (scope.filters.length > 0)
+        summary.rows = await catalog.datasets.countRows(dataset, scope.filters, {
+          deadline: Date.now() + deps.queryTimeoutMs,
+        });
+      list.push(summary);
+    }
     return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
+}
+
+/** The query with the scope's filters ANDed before the client's: one WHERE for count and page alike. */
+function withScope(q: ParsedQuery, scope: readonly ParsedQuery['filters'][number][]): ParsedQuery {
+  return { ...q, filters: [...scope, ...q.filters] };
+}
+
+/**
+ * What names a page in the page cache: the table and, for a scoped binding, the scope,
+ * so that two keys with different scopes never share a page. The key's parameters
+ * follow as `\u0000[`, which a scope's JSON (`\u0000scope"`) can't be confused with.
+ */
+export function scopedCacheName(name: string, where: string): string {
+  return where === '' ? name : `${name}\u0000scope${JSON.stringify(where)}`;
+}
+
+/** The 409's message: names the binding and its broken field, never the scope's values. */
+export function scopeBrokenMessage(type: 'dataset' | 'widget', id: string, field: string): string {
+  return (
+    `The row scope of this key's binding to ${type} "${id}" no longer fits the dataset: its field ` +
+    `${JSON.stringify(field)} is gone or of another type; an admin must fix or remove the scope`
+  );
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { widgetColumns } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
+import { bindingScope } from '../../usecases/index.ts';
+import { scopeBrokenMessage, scopedCacheName } from './dataset-routes.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';
@@ -31,9 +33,16 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
         `The widget's dataset "${found.widget.datasetId}" no longer exists`,
       );
     const { widget: w, dataset: ds } = found;
-    // The definition's version and the dataset's table name the inputs: a change to
-    // either makes new keys, so an entry is never stale.
-    const cacheKey = deps.pageCache.key(`widget ${w.id} v${w.version} ${ds.tableName}`, params.params);
+    // The binding's row scope applies to the dataset's rows before aggregation; one that
+    // no longer compiles refuses the read rather than widen it.
+    const scope = bindingScope(found.binding, ds);
+    if (!scope.ok) return sendPublicError(reply, 'SCOPE_BROKEN', scopeBrokenMessage('widget', w.id, scope.field));
+    // The definition's version, the dataset's table and the scope name the inputs: a
+    // change to any makes new keys, so an entry is never stale.
+    const cacheKey = deps.pageCache.key(
+      scopedCacheName(`widget ${w.id} v${w.version} ${ds.tableName}`, found.binding.where),
+      params.params,
+    );
     const cached = deps.pageCache.get(cacheKey);
     if (cached !== undefined) return send(reply, cached);
     const started = performance.now();
@@ -42,6 +51,7 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
       result = await catalog.widgets.run(w, ds, params.params, {
         maxSize: deps.maxPageSize,
         deadline: Date.now() + deps.queryTimeoutMs,
+        scope: scope.filters,
       });
     } catch (e) {
       // The dataset was removed (and its table dropped) after it was resolved.

@@ -4,6 +4,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { ControlSchema, Store } from '../../store/index.ts';
 import { toDataset, type Dataset } from '../dataset-registry.ts';
+import type { FilterNode } from '../filter/filter-parser.ts';
 import type { Params } from '../filter/params.ts';
 import { parseQuery } from '../filter/query-parser.ts';
 import type { Field } from '../types.ts';
@@ -167,18 +168,22 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
      * One page of a widget's result over the dataset's current rows, computed in the
      * database as one GROUP BY. The definition is checked against the dataset's current
      * fields first: a reload may have removed one (STALE). Past `deadline` (epoch ms)
-     * the query is stopped with a QueryTimeoutError.
+     * the query is stopped with a QueryTimeoutError. `scope` (filters on the dataset's
+     * fields, a binding's row scope) is ANDed with the widget's own filter, before aggregation.
      */
     async run(
       widget: Widget,
       ds: Dataset,
       params: Params,
-      opts: { maxSize: number; deadline?: number },
+      opts: { maxSize: number; deadline?: number; scope?: readonly FilterNode[] },
     ): Promise<WidgetResult> {
       const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
       if (!resolved.ok)
         return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
-      return runPlan(ds, resolved.plan, params, opts);
+      const scope = opts.scope ?? [];
+      const plan =
+        scope.length === 0 ? resolved.plan : { ...resolved.plan, filters: [...resolved.plan.filters, ...scope] };
+      return runPlan(ds, plan, params, opts);
     },
 
     /**

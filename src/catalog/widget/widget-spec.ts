@@ -1,6 +1,6 @@
 import type { FilterNode } from '../filter/filter-parser.ts';
-import type { Params } from '../filter/params.ts';
 import { parseQuery } from '../filter/query-parser.ts';
+import { filterParams } from '../filter/scope.ts';
 import { NUL_REASON, nulPath } from '../../shared/text.ts';
 import { DATE_BUCKETS, type DateBucket, type Field, type FieldType } from '../types.ts';
 
@@ -238,14 +238,7 @@ function findField(name: string, fields: readonly Field[]): Field | undefined {
 }
 
 /** The widget's `filter` as request parameters, decoded like a query string (`+` and `%20` are spaces). */
-export function filterParams(filter: string): Params {
-  const params: Params = {};
-  for (const [k, v] of new URLSearchParams(filter.trim())) {
-    const prev = params[k];
-    params[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
-  return params;
-}
+export { filterParams };
 
 /**
  * Resolves a spec against a dataset's current fields: every field exists and has a
