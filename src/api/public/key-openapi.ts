@@ -7,6 +7,8 @@ export interface OpenApiDataset {
   readonly name: string;
   readonly description: string;
   readonly fields: readonly { readonly name: string; readonly type: FieldType }[];
+  /** Whether the key's binding has a row scope (never what it is). */
+  readonly scoped?: boolean;
 }
 
 /** A widget bound to the key: its result columns (type null when the widget no longer fits its dataset). */
@@ -15,7 +17,14 @@ export interface OpenApiWidget {
   readonly name: string;
   readonly description: string;
   readonly columns: readonly { readonly name: string; readonly type: FieldType | null }[];
+  /** Whether the key's binding has a row scope (never what it is). */
+  readonly scoped?: boolean;
 }
+
+/** What a scoped resource's description adds: that a scope applies, not what it is. */
+const SCOPED_DOC =
+  ' Results are limited by a row scope on this key: only the rows it allows are counted, returned and ' +
+  'aggregated, ANDed with any filters given here. HTTP 409 answers if the scope no longer fits the dataset.';
 
 export interface KeyOpenApiInput {
   readonly keyName: string;
@@ -30,10 +39,15 @@ export interface KeyOpenApiInput {
  * in-memory registries (what the public API serves) know them, in binding order.
  */
 export function keyResources(resources: ResourceResolver, key: KeyRef): Pick<KeyOpenApiInput, 'datasets' | 'widgets'> {
-  const datasets = resources
-    .boundDatasets(key)
-    .map(({ dataset: ds }) => ({ id: ds.id, name: ds.name, description: ds.description, fields: ds.fields }));
-  const widgets = resources.boundWidgets(key).map(({ widget: w, dataset: ds }) => ({
+  const datasets = resources.boundDatasets(key).map(({ dataset: ds, binding }) => ({
+    id: ds.id,
+    name: ds.name,
+    description: ds.description,
+    fields: ds.fields,
+    ...(binding.where === '' ? {} : { scoped: true }),
+  }));
+  const widgets = resources.boundWidgets(key).map(({ widget: w, dataset: ds, binding }) => ({
+    ...(binding.where === '' ? {} : { scoped: true }),
     id: w.id,
     name: w.name,
     description: `A ${w.chart} widget over the dataset "${ds?.name ?? w.datasetId}".`,
@@ -284,7 +298,8 @@ function datasetPath(ds: OpenApiDataset): Json {
   const base = {
     tags: ['datasets'],
     summary: ds.name,
-    description: ds.description || `The rows of the dataset "${ds.name}", one page at a time.`,
+    description:
+      (ds.description || `The rows of the dataset "${ds.name}", one page at a time.`) + (ds.scoped ? SCOPED_DOC : ''),
     parameters: [...commonParameters(ds.fields.map((f) => f.name)), ...filterParameters(ds.fields, 'field')],
     responses: {
       '200': {
@@ -352,7 +367,9 @@ function widgetPath(w: OpenApiWidget): Json {
   const base = {
     tags: ['widgets'],
     summary: w.name,
-    description: w.description || `The result rows of the widget "${w.name}", one page at a time.`,
+    description:
+      (w.description || `The result rows of the widget "${w.name}", one page at a time.`) +
+      (w.scoped ? SCOPED_DOC : ''),
     parameters: [...commonParameters(w.columns.map((c) => c.name)), ...filterParameters(w.columns, 'column')],
     responses: {
       '200': {
