@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createWidget } from './support/fixtures.ts';
+import { signedInAdmin } from './support/admin-client.ts';
 import { cliWorkspace } from './support/cli-workspace.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -334,6 +335,41 @@ describe('row scope on a binding', () => {
     await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', dsId, '');
     await t.server.refresh();
     assert.equal(ns(await get(k.key, `/api/dataset/${dsId}?size=1000`)).length, ROWS.length);
+  });
+
+  it("the admin API sets, shows and validates a binding's scope", async () => {
+    const a = await signedInAdmin(t);
+    const k = await key('admin', {});
+    const put = (type: string, rid: string, body: unknown) =>
+      a.call('PUT', `/admin/api/keys/${k.id}/bindings/${type}/${rid}`, body);
+    const res = await put('dataset', dsId, { where: 'company[eq]=Birch' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().bindings.datasets, [{ id: dsId, name: 'Tickets', where: 'company[eq]=Birch' }]);
+    await t.server.refresh();
+    assert.deepEqual(ns(await get(k.key, `/api/dataset/${dsId}?size=1000`)), expected(isBirch));
+    for (const [type, rid, body, msg] of [
+      ['dataset', dsId, { where: 'nope[eq]=1' }, /Unknown field "nope"/],
+      ['widget', widgetId, { where: 'Count=1' }, /Unknown field "Count"/],
+      ['dataset', dsId, { where: 'priority=x' }, /priority/],
+      ['dataset', dsId, { where: 'size=1' }, /paging parameter or an option/],
+      ['dataset', dsId, { where: 5 }, /where/],
+      ['dataset', dsId, {}, /where/],
+    ] as const) {
+      const bad = await put(type, rid, body);
+      assert.equal(bad.statusCode, 400, `${JSON.stringify(body)}: ${bad.body}`);
+      assert.equal(bad.json().error.code, 'INVALID_INPUT');
+      assert.match(bad.json().error.message, msg);
+    }
+    // A widget's scope names its dataset's fields; the key's widget is then scoped too.
+    const w = await put('widget', widgetId, { where: 'company[eq]=Birch' });
+    assert.equal(w.statusCode, 200, w.body);
+    assert.deepEqual(w.json().bindings.widgets, [{ id: widgetId, name: 'By status', where: 'company[eq]=Birch' }]);
+    // The POST of many keeps the scope of a binding that exists.
+    const again = await a.call('POST', `/admin/api/keys/${k.id}/bindings`, { datasets: [dsId] });
+    assert.equal(again.json().bindings.datasets[0].where, 'company[eq]=Birch');
+    const shown = (await a.ok('GET', '/admin/api/keys')).keys.find((x: { id: string }) => x.id === k.id);
+    assert.equal(shown.bindings.datasets[0].where, 'company[eq]=Birch');
+    assert.equal(shown.scopes, undefined);
   });
 
   it('property: rows returned are exactly those matching scope AND filters', async () => {

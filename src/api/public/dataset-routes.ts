@@ -4,6 +4,7 @@ import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
+import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
 
@@ -71,21 +72,4 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
 /** The query with the scope's filters ANDed before the client's: one WHERE for count and page alike. */
 function withScope(q: ParsedQuery, scope: readonly ParsedQuery['filters'][number][]): ParsedQuery {
   return { ...q, filters: [...scope, ...q.filters] };
-}
-
-/**
- * What names a page in the page cache: the table and, for a scoped binding, the scope,
- * so that two keys with different scopes never share a page. The key's parameters
- * follow as `\u0000[`, which a scope's JSON (`\u0000scope"`) can't be confused with.
- */
-export function scopedCacheName(name: string, where: string): string {
-  return where === '' ? name : `${name}\u0000scope${JSON.stringify(where)}`;
-}
-
-/** The 409's message: names the binding and its broken field, never the scope's values. */
-export function scopeBrokenMessage(type: 'dataset' | 'widget', id: string, field: string): string {
-  return (
-    `The row scope of this key's binding to ${type} "${id}" no longer fits the dataset: its field ` +
-    `${JSON.stringify(field)} is gone or of another type; an admin must fix or remove the scope`
-  );
 }

@@ -3,7 +3,7 @@ import { widgetColumns } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
-import { scopeBrokenMessage, scopedCacheName } from './dataset-routes.ts';
+import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';

@@ -317,10 +317,14 @@ export type paths = {
                                     datasets: {
                                         id: string;
                                         name: string;
+                                        /** @description The binding's row scope in the filter language; empty = every row */
+                                        where: string;
                                     }[];
                                     widgets: {
                                         id: string;
                                         name: string;
+                                        /** @description The binding's row scope in the filter language; empty = every row */
+                                        where: string;
                                     }[];
                                 };
                             }[];
@@ -375,10 +379,14 @@ export type paths = {
                                 datasets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                             };
                             /** @description The secret */
@@ -436,10 +444,14 @@ export type paths = {
                                 datasets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                             };
                         };
@@ -517,10 +529,14 @@ export type paths = {
                                 datasets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                             };
                         };
@@ -624,10 +640,14 @@ export type paths = {
                                 datasets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
                                 }[];
                             };
                         };
@@ -649,7 +669,67 @@ export type paths = {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Binds a dataset or widget to the key with a row scope, or changes the scope of its binding
+         * @description The scope is a filter in the public filter language over the fields of the dataset (for a widget, of the widget's dataset), applied before aggregation; an empty scope means every row. A scope that does not parse against those fields is refused with 400 INVALID_INPUT naming the problem.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    type: "dataset" | "widget";
+                    rid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        where: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         /** Unbinds a dataset or widget from the key; its clients get 403 within a second */
         delete: {
