@@ -44,11 +44,12 @@ export async function openModules(
       clock,
       resourceExists: async (tenantId, type, id) =>
         type === 'dataset' ? catalog.datasets.exists(tenantId, id) : catalog.widgets.exists(tenantId, id),
-      scopeProblem: async (tenantId, type, id, where) => {
+      checkScope: async (tenantId, type, id, where) => {
         const datasetId = type === 'dataset' ? id : (await catalog.widgets.get(tenantId, id)).datasetId;
         const ds = await catalog.datasets.get(tenantId, datasetId);
         const scope = parseScope(where, ds.fields);
-        return scope.ok ? undefined : scope.message;
+        if (!scope.ok) return { ok: false, message: scope.message };
+        return { ok: true, types: Object.fromEntries(scope.filters.map((f) => [f.field.name, f.field.type])) };
       },
     });
     const uploads = createUploadStore({

@@ -408,13 +408,25 @@ describe('row scope on a binding', () => {
   });
 
   it('fails closed with 409 naming the field once a reload removes it', async () => {
+    // A scope on `day`, which the reload retypes to TEXT: `day=2023-02-01` would still
+    // parse (as "contains"), with another meaning; it must fail closed all the same.
+    const days = await key('days', { dataset: 'day=2023-02-01' });
+    await t.server.refresh();
+    assert.deepEqual(
+      ns(await get(days.key, `/api/dataset/${dsId}?size=1000`)),
+      expected((r) => r.day !== null && r.day >= '2023-02-01'),
+    );
     const without = ROWS.map(({ company: _c, ...rest }) => rest);
     await t.modules.catalog.datasets.importFile(t.tenant.id, {
       file: t.file('tickets2.json', JSON.stringify(without)),
       replaceId: dsId,
-      types: { n: 'NUMBER', status: 'TEXT', priority: 'NUMBER', open: 'BOOLEAN', day: 'DATE' },
+      types: { n: 'NUMBER', status: 'TEXT', priority: 'NUMBER', open: 'BOOLEAN', day: 'TEXT' },
     });
     await t.server.refresh();
+    const retyped = await get(days.key, `/api/dataset/${dsId}?size=1000`);
+    assert.equal(retyped.statusCode, 409, retyped.body);
+    assert.match(JSON.parse(retyped.body).msg, /"day"/);
+    assert.doesNotMatch(JSON.parse(retyped.body).msg, /2023/);
     for (const url of [`/api/dataset/${dsId}`, `/api/dataset/${dsId}?size=1000`, `/api/widget/${widgetId}`]) {
       const res = await get(keys.acme.key, url);
       assert.equal(res.statusCode, 409, `${url}: ${res.body}`);

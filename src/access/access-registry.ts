@@ -19,6 +19,8 @@ export interface Binding {
   readonly resourceId: string;
   /** The row scope in the filter language; `''` = every row. */
   readonly where: string;
+  /** The type of each field the scope names, as when it was bound. */
+  readonly whereTypes: Readonly<Record<string, string>>;
 }
 
 interface KeyBindings {
@@ -79,7 +81,7 @@ export function createAccessRegistry(deps: { store: Store }) {
               await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
               await trx
                 .selectFrom('bindings')
-                .select(['keyId', 'resourceType', 'resourceId', 'where'])
+                .select(['keyId', 'resourceType', 'resourceId', 'where', 'whereTypes'])
                 .orderBy('createdAt')
                 .execute(),
             ] as const,
@@ -99,7 +101,13 @@ export function createAccessRegistry(deps: { store: Store }) {
           );
         entry[type].set(
           b.resourceId,
-          Object.freeze({ keyId: b.keyId, type, resourceId: b.resourceId, where: b.where }),
+          Object.freeze({
+            keyId: b.keyId,
+            type,
+            resourceId: b.resourceId,
+            where: b.where,
+            whereTypes: Object.freeze(parseTypes(b.whereTypes)),
+          }),
         );
         entry.ids[type].push(b.resourceId);
       }
@@ -151,3 +159,13 @@ export function createAccessRegistry(deps: { store: Store }) {
 }
 
 export type AccessRegistry = ReturnType<typeof createAccessRegistry>;
+
+/** A binding's recorded scope field types; anything unreadable is none (the scope is still parsed and checked). */
+function parseTypes(json: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}

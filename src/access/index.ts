@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
 import { createAccessRegistry } from './access-registry.ts';
 import { createKeyCipher } from './key-crypto.ts';
-import { createKeyService, type ResourceType } from './key-service.ts';
+import { createKeyService, type ResourceType, type ScopeCheck } from './key-service.ts';
 import { createTenantService } from './tenant-service.ts';
 import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
@@ -10,7 +10,7 @@ import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
-export type { BindingScope, KeyService, KeySummary, ResourceType } from './key-service.ts';
+export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
 export { DEFAULT_RATE_LIMIT, MAX_SCOPE_LENGTH } from './key-service.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
 export { loadServerSecret } from './server-secret.ts';
@@ -27,7 +27,7 @@ export function createAccess(deps: {
   serverSecret: string;
   clock?: Clock;
   resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
-  scopeProblem?(tenantId: string, type: ResourceType, id: string, where: string): Promise<string | undefined>;
+  checkScope?(tenantId: string, type: ResourceType, id: string, where: string): Promise<ScopeCheck>;
 }) {
   const tenants = createTenantService(deps);
   const keys = createKeyService({ ...deps, cipher: createKeyCipher(deps.serverSecret) });

@@ -23,6 +23,14 @@ export interface KeySummary {
   readonly scopes: readonly BindingScope[];
 }
 
+/**
+ * A scope checked against its dataset: the type of each field it names (kept with the
+ * binding, so that a reload that retypes one fails closed), or what is wrong.
+ */
+export type ScopeCheck =
+  | { readonly ok: true; readonly types: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly message: string };
+
 /** A binding and its row scope, in the filter language. */
 export interface BindingScope {
   readonly type: ResourceType;
@@ -46,10 +54,10 @@ export interface KeyServiceDeps {
   /** Whether a resource exists in the tenant; bindings to nothing are refused. */
   resourceExists(tenantId: string, type: ResourceType, id: string): Promise<boolean>;
   /**
-   * What is wrong with a row scope on this resource (it must parse against the fields of
-   * the dataset, or of the widget's dataset), or undefined when it is fine.
+   * Whether a row scope on this resource parses against the fields of the dataset (or of
+   * the widget's dataset): the types of the fields it names, or what is wrong.
    */
-  scopeProblem?(tenantId: string, type: ResourceType, id: string, where: string): Promise<string | undefined>;
+  checkScope?(tenantId: string, type: ResourceType, id: string, where: string): Promise<ScopeCheck>;
 }
 
 /** API keys and their bindings, as an admin manages them. */
@@ -130,6 +138,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     refusedSuffix: string,
   ) {
     await requireKey(tenantId, id);
+    const typesOf = new Map<(typeof resources)[number], string>();
     for (const r of resources) {
       if (!(await deps.resourceExists(tenantId, r.type, r.id))) {
         throw new DomainError('NOT_FOUND', `no ${r.type} "${r.id}" in this tenant${refusedSuffix}`);
@@ -139,17 +148,19 @@ export function createKeyService(deps: KeyServiceDeps) {
         throw new DomainError('INVALID_INPUT', `a scope must be a string${refusedSuffix}`);
       if (where.length > MAX_SCOPE_LENGTH)
         throw new DomainError('INVALID_INPUT', `a scope is at most ${MAX_SCOPE_LENGTH} characters${refusedSuffix}`);
-      const problem = where.trim() === '' ? undefined : await deps.scopeProblem?.(tenantId, r.type, r.id, where);
-      if (problem !== undefined)
+      const check = where.trim() === '' ? undefined : await deps.checkScope?.(tenantId, r.type, r.id, where);
+      if (check !== undefined && !check.ok)
         throw new DomainError(
           'INVALID_INPUT',
-          `the scope on ${r.type} "${r.id}" is invalid: ${problem}${refusedSuffix}`,
+          `the scope on ${r.type} "${r.id}" is invalid: ${check.message}${refusedSuffix}`,
         );
+      typesOf.set(r, check?.ok ? JSON.stringify(check.types) : '{}');
     }
     if (resources.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
       for (const r of resources) {
         const where = r.where?.trim();
+        const whereTypes = typesOf.get(r) ?? '{}';
         await trx
           .insertInto('bindings')
           .values({
@@ -158,12 +169,13 @@ export function createKeyService(deps: KeyServiceDeps) {
             resourceId: r.id,
             createdAt: isoNow(clock),
             where: where ?? '',
+            whereTypes,
           })
           .onConflict((oc) =>
             // Binding again keeps the binding's place; a scope given replaces the scope, none keeps it.
             where === undefined
               ? oc.columns(['keyId', 'resourceType', 'resourceId']).doNothing()
-              : oc.columns(['keyId', 'resourceType', 'resourceId']).doUpdateSet({ where }),
+              : oc.columns(['keyId', 'resourceType', 'resourceId']).doUpdateSet({ where, whereTypes }),
           )
           .execute();
       }

@@ -41,7 +41,9 @@ export const PUBLIC_ERRORS = {
   },
   SCOPE_BROKEN: {
     status: 409,
-    doc: "the row scope of the key's binding names a field its dataset no longer has (or not of that type) after a reload",
+    doc:
+      "the row scope of the key's binding names a field its dataset no longer has (or not of that type) " +
+      'after a reload',
   },
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },

@@ -197,6 +197,12 @@ const migrations: Record<string, Migration> = {
         .alterTable('bindings')
         .addColumn('where', 'text', (c) => c.notNull().defaultTo(''))
         .execute();
+      // The type of each field the scope names when it was bound: a reload that retypes
+      // one makes the scope fail closed, even where its text would still parse.
+      await db.schema
+        .alterTable('bindings')
+        .addColumn('where_types', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
     },
   },
 };

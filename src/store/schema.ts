@@ -57,6 +57,8 @@ export interface ControlSchema {
     createdAt: string;
     /** The row scope, in the filter language; '' = every row. */
     where: string;
+    /** JSON: the type of each field the scope names, when it was bound ({"company":"TEXT"}). */
+    whereTypes: string;
   };
   meta: {
     name: string;

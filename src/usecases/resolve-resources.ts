@@ -13,7 +13,14 @@ const parsedScopes = new WeakMap<Binding, { fields: readonly Field[]; scope: Sco
 export function bindingScope(binding: Binding, dataset: Pick<Dataset, 'fields'>): ScopeResult {
   const hit = parsedScopes.get(binding);
   if (hit !== undefined && hit.fields === dataset.fields) return hit.scope;
-  const scope = parseScope(binding.where, dataset.fields);
+  let scope = parseScope(binding.where, dataset.fields);
+  // A field retyped by a reload may still parse (NUMBER `3` as TEXT contains "3"), with
+  // another meaning: the scope then fails closed as if the field were gone.
+  if (scope.ok) {
+    const retyped = scope.filters.find((f) => (binding.whereTypes[f.field.name] ?? f.field.type) !== f.field.type);
+    if (retyped !== undefined)
+      scope = { ok: false, field: retyped.field.name, message: `field "${retyped.field.name}" changed type` };
+  }
   parsedScopes.set(binding, { fields: dataset.fields, scope });
   return scope;
 }

@@ -196,7 +196,10 @@ describe('resources of a key (in memory)', () => {
       const found = r.dataset(p, a.id);
       assert.ok(found.ok);
       assert.equal(found.dataset.id, a.id);
-      assert.deepEqual({ ...found.binding }, { keyId: key, type: 'dataset', resourceId: a.id, where: '' });
+      assert.deepEqual(
+        { ...found.binding },
+        { keyId: key, type: 'dataset', resourceId: a.id, where: '', whereTypes: {} },
+      );
       const again = r.dataset(p, a.id);
       assert.ok(again.ok);
       assert.equal(again.binding, found.binding, 'one binding object until the next reload');
@@ -213,7 +216,7 @@ describe('resources of a key (in memory)', () => {
       assert.ok(fw.ok);
       assert.equal(fw.widget.id, w.id);
       assert.equal(fw.dataset.id, a.id);
-      assert.deepEqual({ ...fw.binding }, { keyId: key, type: 'widget', resourceId: w.id, where: '' });
+      assert.deepEqual({ ...fw.binding }, { keyId: key, type: 'widget', resourceId: w.id, where: '', whereTypes: {} });
       const st = r.widget(p, stale.id);
       assert.ok(!st.ok && st.reason === 'STALE');
       assert.equal(st.widget.datasetId, gone.id);
