@@ -161,6 +161,46 @@ describe('migrations on PostgreSQL', () => {
     }
   });
 
+  it('give bindings made before 0006 an empty row scope (every row), on both dialects', async () => {
+    const pgDb = await createTestDatabase();
+    const pgH = openPostgres(pgDb.url);
+    const liteH = openSqlite(path.join(liteDir, 'migrate-0006.db'));
+    try {
+      for (const db of [pgH.control, liteH.control]) {
+        await migrateToLatest(db, '0005_removed_keys');
+        const now = new Date().toISOString();
+        await db.insertInto('tenants').values({ id: 'ta', slug: 'ta', name: 'ta', createdAt: now }).execute();
+        await db
+          .insertInto('apiKeys')
+          .values({
+            id: 'k',
+            tenantId: 'ta',
+            name: 'k',
+            type: 'Custom',
+            rateLimit: 1,
+            keyHash: 'h',
+            keyCipher: 'c',
+            keyHint: 'x',
+            createdAt: now,
+          })
+          .execute();
+        // Through `as any`: before 0006 the table has no scope columns.
+        await (db as any)
+          .insertInto('bindings')
+          .values({ keyId: 'k', resourceType: 'dataset', resourceId: 'd', createdAt: now })
+          .execute();
+        await migrateToLatest(db);
+        assert.deepEqual(await db.selectFrom('bindings').select(['resourceId', 'where', 'whereTypes']).execute(), [
+          { resourceId: 'd', where: '', whereTypes: '{}' },
+        ]);
+      }
+    } finally {
+      await pgH.close();
+      await pgDb.drop();
+      liteH.raw.close();
+    }
+  });
+
   it('run again as a no-op', async () => {
     const applied = async () => (await h.pool.query(`SELECT name FROM kysely_migration ORDER BY name`)).rows;
     const first = await applied();
