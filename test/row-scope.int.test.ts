@@ -128,6 +128,22 @@ function randomClause(r: ReturnType<typeof random>): Clause {
 const encode = (clauses: readonly Clause[]) =>
   clauses.map((c) => `${encodeURIComponent(c.name)}=${encodeURIComponent(c.value)}`).join('&');
 
+/** The "By status" widget's result over `rows`, computed here: one row per status, nulls first. */
+function byStatus(rows: readonly Ticket[]) {
+  const statuses = [...new Set(rows.map((r) => r.status))].sort((a, b) =>
+    a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+  return statuses.map((s) => {
+    const of = rows.filter((r) => r.status === s);
+    const prios = of.map((r) => r.priority).filter((p) => p !== null);
+    return {
+      Status: s,
+      Count: String(of.length),
+      Priority: prios.length === 0 ? null : String(prios.reduce((x, y) => x + y, 0)),
+    };
+  });
+}
+
 describe('row scope on a binding', () => {
   let t: TestServer;
   let dsId: string;
@@ -251,19 +267,7 @@ describe('row scope on a binding', () => {
       ['birch', isBirch],
       ['all', () => true],
     ] as const) {
-      const rows = ROWS.filter(test);
-      const statuses = [...new Set(rows.map((r) => r.status))].sort((a, b) =>
-        a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0,
-      );
-      const want = statuses.map((s) => {
-        const of = rows.filter((r) => r.status === s);
-        const prios = of.map((r) => r.priority).filter((p) => p !== null);
-        return {
-          Status: s,
-          Count: String(of.length),
-          Priority: prios.length === 0 ? null : String(prios.reduce((a, b) => a + b, 0)),
-        };
-      });
+      const want = byStatus(ROWS.filter(test));
       const res = await get(keys[name].key, `/api/widget/${widgetId}?size=100`);
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(JSON.parse(res.body).data, want, name);
@@ -379,6 +383,7 @@ describe('row scope on a binding', () => {
       const scope = Array.from({ length: r.int(1, 2) }, () => randomClause(r));
       const k = await t.modules.access.keys.create(t.tenant.id, { name: `p${i}`, rateLimit: 1_000_000 });
       await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', dsId, encode(scope));
+      await t.modules.access.keys.bind(t.tenant.id, k.id, 'widget', widgetId, encode(scope));
       scoped.push({ key: k.key, scope });
     }
     await t.server.refresh();
@@ -403,6 +408,12 @@ describe('row scope on a binding', () => {
         );
         assert.equal(body.total, want.length, what);
       }
+      // The widget aggregates the scoped rows only.
+      const w = await get(apikey, `/api/widget/${widgetId}?size=100`);
+      assert.equal(w.statusCode, 200, w.body);
+      const rows = ROWS.filter((x) => scope.every((c) => c.test(x)));
+      assert.deepEqual(JSON.parse(w.body).data, byStatus(rows), `widget, scope ${encode(scope)}`);
+      assert.equal(w.headers['x-total-count'], String(byStatus(rows).length));
     }
     assert.ok(nonEmpty >= 10, `enough cases select rows to mean something (${nonEmpty})`);
   });
