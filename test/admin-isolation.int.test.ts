@@ -144,9 +144,17 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
       'bind A’s widget',
     );
     assert.deepEqual((await b.ok('GET', `/admin/api/keys/${own.keyId}`)).bindings, {
-      datasets: [{ id: own.datasetId, name: 'Beta tickets' }],
+      datasets: [{ id: own.datasetId, name: 'Beta tickets', where: '' }],
       widgets: [],
     });
+  },
+  'PUT /admin/api/keys/{id}/bindings/{type}/{rid}': async ({ b, a, own }) => {
+    const put = (key: string, type: string, rid: string) =>
+      b.call('PUT', `/admin/api/keys/${key}/bindings/${type}/${rid}`, { where: '' });
+    notFound(await put(a.keyId, 'dataset', a.datasetId), 'scope on A’s key');
+    notFound(await put(a.keyId, 'dataset', own.datasetId), 'scope of B’s dataset on A’s key');
+    notFound(await put(own.keyId, 'dataset', a.datasetId), 'scope of A’s dataset on B’s key');
+    notFound(await put(own.keyId, 'widget', a.widgetId), 'scope of A’s widget on B’s key');
   },
   'DELETE /admin/api/keys/{id}/bindings/{type}/{rid}': async ({ b, a, own }) => {
     notFound(await b.call('DELETE', `/admin/api/keys/${a.keyId}/bindings/dataset/${a.datasetId}`), 'unbind on A’s key');
