@@ -180,6 +180,23 @@ describe('widgets over HTTP', () => {
     },
   );
 
+  // 2023-01-01 is a Sunday: its ISO week began on Monday 2022-12-26.
+  const WEEKS: [string | null, number][] = [
+    [null, 1],
+    ['2022-12-26', 2],
+    ['2023-01-02', 1],
+    ['2023-03-27', 2],
+    ['2023-06-26', 2],
+    ['2023-12-25', 1],
+    ['2024-01-01', 1],
+  ];
+  const YEARS: [string | null, number][] = [
+    [null, 1],
+    ['2022-01-01', 1],
+    ['2023-01-01', 7],
+    ['2024-01-01', 1],
+  ];
+
   const BUCKETS: Record<string, [string | null, number][]> = {
     'opened-day': [
       [null, 1],
@@ -193,16 +210,7 @@ describe('widgets over HTTP', () => {
       ['2023-12-31', 1],
       ['2024-01-01', 1],
     ],
-    // 2023-01-01 is a Sunday: its ISO week began on Monday 2022-12-26.
-    'opened-week': [
-      [null, 1],
-      ['2022-12-26', 2],
-      ['2023-01-02', 1],
-      ['2023-03-27', 2],
-      ['2023-06-26', 2],
-      ['2023-12-25', 1],
-      ['2024-01-01', 1],
-    ],
+    'opened-week': WEEKS,
     'opened-month': [
       [null, 1],
       ['2022-12-01', 1],
@@ -223,12 +231,7 @@ describe('widgets over HTTP', () => {
       ['2023-10-01', 1],
       ['2024-01-01', 1],
     ],
-    'opened-year': [
-      [null, 1],
-      ['2022-01-01', 1],
-      ['2023-01-01', 7],
-      ['2024-01-01', 1],
-    ],
+    'opened-year': YEARS,
     'created-day': [
       [null, 1],
       ['2022-12-26', 1],
@@ -240,15 +243,8 @@ describe('widgets over HTTP', () => {
       ['2023-12-31', 1],
       ['2024-01-01', 1],
     ],
-    'created-week': [
-      [null, 1],
-      ['2022-12-26', 2],
-      ['2023-01-02', 1],
-      ['2023-03-27', 2],
-      ['2023-06-26', 2],
-      ['2023-12-25', 1],
-      ['2024-01-01', 1],
-    ],
+    // The DATETIME values fall in the same weeks as the dates.
+    'created-week': WEEKS,
     'created-month': [
       [null, 1],
       ['2022-12-01', 1],
@@ -268,12 +264,8 @@ describe('widgets over HTTP', () => {
       ['2023-10-01', 1],
       ['2024-01-01', 1],
     ],
-    'created-year': [
-      [null, 1],
-      ['2022-01-01', 1],
-      ['2023-01-01', 7],
-      ['2024-01-01', 1],
-    ],
+    // The DATETIME values fall in the same years as the dates.
+    'created-year': YEARS,
   };
   for (const [name, expected] of Object.entries(BUCKETS)) {
     it(`buckets ${name.replace('-', ' by ')} (UTC, weeks from Monday, each bucket its first day)`, async () => {

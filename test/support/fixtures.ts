@@ -78,3 +78,16 @@ export async function pollStatus(
   }
   return { status, took: Date.now() - started };
 }
+
+/** The keys of a dataset page's `data`, in the order the contract writes them (section 4). */
+export const DATASET_PAGE_KEYS = [
+  'records',
+  'total',
+  'size',
+  'current',
+  'orders',
+  'optimizeCountSql',
+  'hitCount',
+  'searchCount',
+  'pages',
+] as const;
