@@ -699,12 +699,12 @@ describe('widgets after changes', () => {
   it('answers 409 naming the field when a reload removed it, and serves again when it is back', async () => {
     const { ds, w } = await setup(V1);
     assert.equal((await read(w.id)).statusCode, 200);
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('nob.csv', 'team,hours\nDesk,1\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    const stale = await read(w.id);
+    const reload = async (file: string, text: string) => {
+      await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file(file, text), replaceId: ds.id });
+      await t.server.refresh();
+      return read(w.id);
+    };
+    const stale = await reload('nob.csv', 'team,hours\nDesk,1\n');
     assert.equal(stale.statusCode, 409);
     const b = JSON.parse(stale.body);
     assert.deepEqual([b.code, b.data], [409, []]);
@@ -717,21 +717,13 @@ describe('widgets after changes', () => {
       { name: 'Sum', type: 'NUMBER' },
     ]);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('text.csv', 'board,hours\nDesk,many\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    const wrongType = await read(w.id);
+    const wrongType = await reload('text.csv', 'board,hours\nDesk,many\n');
     assert.equal(wrongType.statusCode, 409);
     assert.match(JSON.parse(wrongType.body).msg, /\(sum\) needs a NUMBER field; "hours" is TEXT/);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('back.csv', 'board,hours\nDesk,7\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    assert.deepEqual(JSON.parse((await read(w.id)).body).data, [{ Board: 'Desk', Sum: '7' }]);
+    assert.deepEqual(JSON.parse((await reload('back.csv', 'board,hours\nDesk,7\n')).body).data, [
+      { Board: 'Desk', Sum: '7' },
+    ]);
   });
 
   it('answers a repeated request from the cache, and a changed definition or a reload with new results', async () => {
