@@ -85,7 +85,16 @@ export function createAccessRegistry(deps: { store: Store }) {
             [
               await trx
                 .selectFrom('apiKeys')
-                .select(['id', 'tenantId', 'rateLimit', 'keyHash', 'expiresAt', 'disabled', 'prevKeyHash', 'prevValidUntil'])
+                .select([
+                  'id',
+                  'tenantId',
+                  'rateLimit',
+                  'keyHash',
+                  'expiresAt',
+                  'disabled',
+                  'prevKeyHash',
+                  'prevValidUntil',
+                ])
                 .execute(),
               await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
               await trx
