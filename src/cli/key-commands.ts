@@ -11,10 +11,13 @@ function positiveInt(name: string) {
   };
 }
 
-/** `--expires WHEN`: a duration from now or a future ISO 8601 date/time; `never` where `allowNever`. */
+/**
+ * `--expires WHEN`: a duration from now or a future ISO 8601 date/time, as an ISO string;
+ * `never` (kept as is: commander doesn't keep a parsed null) where `allowNever`.
+ */
 function expiry(allowNever: boolean) {
-  return (v: string): string | null => {
-    if (allowNever && v.trim() === 'never') return null;
+  return (v: string): string => {
+    if (allowNever && v.trim() === 'never') return 'never';
     const when = parseWhen(v, Date.now());
     if (!when.ok) throw new UsageError(`--expires: ${when.message}${allowNever ? ', or never' : ''}`);
     return when.value;
@@ -89,7 +92,7 @@ export function registerKeyCommands(program: Command): void {
     .action(
       async (
         id: string,
-        opts: { name?: string; description?: string; rateLimit?: number; expires?: string | null },
+        opts: { name?: string; description?: string; rateLimit?: number; expires?: string },
         cmd: Command,
       ) =>
         withContext(cmd, async (ctx) => {
@@ -98,7 +101,7 @@ export function registerKeyCommands(program: Command): void {
             name: opts.name,
             description: opts.description,
             rateLimit: opts.rateLimit,
-            expiresAt: opts.expires,
+            expiresAt: opts.expires === 'never' ? null : opts.expires,
           });
           const changes: string[] = [];
           if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
