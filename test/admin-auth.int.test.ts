@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, signIn, type AdminClient } from './support/admin-client.ts';
 import { adminRoutes, ANONYMOUS, callRoute, fillPath, routeName } from './support/admin-routes.ts';
+import { countWidget } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -85,15 +86,7 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     dsId = (
       await catalog.datasets.importFile(t.tenant.id, { file: t.file('t.csv', 'id,name\n1,x\n'), name: 'Tickets' })
     ).id;
-    widgetId = (
-      await catalog.widgets.create(t.tenant.id, {
-        name: 'N',
-        dataset: dsId,
-        chart: 'number',
-        dimensions: [],
-        measures: [{ agg: 'count', label: 'N' }],
-      })
-    ).id;
+    widgetId = (await countWidget(t, dsId, 'N')).id;
     keyId = (await access.keys.create(t.tenant.id, { name: 'k' })).id;
     await access.keys.bind(t.tenant.id, keyId, 'dataset', dsId);
     await t.server.refresh();

@@ -130,6 +130,12 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     notFound(res, 'reveal');
     assert.ok(!res.body.includes(a.secret));
   },
+  'POST /admin/api/keys/{id}/disable': async ({ b, a }) =>
+    notFound(await b.call('POST', `/admin/api/keys/${a.keyId}/disable`), 'disable A’s key'),
+  'POST /admin/api/keys/{id}/enable': async ({ b, a }) =>
+    notFound(await b.call('POST', `/admin/api/keys/${a.keyId}/enable`), 'enable A’s key'),
+  'POST /admin/api/keys/{id}/rotate': async ({ b, a }) =>
+    notFound(await b.call('POST', `/admin/api/keys/${a.keyId}/rotate`, {}), 'rotate A’s key'),
   'POST /admin/api/keys/{id}/bindings': async ({ b, a, own }) => {
     notFound(
       await b.call('POST', `/admin/api/keys/${a.keyId}/bindings`, { datasets: [own.datasetId] }),

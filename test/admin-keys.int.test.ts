@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { countWidget } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const UNBOUND = '{"code":500,"msg":"The resourceId is invalid.","data":[]}';
@@ -46,15 +47,7 @@ describe('API keys through the admin API, as public clients see them', () => {
         name: 'Companies',
       })
     ).id;
-    widget = (
-      await catalog.widgets.create(t.tenant.id, {
-        name: 'Count',
-        dataset: tickets,
-        chart: 'number',
-        dimensions: [],
-        measures: [{ agg: 'count', label: 'N' }],
-      })
-    ).id;
+    widget = (await countWidget(t, tickets, 'Count')).id;
     await t.server.refresh();
   });
   after(() => t.close());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openModules } from '../src/server.ts';
-import { assertBadParameter, boundKey, importDataset, pollStatus } from './support/fixtures.ts';
+import { assertBadParameter, boundKey, DATASET_PAGE_KEYS, importDataset, pollStatus } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const CSV = [
@@ -46,17 +46,7 @@ describe('public dataset API over HTTP', () => {
     assert.deepEqual(Object.keys(b), ['code', 'msg', 'data']);
     assert.equal(b.code, 0);
     assert.equal(b.msg, 'success');
-    assert.deepEqual(Object.keys(b.data), [
-      'records',
-      'total',
-      'size',
-      'current',
-      'orders',
-      'optimizeCountSql',
-      'hitCount',
-      'searchCount',
-      'pages',
-    ]);
+    assert.deepEqual(Object.keys(b.data), [...DATASET_PAGE_KEYS]);
     assert.equal(b.data.total, 4);
     assert.equal(b.data.size, 2);
     assert.equal(b.data.current, 1);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FILTER_DOCS, operatorDoc } from '../src/api/public/key-openapi.ts';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
+import { DATASET_PAGE_KEYS } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const CSV = [
@@ -214,17 +215,7 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     const op = (await get('/api/openapi.json')).json().paths[`/api/dataset/${ds}`].post;
     const schema = op.responses['200'].content['application/json'].schema;
     const data = schema.properties.data;
-    assert.deepEqual(data.required, [
-      'records',
-      'total',
-      'size',
-      'current',
-      'orders',
-      'optimizeCountSql',
-      'hitCount',
-      'searchCount',
-      'pages',
-    ]);
+    assert.deepEqual(data.required, [...DATASET_PAGE_KEYS]);
     const rec = data.properties.records.items.properties;
     assert.deepEqual(Object.keys(rec), Object.keys(TYPES));
     assert.deepEqual(

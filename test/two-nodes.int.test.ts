@@ -118,6 +118,34 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     );
   });
 
+  it('a key disabled by another process is refused (403) by both nodes within 1 s; enabled, it reads', async () => {
+    const k = await newKey(1000);
+    const status = async (n: ServeProcess) =>
+      (await fetch(`${n.url}/api/dataset/${datasetId}`, { headers: { apikey: k.key } })).status;
+    for (const n of nodes) assert.equal(await status(n), 200);
+    for (const [verb, want] of [
+      ['disable', 403],
+      ['enable', 200],
+    ] as const) {
+      await run(BIN, ['key', verb, k.id, '--json'], { env: { ...process.env, ...env } });
+      const changedAt = Date.now();
+      const took: number[] = [];
+      for (const n of nodes) {
+        let s = await status(n);
+        while (s !== want && Date.now() - changedAt < 2000) {
+          await new Promise((r) => setTimeout(r, 20));
+          s = await status(n);
+        }
+        assert.equal(s, want, `${verb}: node answers ${s}`);
+        took.push(Date.now() - changedAt);
+      }
+      assert.ok(
+        took.every((t) => t < 1000),
+        `${verb} took ${took.join(', ')} ms`,
+      );
+    }
+  });
+
   it(
     'five wrong passwords on node A lock the email on node B: ' + 'the right password there is 429 SIGNIN_LIMITED',
     async () => {

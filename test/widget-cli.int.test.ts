@@ -18,19 +18,17 @@ describe('widget commands, end to end in a temporary directory', () => {
   });
   after(() => ws?.close());
 
+  const hoursByBoard = () => ({
+    name: 'Hours by board',
+    dataset: dsId,
+    chart: 'bar',
+    dimensions: [{ field: 'board', label: 'Board' }],
+    measures: [{ agg: 'sum', field: 'hours', label: 'Sum' }],
+    sort: '-Sum',
+  });
+
   it('creates and lists widgets, binds one to a key, and serves it', async () => {
-    const created = await dg(
-      'widget',
-      'create',
-      spec('w.json', {
-        name: 'Hours by board',
-        dataset: dsId,
-        chart: 'bar',
-        dimensions: [{ field: 'board', label: 'Board' }],
-        measures: [{ agg: 'sum', field: 'hours', label: 'Sum' }],
-        sort: '-Sum',
-      }),
-    );
+    const created = await dg('widget', 'create', spec('w.json', hoursByBoard()));
     assert.deepEqual(Object.keys(created), ['id', 'name']);
     assert.match(created.id, /^\d{19}$/);
     assert.equal(created.name, 'Hours by board');
@@ -61,16 +59,8 @@ describe('widget commands, end to end in a temporary directory', () => {
         version: 1,
         createdAt: undefined,
         modifiedAt: undefined,
-        spec: {
-          name: 'Hours by board',
-          dataset: dsId,
-          chart: 'bar',
-          dimensions: [{ field: 'board', label: 'Board' }],
-          measures: [{ agg: 'sum', field: 'hours', label: 'Sum' }],
-          filter: '',
-          sort: '-Sum',
-          limit: null,
-        },
+        // As created, with the defaults filled in, in the stored order.
+        spec: { ...hoursByBoard(), filter: '', sort: '-Sum', limit: null },
       },
     );
     assert.match(

@@ -180,6 +180,23 @@ describe('widgets over HTTP', () => {
     },
   );
 
+  // 2023-01-01 is a Sunday: its ISO week began on Monday 2022-12-26.
+  const WEEKS: [string | null, number][] = [
+    [null, 1],
+    ['2022-12-26', 2],
+    ['2023-01-02', 1],
+    ['2023-03-27', 2],
+    ['2023-06-26', 2],
+    ['2023-12-25', 1],
+    ['2024-01-01', 1],
+  ];
+  const YEARS: [string | null, number][] = [
+    [null, 1],
+    ['2022-01-01', 1],
+    ['2023-01-01', 7],
+    ['2024-01-01', 1],
+  ];
+
   const BUCKETS: Record<string, [string | null, number][]> = {
     'opened-day': [
       [null, 1],
@@ -193,16 +210,7 @@ describe('widgets over HTTP', () => {
       ['2023-12-31', 1],
       ['2024-01-01', 1],
     ],
-    // 2023-01-01 is a Sunday: its ISO week began on Monday 2022-12-26.
-    'opened-week': [
-      [null, 1],
-      ['2022-12-26', 2],
-      ['2023-01-02', 1],
-      ['2023-03-27', 2],
-      ['2023-06-26', 2],
-      ['2023-12-25', 1],
-      ['2024-01-01', 1],
-    ],
+    'opened-week': WEEKS,
     'opened-month': [
       [null, 1],
       ['2022-12-01', 1],
@@ -223,12 +231,7 @@ describe('widgets over HTTP', () => {
       ['2023-10-01', 1],
       ['2024-01-01', 1],
     ],
-    'opened-year': [
-      [null, 1],
-      ['2022-01-01', 1],
-      ['2023-01-01', 7],
-      ['2024-01-01', 1],
-    ],
+    'opened-year': YEARS,
     'created-day': [
       [null, 1],
       ['2022-12-26', 1],
@@ -240,15 +243,8 @@ describe('widgets over HTTP', () => {
       ['2023-12-31', 1],
       ['2024-01-01', 1],
     ],
-    'created-week': [
-      [null, 1],
-      ['2022-12-26', 2],
-      ['2023-01-02', 1],
-      ['2023-03-27', 2],
-      ['2023-06-26', 2],
-      ['2023-12-25', 1],
-      ['2024-01-01', 1],
-    ],
+    // The DATETIME values fall in the same weeks as the dates.
+    'created-week': WEEKS,
     'created-month': [
       [null, 1],
       ['2022-12-01', 1],
@@ -268,12 +264,8 @@ describe('widgets over HTTP', () => {
       ['2023-10-01', 1],
       ['2024-01-01', 1],
     ],
-    'created-year': [
-      [null, 1],
-      ['2022-01-01', 1],
-      ['2023-01-01', 7],
-      ['2024-01-01', 1],
-    ],
+    // The DATETIME values fall in the same years as the dates.
+    'created-year': YEARS,
   };
   for (const [name, expected] of Object.entries(BUCKETS)) {
     it(`buckets ${name.replace('-', ' by ')} (UTC, weeks from Monday, each bucket its first day)`, async () => {
@@ -707,12 +699,12 @@ describe('widgets after changes', () => {
   it('answers 409 naming the field when a reload removed it, and serves again when it is back', async () => {
     const { ds, w } = await setup(V1);
     assert.equal((await read(w.id)).statusCode, 200);
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('nob.csv', 'team,hours\nDesk,1\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    const stale = await read(w.id);
+    const reload = async (file: string, text: string) => {
+      await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file(file, text), replaceId: ds.id });
+      await t.server.refresh();
+      return read(w.id);
+    };
+    const stale = await reload('nob.csv', 'team,hours\nDesk,1\n');
     assert.equal(stale.statusCode, 409);
     const b = JSON.parse(stale.body);
     assert.deepEqual([b.code, b.data], [409, []]);
@@ -725,21 +717,13 @@ describe('widgets after changes', () => {
       { name: 'Sum', type: 'NUMBER' },
     ]);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('text.csv', 'board,hours\nDesk,many\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    const wrongType = await read(w.id);
+    const wrongType = await reload('text.csv', 'board,hours\nDesk,many\n');
     assert.equal(wrongType.statusCode, 409);
     assert.match(JSON.parse(wrongType.body).msg, /\(sum\) needs a NUMBER field; "hours" is TEXT/);
 
-    await t.modules.catalog.datasets.importFile(t.tenant.id, {
-      file: t.file('back.csv', 'board,hours\nDesk,7\n'),
-      replaceId: ds.id,
-    });
-    await t.server.refresh();
-    assert.deepEqual(JSON.parse((await read(w.id)).body).data, [{ Board: 'Desk', Sum: '7' }]);
+    assert.deepEqual(JSON.parse((await reload('back.csv', 'board,hours\nDesk,7\n')).body).data, [
+      { Board: 'Desk', Sum: '7' },
+    ]);
   });
 
   it('answers a repeated request from the cache, and a changed definition or a reload with new results', async () => {

@@ -10,7 +10,17 @@ export interface Principal {
   readonly rateLimit: number;
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'INVALID' };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'INVALID' | 'EXPIRED' | 'DISABLED' };
+
+/** A secret the registry knows: its key, and until when it works (ms since the epoch; null: no end). */
+interface KnownSecret {
+  readonly principal: Principal;
+  readonly disabled: boolean;
+  /** When the key expires. */
+  readonly expiresAt: number | null;
+  /** For a rotated key's previous secret: when its grace ends (refused as unknown after it). */
+  readonly graceEndsAt: number | null;
+}
 
 /** One binding of a resource to a key, as the registry holds it: one frozen object per binding. */
 export interface Binding {
@@ -32,7 +42,7 @@ interface KeyBindings {
 }
 
 interface Snapshot {
-  readonly keysByHash: ReadonlyMap<string, Principal>;
+  readonly keysByHash: ReadonlyMap<string, KnownSecret>;
   readonly enabledTenants: ReadonlySet<string>;
   /** keyId → its bindings. */
   readonly boundByKey: ReadonlyMap<string, KeyBindings>;
@@ -77,7 +87,19 @@ export function createAccessRegistry(deps: { store: Store }) {
         .execute(
           async (trx) =>
             [
-              await trx.selectFrom('apiKeys').select(['id', 'tenantId', 'rateLimit', 'keyHash']).execute(),
+              await trx
+                .selectFrom('apiKeys')
+                .select([
+                  'id',
+                  'tenantId',
+                  'rateLimit',
+                  'keyHash',
+                  'expiresAt',
+                  'disabled',
+                  'prevKeyHash',
+                  'prevValidUntil',
+                ])
+                .execute(),
               await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
               await trx
                 .selectFrom('bindings')
@@ -111,22 +133,38 @@ export function createAccessRegistry(deps: { store: Store }) {
         );
         entry.ids[type].push(b.resourceId);
       }
+      const keysByHash = new Map<string, KnownSecret>();
+      for (const k of keys) {
+        // One principal for both secrets of a rotated key: same key, same rate-limit bucket.
+        const principal = Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) });
+        const known = {
+          principal,
+          disabled: Number(k.disabled) === 1,
+          expiresAt: k.expiresAt === null ? null : Date.parse(k.expiresAt),
+        };
+        keysByHash.set(k.keyHash, Object.freeze({ ...known, graceEndsAt: null }));
+        if (k.prevKeyHash !== null && k.prevValidUntil !== null) {
+          keysByHash.set(k.prevKeyHash, Object.freeze({ ...known, graceEndsAt: Date.parse(k.prevValidUntil) }));
+        }
+      }
       const next: Snapshot = {
-        keysByHash: new Map(
-          keys.map((k) => [
-            k.keyHash,
-            Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) }),
-          ]),
-        ),
+        keysByHash,
         enabledTenants: new Set(tenants.filter((t) => Number(t.publicApiEnabled) === 1).map((t) => t.id)),
         boundByKey,
       };
-      for (const p of next.keysByHash.values()) snapOf.set(p, next);
+      for (const k of next.keysByHash.values()) snapOf.set(k.principal, next);
       snap = next;
     },
-    authenticate(secret: string): AuthResult {
-      const principal = looksLikeKey(secret) ? snap.keysByHash.get(hashOf(secret)) : undefined;
-      return principal ? { ok: true, principal } : { ok: false, reason: 'INVALID' };
+    /**
+     * The key a secret belongs to, as of `now` (the injected clock's time): a previous
+     * secret past its grace is unknown; a disabled key is refused before an expired one.
+     */
+    authenticate(secret: string, now: number): AuthResult {
+      const known = looksLikeKey(secret) ? snap.keysByHash.get(hashOf(secret)) : undefined;
+      if (!known || (known.graceEndsAt !== null && now >= known.graceEndsAt)) return { ok: false, reason: 'INVALID' };
+      if (known.disabled) return { ok: false, reason: 'DISABLED' };
+      if (known.expiresAt !== null && now >= known.expiresAt) return { ok: false, reason: 'EXPIRED' };
+      return { ok: true, principal: known.principal };
     },
     isEnabled(tenantId: string): boolean {
       return snap.enabledTenants.has(tenantId);

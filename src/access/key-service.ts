@@ -1,4 +1,5 @@
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
+import { parseInstant } from '../shared/durations.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Kysely } from 'kysely';
@@ -18,6 +19,12 @@ export interface KeySummary {
   readonly maskedKey: string;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+  /** When the key stops working; null: never. */
+  readonly expiresAt: string | null;
+  /** Refused (403) until enabled again; its bindings are kept. */
+  readonly disabled: boolean;
+  /** While a rotation's grace runs: until when the previous secret works; null otherwise. */
+  readonly previousValidUntil: string | null;
   readonly bindings: { readonly datasets: string[]; readonly widgets: string[] };
   /** Each binding with its row scope (`''` = every row), in binding order. */
   readonly scopes: readonly BindingScope[];
@@ -46,6 +53,9 @@ export const DEFAULT_RATE_LIMIT = 60;
 // A per-minute limit above this is almost certainly a typo; an operator who really
 // wants more can raise it here.
 const MAX_RATE_LIMIT = 1_000_000_000;
+/** A rotation's grace lets a fleet of clients switch secrets; past 30 days it's a second key. */
+const MAX_GRACE_MS = 30 * 86_400_000;
+export const DEFAULT_GRACE_MS = 86_400_000;
 
 export interface KeyServiceDeps {
   store: Store;
@@ -120,6 +130,10 @@ export function createKeyService(deps: KeyServiceDeps) {
       maskedKey: masked(k),
       createdAt: k.createdAt,
       lastUsedAt: k.lastUsedAt,
+      expiresAt: k.expiresAt,
+      disabled: Number(k.disabled) === 1,
+      previousValidUntil:
+        k.prevValidUntil !== null && Date.parse(k.prevValidUntil) > clock.now() ? k.prevValidUntil : null,
       bindings: {
         datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
         widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
@@ -183,6 +197,15 @@ export function createKeyService(deps: KeyServiceDeps) {
     });
   }
 
+  /** An expiry time: an ISO 8601 date-time in the future, or null for none. */
+  function validateExpiry(raw: string | null): string | null {
+    if (raw === null) return null;
+    const t = parseInstant(raw);
+    if (!t.ok) throw new DomainError('INVALID_INPUT', `expiresAt: ${t.message}`);
+    if (t.value <= clock.now()) throw new DomainError('INVALID_INPUT', `expiresAt: "${raw}" is in the past`);
+    return new Date(t.value).toISOString();
+  }
+
   function validateRateLimit(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
       throw new DomainError(
@@ -197,8 +220,8 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Creates a key; the secret is returned once here and can be shown again with `reveal`. */
     async create(
       tenantId: string,
-      input: { name: string; description?: string; type?: string; rateLimit?: number },
-    ): Promise<{ id: string; name: string; key: string; rateLimit: number }> {
+      input: { name: string; description?: string; type?: string; rateLimit?: number; expiresAt?: string | null },
+    ): Promise<{ id: string; name: string; key: string; rateLimit: number; expiresAt: string | null }> {
       const name = validateName(input.name);
       const description = validateDescription(input.description ?? '');
       const type = input.type ?? 'Custom';
@@ -206,6 +229,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         throw new DomainError('INVALID_INPUT', `key type must be one of ${KEY_TYPES.join(', ')}, got "${type}"`);
       }
       const rateLimit = validateRateLimit(input.rateLimit ?? DEFAULT_RATE_LIMIT);
+      const expiresAt = validateExpiry(input.expiresAt ?? null);
       const secret = generateKeySecret();
       const id = newId();
       await store.db.transaction().execute(async (trx) => {
@@ -223,11 +247,12 @@ export function createKeyService(deps: KeyServiceDeps) {
             keyHint: keyHint(secret),
             createdAt: isoNow(clock),
             lastUsedAt: null,
+            expiresAt,
           })
           .execute();
         await store.bumpGeneration(trx);
       });
-      return { id, name, key: secret, rateLimit };
+      return { id, name, key: secret, rateLimit, expiresAt };
     },
 
     async list(tenantId: string): Promise<KeySummary[]> {
@@ -245,11 +270,12 @@ export function createKeyService(deps: KeyServiceDeps) {
     async update(
       tenantId: string,
       id: string,
-      input: { name?: string; description?: string; rateLimit?: number },
+      input: { name?: string; description?: string; rateLimit?: number; expiresAt?: string | null },
     ): Promise<{ before: KeySummary; after: KeySummary }> {
       const [before] = await summaries(tenantId, id);
       if (!before) throw new DomainError('NOT_FOUND', `no key "${id}" in this tenant`);
-      const set: { name?: string; description?: string; rateLimit?: number } = {};
+      const set: { name?: string; description?: string; rateLimit?: number; expiresAt?: string | null } = {};
+      if (input.expiresAt !== undefined) set.expiresAt = validateExpiry(input.expiresAt);
       if (input.name !== undefined) set.name = validateName(input.name);
       if (input.description !== undefined) set.description = validateDescription(input.description);
       if (input.rateLimit !== undefined) set.rateLimit = validateRateLimit(input.rateLimit);
@@ -260,6 +286,55 @@ export function createKeyService(deps: KeyServiceDeps) {
         });
       }
       return { before, after: Object.keys(set).length > 0 ? (await summaries(tenantId, id))[0] : before };
+    },
+
+    /** Refuses (disabled) or accepts the key again, within a second; its bindings are kept. */
+    async setDisabled(tenantId: string, id: string, disabled: boolean): Promise<KeySummary> {
+      await requireKey(tenantId, id);
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('apiKeys')
+          .set({ disabled: disabled ? 1 : 0 })
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+      return (await summaries(tenantId, id))[0];
+    },
+
+    /**
+     * A new secret for the same key (same id, bindings and rate-limit bucket). The previous
+     * secret keeps working for `graceMs` (0: not at all); a secret from an earlier rotation
+     * whose grace still ran stops at once, as only one previous secret is kept.
+     */
+    async rotate(
+      tenantId: string,
+      id: string,
+      graceMs: number,
+    ): Promise<{ id: string; key: string; previousValidUntil: string }> {
+      if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > MAX_GRACE_MS) {
+        throw new DomainError('INVALID_INPUT', `grace must be from 0 to ${MAX_GRACE_MS / 86_400_000} days`);
+      }
+      const row = await requireKey(tenantId, id);
+      const secret = generateKeySecret();
+      const previousValidUntil = new Date(clock.now() + graceMs).toISOString();
+      await store.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('apiKeys')
+          .set({
+            keyHash: hashKey(secret),
+            keyCipher: cipher.encrypt(secret),
+            keyHint: keyHint(secret),
+            prevKeyHash: graceMs > 0 ? row.keyHash : null,
+            prevValidUntil: graceMs > 0 ? previousValidUntil : null,
+          })
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .execute();
+        await store.bumpGeneration(trx);
+      });
+      return { id, key: secret, previousValidUntil };
     },
 
     /** The key's secret, decrypted for an admin to copy again. */

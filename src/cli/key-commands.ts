@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_RATE_LIMIT, type ResourceType } from '../access/index.ts';
+import { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, type KeySummary, type ResourceType } from '../access/index.ts';
+import { parseDuration, parseWhen } from '../shared/durations.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -9,6 +10,36 @@ function positiveInt(name: string) {
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} must be a whole number >= 1, got "${v}"`);
     return Number(v);
   };
+}
+
+/**
+ * `--expires WHEN`: a duration from now or a future ISO 8601 date/time, as an ISO string;
+ * `never` (kept as is: commander doesn't keep a parsed null) where `allowNever`.
+ */
+function expiry(allowNever: boolean) {
+  return (v: string): string => {
+    if (allowNever && v.trim() === 'never') return 'never';
+    const when = parseWhen(v, Date.now());
+    if (!when.ok) throw new UsageError(`--expires: ${when.message}${allowNever ? ', or never' : ''}`);
+    return when.value;
+  };
+}
+
+function grace(v: string): number {
+  const d = parseDuration(v);
+  if (!d.ok) throw new UsageError(`--grace: ${d.message}`);
+  return d.value;
+}
+
+/** A key as one line: id, name, state, limit, bindings, expiry, last use. */
+function keyLine(k: KeySummary): string {
+  const state = k.disabled ? '  DISABLED' : '';
+  const expires = k.expiresAt ? `  expires ${k.expiresAt}` : '';
+  const previous = k.previousValidUntil ? `  previous secret until ${k.previousValidUntil}` : '';
+  return (
+    `${k.id}  ${k.name}  ${k.hint}${state}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} ` +
+    `widgets:${k.bindings.widgets.length}${expires}${previous}  last used: ${k.lastUsedAt ?? 'never'}`
+  );
 }
 
 function resourceOf(opts: { dataset?: string; widget?: string }): { type: ResourceType; id: string } {
@@ -31,27 +62,103 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--name <name>', 'a name for the key')
     .option('--description <text>', 'what the key is for', '')
     .option('--rate-limit <n>', `requests per minute (default ${DEFAULT_RATE_LIMIT})`, positiveInt('--rate-limit'))
-    .action(async (opts: { name: string; description: string; rateLimit?: number }, cmd: Command) =>
+    .option('--expires <when>', 'a duration such as 90d or 12h, or an ISO 8601 date/time', expiry(false))
+    .action(async (opts: { name: string; description: string; rateLimit?: number; expires?: string }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { modules, tenant, out } = ctx;
         const k = await modules.access.keys.create(tenant.id, {
           name: opts.name,
           description: opts.description,
           rateLimit: opts.rateLimit,
+          expiresAt: opts.expires ?? null,
         });
-        await auditCli(ctx, 'key.create', keyTarget(k), `rate limit ${k.rateLimit}/min`);
-        out.result(k, `created key ${k.id} "${k.name}" (${k.rateLimit}/min)\n${k.key}`);
+        const expires = k.expiresAt ? `; expires ${k.expiresAt}` : '';
+        await auditCli(ctx, 'key.create', keyTarget(k), `rate limit ${k.rateLimit}/min${expires}`);
+        out.result(
+          k,
+          `created key ${k.id} "${k.name}" (${k.rateLimit}/min${k.expiresAt ? `, expires ${k.expiresAt}` : ''})` +
+            `\n${k.key}`,
+        );
       }),
     );
+
+  key
+    .command('update')
+    .description('change a key in place: same id, same bindings')
+    .argument('<id>', 'key id')
+    .option('--name <name>', 'a new name')
+    .option('--description <text>', 'a new description')
+    .option('--rate-limit <n>', 'requests per minute', positiveInt('--rate-limit'))
+    .option('--expires <when>', 'a duration such as 90d, an ISO 8601 date/time, or never', expiry(true))
+    .action(
+      async (
+        id: string,
+        opts: { name?: string; description?: string; rateLimit?: number; expires?: string },
+        cmd: Command,
+      ) =>
+        withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
+          const { before, after } = await modules.access.keys.update(tenant.id, id, {
+            name: opts.name,
+            description: opts.description,
+            rateLimit: opts.rateLimit,
+            expiresAt: opts.expires === 'never' ? null : opts.expires,
+          });
+          const changes: string[] = [];
+          if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
+          if (before.description !== after.description) changes.push('description changed');
+          if (before.rateLimit !== after.rateLimit) {
+            changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
+          }
+          if (before.expiresAt !== after.expiresAt) {
+            changes.push(`expires ${before.expiresAt ?? 'never'} → ${after.expiresAt ?? 'never'}`);
+          }
+          if (changes.length > 0) await auditCli(ctx, 'key.update', keyTarget(after), changes.join('; '));
+          out.result(after, changes.length > 0 ? `updated key ${id}: ${changes.join('; ')}` : `key ${id} unchanged`);
+        }),
+    );
+
+  key
+    .command('rotate')
+    .description('a new secret for the key; the previous one works until the grace ends')
+    .argument('<id>', 'key id')
+    .option('--grace <duration>', 'how long the previous secret keeps working: 24h by default, 0 for not at all', grace)
+    .action(async (id: string, opts: { grace?: number }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const named = await modules.access.keys.get(tenant.id, id);
+        const r = await modules.access.keys.rotate(tenant.id, id, opts.grace ?? DEFAULT_GRACE_MS);
+        await auditCli(ctx, 'key.rotate', keyTarget(named), `previous secret valid until ${r.previousValidUntil}`);
+        out.result(r, `rotated key ${id}; the previous secret works until ${r.previousValidUntil}\n${r.key}`);
+      }),
+    );
+
+  for (const verb of ['disable', 'enable'] as const) {
+    addOneArgumentCommand(
+      key,
+      {
+        name: verb,
+        description:
+          verb === 'disable'
+            ? 'refuse the key (403) within a second, keeping its bindings'
+            : 'accept a disabled key again',
+        argument: ['<id>', 'key id'],
+      },
+      async (id, ctx) => {
+        const { modules, tenant, out } = ctx;
+        const k = await modules.access.keys.setDisabled(tenant.id, id, verb === 'disable');
+        await auditCli(ctx, `key.${verb}`, keyTarget(k));
+        out.result(k, `${verb}d key ${id}`);
+      },
+    );
+  }
 
   addListCommand(key, {
     description: 'list the keys (no secrets)',
     field: 'keys',
     empty: 'no keys',
     load: ({ modules, tenant }) => modules.access.keys.list(tenant.id),
-    line: (k) =>
-      `${k.id}  ${k.name}  ${k.hint}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} ` +
-      `widgets:${k.bindings.widgets.length}  last used: ${k.lastUsedAt ?? 'never'}`,
+    line: keyLine,
   });
 
   addOneArgumentCommand(

@@ -66,7 +66,18 @@ export function createApiKeyGate(deps: {
     // from that address, which is refused as blocked (see redis-attempt-limiter.ts).
     const wait = deps.attempts.blockedFor(req.ip);
     if (wait > 0) return attemptsLimited(reply, wait);
-    const auth = deps.access.authenticate(secret);
+    const auth = deps.access.authenticate(secret, deps.now());
+    // A real key that is disabled or expired is no guess: refused before its rate limit
+    // and without counting against the address. Nothing after the gate (the page cache
+    // included) runs for it.
+    if (!auth.ok && auth.reason === 'DISABLED') {
+      sendPublicError(reply, 'KEY_DISABLED');
+      return reply;
+    }
+    if (!auth.ok && auth.reason === 'EXPIRED') {
+      sendPublicError(reply, 'KEY_EXPIRED');
+      return reply;
+    }
     if (!auth.ok) {
       const blocked = await deps.attempts.recordFailure(req.ip);
       if (blocked > 0) return attemptsLimited(reply, blocked);

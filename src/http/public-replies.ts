@@ -14,6 +14,10 @@ export function publicErrorBody(code: PublicErrorCode, msg = ''): string {
       return '{"message":"Missing API key in request"}';
     case 'KEY_INVALID':
       return '{"message":"Invalid API key in request"}';
+    case 'KEY_EXPIRED':
+      return '{"message":"API key expired"}';
+    case 'KEY_DISABLED':
+      return envelope(403, 'This API key is disabled.');
     case 'API_DISABLED':
       return envelope(403, 'The Public API is disabled for this account.');
     case 'RESOURCE_UNBOUND':

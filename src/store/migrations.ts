@@ -205,6 +205,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_key_lifecycle': {
+    async up(db: Kysely<any>) {
+      // When a key stops working (null: never), whether an admin switched it off, and the
+      // previous secret's hash with the end of its grace while a rotation's grace runs.
+      await db.schema.alterTable('api_keys').addColumn('expires_at', 'text').execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('api_keys').addColumn('prev_key_hash', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('prev_valid_until', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

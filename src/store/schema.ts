@@ -49,6 +49,10 @@ export interface ControlSchema {
     keyHint: string;
     createdAt: string;
     lastUsedAt: string | null;
+    expiresAt: string | null;
+    disabled: Generated<number>;
+    prevKeyHash: string | null;
+    prevValidUntil: string | null;
   };
   bindings: {
     keyId: string;

@@ -253,7 +253,7 @@ describe('the access snapshot of a request', () => {
     const created = await m.access.keys.create(tenant, { name: 'snapshot reader' });
     await m.access.keys.bind(tenant, created.id, 'dataset', a.id);
     await reload();
-    const auth = m.access.registry.authenticate(created.key);
+    const auth = m.access.registry.authenticate(created.key, Date.now());
     assert.ok(auth.ok);
     // Removed (bindings and key) while the request waited, then a reload, then the
     // request resolves its resource: what it was authenticated with still holds, it
@@ -263,7 +263,7 @@ describe('the access snapshot of a request', () => {
     const r = m.usecases.resources.dataset(auth.principal, a.id);
     assert.ok(r.ok, JSON.stringify(r));
     assert.deepEqual(
-      m.access.registry.authenticate(created.key),
+      m.access.registry.authenticate(created.key, Date.now()),
       { ok: false, reason: 'INVALID' },
       'a new request is refused',
     );

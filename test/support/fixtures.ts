@@ -26,6 +26,12 @@ export async function createWidget(t: TestServer, spec: unknown, tenantId = t.te
   return t.modules.catalog.widgets.create(tenantId, spec);
 }
 
+/** Creates a widget that counts the rows of a dataset: one number, labelled "N". */
+export async function countWidget(t: TestServer, datasetId: string, name: string, tenantId = t.tenant.id) {
+  const spec = { name, dataset: datasetId, chart: 'number', dimensions: [], measures: [{ agg: 'count', label: 'N' }] };
+  return createWidget(t, spec, tenantId);
+}
+
 /**
  * Creates a key of the tenant (the server's by default), bound to `datasets` and then
  * `widgets`, each by id. Without `rateLimit`, the key has the default limit.
@@ -78,3 +84,16 @@ export async function pollStatus(
   }
   return { status, took: Date.now() - started };
 }
+
+/** The keys of a dataset page's `data`, in the order the contract writes them (section 4). */
+export const DATASET_PAGE_KEYS = [
+  'records',
+  'total',
+  'size',
+  'current',
+  'orders',
+  'optimizeCountSql',
+  'hitCount',
+  'searchCount',
+  'pages',
+] as const;

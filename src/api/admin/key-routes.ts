@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { MAX_SCOPE_LENGTH, type KeySummary, type ResourceType } from '../../access/index.ts';
+import { parseDuration, parseWhen } from '../../shared/durations.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { DEFAULT_GRACE_MS, MAX_SCOPE_LENGTH, type KeySummary, type ResourceType } from '../../access/index.ts';
 import { keyOpenApi, keyResources } from '../public/key-openapi.ts';
 import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
@@ -20,8 +22,21 @@ export const keySchema = z.object({
   maskedKey: z.string().describe('dgk_, the first four and the last four digits'),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
+  expiresAt: z.string().nullable().describe('When the key stops working (401); null: never'),
+  disabled: z.boolean().describe('Refused (403) until enabled again; bindings are kept'),
+  previousValidUntil: z
+    .string()
+    .nullable()
+    .describe('While a rotation’s grace runs: until when the previous secret works'),
   bindings: z.object({ datasets: z.array(boundRef), widgets: z.array(boundRef) }),
 });
+
+const expiresAtInput = z
+  .string()
+  .max(64)
+  .nullable()
+  .optional()
+  .describe('An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never');
 
 // Ids are 19 digits; 64 leaves room for other id schemes and bounds junk early.
 const ID_MAX = 64;
@@ -51,6 +66,14 @@ function keyBody(deps: AdminDeps, k: KeySummary, names: Record<ResourceType, Map
     lastUsedAt: lastUsedAt(deps, k.id, k.lastUsedAt),
     bindings: { datasets: named('dataset', k.bindings.datasets), widgets: named('widget', k.bindings.widgets) },
   };
+}
+
+/** The body's `expiresAt` as the service takes it: an ISO time, null (never) or undefined (unchanged). */
+function expiresAtOf(raw: string | null | undefined, now: number): string | null | undefined {
+  if (raw === undefined || raw === null) return raw;
+  const when = parseWhen(raw, now);
+  if (!when.ok) throw new DomainError('INVALID_INPUT', `expiresAt: ${when.message}`);
+  return when.value;
 }
 
 /** Who a key is in the audit log: its name and id, never its secret. */
@@ -92,15 +115,20 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
           type: z.string().optional().describe('Custom (the only type for now)'),
           description: z.string().optional(),
           rateLimit: z.number().int().optional().describe('Requests per minute, default 60'),
+          expiresAt: expiresAtInput,
         }),
         response: { 201: keySchema.extend({ key: z.string().describe('The secret') }) },
       },
     },
     async (req, reply) => {
       const { tenantId } = adminOf(req);
-      const created = await keys.create(tenantId, req.body);
+      const created = await keys.create(tenantId, {
+        ...req.body,
+        expiresAt: expiresAtOf(req.body.expiresAt, deps.clock.now()),
+      });
       await deps.changed();
-      await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min`);
+      const expires = created.expiresAt ? `; expires ${created.expiresAt}` : '';
+      await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min${expires}`);
       return reply.code(201).send({ ...(await oneKey(tenantId, created.id)), key: created.key });
     },
   );
@@ -118,23 +146,30 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['keys'],
-        summary: 'Changes a key’s name, description or rate limit',
+        summary: 'Changes a key’s name, description, rate limit or expiry; same id, same bindings',
         params: idParams,
         body: z.object({
           name: z.string().optional(),
           description: z.string().optional(),
           rateLimit: z.number().int().optional(),
+          expiresAt: expiresAtInput,
         }),
         response: { 200: keySchema },
       },
     },
     async (req) => {
       const { tenantId } = adminOf(req);
-      const { before, after } = await keys.update(tenantId, req.params.id, req.body);
+      const { before, after } = await keys.update(tenantId, req.params.id, {
+        ...req.body,
+        expiresAt: expiresAtOf(req.body.expiresAt, deps.clock.now()),
+      });
       const changes: string[] = [];
       if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
       if (before.description !== after.description) changes.push('description changed');
       if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
+      if (before.expiresAt !== after.expiresAt) {
+        changes.push(`expires ${before.expiresAt ?? 'never'} → ${after.expiresAt ?? 'never'}`);
+      }
       if (changes.length > 0) {
         await deps.changed();
         await audit(deps, req, 'key.update', keyTarget(after), changes.join('; '));
@@ -160,6 +195,70 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
       await deps.changed();
       await audit(deps, req, 'key.delete', keyTarget(k));
       return reply.code(204).send();
+    },
+  );
+
+  for (const verb of ['disable', 'enable'] as const) {
+    admin.post(
+      `/keys/:id/${verb}`,
+      {
+        schema: {
+          tags: ['keys'],
+          summary:
+            verb === 'disable'
+              ? 'Disables the key: its clients get 403 within a second; bindings are kept'
+              : 'Enables a disabled key again',
+          params: idParams,
+          response: { 200: keySchema },
+        },
+      },
+      async (req) => {
+        const { tenantId } = adminOf(req);
+        const before = await keys.get(tenantId, req.params.id);
+        const after = await keys.setDisabled(tenantId, before.id, verb === 'disable');
+        if (before.disabled !== after.disabled) {
+          await deps.changed();
+          await audit(deps, req, `key.${verb}`, keyTarget(after));
+        }
+        return oneKey(tenantId, req.params.id);
+      },
+    );
+  }
+
+  admin.post(
+    '/keys/:id/rotate',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'A new secret for the key; the previous one works until the grace ends',
+        params: idParams,
+        body: z
+          .object({
+            grace: z
+              .string()
+              .max(32)
+              .optional()
+              .describe('How long the previous secret keeps working, such as 24h (the default), 30m or 0'),
+          })
+          .optional(),
+        response: {
+          200: z.object({ id: z.string(), key: z.string().describe('The new secret'), previousValidUntil: z.string() }),
+        },
+      },
+    },
+    async (req) => {
+      const { tenantId } = adminOf(req);
+      const k = await keys.get(tenantId, req.params.id);
+      let graceMs = DEFAULT_GRACE_MS;
+      if (req.body?.grace !== undefined) {
+        const d = parseDuration(req.body.grace);
+        if (!d.ok) throw new DomainError('INVALID_INPUT', `grace: ${d.message}`);
+        graceMs = d.value;
+      }
+      const rotated = await keys.rotate(tenantId, k.id, graceMs);
+      await deps.changed();
+      await audit(deps, req, 'key.rotate', keyTarget(k), `previous secret valid until ${rotated.previousValidUntil}`);
+      return rotated;
     },
   );
 

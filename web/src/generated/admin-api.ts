@@ -313,6 +313,12 @@ export type paths = {
                                 maskedKey: string;
                                 createdAt: string;
                                 lastUsedAt: string | null;
+                                /** @description When the key stops working (401); null: never */
+                                expiresAt: string | null;
+                                /** @description Refused (403) until enabled again; bindings are kept */
+                                disabled: boolean;
+                                /** @description While a rotation’s grace runs: until when the previous secret works */
+                                previousValidUntil: string | null;
                                 bindings: {
                                     datasets: {
                                         id: string;
@@ -352,6 +358,8 @@ export type paths = {
                         description?: string;
                         /** @description Requests per minute, default 60 */
                         rateLimit?: number;
+                        /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
+                        expiresAt?: string | null;
                     };
                 };
             };
@@ -375,6 +383,12 @@ export type paths = {
                             maskedKey: string;
                             createdAt: string;
                             lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -440,6 +454,12 @@ export type paths = {
                             maskedKey: string;
                             createdAt: string;
                             lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -486,7 +506,7 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        /** Changes a key’s name, description or rate limit */
+        /** Changes a key’s name, description, rate limit or expiry; same id, same bindings */
         patch: {
             parameters: {
                 query?: never;
@@ -502,6 +522,8 @@ export type paths = {
                         name?: string;
                         description?: string;
                         rateLimit?: number;
+                        /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
+                        expiresAt?: string | null;
                     };
                 };
             };
@@ -525,6 +547,12 @@ export type paths = {
                             maskedKey: string;
                             createdAt: string;
                             lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -544,6 +572,198 @@ export type paths = {
                 };
             };
         };
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disables the key: its clients get 403 within a second; bindings are kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enables a disabled key again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            type: string;
+                            description: string;
+                            /** @description Requests per minute */
+                            rateLimit: number;
+                            /** @description dgk_… and the last four digits */
+                            hint: string;
+                            /** @description dgk_, the first four and the last four digits */
+                            maskedKey: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
+                            bindings: {
+                                datasets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                                widgets: {
+                                    id: string;
+                                    name: string;
+                                    /** @description The binding's row scope in the filter language; empty = every row */
+                                    where: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for the key; the previous one works until the grace ends */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description How long the previous secret keeps working, such as 24h (the default), 30m or 0 */
+                        grace?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description The new secret */
+                            key: string;
+                            previousValidUntil: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/api/keys/{id}/secret": {
@@ -636,6 +856,12 @@ export type paths = {
                             maskedKey: string;
                             createdAt: string;
                             lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -711,6 +937,12 @@ export type paths = {
                             maskedKey: string;
                             createdAt: string;
                             lastUsedAt: string | null;
+                            /** @description When the key stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Refused (403) until enabled again; bindings are kept */
+                            disabled: boolean;
+                            /** @description While a rotation’s grace runs: until when the previous secret works */
+                            previousValidUntil: string | null;
                             bindings: {
                                 datasets: {
                                     id: string;
