@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.ts';
+import type { ControlSchema, Store } from '../store/index.ts';
 import { createTenantRegistry } from './listing.ts';
 import type { Field } from './types.ts';
 
@@ -20,21 +20,7 @@ export interface Dataset {
 }
 
 /** Turns a `datasets` row into a Dataset. */
-export function toDataset(row: {
-  id: string;
-  tenantId: string;
-  name: string;
-  description: string;
-  integrationGroup: string;
-  owner: string;
-  createdAt: string;
-  modifiedAt: string;
-  syncedAt: string;
-  version: number;
-  tableName: string;
-  fields: string;
-  rowCount: number;
-}): Dataset {
+export function toDataset(row: ControlSchema['datasets']): Dataset {
   return Object.freeze({
     ...row,
     version: Number(row.version),

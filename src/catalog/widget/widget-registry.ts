@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.ts';
+import type { ControlSchema, Store } from '../../store/index.ts';
 import { createTenantRegistry } from '../listing.ts';
 import type { Chart, WidgetSpec } from './widget-spec.ts';
 
@@ -17,16 +17,7 @@ export interface Widget {
 }
 
 /** Turns a `widgets` row into a Widget; the stored spec was validated when it was written. */
-export function toWidget(row: {
-  id: string;
-  tenantId: string;
-  name: string;
-  datasetId: string;
-  spec: string;
-  version: number;
-  createdAt: string;
-  modifiedAt: string;
-}): Widget {
+export function toWidget(row: ControlSchema['widgets']): Widget {
   const spec = JSON.parse(row.spec) as WidgetSpec;
   return Object.freeze({
     id: row.id,
