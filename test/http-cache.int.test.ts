@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import fs from 'node:fs';
+import path from 'node:path';
+import { builtConsole } from '../scripts/console-build.mjs';
 import { assertBadParameter, boundKey, createWidget, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -187,5 +190,35 @@ describe('versions, validators, numbers and compression', () => {
     const nm = await get(url, { 'accept-encoding': 'gzip', 'if-none-match': String(plain.headers.etag) });
     assert.equal(nm.statusCode, 304);
     assert.equal(nm.rawPayload.length, 0);
+  });
+});
+
+describe("the console's assets, compressed", () => {
+  let t: TestServer;
+  let dir: string;
+  before(async () => {
+    dir = await builtConsole({ log: () => {} });
+    t = await startTestServer({ DATAGATE_CONSOLE_DIR: dir });
+  });
+  after(() => t?.close());
+
+  it('sends the prebuilt .br or .gz of a script to a browser that accepts it, and the file itself otherwise', async () => {
+    const page = await t.server.app.inject({ url: '/admin/' });
+    const src = /src="\/admin\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+    assert.ok(src, 'index.html names its script');
+    const raw = fs.readFileSync(path.join(dir, src));
+    assert.ok(raw.length > 1024);
+    const plain = await t.server.app.inject({ url: `/admin/${src}` });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.deepEqual(plain.rawPayload, raw);
+    const br = await t.server.app.inject({ url: `/admin/${src}`, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers['content-type']), /javascript/);
+    assert.deepEqual(brotliDecompressSync(br.rawPayload), raw);
+    assert.ok(br.rawPayload.length < raw.length / 2);
+    assert.match(String(br.headers['cache-control']), /immutable/);
+    const gz = await t.server.app.inject({ url: `/admin/${src}`, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.deepEqual(gunzipSync(gz.rawPayload), raw);
   });
 });
