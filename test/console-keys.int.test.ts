@@ -104,7 +104,7 @@ describe('the console: row scopes, the key lifecycle and usage over a range', { 
     await t?.close();
   });
 
-  it("edits a binding's row scope beside it: the server's message for a bad one, scoped rows for a good one", async () => {
+  it("edits a binding's row scope beside it: the server's message for a bad one, scoped rows for a good", async () => {
     await openKey(portal.id);
     const tickets = row('dataset', ticketsId);
     await tickets.locator('[data-test="scope-text"]').getByText('Every row').waitFor();
