@@ -286,6 +286,7 @@ describe('the console: row scopes, the key lifecycle and usage over a range', { 
     await openKey(soon.id);
     await test('key-warning').waitFor();
     assert.match((await test('key-warning').getAttribute('aria-label'))!, /Expires in 5 days/);
+    await textMatches('key-warning', /^\s*Expires in 5 days\s*$/);
     await test('key-warning').hover();
     await page.locator('[data-test="key-warning-reason"]', { hasText: 'Expires in 5 days' }).waitFor();
     await shots.take(page, 'warning-expiring');
@@ -293,6 +294,7 @@ describe('the console: row scopes, the key lifecycle and usage over a range', { 
     await openKey(idle.id);
     await test('key-warning').waitFor();
     assert.match((await test('key-warning').getAttribute('aria-label'))!, /Never used in the 30 days/);
+    await textMatches('key-warning', /^\s*Never used\s*$/);
     await textMatches('key-last-used', /Last used never/);
 
     await openKey(gone.id);

@@ -20,23 +20,35 @@ function daysUntil(iso: string, now: number): number {
   return Math.max(1, Math.ceil((Date.parse(iso) - now) / DAY));
 }
 
+/** One reason for the warning badge: a word or two for the badge, a sentence for its tooltip. */
+export interface KeyWarning {
+  readonly short: string;
+  readonly detail: string;
+}
+
 /**
- * The reasons for the key's warning badge, one sentence each; none: no badge. An expired
- * key has its own tag instead, and a key younger than a month is not "unused" yet.
+ * The reasons for the key's warning badge; none: no badge. An expired key has its own
+ * tag instead, and a key younger than a month is not "unused" yet.
  */
-export function keyWarnings(k: KeyTimes, now = Date.now()): string[] {
-  const out: string[] = [];
+export function keyWarnings(k: KeyTimes, now = Date.now()): KeyWarning[] {
+  const out: KeyWarning[] = [];
   if (k.expiresAt !== null && !isExpired(k, now) && Date.parse(k.expiresAt) - now <= EXPIRY_WARNING_DAYS * DAY) {
     const days = daysUntil(k.expiresAt, now);
-    out.push(`Expires in ${days} ${days === 1 ? 'day' : 'days'}: extend it in Edit, or give its client a new key.`);
+    const inDays = `${days} ${days === 1 ? 'day' : 'days'}`;
+    out.push({
+      short: `Expires in ${inDays}`,
+      detail: `Expires in ${inDays}: extend it in Edit, or give its client a new key.`,
+    });
   }
   const since = k.lastUsedAt ?? k.createdAt;
   if (now - Date.parse(since) >= IDLE_WARNING_DAYS * DAY) {
-    out.push(
-      k.lastUsedAt === null
-        ? `Never used in the ${IDLE_WARNING_DAYS} days since it was created.`
-        : `Not used in the last ${IDLE_WARNING_DAYS} days.`,
-    );
+    out.push({
+      short: k.lastUsedAt === null ? 'Never used' : `Unused for ${IDLE_WARNING_DAYS} days`,
+      detail:
+        k.lastUsedAt === null
+          ? `Never used in the ${IDLE_WARNING_DAYS} days since it was created.`
+          : `Not used in the last ${IDLE_WARNING_DAYS} days.`,
+    });
   }
   return out;
 }
