@@ -355,6 +355,18 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
       for (const k of report.keys) for (const [s, n] of Object.entries(k.byStatus)) fromJson.set(`${k.keyId} ${s}`, n);
       assert.deepEqual(Object.fromEntries(fromCsv), Object.fromEntries(fromJson));
       assert.ok(fromCsv.size > 2, 'the recent requests are there too');
+      // A name that a spreadsheet would run as a formula is written as text.
+      const formula = await t.modules.access.keys.create(t.tenant.id, { name: '=HYPERLINK("http://x","y")' });
+      await t.modules.store.db
+        .insertInto('usageMinutes')
+        .values({ tenantId: t.tenant.id, keyId: formula.id, minute: past / 60_000, status: 200, count: 1 })
+        .execute();
+      const withFormula = await admin.call('GET', `/admin/api/usage.csv?${q(past, past + 60_000)}`);
+      assert.ok(
+        withFormula.body.includes(`,${formula.id},"'=HYPERLINK(""http://x"",""y"")",false,200,1\r\n`),
+        withFormula.body,
+      );
+      await t.modules.access.keys.remove(t.tenant.id, formula.id);
       // The default window is the last 24 hours, like GET /usage.
       const day = await admin.call('GET', '/admin/api/usage.csv');
       assert.equal(day.statusCode, 200);
