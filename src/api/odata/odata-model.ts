@@ -1,0 +1,43 @@
+import { buildModel, type Catalog, type Dataset, type EntitySet, type ModelSource } from '../../catalog/index.ts';
+import type { Principal } from '../../access/index.ts';
+import type { Binding } from '../../access/index.ts';
+import type { ResourceResolver } from '../../usecases/index.ts';
+import type { Widget } from '../../catalog/index.ts';
+
+/** An entity set with what a read of it needs: the resource, its dataset and the key's binding. */
+export type BoundSet = EntitySet & {
+  readonly dataset: Dataset;
+  readonly widget: Widget | null;
+  readonly binding: Binding;
+};
+
+/**
+ * The key's entity sets: its bound datasets, then its bound widgets whose dataset still
+ * exists and fits them, in binding order. Names depend only on what is bound, so a set
+ * keeps its name from one request to the next while the bindings stay.
+ */
+export async function keyEntitySets(
+  catalog: Catalog,
+  resources: ResourceResolver,
+  principal: Principal,
+  opts: { deadline: number },
+): Promise<BoundSet[]> {
+  const sources: (ModelSource & { dataset: Dataset; widget: Widget | null; binding: Binding })[] = [];
+  for (const { dataset, binding } of resources.boundDatasets(principal)) {
+    const int64Columns = await catalog.datasets.int64Columns(dataset, opts);
+    sources.push({ kind: 'dataset', id: dataset.id, name: dataset.name, fields: dataset.fields, int64Columns, dataset, widget: null, binding });
+  } // prettier-ignore
+  for (const { widget, dataset, binding } of resources.boundWidgets(principal)) {
+    if (dataset === undefined) continue;
+    const cols = catalog.widgets.columns(widget, dataset, await catalog.datasets.int64Columns(dataset, opts));
+    if (!cols.ok) continue;
+    sources.push({ kind: 'widget', id: widget.id, name: widget.name, fields: cols.columns, int64Columns: cols.int64Columns, dataset, widget, binding });
+  } // prettier-ignore
+  const sets = buildModel(sources);
+  return sets.map((set, i) => ({
+    ...set,
+    dataset: sources[i].dataset,
+    widget: sources[i].widget,
+    binding: sources[i].binding,
+  }));
+}
