@@ -19,7 +19,7 @@ import {
 import { sendODataError } from '../../http/odata-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
-import { baseUrlOf } from '../public/openapi-routes.ts';
+import { baseUrlOf } from '../public/base-url.ts';
 import type { PublicRouteDeps } from '../public/public-route-deps.ts';
 import { scopeBrokenMessage } from '../public/row-scope.ts';
 import { entitiesJson } from './odata-json.ts';
