@@ -9,7 +9,10 @@ import type { DialectCapabilities } from '../../src/store/dialects/capabilities.
 import type { DatasetTables } from '../../src/store/dialects/dataset-tables.ts';
 import { F, FIELDS, ROWS } from './filter-cases.ts';
 
-/** The entity set of the filter table: properties Id, summary, price, is_default, date, created_at, Real_Name, n, code_in_. */
+/**
+ * The entity set of the filter table: properties Id, summary, price, is_default, date,
+ * created_at, Real_Name, n and code_in_.
+ */
 export const ODATA_SET: EntitySet = buildModel([
   { kind: 'dataset', id: '1', name: 'Filters', fields: FIELDS, int64Columns: new Set([F.id.column, F.n.column]) },
 ])[0];

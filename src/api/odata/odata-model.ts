@@ -1,8 +1,7 @@
 import { buildModel, type Catalog, type Dataset, type EntitySet, type ModelSource } from '../../catalog/index.ts';
-import type { Principal } from '../../access/index.ts';
-import type { Binding } from '../../access/index.ts';
-import type { ResourceResolver } from '../../usecases/index.ts';
+import type { Binding, Principal } from '../../access/index.ts';
 import type { Widget } from '../../catalog/index.ts';
+import type { ResourceResolver } from '../../usecases/index.ts';
 
 /** An entity set with what a read of it needs: the resource, its dataset and the key's binding. */
 export type BoundSet = EntitySet & {
@@ -25,14 +24,25 @@ export async function keyEntitySets(
   const sources: (ModelSource & { dataset: Dataset; widget: Widget | null; binding: Binding })[] = [];
   for (const { dataset, binding } of resources.boundDatasets(principal)) {
     const int64Columns = await catalog.datasets.int64Columns(dataset, opts);
-    sources.push({ kind: 'dataset', id: dataset.id, name: dataset.name, fields: dataset.fields, int64Columns, dataset, widget: null, binding });
-  } // prettier-ignore
+    const { id, name, fields } = dataset;
+    sources.push({ kind: 'dataset', id, name, fields, int64Columns, dataset, widget: null, binding });
+  }
   for (const { widget, dataset, binding } of resources.boundWidgets(principal)) {
     if (dataset === undefined) continue;
     const cols = catalog.widgets.columns(widget, dataset, await catalog.datasets.int64Columns(dataset, opts));
     if (!cols.ok) continue;
-    sources.push({ kind: 'widget', id: widget.id, name: widget.name, fields: cols.columns, int64Columns: cols.int64Columns, dataset, widget, binding });
-  } // prettier-ignore
+    const { id, name } = widget;
+    sources.push({
+      kind: 'widget',
+      id,
+      name,
+      fields: cols.columns,
+      int64Columns: cols.int64Columns,
+      dataset,
+      widget,
+      binding,
+    });
+  }
   const sets = buildModel(sources);
   return sets.map((set, i) => ({
     ...set,

@@ -313,7 +313,10 @@ function asBoolean(op: Operand): FilterNode {
 
 const NEVER: FilterNode = Object.freeze({ kind: 'never' });
 
-/** `fold(field)` matched against `value`: case-sensitive without a fold; else no row when the value can't be a fold's result. */
+/**
+ * `fold(field)` matched against `value`: case-sensitive without a fold; with one, no row
+ * when the value can't be a fold's result.
+ */
 function textNode(prop: Extract<Operand, { k: 'prop' }>, match: TextMatch, value: string): FilterNode {
   if (prop.fold === null) return Object.freeze({ kind: 'text', field: prop.field, match, value, ignoreCase: false });
   const folded = prop.fold === 'lower' ? foldCase(value) : value.toUpperCase();

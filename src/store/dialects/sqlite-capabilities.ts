@@ -92,8 +92,9 @@ export const sqliteCapabilities: DialectCapabilities = {
     const { loose, exact } = looseLike(folded);
     if (exact) return sql<SqlBool>`${value} like ${sql.val(likePattern(text, match))} escape '\\'`;
     // LIKE with `_` for every character it can't fold selects a superset (see containsText).
-    const anchored = anchor(loose, match);
-    return sql<SqlBool>`(${value} like ${sql.val(anchored)} escape '\\' and ${sql.raw(IMATCH_FUNCTION)}(${value}, ${sql.val(folded)}, ${sql.val(match)}))`;
+    const like = sql<SqlBool>`${value} like ${sql.val(anchor(loose, match))} escape '\\'`;
+    const check = sql<SqlBool>`${sql.raw(IMATCH_FUNCTION)}(${value}, ${sql.val(folded)}, ${sql.val(match)})`;
+    return sql<SqlBool>`(${like} and ${check})`;
   },
   notInt64: (value) => sql<SqlBool>`typeof(${value}) in ('real', 'text', 'blob')`,
   // SQLite's documented way to keep a term off an index: a unary + on the column.
