@@ -49,8 +49,11 @@ function acceptsIeee754(accept: string | undefined): boolean {
  */
 export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps): void {
   const root = (req: FastifyRequest) => `${baseUrlOf(deps.publicUrl, req)}/odata/`;
-  const sets = (req: FastifyRequest) =>
-    keyEntitySets(deps.catalog, deps.resources, req.principal!, { deadline: Date.now() + deps.queryTimeoutMs });
+  const sets = (req: FastifyRequest, types = false) =>
+    keyEntitySets(deps.catalog, deps.resources, req.principal!, {
+      deadline: Date.now() + deps.queryTimeoutMs,
+      types,
+    });
 
   app.get('/', async (req, reply) => {
     const ieee754 = acceptsIeee754(req.headers.accept);
@@ -58,7 +61,7 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
   });
 
   app.get('/$metadata', async (req, reply) => {
-    return reply.type('application/xml; charset=utf-8').send(metadataXml(await sets(req)));
+    return reply.type('application/xml; charset=utf-8').send(metadataXml(await sets(req, true)));
   });
 
   app.get('/:set', async (req: FastifyRequest<{ Params: { set: string } }>, reply) => {

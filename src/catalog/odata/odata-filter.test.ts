@@ -3,15 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { F, loadFilterTable } from '../../../test/support/filter-cases.ts';
 import { ODATA_CASES, ODATA_SET, odataCaseName, odataSelectedRows } from '../../../test/support/odata-cases.ts';
 import { sqliteCapabilities } from '../../store/dialects/sqlite-capabilities.ts';
 import { openSqlite, type SqliteHandle } from '../../store/dialects/sqlite.ts';
+import { compileFilters } from '../filter/filter-compiler.ts';
 import type { DatasetTable } from '../query/dataset-query.ts';
 import { ODataQueryError } from './odata-errors.ts';
 import { parseODataFilter } from './odata-filter.ts';
 
 const parse = (text: string) => parseODataFilter(text, ODATA_SET.byName);
+
+/** Only compiles: Kysely opens no connection until a query is executed. */
+const memory = new Database(':memory:');
+after(() => memory.close());
 
 describe('$filter to filter nodes', () => {
   it('comparisons become the nodes of the filter language', () => {
@@ -72,6 +79,17 @@ describe('$filter to filter nodes', () => {
         { kind: 'null', field: F.summary },
       ],
     });
+  });
+
+  it('puts every value in a parameter and only generated column names in the SQL', () => {
+    const node = parse(`summary eq 'x'' OR ''1''=''1' or contains(Real_Name,'"; DROP TABLE t; --') or n in (1, 2)`);
+    const compiled = new Kysely<any>({ dialect: new SqliteDialect({ database: memory }) })
+      .selectFrom('t')
+      .select('c7')
+      .where(compileFilters([node], sqliteCapabilities)!)
+      .compile();
+    assert.equal(compiled.sql, 'select "c7" from "t" where ("c1" = ? or "c6" glob ? or "c7" in (?, ?))');
+    assert.deepEqual(compiled.parameters, ["x' OR '1'='1", '*"; DROP TABLE t; --*', 1, 2]);
   });
 
   const refused: [string, 400 | 501, RegExp][] = [
