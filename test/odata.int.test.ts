@@ -93,6 +93,7 @@ describe('the OData feed', () => {
   let key: string;
   let ticketsId: string;
   let bigId: string;
+  let byCompanyId: string;
 
   async function get(url: string, headers: Record<string, string> = { apikey: key }) {
     const res = await t.server.app.inject({ method: 'GET', url, headers });
@@ -130,6 +131,7 @@ describe('the OData feed', () => {
       ],
       sort: '-Rows',
     });
+    byCompanyId = byCompany.id;
     // Named as the dataset: its entity set takes a suffix.
     const named = await createWidget(t, {
       name: 'Tickets',
@@ -460,6 +462,7 @@ describe('the OData feed', () => {
     it('a scoped key sees only its rows, whatever its $filter; another key sees only what is bound to it', async () => {
       const scoped = await boundKey(t, { name: 'acme only', rateLimit: 100 });
       await t.modules.access.keys.bind(t.tenant.id, scoped.id, 'dataset', ticketsId, 'company[eq]=Acme');
+      await t.modules.access.keys.bind(t.tenant.id, scoped.id, 'widget', byCompanyId, 'company[eq]=Acme');
       const unrelated = await boundKey(t, { name: 'big only', rateLimit: 100, datasets: [bigId] });
       const otherTenant = await t.modules.access.tenants.ensure('other');
       const foreign = await importDataset(t, 'f.csv', 'a\n1\n', 'Tickets', otherTenant.id);
@@ -498,6 +501,16 @@ describe('the OData feed', () => {
         headers,
       );
       assert.equal(not.json()['@odata.count'], 0);
+      // On a widget the scope applies to the rows before aggregation.
+      const widget = await get('/odata/By_company?$count=true', headers);
+      assert.equal(
+        widget.body,
+        json({
+          '@odata.context': `${ROOT}$metadata#By_company`,
+          '@odata.count': 1,
+          value: [{ RowNumber: 1, Company: 'Acme', Rows: 2, Hours: 5.5 }],
+        }),
+      );
 
       const doc = await get('/odata/', { apikey: unrelated.key });
       assert.deepEqual(
