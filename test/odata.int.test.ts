@@ -351,6 +351,10 @@ describe('the OData feed', () => {
         ['$bogus=1', /Unknown query option "\$bogus"/],
         ['$top=1&$top=2', 'The query option $top is given more than once'],
         ['$skiptoken=abc', 'The $skiptoken is not one this service made; follow @odata.nextLink as given'],
+        [
+          `$filter=${encodeURIComponent("company eq 'a\u0000'")}`,
+          'The query option "$filter" contains a NUL character (U+0000), which text values cannot hold',
+        ],
       ];
       for (const [qs, message] of cases)
         assertODataError(await get(`/odata/Tickets?${qs}`), 400, 'BAD_PARAMETER', message);

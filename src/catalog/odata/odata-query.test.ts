@@ -83,6 +83,7 @@ describe('system query options', () => {
     refused({ $orderby: 'n, n desc' }, 400, /\$orderby names "n" more than once/);
     refused({ $filter: ['n eq 1', 'n eq 2'] }, 400, /\$filter is given more than once/);
     refused({ $filter: 'n eq' }, 400, /^\$filter: the filter ends/);
+    refused({ $filter: "summary eq 'a\u0000'" }, 400, /\$filter" contains a NUL character/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { Field } from '../types.ts';
 import type { FilterNode } from '../filter/filter-parser.ts';
 import type { SortKey } from '../filter/query-options.ts';
@@ -65,8 +66,11 @@ export function formatParameters(text: string): { json: boolean; ieee754: boolea
  * unknown option, 501 for one this service does not implement.
  */
 export function parseODataQuery(params: QueryParams, set: EntitySet): ODataQuery {
-  for (const name of Object.keys(params)) {
+  for (const [name, raw] of Object.entries(params)) {
     if (!name.startsWith('$')) continue;
+    // PostgreSQL's text refuses U+0000; refused here for every backend, naming the option.
+    if (hasNul(name) || (raw !== undefined && (Array.isArray(raw) ? raw.some(hasNul) : hasNul(raw))))
+      bad(`The query option ${JSON.stringify(name)} ${NUL_REASON}`);
     if (UNSUPPORTED.includes(name))
       throw new ODataQueryError(501, 'NotImplemented', `The query option ${name} is not supported`);
     if (!SUPPORTED.includes(name))
