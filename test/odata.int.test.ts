@@ -527,6 +527,26 @@ describe('the OData feed', () => {
     });
   });
 
+  it('a scope that no longer compiles refuses the read with 409, never an unscoped one', async () => {
+    const ds = await importDataset(t, 'scoped.csv', 'a,b\n1,x\n2,y\n', 'Scoped');
+    const k = await boundKey(t, { name: 'scoped b', rateLimit: 100 });
+    await t.modules.access.keys.bind(t.tenant.id, k.id, 'dataset', ds.id, 'b[eq]=x');
+    await t.server.refresh();
+    assert.equal((await get('/odata/Scoped?$count=true', { apikey: k.key })).json()['@odata.count'], 1);
+    await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('scoped2.csv', 'a\n1\n2\n'),
+      replaceId: ds.id,
+    });
+    await t.server.refresh();
+    assertODataError(
+      await get('/odata/Scoped', { apikey: k.key }),
+      409,
+      'SCOPE_BROKEN',
+      `The row scope of this key's binding to dataset "${ds.id}" no longer fits the dataset: its field "b" is ` +
+        'gone or of another type; an admin must fix or remove the scope',
+    );
+  });
+
   describe('server-driven paging', () => {
     /** Follows @odata.nextLink from `url` to the end: the pages' row numbers and the responses. */
     async function walk(url: string, headers: Record<string, string> = { apikey: key }) {
