@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { OData } from '@odata/client';
 import { boundKey, createWidget, importDataset } from './support/fixtures.ts';
@@ -314,6 +315,45 @@ describe('the OData feed', () => {
     });
   });
 
+  it('ETags: 304 for a current copy, before any query; a new ETag when the query or the data changes', async () => {
+    const first = await get('/odata/Tickets?$select=id');
+    const etag = first.headers.etag as string;
+    assert.match(etag, /^W\/"[\w-]{27}"$/);
+    assert.equal(first.headers['cache-control'], 'private, no-cache');
+    assert.equal(first.headers['x-dataset-version'], '1');
+    const again = await get('/odata/Tickets?$select=id', { apikey: key, 'if-none-match': etag });
+    assert.equal(again.status, 304);
+    assert.equal(again.body, '');
+    assert.equal(again.headers.etag, etag);
+    const other = await get('/odata/Tickets?$select=company', { apikey: key, 'if-none-match': etag });
+    assert.equal(other.status, 200);
+    assert.notEqual(other.headers.etag, etag);
+    const ieee = await get('/odata/Tickets?$select=id', {
+      apikey: key,
+      accept: 'application/json;IEEE754Compatible=true',
+      'if-none-match': etag,
+    });
+    assert.equal(ieee.status, 200, 'another number format is another body');
+    const meta = await get('/odata/$metadata');
+    assert.equal(
+      (await get('/odata/$metadata', { apikey: key, 'if-none-match': meta.headers.etag as string })).status,
+      304,
+    );
+    const doc = await get('/odata/');
+    assert.equal((await get('/odata/', { apikey: key, 'if-none-match': doc.headers.etag as string })).status, 304);
+  });
+
+  it('compresses a body over 1 KB when the client accepts it', async () => {
+    const res = await t.server.app.inject({
+      url: '/odata/Big_Log?$top=100',
+      headers: { apikey: key, 'accept-encoding': 'gzip' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    const body = JSON.parse(gunzipSync(res.rawPayload).toString('utf8'));
+    assert.equal(body.value.length, 100);
+  });
+
   describe('refusals', () => {
     it('an unsupported option, function or operator is 501 with the OData error body', async () => {
       assertODataError(
@@ -624,6 +664,7 @@ describe('the OData feed', () => {
 
     it('a reload between two pages fails the next link with 410, naming the versions', async () => {
       const first = await get('/odata/Tickets?$select=RowNumber', { apikey: key, prefer: 'odata.maxpagesize=2' });
+      const before = first.headers.etag;
       const link = new URL(first.json()['@odata.nextLink']);
       assert.equal(link.searchParams.get('$skiptoken'), 'd1.2');
       await t.modules.catalog.datasets.importFile(t.tenant.id, {
@@ -641,6 +682,8 @@ describe('the OData feed', () => {
       // A fresh walk reads the new version.
       const again = await get('/odata/Tickets?$select=RowNumber', { apikey: key, prefer: 'odata.maxpagesize=2' });
       assert.match(again.json()['@odata.nextLink'], /\$skiptoken=d2\.2$/);
+      assert.notEqual(again.headers.etag, before, 'the same request over new data has a new ETag');
+      assert.equal(again.headers['x-dataset-version'], '2');
     });
   });
 

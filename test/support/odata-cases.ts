@@ -119,7 +119,7 @@ export async function odataSelectedRows(
   filter: string,
 ): Promise<{ total: number; rows: number[] }> {
   const node = parseODataFilter(filter, ODATA_SET.byName);
-  const q = { current: 1, size: 100, filters: [node], sort: [], fields: [F.n] };
+  const q = { current: 1, size: 100, filters: [node], sort: [], fields: [F.n], numbersAsText: false };
   const count = buildCountQuery(db, caps, table, q);
   const total = count ? Number((await tables.rows(count))[0][0]) : table.rowCount;
   const page = await tables.rows(buildPageQuery(db, caps, table, q, total));

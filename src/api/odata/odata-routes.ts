@@ -20,6 +20,7 @@ import { sendODataError } from '../../http/odata-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
 import { baseUrlOf } from '../public/base-url.ts';
+import { answeredNotModified, etagOf, withValidators } from '../public/http-cache.ts';
 import type { PublicRouteDeps } from '../public/public-route-deps.ts';
 import { scopeBrokenMessage } from '../public/row-scope.ts';
 import { entitiesJson } from './odata-json.ts';
@@ -55,14 +56,21 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
       types,
     });
 
+  /** Sends a document with an ETag of its own text: 304 when the client's copy is that text. */
+  function sendDocument(req: FastifyRequest, reply: FastifyReply, type: string, body: string) {
+    const etag = etagOf(body);
+    if (answeredNotModified(req, reply, etag)) return reply;
+    return withValidators(reply, etag).type(type).send(body);
+  }
+
   app.get('/', async (req, reply) => {
     const ieee754 = acceptsIeee754(req.headers.accept);
-    return reply.type(jsonType(ieee754)).send(serviceDocument(root(req), await sets(req)));
+    return sendDocument(req, reply, jsonType(ieee754), serviceDocument(root(req), await sets(req)));
   });
 
-  app.get('/$metadata', async (req, reply) => {
-    return reply.type('application/xml; charset=utf-8').send(metadataXml(await sets(req, true)));
-  });
+  app.get('/$metadata', async (req, reply) =>
+    sendDocument(req, reply, 'application/xml; charset=utf-8', metadataXml(await sets(req, true))),
+  );
 
   app.get('/:set', async (req: FastifyRequest<{ Params: { set: string } }>, reply) => {
     const all = await sets(req);
@@ -123,6 +131,16 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
     const preferred = preferredPageSize(req.headers.prefer);
     const pageSize = Math.min(deps.maxPageSize, preferred ?? deps.maxPageSize);
     if (preferred !== undefined) reply.header('preference-applied', `odata.maxpagesize=${pageSize}`);
+    const ieee754 = q.ieee754 || acceptsIeee754(req.headers.accept);
+    const base = root(req);
+    reply.header('x-dataset-version', set.dataset.version);
+    // Everything the body depends on, known before the query runs (spec section 12): the
+    // data (table, widget version), the scope, the set's name, and the request as sent.
+    const etag = etagOf(
+      JSON.stringify([base, req.url, set.name, set.dataset.tableName, set.widget?.version ?? null,
+        set.binding.where, ieee754, pageSize]),
+    ); // prettier-ignore
+    if (answeredNotModified(req, reply, etag)) return reply;
     const offset = q.skip + position;
     const end = q.top === null ? Number.MAX_SAFE_INTEGER : q.skip + q.top;
     const limit = Math.max(0, Math.min(pageSize, end - offset));
@@ -136,6 +154,8 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
       filters: q.filter === null ? [] : [q.filter],
       sort: q.sort,
       fields: properties.map((p) => p.field),
+      // Entity values are typed by the entity model; IEEE754Compatible decides numbers' form.
+      numbersAsText: false,
       rowNumbers: set.widget === null,
     };
     const deadline = Date.now() + deps.queryTimeoutMs;
@@ -172,8 +192,6 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
 
     const names = [...(withKey ? [set.key] : []), ...properties.map((p) => p.name)];
     const types: EdmType[] = [...(withKey ? ['Edm.Int64' as const] : []), ...properties.map((p) => p.edm)];
-    const ieee754 = q.ieee754 || acceptsIeee754(req.headers.accept);
-    const base = root(req);
     const context = `${base}$metadata#${set.name}${q.select === null ? '' : `(${q.select.join(',')})`}`;
     let body = `{"@odata.context":${JSON.stringify(context)}`;
     if (q.count) body += `,"@odata.count":${total}`;
@@ -183,7 +201,7 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
       const token = encodeSkipToken({ version, position: position + rows.length });
       body += `,"@odata.nextLink":${JSON.stringify(nextLink(base, set.name, req.url, token))}`;
     }
-    return reply.type(jsonType(ieee754)).send(`${body}}`);
+    return withValidators(reply, etag).type(jsonType(ieee754)).send(`${body}}`);
   }
 }
 
