@@ -29,6 +29,13 @@ import { keyEntitySets, type BoundSet } from './odata-model.ts';
 /** What the OData routes need: the public routes' deps and the configured public URL. */
 export type ODataRouteDeps = Omit<PublicRouteDeps, 'pageCache'> & { publicUrl?: string };
 
+/**
+ * The most entities a response holds (spec section 11), whatever the server's page size
+ * for /api/: Power Query reads one page per request, so a page well under a megabyte
+ * keeps a refresh responsive without many round trips.
+ */
+const MAX_ENTITIES = 1000;
+
 /** The JSON media type of every entity and service document, with the format parameters in effect. */
 function jsonType(ieee754: boolean): string {
   return `application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=${ieee754};charset=utf-8`;
@@ -129,7 +136,7 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
       position = token.position;
     }
     const preferred = preferredPageSize(req.headers.prefer);
-    const pageSize = Math.min(deps.maxPageSize, preferred ?? deps.maxPageSize);
+    const pageSize = Math.min(MAX_ENTITIES, deps.maxPageSize, preferred ?? MAX_ENTITIES);
     if (preferred !== undefined) reply.header('preference-applied', `odata.maxpagesize=${pageSize}`);
     const ieee754 = q.ieee754 || acceptsIeee754(req.headers.accept);
     const base = root(req);
