@@ -376,6 +376,13 @@ describe('the OData feed', () => {
         /format "xml" is not supported/,
       );
       assertODataError(await get('/odata/By_company?$orderby=RowNumber'), 501, 'NOT_IMPLEMENTED', /can't be sorted/);
+      for (const path of ['Tickets(1)', "Tickets('x')", 'Tickets/$count'])
+        assertODataError(
+          await get(`/odata/${path}`),
+          501,
+          'NOT_IMPLEMENTED',
+          /is valid OData that this service does not/,
+        );
     });
 
     it('a malformed option is 400 naming what is wrong', async () => {

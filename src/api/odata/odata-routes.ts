@@ -82,6 +82,7 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
   app.get('/:set', async (req: FastifyRequest<{ Params: { set: string } }>, reply) => {
     const all = await sets(req);
     const set = all.find((s) => s.name === req.params.set);
+    if (set === undefined && UNIMPLEMENTED_PATH.test(req.params.set)) return notImplementedPath(reply, req.params.set);
     if (set === undefined)
       return sendODataError(
         reply,
@@ -99,14 +100,17 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
     return readSet(req, reply, set, q);
   });
 
-  // Anything else under the root: not a resource of this service.
-  app.get('/*', async (req, reply) =>
-    sendODataError(
+  // Anything else under the root: OData this service does not implement (an entity by
+  // key, a /$count path, $batch), or no resource at all.
+  app.get('/*', async (req: FastifyRequest<{ Params: { '*': string } }>, reply) => {
+    const path = req.params['*'];
+    if (UNIMPLEMENTED_PATH.test(path)) return notImplementedPath(reply, path);
+    return sendODataError(
       reply,
       'ENTITY_SET_NOT_FOUND',
       'Only the service document, $metadata and entity sets (/odata/<EntitySet>) are addressable',
-    ),
-  );
+    );
+  });
 
   async function readSet(req: FastifyRequest, reply: FastifyReply, set: BoundSet, q: ODataQuery) {
     // The binding's row scope, ANDed before the client's filter, as on /api/; one that no
@@ -210,6 +214,20 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
     }
     return withValidators(reply, etag).type(jsonType(ieee754)).send(`${body}}`);
   }
+}
+
+/** Paths of OData that this service does not implement: an entity by key, a `/$count`, `$batch`. */
+const UNIMPLEMENTED_PATH = /^[^/()]+\(.*\)$|^[^/]+\/\$count$|^\$batch$/;
+
+function notImplementedPath(reply: FastifyReply, path: string): FastifyReply {
+  return sendODataError(
+    reply,
+    'NOT_IMPLEMENTED',
+    // Cut, as every echo of client text is: a long path does not make a long body.
+    `/odata/${path.length > 100 ? `${path.slice(0, 100)}…` : path} is valid OData that this service does not ` +
+      'implement; read the entity set with query ' +
+      'options ($filter, $count=true) instead',
+  );
 }
 
 /**
