@@ -18,6 +18,8 @@ import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
+import { sendODataError } from './http/odata-replies.ts';
+import { registerODataRoutes } from './api/odata/odata-routes.ts';
 import { clientErrorHandler, frameworkErrors } from './http/early-replies.ts';
 
 export interface AppDeps {
@@ -169,6 +171,58 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       publicUrl: deps.admin?.publicUrl,
     });
   });
+
+  // The OData feed (spec section 11): the same key checks and rate limit as /api/, the
+  // key also taken from HTTP Basic, and every answer (refusals included) in OData's terms.
+  const odataGate = createApiKeyGate({
+    access: deps.access.registry,
+    limiter: deps.limiter,
+    attempts: deps.attempts,
+    now: () => deps.clock.now(),
+    rejected: (kind) => deps.metrics.rateLimited(kind),
+    basic: true,
+    sendError: sendODataError,
+  });
+  await app.register(
+    async (odata) => {
+      odata.addHook('onRequest', (_req, reply, done) => {
+        reply.header('odata-version', '4.0');
+        done();
+      });
+      odata.addHook('preHandler', odataGate);
+      // Compressed as on /api/ (spec section 12).
+      await odata.register(compress, {
+        threshold: 1024,
+        encodings: ['br', 'gzip'],
+        brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+      });
+      const { usage } = deps.access;
+      odata.addHook('onResponse', (req, reply, done) => {
+        const p = req.principal;
+        if (p !== null) usage.count(p.tenantId, p.keyId, reply.statusCode);
+        done();
+      });
+      odata.setErrorHandler(
+        publicErrorHandler({ bodyLimit: deps.http.bodyLimit, queryTimeoutMs: deps.api.queryTimeoutMs }, sendODataError),
+      );
+      odata.setNotFoundHandler((_req, reply) =>
+        sendODataError(
+          reply,
+          'ROUTE_NOT_FOUND',
+          'The OData feed is read-only: GET the service document, $metadata or an entity set',
+        ),
+      );
+      registerODataRoutes(odata, {
+        catalog: deps.catalog,
+        resources: deps.usecases.resources,
+        maxPageSize: deps.api.maxPageSize,
+        queryTimeoutMs: deps.api.queryTimeoutMs,
+        queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
+        publicUrl: deps.admin?.publicUrl,
+      });
+    },
+    { prefix: '/odata' },
+  );
 
   registerOpsRoutes(app, {
     metrics: deps.metrics,

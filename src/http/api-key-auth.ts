@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRegistry, Principal } from '../access/index.ts';
 import type { AttemptLimiter, RateDecision, RateLimiter } from '../ratelimit/index.ts';
-import { sendPublicError } from './public-replies.ts';
+import type { PublicErrorCode } from '../shared/errors.ts';
+import { sendPublicError as sendPublic } from './public-replies.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,8 +10,12 @@ declare module 'fastify' {
   }
 }
 
-/** The key a request presents: the `apikey` header, else an `Authorization: Bearer` token. */
-export function presentedKey(req: FastifyRequest): string | undefined {
+/**
+ * The key a request presents: the `apikey` header, else an `Authorization: Bearer` token,
+ * else (with `basic`, the OData feed) the password of `Authorization: Basic`, whatever
+ * the user name: what Excel's and Power BI's "Basic" credential sends.
+ */
+export function presentedKey(req: FastifyRequest, basic = false): string | undefined {
   const h = req.headers.apikey;
   const key = Array.isArray(h) ? h[0] : h;
   if (key !== undefined && key.trim() !== '') return key.trim();
@@ -18,6 +23,13 @@ export function presentedKey(req: FastifyRequest): string | undefined {
   if (auth && /^bearer\s+/i.test(auth)) {
     const token = auth.replace(/^bearer\s+/i, '').trim();
     if (token) return token;
+  }
+  if (basic && auth && /^basic\s+/i.test(auth)) {
+    // RFC 7617: base64 of "user-id:password"; the password is everything after the first colon.
+    const decoded = Buffer.from(auth.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const password = colon === -1 ? '' : decoded.slice(colon + 1).trim();
+    if (password) return password;
   }
   return undefined;
 }
@@ -43,7 +55,12 @@ export function createApiKeyGate(deps: {
   now: () => number;
   /** Told of every 429, for the metrics. */
   rejected?: (kind: 'key' | 'address') => void;
+  /** Takes the key as the password of HTTP Basic too (the OData feed). */
+  basic?: boolean;
+  /** How a refusal is written; the public API's bodies unless told otherwise (the OData feed's). */
+  sendError?: (reply: FastifyReply, code: PublicErrorCode, msg?: string) => FastifyReply;
 }) {
+  const sendPublicError = deps.sendError ?? sendPublic;
   function attemptsLimited(reply: FastifyReply, wait: number): FastifyReply {
     deps.rejected?.('address');
     reply.header('retry-after', wait);
@@ -56,7 +73,7 @@ export function createApiKeyGate(deps: {
   }
 
   return async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const secret = presentedKey(req);
+    const secret = presentedKey(req, deps.basic);
     if (secret === undefined) {
       sendPublicError(reply, 'KEY_MISSING');
       return reply;

@@ -48,6 +48,12 @@ export const PUBLIC_ERRORS = {
       'after a reload',
   },
   BAD_PARAMETER: { status: 400, doc: 'a pagination, filter or option parameter, or the body, is invalid' },
+  NOT_IMPLEMENTED: { status: 501, doc: 'an OData query option, function or operator the feed does not implement' },
+  ENTITY_SET_NOT_FOUND: { status: 404, doc: 'no OData entity set of that name for the key' },
+  SKIPTOKEN_STALE: {
+    status: 410,
+    doc: 'an OData next link made before the dataset (or the widget) changed; read again from the first page',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
   ...EDGE_ERRORS,
