@@ -1,5 +1,5 @@
 // npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S]
-//                 [--connections C] [--only Q1,Q3]
+//                 [--connections C] [--only Q1,Q3] [--accept-encoding gzip|br]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
+    // Sent with every public API request, e.g. `gzip` or `br`: what compression costs.
+    'accept-encoding': { type: 'string' },
   },
 });
 const ROWS = Number(args.rows);
@@ -310,7 +312,10 @@ async function bench(backend: BenchBackend, csv: string) {
   const ceiling = start([process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'], process.env);
   const bases = { cached: await listening(servers.cached), uncached: await listening(servers.uncached) };
   const ceilingInfo = await firstJsonLine(ceiling);
-  const headers = { apikey: imported.key };
+  const headers: Record<string, string> = {
+    apikey: imported.key,
+    ...(args['accept-encoding'] ? { 'accept-encoding': args['accept-encoding'] } : {}),
+  };
   const datasetUrl = (base: string, qs: string) => `${base}/api/dataset/${imported.datasetId}?${qs}`;
 
   log('load: ceiling ...');
