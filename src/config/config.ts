@@ -7,6 +7,7 @@ const intFromEnv = (def: number, min: number) => z.coerce.number().int().min(min
 
 // Named ranges that Fastify's trustProxy (proxy-addr) knows besides addresses and CIDRs.
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const RANGES = PROXY_RANGES.join('/');
 // More hops than any real chain of proxies: a larger count is a typo.
 const MAX_PROXY_HOPS = 32;
 
@@ -17,7 +18,7 @@ const MAX_PROXY_HOPS = 32;
  * loopback/linklocal/uniquelocal trusts those proxies only (the client is the first address,
  * from the right, that is not one of them). `false`, `0` or unset: the socket's peer.
  */
-export const trustProxySchema = z
+const trustProxySchema = z
   .union([z.boolean(), z.number(), z.string()])
   .default(false)
   .transform((v, ctx): boolean | number | string[] => {
@@ -42,7 +43,7 @@ export const trustProxySchema = z
       else
         ctx.addIssue({
           code: 'custom',
-          message: `${p.message}; give true, a hop count, or a comma list of proxy addresses, CIDRs or ${PROXY_RANGES.join('/')}`,
+          message: `${p.message}; give true, a hop count, or a comma list of proxy addresses, CIDRs or ${RANGES}`,
         });
     }
     return out;

@@ -158,6 +158,7 @@ function parseList(
   parse: (s: string) => Parsed<string>,
   max: number,
   what: string,
+  plural: string,
 ): Parsed<string[]> {
   const out: string[] = [];
   for (const raw of list) {
@@ -166,15 +167,17 @@ function parseList(
     if (!p.ok) return p;
     if (!out.includes(p.value)) out.push(p.value);
   }
-  if (out.length > max) return fail(`at most ${max} ${what}s, got ${out.length}`);
+  if (out.length > max) return fail(`at most ${max} ${plural}, got ${out.length}`);
   return { ok: true, value: out };
 }
 
 /** An allowlist (empty: any address), each entry checked and kept in its canonical form. */
-export const parseAllowIps = (list: readonly string[]) => parseList(list, parseCidr, MAX_ALLOW_IPS, 'address');
+export const parseAllowIps = (list: readonly string[]) =>
+  parseList(list, parseCidr, MAX_ALLOW_IPS, 'address', 'addresses');
 
 /** A list of CORS origins (empty: none), each entry checked and kept in its canonical form. */
-export const parseCorsOrigins = (list: readonly string[]) => parseList(list, parseOrigin, MAX_CORS_ORIGINS, 'origin');
+export const parseCorsOrigins = (list: readonly string[]) =>
+  parseList(list, parseOrigin, MAX_CORS_ORIGINS, 'origin', 'origins');
 
 /** Whether an address may use the key; built once per snapshot, checked on every request. */
 export interface AddressCheck {

@@ -319,6 +319,10 @@ export type paths = {
                                 disabled: boolean;
                                 /** @description While a rotation’s grace runs: until when the previous secret works */
                                 previousValidUntil: string | null;
+                                /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                                allowIps: string[];
+                                /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                                corsOrigins: string[];
                                 bindings: {
                                     datasets: {
                                         id: string;
@@ -360,6 +364,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -389,6 +397,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -460,6 +472,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -506,7 +522,7 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        /** Changes a key’s name, description, rate limit or expiry; same id, same bindings */
+        /** Changes a key’s name, description, rate limit, expiry, allowed addresses or CORS origins; same id, same bindings */
         patch: {
             parameters: {
                 query?: never;
@@ -524,6 +540,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -553,6 +573,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -620,6 +644,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -691,6 +719,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -862,6 +894,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -943,6 +979,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
