@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import {
   compileAllowList,
@@ -142,6 +143,55 @@ describe('compileAllowList', () => {
     for (const ip of [...refused, '2001:db8:abce::', '::1', '::', '0.0.0.0', '', 'junk', '203.0.113.1/24', undefined]) {
       assert.equal(c.allows(ip), false, String(ip));
     }
+  });
+
+  it('reads a peer address only as net.isIP does: no leading zeros, four octets, nothing around', () => {
+    const c = compileAllowList(['0.0.0.0/0', '::/0'])!;
+    for (const ip of ['0.0.0.0', '255.255.255.255', '1.2.3.4', '::', 'ffff::1']) assert.equal(c.allows(ip), true, ip);
+    const junk = ['010.0.0.1', '1.2.3', '1.2.3.4.5', ' 1.2.3.4', '1.2.3.4 ', '256.0.0.1', '1..2.3', '1.2.3.', '.1.2.3'];
+    for (const ip of [...junk, '1.2.3.4/32', '1.2.3.1000', 'fe80::1%eth0', ':::', '1:2:3:4:5:6:7:8:9', '0x1.2.3.4']) {
+      assert.equal(c.allows(ip), false, ip);
+    }
+  });
+
+  it('agrees with net.BlockList on random networks and addresses, IPv4 and IPv6', () => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const v4 = () => [rand(256), rand(256), rand(4), rand(256)].join('.');
+    const v6 = () => [
+      '2001',
+      'db8',
+      rand(4).toString(16),
+      ...Array.from({ length: 5 }, () => rand(65536).toString(16)),
+    ];
+    const seen = new Set<string>();
+    for (let round = 0; round < 40; round++) {
+      const list = new net.BlockList();
+      const cidrs: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const six = rand(2) === 1;
+        const prefix = six ? rand(129) : rand(33);
+        // The network of a random address: parseCidr names it in its message when bits are set.
+        const raw = `${six ? v6().join(':') : v4()}/${prefix}`;
+        const p = parseCidr(raw);
+        const cidr = p.ok ? p.value : /the network is (\S+)$/.exec(p.message)![1];
+        cidrs.push(cidr);
+        const [addr, bits] = cidr.split('/');
+        list.addSubnet(addr, Number(bits), six ? 'ipv6' : 'ipv4');
+      }
+      const c = compileAllowList(cidrs)!;
+      for (let i = 0; i < 200; i++) {
+        const six = rand(2) === 1;
+        const ip = six ? v6().join(':') : v4();
+        const want = list.check(ip, six ? 'ipv6' : 'ipv4');
+        assert.equal(c.allows(ip), want, `${ip} in ${cidrs.join(', ')}`);
+        seen.add(`${six ? 6 : 4}${want}`);
+      }
+    }
+    assert.deepEqual([...seen].sort(), ['4false', '4true', '6false', '6true'], 'both answers, both families');
   });
 
   it('an entry that does not parse matches nothing, so a damaged list refuses every address', () => {

@@ -25,7 +25,7 @@ const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}â€
 export function unmapAddress(ip: string): string {
   if (ip.length > 7 && (ip.startsWith('::ffff:') || ip.startsWith('::FFFF:'))) {
     const v4 = ip.slice(7);
-    if (net.isIPv4(v4)) return v4;
+    if (v4Value(v4) >= 0) return v4;
     // ::ffff:7f00:1, the same address written in hex.
     const m = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(v4);
     if (m) {
@@ -184,26 +184,70 @@ export interface AddressCheck {
   allows(ip: string | undefined): boolean;
 }
 
+/** The 32-bit value of a dotted IPv4 address as `net.isIPv4` accepts it (no leading zeros); -1 otherwise. */
+function v4Value(ip: string): number {
+  let value = 0;
+  let octet = -1;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46; // a final '.' closes the last octet
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || ++parts > 4) return -1;
+      value = value * 256 + octet;
+      octet = -1;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1;
+      octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
+      if (++digits > 3) return -1;
+    } else return -1;
+  }
+  return parts === 4 ? value : -1;
+}
+
+/** Whether the first `prefix` bits of two groups lists agree. */
+function v6Within(g: readonly number[], net: readonly number[], prefix: number): boolean {
+  for (let i = 0, rest = prefix; rest > 0; i++, rest -= 16) {
+    const mask = rest >= 16 ? 0xffff : (0xffff << (16 - rest)) & 0xffff;
+    if ((g[i] & mask) !== net[i]) return false;
+  }
+  return true;
+}
+
 /**
- * The allowlist as a `net.BlockList` (Node's own v4/v6 subnet matcher), or null for "any
- * address". Entries that no longer parse are skipped, so a damaged list refuses more, never less.
+ * The allowlist as a matcher, or null for "any address". Entries that no longer parse are
+ * skipped, so a damaged list refuses more, never less. IPv4 (and IPv4-mapped IPv6) peers
+ * are matched on 32-bit numbers, IPv6 ones on their groups: a few tens of nanoseconds,
+ * where `net.BlockList.check` spends about 5 Âµs (it builds a SocketAddress per call), a
+ * tenth of a cached page's whole answer. The unit tests check both agree.
  */
 export function compileAllowList(cidrs: readonly string[]): AddressCheck | null {
   if (cidrs.length === 0) return null;
-  const list = new net.BlockList();
+  const v4: { net: number; mask: number }[] = [];
+  const v6: { groups: number[]; prefix: number }[] = [];
   for (const c of cidrs) {
     const p = parseCidr(c);
     if (!p.ok) continue;
-    const [addr, prefix] = p.value.split('/');
-    list.addSubnet(addr, Number(prefix), net.isIPv4(addr) ? 'ipv4' : 'ipv6');
+    const [addr, prefixText] = p.value.split('/');
+    const prefix = Number(prefixText);
+    // A mask of `prefix` one bits; >>> 0 keeps both sides unsigned 32-bit numbers.
+    if (net.isIPv4(addr)) v4.push({ net: v4Value(addr), mask: prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0 });
+    else v6.push({ groups: v6Groups(addr), prefix });
   }
   return Object.freeze({
     allows(ip: string | undefined): boolean {
       if (ip === undefined) return false;
       const a = unmapAddress(ip);
-      const family = net.isIP(a);
-      if (family === 0) return false;
-      return list.check(a, family === 4 ? 'ipv4' : 'ipv6');
+      const n = v4Value(a);
+      if (n >= 0) {
+        for (const r of v4) if ((n & r.mask) >>> 0 === r.net) return true;
+        return false;
+      }
+      if (v6.length === 0 || a.includes('%') || !net.isIPv6(a)) return false;
+      const g = v6Groups(a);
+      for (const r of v6) if (v6Within(g, r.groups, r.prefix)) return true;
+      return false;
     },
   });
 }
