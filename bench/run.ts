@@ -505,7 +505,7 @@ function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, row
     `| ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
   return [
     `${new Date().toISOString()}; ${rows} rows; ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; ` +
-      `single client: 2,000 sequential requests${args['key-access'] ? '; key with an allowlist and a CORS origin' : ''}`,
+      `single client: 2,000 sequential requests${args['key-access'] ? '; key with an allowlist and CORS' : ''}`,
     '',
     '| line | req/s | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms | CPU busy | server | rest |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

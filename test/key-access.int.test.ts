@@ -206,7 +206,7 @@ describe('a key’s address allowlist and CORS origins', () => {
     assert.equal(admin.headers['access-control-allow-origin'], undefined);
   });
 
-  it('an answer carries Access-Control-Allow-Origin only for a listed origin, exactly as a browser sends it', async () => {
+  it('an answer carries Access-Control-Allow-Origin only for a listed origin, as a browser sends it', async () => {
     const k = await s.boundKey({ corsOrigins: [APP, LOCAL] });
     for (const origin of [APP, LOCAL]) {
       const res = await s.pub(k.key, '192.0.2.1', { origin });
