@@ -31,6 +31,7 @@ export const PUBLIC_ERRORS = {
   KEY_INVALID: { status: 401, doc: 'unknown or removed key, or a rotated key’s previous secret after its grace' },
   KEY_EXPIRED: { status: 401, doc: 'the key is past its expiry time' },
   KEY_DISABLED: { status: 403, doc: 'an admin disabled the key (its bindings are kept)' },
+  KEY_ADDRESS_REFUSED: { status: 403, doc: "the client's address is outside the key's allowlist" },
   API_DISABLED: { status: 403, doc: "the tenant's Enable Public API switch is off" },
   RATE_LIMITED: { status: 429, doc: "the key's requests per minute are used up; Retry-After says when to retry" },
   KEY_ATTEMPTS_LIMITED: { status: 429, doc: 'too many invalid keys from this address; Retry-After says when to retry' },

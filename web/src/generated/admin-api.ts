@@ -322,6 +322,10 @@ export type paths = {
                                 disabled: boolean;
                                 /** @description While a rotation’s grace runs: until when the previous secret works */
                                 previousValidUntil: string | null;
+                                /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                                allowIps: string[];
+                                /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                                corsOrigins: string[];
                                 bindings: {
                                     datasets: {
                                         id: string;
@@ -367,6 +371,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -396,6 +404,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -471,6 +483,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -521,7 +537,7 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        /** Changes a key’s name, description, rate limit or expiry; same id, same bindings */
+        /** Changes a key’s name, description, rate limit, expiry, allowed addresses or CORS origins; same id, same bindings */
         patch: {
             parameters: {
                 query?: never;
@@ -539,6 +555,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -568,6 +588,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -639,6 +663,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -714,6 +742,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -889,6 +921,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -974,6 +1010,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
