@@ -140,6 +140,17 @@ describe('a key’s address allowlist and CORS origins', () => {
     assert.equal((await s.pub(k.key, '10.0.0.1', {}, '/api/datasets')).body, REFUSED, 'every public route');
   });
 
+  it('the OData feed refuses an address outside the list too, in its own error body', async () => {
+    const k = await s.boundKey({ allowIps: ['203.0.113.0/24'] });
+    assert.equal((await s.pub(k.key, '203.0.113.1', {}, '/odata/')).statusCode, 200);
+    const res = await s.pub(k.key, '10.0.0.1', {}, '/odata/');
+    assert.equal(res.statusCode, 403);
+    assert.deepEqual(res.json(), {
+      error: { code: 'KEY_ADDRESS_REFUSED', message: 'This address is not allowed for this API key.' },
+    });
+    assert.equal(res.headers['odata-version'], '4.0');
+  });
+
   it('IPv6: a /48 and a single address; other addresses and IPv4 are refused', async () => {
     const k = await s.boundKey({ allowIps: ['2001:db8:abcd::/48', '2001:db8:ffff::7'] });
     for (const ip of ['2001:db8:abcd::1', '2001:db8:abcd:ffff:ffff:ffff:ffff:ffff', '2001:db8:ffff::7']) {
