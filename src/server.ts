@@ -73,6 +73,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     access,
     catalog,
     usecases,
+    sources: modules.sources,
     clock,
     metrics,
     ready: async () => (await store.readGeneration(), true),
@@ -152,6 +153,9 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     ),
   ];
   for (const t of timers) t.unref();
+  // Due syncs of live datasets; on several nodes each due run is claimed by one of them.
+  const scheduler = modules.sources.scheduler(app.log.child({ module: 'sources' }));
+  scheduler.start();
 
   return {
     app,
@@ -162,6 +166,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     },
     async close() {
       watcher.stop();
+      scheduler.stop();
       for (const t of timers) clearInterval(t);
       await app.close();
       await Promise.all([flushLastUsed(), flushUsage()]);
