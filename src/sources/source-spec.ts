@@ -147,7 +147,7 @@ export function checkReadQuery(query: string, kind: 'postgres' | 'mysql'): void 
 
 /** The query text as sent: without a trailing semicolon, which a cursor declaration would refuse. */
 export function statementOf(query: string): string {
-  return query.trim().replace(/;\s*$/, '');
+  return query.trim().replace(/;\s*$/, '').trimEnd();
 }
 
 /**
