@@ -91,7 +91,8 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
         req,
         'dataset.connect',
         r.dataset.name,
-        `id ${r.dataset.id}: ${r.dataset.rowCount} rows from ${source.url}${r.schedule ? `, schedule "${r.schedule}"` : ''}`,
+        `id ${r.dataset.id}: ${r.dataset.rowCount} rows from ${source.url}` +
+          (r.schedule ? `, schedule "${r.schedule}"` : ''),
       );
       return reply.code(201).send(syncBody(r, source));
     },
