@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Dataset, DatasetService, FieldType } from '../catalog/index.ts';
@@ -92,6 +92,9 @@ export interface TickRun {
 
 // Runs kept per dataset by `history`: a month of daily syncs, a day of hourly ones.
 const HISTORY_LIMIT = 30;
+// A file in the work folder untouched this long was left by a process that died mid-sync:
+// a live sync writes to its file continuously, then loads it within hours at most.
+const STALE_FILE_MS = 24 * 60 * 60 * 1000;
 
 function toView(row: SourceRow): SourceView {
   return {
@@ -149,6 +152,16 @@ export function createSyncService(deps: {
     };
   }
 
+  /** Removes files that syncs of dead processes left in the work folder. */
+  async function sweepWorkDir(): Promise<void> {
+    for (const name of await readdir(deps.workDir)) {
+      if (!name.startsWith('sync-')) continue;
+      const file = path.join(deps.workDir, name);
+      const info = await stat(file).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > STALE_FILE_MS) await rm(file, { force: true });
+    }
+  }
+
   /** Fetches the source to a file and loads it into a new dataset or over `replaceId`. */
   async function load(
     tenantId: string,
@@ -156,6 +169,7 @@ export function createSyncService(deps: {
     opts: { replaceId?: string; name?: string; types: Record<string, FieldType> } & Partial<ConnectInput>,
   ): Promise<Dataset> {
     await mkdir(deps.workDir, { recursive: true });
+    await sweepWorkDir();
     const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
     let file = '';
     try {

@@ -5,6 +5,12 @@ import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './adm
 import { MAX_NAME } from './admin-queries.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
+// Bounds on what a connect may carry, each far above real use: browsers cap URLs near
+// 8 KB and servers header values at 8 KB; a records path or a cron line is a few words.
+const MAX_URL = 8192;
+const MAX_HEADER_VALUE = 8192;
+const MAX_PATH = 500;
+const MAX_CRON = 200;
 
 export const sourceSchema = z
   .object({
@@ -68,12 +74,15 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           'created when that sync fails (502 SOURCE_FAILED)',
         body: z.object({
           name: z.string().trim().min(1).max(MAX_NAME),
-          url: z.string().min(1).max(4096).describe('postgres://, mysql://, https:// or http://'),
+          url: z.string().min(1).max(MAX_URL).describe('postgres://, mysql://, https:// or http://'),
           query: z.string().max(100_000).optional().describe('For a database: one SELECT'),
-          headers: z.record(z.string(), z.string().max(8192)).optional().describe('For http(s): request headers'),
+          headers: z
+            .record(z.string(), z.string().max(MAX_HEADER_VALUE))
+            .optional()
+            .describe('For http(s): request headers'),
           format: z.enum(['csv', 'json', 'ndjson']).optional(),
-          recordsPath: z.string().max(500).optional().describe('The dotted path of the records array in JSON'),
-          schedule: z.string().max(200).optional().describe('Cron, 5 fields, UTC'),
+          recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
+          schedule: z.string().max(MAX_CRON).optional().describe('Cron, 5 fields, UTC'),
           integrationGroup: z.string().trim().max(MAX_NAME).optional(),
           description: z.string().max(2000).optional(),
           types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
