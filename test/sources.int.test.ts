@@ -24,7 +24,15 @@ const MY_PASSWORD = 'my-Pa55word-4412';
 const TOKEN = 'tok-Secret-99310';
 const QUERY_TOKEN = 'qs-Secret-55120';
 const SECRETS = [PG_PASSWORD, MY_PASSWORD, TOKEN, QUERY_TOKEN];
-const MYSQL_ADMIN = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+// The MySQL/MariaDB server the source tests create their database and user on: this
+// machine's (and CI's, see .ci/run), root without a password, unless DATAGATE_TEST_MYSQL says.
+const MYSQL_ADMIN_URL = new URL(process.env.DATAGATE_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/test');
+const MYSQL_ADMIN = {
+  host: MYSQL_ADMIN_URL.hostname,
+  port: Number(MYSQL_ADMIN_URL.port || 3306),
+  user: decodeURIComponent(MYSQL_ADMIN_URL.username),
+  password: decodeURIComponent(MYSQL_ADMIN_URL.password),
+};
 
 /** What the fixture's /mutable serves; tests change it between syncs. */
 const mutable = { status: 200, body: 'id,name\n1,a\n2,b\n', stallHits: 0 };
@@ -200,7 +208,7 @@ before(async () => {
       ` (7, NULL, NULL, NULL, NULL)`,
   );
   await m.end();
-  myUrl = `mysql://${myDb}:${MY_PASSWORD}@127.0.0.1:3306/${myDb}`;
+  myUrl = `mysql://${myDb}:${MY_PASSWORD}@${MYSQL_ADMIN.host}:${MYSQL_ADMIN.port}/${myDb}`;
 });
 
 after(async () => {

@@ -181,7 +181,7 @@ export function createSyncService(deps: {
           spec.kind === 'postgres'
             ? await dumpPostgres(spec, (file = `${base}.ndjson`), limits.timeoutMs)
             : await dumpMysql(spec, (file = `${base}.ndjson`), limits.timeoutMs);
-        if (dump.rows === 0) throw new SourceError('the query returned no rows; the dataset keeps its rows');
+        if (dump.rows === 0) throw new SourceError('the query returned no rows: a sync never empties a dataset');
         // The columns' own types, unless --type says otherwise.
         types = { ...dump.types, ...opts.types };
       }
