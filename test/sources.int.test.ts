@@ -66,6 +66,12 @@ function fixtureServer() {
           return res.end();
         }
         return send('application/x-ndjson', '{"id":1,"who":"authorised"}\n');
+      case '/basic.csv':
+        if (req.headers.authorization !== `Basic ${Buffer.from(`reader:${TOKEN}`).toString('base64')}`) {
+          res.statusCode = 401;
+          return res.end();
+        }
+        return send('text/csv', 'id\n1\n');
       case '/mutable':
         res.statusCode = mutable.status;
         return send('text/csv', mutable.body);
@@ -268,6 +274,13 @@ describe('HTTP sources', () => {
     assert.equal(p.dataset.rowCount, 2);
   });
 
+  it('a user and password in the URL are sent as HTTP Basic credentials, and masked', async () => {
+    const url = `${base.replace('http://', `http://reader:${TOKEN}@`)}/basic.csv`;
+    const r = await sync().connect(t.tenant.id, { name: 'Basic', url });
+    assert.equal(r.dataset.rowCount, 1);
+    assert.equal((await sync().source(t.tenant.id, r.dataset.id))!.url, url.replace(TOKEN, '****'));
+  });
+
   it('a source that fails creates nothing: timeout, 500, malformed data, a body over the limit', async () => {
     const before = await datasetCount();
     const cases: [string, RegExp][] = [
@@ -328,6 +341,10 @@ describe('database sources', () => {
         query: 'WITH d AS (DELETE FROM tickets RETURNING *) SELECT * FROM d',
       }),
       sourceFailed(/data-modifying/),
+    );
+    await assert.rejects(
+      sync().connect(t.tenant.id, { name: 'x', url: pgUrl, query: 'SELECT * FROM tickets WHERE false' }),
+      sourceFailed(/returned no rows: a sync never empties a dataset/),
     );
     await assert.rejects(
       sync().connect(t.tenant.id, { name: 'x', url: pgUrl, query: "SELECT nextval('seq')" }),

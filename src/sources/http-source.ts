@@ -40,6 +40,23 @@ function formatOf(spec: SourceSpec, contentType: string | null): HttpFormat {
   );
 }
 
+/**
+ * The URL without its user and password, which fetch refuses, and those sent as HTTP Basic
+ * credentials instead (unless an Authorization header is given).
+ */
+function withBasicAuth(spec: SourceSpec): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(spec.url);
+  const headers: Record<string, string> = { ...spec.headers };
+  if (!parsed.username && !parsed.password) return { url: spec.url, headers };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
+    headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  return { url: parsed.toString(), headers };
+}
+
 /** Counts the bytes going through and fails once they pass `max`. */
 function byteLimit(max: number): Transform {
   let seen = 0;
@@ -62,7 +79,8 @@ export async function downloadHttp(spec: SourceSpec, fileBase: string, limits: H
   let res: Response;
   try {
     // Redirects are followed (to http and https only, as fetch does); see docs/architecture.md.
-    res = await fetch(spec.url, { headers: { ...spec.headers }, signal, redirect: 'follow' });
+    const { url, headers } = withBasicAuth(spec);
+    res = await fetch(url, { headers, signal, redirect: 'follow' });
   } catch (e) {
     throw fetchFailure(e, limits);
   }
