@@ -296,6 +296,8 @@ describe('HTTP sources', () => {
     for (const [p, msg] of cases)
       await assert.rejects(sync().connect(t.tenant.id, { name: `bad ${p}`, url: `${base}${p}` }), sourceFailed(msg), p);
     assert.equal(await datasetCount(), before);
+    // Nothing of the failed fetches is left on disk.
+    assert.deepEqual(fs.readdirSync(path.join(t.dir, 'sync')), []);
   });
 });
 

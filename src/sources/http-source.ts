@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import makeParser from 'stream-json/parser.js';
@@ -124,6 +125,8 @@ export async function downloadHttp(spec: SourceSpec, fileBase: string, limits: H
       await pipeline(body, byteLimit(limits.maxBytes), out);
     }
   } catch (e) {
+    // A body cut short leaves no file behind.
+    await rm(file, { force: true });
     throw fetchFailure(e, limits);
   }
   return file;
