@@ -37,7 +37,8 @@ const COLUMNS =
 const FILL = `
   INSERT INTO tickets
   SELECT 1534956341424000000 + g, (g % 100000) / 100.0, g % 100,
-         'printer offline ticket ' || g, 'Board ' || (g % 50), CASE WHEN g % 10 = 0 THEN NULL ELSE 'Owner ' || (g % 500) END,
+         'printer offline ticket ' || g, 'Board ' || (g % 50),
+         CASE WHEN g % 10 = 0 THEN NULL ELSE 'Owner ' || (g % 500) END,
          g % 2 = 0, DATE '2020-01-01' + (g % 1500), TIMESTAMPTZ '2020-01-01 00:00:00Z' + g * INTERVAL '37 seconds',
          CASE WHEN g % 5 = 0 THEN NULL ELSE TIMESTAMPTZ '2020-01-02 00:00:00Z' + g * INTERVAL '41 seconds' END
   FROM generate_series(1, $1::int) AS g`;
@@ -89,9 +90,8 @@ try {
       const db = await store.url();
       try {
         const r = await child(db.url, url, query);
-        console.log(
-          `| ${name} | ${store.name} | ${r.rows} | ${(r.ms / 1000).toFixed(1)} s | ${Math.round(r.maxRssKb / 1024)} MB |`,
-        );
+        const took = `${(r.ms / 1000).toFixed(1)} s`;
+        console.log(`| ${name} | ${store.name} | ${r.rows} | ${took} | ${Math.round(r.maxRssKb / 1024)} MB |`);
       } finally {
         await db.drop();
       }

@@ -10,7 +10,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Whether the first admin still has to be created */
+        /** Whether the first admin still has to be created, and whether this address needs the setup code */
         get: {
             parameters: {
                 query?: never;
@@ -28,13 +28,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             required: boolean;
+                            codeRequired: boolean;
                         };
                     };
                 };
             };
         };
         put?: never;
-        /** Creates the first admin and signs them in; only while the tenant has no users */
+        /** Creates the first admin and signs them in; only while the tenant has no users. From an address other than the loopback one, `code` must be the setup code the server's log shows. */
         post: {
             parameters: {
                 query?: never;
@@ -48,6 +49,8 @@ export type paths = {
                         /** @description The admin’s email */
                         email: string;
                         password: string;
+                        /** @description The setup code from the server's log */
+                        code?: string;
                     };
                 };
             };
@@ -325,12 +328,16 @@ export type paths = {
                                         name: string;
                                         /** @description The binding's row scope in the filter language; empty = every row */
                                         where: string;
+                                        /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                        scopeError: string | null;
                                     }[];
                                     widgets: {
                                         id: string;
                                         name: string;
                                         /** @description The binding's row scope in the filter language; empty = every row */
                                         where: string;
+                                        /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                        scopeError: string | null;
                                     }[];
                                 };
                             }[];
@@ -395,12 +402,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                             /** @description The secret */
@@ -466,12 +477,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -559,12 +574,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -626,12 +645,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -697,12 +720,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -868,12 +895,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -949,12 +980,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -2485,12 +2520,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Public API requests of every key of the tenant over the last hours, per hour and by HTTP status */
+        /** Public API requests of every key of the tenant over a window, per hour and by HTTP status */
         get: {
             parameters: {
                 query?: {
-                    /** @description The window in hours, 1 to 720: the current hour and the hours before it */
+                    /** @description The window in hours, 1 to 720: the current hour and the hours before it (default 24; not with from/to) */
                     hours?: number;
+                    /** @description Start of the window (instead of hours); before the oldest kept usage (30 days) it is moved up to it: an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    from?: string;
+                    /** @description End of the window, with from (default now; later than now counts as now): an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2505,10 +2544,12 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            /** @description Start of the window: the start of the first hour, ISO */
+                            /** @description Start of the window, ISO: the start of its first hour, or from (to the minute) */
                             from: string;
-                            /** @description End of the window: now, ISO */
+                            /** @description End of the window, ISO: now, or to */
                             to: string;
+                            /** @description from was earlier than the oldest kept usage (30 days) and was moved up to it */
+                            clamped: boolean;
                             /** @description Every key of the tenant, traffic or not, and removed keys with requests in the window */
                             keys: {
                                 keyId: string;
@@ -2533,6 +2574,52 @@ export type paths = {
                                 }[];
                             }[];
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/usage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same counts as CSV: one line per key, hour and status with requests
+         * @description Takes the same hours or from/to as GET /usage. Columns: hour (ISO, the hour’s start), key_id, key_name, removed (true/false), status, requests. A header row always; lines with requests only, by hour, key name and status.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The window in hours, 1 to 720: the current hour and the hours before it (default 24; not with from/to) */
+                    hours?: number;
+                    /** @description Start of the window (instead of hours); before the oldest kept usage (30 days) it is moved up to it: an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    from?: string;
+                    /** @description End of the window, with from (default now; later than now counts as now): an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/csv; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
                     };
                 };
             };
