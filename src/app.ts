@@ -8,6 +8,7 @@ import type { Catalog } from './catalog/index.ts';
 import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
+import type { Sources } from './sources/index.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
 import { registerPreflight } from './http/key-access.ts';
@@ -27,6 +28,7 @@ export interface AppDeps {
   access: Access;
   catalog: Catalog;
   usecases: UseCases;
+  sources: Sources;
   limiter: RateLimiter;
   attempts: AttemptLimiter;
   clock: Clock;
@@ -42,7 +44,10 @@ export interface AppDeps {
   /** True once the server is shutting down: /readyz answers 503. */
   draining?: () => boolean;
   /** The admin API's own settings; without them the server has no admin API nor console. */
-  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & {
+  admin?: Omit<
+    AdminDeps,
+    'access' | 'catalog' | 'usecases' | 'sources' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'
+  > & {
     consoleDir?: string;
   };
 }
@@ -127,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       access: deps.access,
       catalog: deps.catalog,
       usecases: deps.usecases,
+      sources: deps.sources.sync,
       clock: deps.clock,
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,

@@ -76,6 +76,7 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   'GET /admin/api/setup': async ({ t }) => {
     assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
       required: false,
+      codeRequired: false,
     });
   },
   'POST /admin/api/setup': async ({ b }) => {
@@ -248,6 +249,19 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/impact`), 'impact'),
   'GET /admin/api/datasets/{id}/rows': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/rows`), 'rows'),
+  'POST /admin/api/datasets/connect': async ({ b, a }) => {
+    // A source is created in B's own tenant, so nothing of A's is named; a refused one
+    // answers with nothing of A's either.
+    const res = await b.call('POST', '/admin/api/datasets/connect', { name: 'Beta live', url: 'file:///etc/passwd' });
+    assert.equal(res.statusCode, 400, res.body);
+    for (const id of [a.keyId, a.datasetId, a.widgetId, ...ALPHA_WORDS]) assert.ok(!res.body.includes(id), res.body);
+  },
+  'POST /admin/api/datasets/{id}/sync': async ({ b, a }) =>
+    notFound(await b.call('POST', `/admin/api/datasets/${a.datasetId}/sync`), 'sync'),
+  'GET /admin/api/datasets/{id}/source': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/source`), 'source'),
+  'GET /admin/api/datasets/{id}/history': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/history`), 'history'),
 
   'GET /admin/api/widgets': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/widgets');
@@ -307,6 +321,7 @@ describe('tenant isolation: every admin route, with another tenant’s ids', () 
       dataset: await get(`/admin/api/datasets/${a.datasetId}`),
       impact: await get(`/admin/api/datasets/${a.datasetId}/impact`),
       rows: await get(`/admin/api/datasets/${a.datasetId}/rows`),
+      history: await get(`/admin/api/datasets/${a.datasetId}/history`),
       widgets: await get('/admin/api/widgets'),
       widget: await get(`/admin/api/widgets/${a.widgetId}`),
       widgetRows: await get(`/admin/api/widgets/${a.widgetId}/rows`),

@@ -17,9 +17,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   access: ['store', 'shared'],
   catalog: ['store', 'shared'],
   usecases: ['access', 'catalog', 'store', 'shared'],
+  sources: ['catalog', 'store', 'shared'],
   http: ['access', 'ratelimit', 'shared'],
-  api: ['http', 'access', 'catalog', 'usecases', 'ratelimit', 'shared'],
-  cli: ['config', 'access', 'catalog', 'usecases', 'store', 'shared', '(root)'],
+  api: ['http', 'access', 'catalog', 'usecases', 'sources', 'ratelimit', 'shared'],
+  cli: ['config', 'access', 'catalog', 'usecases', 'sources', 'store', 'shared', '(root)'],
 };
 
 /** Where Fastify may be imported: the HTTP edge only. */

@@ -313,6 +313,9 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           .executeTakeFirst();
         // Another admin deleted it between the read and this transaction.
         if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
+        // A live dataset's source and its history go with it.
+        await t.deleteFrom('datasetSources').where('datasetId', '=', id).execute();
+        await t.deleteFrom('syncRuns').where('datasetId', '=', id).execute();
         await t
           .insertInto('retiredTables')
           .values({ tableName: dataset.tableName, retiredAt: isoNow(clock) })

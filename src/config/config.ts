@@ -103,6 +103,14 @@ export const configSchema = z.object({
     /** The built console (index.html and assets); set by bin/datagate, which builds it. */
     consoleDir: z.string().min(1).optional(),
   }),
+  sources: z.object({
+    // Largest body an HTTP(S) source may send (MB). Like an upload's limit: the body goes
+    // to disk and the load streams, so memory does not grow with it.
+    maxMb: intFromEnv(1024, 1),
+    // Longest an HTTP(S) source may take to send its whole body, and a database source to
+    // accept the connection (s). 10 minutes carries 1 GB at ~2 MB/s.
+    timeoutS: intFromEnv(600, 1),
+  }),
   // SQLite: worker threads that run dataset and widget queries off the event loop, so
   // that a heavy query holds up neither other requests nor /healthz. One per core
   // (SQLite reads on one core per query), at most 8: each holds a connection and its
@@ -181,6 +189,7 @@ export function loadConfig(
       uploadLimitMb: env.DATAGATE_UPLOAD_LIMIT_MB,
       consoleDir: env.DATAGATE_CONSOLE_DIR || undefined,
     },
+    sources: { maxMb: env.DATAGATE_SOURCE_MAX_MB, timeoutS: env.DATAGATE_SOURCE_TIMEOUT_S },
     logLevel: env.DATAGATE_LOG_LEVEL,
   };
   const parsed = configSchema.safeParse(input);

@@ -87,6 +87,10 @@ export const ADMIN_ERRORS = {
   INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
   IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },
   CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
+  SOURCE_FAILED: {
+    status: 502,
+    doc: "a live dataset's source could not be read or loaded; the dataset keeps its previous rows",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     doc: 'a request body that is not application/json (uploads: application/octet-stream)',
@@ -116,7 +120,10 @@ export class AdminError extends Error {
  * an admin code too, and takes its status from that catalog (http/error-handler.ts
  * carries it with the failure, so a renderer can tell a client's mistake from the rest).
  */
-export type DomainErrorCode = Extract<AdminErrorCode, 'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'IMPORT_INVALID'>;
+export type DomainErrorCode = Extract<
+  AdminErrorCode,
+  'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'IMPORT_INVALID' | 'SOURCE_FAILED'
+>;
 
 /** A failure a caller can act on; its message is safe to show. */
 export class DomainError extends Error {

@@ -232,6 +232,49 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_dataset_sources': {
+    async up(db: Kysely<any>) {
+      // Where a live dataset's rows come from. The URL and headers as given are kept only
+      // encrypted with the server secret (`*_cipher`); `*_masked` is what is shown.
+      await db.schema
+        .createTable('dataset_sources')
+        .addColumn('dataset_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('url_cipher', 'text', (c) => c.notNull())
+        .addColumn('url_masked', 'text', (c) => c.notNull())
+        .addColumn('headers_cipher', 'text', (c) => c.notNull())
+        .addColumn('headers_masked', 'text', (c) => c.notNull())
+        .addColumn('query', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('format', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('records_path', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('types', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('schedule', 'text', (c) => c.notNull().defaultTo(''))
+        // The next due time of the schedule (null: none); a node claims a due run by
+        // moving it forward with a compare-and-set, so each due time runs once.
+        .addColumn('next_run_at', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dataset_sources_tenant').on('dataset_sources').column('tenant_id').execute();
+      await db.schema.createIndex('dataset_sources_due').on('dataset_sources').column('next_run_at').execute();
+      await db.schema
+        .createTable('sync_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        // running | ok | failed
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('rows', 'bigint')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('sync_runs_dataset').on('sync_runs').columns(['dataset_id', 'started_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -129,6 +129,43 @@ export interface ControlSchema {
     status: number;
     count: number;
   };
+  /** Where a live dataset's rows come from (spec section 13); credentials only encrypted. */
+  datasetSources: {
+    datasetId: string;
+    tenantId: string;
+    /** postgres | mysql | http */
+    kind: string;
+    urlCipher: string;
+    urlMasked: string;
+    /** The headers as a JSON object, encrypted. */
+    headersCipher: string;
+    /** JSON object of header names to masked values. */
+    headersMasked: string;
+    query: string;
+    format: string;
+    recordsPath: string;
+    /** JSON object of field name to type, as given with --type. */
+    types: string;
+    schedule: string;
+    nextRunAt: string | null;
+    lastError: string | null;
+    lastErrorAt: string | null;
+    createdAt: string;
+  };
+  /** One sync of a live dataset: started, ended, rows, result or error. */
+  syncRuns: {
+    id: string;
+    tenantId: string;
+    datasetId: string;
+    /** connect | manual | schedule */
+    trigger: string;
+    startedAt: string;
+    endedAt: string | null;
+    /** running | ok | failed */
+    result: string;
+    rows: number | null;
+    error: string | null;
+  };
   kyselyMigration?: { name: string; timestamp: string };
   _unused?: { id: Generated<number> };
 }

@@ -14,6 +14,7 @@ import type { AdminDeps } from './admin-context.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDatasetRoutes } from './dataset-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
+import { registerSourceRoutes } from './source-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
@@ -103,6 +104,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       registerAuditRoutes(admin, deps);
       registerUploadRoutes(admin, deps);
       registerDatasetRoutes(admin, deps);
+      registerSourceRoutes(admin, deps);
       registerWidgetRoutes(admin, deps);
       registerUsageRoutes(admin, deps);
     },

@@ -12,6 +12,7 @@ import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { UseCases } from '../../usecases/index.ts';
+import type { SyncService } from '../../sources/index.ts';
 import { AdminError } from '../../shared/errors.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
@@ -35,6 +36,8 @@ export interface AdminDeps {
   queryTimeoutMs: number;
   /** Deleting, loading and resolving: what coordinates several modules (see `usecases/`). */
   usecases: UseCases;
+  /** Live datasets: connect, sync, history. */
+  sources: SyncService;
   signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
   /** Public API requests per key, status and hour, as the Usage page reads them. */
   usage: Pick<UsageService, 'report' | 'rows'>;

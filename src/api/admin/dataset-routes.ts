@@ -4,6 +4,7 @@ import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { listOptions, listQuery, MAX_NAME, rowsQuery } from './admin-queries.ts';
 import { sendJsonText } from './admin-replies.ts';
+import type { SourceView } from '../../sources/index.ts';
 
 // A description is a paragraph.
 const MAX_DESCRIPTION = 2000;
@@ -26,6 +27,16 @@ export const datasetSchema = z.object({
   fields: z.array(fieldSchema),
   linkedWidgets: z.number().int().describe('Widgets built on it'),
   linkedKeys: z.number().int().describe('Keys it is bound to'),
+  lastSyncedAt: z.string().describe('When its rows were last loaded: for a live dataset, the last successful sync'),
+  live: z
+    .object({
+      url: z.string().describe('The source, credentials masked'),
+      schedule: z.string(),
+      lastError: z.string().nullable().describe('The last failed sync’s error, until a sync succeeds'),
+      lastErrorAt: z.string().nullable(),
+    })
+    .nullable()
+    .describe('For a dataset synced from a source; null for one loaded from files'),
 });
 
 const typesSchema = z
@@ -33,7 +44,12 @@ const typesSchema = z
   .optional()
   .describe('Types to use instead of the inferred ones, by field name, e.g. {"zip":"TEXT"}');
 
-function datasetBody(ds: Dataset, linkedWidgets: number, linkedKeys: number): z.infer<typeof datasetSchema> {
+function datasetBody(
+  ds: Dataset,
+  linkedWidgets: number,
+  linkedKeys: number,
+  source?: SourceView,
+): z.infer<typeof datasetSchema> {
   return {
     id: ds.id,
     name: ds.name,
@@ -48,6 +64,10 @@ function datasetBody(ds: Dataset, linkedWidgets: number, linkedKeys: number): z.
     fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
     linkedWidgets,
     linkedKeys,
+    lastSyncedAt: ds.syncedAt,
+    live: source
+      ? { url: source.url, schedule: source.schedule, lastError: source.lastError, lastErrorAt: source.lastErrorAt }
+      : null,
   };
 }
 
@@ -61,11 +81,12 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog, access, usecases } = deps;
 
   async function oneBody(tenantId: string, ds: Dataset) {
-    const [widgets, keys] = await Promise.all([
+    const [widgets, keys, source] = await Promise.all([
       catalog.datasets.widgetCounts(tenantId, [ds.id]),
       access.keys.bindingsOf(tenantId, 'dataset'),
+      deps.sources.source(tenantId, ds.id),
     ]);
-    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0);
+    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0, source ?? undefined);
   }
 
   admin.get(
@@ -86,12 +107,15 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req) => {
       const a = adminOf(req);
-      const [page, keys] = await Promise.all([
+      const [page, keys, sources] = await Promise.all([
         catalog.datasets.search(a.tenantId, listOptions(req.query)),
         access.keys.bindingsOf(a.tenantId, 'dataset'),
+        deps.sources.sources(a.tenantId),
       ]);
       return {
-        items: page.items.map((ds) => datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0)),
+        items: page.items.map((ds) =>
+          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, sources.get(ds.id)),
+        ),
         total: page.total,
         groups: page.groups,
       };

@@ -1387,6 +1387,17 @@ export type paths = {
                                 linkedWidgets: number;
                                 /** @description Keys it is bound to */
                                 linkedKeys: number;
+                                /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                                lastSyncedAt: string;
+                                /** @description For a dataset synced from a source; null for one loaded from files */
+                                live: {
+                                    /** @description The source, credentials masked */
+                                    url: string;
+                                    schedule: string;
+                                    /** @description The last failed sync’s error, until a sync succeeds */
+                                    lastError: string | null;
+                                    lastErrorAt: string | null;
+                                } | null;
                             }[];
                             total: number;
                             /** @description Every integration group in use */
@@ -1449,6 +1460,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -1508,6 +1530,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -1589,6 +1622,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -1656,6 +1700,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -1759,6 +1814,284 @@ export type paths = {
                             orders: {
                                 column: string;
                                 asc: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a dataset synced from a database query or an http(s) URL and runs its first sync; nothing is created when that sync fails (502 SOURCE_FAILED) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description postgres://, mysql://, https:// or http:// */
+                        url: string;
+                        /** @description For a database: one SELECT */
+                        query?: string;
+                        /** @description For http(s): request headers */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format?: "csv" | "json" | "ndjson";
+                        /** @description The dotted path of the records array in JSON */
+                        recordsPath?: string;
+                        /** @description Cron, 5 fields, UTC */
+                        schedule?: string;
+                        integrationGroup?: string;
+                        description?: string;
+                        types?: {
+                            [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rows: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            schedule: string | null;
+                            /** @description When the last successful sync ended */
+                            lastSyncedAt: string;
+                            /** @description Where a live dataset’s rows come from, credentials masked */
+                            source: {
+                                /** @enum {string} */
+                                kind: "postgres" | "mysql" | "http";
+                                /** @description The URL with its password and credential-like parameters masked */
+                                url: string;
+                                query: string;
+                                /** @description Header values masked, but for Accept, Content-Type… */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                format: string;
+                                recordsPath: string;
+                                types: {
+                                    [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                };
+                                /** @description Cron, UTC; empty: synced only on demand */
+                                schedule: string;
+                                nextRunAt: string | null;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Syncs a live dataset now; on failure (502 SOURCE_FAILED) the previous rows stay and the error is recorded */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rows: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            schedule: string | null;
+                            /** @description When the last successful sync ended */
+                            lastSyncedAt: string;
+                            /** @description Where a live dataset’s rows come from, credentials masked */
+                            source: {
+                                /** @enum {string} */
+                                kind: "postgres" | "mysql" | "http";
+                                /** @description The URL with its password and credential-like parameters masked */
+                                url: string;
+                                query: string;
+                                /** @description Header values masked, but for Accept, Content-Type… */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                format: string;
+                                recordsPath: string;
+                                types: {
+                                    [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                };
+                                /** @description Cron, UTC; empty: synced only on demand */
+                                schedule: string;
+                                nextRunAt: string | null;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A live dataset’s source, credentials masked; 404 for a dataset loaded from files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where a live dataset’s rows come from, credentials masked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "postgres" | "mysql" | "http";
+                            /** @description The URL with its password and credential-like parameters masked */
+                            url: string;
+                            query: string;
+                            /** @description Header values masked, but for Accept, Content-Type… */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            format: string;
+                            recordsPath: string;
+                            types: {
+                                [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            };
+                            /** @description Cron, UTC; empty: synced only on demand */
+                            schedule: string;
+                            nextRunAt: string | null;
+                            /** @description The last failed sync’s error, until a sync succeeds */
+                            lastError: string | null;
+                            lastErrorAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A live dataset’s last syncs, newest first: start, end, rows, result or error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                id: string;
+                                /** @enum {string} */
+                                trigger: "connect" | "manual" | "schedule";
+                                startedAt: string;
+                                endedAt: string | null;
+                                /** @enum {string} */
+                                result: "running" | "ok" | "failed";
+                                rows: number | null;
+                                error: string | null;
                             }[];
                         };
                     };
