@@ -3,13 +3,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
-import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
+import { createExportSlots, type AttemptLimiter, type RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
 import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
+import { registerExportRoutes } from './api/public/export-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
 import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
@@ -36,6 +37,11 @@ export interface AppDeps {
     consoleDir?: string;
   };
 }
+
+// Spec section 10: a key runs at most two exports at a time (on each node).
+const EXPORTS_PER_KEY = 2;
+// An export whose reader takes nothing for a minute is cut off: it holds a database connection.
+const EXPORT_STALL_MS = 60_000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -136,6 +142,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
+    registerExportRoutes(api, {
+      ...routeDeps,
+      exportSlots: createExportSlots(EXPORTS_PER_KEY),
+      exportStallMs: EXPORT_STALL_MS,
+    });
     registerOpenApiRoutes(api, {
       access: deps.access,
       resources: deps.usecases.resources,
