@@ -107,9 +107,27 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
       await cursor.close();
       return reply;
     }
-    const rows: ExportRows = { columns, encoders, first, next: () => cursor.next(), close: () => cursor.close() };
-    // A reader that stalls holds a database connection: cut it off after a while.
-    reply.raw.setTimeout(deps.exportStallMs, () => reply.raw.destroy());
+    // A reader that takes nothing for `exportStallMs` holds a database connection: it is
+    // cut off. Taking is asking for the next batch (the stream asks only when it has room).
+    let taken = Date.now();
+    const stall = setInterval(
+      () => Date.now() - taken > deps.exportStallMs && reply.raw.destroy(),
+      Math.min(deps.exportStallMs, 5_000),
+    ).unref();
+    reply.raw.once('close', () => clearInterval(stall));
+    const rows: ExportRows = {
+      columns,
+      encoders,
+      first,
+      next: () => {
+        taken = Date.now();
+        return cursor.next();
+      },
+      close: () => {
+        clearInterval(stall);
+        return cursor.close();
+      },
+    };
     const { ext, contentType } = EXPORT_FORMATS[format];
     return reply
       .header('content-type', contentType)
