@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseQuery, type Field, type Params } from '../../catalog/index.ts';
+import { parseQuery, type Field, type Params, type RowCursor } from '../../catalog/index.ts';
 import { sendPublicError } from '../../http/public-replies.ts';
 import type { ExportSlots } from '../../ratelimit/index.ts';
 import { TableGoneError } from '../../shared/errors.ts';
-import type { RowCursor } from '../../store/index.ts';
 import { bindingScope } from '../../usecases/index.ts';
 import {
   contentDisposition,
