@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -43,9 +44,10 @@ const EXPECTED_NDJSON =
   '{"id":-9223372036854775808,"name":null,"company":"Acme","amount":0.1,"day":"2024-12-31",' +
   '"at":"1999-12-31T23:59:59Z","ok":true}\n';
 
-// Rows of the large dataset (disconnect, concurrency): enough that an unread export
-// fills the socket's buffers and waits.
-const BIG_ROWS = 30_000;
+// The large dataset (disconnect, concurrency): enough that an unread export, CSV or
+// XLSX, fills the socket's buffers and waits (about 25 MB of CSV).
+const BIG_ROWS = 60_000;
+const BIG_COLUMNS = 24;
 
 describe('exports', () => {
   let t: TestServer;
@@ -69,9 +71,15 @@ describe('exports', () => {
       types: TYPES,
     });
     dsId = ds.id;
-    const lines = ['n,text'];
-    const pad = 'x'.repeat(2000);
-    for (let i = 1; i <= BIG_ROWS; i++) lines.push(`${i},${pad}${i}`);
+    // Numbers that do not compress away, so that an XLSX export is large too; NUMBER
+    // columns, whose indexes build fast on every backend.
+    const lines = [['n', ...Array.from({ length: BIG_COLUMNS }, (_, c) => `v${c}`)].join(',')];
+    const digits = randomBytes(BIG_ROWS * BIG_COLUMNS * 8);
+    for (let i = 0; i < BIG_ROWS; i++) {
+      const row = [String(i + 1)];
+      for (let c = 0; c < BIG_COLUMNS; c++) row.push(String(digits.readBigUInt64LE((i * BIG_COLUMNS + c) * 8) >> 12n));
+      lines.push(row.join(','));
+    }
     bigId = (
       await t.modules.catalog.datasets.importFile(t.tenant.id, {
         file: t.file('big.csv', lines.join('\n')),
@@ -245,6 +253,12 @@ describe('exports', () => {
       headers: { apikey: all.key },
     });
     assert.equal(post.statusCode, 404);
+    const head = await t.server.app.inject({
+      method: 'HEAD',
+      url: `/api/dataset/${dsId}/export?format=csv`,
+      headers: { apikey: all.key },
+    });
+    assert.equal(head.statusCode, 404, 'no HEAD: it would read the whole export');
   });
 
   it('counts an export as one request against the key’s rate limit', async () => {
@@ -304,11 +318,12 @@ describe('exports', () => {
     }
   }
 
-  it('runs at most two exports of a key at a time, and frees the query when the client goes', async () => {
+  it('runs at most two exports of a key at a time, and frees the query when the client goes (CSV, XLSX)', async () => {
     assert.equal(await heldByExports(), 0);
     const url = `/api/dataset/${bigId}/export?format=csv`;
     const a = await stalledExport(all.key, url);
-    const b = await stalledExport(all.key, url).catch((e) => {
+    // One of each kind of stream: text pulled by the socket, and the XLSX writer's pump.
+    const b = await stalledExport(all.key, url.replace('csv', 'xlsx')).catch((e) => {
       a.destroy();
       throw e;
     });

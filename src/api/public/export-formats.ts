@@ -130,11 +130,36 @@ export function sheetName(name: string): string {
   return [...cleaned].slice(0, 31).join('').trim() || 'Export';
 }
 
+/** A stream that may ask its writer to wait: Node's, or the readable-stream copy inside exceljs's zip. */
+interface Drainable {
+  readonly writableNeedDrain?: boolean;
+  readonly _writableState?: { readonly needDrain?: boolean };
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * The stream of the zip that a sheet's XML goes into. exceljs writes into it without
+ * waiting (its StreamBuf ignores what `write` returns), so a sheet filled faster than
+ * the zip compresses and sends would pile up there as uncompressed XML: the export
+ * waits for it instead. Internal to exceljs 4 (`WorksheetWriter.stream.pipes`, a
+ * readable-stream PassThrough); undefined if that ever changes, and then only the
+ * output's back-pressure is waited for.
+ */
+function zipSink(sheet: ExcelJS.Worksheet): Drainable | undefined {
+  const pipes = (sheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
+  const first = Array.isArray(pipes) ? (pipes[0] as Drainable | undefined) : undefined;
+  return first && typeof first.once === 'function' && needsDrain(first) !== undefined ? first : undefined;
+}
+
+function needsDrain(stream: Drainable): boolean | undefined {
+  return stream.writableNeedDrain ?? stream._writableState?.needDrain;
+}
+
 /**
  * An XLSX export: one sheet, a header row, then the rows as typed cells, written by
  * exceljs's streaming writer (rows are committed as they come: none is kept). The
- * cursor is read on only while the output has room (its 'drain'), so the zip's buffers
- * hold about one batch whatever the file's size.
+ * cursor is read on only once the zip and the output have taken the last batch (their
+ * 'drain'), so the buffers hold about one batch whatever the file's size.
  */
 function xlsxStream(rows: ExportRows, name: string): Readable {
   const out = new PassThrough();
@@ -147,13 +172,17 @@ function xlsxStream(rows: ExportRows, name: string): Readable {
       c.type === 'DATE' ? { numFmt: DATE_FORMAT } : c.type === 'DATETIME' ? { numFmt: DATETIME_FORMAT } : undefined,
   }));
   const gone = once(out, 'close').then(() => true);
+  /** Waits for `stream` to take what it holds, when it asked to; true when the reader has gone meanwhile. */
+  const drained = async (stream: Drainable | undefined) =>
+    stream !== undefined &&
+    needsDrain(stream) === true &&
+    (await Promise.race([new Promise<false>((resolve) => stream.once('drain', () => resolve(false))), gone]));
   async function pump() {
     try {
       sheet.addRow(columns.map((c) => c.name)).commit();
       for (let batch = rows.first; batch.length > 0; batch = await rows.next()) {
         for (const row of batch) sheet.addRow(columns.map((c, i) => cellValue(c.type, row[i]))).commit();
-        if (out.destroyed) return;
-        if (out.writableNeedDrain && (await Promise.race([once(out, 'drain').then(() => false), gone]))) return;
+        if (out.destroyed || (await drained(zipSink(sheet))) || (await drained(out))) return;
       }
       sheet.commit();
       await book.commit();

@@ -135,7 +135,10 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
       .send(exportStream(format, rows, name));
   }
 
-  app.get('/api/dataset/:resourceId/export', async (req: ExportRequest, reply) => {
+  // No HEAD: Fastify's would read the whole export to throw it away.
+  const options = { exposeHeadRoute: false };
+
+  app.get('/api/dataset/:resourceId/export', options, async (req: ExportRequest, reply) => {
     const found = resources.dataset(req.principal!, req.params.resourceId);
     if (!found.ok)
       return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
@@ -162,7 +165,7 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
     );
   });
 
-  app.get('/api/widget/:resourceId/export', async (req: ExportRequest, reply) => {
+  app.get('/api/widget/:resourceId/export', options, async (req: ExportRequest, reply) => {
     const found = resources.widget(req.principal!, req.params.resourceId);
     if (!found.ok && found.reason !== 'STALE')
       return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'WIDGET_NOT_FOUND' : 'RESOURCE_UNBOUND');
