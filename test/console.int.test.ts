@@ -226,7 +226,7 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     assert.match(await tickets.locator('[data-test="bound-parameters"]').innerText(), /current[\s\S]*size/);
     assert.match(
       await tickets.locator('[data-test="snippet-curl"]').innerText(),
-      new RegExp(`curl '${server.url}/api/dataset/${ticketsId}`),
+      new RegExp(`curl -s -f -o '[^']+\\.csv'[\\s\\S]*'${server.url}/api/dataset/${ticketsId}/export\\?format=csv'`),
     );
     // The export: its URL and a curl command that saves the file, per format.
     const exportLinks = tickets.locator('[data-test="export-links"]');
@@ -242,6 +242,8 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     assert.ok((await exported.text()).split('\r\n').length > 3);
     await shots.take(page, 'export-links');
     await tickets.locator('[data-test="try-param-status"]').fill('Closed');
+    // The snippets carry the filters entered in "Try it".
+    assert.match(await tickets.locator('[data-test="snippet-curl"]').innerText(), /format=csv&status=Closed'/);
     await tickets.locator('[data-test="try-send"]').click();
     await tickets.locator('[data-test="try-status"]').waitFor();
     assert.match(await tickets.locator('[data-test="try-status"]').innerText(), /200/);

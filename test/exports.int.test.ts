@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -125,6 +126,7 @@ describe('exports', () => {
     assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
     assert.equal(res.body, EXPECTED_CSV);
     assert.ok(res.headers['x-ratelimit-limit'], 'an export carries the rate-limit headers');
+    assert.equal(res.headers['x-dataset-version'], '1');
   });
 
   it('writes NDJSON with values exactly as the JSON envelope renders them', async () => {
@@ -135,6 +137,22 @@ describe('exports', () => {
     const page = (await get(`/api/dataset/${dsId}?size=100`, all.key)).body;
     const records = page.slice(page.indexOf('"records":[') + 11, page.indexOf('],"total"'));
     assert.equal(res.body.trimEnd().split('\n').join(','), records);
+  });
+
+  it('honours _numbers=string in NDJSON as the JSON response does, and compresses when asked', async () => {
+    const res = await get(`/api/dataset/${dsId}/export?format=ndjson&_numbers=string&_fields=id,amount`, all.key);
+    assert.equal(
+      res.body,
+      '{"id":"1534956341424005122","amount":"12.5"}\n{"id":"2","amount":null}\n{"id":"3","amount":"-3"}\n' +
+        '{"id":"-9223372036854775808","amount":"0.1"}\n',
+    );
+    const gz = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${dsId}/export?format=csv`,
+      headers: { apikey: all.key, 'accept-encoding': 'gzip' },
+    });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString('utf8'), EXPECTED_CSV);
   });
 
   it('writes XLSX with typed cells: numbers, dates, booleans, big integers as text', async () => {

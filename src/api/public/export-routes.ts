@@ -13,7 +13,7 @@ import {
   type ExportRows,
 } from './export-formats.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
-import { RECORD_ENCODERS } from './records-json.ts';
+import { recordEncoders } from './records-json.ts';
 import { scopeBrokenMessage } from './row-scope.ts';
 import { requestParams } from './request-params.ts';
 import { WIDGET_ENCODERS } from './widget-json.ts';
@@ -143,6 +143,8 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
     if (!found.ok)
       return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
     const ds = found.dataset;
+    // Which load of the rows the file holds, as on the page route.
+    reply.header('x-dataset-version', ds.version);
     const scope = bindingScope(found.binding, ds);
     if (!scope.ok) return sendPublicError(reply, 'SCOPE_BROKEN', scopeBrokenMessage('dataset', ds.id, scope.field));
     const params = exportParams(req);
@@ -158,7 +160,7 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
       ds.name,
       async () => {
         const { fields, cursor } = await catalog.datasets.openExport(ds, q);
-        return { columns: fields, cursor, encoders: RECORD_ENCODERS };
+        return { columns: fields, cursor, encoders: recordEncoders(q.numbersAsText) };
       },
       // Removed (and its table dropped) after it was resolved: as if it had not been found.
       () => sendPublicError(reply, 'DATASET_NOT_FOUND'),
@@ -175,6 +177,7 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
       sendPublicError(reply, 'WIDGET_STALE', `The widget's dataset "${datasetId}" no longer exists`);
     if (!found.ok) return stale(found.widget.datasetId);
     const { widget: w, dataset: ds } = found;
+    reply.header('x-dataset-version', ds.version);
     const scope = bindingScope(found.binding, ds);
     if (!scope.ok) return sendPublicError(reply, 'SCOPE_BROKEN', scopeBrokenMessage('widget', w.id, scope.field));
     return stream(

@@ -60,14 +60,25 @@ function objectsText(
   return out;
 }
 
-/** How each field type's value is written in a dataset's records. */
-export const RECORD_ENCODERS: Readonly<Record<FieldType, Encoder>> = ENCODERS;
+/** NUMBER as a JSON string of its exact digits (`_numbers=string`); null stays null. */
+const numberAsText: Encoder = (v) => {
+  const s = ENCODERS.NUMBER(v);
+  return s === 'null' ? s : `"${s}"`;
+};
 
-/** Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field name. */
-export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]): string {
+/** How each field type's value is written in a dataset's records; with `numbersAsText`, NUMBER as a string. */
+export function recordEncoders(numbersAsText = false): Readonly<Record<FieldType, Encoder>> {
+  return numbersAsText ? { ...ENCODERS, NUMBER: numberAsText } : ENCODERS;
+}
+
+/**
+ * Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field
+ * name; with `numbersAsText`, NUMBER values are strings (spec section 12).
+ */
+export function recordsJson(fields: readonly Field[], rows: readonly unknown[][], numbersAsText = false): string {
   return objectsJson(
     fields.map((f) => f.name),
-    fields.map((f) => ENCODERS[f.type]),
+    fields.map((f) => (numbersAsText && f.type === 'NUMBER' ? numberAsText : ENCODERS[f.type])),
     rows,
   );
 }
