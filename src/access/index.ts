@@ -8,6 +8,7 @@ import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
+import { isSetupCode, setupCode } from './setup-code.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
@@ -46,7 +47,20 @@ export function createAccess(deps: {
   const sessions = createSessionService(deps);
   const audit = createAuditService(deps);
   const usage = createUsageService(deps);
-  return { tenants, keys, registry, users, sessions, audit, usage };
+  return {
+    tenants,
+    keys,
+    registry,
+    users,
+    sessions,
+    audit,
+    usage,
+    setup: {
+      /** The code that claims the fresh tenant `tenant` from a remote address (see setup-code.ts). */
+      code: (tenant: string) => setupCode(deps.serverSecret, tenant),
+      matches: (tenant: string, given: string) => isSetupCode(deps.serverSecret, tenant, given),
+    },
+  };
 }
 
 export type Access = ReturnType<typeof createAccess>;
