@@ -127,7 +127,8 @@ for (const name of String(args.backends).split(',')) {
     const created = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000 });
     await modules.access.keys.bind(tenant.id, created.id, 'dataset', ds.id);
     await modules.close();
-    const headers = { apikey: created.key };
+    // The body as it is: fetch would ask for gzip by default, and compression is not what this measures.
+    const headers = { apikey: created.key, 'accept-encoding': 'identity' };
 
     const { child, base } = await startServer(backend, consoleDir);
     try {
