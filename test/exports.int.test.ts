@@ -293,9 +293,13 @@ describe('exports', () => {
   });
 
   /** An export over a real socket that reads its first chunk and then stops reading. */
-  function stalledExport(key: string, url: string): Promise<{ res: http.IncomingMessage; destroy: () => void }> {
+  function stalledExport(
+    key: string,
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ res: http.IncomingMessage; destroy: () => void }> {
     return new Promise((resolve, reject) => {
-      const req = http.get(`${base}${url}`, { headers: { apikey: key } }, (res) => {
+      const req = http.get(`${base}${url}`, { headers: { apikey: key, ...headers } }, (res) => {
         res.once('data', () => {
           res.pause();
           resolve({ res, destroy: () => req.destroy() });
@@ -339,14 +343,15 @@ describe('exports', () => {
   it('runs at most two exports of a key at a time, and frees the query when the client goes (CSV, XLSX)', async () => {
     assert.equal(await heldByExports(), 0);
     const url = `/api/dataset/${bigId}/export?format=csv`;
-    const a = await stalledExport(all.key, url);
-    // One of each kind of stream: text pulled by the socket, and the XLSX writer's pump.
+    // A CSV compressed on the way (gzip), and an XLSX.
+    const a = await stalledExport(all.key, url, { 'accept-encoding': 'gzip' });
     const b = await stalledExport(all.key, url.replace('csv', 'xlsx')).catch((e) => {
       a.destroy();
       throw e;
     });
     try {
       assert.equal(a.res.statusCode, 200);
+      assert.equal(a.res.headers['content-encoding'], 'gzip');
       assert.equal(b.res.statusCode, 200);
       // Each export holds a connection of its own (SQLite tells only that one is held).
       assert.equal(await heldByExports(), TEST_BACKEND === 'postgres' ? 2 : 1);
