@@ -5,7 +5,7 @@ import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
-import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
+import { createExportSlots, type AttemptLimiter, type RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
 import type { Sources } from './sources/index.ts';
@@ -14,6 +14,7 @@ import { createApiKeyGate } from './http/api-key-auth.ts';
 import { registerPreflight } from './http/key-access.ts';
 import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
+import { registerExportRoutes } from './api/public/export-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
 import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
@@ -51,6 +52,11 @@ export interface AppDeps {
     consoleDir?: string;
   };
 }
+
+// Spec section 10: a key runs at most two exports at a time (on each node).
+const EXPORTS_PER_KEY = 2;
+// An export whose reader takes nothing for a minute is cut off: it holds a database connection.
+const EXPORT_STALL_MS = 60_000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -188,6 +194,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
+    registerExportRoutes(api, {
+      ...routeDeps,
+      exportSlots: createExportSlots(EXPORTS_PER_KEY),
+      exportStallMs: EXPORT_STALL_MS,
+    });
     registerOpenApiRoutes(api, {
       access: deps.access,
       resources: deps.usecases.resources,

@@ -34,6 +34,11 @@ export const PUBLIC_ERRORS = {
   KEY_ADDRESS_REFUSED: { status: 403, doc: "the client's address is outside the key's allowlist" },
   API_DISABLED: { status: 403, doc: "the tenant's Enable Public API switch is off" },
   RATE_LIMITED: { status: 429, doc: "the key's requests per minute are used up; Retry-After says when to retry" },
+  EXPORTS_LIMITED: {
+    status: 429,
+    doc: 'the key already runs its maximum of exports at once (2, per server node); Retry-After says when to retry',
+    headers: RETRY_SOON,
+  },
   KEY_ATTEMPTS_LIMITED: { status: 429, doc: 'too many invalid keys from this address; Retry-After says when to retry' },
   RESOURCE_UNBOUND: { status: 403, doc: 'the resource exists in the key’s tenant but is not bound to the key' },
   DATASET_NOT_FOUND: { status: 404, doc: 'no such dataset in the key’s tenant' },

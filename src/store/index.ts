@@ -15,7 +15,7 @@ import type { ControlSchema } from './schema.ts';
 
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
-export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
+export type { DatasetTables, DroppedTable, RowCursor } from './dialects/dataset-tables.ts';
 export type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 export type { PoolStats } from './dialects/dialect.ts';
 
@@ -89,7 +89,14 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     return storeOver(
       {
         ...h,
-        tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) },
+        tables: {
+          ...h.tables,
+          rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone),
+          cursor: async (query, o) => {
+            const c = await h.tables.cursor(query, o).catch(rethrowGone);
+            return { next: () => c.next().catch(rethrowGone), close: () => c.close() };
+          },
+        },
       },
       postgresCapabilities,
       `postgres://${parsed.host}${parsed.pathname}`,

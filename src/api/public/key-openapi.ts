@@ -423,14 +423,100 @@ function widgetPath(w: OpenApiWidget): Json {
 }
 
 /**
+ * `GET …/export` of a resource (spec section 10): every row the page route would match
+ * as a file; the same filters and options, no paging, and `format`.
+ */
+function exportPath(
+  kind: 'dataset' | 'widget',
+  r: { id: string; name: string; scoped?: boolean },
+  names: readonly string[],
+  filters: Json[],
+): Json {
+  const errors = errorResponses(kind) as Record<string, Json>;
+  const limited = errors['429'] as { content: Record<string, { examples: Json }> };
+  const json = limited.content['application/json'];
+  return {
+    get: {
+      tags: [`${kind}s`],
+      operationId: `export_${kind}_${r.id}`,
+      summary: `${r.name} (export)`,
+      description:
+        `Every row of the ${kind} "${r.name}" that the same request without current and size would match ` +
+        `(filters, _sort and _fields apply), as a CSV, NDJSON or XLSX download, streamed. Counts as one request; ` +
+        `a key runs at most 2 exports at a time.` +
+        (r.scoped ? SCOPED_DOC : ''),
+      parameters: [
+        {
+          name: 'format',
+          in: 'query',
+          required: true,
+          description:
+            'csv: RFC 4180 with a header row, UTF-8; ndjson: one JSON object a line, values as in the JSON ' +
+            'response; xlsx: one sheet with typed cells (integers beyond 2^53 as text).',
+          schema: { type: 'string', enum: ['csv', 'ndjson', 'xlsx'] },
+        },
+        ...commonParameters(names).filter((p) => p.name !== 'current' && p.name !== 'size'),
+        ...filters,
+      ],
+      responses: {
+        '200': {
+          description: 'The file, as an attachment named after the resource',
+          headers: {
+            ...RATE_HEADERS,
+            'X-Dataset-Version': VERSION_HEADERS['X-Dataset-Version'],
+            'Content-Disposition': {
+              description: 'attachment; filename="<name>.<ext>" (and filename* in UTF-8 for a non-ASCII name)',
+              schema: { type: 'string' },
+            },
+          },
+          content: {
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string' } },
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+            },
+          },
+        },
+        ...errors,
+        '429': {
+          ...limited,
+          description:
+            "The key's requests per minute are used up, or the key already runs 2 exports; Retry-After says " +
+            'when to retry.',
+          content: {
+            'application/json': {
+              ...json,
+              examples: {
+                ...json.examples,
+                exports: {
+                  value: errorExample(429, 'Too many exports at once: this API key runs at most 2 exports at a time.'),
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
  * The OpenAPI 3.1 document for one key (spec section 2, `/api/openapi.json`): one path
  * per bound dataset and widget, each filterable field a documented query parameter.
  * Pure: the caller gathers the key's name and bound resources.
  */
 export function keyOpenApi(input: KeyOpenApiInput): Json {
   const paths: Json = {};
-  for (const ds of input.datasets) paths[`/api/dataset/${ds.id}`] = datasetPath(ds);
-  for (const w of input.widgets) paths[`/api/widget/${w.id}`] = widgetPath(w);
+  for (const ds of input.datasets) {
+    paths[`/api/dataset/${ds.id}`] = datasetPath(ds);
+    const names = ds.fields.map((f) => f.name);
+    paths[`/api/dataset/${ds.id}/export`] = exportPath('dataset', ds, names, filterParameters(ds.fields, 'field'));
+  }
+  for (const w of input.widgets) {
+    paths[`/api/widget/${w.id}`] = widgetPath(w);
+    const names = w.columns.map((c) => c.name);
+    paths[`/api/widget/${w.id}/export`] = exportPath('widget', w, names, filterParameters(w.columns, 'column'));
+  }
   return {
     openapi: '3.1.0',
     info: {
