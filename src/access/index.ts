@@ -8,6 +8,7 @@ import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
+import { createTokenService } from './token-service.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
@@ -20,6 +21,8 @@ export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';
 export type { AuditEntry, AuditInput, AuditService } from './audit-service.ts';
 export type { FlushResult, KeyUsage, UsageBucket, UsagePoint, UsageReport, UsageService } from './usage-service.ts';
 export { MAX_REPORT_HOURS } from './usage-service.ts';
+export type { AdminToken, CreatedToken, TokenCheck, TokenService } from './token-service.ts';
+export { MAX_TOKEN_NAME, TOKEN_PREFIX } from './token-service.ts';
 
 /** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
 export function createAccess(deps: {
@@ -36,7 +39,8 @@ export function createAccess(deps: {
   const sessions = createSessionService(deps);
   const audit = createAuditService(deps);
   const usage = createUsageService(deps);
-  return { tenants, keys, registry, users, sessions, audit, usage };
+  const tokens = createTokenService(deps);
+  return { tenants, keys, registry, users, sessions, audit, usage, tokens };
 }
 
 export type Access = ReturnType<typeof createAccess>;

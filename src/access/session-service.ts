@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
 
+/**
+ * Who an admin request acts as: a signed-in admin (`session`), or an admin token
+ * (`token`), whose id and name then stand in the user's id and email.
+ */
 export interface Session {
+  readonly via: 'session' | 'token';
   readonly userId: string;
   readonly email: string;
   readonly tenantId: string;
@@ -84,6 +89,7 @@ export function createSessionService(deps: { store: Store; clock?: Clock; idleMs
           .execute();
       }
       return {
+        via: 'session',
         userId: row.userId,
         email: row.email,
         tenantId: row.tenantId,

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionService } from '../access/index.ts';
+import type { SessionService, TokenService } from '../access/index.ts';
 import { sendAdminError } from './admin-replies.ts';
 
 export const SESSION_COOKIE = 'dg_session';
@@ -13,13 +13,37 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const TOKEN_REFUSED = {
+  MALFORMED: 'The Authorization header holds no admin token: send "Bearer dgt_…" as printed by `token create`',
+  UNKNOWN: 'The admin token is unknown or was revoked; create a new one',
+  EXPIRED: 'The admin token has expired; create a new one',
+} as const;
+
+/** The token of an `Authorization: Bearer …` header; undefined without one (other schemes are not ours). */
+function bearerOf(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth !== 'string') return undefined;
+  const m = /^Bearer\s+(.*)$/i.exec(auth.trim());
+  return m ? m[1].trim() : undefined;
+}
+
 /**
- * The admin API's gate: resolves the session cookie to `req.admin`, refuses requests
- * without one (except routes marked anonymous), and refuses state-changing requests
- * whose `x-csrf-token` header is not the session's token.
+ * The admin API's gate: resolves an admin token (`Authorization: Bearer dgt_…`) or else
+ * the session cookie to `req.admin`, refuses requests without one (except routes marked
+ * anonymous), and refuses a session's state-changing requests whose `x-csrf-token` header
+ * is not the session's token. A presented token that is refused is a 401 on every route:
+ * never a fall back to the cookie.
  */
-export function createAdminSessionGate(deps: { sessions: SessionService }) {
+export function createAdminSessionGate(deps: { sessions: SessionService; tokens: TokenService }) {
   return async function adminSessionGate(req: FastifyRequest, reply: FastifyReply) {
+    const bearer = bearerOf(req);
+    if (bearer !== undefined) {
+      const checked = await deps.tokens.check(bearer);
+      if (!checked.ok) return sendAdminError(reply, 'UNAUTHENTICATED', TOKEN_REFUSED[checked.reason]);
+      // No cookie is involved, so no cross-site page can make the browser send this: no CSRF token.
+      req.admin = checked.admin;
+      return;
+    }
     const token = req.cookies[SESSION_COOKIE];
     req.admin = token ? ((await deps.sessions.find(token)) ?? null) : null;
     if (req.routeOptions.config.anonymous) return;

@@ -64,7 +64,10 @@ export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
 
 /** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
 export const ADMIN_ERRORS = {
-  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
+  UNAUTHENTICATED: {
+    status: 401,
+    doc: 'no session, or it expired; or an admin token (Bearer dgt_…) that is malformed, unknown, revoked or expired',
+  },
   INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
   SIGNIN_LIMITED: {
     status: 429,

@@ -110,6 +110,22 @@ export interface ControlSchema {
     detail: string;
     ip: string;
   };
+  /** Admin API tokens (`dgt_…`): stored hashed, shown once. */
+  adminTokens: {
+    id: string;
+    tenantId: string;
+    name: string;
+    role: Generated<string>;
+    /** SHA-256 of the secret, hex: a leaked table opens nothing. */
+    tokenHash: string;
+    /** `dgt_…` and the last four characters. */
+    hint: string;
+    createdAt: string;
+    /** Who created it, as the audit log names them. */
+    createdBy: string;
+    expiresAt: string | null;
+    lastUsedAt: string | null;
+  };
   /** A removed key's name, kept so that its usage history still names it. */
   removedKeys: {
     id: string;

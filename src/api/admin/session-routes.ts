@@ -146,6 +146,8 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: { tags: ['session'], summary: 'Signs out', response: { 204: z.void().describe('Signed out') } },
     },
     async (req, reply) => {
+      if (req.admin!.via === 'token')
+        throw new AdminError('CONFLICT', 'An admin token has no session to end; revoke the token instead');
       await audit(deps, req, 'user.signout', req.admin!.email);
       await sessions.destroy(req.cookies[SESSION_COOKIE]!);
       clearSessionCookie(req, reply);
