@@ -80,6 +80,9 @@ export function multipartFile(
           if (d.name === field && d.filename !== undefined) {
             state = 'file';
             out = new PassThrough();
+            // The reader sees a failure through its own listener; this one keeps a reader that
+            // has stopped listening from turning it into an uncaught error.
+            out.on('error', () => {});
             out.on('drain', () => source.resume());
             // The reader gave up (a file over the limit): drop the rest.
             out.on('close', () => {
