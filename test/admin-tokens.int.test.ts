@@ -241,7 +241,7 @@ describe('datagate token create|list|revoke, and a nightly job with curl', () =>
   });
   after(() => ws.close());
 
-  it('creates a token, reloads a dataset with curl -F, lists without the secret, revokes; the log never has it', async () => {
+  it('creates, lists without the secret and revokes; a curl -F reload with it; the log never has it', async () => {
     ws.write('tickets.csv', 'id,summary\n1,Printer\n');
     const ds = await ws.dg('dataset', 'import', 'tickets.csv', '--name', 'Tickets');
     const created = await ws.dg('token', 'create', '--name', 'nightly', '--expires', '90d');

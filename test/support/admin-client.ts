@@ -62,3 +62,44 @@ export async function signIn(
     },
   };
 }
+
+/**
+ * A client that calls the admin API with an admin token of the tenant (created here,
+ * named `name`): `Authorization: Bearer dgt_…`, no cookie, no CSRF token. Its `email`
+ * is the token's name, as the API reports the actor.
+ */
+export async function tokenAdmin(
+  t: TestServer,
+  opts: { tenantSlug?: string; name?: string } = {},
+): Promise<AdminClient & { readonly token: string; readonly tokenId: string }> {
+  const tenant = await t.modules.access.tenants.ensure(opts.tenantSlug ?? t.config.tenant);
+  const name = opts.name ?? `script${++counter}`;
+  const created = await t.modules.access.tokens.create(tenant.id, { name, expiresAt: null, createdBy: 'test' });
+  const app = t.server.app;
+  const call: AdminClient['call'] = (method, url, body, headers = {}) =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${created.token}`, ...headers },
+      ...(body === undefined
+        ? {}
+        : typeof body === 'string' || Buffer.isBuffer(body)
+          ? { payload: body }
+          : { payload: body as object }),
+    });
+  return {
+    email: name,
+    tenantId: tenant.id,
+    cookie: '',
+    csrf: '',
+    token: created.token,
+    tokenId: created.id,
+    call,
+    async ok<T = any>(method: string, url: string, body?: unknown, expected?: number): Promise<T> {
+      const r = await call(method, url, body);
+      const want = expected ?? (method === 'POST' && !url.includes('/session') ? 201 : method === 'DELETE' ? 204 : 200);
+      if (r.statusCode !== want) throw new Error(`${method} ${url}: expected ${want}, got ${r.statusCode} ${r.body}`);
+      return (r.statusCode === 204 ? undefined : r.json()) as T;
+    },
+  };
+}

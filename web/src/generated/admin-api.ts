@@ -1147,6 +1147,140 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s admin tokens, newest first; never their secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                id: string;
+                                name: string;
+                                /** @description What the token may do, as an admin of that role */
+                                role: string;
+                                /** @description dgt_… and the last four characters */
+                                hint: string;
+                                createdAt: string;
+                                /** @description Who created it, as the audit log names them */
+                                createdBy: string;
+                                /** @description When the token stops working (401); null: never */
+                                expiresAt: string | null;
+                                /** @description Written at most once a minute */
+                                lastUsedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates an admin token; its secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
+                        expiresAt?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description What the token may do, as an admin of that role */
+                            role: string;
+                            /** @description dgt_… and the last four characters */
+                            hint: string;
+                            createdAt: string;
+                            /** @description Who created it, as the audit log names them */
+                            createdBy: string;
+                            /** @description When the token stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Written at most once a minute */
+                            lastUsedAt: string | null;
+                            /** @description The secret, dgt_ and 64 hex digits: shown once, stored only as a hash */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an admin token: the next request with it is refused (401) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/audit": {
         parameters: {
             query?: never;
@@ -1530,7 +1664,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix */
+        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv) */
         post: {
             parameters: {
                 query?: never;
