@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { after, before, describe, it } from 'node:test';
 import { signedInAdmin, signIn, tokenAdmin, type AdminClient } from './support/admin-client.ts';
-import { adminRoutes, routeName } from './support/admin-routes.ts';
+import { adminRoutes, fillPath, LEAST_ROLE, routeName } from './support/admin-routes.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -203,6 +203,8 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
       'second@beta.example',
     );
   },
+  'PATCH /admin/api/users/{id}': async ({ b, a }) =>
+    notFound(await b.call('PATCH', `/admin/api/users/${a.userId}`, { role: 'viewer' }), 'demote A’s user'),
   'DELETE /admin/api/users/{id}': async ({ b, a }) =>
     notFound(await b.call('DELETE', `/admin/api/users/${a.userId}`), 'remove A’s user'),
 
@@ -420,6 +422,14 @@ for (const via of ['session', 'token'] as const)
         const run = CASES[r];
         if (!run) continue;
         try {
+          // B's token is an admin, never an owner: the owners' routes refuse it before anything else.
+          if (via === 'token' && LEAST_ROLE[r] === 'owner') {
+            const [method, path] = r.split(' ');
+            const res = await b.call(method, fillPath(path, { id: a.tokenId }), method === 'GET' ? undefined : {});
+            assert.equal(res.statusCode, 403, res.body);
+            assert.equal(res.json().error.code, 'ROLE_REQUIRED');
+            continue;
+          }
           await run({ t, b, betaEmail: beta.email, a, own });
         } catch (e) {
           failures.push(`${r}: ${(e as Error).message.split('\n')[0]}`);

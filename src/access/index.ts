@@ -23,6 +23,7 @@ export type { FlushResult, KeyUsage, UsageBucket, UsagePoint, UsageReport, Usage
 export { MAX_REPORT_HOURS } from './usage-service.ts';
 export type { AdminToken, CreatedToken, TokenCheck, TokenService } from './token-service.ts';
 export { MAX_TOKEN_NAME, TOKEN_PREFIX } from './token-service.ts';
+export { parseRole, roleAtLeast, ROLES, TOKEN_ROLES, type Role } from './roles.ts';
 
 /** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
 export function createAccess(deps: {

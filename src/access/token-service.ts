@@ -4,6 +4,7 @@ import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Store } from '../store/index.ts';
 import type { Session } from './session-service.ts';
+import { storedRole, type Role } from './roles.ts';
 
 /** Every admin token starts with this, so that secret scanners and people tell it from an API key. */
 export const TOKEN_PREFIX = 'dgt_';
@@ -68,7 +69,7 @@ export function createTokenService(deps: { store: Store; clock?: Clock }) {
     /** Creates a token; `expiresAt` (an ISO time in the future) or null for never. */
     async create(
       tenantId: string,
-      input: { name: string; expiresAt: string | null; createdBy: string; role?: string },
+      input: { name: string; expiresAt: string | null; createdBy: string; role?: Extract<Role, 'viewer' | 'admin'> },
     ): Promise<CreatedToken> {
       const name = input.name.trim();
       if (!name) throw new DomainError('INVALID_INPUT', 'a token needs a name');
@@ -155,6 +156,7 @@ export function createTokenService(deps: { store: Store; clock?: Clock }) {
           via: 'token',
           userId: row.id,
           email: row.name,
+          role: storedRole(row.role) === 'owner' ? 'admin' : storedRole(row.role),
           tenantId: row.tenantId,
           tenantSlug: row.slug,
           tenantName: row.tenantName,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AdminToken } from '../access/index.ts';
+import { parseRole, TOKEN_ROLES, type AdminToken } from '../access/index.ts';
 import { parseWhen } from '../shared/durations.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, CLI_ACTOR, withContext } from './context.ts';
 import { UsageError } from './output.ts';
@@ -9,6 +9,15 @@ function expiry(v: string): string {
   const when = parseWhen(v, Date.now());
   if (!when.ok) throw new UsageError(`--expires: ${when.message}`);
   return when.value;
+}
+
+/** `--role`: admin or viewer, else a usage error. */
+function tokenRole(v: string): 'admin' | 'viewer' {
+  try {
+    return parseRole(v, TOKEN_ROLES) as 'admin' | 'viewer';
+  } catch (e) {
+    throw new UsageError(`--role: ${(e as Error).message}`);
+  }
 }
 
 /** A token as one line: id, name, hint, expiry, last use; never its secret. */
@@ -31,18 +40,25 @@ export function registerTokenCommands(program: Command): void {
     .description('create an admin token of the tenant and print its secret, once: it is stored only as a hash')
     .requiredOption('--name <name>', 'what the token is for; the audit log names it as the actor')
     .option('--expires <when>', 'a duration such as 90d or 12h, or an ISO 8601 date/time (default: never)', expiry)
-    .action(async (opts: { name: string; expires?: string }, cmd: Command) =>
+    .option('--role <role>', 'admin (the default) or viewer (reads, no secrets); a token is never an owner', tokenRole)
+    .action(async (opts: { name: string; expires?: string; role?: 'admin' | 'viewer' }, cmd: Command) =>
       withContext(cmd, async (ctx) => {
         const { modules, tenant, out } = ctx;
         const t = await modules.access.tokens.create(tenant.id, {
           name: opts.name,
           expiresAt: opts.expires ?? null,
           createdBy: CLI_ACTOR,
+          role: opts.role ?? 'admin',
         });
-        await auditCli(ctx, 'token.create', tokenTarget(t), t.expiresAt ? `expires ${t.expiresAt}` : 'never expires');
+        await auditCli(
+          ctx,
+          'token.create',
+          tokenTarget(t),
+          `role ${t.role}; ${t.expiresAt ? `expires ${t.expiresAt}` : 'never expires'}`,
+        );
         out.result(
           t,
-          `created admin token ${t.id} "${t.name}" for tenant ${tenant.slug}` +
+          `created admin token ${t.id} "${t.name}" (${t.role}) for tenant ${tenant.slug}` +
             `${t.expiresAt ? `, expires ${t.expiresAt}` : ''}; it is shown only now:\n${t.token}`,
         );
       }),

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionService, TokenService } from '../access/index.ts';
+import { roleAtLeast, type Role, type SessionService, type TokenService } from '../access/index.ts';
 import { sendAdminError } from './admin-replies.ts';
 
 export const SESSION_COOKIE = 'dg_session';
@@ -42,7 +42,8 @@ export function createAdminSessionGate(deps: { sessions: SessionService; tokens:
       if (!checked.ok) return sendAdminError(reply, 'UNAUTHENTICATED', TOKEN_REFUSED[checked.reason]);
       // No cookie is involved, so no cross-site page can make the browser send this: no CSRF token.
       req.admin = checked.admin;
-      return;
+      if (req.routeOptions.config.anonymous) return;
+      return checkRole(req, reply);
     }
     const token = req.cookies[SESSION_COOKIE];
     req.admin = token ? ((await deps.sessions.find(token)) ?? null) : null;
@@ -63,7 +64,30 @@ export function createAdminSessionGate(deps: { sessions: SessionService; tokens:
         );
       }
     }
+    return checkRole(req, reply);
   };
+}
+
+const ROLE_WORK: Record<Role, string> = {
+  viewer: 'reading',
+  admin: 'changing keys, bindings, datasets, widgets and settings',
+  owner: 'managing users, roles and admin tokens',
+};
+
+/**
+ * Refuses a request whose admin's role is below the route's: its `config.role`, else
+ * `viewer` for reads and `admin` for changes. Runs before the body is read.
+ */
+function checkRole(req: FastifyRequest, reply: FastifyReply) {
+  const need = req.routeOptions.config.role ?? (SAFE_METHODS.has(req.method) ? 'viewer' : 'admin');
+  const have = req.admin!.role;
+  if (roleAtLeast(have, need)) return;
+  const who = req.admin!.via === 'token' ? 'this token is' : 'you are';
+  return sendAdminError(
+    reply,
+    'ROLE_REQUIRED',
+    `This needs the ${need} role (${ROLE_WORK[need]}); ${who} ${have === 'admin' ? 'an' : 'a'} ${have}`,
+  );
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when the request came over https. */

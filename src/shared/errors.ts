@@ -74,6 +74,10 @@ export const ADMIN_ERRORS = {
     doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry',
   },
   CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
+  ROLE_REQUIRED: {
+    status: 403,
+    doc: 'the admin’s (or the token’s) role is below the one the route needs; the message names it',
+  },
   SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
   NOT_FOUND: { status: 404, doc: "no such key, dataset, widget, user or upload in the admin's tenant" },
   INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },

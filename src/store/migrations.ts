@@ -238,6 +238,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('admin_tokens_tenant').on('admin_tokens').column('tenant_id').execute();
     },
   },
+  '0010_user_roles': {
+    async up(db: Kysely<any>) {
+      // Every admin could do everything before roles: existing users become owners.
+      await db.schema
+        .alterTable('users')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('owner'))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -86,6 +86,8 @@ export interface ControlSchema {
     email: string;
     /** `scrypt$N$r$p$salt$hash`, base64 parts. */
     passwordHash: string;
+    /** viewer, admin or owner (see access/roles.ts). */
+    role: Generated<string>;
     createdAt: string;
     lastSignInAt: string | null;
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TOKEN_NAME, type AdminToken } from '../../access/index.ts';
+import { MAX_TOKEN_NAME, TOKEN_ROLES, type AdminToken } from '../../access/index.ts';
 import { parseWhen } from '../../shared/durations.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
@@ -36,6 +36,7 @@ export function registerTokenRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.get(
     '/tokens',
     {
+      config: { role: 'owner' },
       schema: {
         tags: ['tokens'],
         summary: 'The tenant’s admin tokens, newest first; never their secrets',
@@ -48,11 +49,16 @@ export function registerTokenRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.post(
     '/tokens',
     {
+      config: { role: 'owner' },
       schema: {
         tags: ['tokens'],
         summary: 'Creates an admin token; its secret is in this answer only',
         body: z.object({
           name: z.string().trim().min(1).max(MAX_TOKEN_NAME),
+          role: z
+            .enum(TOKEN_ROLES)
+            .optional()
+            .describe('What the token may do: admin (the default) or viewer; never owner'),
           expiresAt: z
             .string()
             .max(64)
@@ -75,13 +81,18 @@ export function registerTokenRoutes(admin: AdminApp, deps: AdminDeps): void {
         if (!when.ok) throw new DomainError('INVALID_INPUT', `expiresAt: ${when.message}`);
         expiresAt = when.value;
       }
-      const created = await tokens.create(a.tenantId, { name: req.body.name, expiresAt, createdBy: a.email });
+      const created = await tokens.create(a.tenantId, {
+        name: req.body.name,
+        expiresAt,
+        createdBy: a.email,
+        role: req.body.role ?? 'admin',
+      });
       await audit(
         deps,
         req,
         'token.create',
         tokenTarget(created),
-        created.expiresAt ? `expires ${created.expiresAt}` : 'never expires',
+        `role ${created.role}; ${created.expiresAt ? `expires ${created.expiresAt}` : 'never expires'}`,
       );
       return reply.code(201).send({ ...tokenBody(created), token: created.token });
     },
@@ -90,6 +101,7 @@ export function registerTokenRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.delete(
     '/tokens/:id',
     {
+      config: { role: 'owner' },
       schema: {
         tags: ['tokens'],
         summary: 'Revokes an admin token: the next request with it is refused (401)',

@@ -62,6 +62,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -109,6 +114,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -152,6 +162,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -1060,6 +1075,11 @@ export type paths = {
                             users: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                                 createdAt: string;
                                 lastSignInAt: string | null;
                             }[];
@@ -1069,7 +1089,7 @@ export type paths = {
             };
         };
         put?: never;
-        /** Adds an admin to the tenant */
+        /** Adds an admin to the tenant (owners only) */
         post: {
             parameters: {
                 query?: never;
@@ -1083,6 +1103,11 @@ export type paths = {
                         email: string;
                         /** @description At least 8 characters */
                         password: string;
+                        /**
+                         * @description admin when not given
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin" | "owner";
                     };
                 };
             };
@@ -1096,6 +1121,11 @@ export type paths = {
                         "application/json": {
                             id: string;
                             email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
                             createdAt: string;
                             lastSignInAt: string | null;
                         };
@@ -1119,7 +1149,7 @@ export type paths = {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes an admin and ends their sessions; not yourself */
+        /** Removes an admin and ends their sessions (owners only); not yourself, nor the last owner */
         delete: {
             parameters: {
                 query?: never;
@@ -1144,7 +1174,49 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Changes an admin’s role (owners only); the tenant’s last owner stays owner */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                         * @enum {string}
+                         */
+                        role: "viewer" | "admin" | "owner";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/admin/api/tokens": {
@@ -1204,6 +1276,11 @@ export type paths = {
                 content: {
                     "application/json": {
                         name: string;
+                        /**
+                         * @description What the token may do: admin (the default) or viewer; never owner
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin";
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
                     };
