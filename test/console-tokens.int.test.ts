@@ -66,11 +66,12 @@ describe('the console: the Tokens page', { timeout: 300_000 }, () => {
     const [token] = await t.modules.access.tokens.list(t.tenant.id);
     assert.equal(token.name, 'Nightly reload');
     assert.equal(token.createdBy, ADMIN.email);
+    assert.equal(token.role, 'admin');
     const days = (Date.parse(token.expiresAt!) - Date.now()) / 86_400_000;
     assert.ok(days > 29 && days <= 30, `expires in ${days} days`);
 
     // The secret works on the admin API, with no cookie.
-    const res = await fetch(`${url}/admin/api/tokens`, { headers: { authorization: `Bearer ${secret}` } });
+    const res = await fetch(`${url}/admin/api/datasets`, { headers: { authorization: `Bearer ${secret}` } });
     assert.equal(res.status, 200);
 
     await test('token-done').click();
@@ -97,7 +98,7 @@ describe('the console: the Tokens page', { timeout: 300_000 }, () => {
     await page.locator('.el-message-box .el-button--danger').click();
     await row.waitFor({ state: 'detached' });
     assert.equal((await t.modules.access.tokens.list(t.tenant.id)).length, 0);
-    const refused = await fetch(`${url}/admin/api/tokens`, { headers: { authorization: `Bearer ${secret}` } });
+    const refused = await fetch(`${url}/admin/api/datasets`, { headers: { authorization: `Bearer ${secret}` } });
     assert.equal(refused.status, 401);
   });
 });
