@@ -45,9 +45,21 @@ export async function builtConsole({ log = (s) => process.stderr.write(s) } = {}
   }
   // Older builds go once nothing can still be serving them (a server reads assets from
   // disk); ten minutes covers a test run's or a restart's overlap.
+  // The one dist/current.json names stays too (a production copy of this tree serves it).
+  let keep;
+  try {
+    keep = JSON.parse(fs.readFileSync(path.join(dist, 'current.json'), 'utf8')).console;
+  } catch {
+    keep = undefined;
+  }
   for (const old of fs.readdirSync(dist)) {
     const p = path.join(dist, old);
-    if (old.startsWith('console-') && old !== `console-${stamp}` && Date.now() - fs.statSync(p).mtimeMs > 600_000) {
+    if (
+      old.startsWith('console-') &&
+      old !== `console-${stamp}` &&
+      old !== keep &&
+      Date.now() - fs.statSync(p).mtimeMs > 600_000
+    ) {
       fs.rmSync(p, { recursive: true, force: true });
     }
   }

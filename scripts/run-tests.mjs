@@ -31,6 +31,8 @@ const NOT_ON_POSTGRES = new Map([
   // The browser walk runs `datagate demo`, embedded SQLite; the admin API it drives is
   // tested on PostgreSQL by the admin-*.int tests.
   ['test/console.int.test.ts', 'walks the console on the demo, embedded SQLite'],
+  // Tests how datagate is installed and started, not a database: embedded SQLite is enough.
+  ['test/production-install.int.test.ts', 'tests the install, with embedded SQLite'],
   // These choose their backends themselves, whatever DATAGATE_TEST_BACKEND says: a
   // second run would repeat the first.
   ['src/store/dialects/postgres.int.test.ts', 'tests the PostgreSQL dialect on its own database'],

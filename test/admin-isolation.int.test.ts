@@ -165,7 +165,7 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
       'bind A’s widget',
     );
     assert.deepEqual((await b.ok('GET', `/admin/api/keys/${own.keyId}`)).bindings, {
-      datasets: [{ id: own.datasetId, name: 'Beta tickets', where: '' }],
+      datasets: [{ id: own.datasetId, name: 'Beta tickets', where: '', scopeError: null }],
       widgets: [],
     });
   },
@@ -311,6 +311,11 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     const res = await b.call('GET', '/admin/api/usage?hours=24');
     noAlpha(res, a, 'usage');
     assert.ok(res.body.includes(own.keyId), 'B’s own usage is there');
+  },
+  'GET /admin/api/usage.csv': async ({ b, a }) => {
+    const res = await b.call('GET', '/admin/api/usage.csv?hours=720');
+    noAlpha(res, a, 'usage CSV');
+    assert.match(res.body, /^hour,key_id,key_name,removed,status,requests\r\n/);
   },
 };
 

@@ -138,7 +138,10 @@ describe('API keys through the admin API, as public clients see them', () => {
     assert.equal(res.json().error.code, 'NOT_FOUND');
     assert.match(res.json().error.message, /999/);
     const k = await a.ok('GET', `/admin/api/keys/${keyId}`);
-    assert.deepEqual(k.bindings, { datasets: [{ id: tickets, name: 'Tickets', where: '' }], widgets: [] });
+    assert.deepEqual(k.bindings, {
+      datasets: [{ id: tickets, name: 'Tickets', where: '', scopeError: null }],
+      widgets: [],
+    });
     assert.equal((await pub(`/api/dataset/${companies}`)).body, UNBOUND);
   });
 
@@ -151,10 +154,10 @@ describe('API keys through the admin API, as public clients see them', () => {
     );
     assert.deepEqual(k.bindings, {
       datasets: [
-        { id: tickets, name: 'Tickets', where: '' },
-        { id: companies, name: 'Companies', where: '' },
+        { id: tickets, name: 'Tickets', where: '', scopeError: null },
+        { id: companies, name: 'Companies', where: '', scopeError: null },
       ],
-      widgets: [{ id: widget, name: 'Count', where: '' }],
+      widgets: [{ id: widget, name: 'Count', where: '', scopeError: null }],
     });
     const again = await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { widgets: [widget] }, 200);
     assert.deepEqual(again.bindings, k.bindings);

@@ -13,7 +13,7 @@ type KeyUsage = {
   byStatus: Record<string, number>;
   series: { at: string; requests: number; errors: number }[];
 };
-type Usage = { from: string; to: string; keys: KeyUsage[] };
+type Usage = { from: string; to: string; clamped: boolean; keys: KeyUsage[] };
 
 describe('usage of the public API: counting and GET /admin/api/usage', () => {
   let t: TestServer;
@@ -241,6 +241,147 @@ describe('usage of the public API: counting and GET /admin/api/usage', () => {
       assert.match(e.message, /hours/);
     }
     assert.equal((await usage(1)).keys[0].series.length, 1);
+  });
+
+  describe('a chosen range (from/to) and the CSV download', () => {
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    let ranged: { id: string; key: string };
+    // Three days ago at a whole minute: a 200 and two 404s, written as a flush would.
+    const past = Math.floor((Date.now() - 3 * DAY) / 60_000) * 60_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const q = (from: number, to?: number) =>
+      `from=${encodeURIComponent(iso(from))}${to === undefined ? '' : `&to=${encodeURIComponent(iso(to))}`}`;
+
+    before(async () => {
+      ranged = await t.modules.access.keys.create(t.tenant.id, { name: 'Ranged, "quoted"' });
+      await t.modules.store.db
+        .insertInto('usageMinutes')
+        .values([
+          { tenantId: t.tenant.id, keyId: ranged.id, minute: past / 60_000, status: 200, count: 1 },
+          { tenantId: t.tenant.id, keyId: ranged.id, minute: past / 60_000, status: 404, count: 2 },
+        ])
+        .execute();
+    });
+
+    it('counts only the requests inside the range, per key and status, one point per hour', async () => {
+      const around = await admin.ok<Usage>('GET', `/admin/api/usage?${q(past - HOUR, past + HOUR)}`);
+      const k = of(around, ranged.id);
+      assert.deepEqual([k.requests, k.byStatus], [3, { 200: 1, 404: 2 }]);
+      assert.equal(around.from, iso(past - HOUR));
+      assert.equal(around.to, iso(past + HOUR));
+      assert.equal(around.clamped, false);
+      // 12:34 to 14:34 touches three hours.
+      assert.equal(k.series.length, past % HOUR === 0 ? 2 : 3);
+      assert.equal(k.series.find((p) => p.requests > 0)?.at, iso(Math.floor(past / HOUR) * HOUR));
+      assert.equal(
+        k.series.reduce((n, p) => n + p.errors, 0),
+        2,
+      );
+      // The recent requests of the other keys are outside it.
+      assert.equal(of(around, main.id).requests, 0);
+      // A range that ends at the minute of the requests leaves them out; one that starts there takes them.
+      assert.equal(of(await admin.ok<Usage>('GET', `/admin/api/usage?${q(past - HOUR, past)}`), ranged.id).requests, 0);
+      assert.equal(
+        of(await admin.ok<Usage>('GET', `/admin/api/usage?${q(past, past + 60_000)}`), ranged.id).requests,
+        3,
+      );
+      // From alone runs to now: the recent requests too, as many as the last 24 hours hold.
+      const since = await admin.ok<Usage>('GET', `/admin/api/usage?${q(past - HOUR)}`);
+      assert.equal(of(since, ranged.id).requests, 3);
+      assert.equal(of(since, main.id).requests, of(await usage(), main.id).requests);
+      assert.ok(Date.now() - Date.parse(since.to) < 60_000, since.to);
+    });
+
+    it('moves a from older than the 30 days kept up to the oldest kept minute, and says so', async () => {
+      const before_ = Date.now();
+      const u = await admin.ok<Usage>('GET', `/admin/api/usage?${q(before_ - 60 * DAY)}`);
+      assert.equal(u.clamped, true);
+      const from = Date.parse(u.from);
+      assert.ok(from >= before_ - 30 * DAY - 60_000 && from <= Date.now() - 30 * DAY + 60_000, u.from);
+      assert.equal(of(u, ranged.id).requests, 3);
+      assert.equal(of(u, ranged.id).series.length >= 720, true);
+    });
+
+    it('refuses a bad, reversed or out-of-retention range with 400 naming the parameter', async () => {
+      const now = Date.now();
+      const cases: [string, RegExp][] = [
+        ['from=yesterday', /^from: /],
+        ['from=2026-02-30', /^from: /],
+        [`${q(now - DAY)}&to=soon`, /^to: /],
+        [q(now - HOUR, now - 2 * HOUR), /^from: .*not before to/],
+        [q(now - HOUR, now - HOUR), /^from: .*not before to/],
+        [q(now + DAY), /^from: .*future/],
+        [`to=${encodeURIComponent(iso(now))}`, /^from: required/],
+        [`hours=24&${q(now - HOUR)}`, /^hours: /],
+        [q(now - 90 * DAY, now - 60 * DAY), /^to: .*oldest kept/],
+        [`from=${'9'.repeat(80)}`, /from/],
+      ];
+      for (const [query, message] of cases) {
+        for (const path of ['/admin/api/usage', '/admin/api/usage.csv']) {
+          const res = await admin.call('GET', `${path}?${query}`);
+          assert.equal(res.statusCode, 400, `${path}?${query}`);
+          const e = res.json().error;
+          assert.equal(e.code, 'INVALID_INPUT');
+          assert.match(e.message, message, `${path}?${query}: ${e.message}`);
+        }
+      }
+    });
+
+    it('downloads the same counts as CSV: a header row, one line per key, hour and status', async () => {
+      const range = q(past - HOUR);
+      const res = await admin.call('GET', `/admin/api/usage.csv?${range}`);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /^text\/csv; charset=utf-8/);
+      assert.match(String(res.headers['content-disposition']), /^attachment; filename="usage-\d{4}-\d{2}-\d{2}\.csv"$/);
+      const lines = res.body.split('\r\n');
+      assert.equal(lines.at(-1), '', 'ends with a line break');
+      assert.equal(lines[0], 'hour,key_id,key_name,removed,status,requests');
+      const hour = iso(Math.floor(past / HOUR) * HOUR);
+      assert.deepEqual(lines.slice(1, 3), [
+        `${hour},${ranged.id},"Ranged, ""quoted""",false,200,1`,
+        `${hour},${ranged.id},"Ranged, ""quoted""",false,404,2`,
+      ]);
+      // Every figure of the JSON report, summed per key and status, and nothing else.
+      const report = await admin.ok<Usage>('GET', `/admin/api/usage?${range}`);
+      const fromCsv = new Map<string, number>();
+      for (const line of lines.slice(1, -1)) {
+        const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
+        const [keyId, status, n] = [cells[1], cells[4], Number(cells[5])];
+        assert.ok(n > 0, line);
+        fromCsv.set(`${keyId} ${status}`, (fromCsv.get(`${keyId} ${status}`) ?? 0) + n);
+      }
+      const fromJson = new Map<string, number>();
+      for (const k of report.keys) for (const [s, n] of Object.entries(k.byStatus)) fromJson.set(`${k.keyId} ${s}`, n);
+      assert.deepEqual(Object.fromEntries(fromCsv), Object.fromEntries(fromJson));
+      assert.ok(fromCsv.size > 2, 'the recent requests are there too');
+      // A name that a spreadsheet would run as a formula is written as text.
+      const formula = await t.modules.access.keys.create(t.tenant.id, { name: '=HYPERLINK("http://x","y")' });
+      await t.modules.store.db
+        .insertInto('usageMinutes')
+        .values({ tenantId: t.tenant.id, keyId: formula.id, minute: past / 60_000, status: 200, count: 1 })
+        .execute();
+      const withFormula = await admin.call('GET', `/admin/api/usage.csv?${q(past, past + 60_000)}`);
+      assert.ok(
+        withFormula.body.includes(`,${formula.id},"'=HYPERLINK(""http://x"",""y"")",false,200,1\r\n`),
+        withFormula.body,
+      );
+      await t.modules.access.keys.remove(t.tenant.id, formula.id);
+      // The default window is the last 24 hours, like GET /usage.
+      const day = await admin.call('GET', '/admin/api/usage.csv');
+      assert.equal(day.statusCode, 200);
+      assert.ok(!day.body.includes(ranged.id), 'three days ago is outside the last 24 hours');
+    });
+
+    it("never lists another tenant's usage, and needs a signed-in admin", async () => {
+      const stranger = await signedInAdmin(t, { tenantSlug: 'other' });
+      const res = await stranger.call('GET', `/admin/api/usage.csv?${q(past - HOUR)}`);
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.body.includes(ranged.id) || res.body.includes(main.id), false);
+      const anonymous = await t.server.app.inject({ method: 'GET', url: '/admin/api/usage.csv' });
+      assert.equal(anonymous.statusCode, 401);
+      assert.equal(anonymous.json().error.code, 'UNAUTHENTICATED');
+    });
   });
 
   it('needs a signed-in admin', async () => {

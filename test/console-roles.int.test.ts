@@ -68,7 +68,19 @@ describe('the console: what a viewer sees, and an owner changing roles', { timeo
     await test('bound-toggle').first().click();
     await test('try-needs-admin').waitFor();
     await shots.take(page, 'viewer-keys');
-    for (const id of ['key-reveal', 'key-copy', 'add-key', 'remove-key', 'rate-limit-edit', 'add-resource']) {
+    for (const id of [
+      'key-reveal',
+      'key-copy',
+      'add-key',
+      'edit-key',
+      'rotate-key',
+      'toggle-key',
+      'remove-key',
+      'rate-limit-edit',
+      'add-resource',
+      'scope-edit',
+      'scope-clear',
+    ]) {
       assert.equal(await test(id).count(), 0, `a viewer sees ${id}`);
     }
     assert.equal(await test('bound-delete').count(), 0, 'a viewer sees a binding’s remove button');

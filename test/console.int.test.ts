@@ -226,9 +226,11 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     assert.match(await tickets.locator('[data-test="bound-parameters"]').innerText(), /current[\s\S]*size/);
     assert.match(
       await tickets.locator('[data-test="snippet-curl"]').innerText(),
-      new RegExp(`curl '${server.url}/api/dataset/${ticketsId}`),
+      new RegExp(`curl -s -f -o '[^']+\\.csv'[\\s\\S]*'${server.url}/api/dataset/${ticketsId}/export\\?format=csv'`),
     );
     await tickets.locator('[data-test="try-param-status"]').fill('Closed');
+    // The snippets carry the filters entered in "Try it".
+    assert.match(await tickets.locator('[data-test="snippet-curl"]').innerText(), /format=csv&status=Closed'/);
     await tickets.locator('[data-test="try-send"]').click();
     await tickets.locator('[data-test="try-status"]').waitFor();
     assert.match(await tickets.locator('[data-test="try-status"]').innerText(), /200/);

@@ -348,7 +348,9 @@ describe('row scope on a binding', () => {
       a.call('PUT', `/admin/api/keys/${k.id}/bindings/${type}/${rid}`, body);
     const res = await put('dataset', dsId, { where: 'company[eq]=Birch' });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().bindings.datasets, [{ id: dsId, name: 'Tickets', where: 'company[eq]=Birch' }]);
+    assert.deepEqual(res.json().bindings.datasets, [
+      { id: dsId, name: 'Tickets', where: 'company[eq]=Birch', scopeError: null },
+    ]);
     await t.server.refresh();
     assert.deepEqual(ns(await get(k.key, `/api/dataset/${dsId}?size=1000`)), expected(isBirch));
     for (const [type, rid, body, msg] of [
@@ -367,7 +369,9 @@ describe('row scope on a binding', () => {
     // A widget's scope names its dataset's fields; the key's widget is then scoped too.
     const w = await put('widget', widgetId, { where: 'company[eq]=Birch' });
     assert.equal(w.statusCode, 200, w.body);
-    assert.deepEqual(w.json().bindings.widgets, [{ id: widgetId, name: 'By status', where: 'company[eq]=Birch' }]);
+    assert.deepEqual(w.json().bindings.widgets, [
+      { id: widgetId, name: 'By status', where: 'company[eq]=Birch', scopeError: null },
+    ]);
     // The POST of many keeps the scope of a binding that exists.
     const again = await a.call('POST', `/admin/api/keys/${k.id}/bindings`, { datasets: [dsId] });
     assert.equal(again.json().bindings.datasets[0].where, 'company[eq]=Birch');
@@ -449,6 +453,19 @@ describe('row scope on a binding', () => {
     }
     const listed = JSON.parse((await get(keys.acme.key, '/api/datasets')).body).data;
     assert.equal(listed[0].rows, 0);
+    // The admin API marks each broken binding, naming its field; an unscoped one is not marked.
+    const a = await signedInAdmin(t);
+    const shown = async (id: string) => (await a.ok('GET', `/admin/api/keys/${id}`)).bindings;
+    assert.match((await shown(days.id)).datasets[0].scopeError, /"day"/);
+    const acme = await shown(keys.acme.id);
+    assert.match(acme.datasets[0].scopeError, /"company"/);
+    assert.match(acme.widgets[0].scopeError, /"company"/);
+    assert.equal((await shown(keys.all.id)).datasets[0].scopeError, null);
+    // Fixing the scope clears the mark, and the binding reads again.
+    const fixed = await a.ok('PUT', `/admin/api/keys/${days.id}/bindings/dataset/${dsId}`, { where: 'day=2023-02' });
+    assert.equal(fixed.bindings.datasets[0].scopeError, null);
+    await t.server.refresh();
+    assert.equal((await get(days.key, `/api/dataset/${dsId}`)).statusCode, 200);
     // The unscoped binding reads on.
     const res = await get(keys.all.key, `/api/dataset/${dsId}?size=1000`);
     assert.equal(res.statusCode, 200);

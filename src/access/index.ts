@@ -19,8 +19,18 @@ export type { User, UserService } from './user-service.ts';
 export type { Session, SessionService } from './session-service.ts';
 export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';
 export type { AuditEntry, AuditInput, AuditService } from './audit-service.ts';
-export type { FlushResult, KeyUsage, UsageBucket, UsagePoint, UsageReport, UsageService } from './usage-service.ts';
-export { MAX_REPORT_HOURS } from './usage-service.ts';
+export type {
+  FlushResult,
+  KeyUsage,
+  UsageBucket,
+  UsagePoint,
+  UsageReport,
+  UsageRow,
+  UsageRows,
+  UsageService,
+  UsageWindow,
+} from './usage-service.ts';
+export { MAX_REPORT_HOURS, retentionStart } from './usage-service.ts';
 export type { AdminToken, CreatedToken, TokenCheck, TokenService } from './token-service.ts';
 export { MAX_TOKEN_NAME, TOKEN_PREFIX } from './token-service.ts';
 export { parseRole, roleAtLeast, ROLES, TOKEN_ROLES, type Role } from './roles.ts';

@@ -43,6 +43,18 @@ export interface BindingScope {
   readonly type: ResourceType;
   readonly id: string;
   readonly where: string;
+  /** The type of each field the scope names, as when it was bound (absent where only the scope is shown). */
+  readonly whereTypes?: Readonly<Record<string, string>>;
+}
+
+/** A binding's stored field types (JSON); anything unreadable as none. */
+function typesOf(json: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The most characters a scope may hold: a long `[in]` list fits; a scope is not a data set. */
@@ -116,7 +128,13 @@ export function createKeyService(deps: KeyServiceDeps) {
     let bq = store.db
       .selectFrom('bindings')
       .innerJoin('apiKeys', 'apiKeys.id', 'bindings.keyId')
-      .select(['bindings.keyId', 'bindings.resourceType', 'bindings.resourceId', 'bindings.where'])
+      .select([
+        'bindings.keyId',
+        'bindings.resourceType',
+        'bindings.resourceId',
+        'bindings.where',
+        'bindings.whereTypes',
+      ])
       .where('apiKeys.tenantId', '=', tenantId);
     if (onlyId !== undefined) bq = bq.where('bindings.keyId', '=', onlyId);
     const bindings = await bq.orderBy('bindings.createdAt').execute();
@@ -140,7 +158,12 @@ export function createKeyService(deps: KeyServiceDeps) {
       },
       scopes: bindings
         .filter((b) => b.keyId === k.id)
-        .map((b) => ({ type: b.resourceType as ResourceType, id: b.resourceId, where: b.where })),
+        .map((b) => ({
+          type: b.resourceType as ResourceType,
+          id: b.resourceId,
+          where: b.where,
+          whereTypes: typesOf(b.whereTypes),
+        })),
     }));
   }
 

@@ -54,11 +54,65 @@ export interface KeyUsage {
 }
 
 export interface UsageReport {
-  /** The window: from the start of the hour `hours - 1` hours before the current one, ISO. */
+  /**
+   * The window's start, ISO: the start of the hour `hours - 1` hours before the current
+   * one, or the `from` asked for (rounded down to the minute, clamped to the retention).
+   */
   readonly from: string;
-  /** Now, ISO. */
+  /** The window's end: now, or the `to` asked for (no later than now), ISO. */
   readonly to: string;
+  /** `from` was earlier than the oldest kept usage and was moved up to it. */
+  readonly clamped: boolean;
   readonly keys: KeyUsage[];
+}
+
+/** A window of instants (ms) to report on; see `clampWindow`. */
+export interface UsageWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Requests of one key in one hour with one status. */
+interface UsageCell {
+  readonly keyId: string;
+  /** Epoch hour. */
+  readonly hour: number;
+  readonly status: number;
+  readonly requests: number;
+}
+
+/** One line of the CSV download: requests of one key in one hour with one status. */
+export interface UsageRow {
+  /** The hour's start, ISO. */
+  readonly hour: string;
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly removed: boolean;
+  readonly status: number;
+  readonly requests: number;
+}
+
+export interface UsageRows {
+  readonly from: string;
+  readonly to: string;
+  readonly clamped: boolean;
+  readonly rows: UsageRow[];
+}
+
+/** The oldest instant whose usage is kept: older minutes are deleted by the hourly prune. */
+export function retentionStart(now: number): number {
+  return (Math.floor(now / MINUTE_MS) - KEEP_MINUTES) * MINUTE_MS;
+}
+
+/**
+ * A window as the report reads it: `to` no later than now, `from` no earlier than the
+ * oldest kept minute (`clamped` says it was moved). The caller checks that `from` is
+ * before `to` and that `to` is not before the retention start.
+ */
+export function clampWindow(w: UsageWindow, now: number): UsageWindow & { clamped: boolean } {
+  const oldest = retentionStart(now);
+  const toMs = Math.min(w.toMs, now);
+  return { fromMs: Math.max(w.fromMs, oldest), toMs, clamped: w.fromMs < oldest };
 }
 
 /** What a flush did; it never throws, so that a timer can call it. */
@@ -212,6 +266,65 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
     return unwrittenBuckets().filter((b) => b.tenantId === tenantId && b.minute >= fromMinute && b.minute < toMinute);
   }
 
+  /** The window in minutes (from included, to excluded) and as the answer names it. */
+  function minutesOf(window: number | UsageWindow) {
+    const now = clock.now();
+    if (typeof window === 'number') {
+      const nowHour = Math.floor(now / MINUTE_MS / HOUR_MINUTES);
+      const fromMinute = (nowHour - window + 1) * HOUR_MINUTES;
+      // Buckets a node with a clock ahead of this one wrote for a later hour are left for then.
+      const toMinute = (nowHour + 1) * HOUR_MINUTES;
+      const from = new Date(fromMinute * MINUTE_MS).toISOString();
+      return { fromMinute, toMinute, from, to: new Date(now).toISOString(), clamped: false };
+    }
+    const range = clampWindow(window, now);
+    const fromMinute = Math.floor(range.fromMs / MINUTE_MS);
+    // The minute that holds `to` counts unless `to` is its very start.
+    const toMinute = Math.max(Math.ceil(range.toMs / MINUTE_MS), fromMinute + 1);
+    const from = new Date(fromMinute * MINUTE_MS).toISOString();
+    return { fromMinute, toMinute, from, to: new Date(range.toMs).toISOString(), clamped: range.clamped };
+  }
+
+  /** The tenant's keys (removed ones too, named as they were) and their counts per hour and status. */
+  async function collect(tenantId: string, fromMinute: number, toMinute: number) {
+    const hourOf = sql<number>`minute / 60`;
+    const [listed, stored] = await Promise.all([
+      store.db
+        .selectFrom('apiKeys')
+        .select(['id', 'name', 'lastUsedAt', sql<number>`0`.as('removed')])
+        .where('tenantId', '=', tenantId)
+        .unionAll(
+          store.db
+            .selectFrom('removedKeys')
+            .select(['id', 'name', 'lastUsedAt', sql<number>`1`.as('removed')])
+            .where('tenantId', '=', tenantId)
+            .where('id', 'not in', store.db.selectFrom('apiKeys').select('id')),
+        )
+        .orderBy('name')
+        .orderBy('id')
+        .execute(),
+      store.db
+        .selectFrom('usageMinutes')
+        .select((eb) => ['keyId', 'status', hourOf.as('hour'), eb.fn.sum<number>('count').as('n')])
+        .where('tenantId', '=', tenantId)
+        .where('minute', '>=', fromMinute)
+        .where('minute', '<', toMinute)
+        .groupBy(['keyId', 'status', hourOf])
+        .execute(),
+    ]);
+    const keys = listed.map((k) => ({ ...k, removed: Number(k.removed) === 1 }));
+    const known = new Set(keys.map((k) => k.id));
+    const cells: UsageCell[] = [];
+    // PostgreSQL gives bigint and numeric as strings.
+    for (const r of stored)
+      if (known.has(r.keyId))
+        cells.push({ keyId: r.keyId, hour: Number(r.hour), status: Number(r.status), requests: Number(r.n) });
+    for (const b of unwritten(tenantId, fromMinute, toMinute))
+      if (known.has(b.keyId))
+        cells.push({ keyId: b.keyId, hour: Math.floor(b.minute / HOUR_MINUTES), status: b.status, requests: b.count });
+    return { keys, cells };
+  }
+
   return {
     /**
      * Counts one answer of the public API. On every request: the clock, two map look-ups
@@ -244,60 +357,28 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
 
     /**
      * Requests of every key of the tenant per hour and status over the last `hours`
-     * hours (the current one included), from the database and this process's unwritten
-     * counts. Removed keys are listed, marked `removed`, when they have requests in the window.
+     * hours (the current one included), or over a window of instants, from the database
+     * and this process's unwritten counts. Removed keys are listed, marked `removed`,
+     * when they have requests in the window.
      */
-    async report(tenantId: string, hours: number): Promise<UsageReport> {
-      const now = clock.now();
-      const nowHour = Math.floor(now / MINUTE_MS / HOUR_MINUTES);
-      const fromHour = nowHour - hours + 1;
-      const fromMinute = fromHour * HOUR_MINUTES;
-      // Buckets a node with a clock ahead of this one wrote for a later hour are left for then.
-      const toMinute = (nowHour + 1) * HOUR_MINUTES;
-      const hourOf = sql<number>`minute / 60`;
-      const [listed, rows] = await Promise.all([
-        // The tenant's keys, and its removed keys (named as they were), in one order.
-        store.db
-          .selectFrom('apiKeys')
-          .select(['id', 'name', 'lastUsedAt', sql<number>`0`.as('removed')])
-          .where('tenantId', '=', tenantId)
-          .unionAll(
-            store.db
-              .selectFrom('removedKeys')
-              .select(['id', 'name', 'lastUsedAt', sql<number>`1`.as('removed')])
-              .where('tenantId', '=', tenantId)
-              .where('id', 'not in', store.db.selectFrom('apiKeys').select('id')),
-          )
-          .orderBy('name')
-          .orderBy('id')
-          .execute(),
-        store.db
-          .selectFrom('usageMinutes')
-          .select((eb) => ['keyId', 'status', hourOf.as('hour'), eb.fn.sum<number>('count').as('n')])
-          .where('tenantId', '=', tenantId)
-          .where('minute', '>=', fromMinute)
-          .where('minute', '<', toMinute)
-          .groupBy(['keyId', 'status', hourOf])
-          .execute(),
-      ]);
-      const keys = listed.map((k) => ({ ...k, removed: Number(k.removed) === 1 }));
+    async report(tenantId: string, window: number | UsageWindow): Promise<UsageReport> {
+      const { fromMinute, toMinute, from, to, clamped } = minutesOf(window);
+      const { keys, cells } = await collect(tenantId, fromMinute, toMinute);
+      const fromHour = Math.floor(fromMinute / HOUR_MINUTES);
+      const hours = Math.floor((toMinute - 1) / HOUR_MINUTES) - fromHour + 1;
       const usage = new Map<string, { byStatus: Record<string, number>; requests: number[]; errors: number[] }>();
       for (const k of keys)
         usage.set(k.id, { byStatus: {}, requests: new Array(hours).fill(0), errors: new Array(hours).fill(0) });
-      const add = (keyId: string, status: number, hour: number, n: number) => {
-        const u = usage.get(keyId);
-        if (!u) return;
-        u.byStatus[status] = (u.byStatus[status] ?? 0) + n;
-        u.requests[hour - fromHour] += n;
-        if (status >= 400) u.errors[hour - fromHour] += n;
-      };
-      // PostgreSQL gives bigint and numeric as strings.
-      for (const r of rows) add(r.keyId, Number(r.status), Number(r.hour), Number(r.n));
-      for (const b of unwritten(tenantId, fromMinute, toMinute))
-        add(b.keyId, b.status, Math.floor(b.minute / HOUR_MINUTES), b.count);
+      for (const c of cells) {
+        const u = usage.get(c.keyId)!;
+        u.byStatus[c.status] = (u.byStatus[c.status] ?? 0) + c.requests;
+        u.requests[c.hour - fromHour] += c.requests;
+        if (c.status >= 400) u.errors[c.hour - fromHour] += c.requests;
+      }
       return {
-        from: new Date(fromMinute * MINUTE_MS).toISOString(),
-        to: new Date(now).toISOString(),
+        from,
+        to,
+        clamped,
         keys: keys.flatMap((k) => {
           const u = usage.get(k.id)!;
           const requests = u.requests.reduce((a, b) => a + b, 0);
@@ -318,6 +399,38 @@ export function createUsageService(deps: { store: Store; clock?: Clock }) {
           };
         }),
       };
+    },
+
+    /**
+     * The same counts as `report`, one row per key, hour and status with requests, ordered
+     * by hour, key name and status: what the CSV download lists.
+     */
+    async rows(tenantId: string, window: number | UsageWindow): Promise<UsageRows> {
+      const { fromMinute, toMinute, from, to, clamped } = minutesOf(window);
+      const { keys, cells } = await collect(tenantId, fromMinute, toMinute);
+      const order = new Map(keys.map((k, i) => [k.id, i]));
+      const merged = new Map<string, UsageCell>();
+      for (const c of cells) {
+        const name = `${c.hour}${SEP}${c.keyId}${SEP}${c.status}`;
+        const have = merged.get(name);
+        if (have) merged.set(name, { ...have, requests: have.requests + c.requests });
+        else merged.set(name, c);
+      }
+      const byId = new Map(keys.map((k) => [k.id, k]));
+      const rows = [...merged.values()]
+        .sort((a, b) => a.hour - b.hour || order.get(a.keyId)! - order.get(b.keyId)! || a.status - b.status)
+        .map((c) => {
+          const k = byId.get(c.keyId)!;
+          return {
+            hour: new Date(c.hour * HOUR_MINUTES * MINUTE_MS).toISOString(),
+            keyId: k.id,
+            keyName: k.name,
+            removed: k.removed,
+            status: c.status,
+            requests: c.requests,
+          };
+        });
+      return { from, to, clamped, rows };
     },
   };
 }

@@ -374,7 +374,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
 
     /** The number of rows matching `filters` (ANDed), through the count cache. */
     async countRows(ds: Dataset, filters: readonly FilterNode[], opts: { deadline?: number } = {}): Promise<number> {
-      return countMatching(ds, { current: 1, size: 1, filters, sort: [], fields: null }, opts);
+      return countMatching(ds, { current: 1, size: 1, filters, sort: [], fields: null, numbersAsText: false }, opts);
     },
   };
 

@@ -157,7 +157,12 @@ export function registerKeyCommands(program: Command): void {
     description: 'list the keys (no secrets)',
     field: 'keys',
     empty: 'no keys',
-    load: ({ modules, tenant }) => modules.access.keys.list(tenant.id),
+    // Each scope as `key bind` takes it: the field types kept to check it stay inside.
+    load: async ({ modules, tenant }) =>
+      (await modules.access.keys.list(tenant.id)).map((k) => ({
+        ...k,
+        scopes: k.scopes.map(({ whereTypes: _types, ...s }) => s),
+      })),
     line: keyLine,
   });
 

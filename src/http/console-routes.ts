@@ -21,7 +21,8 @@ const ASSET_MAX_AGE_MS = 365 * 24 * 3600_000;
 export async function registerConsoleRoutes(app: FastifyInstance, dir: string | undefined): Promise<void> {
   const index = dir ? path.join(dir, 'index.html') : undefined;
   const built = index !== undefined && fs.existsSync(index);
-  if (built) await app.register(staticFiles, { root: dir!, serve: false });
+  // The build writes .br and .gz beside each asset: sent as they are to browsers that accept them.
+  if (built) await app.register(staticFiles, { root: dir!, serve: false, preCompressed: true });
   const page = built ? fs.readFileSync(index!, 'utf8') : NOT_BUILT;
   const sendPage = (reply: FastifyReply) =>
     reply

@@ -37,7 +37,7 @@ export interface AdminDeps {
   usecases: UseCases;
   signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
   /** Public API requests per key, status and hour, as the Usage page reads them. */
-  usage: Pick<UsageService, 'report'>;
+  usage: Pick<UsageService, 'report' | 'rows'>;
   /** Tells this node's in-memory views about a change now instead of at the next poll. */
   changed(): Promise<void>;
 }

@@ -1,13 +1,28 @@
 import { z } from 'zod';
 import { parseDuration, parseWhen } from '../../shared/durations.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { DEFAULT_GRACE_MS, MAX_SCOPE_LENGTH, type KeySummary, type ResourceType } from '../../access/index.ts';
+import {
+  DEFAULT_GRACE_MS,
+  MAX_SCOPE_LENGTH,
+  type BindingScope,
+  type KeySummary,
+  type ResourceType,
+} from '../../access/index.ts';
+import type { Dataset } from '../../catalog/index.ts';
+import { bindingScope } from '../../usecases/index.ts';
 import { keyOpenApi, keyResources } from '../public/key-openapi.ts';
 import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
 const ref = z.object({ id: z.string(), name: z.string() });
 const boundRef = ref.extend({
   where: z.string().describe("The binding's row scope in the filter language; empty = every row"),
+  scopeError: z
+    .string()
+    .nullable()
+    .describe(
+      'Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the ' +
+        'binding answer 409 until it is fixed or removed; null when it fits',
+    ),
 });
 // A scope is a filter, not a data set: a long [in] list fits.
 const whereSchema = z.string().max(MAX_SCOPE_LENGTH);
@@ -46,20 +61,50 @@ const MAX_BIND = 1000;
 const idParams = z.object({ id: z.string().min(1).max(ID_MAX) });
 const openApiDoc = z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 document');
 
-/** Resource names of the tenant, to show bindings as `{id, name}`. */
-async function namesOf(deps: AdminDeps, tenantId: string): Promise<Record<ResourceType, Map<string, string>>> {
+type Names = Record<ResourceType, Map<string, string>> & {
+  /** The fields a binding's scope is checked against: the dataset's, or the widget's dataset's. */
+  fields: Record<ResourceType, Map<string, Dataset['fields']>>;
+};
+
+/** Resource names of the tenant, to show bindings as `{id, name}`, and their fields, to check scopes. */
+async function namesOf(deps: AdminDeps, tenantId: string): Promise<Names> {
   const [datasets, widgets] = await Promise.all([
     deps.catalog.datasets.list(tenantId),
     deps.catalog.widgets.list(tenantId),
   ]);
-  return { dataset: new Map(datasets.map((d) => [d.id, d.name])), widget: new Map(widgets.map((w) => [w.id, w.name])) };
+  const datasetFields = new Map(datasets.map((d) => [d.id, d.fields]));
+  const widgetFields = new Map<string, Dataset['fields']>();
+  for (const w of widgets) {
+    const f = datasetFields.get(w.datasetId);
+    if (f !== undefined) widgetFields.set(w.id, f);
+  }
+  return {
+    dataset: new Map(datasets.map((d) => [d.id, d.name])),
+    widget: new Map(widgets.map((w) => [w.id, w.name])),
+    fields: { dataset: datasetFields, widget: widgetFields },
+  };
 }
 
-function keyBody(deps: AdminDeps, k: KeySummary, names: Record<ResourceType, Map<string, string>>) {
+/** Why a binding's scope no longer compiles against its dataset's fields (as the public API checks it), or null. */
+function scopeErrorOf(s: BindingScope | undefined, fields: Dataset['fields'] | undefined): string | null {
+  if (s === undefined || s.where.trim() === '' || fields === undefined) return null;
+  const binding = { keyId: '', type: s.type, resourceId: s.id, where: s.where, whereTypes: s.whereTypes ?? {} };
+  const scope = bindingScope(binding, { fields });
+  return scope.ok ? null : scope.message;
+}
+
+function keyBody(deps: AdminDeps, k: KeySummary, names: Names) {
   // A binding to a resource deleted by another node a moment ago shows its id until it goes too.
-  const where = (type: ResourceType, id: string) => k.scopes.find((s) => s.type === type && s.id === id)?.where ?? '';
   const named = (type: ResourceType, ids: readonly string[]) =>
-    ids.map((id) => ({ id, name: names[type].get(id) ?? id, where: where(type, id) }));
+    ids.map((id) => {
+      const s = k.scopes.find((x) => x.type === type && x.id === id);
+      return {
+        id,
+        name: names[type].get(id) ?? id,
+        where: s?.where ?? '',
+        scopeError: scopeErrorOf(s, names.fields[type].get(id)),
+      };
+    });
   const { scopes: _scopes, ...rest } = k;
   return {
     ...rest,

@@ -7,6 +7,7 @@ import type { PublicRouteDeps } from './public-route-deps.ts';
 import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
+import { answeredNotModified, etagOf, withValidators } from './http-cache.ts';
 
 /** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
 export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
@@ -17,6 +18,8 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!found.ok)
       return sendPublicError(reply, found.reason === 'NOT_FOUND' ? 'DATASET_NOT_FOUND' : 'RESOURCE_UNBOUND');
     const ds = found.dataset;
+    // Which load of the rows answers: a client paging across a reload sees it change.
+    reply.header('x-dataset-version', ds.version);
     // The binding's row scope, ANDed into the same SQL as the client's filters; one that
     // no longer compiles refuses the read rather than widen it.
     const scope = bindingScope(found.binding, ds);
@@ -24,10 +27,14 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     const params = requestParams(req);
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
     const cacheKey = deps.pageCache.key(scopedCacheName(ds.tableName, found.binding.where), params.params);
+    const etag = etagOf(cacheKey);
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined) return sendJson(reply, cached);
+    if (cached !== undefined)
+      return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), cached);
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
+    // Known before the query runs: a client whose copy is current is answered without one.
+    if (answeredNotModified(req, reply, etag)) return reply;
     const q = scope.filters.length === 0 ? parsed.query : withScope(parsed.query, scope.filters);
     const started = performance.now();
     let page;
@@ -41,12 +48,13 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     deps.queryTime('dataset', (performance.now() - started) / 1000);
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
+    const records = recordsJson(page.fields, page.rows, q.numbersAsText);
     const body =
-      `{"code":0,"msg":"success","data":{"records":${recordsJson(page.fields, page.rows)},"total":${page.total},` +
+      `{"code":0,"msg":"success","data":{"records":${records},"total":${page.total},` +
       `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
       `"searchCount":true,"pages":${pages}}}`;
     deps.pageCache.set(cacheKey, body);
-    return sendJson(reply, body);
+    return sendJson(withValidators(reply, etag), body);
   }
 
   app.get('/api/dataset/:resourceId', readDataset);
@@ -65,7 +73,9 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
         });
       list.push(summary);
     }
-    return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
+    const body = JSON.stringify({ code: 0, msg: 'success', data: list });
+    const etag = etagOf(body);
+    return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), body);
   });
 }
 

@@ -52,6 +52,7 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
         'size',
         '_sort',
         '_fields',
+        '_numbers',
         'Real Name',
         'size[eq]',
         'size[ne]',

@@ -128,7 +128,9 @@ function valueSchema(type: FieldType): Json {
     case 'NUMBER':
       return {
         type: ['number', 'null'],
-        description: 'Integers are exact up to 64 bits: parse with a big-number-aware JSON parser.',
+        description:
+          'Integers are exact up to 64 bits: parse with a big-number-aware JSON parser, or ask for ' +
+          '`_numbers=string` to get every number as a string of its digits.',
       };
     case 'BOOLEAN':
       return { type: ['boolean', 'null'] };
@@ -180,6 +182,15 @@ function commonParameters(names: readonly string[]): Json[] {
       required: false,
       description: 'Comma-separated names to return, in that order.',
       schema: { type: 'string' },
+    },
+    {
+      name: '_numbers',
+      in: 'query',
+      required: false,
+      description:
+        '`string` writes every number as a JSON string of its exact digits, for JSON parsers that turn ' +
+        'large integers into doubles (JavaScript, Power Query, Excel). Widget values are always strings.',
+      schema: { type: 'string', enum: ['number', 'string'], default: 'number' },
     },
   ];
 }
@@ -274,6 +285,24 @@ const RATE_HEADERS = {
   'X-RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
 };
 
+/** What a 200 and a 304 carry to tell versions apart (spec section 12). */
+const VERSION_HEADERS = {
+  'X-Dataset-Version': {
+    description: 'The version of the dataset rows read; it changes when the dataset is reloaded',
+    schema: { type: 'integer' },
+  },
+  ETag: {
+    description: "Changes when the data, the key's scope or the query does; send it back in If-None-Match",
+    schema: { type: 'string' },
+  },
+  'Cache-Control': { description: '`private, no-cache`', schema: { type: 'string' } },
+};
+
+/** The 304 a request with a current If-None-Match gets. */
+const NOT_MODIFIED = {
+  '304': { description: 'Not modified: the If-None-Match tag is current; no body', headers: VERSION_HEADERS },
+};
+
 /** GET and POST with the same parameters; POST may carry them in a form or JSON body instead. */
 function operations(base: Json, id: string, kind: 'dataset' | 'widget'): Json {
   const body = {
@@ -304,7 +333,7 @@ function datasetPath(ds: OpenApiDataset): Json {
     responses: {
       '200': {
         description: 'One page of rows',
-        headers: RATE_HEADERS,
+        headers: { ...RATE_HEADERS, ...VERSION_HEADERS },
         content: {
           'application/json': {
             schema: success({
@@ -338,6 +367,7 @@ function datasetPath(ds: OpenApiDataset): Json {
           },
         },
       },
+      ...NOT_MODIFIED,
       ...errorResponses('dataset'),
     },
   };
@@ -376,10 +406,12 @@ function widgetPath(w: OpenApiWidget): Json {
         description: 'One page of result rows, every value a string as the widget displays it',
         headers: {
           ...RATE_HEADERS,
+          ...VERSION_HEADERS,
           'X-Total-Count': { description: 'Result rows across all pages', schema: { type: 'integer' } },
         },
         content: { 'application/json': { schema: success({ type: 'array', items: row }) } },
       },
+      ...NOT_MODIFIED,
       ...errorResponses('widget'),
     },
   };

@@ -43,11 +43,20 @@ export function objectsJson(
   return out + ']';
 }
 
-/** Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field name. */
-export function recordsJson(fields: readonly Field[], rows: readonly unknown[][]): string {
+/** NUMBER as a JSON string of its exact digits (`_numbers=string`); null stays null. */
+const numberAsText: Encoder = (v) => {
+  const s = ENCODERS.NUMBER(v);
+  return s === 'null' ? s : `"${s}"`;
+};
+
+/**
+ * Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field
+ * name; with `numbersAsText`, NUMBER values are strings (spec section 12).
+ */
+export function recordsJson(fields: readonly Field[], rows: readonly unknown[][], numbersAsText = false): string {
   return objectsJson(
     fields.map((f) => f.name),
-    fields.map((f) => ENCODERS[f.type]),
+    fields.map((f) => (numbersAsText && f.type === 'NUMBER' ? numberAsText : ENCODERS[f.type])),
     rows,
   );
 }

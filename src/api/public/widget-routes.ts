@@ -7,16 +7,17 @@ import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';
+import { answeredNotModified, etagOf, withValidators } from './http-cache.ts';
 
 /** `GET|POST /api/widget/{resourceId}` and `GET /api/widgets`. */
 export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
   const { catalog, resources } = deps;
 
-  function send(reply: FastifyReply, cached: string) {
+  function send(reply: FastifyReply, cached: string, etag: string) {
     // Cached as "<total> <body>": the total travels in a header, not in the body.
     const space = cached.indexOf(' ');
     reply.header('x-total-count', cached.slice(0, space));
-    return sendJson(reply, cached.slice(space + 1));
+    return sendJson(withValidators(reply, etag), cached.slice(space + 1));
   }
 
   async function readWidget(req: FastifyRequest<{ Params: { resourceId: string } }>, reply: FastifyReply) {
@@ -33,6 +34,8 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
         `The widget's dataset "${found.widget.datasetId}" no longer exists`,
       );
     const { widget: w, dataset: ds } = found;
+    // The version of the dataset rows the widget aggregates.
+    reply.header('x-dataset-version', ds.version);
     // The binding's row scope applies to the dataset's rows before aggregation; one that
     // no longer compiles refuses the read rather than widen it.
     const scope = bindingScope(found.binding, ds);
@@ -43,8 +46,11 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
       scopedCacheName(`widget ${w.id} v${w.version} ${ds.tableName}`, found.binding.where),
       params.params,
     );
+    const etag = etagOf(cacheKey);
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined) return send(reply, cached);
+    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached, etag);
+    // The tag was given out for this very definition, data, scope and query: still current.
+    if (answeredNotModified(req, reply, etag)) return reply;
     const started = performance.now();
     let result;
     try {
@@ -64,7 +70,7 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
       return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
     const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;
     deps.pageCache.set(cacheKey, entry);
-    return send(reply, entry);
+    return send(reply, entry, etag);
   }
 
   app.get('/api/widget/:resourceId', readWidget);
@@ -78,6 +84,8 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
       datasetId: w.datasetId,
       columns: widgetColumns(w.spec, dataset?.fields ?? []),
     }));
-    return sendJson(reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
+    const body = JSON.stringify({ code: 0, msg: 'success', data: list });
+    const etag = etagOf(body);
+    return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), body);
   });
 }

@@ -18,7 +18,7 @@ export interface Paging {
 }
 
 /** The options a request may give; every other name beginning with `_` is refused. */
-export const OPTIONS = ['_sort', '_fields'] as const;
+export const OPTIONS = ['_sort', '_fields', '_numbers'] as const;
 
 const DEFAULT_SIZE = 10;
 
@@ -39,14 +39,21 @@ export function parsePaging(params: Params, opts: { maxSize: number; defaultSize
   return { current, size };
 }
 
-/** Reads one option: the sort keys of `_sort`, or the projection of `_fields` (null: all fields). */
+/**
+ * Reads one option: the sort keys of `_sort`, the projection of `_fields` (null: all
+ * fields), or how `_numbers` writes NUMBER values (`string`: as JSON strings of their digits).
+ */
 export function parseOption(
   name: string,
   raw: string | string[],
   fields: readonly Field[],
-): { readonly sort: readonly SortKey[] } | { readonly fields: readonly Field[] | null } {
+):
+  | { readonly sort: readonly SortKey[] }
+  | { readonly fields: readonly Field[] | null }
+  | { readonly numbersAsText: boolean } {
   if (name === '_sort') return { sort: parseSort(single(name, raw), fields) };
   if (name === '_fields') return { fields: parseFields(single(name, raw), fields) };
+  if (name === '_numbers') return { numbersAsText: parseNumbers(single(name, raw)) };
   return fail(`Unknown option ${q(name)}; options are: ${OPTIONS.join(', ')}`);
 }
 
@@ -96,4 +103,12 @@ function parseFields(raw: string, fields: readonly Field[]): readonly Field[] | 
     picked.push(field);
   }
   return Object.freeze(picked);
+}
+
+/** `_numbers=string` writes NUMBER values as strings; `number` (or empty) as JSON numbers, the default. */
+function parseNumbers(raw: string): boolean {
+  const text = raw.trim();
+  if (text === 'string') return true;
+  if (text === 'number' || text === '') return false;
+  return fail(`Option "_numbers" must be "string" or "number", got ${q(text)}`);
 }

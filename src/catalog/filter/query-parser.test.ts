@@ -548,14 +548,15 @@ describe('options', () => {
       filters: [{ kind: 'equals', field: F.price, value: 1 }],
       sort: [{ field: F.id, asc: true }],
       fields: [F.id],
+      numbersAsText: false,
     });
   });
 
   const errors: { params: Params; message: string }[] = [
-    { params: { _foo: '1' }, message: 'Unknown option "_foo"; options are: _sort, _fields' },
-    { params: { _: '1' }, message: 'Unknown option "_"; options are: _sort, _fields' },
-    { params: { _SORT: 'id' }, message: 'Unknown option "_SORT"; options are: _sort, _fields' },
-    { params: { _id: '1' }, message: 'Unknown option "_id"; options are: _sort, _fields' },
+    { params: { _foo: '1' }, message: 'Unknown option "_foo"; options are: _sort, _fields, _numbers' },
+    { params: { _: '1' }, message: 'Unknown option "_"; options are: _sort, _fields, _numbers' },
+    { params: { _SORT: 'id' }, message: 'Unknown option "_SORT"; options are: _sort, _fields, _numbers' },
+    { params: { _id: '1' }, message: 'Unknown option "_id"; options are: _sort, _fields, _numbers' },
     { params: { _sort: 'foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
     { params: { _sort: '-foo' }, message: `Unknown field "foo" in option "_sort"; fields are: ${FIELD_LIST}` },
     {

@@ -15,6 +15,8 @@ export interface ParsedQuery {
   readonly sort: readonly SortKey[];
   /** From `_fields`, in that order; `null` = all fields. */
   readonly fields: readonly Field[] | null;
+  /** From `_numbers=string`: NUMBER values written as JSON strings of their exact digits. */
+  readonly numbersAsText: boolean;
 }
 
 /** The parser's answer: a query, or a message for an HTTP 400 body. */
@@ -56,6 +58,7 @@ function parseOrThrow(
   const { current, size } = parsePaging(params, opts);
   let sort: readonly SortKey[] = Object.freeze([]);
   let projection: readonly Field[] | null = null;
+  let numbersAsText = false;
   const filters: FilterNode[] = [];
 
   for (const [name, raw] of Object.entries(params)) {
@@ -63,12 +66,13 @@ function parseOrThrow(
     if (isOption(name)) {
       const option = parseOption(name, raw, fields);
       if ('sort' in option) sort = option.sort;
-      else projection = option.fields;
+      else if ('fields' in option) projection = option.fields;
+      else numbersAsText = option.numbersAsText;
       continue;
     }
     // One at a time: a parameter repeated a million times would overflow a spread's arguments.
     for (const node of parseFieldFilters(name, raw, fields)) filters.push(node);
   }
 
-  return Object.freeze({ current, size, filters: Object.freeze(filters), sort, fields: projection });
+  return Object.freeze({ current, size, filters: Object.freeze(filters), sort, fields: projection, numbersAsText });
 }

@@ -340,12 +340,16 @@ export type paths = {
                                         name: string;
                                         /** @description The binding's row scope in the filter language; empty = every row */
                                         where: string;
+                                        /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                        scopeError: string | null;
                                     }[];
                                     widgets: {
                                         id: string;
                                         name: string;
                                         /** @description The binding's row scope in the filter language; empty = every row */
                                         where: string;
+                                        /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                        scopeError: string | null;
                                     }[];
                                 };
                             }[];
@@ -410,12 +414,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                             /** @description The secret */
@@ -481,12 +489,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -574,12 +586,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -641,12 +657,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -712,12 +732,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -883,12 +907,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -964,12 +992,16 @@ export type paths = {
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
                                     name: string;
                                     /** @description The binding's row scope in the filter language; empty = every row */
                                     where: string;
+                                    /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
+                                    scopeError: string | null;
                                 }[];
                             };
                         };
@@ -2363,12 +2395,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Public API requests of every key of the tenant over the last hours, per hour and by HTTP status */
+        /** Public API requests of every key of the tenant over a window, per hour and by HTTP status */
         get: {
             parameters: {
                 query?: {
-                    /** @description The window in hours, 1 to 720: the current hour and the hours before it */
+                    /** @description The window in hours, 1 to 720: the current hour and the hours before it (default 24; not with from/to) */
                     hours?: number;
+                    /** @description Start of the window (instead of hours); before the oldest kept usage (30 days) it is moved up to it: an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    from?: string;
+                    /** @description End of the window, with from (default now; later than now counts as now): an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2383,10 +2419,12 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            /** @description Start of the window: the start of the first hour, ISO */
+                            /** @description Start of the window, ISO: the start of its first hour, or from (to the minute) */
                             from: string;
-                            /** @description End of the window: now, ISO */
+                            /** @description End of the window, ISO: now, or to */
                             to: string;
+                            /** @description from was earlier than the oldest kept usage (30 days) and was moved up to it */
+                            clamped: boolean;
                             /** @description Every key of the tenant, traffic or not, and removed keys with requests in the window */
                             keys: {
                                 keyId: string;
@@ -2411,6 +2449,52 @@ export type paths = {
                                 }[];
                             }[];
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/usage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same counts as CSV: one line per key, hour and status with requests
+         * @description Takes the same hours or from/to as GET /usage. Columns: hour (ISO, the hour’s start), key_id, key_name, removed (true/false), status, requests. A header row always; lines with requests only, by hour, key name and status.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The window in hours, 1 to 720: the current hour and the hours before it (default 24; not with from/to) */
+                    hours?: number;
+                    /** @description Start of the window (instead of hours); before the oldest kept usage (30 days) it is moved up to it: an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    from?: string;
+                    /** @description End of the window, with from (default now; later than now counts as now): an ISO 8601 date (midnight UTC) or date-time with a zone */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/csv; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
                     };
                 };
             };

@@ -25,3 +25,23 @@ export async function confirmDanger(
     return false;
   }
 }
+
+/** Asks before something that is easy to undo (enabling again): a plain question, a primary button. */
+export async function confirmAction(
+  message: string,
+  title: string,
+  confirm: string,
+  className?: string,
+): Promise<boolean> {
+  try {
+    await ElMessageBox.confirm(message, title, {
+      type: 'info',
+      confirmButtonText: confirm,
+      cancelButtonText: 'Cancel',
+      ...(className ? { customClass: className } : {}),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
