@@ -110,4 +110,5 @@ export const LEAST_ROLE: Record<string, 'viewer' | 'admin' | 'owner'> = {
   'POST /admin/api/widgets/preview': 'viewer',
   'GET /admin/api/widgets/{id}/rows': 'viewer',
   'GET /admin/api/usage': 'viewer',
+  'GET /admin/api/usage.csv': 'viewer',
 };
