@@ -88,7 +88,12 @@ async function importCsv(database: string, csv: string) {
 
 function startServer(database: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn('./bin/datagate', ['serve', '--port', '0', '--json'], {
-    env: { ...process.env, DATAGATE_LOG_LEVEL: process.env.DATAGATE_LOG_LEVEL ?? 'warn', DATAGATE_DATABASE: database },
+    env: {
+      ...process.env,
+      DATAGATE_LOG_LEVEL: process.env.DATAGATE_LOG_LEVEL ?? 'warn',
+      DATAGATE_DATABASE: database,
+      DATAGATE_METRICS_TOKEN: METRICS_TOKEN,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -109,6 +114,9 @@ function rssMb(pid: number): number {
   return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) / 1024;
 }
 
+// The server's /metrics answers this bearer token (DATAGATE_METRICS_TOKEN).
+const METRICS_TOKEN = 'soak-metrics-token-0123456789';
+
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) / 1024;
@@ -118,7 +126,12 @@ function peakRssMb(pid: number): number {
 async function heapOf(base: string): Promise<{ heapTotal: number; heapUsed: number; external: number } | undefined> {
   try {
     // A busy server answers late: the sample keeps its RSS and goes without the heap.
-    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const text = await (
+      await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        signal: AbortSignal.timeout(2_000),
+      })
+    ).text();
     const value = (name: string) => Number(text.match(new RegExp(`^datagate_${name} (\\S+)$`, 'm'))?.[1] ?? NaN);
     return {
       heapTotal: mb(value('nodejs_heap_size_total_bytes')),

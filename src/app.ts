@@ -33,6 +33,10 @@ export interface AppDeps {
   http: { bodyLimit: number; trustProxy: boolean };
   api: { maxPageSize: number; pageCacheBytes: number; queryTimeoutMs: number };
   logLevel: string;
+  /** `/metrics` on the public port needs this bearer token; without one it is not served there. */
+  metricsToken?: string;
+  /** True once the server is shutting down: /readyz answers 503. */
+  draining?: () => boolean;
   /** The admin API's own settings; without them the server has no admin API nor console. */
   admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & {
     consoleDir?: string;
@@ -77,8 +81,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (['info', 'debug', 'trace'].includes(deps.logLevel)) {
     app.addHook('onResponse', (req, reply, done) => {
+      // Who asked, never with what secret: the key's id, the admin's user id, the tenant.
+      const p = req.principal;
+      const a = req.admin ?? undefined;
       req.log.info(
-        { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        {
+          method: req.method,
+          url: req.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+          key: p?.keyId,
+          user: a?.userId,
+          tenant: p?.tenantId ?? a?.tenantId,
+          ip: req.ip,
+          ua: req.headers['user-agent'],
+        },
         'request',
       );
       done();
@@ -141,7 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,
       // One cache for dataset pages and widget results: their keys never collide.
-      pageCache: createPageCache(deps.api.pageCacheBytes),
+      pageCache: createPageCache(deps.api.pageCacheBytes, (hit) => deps.metrics.pageCache(hit)),
       queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
     };
     registerDatasetRoutes(api, routeDeps);
@@ -153,6 +170,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
 
-  registerOpsRoutes(app, { metrics: deps.metrics, ready: deps.ready });
+  registerOpsRoutes(app, {
+    metrics: deps.metrics,
+    ready: deps.ready,
+    draining: deps.draining,
+    metricsToken: deps.metricsToken,
+  });
   return app;
 }

@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import { memoryBudget } from './config/memory-budget.ts';
 import type { Modules } from './modules.ts';
-import { createMetrics } from './http/metrics.ts';
+import { createMetrics, listenMetrics } from './http/metrics.ts';
 import {
   createAttemptLimiter,
   createMemoryRateLimiter,
@@ -37,6 +37,15 @@ const SIGNIN_FAILURES_PER_ADDRESS = 20;
 const SIGNIN_WINDOW_S = 15 * 60;
 const SIGNIN_BLOCK_S = 15 * 60;
 
+/** The version in package.json, for the start line. */
+function packageVersion(): string {
+  try {
+    return String(JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')).version);
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The project's root (where package.json is), from src/ or from a bundle in dist/build-…/. */
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +55,14 @@ function projectRoot(): string {
 
 export interface Server {
   readonly app: FastifyInstance;
+  /**
+   * Listens on the public port (and the metrics listener when configured), logs a line
+   * with the version, backend and address, and, while the tenant has no admin, the
+   * setup code. Resolves with the public address.
+   */
+  listen(opts: { host: string; port: number }): Promise<string>;
+  /** The metrics listener's URL once listening (DATAGATE_METRICS_ADDR), else undefined. */
+  metricsUrl(): string | undefined;
   readonly modules: Modules;
   /** Reloads the in-memory views now, after a change made through `modules`. */
   refresh(): Promise<void>;
@@ -63,6 +80,10 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     ? createRedisClient(config.redis.url, { warn: (o, m) => log?.warn(o, m), info: (o, m) => log?.info(o, m) })
     : undefined;
   const metrics = createMetrics();
+  metrics.watch({ pool: () => store.poolStats(), redisUp: redis && (() => redis.status === 'ready') });
+  catalog.watchLoads((load) => metrics.datasetLoaded(load));
+  let draining = false;
+  let metricsListener: { url: string; close(): Promise<void> } | undefined;
   // Lockouts are shared through Redis like the key limits, so that N nodes don't give a
   // guesser N times the tries and a restart lifts no block.
   const attemptLimiter = (name: string, rules: AttemptRules) =>
@@ -85,6 +106,8 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       blockSeconds: config.api.keyFailureBlockSeconds,
     }),
     http: config.http,
+    metricsToken: config.ops.metricsToken,
+    draining: () => draining,
     api: { ...config.api, pageCacheBytes: memoryBudget(config.memoryMb, config.api.pageCacheMb).pageCacheBytes },
     logLevel: config.logLevel,
     admin: {
@@ -153,19 +176,56 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   ];
   for (const t of timers) t.unref();
 
+  async function listen(opts: { host: string; port: number }): Promise<string> {
+    const address = await app.listen(opts);
+    if (config.ops.metricsAddr) metricsListener = await listenMetrics(metrics, config.ops.metricsAddr);
+    app.log.info(
+      {
+        version: packageVersion(),
+        node: process.version,
+        backend: store.location,
+        address,
+        metrics: metricsListener?.url ?? (config.ops.metricsToken ? `${address}/metrics (token)` : 'off'),
+        queryWorkers: store.poolStats().kind === 'workers' ? store.poolStats().size : undefined,
+      },
+      'datagate started',
+    );
+    const tenant = await access.tenants.ensure(config.tenant);
+    if ((await access.users.count(tenant.id)) === 0)
+      app.log.warn(
+        { url: `${(config.http.publicUrl ?? address).replace(/\/+$/, '')}/admin/setup` },
+        `first admin: setup code ${access.setup.code(config.tenant)} (not needed from this machine)`,
+      );
+    return address;
+  }
+
   return {
     app,
     modules,
+    listen,
+    metricsUrl: () => metricsListener?.url,
     refresh: () => watcher.poke(),
     async flushNow() {
       await Promise.all([flushLastUsed(), flushUsage()]);
     },
     async close() {
+      // Draining: /readyz answers 503 at once, requests in flight finish, new ones are
+      // still served until the listener closes; past the deadline open connections are cut.
+      draining = true;
+      app.log.info({ deadlineMs: config.ops.shutdownTimeoutMs }, 'datagate shutting down');
       watcher.stop();
       for (const t of timers) clearInterval(t);
+      const deadline = setTimeout(() => {
+        app.log.warn('shutdown deadline passed: closing the connections still open');
+        app.server.closeAllConnections();
+      }, config.ops.shutdownTimeoutMs);
+      deadline.unref();
       await app.close();
+      clearTimeout(deadline);
+      await metricsListener?.close();
       await Promise.all([flushLastUsed(), flushUsage()]);
       redis?.disconnect();
+      app.log.info('datagate stopped');
     },
   };
 }

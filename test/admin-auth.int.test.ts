@@ -32,6 +32,7 @@ describe('first-run setup', () => {
   it('is required while the tenant has no users, creates the first admin once and signs them in', async () => {
     assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
       required: true,
+      codeRequired: false,
     });
     const short = await setup({ email: 'first@example.com', password: 'short' });
     assert.equal(short.statusCode, 400);
@@ -42,6 +43,7 @@ describe('first-run setup', () => {
     assert.equal(form.statusCode, 415);
     assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
       required: true,
+      codeRequired: false,
     });
 
     const res = await setup({ email: 'First@Example.com', password: PASSWORD });
@@ -55,6 +57,7 @@ describe('first-run setup', () => {
 
     assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
       required: false,
+      codeRequired: false,
     });
     const again = await setup({ email: 'second@example.com', password: PASSWORD });
     assert.equal(again.statusCode, 409);

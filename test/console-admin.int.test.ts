@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { builtConsole } from '../scripts/console-build.mjs';
-import { chooseOption, consolePage, launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, consolePage, cspViolations, launchBrowser, screenshots } from './support/browser.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const ADMIN = { email: 'owner@example.com', password: 'first admin pass' };
@@ -46,7 +46,8 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
 
   before(async () => {
     const consoleDir = await builtConsole({ log: () => {} });
-    t = await startTestServer({ DATAGATE_CONSOLE_DIR: consoleDir });
+    // Trusting the proxy lets a page claim a remote address (X-Forwarded-For): the setup code's case.
+    t = await startTestServer({ DATAGATE_CONSOLE_DIR: consoleDir, DATAGATE_TRUST_PROXY: 'true' });
     await t.server.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = t.server.app.server.address();
     assert.ok(addr !== null && typeof addr === 'object');
@@ -80,7 +81,25 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
 
   it('offers the setup page while the tenant has no admin, and signs the first one in', async () => {
     assert.equal(await t.modules.access.users.count(t.tenant.id), 0);
+    // From another machine the page asks for the setup code, and a wrong one is refused
+    // with the server's message.
+    const far = await consolePage(browser, url, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    try {
+      await far.page.goto('/admin/setup');
+      await far.page.locator('[data-test="setup-code"]').waitFor();
+      await far.page.locator('[data-test="setup-code"]').fill('AAAA-AAAA');
+      await far.page.locator('[data-test="setup-email"]').fill('intruder@example.com');
+      await far.page.locator('[data-test="setup-password"]').fill('intruder-password');
+      await far.page.locator('[data-test="setup-confirm"]').fill('intruder-password');
+      await far.page.locator('[data-test="setup-submit"]').click();
+      await far.page.locator('[data-test="setup-error"]').getByText('That is not the setup code').waitFor();
+      await shots.take(far.page, 'setup-code-refused');
+      assert.equal(await t.modules.access.users.count(t.tenant.id), 0, 'a wrong code creates nobody');
+    } finally {
+      await far.context.close();
+    }
     await page.goto('/admin/');
+    assert.equal(await test('setup-code').count(), 0, 'no code is asked on this machine');
     await page.waitForURL(/\/admin\/setup/);
     await test('setup-email').fill(ADMIN.email);
     await test('setup-password').fill(ADMIN.password);
@@ -95,7 +114,11 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     assert.equal(await test('user-email').innerText(), ADMIN.email);
     assert.equal(await t.modules.access.users.count(t.tenant.id), 1);
     const setup = await fetch(`${url}/admin/api/setup`);
-    assert.deepEqual(await setup.json(), { required: false }, 'the setup page is gone once an admin exists');
+    assert.deepEqual(
+      await setup.json(),
+      { required: false, codeRequired: false },
+      'the setup page is gone once an admin exists',
+    );
     await test('empty-state').first().waitFor();
     await shots.take(page, 'signed-in-no-keys');
   });
@@ -362,5 +385,14 @@ describe('the console: setup, keyboard, pages of datasets, the Datasets and User
     // The list as it was left: the datasets page shows its rows again.
     await test('dataset-row').first().waitFor();
     assert.ok((await count('[data-test="dataset-row"]')) > 0);
+  });
+
+  it('runs under its Content-Security-Policy, which refused nothing in the walk above', async () => {
+    const res = await fetch(`${url}/admin/`);
+    const csp = String(res.headers.get('content-security-policy'));
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { DEMO_ADMIN } from '../src/cli/serve-commands.ts';
-import { chooseOption, consolePage, launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, consolePage, cspViolations, launchBrowser, screenshots } from './support/browser.ts';
 import { serve, type ServeProcess } from './support/processes.ts';
 
 const CONTRACTS_CSV = [
@@ -427,5 +427,14 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
     }
     assert.ok(!(await test('audit-table').innerText()).includes(secret), 'no key secret in the audit log');
     await shots.take(page, 'audit-log');
+  });
+
+  it('runs under its Content-Security-Policy, which refused nothing in the walk above', async () => {
+    const res = await fetch(`${server.url}/admin/`);
+    const csp = String(res.headers.get('content-security-policy'));
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(cspViolations, []);
   });
 });

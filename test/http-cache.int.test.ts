@@ -202,7 +202,7 @@ describe("the console's assets, compressed", () => {
   });
   after(() => t?.close());
 
-  it('sends the prebuilt .br or .gz of a script to a browser that accepts it, and the file itself otherwise', async () => {
+  it('sends the prebuilt .br or .gz of a script to a browser that accepts it, else the file itself', async () => {
     const page = await t.server.app.inject({ url: '/admin/' });
     const src = /src="\/admin\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
     assert.ok(src, 'index.html names its script');

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
+const TOKEN = 'ops-test-metrics-token';
+
 describe('health and metrics endpoints', () => {
   let t: TestServer;
   let key: string;
   let dsId: string;
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ DATAGATE_METRICS_TOKEN: TOKEN });
     dsId = (await t.modules.catalog.datasets.importFile(t.tenant.id, { file: t.file('a.csv', 'a\n1\n2\n'), name: 'A' }))
       .id;
     const k = await t.modules.access.keys.create(t.tenant.id, { name: 'k', rateLimit: 2 });
@@ -30,7 +32,7 @@ describe('health and metrics endpoints', () => {
     for (let i = 0; i < 3; i++)
       await t.server.app.inject({ url: `/api/dataset/${dsId}?a=${i}`, headers: { apikey: key } });
     await t.server.app.inject({ url: '/nowhere' });
-    const m = await t.server.app.inject({ url: '/metrics' });
+    const m = await t.server.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(m.statusCode, 200);
     assert.match(String(m.headers['content-type']), /^text\/plain/);
     const text = m.body;

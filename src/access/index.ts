@@ -9,6 +9,7 @@ import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
 import { createTokenService } from './token-service.ts';
+import { isSetupCode, setupCode } from './setup-code.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
@@ -51,7 +52,21 @@ export function createAccess(deps: {
   const audit = createAuditService(deps);
   const usage = createUsageService(deps);
   const tokens = createTokenService(deps);
-  return { tenants, keys, registry, users, sessions, audit, usage, tokens };
+  return {
+    tenants,
+    keys,
+    registry,
+    users,
+    sessions,
+    audit,
+    usage,
+    tokens,
+    setup: {
+      /** The code that claims the fresh tenant `tenant` from a remote address (see setup-code.ts). */
+      code: (tenant: string) => setupCode(deps.serverSecret, tenant),
+      matches: (tenant: string, given: string) => isSetupCode(deps.serverSecret, tenant, given),
+    },
+  };
 }
 
 export type Access = ReturnType<typeof createAccess>;

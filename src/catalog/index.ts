@@ -22,11 +22,43 @@ export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
 
 /** The catalog module: datasets and widgets, their in-memory registries and queries. */
 export function createCatalog(deps: { store: Store; clock?: Clock; countCacheBytes?: number }) {
-  const datasets = createDatasetService(deps);
+  const service = createDatasetService(deps);
   const registry = createDatasetRegistry(deps);
   const widgets = createWidgetService(deps);
   const widgetRegistry = createWidgetRegistry(deps);
-  return { datasets, registry, widgets, widgetRegistry };
+  // Every load (upload, reload, sync) passes here, timed for whoever watches (the metrics).
+  const watchers: LoadWatcher[] = [];
+  const datasets: typeof service = {
+    ...service,
+    async importFile(tenantId, input) {
+      const started = performance.now();
+      const kind = input.replaceId ? 'reload' : 'new';
+      const report = (ok: boolean, rows: number) => {
+        for (const w of watchers) w({ kind, ok, rows, seconds: (performance.now() - started) / 1000 });
+      };
+      try {
+        const ds = await service.importFile(tenantId, input);
+        report(true, ds.rowCount);
+        return ds;
+      } catch (e) {
+        report(false, 0);
+        throw e;
+      }
+    },
+  };
+  return {
+    datasets,
+    registry,
+    widgets,
+    widgetRegistry,
+    /** Calls `w` after every load, whether it succeeded or failed. */
+    watchLoads(w: LoadWatcher): void {
+      watchers.push(w);
+    },
+  };
 }
+
+/** One finished load of a dataset: new or a reload, how it ended, how many rows, how long. */
+export type LoadWatcher = (load: { kind: 'new' | 'reload'; ok: boolean; rows: number; seconds: number }) => void;
 
 export type Catalog = ReturnType<typeof createCatalog>;

@@ -19,7 +19,7 @@ async function listenUntilSignal(config: Config, modules: Modules, out: Output, 
   applyHeapBudget(memoryBudget(config.memoryMb, config.api.pageCacheMb));
   const { createServer } = await import('../server.ts');
   const server = await createServer(config, modules);
-  const address = await server.app.listen({ host: config.http.host, port: config.http.port });
+  const address = await server.listen({ host: config.http.host, port: config.http.port });
   const local = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
   const url = (config.http.publicUrl ?? local).replace(/\/+$/, '');
   out.note(banner ? banner(url) : `datagate listening on ${url} (database ${modules.store.location})`);

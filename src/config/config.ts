@@ -74,6 +74,18 @@ export const configSchema = z.object({
     .int()
     .refine((n) => n === 0 || n >= 64, 'must be 0 (no budget) or at least 64')
     .default(DEFAULT_MEMORY_MB),
+  ops: z.object({
+    /** `host:port` of a listener that serves only /metrics; unset: none. */
+    metricsAddr: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9464')
+      .optional(),
+    /** With it, /metrics on the public port answers requests that carry it as a bearer token. */
+    metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    // How long a stopping server waits for requests in flight (ms) before it closes
+    // their connections: longer than a page, shorter than an orchestrator's kill (30 s).
+    shutdownTimeoutMs: intFromEnv(10_000, 0),
+  }),
   // How often a server checks for changes made elsewhere; well inside the 1 s promise.
   changePollMs: intFromEnv(250, 10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -111,6 +123,11 @@ export function loadConfig(
       keyFailureBlockSeconds: env.DATAGATE_KEY_FAILURE_BLOCK,
     },
     redis: { url: env.DATAGATE_REDIS || undefined, prefix: env.DATAGATE_REDIS_PREFIX || undefined },
+    ops: {
+      metricsAddr: env.DATAGATE_METRICS_ADDR || undefined,
+      metricsToken: env.DATAGATE_METRICS_TOKEN || undefined,
+      shutdownTimeoutMs: env.DATAGATE_SHUTDOWN_TIMEOUT_MS,
+    },
     changePollMs: env.DATAGATE_CHANGE_POLL_MS,
     queryWorkers: env.DATAGATE_QUERY_WORKERS,
     memoryMb: env.DATAGATE_MEMORY_MB,

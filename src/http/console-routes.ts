@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import helmet from '@fastify/helmet';
 import staticFiles from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendAdminError } from './admin-replies.ts';
@@ -19,6 +20,39 @@ const ASSET_MAX_AGE_MS = 365 * 24 * 3600_000;
  * there; API clients asking for `/` still get the public API's 404.
  */
 export async function registerConsoleRoutes(app: FastifyInstance, dir: string | undefined): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(helmet, {
+      // What the built console needs and no more: its own scripts (no inline ones), its
+      // styles (Element Plus sets style attributes), images and fonts of its own or
+      // inline data, requests to its own origin (the admin API, and the public API from
+      // "Try it"); never inside another site's frame.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      // HSTS only over HTTPS (below): sent over plain HTTP it would be ignored at best.
+      strictTransportSecurity: false,
+    });
+    scope.addHook('onSend', (req, reply, payload, done) => {
+      if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      done(null, payload);
+    });
+    await consoleRoutes(scope, dir);
+  });
+}
+
+async function consoleRoutes(app: FastifyInstance, dir: string | undefined): Promise<void> {
   const index = dir ? path.join(dir, 'index.html') : undefined;
   const built = index !== undefined && fs.existsSync(index);
   // The build writes .br and .gz beside each asset: sent as they are to browsers that accept them.

@@ -79,6 +79,10 @@ export const ADMIN_ERRORS = {
     doc: 'the admin’s (or the token’s) role is below the one the route needs; the message names it',
   },
   SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
+  SETUP_CODE_INVALID: {
+    status: 403,
+    doc: "the first admin created from a remote address without the setup code the server's log shows",
+  },
   NOT_FOUND: { status: 404, doc: "no such key, dataset, widget, user or upload in the admin's tenant" },
   INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
   IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { TableGoneError } from '../shared/errors.ts';
 import type { DialectCapabilities } from './dialects/capabilities.ts';
 import type { DatasetTables } from './dialects/dataset-tables.ts';
-import type { DialectHandle } from './dialects/dialect.ts';
+import type { DialectHandle, PoolStats } from './dialects/dialect.ts';
 import { openPostgres } from './dialects/postgres.ts';
 import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
@@ -17,6 +17,7 @@ export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
 export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
 export type { ConnectionLimits } from './dialects/sqlite-connection.ts';
+export type { PoolStats } from './dialects/dialect.ts';
 
 /** The database, as the rest of datagate sees it. */
 export interface Store {
@@ -32,6 +33,8 @@ export interface Store {
   bumpGeneration(trx?: Kysely<ControlSchema>): Promise<void>;
   /** Reads the change counter; servers poll it to learn of changes made elsewhere. */
   readGeneration(): Promise<number>;
+  /** How busy the connections (PostgreSQL) or query workers (SQLite) are. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,7 @@ function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string
     location,
     bumpGeneration: (trx) => h.bumpGeneration(trx),
     readGeneration: () => h.readGeneration(),
+    poolStats: () => h.poolStats(),
     close: () => h.close(),
   };
 }

@@ -24,17 +24,29 @@ export async function launchBrowser(): Promise<Browser> {
  * A page for walking the console at `url`: a 1440×900 window, reduced motion (charts
  * draw at once), the clipboard readable (the copy icons), 15 s for any one wait.
  */
-export async function consolePage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
+export async function consolePage(
+  browser: Browser,
+  url: string,
+  opts: { headers?: Record<string, string> } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
     reducedMotion: 'reduce',
     baseURL: url,
+    extraHTTPHeaders: opts.headers,
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  // The console runs under its Content-Security-Policy: anything it refuses is recorded.
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return { context, page };
 }
+
+/** Everything a console page's Content-Security-Policy refused in this test process. */
+export const cspViolations: string[] = [];
 
 /** Saves numbered screenshots of a walk into test-artifacts/<name>/ (emptied first). */
 export function screenshots(name: string) {

@@ -78,11 +78,16 @@ export function can(need: Role): boolean {
 
 /** Whether the tenant still needs its first admin (GET /admin/api/setup). */
 export async function setupRequired(): Promise<boolean> {
+  return (await setupState()).required;
+}
+
+/** Whether the first admin is still to be created, and whether this address needs the setup code for it. */
+export async function setupState(): Promise<{ required: boolean; codeRequired: boolean }> {
   try {
     const r = await api<Answer<'/admin/api/setup'>>('GET', '/setup');
-    return !!r.required;
+    return { required: !!r.required, codeRequired: !!r.codeRequired };
   } catch {
-    return false;
+    return { required: false, codeRequired: false };
   }
 }
 

@@ -54,13 +54,14 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: {
         tags: ['session'],
         security: [],
-        summary: 'Whether the first admin still has to be created',
-        response: { 200: z.object({ required: z.boolean() }) },
+        summary: 'Whether the first admin still has to be created, and whether this address needs the setup code',
+        response: { 200: z.object({ required: z.boolean(), codeRequired: z.boolean() }) },
       },
     },
-    async () => {
+    async (req) => {
       const tenant = await tenants.ensure(deps.tenant);
-      return { required: (await users.count(tenant.id)) === 0 };
+      const required = (await users.count(tenant.id)) === 0;
+      return { required, codeRequired: required && !isLoopback(req.ip) };
     },
   );
 
@@ -71,8 +72,12 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: {
         tags: ['session'],
         security: [],
-        summary: 'Creates the first admin and signs them in; only while the tenant has no users',
-        body: credentials,
+        summary:
+          'Creates the first admin and signs them in; only while the tenant has no users. From an address other ' +
+          "than the loopback one, `code` must be the setup code the server's log shows.",
+        body: credentials.extend({
+          code: z.string().max(64).optional().describe("The setup code from the server's log"),
+        }),
         response: { 201: sessionSchema },
       },
     },
@@ -80,7 +85,25 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
       const tenant = await tenants.ensure(deps.tenant);
       if ((await users.count(tenant.id)) > 0)
         throw new AdminError('SETUP_DONE', 'This account has an admin already; sign in instead');
-      const user = await users.create(tenant.id, { ...req.body, role: 'owner' });
+      // Whoever reaches a fresh server could claim it: from anywhere but this machine,
+      // only with the code its log shows. Wrong codes count as failed sign-ins.
+      if (!isLoopback(req.ip)) {
+        const wait = await deps.signIn.perAddress.check(req.ip);
+        if (wait > 0) signInLimited(reply, wait);
+        if (!deps.access.setup.matches(deps.tenant, req.body.code ?? '')) {
+          const blocked = await deps.signIn.perAddress.recordFailure(req.ip);
+          if (blocked > 0) signInLimited(reply, blocked);
+          throw new AdminError(
+            'SETUP_CODE_INVALID',
+            req.body.code
+              ? 'That is not the setup code; copy it from the server\'s log (the line "first admin: setup code …")'
+              : 'Enter the setup code from the server\'s log (the line "first admin: setup code …"); it is not ' +
+                  'needed from the server itself (localhost)',
+          );
+        }
+      }
+      const { code: _code, ...credentialsOnly } = req.body;
+      const user = await users.create(tenant.id, { ...credentialsOnly, role: 'owner' });
       const body = await startSession(req, reply, user);
       await audit(deps, req, 'setup', user.email, 'first admin created, as owner');
       return reply.code(201).send(body);
@@ -159,4 +182,9 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
       return reply.code(204).send();
     },
   );
+}
+
+/** The loopback address, v4, v6 or v4-mapped: a request from the server's own machine. */
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^(::ffff:)?127\./.test(ip);
 }

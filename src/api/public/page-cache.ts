@@ -7,7 +7,7 @@ import type { Params } from '../../catalog/index.ts';
  * so an entry is never stale: a reload moves readers to a new table, hence new keys,
  * and the old entries age out. Bounded by bytes; 0 turns it off.
  */
-export function createPageCache(maxBytes: number) {
+export function createPageCache(maxBytes: number, onLookup?: (hit: boolean) => void) {
   const lru =
     maxBytes > 0
       ? new LRUCache<string, string>({
@@ -24,7 +24,9 @@ export function createPageCache(maxBytes: number) {
       return k;
     },
     get(key: string): string | undefined {
-      return lru?.get(key);
+      const body = lru?.get(key);
+      onLookup?.(body !== undefined);
+      return body;
     },
     set(key: string, body: string): void {
       // One page can't take more than a tenth of the cache, so a few huge pages can't flush it.

@@ -24,7 +24,20 @@ export interface DialectHandle extends ChangeCounter {
   /** Queries over dataset tables (generated names; no case plugin). */
   readonly data: Kysely<any>;
   readonly tables: DatasetTables;
+  /** How busy its connections are, for the metrics. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/**
+ * Connection use: PostgreSQL's pool (connections open, idle, and requests waiting for
+ * one), or SQLite's query workers (threads, busy, and queries waiting for one).
+ */
+export interface PoolStats {
+  readonly kind: 'connections' | 'workers' | 'none';
+  readonly size: number;
+  readonly busy: number;
+  readonly waiting: number;
 }
 
 /** What a dialect's deadline runner provides: `DatasetTables.rows`. */

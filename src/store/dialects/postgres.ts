@@ -27,6 +27,12 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
 
   return {
     pool,
+    poolStats: () => ({
+      kind: 'connections',
+      size: pool.totalCount,
+      busy: pool.totalCount - pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     control,
     data,
     tables,

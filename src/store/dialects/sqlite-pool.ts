@@ -243,6 +243,15 @@ export function createQueryPool(opts: {
         pump();
       });
     },
+    /** Threads in service, those running a query, and queries waiting for one. */
+    stats() {
+      return {
+        kind: 'workers' as const,
+        size: slots.length,
+        busy: slots.filter((s) => s.job !== undefined || s.abandoned !== undefined).length,
+        waiting: queue.length,
+      };
+    },
     /** The thread ids of the workers in service (tests: to see one replaced). */
     threadIds(): number[] {
       return slots.map((s) => s.worker.threadId);

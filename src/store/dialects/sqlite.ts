@@ -47,6 +47,7 @@ export function openSqlite(
     data,
     tables,
     queryPool: pool,
+    poolStats: () => pool?.stats() ?? { kind: 'none', size: 0, busy: 0, waiting: 0 },
     ...createSqliteChangeCounter(raw, control),
     /** Closes the connection, after the query workers if any. */
     async close() {

@@ -10,7 +10,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Whether the first admin still has to be created */
+        /** Whether the first admin still has to be created, and whether this address needs the setup code */
         get: {
             parameters: {
                 query?: never;
@@ -28,13 +28,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             required: boolean;
+                            codeRequired: boolean;
                         };
                     };
                 };
             };
         };
         put?: never;
-        /** Creates the first admin and signs them in; only while the tenant has no users */
+        /** Creates the first admin and signs them in; only while the tenant has no users. From an address other than the loopback one, `code` must be the setup code the server's log shows. */
         post: {
             parameters: {
                 query?: never;
@@ -48,6 +49,8 @@ export type paths = {
                         /** @description The admin’s email */
                         email: string;
                         password: string;
+                        /** @description The setup code from the server's log */
+                        code?: string;
                     };
                 };
             };
