@@ -91,6 +91,7 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   'GET /admin/api/setup': async ({ t }) => {
     assert.deepEqual((await t.server.app.inject({ method: 'GET', url: '/admin/api/setup' })).json(), {
       required: false,
+      codeRequired: false,
     });
   },
   'POST /admin/api/setup': async ({ b }) => {
