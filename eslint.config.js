@@ -8,7 +8,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'test/fixtures/', 'web/src/generated/'] },
+  { ignores: ['dist/', 'web/dist/', 'data/', 'node_modules/', 'test/fixtures/', 'web/src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

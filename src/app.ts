@@ -10,6 +10,7 @@ import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
+import { registerPreflight } from './http/key-access.ts';
 import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
@@ -18,6 +19,8 @@ import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
 import { registerConsoleRoutes } from './http/console-routes.ts';
+import { sendODataError } from './http/odata-replies.ts';
+import { registerODataRoutes } from './api/odata/odata-routes.ts';
 import { clientErrorHandler, frameworkErrors } from './http/early-replies.ts';
 
 export interface AppDeps {
@@ -30,7 +33,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether the database answers, for /readyz. */
   ready: () => Promise<boolean>;
-  http: { bodyLimit: number; trustProxy: boolean };
+  /** Fastify's trustProxy: true, a hop count, or the trusted proxies' addresses and CIDRs. */
+  http: { bodyLimit: number; trustProxy: boolean | number | string[] };
   api: { maxPageSize: number; pageCacheBytes: number; queryTimeoutMs: number };
   logLevel: string;
   /** `/metrics` on the public port needs this bearer token; without one it is not served there. */
@@ -44,6 +48,18 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify's trustProxy for the setting. A hop count becomes a function (this Fastify treats
+ * a bare number as "trust nothing"): the peer and the N-1 proxies before it are believed, so
+ * the client is the N-th address from the right of X-Forwarded-For. It suits a server that
+ * only its proxies can reach; one clients can reach directly should name its proxies instead.
+ */
+function trustProxyOption(
+  setting: boolean | number | string[],
+): boolean | string[] | ((a: string, i: number) => boolean) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
 
 /** Builds the HTTP application; never listens (the caller, or a test, decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -61,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per request from the onResponse hook below instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.http.bodyLimit,
-    trustProxy: deps.http.trustProxy,
+    trustProxy: trustProxyOption(deps.http.trustProxy),
     // No header is taken as it is: genReqId keeps a client's X-Request-Id only when it is a plain token.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -133,6 +149,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now: () => deps.clock.now(),
     rejected: (kind) => deps.metrics.rateLimited(kind),
   });
+  // CORS preflights carry no key: answered before the gate, on both public prefixes.
+  registerPreflight(app, '/api');
+  registerPreflight(app, '/odata');
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
     // gzip or br for bodies over 1 KB when the client accepts them (spec section 12).
@@ -169,6 +188,58 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       publicUrl: deps.admin?.publicUrl,
     });
   });
+
+  // The OData feed (spec section 11): the same key checks and rate limit as /api/, the
+  // key also taken from HTTP Basic, and every answer (refusals included) in OData's terms.
+  const odataGate = createApiKeyGate({
+    access: deps.access.registry,
+    limiter: deps.limiter,
+    attempts: deps.attempts,
+    now: () => deps.clock.now(),
+    rejected: (kind) => deps.metrics.rateLimited(kind),
+    basic: true,
+    sendError: sendODataError,
+  });
+  await app.register(
+    async (odata) => {
+      odata.addHook('onRequest', (_req, reply, done) => {
+        reply.header('odata-version', '4.0');
+        done();
+      });
+      odata.addHook('preHandler', odataGate);
+      // Compressed as on /api/ (spec section 12).
+      await odata.register(compress, {
+        threshold: 1024,
+        encodings: ['br', 'gzip'],
+        brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+      });
+      const { usage } = deps.access;
+      odata.addHook('onResponse', (req, reply, done) => {
+        const p = req.principal;
+        if (p !== null) usage.count(p.tenantId, p.keyId, reply.statusCode);
+        done();
+      });
+      odata.setErrorHandler(
+        publicErrorHandler({ bodyLimit: deps.http.bodyLimit, queryTimeoutMs: deps.api.queryTimeoutMs }, sendODataError),
+      );
+      odata.setNotFoundHandler((_req, reply) =>
+        sendODataError(
+          reply,
+          'ROUTE_NOT_FOUND',
+          'The OData feed is read-only: GET the service document, $metadata or an entity set',
+        ),
+      );
+      registerODataRoutes(odata, {
+        catalog: deps.catalog,
+        resources: deps.usecases.resources,
+        maxPageSize: deps.api.maxPageSize,
+        queryTimeoutMs: deps.api.queryTimeoutMs,
+        queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
+        publicUrl: deps.admin?.publicUrl,
+      });
+    },
+    { prefix: '/odata' },
+  );
 
   registerOpsRoutes(app, {
     metrics: deps.metrics,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createAccess, loadServerSecret, type Access } from './access/index.ts';
-import { createCatalog, createUploadStore, parseScope, type Catalog } from './catalog/index.ts';
+import { createCatalog, createUploadStore, filterFields, parseScope, type Catalog } from './catalog/index.ts';
 import type { Config } from './config/config.ts';
 import { DEFAULT_MEMORY_MB, memoryBudget } from './config/memory-budget.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
@@ -49,7 +49,10 @@ export async function openModules(
         const ds = await catalog.datasets.get(tenantId, datasetId);
         const scope = parseScope(where, ds.fields);
         if (!scope.ok) return { ok: false, message: scope.message };
-        return { ok: true, types: Object.fromEntries(scope.filters.map((f) => [f.field.name, f.field.type])) };
+        return {
+          ok: true,
+          types: Object.fromEntries(scope.filters.flatMap(filterFields).map((f) => [f.name, f.type])),
+        };
       },
     });
     const uploads = createUploadStore({

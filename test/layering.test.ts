@@ -46,7 +46,9 @@ function dialectOf(file: string): string | undefined {
   return m && DIALECTS.includes(m[1]) ? m[1] : undefined;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+// The specifier is the first string of the statement: no `;` before it, so that an
+// `export const x = …` never reaches a string several statements further on.
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'";]*?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function files(dir: string, exts: readonly string[]): string[] {
   return fs

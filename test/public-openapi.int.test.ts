@@ -227,6 +227,11 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
       msg: 'The resourceId is invalid.',
       data: [],
     });
+    assert.deepEqual(op.responses['403'].content['application/json'].examples.addressRefused.value, {
+      code: 403,
+      msg: 'This address is not allowed for this API key.',
+      data: [],
+    });
     assert.deepEqual(op.responses['401'].content['application/json'].examples.missing.value, {
       message: 'Missing API key in request',
     });

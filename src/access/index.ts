@@ -13,7 +13,8 @@ import { isSetupCode, setupCode } from './setup-code.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
-export { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, MAX_SCOPE_LENGTH } from './key-service.ts';
+export { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, keyChanges, MAX_SCOPE_LENGTH } from './key-service.ts';
+export type { AddressCheck } from '../shared/network.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
 export { loadServerSecret } from './server-secret.ts';
 export type { User, UserService } from './user-service.ts';

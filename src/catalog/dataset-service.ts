@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { expressionBuilder, sql, type Kysely } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { ControlSchema, Store } from '../store/index.ts';
 import type { FilterNode } from './filter/filter-parser.ts';
-import type { ParsedQuery } from './filter/query-parser.ts';
+import { queryOffset, type ParsedQuery } from './filter/query-parser.ts';
 import {
   ImportError,
   importMessage,
@@ -61,6 +61,10 @@ const RETIRE_GRACE_MS = 60_000;
 // small enough that other writers (admin changes) never wait long.
 const LOAD_BATCH = 20_000;
 
+// Tables whose integer columns are remembered: a set of column names each, so a
+// thousand tables cost a few hundred kilobytes at most; the oldest is forgotten first.
+const INT64_CACHE_TABLES = 1000;
+
 function paramKey(p: unknown): string {
   return typeof p === 'bigint' ? `${p}n` : JSON.stringify(p);
 }
@@ -70,6 +74,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
   const counts = createCountCache(deps.countCacheBytes ?? DEFAULT_COUNT_CACHE_BYTES);
+  const int64Cache = new Map<string, ReadonlySet<string>>();
 
   async function sweepRetired(): Promise<void> {
     const cutoff = new Date(clock.now() - RETIRE_GRACE_MS).toISOString();
@@ -372,6 +377,37 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
      */
     readPage,
 
+    /**
+     * The columns of the dataset's NUMBER fields whose every value is an integer within
+     * 64 bits (the OData feed's Edm.Int64), read once per table: a table never changes.
+     */
+    async int64Columns(ds: Dataset, opts: { deadline?: number } = {}): Promise<ReadonlySet<string>> {
+      const cached = int64Cache.get(ds.tableName);
+      if (cached !== undefined) return cached;
+      const numbers = ds.fields.filter((f) => f.type === 'NUMBER');
+      const found = new Set<string>();
+      if (numbers.length > 0) {
+        const eb = expressionBuilder<any, any>();
+        let query = store.data
+          .selectFrom(ds.tableName)
+          .select(
+            numbers.map((f, i) =>
+              sql<number>`max(case when ${store.caps.notInt64(eb.ref(f.column))} then 1 else 0 end)`.as(`n${i}`),
+            ),
+          );
+        const guard = store.caps.deadlineGuard();
+        if (guard) query = query.where(guard);
+        const [row] = await store.tables.rows(query.compile(), opts);
+        numbers.forEach((f, i) => {
+          if (Number(row[i] ?? 0) === 0) found.add(f.column);
+        });
+      }
+      // One entry per table; tables of removed or reloaded versions are few and small to name.
+      if (int64Cache.size >= INT64_CACHE_TABLES) int64Cache.delete(int64Cache.keys().next().value!);
+      int64Cache.set(ds.tableName, found);
+      return found;
+    },
+
     /** The number of rows matching `filters` (ANDed), through the count cache. */
     async countRows(ds: Dataset, filters: readonly FilterNode[], opts: { deadline?: number } = {}): Promise<number> {
       return countMatching(ds, { current: 1, size: 1, filters, sort: [], fields: null, numbersAsText: false }, opts);
@@ -393,7 +429,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   async function readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number } = {}): Promise<Page> {
     const total = await countMatching(ds, q, opts);
     const fields = pageFields(ds, q);
-    if ((q.current - 1) * q.size >= total) return { total, fields, rows: [] };
+    if (queryOffset(q) >= total) return { total, fields, rows: [] };
     return {
       total,
       fields,

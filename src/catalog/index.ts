@@ -15,7 +15,7 @@ export { FIELD_TYPES, isFieldType } from './types.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';
-export { MAX_IN_VALUES, operatorNames, type Operator } from './filter/filter-parser.ts';
+export { filterFields, MAX_IN_VALUES, operatorNames, type FilterNode, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
 export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';
 export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
@@ -62,3 +62,4 @@ export function createCatalog(deps: { store: Store; clock?: Clock; countCacheByt
 export type LoadWatcher = (load: { kind: 'new' | 'reload'; ok: boolean; rows: number; seconds: number }) => void;
 
 export type Catalog = ReturnType<typeof createCatalog>;
+export * from './odata/index.ts';

@@ -143,6 +143,8 @@ export function registerServeCommands(program: Command): void {
         `  curl -s '${url}/api/dataset/${demo.datasetId}?current=1&size=5' -H 'apikey: ${demo.key}'`,
         'List what the key can read:',
         `  curl -s '${url}/api/datasets' -H 'apikey: ${demo.key}'`,
+        'Open it in Excel or Power BI (Get Data › OData feed; Basic, any user name, the key as password):',
+        `  ${url}/odata/`,
         '',
         `The console: ${url}/admin/`,
         demoAdmin

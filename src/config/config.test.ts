@@ -42,6 +42,40 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ DATAGATE_QUERY_WORKERS: 'many' }), /queryWorkers/);
   });
 
+  it('DATAGATE_TRUST_PROXY: off, true, a hop count, or a list of proxy addresses and CIDRs', () => {
+    const trust = (v: string | undefined) =>
+      loadConfig(v === undefined ? {} : { DATAGATE_TRUST_PROXY: v }).http.trustProxy;
+    assert.equal(trust(undefined), false);
+    assert.equal(trust(''), false);
+    assert.equal(trust('false'), false);
+    assert.equal(trust('0'), false);
+    assert.equal(trust('true'), true);
+    assert.equal(trust('TRUE'), true);
+    assert.equal(trust('1'), 1);
+    assert.equal(trust('2'), 2);
+    assert.deepEqual(trust('10.0.0.1'), ['10.0.0.1/32']);
+    assert.deepEqual(trust(' 10.0.0.0/8, 2001:DB8::/32,loopback ,uniquelocal'), [
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      'loopback',
+      'uniquelocal',
+    ]);
+    for (const [bad, want] of [
+      ['yes', /http\.trustProxy: "yes" is not an IPv4 or IPv6 address/],
+      ['10.0.0.0/8,proxy.example.com', /"proxy\.example\.com" is not/],
+      ['10.0.0.1/8', /"10\.0\.0\.1\/8" has bits set past \/8/],
+      ['10.0.0.1,', /an empty entry/],
+      ['33', /at most 32 hops, got 33/],
+      ['-1', /"-1" is not/],
+    ] as const) {
+      assert.throws(
+        () => trust(bad),
+        (e: unknown) => e instanceof ConfigError && want.test(e.message),
+        bad,
+      );
+    }
+  });
+
   it('names every invalid setting at once', () => {
     assert.throws(
       () => loadConfig({ DATAGATE_PORT: 'eighty', DATAGATE_MAX_PAGE_SIZE: '0', DATAGATE_LOG_LEVEL: 'loud' }),

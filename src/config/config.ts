@@ -1,8 +1,53 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseCidr } from '../shared/network.ts';
 import { DEFAULT_MEMORY_MB } from './memory-budget.ts';
 
 const intFromEnv = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+
+// Named ranges that Fastify's trustProxy (proxy-addr) knows besides addresses and CIDRs.
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const RANGES = PROXY_RANGES.join('/');
+// More hops than any real chain of proxies: a larger count is a typo.
+const MAX_PROXY_HOPS = 32;
+
+/**
+ * `DATAGATE_TRUST_PROXY`: whether and which proxies' X-Forwarded-For is believed. `true`
+ * trusts every hop (the left-most address is the client's); a number N trusts N hops from
+ * the server (the N-th address from the right); a comma list of addresses, CIDRs or
+ * loopback/linklocal/uniquelocal trusts those proxies only (the client is the first address,
+ * from the right, that is not one of them). `false`, `0` or unset: the socket's peer.
+ */
+const trustProxySchema = z
+  .union([z.boolean(), z.number(), z.string()])
+  .default(false)
+  .transform((v, ctx): boolean | number | string[] => {
+    if (typeof v === 'boolean') return v;
+    const text = String(v).trim().toLowerCase();
+    if (text === '' || text === 'false') return false;
+    if (text === 'true') return true;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops > MAX_PROXY_HOPS)
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_PROXY_HOPS} hops, got ${hops}` });
+      return hops === 0 ? false : hops;
+    }
+    const out: string[] = [];
+    for (const entry of text.split(',').map((e) => e.trim())) {
+      if (PROXY_RANGES.includes(entry)) {
+        out.push(entry);
+        continue;
+      }
+      const p = parseCidr(entry);
+      if (p.ok) out.push(p.value);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          message: `${p.message}; give true, a hop count, or a comma list of proxy addresses, CIDRs or ${RANGES}`,
+        });
+    }
+    return out;
+  });
 
 /** Every setting, nested by concern; parsed once at start and passed down in slices. */
 export const configSchema = z.object({
@@ -21,7 +66,7 @@ export const configSchema = z.object({
     publicUrl: z.string().url().optional(),
     // JSON or form bodies carry a handful of filter parameters; 64 KB is generous.
     bodyLimit: intFromEnv(64 * 1024, 1024),
-    trustProxy: z.coerce.boolean().default(false),
+    trustProxy: trustProxySchema,
   }),
   api: z.object({
     // The largest page a client can ask for; the contract's default.
@@ -112,7 +157,7 @@ export function loadConfig(
       port: overrides.port ?? env.DATAGATE_PORT,
       publicUrl: env.DATAGATE_PUBLIC_URL || undefined,
       bodyLimit: env.DATAGATE_BODY_LIMIT,
-      trustProxy: env.DATAGATE_TRUST_PROXY === 'true' || env.DATAGATE_TRUST_PROXY === '1' ? true : undefined,
+      trustProxy: env.DATAGATE_TRUST_PROXY || undefined,
     },
     api: {
       maxPageSize: env.DATAGATE_MAX_PAGE_SIZE,

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRegistry, Principal } from '../access/index.ts';
 import type { AttemptLimiter, RateDecision, RateLimiter } from '../ratelimit/index.ts';
-import { sendPublicError } from './public-replies.ts';
+import type { PublicErrorCode } from '../shared/errors.ts';
+import { checkKeyAccess } from './key-access.ts';
+import { sendPublicError as sendPublic } from './public-replies.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,8 +11,12 @@ declare module 'fastify' {
   }
 }
 
-/** The key a request presents: the `apikey` header, else an `Authorization: Bearer` token. */
-export function presentedKey(req: FastifyRequest): string | undefined {
+/**
+ * The key a request presents: the `apikey` header, else an `Authorization: Bearer` token,
+ * else (with `basic`, the OData feed) the password of `Authorization: Basic`, whatever
+ * the user name: what Excel's and Power BI's "Basic" credential sends.
+ */
+export function presentedKey(req: FastifyRequest, basic = false): string | undefined {
   const h = req.headers.apikey;
   const key = Array.isArray(h) ? h[0] : h;
   if (key !== undefined && key.trim() !== '') return key.trim();
@@ -18,6 +24,13 @@ export function presentedKey(req: FastifyRequest): string | undefined {
   if (auth && /^bearer\s+/i.test(auth)) {
     const token = auth.replace(/^bearer\s+/i, '').trim();
     if (token) return token;
+  }
+  if (basic && auth && /^basic\s+/i.test(auth)) {
+    // RFC 7617: base64 of "user-id:password"; the password is everything after the first colon.
+    const decoded = Buffer.from(auth.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const password = colon === -1 ? '' : decoded.slice(colon + 1).trim();
+    if (password) return password;
   }
   return undefined;
 }
@@ -33,8 +46,10 @@ function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
 
 /**
  * The public API's gate, as a preHandler: key present and valid (failed attempts limited
- * per address), the key's rate limit, then the tenant's switch. Sets `req.principal` as
- * soon as the key is valid, so that a 429 or a 403 that follows is counted for the key.
+ * per address), the key's CORS origins and address allowlist, its rate limit, then the
+ * tenant's switch. Sets `req.principal` as soon as the key is valid, so that a 403 or a
+ * 429 that follows is counted for the key. A refused address counts neither toward the
+ * key's limit nor as a failed attempt: the key is real, only its place is wrong.
  */
 export function createApiKeyGate(deps: {
   access: AccessRegistry;
@@ -43,7 +58,12 @@ export function createApiKeyGate(deps: {
   now: () => number;
   /** Told of every 429, for the metrics. */
   rejected?: (kind: 'key' | 'address') => void;
+  /** Takes the key as the password of HTTP Basic too (the OData feed). */
+  basic?: boolean;
+  /** How a refusal is written; the public API's bodies unless told otherwise (the OData feed's). */
+  sendError?: (reply: FastifyReply, code: PublicErrorCode, msg?: string) => FastifyReply;
 }) {
+  const sendPublicError = deps.sendError ?? sendPublic;
   function attemptsLimited(reply: FastifyReply, wait: number): FastifyReply {
     deps.rejected?.('address');
     reply.header('retry-after', wait);
@@ -56,7 +76,7 @@ export function createApiKeyGate(deps: {
   }
 
   return async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const secret = presentedKey(req);
+    const secret = presentedKey(req, deps.basic);
     if (secret === undefined) {
       sendPublicError(reply, 'KEY_MISSING');
       return reply;
@@ -86,6 +106,7 @@ export function createApiKeyGate(deps: {
     }
     const p = auth.principal;
     req.principal = p;
+    if (!checkKeyAccess(req, reply, p, sendPublicError)) return reply;
     const d = await deps.limiter.consume(p.keyId, p.rateLimit);
     setRateHeaders(reply, d);
     if (!d.allowed) {

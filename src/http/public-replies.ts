@@ -18,6 +18,8 @@ export function publicErrorBody(code: PublicErrorCode, msg = ''): string {
       return '{"message":"API key expired"}';
     case 'KEY_DISABLED':
       return envelope(403, 'This API key is disabled.');
+    case 'KEY_ADDRESS_REFUSED':
+      return envelope(403, 'This address is not allowed for this API key.');
     case 'API_DISABLED':
       return envelope(403, 'The Public API is disabled for this account.');
     case 'RESOURCE_UNBOUND':
@@ -52,46 +54,48 @@ function duration(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
 }
 
-/** The public API's error handler: a thrown error, classified, in the contract's bodies. */
-export function publicErrorHandler(limits: { bodyLimit: number; queryTimeoutMs: number }) {
+/** The public API's error handler: a thrown error, classified, in the contract's bodies (or `send`'s). */
+export function publicErrorHandler(
+  limits: { bodyLimit: number; queryTimeoutMs: number },
+  send: (reply: FastifyReply, code: PublicErrorCode, msg?: string) => FastifyReply = sendPublicError,
+) {
   return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const failure = classify(err);
     switch (failure.kind) {
       case 'unavailable':
         req.log.warn({ err: failure.message }, 'database unavailable');
-        return sendPublicError(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds.');
+        return send(reply, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry in a few seconds.');
       case 'timeout':
         req.log.warn({ url: req.url.split('?')[0], limitMs: limits.queryTimeoutMs }, 'query stopped at the time limit');
-        return sendPublicError(
+        return send(
           reply,
           'QUERY_TIMEOUT',
           `The query ran longer than ${duration(limits.queryTimeoutMs)} and was stopped; narrow the filters or ` +
             `ask for a smaller page`,
         );
       case 'unsupported-media':
-        return sendPublicError(
+        return send(
           reply,
           'UNSUPPORTED_MEDIA_TYPE',
           'The request body must be application/x-www-form-urlencoded or application/json',
         );
       case 'too-large':
-        return sendPublicError(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimit} bytes`);
+        return send(reply, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimit} bytes`);
       case 'invalid-json':
-        return sendPublicError(reply, 'BAD_PARAMETER', 'The request body is not valid JSON');
+        return send(reply, 'BAD_PARAMETER', 'The request body is not valid JSON');
       case 'bad-request':
       case 'schema':
-        return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+        return send(reply, 'BAD_PARAMETER', failure.message);
       case 'domain':
         // A service's failure of the client's making (a 400 in the catalog) is a bad parameter here;
         // a public route has no other domain failure to expect.
-        if (failure.status === PUBLIC_ERRORS.BAD_PARAMETER.status)
-          return sendPublicError(reply, 'BAD_PARAMETER', failure.message);
+        if (failure.status === PUBLIC_ERRORS.BAD_PARAMETER.status) return send(reply, 'BAD_PARAMETER', failure.message);
         req.log.error({ err }, 'unexpected failure');
-        return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+        return send(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
       case 'admin':
       case 'internal':
         req.log.error({ err }, 'unexpected failure');
-        return sendPublicError(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
+        return send(reply, 'INTERNAL', `Internal error (ref ${req.id})`);
     }
   };
 }

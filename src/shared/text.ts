@@ -73,3 +73,17 @@ export class UnstorableTextError extends DomainError {
     this.name = 'UnstorableTextError';
   }
 }
+
+/**
+ * Lower-cases text one code point at a time with Unicode's simple mapping, as
+ * PostgreSQL's lower() does under a UTF-8 locale: "É" is "é", "İ" is "i", "Σ" is
+ * always "σ" (never the final "ς"), "ẞ" is "ß", and no character becomes two.
+ * JavaScript's toLowerCase() agrees on everything but "İ" and a final "Σ".
+ */
+export function foldCase(text: string): string {
+  const lower = text.toLowerCase();
+  if (!/[\u0130\u03a3]/.test(text)) return lower;
+  let out = '';
+  for (const ch of text) out += ch === '\u0130' ? 'i' : ch === '\u03a3' ? '\u03c3' : ch.toLowerCase();
+  return out;
+}

@@ -218,6 +218,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('prev_valid_until', 'text').execute();
     },
   },
+  '0008_key_access': {
+    async up(db: Kysely<any>) {
+      // JSON lists: the networks a key may be used from ([]: any address) and the browser
+      // origins that may read its answers ([]: none, no CORS headers).
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('allow_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('cors_origins', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
   '0009_admin_tokens': {
     async up(db: Kysely<any>) {
       // Admin tokens for scripts: the secret's SHA-256 only (never recoverable), the last four

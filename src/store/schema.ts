@@ -53,6 +53,10 @@ export interface ControlSchema {
     disabled: Generated<number>;
     prevKeyHash: string | null;
     prevValidUntil: string | null;
+    /** JSON: the networks (CIDR) the key may be used from; [] = any address. */
+    allowIps: Generated<string>;
+    /** JSON: the browser origins that may read the key's answers; [] = none. */
+    corsOrigins: Generated<string>;
   };
   bindings: {
     keyId: string;

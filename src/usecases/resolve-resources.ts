@@ -1,5 +1,5 @@
 import type { AccessRegistry, Binding, Principal } from '../access/index.ts';
-import { parseScope, type ScopeResult } from '../catalog/index.ts';
+import { filterFields, parseScope, type ScopeResult } from '../catalog/index.ts';
 import type { Dataset, DatasetRegistry, Field, Widget, WidgetRegistry } from '../catalog/index.ts';
 
 // A binding's scope parsed against its dataset's fields: the same binding object until the
@@ -17,9 +17,10 @@ export function bindingScope(binding: Binding, dataset: Pick<Dataset, 'fields'>)
   // A field retyped by a reload may still parse (NUMBER `3` as TEXT contains "3"), with
   // another meaning: the scope then fails closed as if the field were gone.
   if (scope.ok) {
-    const retyped = scope.filters.find((f) => (binding.whereTypes[f.field.name] ?? f.field.type) !== f.field.type);
+    const fields = scope.filters.flatMap(filterFields);
+    const retyped = fields.find((f) => (binding.whereTypes[f.name] ?? f.type) !== f.type);
     if (retyped !== undefined)
-      scope = { ok: false, field: retyped.field.name, message: `field "${retyped.field.name}" changed type` };
+      scope = { ok: false, field: retyped.name, message: `field "${retyped.name}" changed type` };
   }
   parsedScopes.set(binding, { fields: dataset.fields, scope });
   return scope;

@@ -261,9 +261,13 @@ function errorResponses(kind: 'dataset' | 'widget'): Json {
       }),
     },
     '403': {
-      description: 'The Public API is switched off for the account, or the resource is not bound to this key.',
+      description:
+        'The Public API is switched off for the account, the key is disabled, the caller’s address is outside ' +
+        'the key’s allowlist, or the resource is not bound to this key.',
       content: json(envelope, {
         disabled: errorExample(403, 'The Public API is disabled for this account.'),
+        keyDisabled: errorExample(403, 'This API key is disabled.'),
+        addressRefused: errorExample(403, 'This address is not allowed for this API key.'),
         unbound: errorExample(500, 'The resourceId is invalid.'),
       }),
     },

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Access } from '../../access/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { ResourceResolver } from '../../usecases/index.ts';
+import { baseUrlOf } from './base-url.ts';
 import { keyOpenApi, keyResources } from './key-openapi.ts';
 
 export interface OpenApiRouteDeps {
@@ -10,11 +11,6 @@ export interface OpenApiRouteDeps {
   resources: ResourceResolver;
   /** The public base URL for `servers`; the request's origin when unset. */
   publicUrl?: string;
-}
-
-/** The public API's base URL: configured, or the origin this request came to. */
-export function baseUrlOf(publicUrl: string | undefined, req: FastifyRequest): string {
-  return publicUrl ? publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.host}`;
 }
 
 /** `GET /api/openapi.json`: the OpenAPI 3.1 document for the calling key (spec section 2). */

@@ -217,6 +217,57 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
       parameters: ['%x%', 3],
     },
   ];
+  // The nodes OData's $filter adds (src/catalog/odata/), compiled by the same builder.
+  cases.push(
+    {
+      name: 'either and all nest across fields',
+      nodes: [
+        {
+          kind: 'either',
+          nodes: [
+            { kind: 'equals', field: F.price, value: 1 },
+            {
+              kind: 'all',
+              nodes: [
+                { kind: 'null', field: F.summary },
+                { kind: 'ranges', field: F.n, ranges: [{ lo: 2, hi: null, loExclusive: true }] },
+              ],
+            },
+          ],
+        },
+      ],
+      where: '("c2" = ? or ("c1" is null and "c7" > ?))',
+      parameters: [1, 2],
+    },
+    {
+      name: 'negate is two-valued: true wherever the node is not true, nulls included',
+      nodes: [{ kind: 'negate', node: { kind: 'equals', field: F.summary, value: 'x' } }],
+      where: '("c1" = ?) is not true',
+      parameters: ['x'],
+    },
+    { name: 'never matches no row', nodes: [{ kind: 'never' }], where: '1 = 0', parameters: [] },
+    {
+      name: 'exact text: equals is =, the rest GLOB with *, ? and [ as classes',
+      nodes: [
+        { kind: 'text', field: F.summary, match: 'equals', value: 'a*', ignoreCase: false },
+        { kind: 'text', field: F.summary, match: 'contains', value: 'a*b?c[d', ignoreCase: false },
+        { kind: 'text', field: F.summary, match: 'startswith', value: '%_', ignoreCase: false },
+        { kind: 'text', field: F.summary, match: 'endswith', value: 'z', ignoreCase: false },
+      ],
+      where: '("c1" = ? and "c1" glob ? and "c1" glob ? and "c1" glob ?)',
+      parameters: ['a*', '*a[*]b[?]c[[]d*', '%_*', '*z'],
+    },
+    {
+      name: 'folded text: LIKE alone for ASCII, with the JavaScript check for the rest',
+      nodes: [
+        { kind: 'text', field: F.summary, match: 'startswith', value: 'ab%', ignoreCase: true },
+        { kind: 'text', field: F.summary, match: 'endswith', value: 'é', ignoreCase: true },
+      ],
+      where: `("c1" like ? escape '\\' and ("c1" like ? escape '\\' and dg_imatch("c1", ?, ?)))`,
+      parameters: ['ab\\%%', '%_', 'é', 'endswith'],
+    },
+  );
+
   for (const c of cases) {
     it(c.name, () => {
       const compiled = compile(compileFilters(c.nodes, sqliteCapabilities));
@@ -234,6 +285,24 @@ describe('compiled SQL and parameters per node kind (SQLite)', () => {
     const scan = compile(compileFilters(nodes, sqliteCapabilities, { avoidIndexes: true })!);
     assert.equal(scan.sql, plain.sql.replaceAll('"c', '+"c'));
     assert.deepEqual(scan.parameters, plain.parameters);
+  });
+
+  it('on PostgreSQL, text matches are LIKE (exact) or ILIKE (folded)', () => {
+    const compiled = compile(
+      compileFilters(
+        [
+          { kind: 'text', field: F.summary, match: 'contains', value: '50%', ignoreCase: false },
+          { kind: 'text', field: F.summary, match: 'endswith', value: 'É', ignoreCase: true },
+          { kind: 'text', field: F.summary, match: 'equals', value: 'x', ignoreCase: false },
+        ],
+        postgresCapabilities,
+      ),
+    );
+    assert.equal(
+      compiled.sql,
+      `select * from "t" where ("c1" like ? escape '\\' and "c1" ilike ? escape '\\' and "c1" = ?)`,
+    );
+    assert.deepEqual(compiled.parameters, ['%50\\%%', '%É', 'x']);
   });
 
   it('no nodes compile to undefined', () => {

@@ -1,8 +1,8 @@
-import { expressionBuilder } from 'kysely';
+import { expressionBuilder, sql } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import type { Field, Value } from '../types.ts';
-import type { FilterNode, Range } from './filter-parser.ts';
+import type { FieldNode, FilterNode, Range } from './filter-parser.ts';
 
 type Eb = ExpressionBuilder<any, any>;
 type FieldRef = (field: Field) => Expression<any>;
@@ -56,8 +56,30 @@ export function containsText(caps: DialectCapabilities, ref: Expression<unknown>
 }
 
 function compileNode(eb: Eb, node: FilterNode, caps: DialectCapabilities, ref: FieldRef): Expression<SqlBool> {
+  switch (node.kind) {
+    case 'all':
+    case 'either': {
+      const parts = node.nodes.map((n) => compileNode(eb, n, caps, ref));
+      return parts.length === 1 ? parts[0] : nested(eb, node.kind === 'all' ? 'and' : 'or', parts);
+    }
+    case 'negate':
+      // SQL's NOT of an unknown (a comparison with null) is unknown, which WHERE drops;
+      // OData's `not` is two-valued: true wherever the operand is not true.
+      return sql<SqlBool>`(${compileNode(eb, node.node, caps, ref)}) is not true`;
+    case 'never':
+      return sql<SqlBool>`1 = 0`;
+    default:
+      return compileFieldNode(eb, node, caps, ref);
+  }
+}
+
+function compileFieldNode(eb: Eb, node: FieldNode, caps: DialectCapabilities, ref: FieldRef): Expression<SqlBool> {
   const col = ref(node.field);
   switch (node.kind) {
+    case 'null':
+      return eb(col, 'is', null);
+    case 'text':
+      return caps.matchText(col, node.value, node.match, node.ignoreCase);
     case 'empty':
       return node.field.type === 'TEXT' ? eb.or([eb(col, 'is', null), eb(col, '=', '')]) : eb(col, 'is', null);
     case 'contains':
@@ -102,7 +124,7 @@ function compileRange(
   col: Expression<any>,
 ): Expression<SqlBool> {
   const sides: Expression<SqlBool>[] = [];
-  if (range.lo !== null) sides.push(eb(col, '>=', param(eb, caps, field, range.lo)));
+  if (range.lo !== null) sides.push(eb(col, range.loExclusive ? '>' : '>=', param(eb, caps, field, range.lo)));
   if (range.hi !== null) sides.push(eb(col, range.hiExclusive ? '<' : '<=', param(eb, caps, field, range.hi)));
   // The parser never emits a range unbounded on both sides; if one comes, it means "any value".
   if (sides.length === 0) return eb(col, 'is not', null);

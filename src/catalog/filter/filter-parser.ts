@@ -25,14 +25,43 @@ export interface Range {
   readonly lo: Value | null;
   readonly hi: Value | null;
   readonly hiExclusive?: boolean;
+  /** `lo` itself is outside the range (OData `gt`). */
+  readonly loExclusive?: boolean;
 }
 
+/** Where a `text` node's value must sit in the field's text. */
+export type TextMatch = 'contains' | 'startswith' | 'endswith' | 'equals';
+
 /**
- * A filter on one field; the nodes of a query are ANDed. A node on a null value is
- * never true except `empty`, which is what makes `not` exclude nulls.
+ * A filter; the nodes of a query are ANDed. A node on one field is never true on a
+ * null value except `empty` and `null`, which is what makes `not` exclude nulls. The
+ * filter language makes only nodes on one field; `all`, `either`, `negate`, `null`,
+ * `text` and `never` are what the OData `$filter` (../odata/) adds, compiled by the
+ * same compiler so that every front end gets them.
  */
-export type FilterNode =
+export type FilterNode = FieldNode | CombinedNode;
+
+/** Nodes across fields: OData's `and`, `or` and `not`, and a filter no row matches. */
+export type CombinedNode =
+  | { readonly kind: 'all'; readonly nodes: readonly FilterNode[] }
+  | { readonly kind: 'either'; readonly nodes: readonly FilterNode[] }
+  /** True wherever `node` is not true, nulls included: OData's two-valued `not`. */
+  | { readonly kind: 'negate'; readonly node: FilterNode }
+  | { readonly kind: 'never' };
+
+/** A filter on one field. */
+export type FieldNode =
   | { readonly kind: 'empty'; readonly field: Field }
+  /** Null only (OData `eq null`); `empty` also takes '' on TEXT. */
+  | { readonly kind: 'null'; readonly field: Field }
+  /** TEXT matched exactly (case-sensitive) or ignoring case as `containsText` does. */
+  | {
+      readonly kind: 'text';
+      readonly field: Field;
+      readonly match: TextMatch;
+      readonly value: string;
+      readonly ignoreCase: boolean;
+    }
   | { readonly kind: 'contains'; readonly field: Field; readonly value: string }
   | { readonly kind: 'equals'; readonly field: Field; readonly value: Value }
   | { readonly kind: 'ranges'; readonly field: Field; readonly ranges: readonly Range[] }
@@ -42,6 +71,21 @@ export type FilterNode =
   | { readonly kind: 'any'; readonly field: Field; readonly nodes: readonly FilterNode[] }
   /** A value that `node` does not match; nulls never match (`[ne]`). */
   | { readonly kind: 'not'; readonly field: Field; readonly node: FilterNode };
+
+/** The fields a node reads, each once, in the order met. */
+export function filterFields(node: FilterNode): Field[] {
+  switch (node.kind) {
+    case 'all':
+    case 'either':
+      return [...new Set(node.nodes.flatMap(filterFields))];
+    case 'negate':
+      return filterFields(node.node);
+    case 'never':
+      return [];
+    default:
+      return [node.field];
+  }
+}
 
 /** The operators that may follow a field name in brackets (spec section 8), in the order messages list them. */
 export const OPERATORS = ['eq', 'ne', 'in', 'contains'] as const;

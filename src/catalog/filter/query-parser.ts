@@ -17,6 +17,15 @@ export interface ParsedQuery {
   readonly fields: readonly Field[] | null;
   /** From `_numbers=string`: NUMBER values written as JSON strings of their exact digits. */
   readonly numbersAsText: boolean;
+  /** Rows to pass over before the page; `(current - 1) * size` when absent (OData's `$skip` sets it). */
+  readonly offset?: number;
+  /** A dataset page's rows start with their `_row` (the OData key) before the fields. */
+  readonly rowNumbers?: boolean;
+}
+
+/** The rows a query passes over before its page. */
+export function queryOffset(q: Pick<ParsedQuery, 'current' | 'size' | 'offset'>): number {
+  return q.offset ?? (q.current - 1) * q.size;
 }
 
 /** The parser's answer: a query, or a message for an HTTP 400 body. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Field } from '../types.ts';
 import { parseScope } from './scope.ts';
+import { filterFields } from './filter-parser.ts';
 
 const FIELDS: readonly Field[] = [
   { name: 'company', type: 'TEXT', column: 'c0' },
@@ -18,7 +19,7 @@ describe('a binding scope', () => {
     const s = parseScope('company[eq]=Acme+Corp&priority=1,3&company=acme', FIELDS);
     assert.ok(s.ok);
     assert.deepEqual(
-      s.filters.map((f) => [f.kind, f.field.name]),
+      s.filters.map((f) => [f.kind, filterFields(f)[0].name]),
       [
         ['equals', 'company'],
         ['ranges', 'priority'],

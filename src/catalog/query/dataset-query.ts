@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/index.ts';
-import type { ParsedQuery } from '../filter/query-parser.ts';
+import { queryOffset, type ParsedQuery } from '../filter/query-parser.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
 import type { Field } from '../types.ts';
 
@@ -46,8 +46,9 @@ export function buildPageQuery(
   total: number,
 ): CompiledQuery {
   const fields = q.fields ?? ds.fields;
-  const offset = (q.current - 1) * q.size;
-  let page = db.selectFrom(ds.tableName).select(fields.map((f) => f.column));
+  const offset = queryOffset(q);
+  const columns = fields.map((f) => f.column);
+  let page = db.selectFrom(ds.tableName).select(q.rowNumbers ? ['_row', ...columns] : columns);
   if (q.filters.length === 0 && q.sort.length === 0) {
     return page
       .where('_row', '>', offset)

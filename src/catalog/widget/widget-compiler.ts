@@ -1,8 +1,8 @@
 import { expressionBuilder, sql, type CompiledQuery, type Expression, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
-import type { FilterNode } from '../filter/filter-parser.ts';
-import type { ParsedQuery } from '../filter/query-parser.ts';
+import { filterFields, type FilterNode } from '../filter/filter-parser.ts';
+import { queryOffset, type ParsedQuery } from '../filter/query-parser.ts';
 import type { Field } from '../types.ts';
 import type { PlannedDimension, PlannedMeasure, WidgetPlan } from './widget-spec.ts';
 
@@ -92,7 +92,12 @@ export function buildWidgetQueries(
   const ref = (f: Field) => filtered.get(f.column)!;
   const onDimensions: FilterNode[] = [];
   const onMeasures: FilterNode[] = [];
-  for (const node of q.filters) (dimensionColumns.has(node.field.column) ? onDimensions : onMeasures).push(node);
+  // A node over dimensions only filters rows before grouping; one that reads a measure
+  // (an OData `or` may span both) filters groups, where dimensions can be read too.
+  for (const node of q.filters) {
+    const onlyDimensions = filterFields(node).every((f) => dimensionColumns.has(f.column));
+    (onlyDimensions ? onDimensions : onMeasures).push(node);
+  }
 
   let grouped = db
     .selectFrom(table.tableName)
@@ -123,7 +128,7 @@ export function buildWidgetQueries(
   )) {
     page = page.orderBy(key.column.column, (ob) => (key.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
   }
-  page = page.limit(q.size).offset((q.current - 1) * q.size);
+  page = page.limit(q.size).offset(queryOffset(q));
   const count = db.selectFrom(grouped.as('r')).select(sql<number>`count(*)`.as('n'));
   return { page: page.compile(), count: count.compile() };
 }

@@ -6,7 +6,7 @@ import type { ControlSchema, Store } from '../../store/index.ts';
 import { toDataset, type Dataset } from '../dataset-registry.ts';
 import type { FilterNode } from '../filter/filter-parser.ts';
 import type { Params } from '../filter/params.ts';
-import { parseQuery } from '../filter/query-parser.ts';
+import { parseQuery, queryOffset, type ParsedQuery } from '../filter/query-parser.ts';
 import type { Field } from '../types.ts';
 import { buildWidgetQueries } from './widget-compiler.ts';
 import { toWidget, type Widget } from './widget-registry.ts';
@@ -75,13 +75,23 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
   ): Promise<WidgetResult> {
     const parsed = parseQuery(params, plan.columns, { maxSize: opts.maxSize });
     if (!parsed.ok) return { ok: false, reason: 'BAD_PARAMETER', message: parsed.message };
-    const q = parsed.query;
+    return runParsed(ds, plan, parsed.query, opts);
+  }
+
+  /** Runs a resolved widget with a query already parsed against its columns. */
+  async function runParsed(
+    ds: Dataset,
+    plan: WidgetPlan,
+    q: ParsedQuery,
+    opts: { deadline?: number },
+  ): Promise<WidgetResult> {
     const sql = buildWidgetQueries(store.data, store.caps, ds, plan, q);
     const rows = await store.tables.rows(sql.page, { deadline: opts.deadline });
     const columns = q.fields ?? plan.columns;
     let total = 0;
     if (rows.length > 0) total = Number(rows[0][columns.length]);
-    else if (q.current > 1) total = Number((await store.tables.rows(sql.count, { deadline: opts.deadline }))[0][0]);
+    else if (queryOffset(q) > 0)
+      total = Number((await store.tables.rows(sql.count, { deadline: opts.deadline }))[0][0]);
     return { ok: true, total, columns, rows };
   }
 
@@ -184,6 +194,49 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       const plan =
         scope.length === 0 ? resolved.plan : { ...resolved.plan, filters: [...resolved.plan.filters, ...scope] };
       return runPlan(ds, plan, params, opts);
+    },
+
+    /**
+     * A widget's result columns over its dataset's current fields, and those that hold
+     * only 64-bit integers: counts, and a dimension, min or max over a field in
+     * `datasetInt64` (the dataset's NUMBER columns that do). STALE when it no longer fits.
+     */
+    columns(
+      widget: Widget,
+      ds: Dataset,
+      datasetInt64: ReadonlySet<string>,
+    ): { ok: true; columns: readonly Field[]; int64Columns: Set<string> } | { ok: false; message: string } {
+      const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
+      if (!resolved.ok) return { ok: false, message: `The widget no longer fits its dataset: ${resolved.message}` };
+      const { plan } = resolved;
+      const int64Columns = new Set<string>();
+      for (const d of plan.dimensions)
+        if (d.bucket === null && datasetInt64.has(d.field.column)) int64Columns.add(d.column.column);
+      for (const m of plan.measures) {
+        const counted = m.field === null || m.agg === 'count' || m.agg === 'count_distinct';
+        const kept = (m.agg === 'min' || m.agg === 'max') && m.field !== null && datasetInt64.has(m.field.column);
+        if (counted || kept) int64Columns.add(m.column.column);
+      }
+      return { ok: true, columns: plan.columns, int64Columns };
+    },
+
+    /**
+     * `run` with a query already parsed against the widget's columns (`columns`), as the
+     * OData feed reads it; `scope` as in `run`.
+     */
+    async runQuery(
+      widget: Widget,
+      ds: Dataset,
+      q: ParsedQuery,
+      opts: { deadline?: number; scope?: readonly FilterNode[] },
+    ): Promise<WidgetResult> {
+      const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
+      if (!resolved.ok)
+        return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
+      const scope = opts.scope ?? [];
+      const plan =
+        scope.length === 0 ? resolved.plan : { ...resolved.plan, filters: [...resolved.plan.filters, ...scope] };
+      return runParsed(ds, plan, q, opts);
     },
 
     /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Field } from '../types.ts';
 import { filterParams, parseWidgetSpec, resolveWidget, widgetColumns, type WidgetSpec } from './widget-spec.ts';
+import { filterFields } from '../filter/filter-parser.ts';
 
 const FIELDS: readonly Field[] = [
   { name: 'board', type: 'TEXT', column: 'c0' },
@@ -217,7 +218,7 @@ describe('widget spec: resolved against the dataset', () => {
       [['Sum', false]],
     );
     assert.deepEqual(
-      r.plan.filters.map((f) => [f.kind, f.field.name]),
+      r.plan.filters.map((f) => [f.kind, filterFields(f)[0].name]),
       [
         ['contains', 'Status'],
         ['ranges', 'hours'],

@@ -16,6 +16,23 @@ export interface DialectCapabilities {
    */
   containsText(value: Expression<unknown>, text: string): Expression<SqlBool>;
   /**
+   * Whether text `value` contains, starts with, ends with or equals `text`: exactly
+   * (case-sensitive, code point by code point), or with `ignoreCase` folding both sides as
+   * `containsText` does. Nothing in `text` is a wildcard. Null is never a match.
+   */
+  matchText(
+    value: Expression<unknown>,
+    text: string,
+    match: 'contains' | 'startswith' | 'endswith' | 'equals',
+    ignoreCase: boolean,
+  ): Expression<SqlBool>;
+  /**
+   * True for a NUMBER value that is not an integer within 64 bits (a fraction, or an
+   * integer too large); false for one that is, null for null. What tells Edm.Int64 from
+   * Edm.Decimal in the OData feed.
+   */
+  notInt64(value: Expression<unknown>): Expression<SqlBool>;
+  /**
    * A column reference that the planner will not answer from an index, so that a
    * filtered page in natural order is read by walking the table in order and stopping
    * at the page's end. Where the planner weighs LIMIT itself, a plain reference.

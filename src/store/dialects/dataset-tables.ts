@@ -62,3 +62,9 @@ export function ident(name: string): string {
 export function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/** A LIKE pattern (escape `\\`) for text that contains, starts with, ends with or equals `text`. */
+export function likePattern(text: string, match: 'contains' | 'startswith' | 'endswith' | 'equals'): string {
+  const p = likeEscaped(text);
+  return match === 'contains' ? `%${p}%` : match === 'startswith' ? `${p}%` : match === 'endswith' ? `%${p}` : p;
+}

@@ -1,8 +1,12 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
-import { likeEscaped } from './dataset-tables.ts';
+import { likeEscaped, likePattern } from './dataset-tables.ts';
 import { pgDate, pgDateTime } from './postgres-codecs.ts';
+
+// The 64-bit range as constants of the SQL text, never parameters.
+const INT64_MIN = sql.raw('-9223372036854775808');
+const INT64_MAX = sql.raw('9223372036854775807');
 
 /** date_trunc's unit per bucket, as SQL string literals. */
 const BUCKET_UNITS: Record<DateBucket, RawBuilder<unknown>> = {
@@ -37,6 +41,13 @@ export const postgresCapabilities: DialectCapabilities = {
   // ILIKE lower-cases both sides one character at a time (towlower under a UTF-8 locale).
   // Kysely's ilike has no ESCAPE clause; the escape character is a constant.
   containsText: (value, text) => sql<SqlBool>`${value} ilike ${sql.val(`%${likeEscaped(text)}%`)} escape '\\'`,
+  matchText(value, text, match, ignoreCase) {
+    if (match === 'equals' && !ignoreCase) return sql<SqlBool>`${value} = ${sql.val(text)}`;
+    const op = sql.raw(ignoreCase ? 'ilike' : 'like');
+    return sql<SqlBool>`${value} ${op} ${sql.val(likePattern(text, match))} escape '\\'`;
+  },
+  notInt64: (value) =>
+    sql<SqlBool>`(${value} <> trunc(${value}) or ${value} not between ${INT64_MIN} and ${INT64_MAX})`,
   // PostgreSQL's planner weighs LIMIT against the filter's selectivity itself: a plain reference.
   unindexedRef: (column) => sql.ref(column),
   dateBucket(value, type, bucket) {

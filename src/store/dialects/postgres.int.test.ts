@@ -13,6 +13,7 @@ import {
   parseFilterQuery,
   selectedRows,
 } from '../../../test/support/filter-cases.ts';
+import { ODATA_CASES, odataCaseName, odataSelectedRows } from '../../../test/support/odata-cases.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
 import { recordsJson } from '../../api/public/records-json.ts';
 import { compileFilters } from '../../catalog/filter/filter-compiler.ts';
@@ -481,6 +482,15 @@ describe('the filter cases on PostgreSQL (filter-compiler.test.ts runs them on S
   for (const c of FILTER_CASES) {
     it(caseName(c), async () => {
       assert.deepEqual(await selectedRows(h.data, caps, h.tables, table, c.params), {
+        total: c.rows.length,
+        rows: c.rows,
+      });
+    });
+  }
+
+  for (const c of ODATA_CASES) {
+    it(odataCaseName(c), async () => {
+      assert.deepEqual(await odataSelectedRows(h.data, caps, h.tables, table, c.filter), {
         total: c.rows.length,
         rows: c.rows,
       });

@@ -1,10 +1,42 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 import type { DialectCapabilities } from './capabilities.ts';
-import { likeEscaped } from './dataset-tables.ts';
+import { likeEscaped, likePattern } from './dataset-tables.ts';
 import { PARAM_WRITERS } from './sqlite-codecs.ts';
 import { DEADLINE_FUNCTION, GUARD_EVERY_ROWS } from './sqlite-deadline.ts';
-import { foldCase, ICONTAINS_FUNCTION } from './sqlite-functions.ts';
+import { foldCase, ICONTAINS_FUNCTION, IMATCH_FUNCTION } from './sqlite-functions.ts';
+
+/** A GLOB pattern for text that contains, starts with, ends with or equals `text`. */
+function globPattern(text: string, match: 'contains' | 'startswith' | 'endswith' | 'equals'): string {
+  const p = text.replace(/[*?[]/g, (c) => `[${c}]`);
+  return match === 'contains' ? `*${p}*` : match === 'startswith' ? `${p}*` : match === 'endswith' ? `*${p}` : p;
+}
+
+/** An already escaped LIKE pattern, anchored as `match` says. */
+function anchor(p: string, match: 'contains' | 'startswith' | 'endswith' | 'equals'): string {
+  return match === 'contains' ? `%${p}%` : match === 'startswith' ? `${p}%` : match === 'endswith' ? `%${p}` : p;
+}
+
+/**
+ * The LIKE pattern (escaped, unanchored) that selects a superset of the text that folds
+ * to `folded`: ASCII as itself, `_` for every other character and for i and k (see
+ * containsText); `exact` when LIKE alone decides.
+ */
+function looseLike(folded: string): { loose: string; exact: boolean; ascii: boolean } {
+  let loose = '';
+  let exact = true;
+  let ascii = true;
+  for (const ch of folded) {
+    const code = ch.codePointAt(0)!;
+    if (code < 128 && ch !== 'i' && ch !== 'k') loose += likeEscaped(ch);
+    else {
+      loose += '_';
+      exact = false;
+      if (code >= 128) ascii = false;
+    }
+  }
+  return { loose, exact, ascii };
+}
 
 /** Modifiers of SQLite's date() per bucket, after the value itself; constants, never input. */
 function bucketed(
@@ -41,18 +73,7 @@ export const sqliteCapabilities: DialectCapabilities = {
     // lower case is ASCII are "İ" (i) and the Kelvin sign (k), and folding never changes
     // the number of characters: LIKE with `_` in place of every other character and of
     // i and k selects a superset, and the JavaScript check runs on those rows only.
-    let loose = '';
-    let exact = true;
-    let ascii = true;
-    for (const ch of folded) {
-      const code = ch.codePointAt(0)!;
-      if (code < 128 && ch !== 'i' && ch !== 'k') loose += likeEscaped(ch);
-      else {
-        loose += '_';
-        exact = false;
-        if (code >= 128) ascii = false;
-      }
-    }
+    const { loose, exact, ascii } = looseLike(folded);
     // Nothing to fold but ASCII letters: the text as given, LIKE alone.
     if (exact) return like(likeEscaped(text));
     const check = sql<SqlBool>`${sql.raw(ICONTAINS_FUNCTION)}(${value}, ${sql.val(folded)})`;
@@ -60,6 +81,22 @@ export const sqliteCapabilities: DialectCapabilities = {
     const precise = ascii ? sql<SqlBool>`(${like(likeEscaped(folded))} or ${check})` : check;
     return sql<SqlBool>`(${like(loose)} and ${precise})`;
   },
+  matchText(value, text, match, ignoreCase) {
+    if (match === 'contains' && ignoreCase) return this.containsText(value, text);
+    if (!ignoreCase) {
+      if (match === 'equals') return sql<SqlBool>`${value} = ${sql.val(text)}`;
+      // GLOB compares code points, case-sensitively; `*`, `?` and `[` are escaped as classes.
+      return sql<SqlBool>`${value} glob ${sql.val(globPattern(text, match))}`;
+    }
+    const folded = foldCase(text);
+    const { loose, exact } = looseLike(folded);
+    if (exact) return sql<SqlBool>`${value} like ${sql.val(likePattern(text, match))} escape '\\'`;
+    // LIKE with `_` for every character it can't fold selects a superset (see containsText).
+    const like = sql<SqlBool>`${value} like ${sql.val(anchor(loose, match))} escape '\\'`;
+    const check = sql<SqlBool>`${sql.raw(IMATCH_FUNCTION)}(${value}, ${sql.val(folded)}, ${sql.val(match)})`;
+    return sql<SqlBool>`(${like} and ${check})`;
+  },
+  notInt64: (value) => sql<SqlBool>`typeof(${value}) in ('real', 'text', 'blob')`,
   // SQLite's documented way to keep a term off an index: a unary + on the column.
   unindexedRef: (column) => sql`+${sql.ref(column)}`,
 

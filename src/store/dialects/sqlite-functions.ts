@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { foldCase } from '../../shared/text.ts';
 
 /**
  * The SQL functions datagate adds to every SQLite connection it opens (see
@@ -10,23 +11,14 @@ import type Database from 'better-sqlite3';
 export const EXACT_SUM_FUNCTION = 'dg_exact_sum';
 /** `dg_icontains(value, folded)`: whether `foldCase(value)` contains `folded` (already folded). */
 export const ICONTAINS_FUNCTION = 'dg_icontains';
+/** `dg_imatch(value, folded, match)`: whether `foldCase(value)` starts with, ends with or equals `folded`. */
+export const IMATCH_FUNCTION = 'dg_imatch';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/**
- * Lower-cases text one code point at a time with Unicode's simple mapping, as
- * PostgreSQL's lower() does under a UTF-8 locale: "É" is "é", "İ" is "i", "Σ" is
- * always "σ" (never the final "ς"), "ẞ" is "ß", and no character becomes two.
- * JavaScript's toLowerCase() agrees on everything but "İ" and a final "Σ".
- */
-export function foldCase(text: string): string {
-  const lower = text.toLowerCase();
-  if (!/[\u0130\u03a3]/.test(text)) return lower;
-  let out = '';
-  for (const ch of text) out += ch === '\u0130' ? 'i' : ch === '\u03a3' ? '\u03c3' : ch.toLowerCase();
-  return out;
-}
+// Folding lives in shared/ so that the OData parser folds a literal the way SQL folds a column.
+export { foldCase };
 
 type SumState = { int: bigint; real: number; reals: boolean; any: boolean };
 
@@ -60,6 +52,21 @@ export function registerSqliteFunctions(db: Database.Database): void {
     safeIntegers: true,
     deterministic: true,
     directOnly: true,
+  });
+
+  db.function(IMATCH_FUNCTION, { deterministic: true, directOnly: true }, (value: unknown, folded: unknown, match) => {
+    if (value === null || folded === null) return null;
+    const v = foldCase(String(value));
+    const f = String(folded);
+    const hit =
+      match === 'startswith'
+        ? v.startsWith(f)
+        : match === 'endswith'
+          ? v.endsWith(f)
+          : match === 'equals'
+            ? v === f
+            : v.includes(f);
+    return hit ? 1 : 0;
   });
 
   db.function(ICONTAINS_FUNCTION, { deterministic: true, directOnly: true }, (value: unknown, folded: unknown) => {

@@ -337,6 +337,10 @@ export type paths = {
                                 disabled: boolean;
                                 /** @description While a rotation’s grace runs: until when the previous secret works */
                                 previousValidUntil: string | null;
+                                /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                                allowIps: string[];
+                                /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                                corsOrigins: string[];
                                 bindings: {
                                     datasets: {
                                         id: string;
@@ -382,6 +386,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -411,6 +419,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -486,6 +498,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -536,7 +552,7 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        /** Changes a key’s name, description, rate limit or expiry; same id, same bindings */
+        /** Changes a key’s name, description, rate limit, expiry, allowed addresses or CORS origins; same id, same bindings */
         patch: {
             parameters: {
                 query?: never;
@@ -554,6 +570,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -583,6 +603,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -654,6 +678,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -729,6 +757,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -904,6 +936,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -989,6 +1025,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
