@@ -5,6 +5,7 @@ import { StoreConfigError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerServeCommands } from './serve-commands.ts';
+import { registerTokenCommands } from './token-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
 import { registerWidgetCommands } from './widget-commands.ts';
 import { UsageError } from './output.ts';
@@ -28,6 +29,7 @@ registerDatasetCommands(program);
 registerWidgetCommands(program);
 registerKeyCommands(program);
 registerUserCommands(program);
+registerTokenCommands(program);
 
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 for (const cmd of program.commands) cmd.exitOverride();

@@ -76,13 +76,20 @@ export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
 
 /** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
 export const ADMIN_ERRORS = {
-  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
+  UNAUTHENTICATED: {
+    status: 401,
+    doc: 'no session, or it expired; or an admin token (Bearer dgt_…) that is malformed, unknown, revoked or expired',
+  },
   INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
   SIGNIN_LIMITED: {
     status: 429,
     doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry',
   },
   CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
+  ROLE_REQUIRED: {
+    status: 403,
+    doc: 'the admin’s (or the token’s) role is below the one the route needs; the message names it',
+  },
   SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
   SETUP_CODE_INVALID: {
     status: 403,

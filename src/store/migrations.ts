@@ -232,6 +232,35 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_admin_tokens': {
+    async up(db: Kysely<any>) {
+      // Admin tokens for scripts: the secret's SHA-256 only (never recoverable), the last four
+      // characters to recognise it, and the role it acts with.
+      await db.schema
+        .createTable('admin_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('admin'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('hint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('admin_tokens_tenant').on('admin_tokens').column('tenant_id').execute();
+    },
+  },
+  '0010_user_roles': {
+    async up(db: Kysely<any>) {
+      // Every admin could do everything before roles: existing users become owners.
+      await db.schema
+        .alterTable('users')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('owner'))
+        .execute();
+    },
+  },
   '0011_dataset_sources': {
     async up(db: Kysely<any>) {
       // Where a live dataset's rows come from. The URL and headers as given are kept only

@@ -90,6 +90,8 @@ export interface ControlSchema {
     email: string;
     /** `scrypt$N$r$p$salt$hash`, base64 parts. */
     passwordHash: string;
+    /** viewer, admin or owner (see access/roles.ts). */
+    role: Generated<string>;
     createdAt: string;
     lastSignInAt: string | null;
   };
@@ -113,6 +115,22 @@ export interface ControlSchema {
     target: string;
     detail: string;
     ip: string;
+  };
+  /** Admin API tokens (`dgt_…`): stored hashed, shown once. */
+  adminTokens: {
+    id: string;
+    tenantId: string;
+    name: string;
+    role: Generated<string>;
+    /** SHA-256 of the secret, hex: a leaked table opens nothing. */
+    tokenHash: string;
+    /** `dgt_…` and the last four characters. */
+    hint: string;
+    createdAt: string;
+    /** Who created it, as the audit log names them. */
+    createdBy: string;
+    expiresAt: string | null;
+    lastUsedAt: string | null;
   };
   /** A removed key's name, kept so that its usage history still names it. */
   removedKeys: {

@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Access, Session, UsageService } from '../../access/index.ts';
+import type { Access, Role, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -56,6 +56,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Admin routes that need no session (sign-in, setup). */
     anonymous?: boolean;
+    /** The least role the route needs; by default viewer for GET and admin for the rest. */
+    role?: Role;
   }
 }
 

@@ -332,6 +332,8 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.get(
     '/keys/:id/secret',
     {
+      // A viewer reads keys, never their secrets.
+      config: { role: 'admin' },
       schema: {
         tags: ['keys'],
         summary: 'The key’s secret, to copy again (recorded in the audit log)',

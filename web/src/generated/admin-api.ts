@@ -65,6 +65,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -112,6 +117,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -155,6 +165,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -1135,6 +1150,11 @@ export type paths = {
                             users: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                                 createdAt: string;
                                 lastSignInAt: string | null;
                             }[];
@@ -1144,7 +1164,7 @@ export type paths = {
             };
         };
         put?: never;
-        /** Adds an admin to the tenant */
+        /** Adds an admin to the tenant (owners only) */
         post: {
             parameters: {
                 query?: never;
@@ -1158,6 +1178,11 @@ export type paths = {
                         email: string;
                         /** @description At least 8 characters */
                         password: string;
+                        /**
+                         * @description admin when not given
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin" | "owner";
                     };
                 };
             };
@@ -1171,6 +1196,11 @@ export type paths = {
                         "application/json": {
                             id: string;
                             email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
                             createdAt: string;
                             lastSignInAt: string | null;
                         };
@@ -1194,7 +1224,7 @@ export type paths = {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes an admin and ends their sessions; not yourself */
+        /** Removes an admin and ends their sessions (owners only); not yourself, nor the last owner */
         delete: {
             parameters: {
                 query?: never;
@@ -1207,6 +1237,187 @@ export type paths = {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Changes an admin’s role (owners only); the tenant’s last owner stays owner */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                         * @enum {string}
+                         */
+                        role: "viewer" | "admin" | "owner";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/admin/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s admin tokens, newest first; never their secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                id: string;
+                                name: string;
+                                /** @description What the token may do, as an admin of that role */
+                                role: string;
+                                /** @description dgt_… and the last four characters */
+                                hint: string;
+                                createdAt: string;
+                                /** @description Who created it, as the audit log names them */
+                                createdBy: string;
+                                /** @description When the token stops working (401); null: never */
+                                expiresAt: string | null;
+                                /** @description Written at most once a minute */
+                                lastUsedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates an admin token; its secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @description What the token may do: admin (the default) or viewer; never owner
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin";
+                        /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
+                        expiresAt?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description What the token may do, as an admin of that role */
+                            role: string;
+                            /** @description dgt_… and the last four characters */
+                            hint: string;
+                            createdAt: string;
+                            /** @description Who created it, as the audit log names them */
+                            createdBy: string;
+                            /** @description When the token stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Written at most once a minute */
+                            lastUsedAt: string | null;
+                            /** @description The secret, dgt_ and 64 hex digits: shown once, stored only as a hash */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an admin token: the next request with it is refused (401) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -1649,7 +1860,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix */
+        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv) */
         post: {
             parameters: {
                 query?: never;
