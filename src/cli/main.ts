@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/config.ts';
 import { DomainError } from '../shared/errors.ts';
 import { StoreConfigError } from '../store/index.ts';
@@ -8,18 +9,14 @@ import { registerServeCommands } from './serve-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
 import { registerWidgetCommands } from './widget-commands.ts';
 import { UsageError } from './output.ts';
+import { addSettingOptions } from './settings-options.ts';
 
 const program = new Command('datagate')
   .description('Publish datasets and widgets to your clients through API keys.')
-  .addOption(
-    new Option('--database <url>', 'sqlite:FILE or postgres://user@host/db (default sqlite:./data/datagate.db)').env(
-      'DATAGATE_DATABASE',
-    ),
-  )
-  .addOption(
-    new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'),
-  )
+  .version(pkg.version, '-V, --version', 'print the version of datagate');
+addSettingOptions(program, 'global')
   .option('--json', 'print results as one JSON object on stdout')
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
