@@ -2,9 +2,10 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/config.ts';
 import { DomainError } from '../shared/errors.ts';
-import { StoreConfigError } from '../store/index.ts';
+import { SchemaTooNewError, StoreConfigError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
+import { registerOpsCommands } from './ops-commands.ts';
 import { registerServeCommands } from './serve-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
 import { registerWidgetCommands } from './widget-commands.ts';
@@ -25,6 +26,7 @@ registerDatasetCommands(program);
 registerWidgetCommands(program);
 registerKeyCommands(program);
 registerUserCommands(program);
+registerOpsCommands(program);
 
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 for (const cmd of program.commands) cmd.exitOverride();
@@ -42,7 +44,7 @@ try {
       process.exit(0);
     process.exit(2);
   }
-  if (e instanceof UsageError || e instanceof ConfigError) fail(e.message, 2);
+  if (e instanceof UsageError || e instanceof ConfigError || e instanceof SchemaTooNewError) fail(e.message, 2);
   if (e instanceof DomainError || e instanceof StoreConfigError) fail(e.message, 1);
   fail(`unexpected failure: ${(e as Error)?.stack ?? String(e)}`, 1);
 }
