@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config/config.ts';
 import { DomainError } from '../shared/errors.ts';
-import { SchemaTooNewError, StoreConfigError } from '../store/index.ts';
+import { BackupRefusedError, SchemaTooNewError, StoreConfigError, BackupToolError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
 import { registerOpsCommands } from './ops-commands.ts';
@@ -44,7 +44,13 @@ try {
       process.exit(0);
     process.exit(2);
   }
-  if (e instanceof UsageError || e instanceof ConfigError || e instanceof SchemaTooNewError) fail(e.message, 2);
-  if (e instanceof DomainError || e instanceof StoreConfigError) fail(e.message, 1);
+  if (
+    e instanceof UsageError ||
+    e instanceof ConfigError ||
+    e instanceof SchemaTooNewError ||
+    e instanceof BackupRefusedError
+  )
+    fail(e.message, 2);
+  if (e instanceof DomainError || e instanceof StoreConfigError || e instanceof BackupToolError) fail(e.message, 1);
   fail(`unexpected failure: ${(e as Error)?.stack ?? String(e)}`, 1);
 }

@@ -1,11 +1,27 @@
 import type { Command } from 'commander';
-import { loadProcessConfig } from '../config/config.ts';
-import { KNOWN_MIGRATIONS, openStore } from '../store/index.ts';
+import fs from 'node:fs';
+import { serverSecretPath } from '../access/index.ts';
+import { loadProcessConfig, type Config, type SettingValues } from '../config/config.ts';
+import { backupDatabase, dataDirFor, KNOWN_MIGRATIONS, openStore, restoreDatabase } from '../store/index.ts';
 import { globals } from './context.ts';
 import { createOutput } from './output.ts';
 import { settingFlags } from './settings-options.ts';
 
-/** `migrate`. */
+/**
+ * Where the server secret of this configuration lives, never the secret itself: the flag's
+ * or variable's file, the variable, or the generated secret.key of the data directory.
+ */
+function secretWhereabouts(config: Config, flags: SettingValues): { where: string; file: string | null } {
+  if (config.secret !== undefined) {
+    const file = (flags.secret as string | undefined) ?? process.env.DATAGATE_SECRET_FILE;
+    if (file) return { where: `the file ${file}`, file };
+    return { where: 'the DATAGATE_SECRET variable of this environment', file: null };
+  }
+  const file = serverSecretPath(dataDirFor(config.database, config.dataDir));
+  return { where: `${file}${fs.existsSync(file) ? '' : ' (not created yet)'}`, file };
+}
+
+/** `migrate`, `backup` and `restore`. */
 export function registerOpsCommands(program: Command): void {
   program
     .command('migrate')
@@ -29,5 +45,53 @@ export function registerOpsCommands(program: Command): void {
       } finally {
         await store.close();
       }
+    });
+
+  program
+    .command('backup')
+    .description(
+      'copy the database into FILE while servers keep serving it (SQLite: one consistent copy; ' +
+        'PostgreSQL: pg_dump --format=custom); prints where the server secret is, which the backup does not hold',
+    )
+    .argument('<file>', 'the backup to write; never overwritten')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const flags = settingFlags(cmd);
+      const config = loadProcessConfig(flags);
+      const out = createOutput(Boolean(globals(cmd).json));
+      const made = await backupDatabase(config.database, file);
+      const secret = secretWhereabouts(config, flags);
+      out.result({ ...made, secret: secret.file }, () =>
+        [
+          `backed up to ${made.file} (${made.bytes} bytes, ${made.method === 'sqlite' ? 'SQLite' : 'pg_dump custom format'})`,
+          '',
+          'The stored API keys are encrypted with the server secret, which is not in the backup.',
+          `Keep a copy of it with the backup: it is in ${secret.where}.`,
+          'A restored database needs the same secret to show its keys again (keys still authenticate without it).',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('restore')
+    .description(
+      'load a backup made by `datagate backup` into an empty database (refuses one that holds any table), ' +
+        'then apply the migrations it lacks',
+    )
+    .argument('<file>', 'the backup to load')
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const flags = settingFlags(cmd);
+      const config = loadProcessConfig(flags);
+      const out = createOutput(Boolean(globals(cmd).json));
+      const { migrated } = await restoreDatabase(config.database, file);
+      const secret = secretWhereabouts(config, flags);
+      const store = await openStore(config.database, { migrate: false, queryWorkers: 0 });
+      const location = store.location;
+      await store.close();
+      out.result({ database: location, migrated, secret: secret.file }, () =>
+        [
+          `restored ${file} into ${location}` + (migrated.length ? ` and applied ${migrated.join(', ')}` : ''),
+          `Give it the server secret of the backed-up server (here: ${secret.where}), or its keys can't be shown.`,
+        ].join('\n'),
+      );
     });
 }
