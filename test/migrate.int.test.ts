@@ -52,9 +52,8 @@ describe('datagate migrate, and a database of a newer version', () => {
     await ws.dg('key', 'create', '--name', 'Before the upgrade');
     const store = await openStore(ws.url, { queryWorkers: 0 });
     try {
-      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('9001_from_a_newer_version', '2030-01-01')`.execute(
-        store.db,
-      );
+      const future = '9001_from_a_newer_version';
+      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${future}, '2030-01-01')`.execute(store.db);
     } finally {
       await store.close();
     }

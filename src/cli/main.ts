@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import pkg from '../../package.json' with { type: 'json' };
-import { ConfigError } from '../config/config.ts';
+import { ConfigError, packageVersion } from '../config/config.ts';
 import { DomainError } from '../shared/errors.ts';
 import { BackupRefusedError, SchemaTooNewError, StoreConfigError, BackupToolError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
@@ -14,7 +13,7 @@ import { addSettingOptions } from './settings-options.ts';
 
 const program = new Command('datagate')
   .description('Publish datasets and widgets to your clients through API keys.')
-  .version(pkg.version, '-V, --version', 'print the version of datagate');
+  .version(packageVersion(), '-V, --version', 'print the version of datagate');
 addSettingOptions(program, 'global')
   .option('--json', 'print results as one JSON object on stdout')
   .configureHelp({ showGlobalOptions: true })

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import { serverSecretPath } from '../access/index.ts';
-import { loadProcessConfig, type Config, type SettingValues } from '../config/config.ts';
+import { childEnvironment, loadProcessConfig, type Config } from '../config/config.ts';
 import { backupDatabase, dataDirFor, KNOWN_MIGRATIONS, openStore, restoreDatabase } from '../store/index.ts';
 import { globals } from './context.ts';
 import { createOutput } from './output.ts';
@@ -11,9 +11,9 @@ import { settingFlags } from './settings-options.ts';
  * Where the server secret of this configuration lives, never the secret itself: the flag's
  * or variable's file, the variable, or the generated secret.key of the data directory.
  */
-function secretWhereabouts(config: Config, flags: SettingValues): { where: string; file: string | null } {
+function secretWhereabouts(config: Config): { where: string; file: string | null } {
   if (config.secret !== undefined) {
-    const file = (flags.secret as string | undefined) ?? process.env.DATAGATE_SECRET_FILE;
+    const file = config.secretFile;
     if (file) return { where: `the file ${file}`, file };
     return { where: 'the DATAGATE_SECRET variable of this environment', file: null };
   }
@@ -55,14 +55,14 @@ export function registerOpsCommands(program: Command): void {
     )
     .argument('<file>', 'the backup to write; never overwritten')
     .action(async (file: string, _opts: unknown, cmd: Command) => {
-      const flags = settingFlags(cmd);
-      const config = loadProcessConfig(flags);
+      const config = loadProcessConfig(settingFlags(cmd));
       const out = createOutput(Boolean(globals(cmd).json));
-      const made = await backupDatabase(config.database, file);
-      const secret = secretWhereabouts(config, flags);
+      const made = await backupDatabase(config.database, file, childEnvironment);
+      const secret = secretWhereabouts(config);
       out.result({ ...made, secret: secret.file }, () =>
         [
-          `backed up to ${made.file} (${made.bytes} bytes, ${made.method === 'sqlite' ? 'SQLite' : 'pg_dump custom format'})`,
+          `backed up to ${made.file} (${made.bytes} bytes, ` +
+            `${made.method === 'sqlite' ? 'SQLite' : 'pg_dump custom format'})`,
           '',
           'The stored API keys are encrypted with the server secret, which is not in the backup.',
           `Keep a copy of it with the backup: it is in ${secret.where}.`,
@@ -79,11 +79,10 @@ export function registerOpsCommands(program: Command): void {
     )
     .argument('<file>', 'the backup to load')
     .action(async (file: string, _opts: unknown, cmd: Command) => {
-      const flags = settingFlags(cmd);
-      const config = loadProcessConfig(flags);
+      const config = loadProcessConfig(settingFlags(cmd));
       const out = createOutput(Boolean(globals(cmd).json));
-      const { migrated } = await restoreDatabase(config.database, file);
-      const secret = secretWhereabouts(config, flags);
+      const { migrated } = await restoreDatabase(config.database, file, childEnvironment);
+      const secret = secretWhereabouts(config);
       const store = await openStore(config.database, { migrate: false, queryWorkers: 0 });
       const location = store.location;
       await store.close();

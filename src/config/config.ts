@@ -11,6 +11,8 @@ export const configSchema = z.object({
   tenant: z.string().min(1).default('default'),
   // Encrypts stored keys; a short one would make their ciphertexts guessable.
   secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The file the secret was read from (--secret-file, DATAGATE_SECRET_FILE), to say where it is. */
+  secretFile: z.string().optional(),
   /**
    * Where files beside a PostgreSQL database go (the generated secret, uploads); `./data` when
    * unset. SQLite uses its file's folder.
@@ -344,12 +346,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: SettingValues = {}, de
     if (flagValue !== undefined) {
       from = s.flag.split(' ')[0];
       value = s.path === 'secret' ? read(String(flagValue), from) : flagValue;
+      if (s.path === 'secret') input.secretFile = String(flagValue);
     } else if (envValue !== undefined && fileValue !== undefined) {
       problems.push(`${s.env} and ${fileEnv} are both set: give one of them`);
       continue;
     } else if (fileValue !== undefined) {
       from = fileEnv;
       value = read(fileValue, fileEnv);
+      if (s.path === 'secret') input.secretFile = fileValue;
     } else if (envValue !== undefined) {
       from = s.env;
       value = envValue;
@@ -398,4 +402,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: SettingValues = {}, de
  */
 export function loadProcessConfig(flags: SettingValues = {}, defaults: SettingValues = {}): Config {
   return loadConfig(process.env, flags, defaults);
+}
+
+/** The environment for a child process (pg_dump, pg_restore): this process's, plus `extra`. */
+export function childEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
+/** The version of datagate: package.json's, two folders up from src/config/ and from dist/build-*\/. */
+export function packageVersion(): string {
+  const name = 'package.json';
+  const pkg = JSON.parse(fs.readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }

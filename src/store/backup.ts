@@ -17,6 +17,9 @@ export interface BackupResult {
   readonly method: 'sqlite' | 'pg_dump';
 }
 
+/** The environment pg_dump and pg_restore run with: the caller's, plus `extra` (the password). */
+export type ToolEnv = (extra: Record<string, string>) => NodeJS.ProcessEnv;
+
 const isSqlite = (url: string) => url.startsWith('sqlite:');
 
 function refuseExisting(file: string): void {
@@ -32,7 +35,7 @@ function refuseExisting(file: string): void {
  * write-ahead log's pages folded in, compacted. PostgreSQL: `pg_dump --format=custom`,
  * a snapshot too. Refuses a database of a newer version (SchemaTooNewError).
  */
-export async function backupDatabase(url: string, file: string): Promise<BackupResult> {
+export async function backupDatabase(url: string, file: string, toolEnv: ToolEnv): Promise<BackupResult> {
   const target = path.resolve(file);
   refuseExisting(target);
   fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -49,7 +52,7 @@ export async function backupDatabase(url: string, file: string): Promise<BackupR
   }
   const store = await openStore(url, { migrate: false });
   await store.close();
-  await runTool('pg_dump', ['--format=custom', '--no-owner', '--file', target], url);
+  await runTool('pg_dump', ['--format=custom', '--no-owner', '--file', target], url, toolEnv);
   return { file: target, bytes: fs.statSync(target).size, method: 'pg_dump' };
 }
 
@@ -58,7 +61,7 @@ export async function backupDatabase(url: string, file: string): Promise<BackupR
  * be empty (no tables at all): a restore never merges into or replaces data. Then brings
  * its schema up to date (a backup of an older version) and gives the migrations applied.
  */
-export async function restoreDatabase(url: string, file: string): Promise<{ migrated: string[] }> {
+export async function restoreDatabase(url: string, file: string, toolEnv: ToolEnv): Promise<{ migrated: string[] }> {
   const source = path.resolve(file);
   if (!fs.existsSync(source)) throw new StoreConfigError(`no backup file ${source}`);
   const head = Buffer.alloc(16);
@@ -98,7 +101,12 @@ export async function restoreDatabase(url: string, file: string): Promise<{ migr
       throw e;
     }
   }
-  await runTool('pg_restore', ['--no-owner', '--no-comments', '--exit-on-error', '--single-transaction', source], url);
+  await runTool(
+    'pg_restore',
+    ['--no-owner', '--no-comments', '--exit-on-error', '--single-transaction', source],
+    url,
+    toolEnv,
+  );
   return migrateRestored(url);
 }
 
@@ -134,11 +142,11 @@ function describe(url: string): string {
  * Runs pg_dump or pg_restore on the database of `url`. The password goes in PGPASSWORD,
  * not on the command line, where other users of the machine could read it.
  */
-function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], url: string): Promise<void> {
+function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], url: string, toolEnv: ToolEnv): Promise<void> {
   const u = new URL(url);
   const password = decodeURIComponent(u.password);
   u.password = '';
-  const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
+  const env = toolEnv(password ? { PGPASSWORD: password } : {});
   return new Promise((resolve, reject) => {
     const child = spawn(tool, ['--dbname', u.toString(), ...args], { env, stdio: ['ignore', 'inherit', 'pipe'] });
     let err = '';

@@ -15,7 +15,7 @@ import type { ControlSchema } from './schema.ts';
 
 export { KNOWN_MIGRATIONS, SchemaTooNewError } from './migrations.ts';
 export { backupDatabase, BackupRefusedError, restoreDatabase, BackupToolError } from './backup.ts';
-export type { BackupResult } from './backup.ts';
+export type { BackupResult, ToolEnv } from './backup.ts';
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
 export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
