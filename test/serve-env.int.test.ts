@@ -132,6 +132,15 @@ describe('serve: where it listens (flag > environment > default)', () => {
     assert.match(flagged.stderr, /3 problems/);
   });
 
+  it('never prints the password of a database URL it refuses', async () => {
+    fs.writeFileSync(path.join(dir, 'bad-database'), 'mysql://admin:hunter2-secret@db.internal/dg\n');
+    const bad = { ...env, DATAGATE_DATABASE: undefined, DATAGATE_DATABASE_FILE: path.join(dir, 'bad-database') };
+    const failed = await run(BIN, ['dataset', 'list'], { cwd: dir, env: bad }).catch((e) => e);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /unsupported database URL \(mysql:\)/);
+    assert.doesNotMatch(failed.stderr, /hunter2/);
+  });
+
   it('--version and -V print the package version', async () => {
     const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {

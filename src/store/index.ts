@@ -94,7 +94,9 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       `postgres://${parsed.host}${parsed.pathname}`,
     );
   }
-  throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
+  // Its scheme only: the rest may carry a password.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'no scheme';
+  throw new StoreConfigError(`unsupported database URL (${scheme}): expected sqlite:FILE or postgres://...`);
 }
 
 /** Migrates (or, with `migrate: false`, only checks) a database just opened; closes it on failure. */
