@@ -16,7 +16,7 @@ export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } f
 export { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, keyChanges, MAX_SCOPE_LENGTH } from './key-service.ts';
 export type { AddressCheck } from '../shared/network.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
-export { loadServerSecret } from './server-secret.ts';
+export { loadServerSecret, serverSecretPath } from './server-secret.ts';
 export type { User, UserService } from './user-service.ts';
 export type { Session, SessionService } from './session-service.ts';
 export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';

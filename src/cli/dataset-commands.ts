@@ -4,7 +4,7 @@ import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../cat
 import { parseHeader, type HttpFormat, type SourceView, type SyncResult } from '../sources/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext, type CommandContext } from './context.ts';
-import { createProgressBar, UsageError } from './output.ts';
+import { affected, confirmRemoval, createProgressBar, UsageError } from './output.ts';
 
 function collectType(v: string, prev: Record<string, FieldType>): Record<string, FieldType> {
   const eq = v.lastIndexOf('=');
@@ -175,9 +175,9 @@ function registerLiveCommands(dataset: Command): void {
   );
 }
 
-/** `dataset import`, `dataset list` and the live dataset commands. */
+/** `dataset import`, `dataset list`, `dataset remove` and the live dataset commands. */
 export function registerDatasetCommands(program: Command): void {
-  const dataset = program.command('dataset').description('load and list datasets');
+  const dataset = program.command('dataset').description('load, list and remove datasets');
 
   dataset
     .command('import')
@@ -270,4 +270,42 @@ export function registerDatasetCommands(program: Command): void {
   });
 
   registerLiveCommands(dataset);
+
+  dataset
+    .command('remove')
+    .description(
+      'remove a dataset with its widgets and every key binding to either; prints what it affects and asks first',
+    )
+    .argument('<id>', 'dataset id')
+    .option('--yes', 'remove without asking (scripts: required when stdin is not a terminal)')
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const { dataset: ds, widgets, keys } = await modules.usecases.impact.ofDataset(tenant.id, id);
+        // What it affects goes to stderr: stdout stays the answer (JSON with --json).
+        process.stderr.write(
+          `dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows\n` +
+            affected('widgets removed with it', widgets) +
+            affected('keys that lose their binding to it or to its widgets', keys),
+        );
+        if (!(await confirmRemoval(opts.yes, `remove dataset ${ds.id} "${ds.name}"`))) {
+          process.stderr.write('nothing was removed\n');
+          process.exitCode = 1;
+          return;
+        }
+        const removed = await modules.usecases.deleteDataset(tenant.id, ds.id);
+        const names = removed.widgets.map((w) => w.name);
+        await auditCli(
+          ctx,
+          'dataset.delete',
+          ds.name,
+          `${ds.rowCount} rows; ${names.length === 0 ? 'no widgets' : `widgets deleted: ${names.join(', ')}`}`,
+        );
+        out.result(
+          { removed: ds.id, name: ds.name, rows: ds.rowCount, widgets: removed.widgets, keys },
+          `removed dataset ${ds.id} "${ds.name}", ${removed.widgets.length} widget(s) and the bindings of ` +
+            `${keys.length} key(s)`,
+        );
+      }),
+    );
 }

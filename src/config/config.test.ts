@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, SETTINGS } from './config.ts';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -17,7 +19,7 @@ describe('configuration', () => {
   it('reads the environment, and flags win over it', () => {
     const c = loadConfig(
       { DATAGATE_DATABASE: 'sqlite:/tmp/a.db', DATAGATE_PORT: '9000', DATAGATE_MAX_PAGE_SIZE: '50' },
-      { port: '9100' },
+      { 'http.port': '9100' },
     );
     assert.equal(c.database, 'sqlite:/tmp/a.db');
     assert.equal(c.http.port, 9100);
@@ -26,11 +28,11 @@ describe('configuration', () => {
 
   it('takes the environment where a flag is not given (flag > environment > default)', () => {
     const env = { DATAGATE_PORT: '18082', DATAGATE_HOST: '0.0.0.0', DATAGATE_DATA_DIR: '/var/lib/datagate' };
-    const c = loadConfig(env, { host: undefined, port: undefined });
+    const c = loadConfig(env, { 'http.host': undefined, 'http.port': undefined });
     assert.equal(c.http.port, 18082);
     assert.equal(c.http.host, '0.0.0.0');
     assert.equal(c.dataDir, '/var/lib/datagate');
-    assert.equal(loadConfig(env, { host: '127.0.0.1' }).http.host, '127.0.0.1');
+    assert.equal(loadConfig(env, { 'http.host': '127.0.0.1' }).http.host, '127.0.0.1');
     assert.equal(loadConfig({}).dataDir, undefined);
   });
 
@@ -81,11 +83,95 @@ describe('configuration', () => {
       () => loadConfig({ DATAGATE_PORT: 'eighty', DATAGATE_MAX_PAGE_SIZE: '0', DATAGATE_LOG_LEVEL: 'loud' }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
-        assert.match(e.message, /http\.port/);
-        assert.match(e.message, /api\.maxPageSize/);
-        assert.match(e.message, /logLevel/);
+        assert.match(e.message, /3 problems/);
+        assert.match(e.message, /DATAGATE_PORT "eighty"/);
+        assert.match(e.message, /DATAGATE_MAX_PAGE_SIZE "0"/);
+        assert.match(e.message, /DATAGATE_LOG_LEVEL "loud"/);
         return true;
       },
     );
+  });
+
+  it('names a flag as the source of a bad value, and an empty variable counts as unset', () => {
+    assert.throws(() => loadConfig({ DATAGATE_PORT: '9000' }, { 'http.port': 'x' }), /--port "x"/);
+    assert.equal(loadConfig({ DATAGATE_PORT: '' }).http.port, 8080);
+    assert.equal(loadConfig({ DATAGATE_TRUST_PROXY: 'false' }).http.trustProxy, false);
+    assert.equal(loadConfig({ DATAGATE_TRUST_PROXY: 'true' }).http.trustProxy, true);
+    assert.equal(loadConfig({}, { 'http.trustProxy': true }).http.trustProxy, true);
+    assert.throws(() => loadConfig({ DATAGATE_TRUST_PROXY: 'maybe' }), /DATAGATE_TRUST_PROXY "maybe": must be true/);
+  });
+
+  it("a command's own defaults come after the flag and the environment", () => {
+    const defaults = { database: 'sqlite:./data/demo.db', logLevel: 'warn' };
+    assert.equal(loadConfig({}, {}, defaults).database, 'sqlite:./data/demo.db');
+    assert.equal(loadConfig({}, {}, defaults).logLevel, 'warn');
+    assert.equal(loadConfig({ DATAGATE_DATABASE: 'sqlite:e.db' }, {}, defaults).database, 'sqlite:e.db');
+    assert.equal(
+      loadConfig({ DATAGATE_DATABASE: 'sqlite:e.db' }, { database: 'sqlite:f.db' }, defaults).database,
+      'sqlite:f.db',
+    );
+  });
+
+  describe('secrets from files (X_FILE)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-config-'));
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const secret = 's'.repeat(40);
+
+    it('reads DATAGATE_SECRET_FILE, DATAGATE_DATABASE_FILE and DATAGATE_REDIS_FILE, without the line end', () => {
+      const c = loadConfig({
+        DATAGATE_SECRET_FILE: file('secret', `${secret}\n`),
+        DATAGATE_DATABASE_FILE: file('db', 'postgres://u:p%40ss@db:5432/dg\r\n'),
+        DATAGATE_REDIS_FILE: file('redis', 'redis://:pw@cache:6379'),
+      });
+      assert.equal(c.secret, secret);
+      assert.equal(c.database, 'postgres://u:p%40ss@db:5432/dg');
+      assert.equal(c.redis.url, 'redis://:pw@cache:6379');
+    });
+
+    it('every secret-bearing setting has a _FILE variant; the --secret-file flag beats the environment', () => {
+      assert.deepEqual(
+        SETTINGS.filter((s) => s.secret).map((s) => s.env),
+        ['DATAGATE_DATABASE', 'DATAGATE_SECRET', 'DATAGATE_REDIS'],
+      );
+      const other = 'o'.repeat(40);
+      const c = loadConfig({ DATAGATE_SECRET: secret }, { secret: file('flag-secret', `${other}\n`) });
+      assert.equal(c.secret, other);
+    });
+
+    it('refuses X and X_FILE together, and an unreadable file, listing each and never the secret', () => {
+      assert.throws(
+        () =>
+          loadConfig({
+            DATAGATE_SECRET: secret,
+            DATAGATE_SECRET_FILE: file('secret2', secret),
+            DATAGATE_DATABASE_FILE: path.join(dir, 'missing'),
+            DATAGATE_PORT: '-1',
+          }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, /3 problems/);
+          assert.match(e.message, /DATAGATE_SECRET and DATAGATE_SECRET_FILE are both set/);
+          assert.match(e.message, /DATAGATE_DATABASE_FILE: can't read .*missing: ENOENT/);
+          assert.match(e.message, /DATAGATE_PORT "-1"/);
+          assert.doesNotMatch(e.message, new RegExp(secret));
+          return true;
+        },
+      );
+    });
+
+    it('a short secret from a file is refused by where it came from, without its value', () => {
+      assert.throws(
+        () => loadConfig({ DATAGATE_SECRET_FILE: file('short', 'tooshort\n') }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, /DATAGATE_SECRET_FILE: must be at least 32 characters/);
+          assert.doesNotMatch(e.message, /tooshort/);
+          return true;
+        },
+      );
+    });
   });
 });

@@ -308,15 +308,55 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The migrations this version of datagate knows, in the order they apply. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(migrations).sort();
+
+/**
+ * The database was changed by a newer datagate: it holds migrations this version does
+ * not know, so this version could misread it or damage it.
+ */
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `the database was migrated by a newer datagate: ${unknown.length === 1 ? 'migration' : 'migrations'} ` +
+        `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} unknown to this version ` +
+        `(it knows ${KNOWN_MIGRATIONS[0]} to ${KNOWN_MIGRATIONS.at(-1)}). ` +
+        'Run the newer datagate, or restore a backup made by this version.',
+    );
+  }
+}
+
+/** The names of the migrations applied to `db` (none on an empty database). */
+export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').orderBy('name').execute();
+    return rows.map((r) => r.name as string);
+  } catch (e) {
+    // SQLite "no such table", PostgreSQL 42P01 "relation does not exist": nothing applied yet.
+    if (/no such table|does not exist/.test((e as Error).message)) return [];
+    throw e;
+  }
+}
+
+/** Refuses, with a SchemaTooNewError, a database that holds migrations this version does not know. */
+export async function checkNotNewer(db: Kysely<any>): Promise<void> {
+  const unknown = (await appliedMigrations(db)).filter((n) => !(n in migrations));
+  if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+}
+
 /**
  * Brings the control schema up to date, or to the migration named `upTo` (tests of a
- * migration over older data); fails with the migration's own error.
+ * migration over older data), and gives the names of the migrations it applied; fails
+ * with the migration's own error, or a SchemaTooNewError before any change on a database
+ * of a newer version.
  */
-export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<string[]> {
+  await checkNotNewer(db);
   const migrator = new Migrator({ db, provider });
   const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

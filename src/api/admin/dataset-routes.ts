@@ -261,20 +261,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       },
     },
     async (req) => {
-      const a = adminOf(req);
-      const ds = await catalog.datasets.get(a.tenantId, req.params.id);
-      const [widgets, onDatasets, onWidgets] = await Promise.all([
-        catalog.widgets.onDataset(a.tenantId, ds.id),
-        access.keys.bindingsOf(a.tenantId, 'dataset'),
-        access.keys.bindingsOf(a.tenantId, 'widget'),
-      ]);
-      const keys = new Map<string, { id: string; name: string }>();
-      for (const k of [...(onDatasets.get(ds.id) ?? []), ...widgets.flatMap((w) => onWidgets.get(w.id) ?? [])])
-        keys.set(k.id, { id: k.id, name: k.name });
-      return {
-        widgets,
-        keys: [...keys.values()].sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id)),
-      };
+      const { widgets, keys } = await usecases.impact.ofDataset(adminOf(req).tenantId, req.params.id);
+      return { widgets, keys };
     },
   );
 
