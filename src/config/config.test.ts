@@ -63,7 +63,7 @@ describe('configuration', () => {
       'uniquelocal',
     ]);
     for (const [bad, want] of [
-      ['yes', /http\.trustProxy: "yes" is not an IPv4 or IPv6 address/],
+      ['yes', /DATAGATE_TRUST_PROXY "yes": "yes" is not an IPv4 or IPv6 address/],
       ['10.0.0.0/8,proxy.example.com', /"proxy\.example\.com" is not/],
       ['10.0.0.1/8', /"10\.0\.0\.1\/8" has bits set past \/8/],
       ['10.0.0.1,', /an empty entry/],
@@ -98,7 +98,10 @@ describe('configuration', () => {
     assert.equal(loadConfig({ DATAGATE_TRUST_PROXY: 'false' }).http.trustProxy, false);
     assert.equal(loadConfig({ DATAGATE_TRUST_PROXY: 'true' }).http.trustProxy, true);
     assert.equal(loadConfig({}, { 'http.trustProxy': true }).http.trustProxy, true);
-    assert.throws(() => loadConfig({ DATAGATE_TRUST_PROXY: 'maybe' }), /DATAGATE_TRUST_PROXY "maybe": must be true/);
+    assert.throws(
+      () => loadConfig({ DATAGATE_TRUST_PROXY: 'maybe' }),
+      /DATAGATE_TRUST_PROXY "maybe": "maybe" is not an IPv4 or IPv6 address/,
+    );
   });
 
   it("a command's own defaults come after the flag and the environment", () => {
@@ -134,7 +137,7 @@ describe('configuration', () => {
     it('every secret-bearing setting has a _FILE variant; the --secret-file flag beats the environment', () => {
       assert.deepEqual(
         SETTINGS.filter((s) => s.secret).map((s) => s.env),
-        ['DATAGATE_DATABASE', 'DATAGATE_SECRET', 'DATAGATE_REDIS'],
+        ['DATAGATE_DATABASE', 'DATAGATE_SECRET', 'DATAGATE_REDIS', 'DATAGATE_METRICS_TOKEN'],
       );
       const other = 'o'.repeat(40);
       const c = loadConfig({ DATAGATE_SECRET: secret }, { secret: file('flag-secret', `${other}\n`) });
