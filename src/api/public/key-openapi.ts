@@ -500,6 +500,65 @@ function exportPath(
   };
 }
 
+const ODATA_SECURITY = [{ apikey: [] }, { bearer: [] }, { basic: [] }];
+const ODATA_ERRORS = {
+  '401': { description: 'No key, or not a valid one; carries `WWW-Authenticate: Basic realm="datagate"`' },
+  '501': { description: 'A query option or path the feed does not support, in the OData error body' },
+};
+
+/**
+ * The OData v4 feed (spec section 11) over the same bound resources: its service document,
+ * its metadata and an entity set per resource, named in the service document.
+ */
+const ODATA_PATHS: Json = {
+  '/odata/': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataServiceDocument',
+      summary: 'OData service document',
+      description:
+        'The entity sets this key reads: one per bound dataset and widget, named after the resource. In Excel or ' +
+        'Power BI: Get Data › OData feed, this URL, Basic credentials with the key as the password.',
+      security: ODATA_SECURITY,
+      responses: { '200': { description: 'The service document (OData JSON)' }, ...ODATA_ERRORS },
+    },
+  },
+  '/odata/$metadata': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataMetadata',
+      summary: 'OData metadata (CSDL XML)',
+      security: ODATA_SECURITY,
+      responses: { '200': { description: 'The entity types and sets, as CSDL XML' }, ...ODATA_ERRORS },
+    },
+  },
+  '/odata/{entitySet}': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataEntitySet',
+      summary: 'The rows of one entity set',
+      description:
+        'At most 1,000 entities a response, then `@odata.nextLink`. Query options: `$select`, `$filter`, ' +
+        '`$orderby`, `$top`, `$skip`, `$count=true`; results limited as on the `/api/` routes.',
+      security: ODATA_SECURITY,
+      parameters: [
+        {
+          name: 'entitySet',
+          in: 'path',
+          required: true,
+          description: 'A name from the service document',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': { description: 'A page of entities (OData JSON)' },
+        '404': { description: 'No such entity set for this key' },
+        ...ODATA_ERRORS,
+      },
+    },
+  },
+};
+
 /**
  * The OpenAPI 3.1 document for one key (spec section 2, `/api/openapi.json`): one path
  * per bound dataset and widget, each filterable field a documented query parameter.
@@ -517,6 +576,8 @@ export function keyOpenApi(input: KeyOpenApiInput): Json {
     const names = w.columns.map((c) => c.name);
     paths[`/api/widget/${w.id}/export`] = exportPath('widget', w, names, filterParameters(w.columns, 'column'));
   }
+  // The feed lists what the key reads: with nothing bound, it has nothing to offer.
+  if (input.datasets.length + input.widgets.length > 0) Object.assign(paths, ODATA_PATHS);
   return {
     openapi: '3.1.0',
     info: {
@@ -533,12 +594,18 @@ export function keyOpenApi(input: KeyOpenApiInput): Json {
     tags: [
       { name: 'datasets', description: 'Pages of rows' },
       { name: 'widgets', description: 'Pages of a saved aggregation’s result' },
+      { name: 'odata', description: 'The same resources as an OData v4 feed, for Excel and Power BI' },
     ],
     paths,
     components: {
       securitySchemes: {
         apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
         bearer: { type: 'http', scheme: 'bearer' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'OData feed only: any user name, the key as the password (what Excel and Power BI send)',
+        },
       },
       schemas: {
         ErrorEnvelope: {
