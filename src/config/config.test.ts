@@ -104,6 +104,77 @@ describe('configuration', () => {
     );
   });
 
+  // For every setting: a value from its variable lands in the config, and its flag wins over
+  // the variable. A setting without a sample here fails the test, so none is left untested.
+  const SAMPLES: Record<string, [env: string, flag: string, expected: (s: string) => unknown]> = {
+    database: ['sqlite:/tmp/env.db', 'sqlite:/tmp/flag.db', (s) => s],
+    tenant: ['from-env', 'from-flag', (s) => s],
+    dataDir: ['/var/lib/env', '/var/lib/flag', (s) => s],
+    'http.host': ['0.0.0.0', '::', (s) => s],
+    'http.port': ['18082', '18083', Number],
+    'http.publicUrl': ['https://env.example.com', 'https://flag.example.com', (s) => s],
+    'http.trustProxy': ['2', '3', Number],
+    'http.bodyLimit': ['2048', '4096', Number],
+    'api.maxPageSize': ['50', '60', Number],
+    memoryMb: ['128', '256', Number],
+    'api.pageCacheMb': ['7', '8', Number],
+    'api.queryTimeoutMs': ['1500', '2500', Number],
+    queryWorkers: ['3', '4', Number],
+    'api.keyFailureLimit': ['5', '6', Number],
+    'api.keyFailureWindowSeconds': ['70', '80', Number],
+    'api.keyFailureBlockSeconds': ['90', '100', Number],
+    'redis.url': ['redis://env:6379', 'redis://flag:6379', (s) => s],
+    'redis.prefix': ['envprefix', 'flagprefix', (s) => s],
+    changePollMs: ['300', '400', Number],
+    'admin.uploadDir': ['/tmp/env-uploads', '/tmp/flag-uploads', (s) => s],
+    'admin.uploadLimitMb': ['10', '20', Number],
+    'admin.consoleDir': ['/tmp/env-console', '/tmp/flag-console', (s) => s],
+    'ops.metricsAddr': ['127.0.0.1:9464', '[::1]:9465', (s) => s],
+    'ops.shutdownTimeoutMs': ['1000', '2000', Number],
+    'sources.maxMb': ['5', '6', Number],
+    'sources.timeoutS': ['30', '40', Number],
+    logLevel: ['debug', 'error', (s) => s],
+  };
+  // Secrets whose flag names a file: tested with X_FILE below.
+  const FROM_FILES = new Set(['secret', 'ops.metricsToken']);
+
+  it('every setting is read from its variable, and its flag wins over the variable', () => {
+    const at = (c: unknown, p: string) => p.split('.').reduce<any>((o, k) => o[k], c);
+    for (const s of SETTINGS) {
+      if (FROM_FILES.has(s.path)) continue;
+      const sample = SAMPLES[s.path];
+      assert.ok(sample, `no sample for ${s.path} (${s.env}): add one`);
+      const [fromEnv, fromFlag, expected] = sample;
+      assert.deepEqual(at(loadConfig({ [s.env]: fromEnv }), s.path), expected(fromEnv), s.env);
+      assert.deepEqual(
+        at(loadConfig({ [s.env]: fromEnv }, { [s.path]: fromFlag }), s.path),
+        expected(fromFlag),
+        s.flag,
+      );
+    }
+    assert.deepEqual(
+      SETTINGS.filter((s) => !FROM_FILES.has(s.path) && !SAMPLES[s.path]).map((s) => s.env),
+      [],
+    );
+  });
+
+  it('the metrics token comes from its variable, its _FILE or its flag (a file)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-metrics-'));
+    const f = path.join(dir, 'token');
+    fs.writeFileSync(f, 'file-token-0123456789\n');
+    assert.equal(
+      loadConfig({ DATAGATE_METRICS_TOKEN: 'env-token-0123456789' }).ops.metricsToken,
+      'env-token-0123456789',
+    );
+    assert.equal(loadConfig({ DATAGATE_METRICS_TOKEN_FILE: f }).ops.metricsToken, 'file-token-0123456789');
+    assert.equal(
+      loadConfig({ DATAGATE_METRICS_TOKEN: 'env-token-0123456789' }, { 'ops.metricsToken': f }).ops.metricsToken,
+      'file-token-0123456789',
+    );
+    assert.throws(() => loadConfig({ DATAGATE_METRICS_TOKEN: 'short' }), /at least 16 characters/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("a command's own defaults come after the flag and the environment", () => {
     const defaults = { database: 'sqlite:./data/demo.db', logLevel: 'warn' };
     assert.equal(loadConfig({}, {}, defaults).database, 'sqlite:./data/demo.db');
