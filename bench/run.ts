@@ -113,12 +113,13 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The child's `{"listening":…}` line (log lines before it, such as the setup code's, are passed over). */
 function firstJsonLine(child: ChildProcess): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
+      const line = out.split('\n').find((l) => l.startsWith('{"listening"'));
       if (line) resolve(JSON.parse(line));
     });
     child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));

@@ -102,7 +102,7 @@ function startServer(database: string): Promise<{ child: ChildProcess; base: str
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
+      const line = out.split('\n').find((l) => l.startsWith('{"listening"'));
       if (line) resolve({ child, base: String(JSON.parse(line).listening) });
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
