@@ -53,6 +53,10 @@ const specSchema = z.looseObject({
   filter: z.string().optional().describe('The public API’s filter language, e.g. "status=Open&priority=1,3"'),
   sort: z.string().optional().describe('Column labels, "-" for descending, e.g. "-Hours,Board"'),
   limit: z.number().int().nullable().optional().describe('Keep only the first rows after the sort'),
+  stacked: z
+    .boolean()
+    .optional()
+    .describe('Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side)'),
 });
 const previewSpecSchema = specSchema.extend({ name: z.string().optional() });
 

@@ -1836,6 +1836,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -1972,6 +1974,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -2086,6 +2090,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
