@@ -101,10 +101,11 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
       return toUser(row);
     },
 
-    /** Removes a user and their sessions. */
+    /** Removes a user, their sessions and their favourites. */
     async remove(tenantId: string, id: string): Promise<void> {
       const res = await store.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('sessions').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
+        await trx.deleteFrom('favourites').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
         return trx.deleteFrom('users').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
       });
       if (Number(res.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no user "${id}" in this tenant`);

@@ -313,6 +313,20 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           .executeTakeFirst();
         // Another admin deleted it between the read and this transaction.
         if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
+        // Stars on it and on its widgets go with them.
+        await t
+          .deleteFrom('favourites')
+          .where('tenantId', '=', tenantId)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('resourceType', '=', 'dataset'), eb('resourceId', '=', id)]),
+              eb.and([
+                eb('resourceType', '=', 'widget'),
+                eb('resourceId', 'in', own.length ? own.map((w) => w.id) : ['']),
+              ]),
+            ]),
+          )
+          .execute();
         await t
           .insertInto('retiredTables')
           .values({ tableName: dataset.tableName, retiredAt: isoNow(clock) })
@@ -340,6 +354,17 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
         );
       }
       if (q.group !== undefined) matching = matching.where('integrationGroup', '=', q.group);
+      if (q.starredBy !== undefined) {
+        const by = q.starredBy;
+        matching = matching.where('id', 'in', (eb) =>
+          eb
+            .selectFrom('favourites')
+            .select('favourites.resourceId')
+            .where('favourites.tenantId', '=', tenantId)
+            .where('favourites.userId', '=', by)
+            .where('favourites.resourceType', '=', 'dataset'),
+        );
+      }
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       let page = matching.selectAll();
       page =

@@ -4,6 +4,10 @@ export interface ListQuery {
   readonly search?: string;
   /** Only this integration group; undefined = all. */
   readonly group?: string;
+  /** Only what this user (id) starred; undefined = all. */
+  readonly starredBy?: string;
+  /** Widgets only: only those this user (id) created; undefined = all. */
+  readonly createdBy?: string;
   readonly sort: 'modified' | 'name';
   readonly order: 'asc' | 'desc';
   /** 1-based. */

@@ -13,6 +13,7 @@ import { adminErrorHandler, sendAdminError } from '../../http/admin-replies.ts';
 import type { AdminDeps } from './admin-context.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDatasetRoutes } from './dataset-routes.ts';
+import { registerFavouriteRoutes } from './favourite-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
@@ -104,6 +105,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       registerUploadRoutes(admin, deps);
       registerDatasetRoutes(admin, deps);
       registerWidgetRoutes(admin, deps);
+      registerFavouriteRoutes(admin, deps);
       registerUsageRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },

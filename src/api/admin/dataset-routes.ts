@@ -26,6 +26,7 @@ export const datasetSchema = z.object({
   fields: z.array(fieldSchema),
   linkedWidgets: z.number().int().describe('Widgets built on it'),
   linkedKeys: z.number().int().describe('Keys it is bound to'),
+  starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
 
 const typesSchema = z
@@ -33,7 +34,12 @@ const typesSchema = z
   .optional()
   .describe('Types to use instead of the inferred ones, by field name, e.g. {"zip":"TEXT"}');
 
-function datasetBody(ds: Dataset, linkedWidgets: number, linkedKeys: number): z.infer<typeof datasetSchema> {
+function datasetBody(
+  ds: Dataset,
+  linkedWidgets: number,
+  linkedKeys: number,
+  starred: boolean,
+): z.infer<typeof datasetSchema> {
   return {
     id: ds.id,
     name: ds.name,
@@ -48,6 +54,7 @@ function datasetBody(ds: Dataset, linkedWidgets: number, linkedKeys: number): z.
     fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
     linkedWidgets,
     linkedKeys,
+    starred,
   };
 }
 
@@ -60,12 +67,13 @@ function typesDetail(types: Record<string, string> | undefined): string {
 export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog, access, usecases } = deps;
 
-  async function oneBody(tenantId: string, ds: Dataset) {
-    const [widgets, keys] = await Promise.all([
+  async function oneBody(tenantId: string, userId: string, ds: Dataset) {
+    const [widgets, keys, starred] = await Promise.all([
       catalog.datasets.widgetCounts(tenantId, [ds.id]),
       access.keys.bindingsOf(tenantId, 'dataset'),
+      catalog.favourites.starred(tenantId, userId, 'dataset', [ds.id]),
     ]);
-    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0);
+    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0, starred.has(ds.id));
   }
 
   admin.get(
@@ -87,11 +95,19 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     async (req) => {
       const a = adminOf(req);
       const [page, keys] = await Promise.all([
-        catalog.datasets.search(a.tenantId, listOptions(req.query)),
+        catalog.datasets.search(a.tenantId, listOptions(req.query, a.userId)),
         access.keys.bindingsOf(a.tenantId, 'dataset'),
       ]);
+      const starred = await catalog.favourites.starred(
+        a.tenantId,
+        a.userId,
+        'dataset',
+        page.items.map((ds) => ds.id),
+      );
       return {
-        items: page.items.map((ds) => datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0)),
+        items: page.items.map((ds) =>
+          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, starred.has(ds.id)),
+        ),
         total: page.total,
         groups: page.groups,
       };
@@ -103,7 +119,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     { schema: { tags: ['datasets'], summary: 'One dataset', params: idParams, response: { 200: datasetSchema } } },
     async (req) => {
       const a = adminOf(req);
-      return oneBody(a.tenantId, await catalog.datasets.get(a.tenantId, req.params.id));
+      return oneBody(a.tenantId, a.userId, await catalog.datasets.get(a.tenantId, req.params.id));
     },
   );
 
@@ -136,7 +152,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         ds.name,
         `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
       );
-      return reply.code(201).send(datasetBody(ds, 0, 0));
+      return reply.code(201).send(datasetBody(ds, 0, 0, false));
     },
   );
 
@@ -164,7 +180,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
           `from ${filename}${typesDetail(req.body.types)}`,
       );
-      return oneBody(a.tenantId, ds);
+      return oneBody(a.tenantId, a.userId, ds);
     },
   );
 
@@ -194,7 +210,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         );
       await deps.changed();
       await audit(deps, req, 'dataset.update', ds.name, changes.join('; ') || 'no change');
-      return oneBody(a.tenantId, ds);
+      return oneBody(a.tenantId, a.userId, ds);
     },
   );
 

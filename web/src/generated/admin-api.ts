@@ -1305,6 +1305,8 @@ export type paths = {
                     search?: string;
                     /** @description Only this integration group */
                     group?: string;
+                    /** @description "true": only what the signed-in admin starred */
+                    starred?: "true" | "false";
                     sort?: "modified" | "name";
                     /** @description Default: desc by modified, asc by name */
                     order?: "asc" | "desc";
@@ -1347,6 +1349,8 @@ export type paths = {
                                 linkedWidgets: number;
                                 /** @description Keys it is bound to */
                                 linkedKeys: number;
+                                /** @description Whether the signed-in admin starred it */
+                                starred: boolean;
                             }[];
                             total: number;
                             /** @description Every integration group in use */
@@ -1409,6 +1413,8 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1468,6 +1474,8 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1549,6 +1557,8 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1616,6 +1626,8 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1748,11 +1760,15 @@ export type paths = {
                     search?: string;
                     /** @description Only this integration group */
                     group?: string;
+                    /** @description "true": only what the signed-in admin starred */
+                    starred?: "true" | "false";
                     sort?: "modified" | "name";
                     /** @description Default: desc by modified, asc by name */
                     order?: "asc" | "desc";
                     page?: number;
                     size?: number;
+                    /** @description "true": only the widgets the signed-in admin created */
+                    mine?: "true" | "false";
                 };
                 header?: never;
                 path?: never;
@@ -1788,6 +1804,12 @@ export type paths = {
                                 modifiedAt: string;
                                 /** @description Keys it is bound to */
                                 linkedKeys: number;
+                                /** @description The email of the admin who created it; "" when not recorded */
+                                owner: string;
+                                /** @description Whether the signed-in admin created it */
+                                mine: boolean;
+                                /** @description Whether the signed-in admin starred it */
+                                starred: boolean;
                             }[];
                             total: number;
                             groups: string[];
@@ -1871,6 +1893,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1928,6 +1956,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2009,6 +2043,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2181,6 +2221,126 @@ export type paths = {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Stars the dataset for the signed-in admin (a favourite); starring twice is the same as once */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Takes the signed-in admin’s star off the dataset */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Stars the widget for the signed-in admin (a favourite); starring twice is the same as once */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Takes the signed-in admin’s star off the widget */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
