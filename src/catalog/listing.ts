@@ -8,6 +8,8 @@ export interface ListQuery {
   readonly starredBy?: string;
   /** Widgets only: only those this user (id) created; undefined = all. */
   readonly createdBy?: string;
+  /** Widgets only: only those over this dataset (id); undefined = all. */
+  readonly datasetId?: string;
   readonly sort: 'modified' | 'name';
   readonly order: 'asc' | 'desc';
   /** 1-based. */

@@ -26,6 +26,7 @@ export const listQuery = z.object({
 /** The widget listing's query: the listing's, and only the widgets the signed-in admin created. */
 export const widgetListQuery = listQuery.extend({
   mine: z.enum(['true', 'false']).optional().describe('"true": only the widgets the signed-in admin created'),
+  dataset: z.string().max(64).optional().describe('Only the widgets of this dataset (id)'),
 });
 
 /**
@@ -38,6 +39,7 @@ export function listOptions(q: z.infer<typeof widgetListQuery>, userId: string) 
     group: q.group || undefined,
     starredBy: q.starred === 'true' ? userId : undefined,
     createdBy: q.mine === 'true' ? userId : undefined,
+    datasetId: q.dataset || undefined,
     sort: q.sort,
     order: q.order ?? (q.sort === 'name' ? ('asc' as const) : ('desc' as const)),
     page: q.page,

@@ -323,6 +323,7 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
         );
       }
       if (q.createdBy !== undefined) matching = matching.where('widgets.createdBy', '=', q.createdBy);
+      if (q.datasetId !== undefined) matching = matching.where('widgets.datasetId', '=', q.datasetId);
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       let page = matching
         .selectAll('widgets')

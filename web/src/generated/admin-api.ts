@@ -1769,6 +1769,8 @@ export type paths = {
                     size?: number;
                     /** @description "true": only the widgets the signed-in admin created */
                     mine?: "true" | "false";
+                    /** @description Only the widgets of this dataset (id) */
+                    dataset?: string;
                 };
                 header?: never;
                 path?: never;
