@@ -162,7 +162,7 @@ describe(
       assert.deepEqual(await stars('widget'), [ids.bobDevices]);
     });
 
-    it('filters the Add Widget dialog by favourites, my widgets and dataset, and shows each card’s details', async () => {
+    it('filters the Add Widget dialog by stars, my widgets and dataset; cards show their details', async () => {
       await page.goto('/admin/settings/public-api');
       await test('tab-widget').click();
       await test('add-resource').click();
@@ -210,7 +210,7 @@ describe(
       );
     });
 
-    it('draws a two-dimension bar chart as one series per value of the second dimension, grouped or stacked', async () => {
+    it('draws a two-dimension bar chart as a series per second-dimension value, side by side or stacked', async () => {
       await page.goto(`/admin/widgets/${ids.bobWidget}`);
       const canvas = page.locator('[data-test="widget-chart"][data-chart="bar"] .canvas');
       await canvas.waitFor();
@@ -238,6 +238,64 @@ describe(
           document.querySelector<HTMLElement>('[data-test="widget-chart"][data-chart="line"] .canvas')?.dataset
             .drawnSeries === '3',
       );
+    });
+
+    it('applies a template to a dataset: fitting fields only, a guessed mapping, a preview, a widget', async () => {
+      await page.goto('/admin/settings/public-api');
+      await test('tab-widget').click();
+      await test('add-resource').click();
+      await test('picker-scope-templates').click();
+      const card = page.locator('[data-test="template-card"][data-template="tickets-by-status-month"]');
+      await card.locator('[data-test="template-use"]').click();
+      await test('template-apply').waitFor();
+      assert.match(await test('template-problem').innerText(), /Choose the dataset/);
+      await chooseOption(page, test('template-dataset'), 'Tickets');
+      // Guessed from the names: opened is the only DATE field, status a TEXT one.
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-test="template-map-date"]')?.textContent?.includes('opened') &&
+          document.querySelector('[data-test="template-map-status"]')?.textContent?.includes('status'),
+      );
+      // The date field offers only fields of a date type; the status field never the date.
+      const options = async (key: string) => {
+        const select = test(`template-map-${key}`);
+        await select.click();
+        const list = await select.locator('input').first().getAttribute('aria-controls');
+        const names = await page.$$eval(`[id="${list}"] .el-select-dropdown__item > span:first-child`, (els) =>
+          els.map((e) => e.textContent?.trim() ?? ''),
+        );
+        await page.keyboard.press('Escape');
+        return names.sort();
+      };
+      assert.deepEqual(await options('date'), ['opened']);
+      assert.deepEqual(await options('status'), ['id', 'status']);
+      // The preview: tickets by month, a series per status.
+      await page.waitForFunction(
+        () =>
+          document.querySelector<HTMLElement>('[data-test="template-preview"] [data-test="widget-chart"] .canvas')
+            ?.dataset.drawnSeries === '3',
+      );
+      assert.match(await test('template-preview-total').innerText(), /6 result rows/);
+      await shots.take(page, 'template-preview');
+      await test('template-name').fill('Tickets per month (template)');
+      await test('template-save').click();
+      // The new widget is the admin's, listed under My Widgets and ticked for the key.
+      const items = '[data-test="picker-dialog-widget"] [data-test="picker-item"]';
+      await page.waitForFunction(
+        (s) => [...document.querySelectorAll(s)].some((e) => e.textContent?.includes('Tickets per month (template)')),
+        items,
+      );
+      assert.equal(await test('picker-selected-count').innerText(), '1');
+      const list = await ann.ok('GET', '/admin/api/widgets?mine=true&sort=name');
+      const made = list.items.find((w: { name: string }) => w.name === 'Tickets per month (template)');
+      assert.ok(made, JSON.stringify(list.items.map((w: { name: string }) => w.name)));
+      assert.equal(made.owner, 'ann@example.com');
+      assert.deepEqual(made.spec.dimensions, [
+        { field: 'opened', label: 'Month', bucket: 'month' },
+        { field: 'status', label: 'Status' },
+      ]);
+      assert.equal(made.spec.stacked, true);
+      await test('picker-cancel').click();
     });
   },
 );
