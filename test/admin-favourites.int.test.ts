@@ -99,6 +99,9 @@ describe('favourites and widget owners through the admin API', () => {
       ],
     );
     assert.deepEqual(names(await ann.ok('GET', '/admin/api/widgets?mine=true')), ['Ann tickets']);
+    assert.deepEqual(names(await ann.ok('GET', `/admin/api/widgets?dataset=${devices}`)), ['Script devices']);
+    assert.deepEqual(names(await ann.ok('GET', `/admin/api/widgets?dataset=${devices}&mine=true`)), []);
+    assert.equal((await ann.ok('GET', '/admin/api/widgets?dataset=unknown')).total, 0);
     assert.deepEqual(names(await bob.ok('GET', '/admin/api/widgets?mine=true')), ['Bob tickets']);
     // An edit by Bob leaves Ann the owner.
     await bob.ok('PUT', `/admin/api/widgets/${w1.id}`, spec('Ann tickets, edited'));
