@@ -162,6 +162,32 @@ describe(
       assert.deepEqual(await stars('widget'), [ids.bobDevices]);
     });
 
+    it('stars a dataset in the Add Dataset dialog and lists it under My Favorites there', async () => {
+      await page.goto('/admin/settings/public-api');
+      await test('tab-dataset').click();
+      await test('add-resource').click();
+      const items = '[data-test="picker-dialog-dataset"] [data-test="picker-item"]';
+      await waitCount(items, 2);
+      const card = page.locator(items, { hasText: 'Devices' });
+      const details = await card.innerText();
+      for (const s of ['Linked Widgets: 1', 'Linked Keys: 0', 'CREATED', 'LAST MODIFIED', 'LAST SYNCED', 'OWNER']) {
+        assert.ok(details.includes(s), `the card shows ${s}: ${details}`);
+      }
+      await test('picker-scope-starred').click();
+      await waitCount(items, 0);
+      await test('picker-scope-all').click();
+      await waitCount(items, 2);
+      await card.locator('[data-test="star"]').click();
+      await card.locator('[data-test="star"][data-starred="true"]').waitFor();
+      assert.equal(await test('picker-selected-count').innerText(), '0', 'starring a card does not tick it');
+      await test('picker-scope-starred').click();
+      await waitCount(items, 1);
+      assert.deepEqual(await texts(`${items} .dg-card__name`), ['Devices']);
+      assert.deepEqual(await stars('dataset'), [ids.devices]);
+      await shots.take(page, 'picker-dataset-favorites');
+      await test('picker-cancel').click();
+    });
+
     it('filters the Add Widget dialog by stars, my widgets and dataset; cards show their details', async () => {
       await page.goto('/admin/settings/public-api');
       await test('tab-widget').click();
@@ -296,6 +322,28 @@ describe(
       ]);
       assert.equal(made.spec.stacked, true);
       await test('picker-cancel').click();
+    });
+
+    it('applies a template from the Widgets page', async () => {
+      await page.goto('/admin/widgets');
+      await test('widget-templates').click();
+      await test('template-dialog').waitFor();
+      await page
+        .locator('[data-test="template-card"][data-template="devices-by-os"] [data-test="template-use"]')
+        .click();
+      await chooseOption(page, test('template-dataset'), 'Devices');
+      await page.waitForFunction(() =>
+        document.querySelector('[data-test="template-map-os"]')?.textContent?.includes('os'),
+      );
+      await page.locator('[data-test="template-preview"] [data-test="widget-chart"][data-chart="pie"]').waitFor();
+      await test('template-save').click();
+      await test('template-dialog').waitFor({ state: 'hidden' });
+      await page.locator('[data-test="widget-row"][data-name="Devices by operating system"]').waitFor();
+      const rows = await bob.ok('GET', '/admin/api/widgets?search=operating');
+      assert.deepEqual(
+        rows.items.map((w: { owner: string; spec: { dimensions: unknown } }) => [w.owner, w.spec.dimensions]),
+        [['ann@example.com', [{ field: 'os', label: 'OS' }]]],
+      );
     });
   },
 );
