@@ -2,7 +2,7 @@
 import { loadConfig } from '../src/config/config.ts';
 import { openModules } from '../src/server.ts';
 
-const [database, file] = process.argv.slice(2);
+const [database, file, keyAccess] = process.argv.slice(2);
 const config = loadConfig({ DATAGATE_DATABASE: database, DATAGATE_LOG_LEVEL: 'silent' });
 // An import reads no rows: no query workers, so the peak RSS is the import's alone.
 const modules = await openModules({ ...config, queryWorkers: 0 });
@@ -10,7 +10,10 @@ const tenant = await modules.access.tenants.ensure('default');
 const started = performance.now();
 const ds = await modules.catalog.datasets.importFile(tenant.id, { file, name: 'Tickets (bench)' });
 const ms = performance.now() - started;
-const key = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000_000 });
+// --key-access: an allowlist that the loopback load generator matches, and the origin it sends.
+const access =
+  keyAccess === '--key-access' ? { allowIps: ['127.0.0.0/8', '::1'], corsOrigins: ['https://bench.example'] } : {};
+const key = await modules.access.keys.create(tenant.id, { name: 'bench', rateLimit: 1_000_000_000, ...access });
 await modules.access.keys.bind(tenant.id, key.id, 'dataset', ds.id);
 // Q5: tickets and hours per board, over every row.
 const widget = await modules.catalog.widgets.create(tenant.id, {

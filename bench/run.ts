@@ -1,5 +1,5 @@
 // npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S]
-//                 [--connections C] [--only Q1,Q3] [--accept-encoding gzip|br]
+//                 [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
@@ -8,7 +8,9 @@
 // and then two server processes on it are measured too. Prints Markdown tables and
 // writes bench/out/results-<sqlite|postgres>.json. `--only Q1` (or `Q1,Q3`) measures just
 // those dataset queries, cached and uncached, next to the ceiling, and prints one table:
-// about a minute, for comparing two versions of the server.
+// about a minute, for comparing two versions of the server. `--key-access` gives the key an
+// address allowlist (loopback) and a CORS origin, which every request sends: the per-key
+// checks at their dearest (an address matched, headers set on every answer).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     // Sent with every public API request, e.g. `gzip` or `br`: what compression costs.
     'accept-encoding': { type: 'string' },
+    'key-access': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -65,6 +68,8 @@ if (ONLY) {
     throw new Error(`--only: no query ${unknown.join(', ')}; the queries are ${Object.keys(QUERIES).join(', ')}`);
   for (const q of Object.keys(QUERIES)) if (!ONLY.includes(q)) delete QUERIES[q];
 }
+/** The origin the key lists and every request sends with `--key-access`. */
+const BENCH_ORIGIN = 'https://bench.example';
 // The two-node lines: the cheapest page and a filtered one.
 const SCALE_OUT_QUERIES = ['Q1', 'Q3'];
 
@@ -208,7 +213,9 @@ function seqOf(s: { p50: number; p99: number }) {
 
 /** Runs the import child on the backend's database; its peak RSS is the import's alone. */
 async function importCsv(backend: BenchBackend, csv: string): Promise<Imported> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/import-child.ts', backend.database, csv], {
+  const argv = ['--import', 'tsx', 'bench/import-child.ts', backend.database, csv];
+  if (args['key-access']) argv.push('--key-access');
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, ...backend.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -316,6 +323,7 @@ async function bench(backend: BenchBackend, csv: string) {
     apikey: imported.key,
     ...(args['accept-encoding'] ? { 'accept-encoding': args['accept-encoding'] } : {}),
   };
+  if (args['key-access']) headers.origin = BENCH_ORIGIN;
   const datasetUrl = (base: string, qs: string) => `${base}/api/dataset/${imported.datasetId}?${qs}`;
 
   log('load: ceiling ...');
@@ -502,7 +510,7 @@ function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, row
     `| ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
   return [
     `${new Date().toISOString()}; ${rows} rows; ${CONNECTIONS} connections × ${DURATION} s after 1 s warm-up; ` +
-      `single client: 2,000 sequential requests`,
+      `single client: 2,000 sequential requests${args['key-access'] ? '; key with an allowlist and CORS' : ''}`,
     '',
     '| line | req/s | p50 ms | p99 ms | single-client p50 ms | single-client p99 ms | CPU busy | server | rest |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

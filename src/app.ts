@@ -5,13 +5,16 @@ import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Access } from './access/index.ts';
 import type { Catalog } from './catalog/index.ts';
-import type { AttemptLimiter, RateLimiter } from './ratelimit/index.ts';
+import { createExportSlots, type AttemptLimiter, type RateLimiter } from './ratelimit/index.ts';
 import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
+import type { Sources } from './sources/index.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
 import { createApiKeyGate } from './http/api-key-auth.ts';
+import { registerPreflight } from './http/key-access.ts';
 import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
+import { registerExportRoutes } from './api/public/export-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
 import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
@@ -26,13 +29,15 @@ export interface AppDeps {
   access: Access;
   catalog: Catalog;
   usecases: UseCases;
+  sources: Sources;
   limiter: RateLimiter;
   attempts: AttemptLimiter;
   clock: Clock;
   metrics: Metrics;
   /** Whether the database answers, for /readyz. */
   ready: () => Promise<boolean>;
-  http: { bodyLimit: number; trustProxy: boolean };
+  /** Fastify's trustProxy: true, a hop count, or the trusted proxies' addresses and CIDRs. */
+  http: { bodyLimit: number; trustProxy: boolean | number | string[] };
   api: { maxPageSize: number; pageCacheBytes: number; queryTimeoutMs: number };
   logLevel: string;
   /** `/metrics` on the public port needs this bearer token; without one it is not served there. */
@@ -40,12 +45,32 @@ export interface AppDeps {
   /** True once the server is shutting down: /readyz answers 503. */
   draining?: () => boolean;
   /** The admin API's own settings; without them the server has no admin API nor console. */
-  admin?: Omit<AdminDeps, 'access' | 'catalog' | 'usecases' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'> & {
+  admin?: Omit<
+    AdminDeps,
+    'access' | 'catalog' | 'usecases' | 'sources' | 'clock' | 'maxPageSize' | 'queryTimeoutMs'
+  > & {
     consoleDir?: string;
   };
 }
 
+// Spec section 10: a key runs at most two exports at a time (on each node).
+const EXPORTS_PER_KEY = 2;
+// An export whose reader takes nothing for a minute is cut off: it holds a database connection.
+const EXPORT_STALL_MS = 60_000;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify's trustProxy for the setting. A hop count becomes a function (this Fastify treats
+ * a bare number as "trust nothing"): the peer and the N-1 proxies before it are believed, so
+ * the client is the N-th address from the right of X-Forwarded-For. It suits a server that
+ * only its proxies can reach; one clients can reach directly should name its proxies instead.
+ */
+function trustProxyOption(
+  setting: boolean | number | string[],
+): boolean | string[] | ((a: string, i: number) => boolean) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
 
 /** Builds the HTTP application; never listens (the caller, or a test, decides). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -63,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per request from the onResponse hook below instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.http.bodyLimit,
-    trustProxy: deps.http.trustProxy,
+    trustProxy: trustProxyOption(deps.http.trustProxy),
     // No header is taken as it is: genReqId keeps a client's X-Request-Id only when it is a plain token.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -113,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       access: deps.access,
       catalog: deps.catalog,
       usecases: deps.usecases,
+      sources: deps.sources.sync,
       clock: deps.clock,
       maxPageSize: deps.api.maxPageSize,
       queryTimeoutMs: deps.api.queryTimeoutMs,
@@ -135,6 +161,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now: () => deps.clock.now(),
     rejected: (kind) => deps.metrics.rateLimited(kind),
   });
+  // CORS preflights carry no key: answered before the gate, on both public prefixes.
+  registerPreflight(app, '/api');
+  registerPreflight(app, '/odata');
   await app.register(async (api) => {
     api.addHook('preHandler', gate);
     // gzip or br for bodies over 1 KB when the client accepts them (spec section 12).
@@ -165,6 +194,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
+    registerExportRoutes(api, {
+      ...routeDeps,
+      exportSlots: createExportSlots(EXPORTS_PER_KEY),
+      exportStallMs: EXPORT_STALL_MS,
+    });
     registerOpenApiRoutes(api, {
       access: deps.access,
       resources: deps.usecases.resources,

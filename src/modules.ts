@@ -5,6 +5,7 @@ import type { Config } from './config/config.ts';
 import { DEFAULT_MEMORY_MB, memoryBudget } from './config/memory-budget.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { dataDirFor, openStore, type DroppedTable, type Store } from './store/index.ts';
+import { createSources, type Sources } from './sources/index.ts';
 import { createUseCases, type UseCases } from './usecases/index.ts';
 
 /** The modules behind every command: store, access, catalog and the use cases over them, wired once. */
@@ -13,6 +14,8 @@ export interface Modules {
   readonly access: Access;
   readonly catalog: Catalog;
   readonly usecases: UseCases;
+  /** Live datasets: sources, syncs and their schedules. */
+  readonly sources: Sources;
   readonly clock: Clock;
   /** Dataset tables that killed loads had left behind, dropped on opening (for the log). */
   readonly droppedTables: readonly DroppedTable[];
@@ -22,7 +25,7 @@ export interface Modules {
 /** Opens the store and creates the modules; the command line and the server both start here. */
 export async function openModules(
   config: Pick<Config, 'database' | 'secret' | 'admin' | 'dataDir'> &
-    Partial<Pick<Config, 'queryWorkers' | 'memoryMb'>>,
+    Partial<Pick<Config, 'queryWorkers' | 'memoryMb' | 'sources'>>,
   clock: Clock = systemClock,
 ): Promise<Modules> {
   // Without a setting (a test's literal config), the default budget.
@@ -61,7 +64,17 @@ export async function openModules(
       clock,
     });
     const usecases = createUseCases({ store, access, catalog, uploads });
-    return { store, access, catalog, usecases, clock, droppedTables, close: () => store.close() };
+    // Without settings (a test's literal config), the defaults of the config schema.
+    const limits = config.sources ?? { maxMb: 1024, timeoutS: 600 };
+    const sources = createSources({
+      store,
+      datasets: catalog.datasets,
+      serverSecret,
+      clock,
+      dataDir,
+      limits: { maxBytes: limits.maxMb * 1024 * 1024, timeoutMs: limits.timeoutS * 1000 },
+    });
+    return { store, access, catalog, usecases, sources, clock, droppedTables, close: () => store.close() };
   } catch (e) {
     await store.close();
     throw e;

@@ -94,6 +94,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     access,
     catalog,
     usecases,
+    sources: modules.sources,
     clock,
     metrics,
     ready: async () => (await store.readGeneration(), true),
@@ -175,6 +176,9 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     ),
   ];
   for (const t of timers) t.unref();
+  // Due syncs of live datasets; on several nodes each due run is claimed by one of them.
+  const scheduler = modules.sources.scheduler(app.log.child({ module: 'sources' }));
+  scheduler.start();
 
   async function listen(opts: { host: string; port: number }): Promise<string> {
     const address = await app.listen(opts);
@@ -214,6 +218,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       draining = true;
       app.log.info({ deadlineMs: config.ops.shutdownTimeoutMs }, 'datagate shutting down');
       watcher.stop();
+      scheduler.stop();
       for (const t of timers) clearInterval(t);
       const deadline = setTimeout(() => {
         app.log.warn('shutdown deadline passed: closing the connections still open');

@@ -269,7 +269,7 @@ describe('sign-in, sessions, CSRF and the admin users', () => {
     async () => {
       const added = await a.ok('POST', '/admin/api/users', { email: 'Grace@Example.com', password: PASSWORD });
       assert.equal(added.email, 'grace@example.com');
-      assert.deepEqual(Object.keys(added).sort(), ['createdAt', 'email', 'id', 'lastSignInAt']);
+      assert.deepEqual(Object.keys(added).sort(), ['createdAt', 'email', 'id', 'lastSignInAt', 'role']);
       const taken = await a.call('POST', '/admin/api/users', { email: 'grace@example.com', password: PASSWORD });
       assert.equal(taken.statusCode, 409);
       assert.equal(errorOf(taken).code, 'CONFLICT');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { after, before, describe, it } from 'node:test';
-import { signedInAdmin, signIn, type AdminClient } from './support/admin-client.ts';
-import { adminRoutes, routeName } from './support/admin-routes.ts';
+import { signedInAdmin, signIn, tokenAdmin, type AdminClient } from './support/admin-client.ts';
+import { adminRoutes, fillPath, LEAST_ROLE, routeName } from './support/admin-routes.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -16,6 +16,8 @@ interface AlphaIds {
   userId: string;
   /** An upload of A's, not used yet. */
   uploadId: string;
+  tokenId: string;
+  token: string;
 }
 
 /** Tenant B's own resources, for the requests that need a valid one of B's beside one of A's. */
@@ -27,7 +29,10 @@ interface BetaIds {
 
 interface Ctx {
   t: TestServer;
+  /** Tenant B's admin: signed in, or an admin token of B's (see the describe blocks). */
   b: AdminClient;
+  /** The email of B's signed-in admin (with a token, `b.email` is the token's name). */
+  betaEmail: string;
   a: AlphaIds;
   own: BetaIds;
 }
@@ -53,7 +58,17 @@ function notFound(res: LightMyRequestResponse, what: string): void {
 const ALPHA_WORDS = ['Alpha'];
 function noAlpha(res: LightMyRequestResponse, a: AlphaIds, what: string): void {
   assert.ok(res.statusCode < 300, `${what}: ${res.statusCode} ${res.body}`);
-  for (const s of [a.keyId, a.secret, a.datasetId, a.widgetId, a.userId, a.uploadId, ...ALPHA_WORDS]) {
+  for (const s of [
+    a.keyId,
+    a.secret,
+    a.datasetId,
+    a.widgetId,
+    a.userId,
+    a.uploadId,
+    a.tokenId,
+    a.token,
+    ...ALPHA_WORDS,
+  ]) {
     assert.ok(!res.body.includes(s), `${what} shows tenant A's "${s}": ${res.body}`);
   }
 }
@@ -88,16 +103,16 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     const s = await b.ok('GET', '/admin/api/session');
     assert.deepEqual([s.tenant.slug, s.user.email], ['beta', b.email]);
   },
-  'POST /admin/api/session': async ({ t, b }) => {
+  'POST /admin/api/session': async ({ t, betaEmail }) => {
     const res = await t.server.app.inject({
       method: 'POST',
       url: '/admin/api/session',
-      payload: { email: b.email, password: PASSWORD },
+      payload: { email: betaEmail, password: PASSWORD },
     });
     assert.equal(res.json().tenant.slug, 'beta');
   },
-  'DELETE /admin/api/session': async ({ t, b }) => {
-    const second = await signIn(t.server.app, b.email, PASSWORD);
+  'DELETE /admin/api/session': async ({ t, betaEmail }) => {
+    const second = await signIn(t.server.app, betaEmail, PASSWORD);
     assert.equal((await second.call('DELETE', '/admin/api/session')).statusCode, 204);
   },
 
@@ -177,11 +192,11 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   'GET /admin/api/keys/{id}/openapi.json': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/keys/${a.keyId}/openapi.json`), 'key document'),
 
-  'GET /admin/api/users': async ({ b, a }) => {
+  'GET /admin/api/users': async ({ b, a, betaEmail }) => {
     const res = await b.call('GET', '/admin/api/users');
     noAlpha(res, a, 'the user list');
     assert.ok(!res.body.includes('@alpha.example'));
-    assert.ok(res.body.includes(b.email));
+    assert.ok(res.body.includes(betaEmail));
   },
   'POST /admin/api/users': async ({ b }) => {
     assert.equal(
@@ -189,8 +204,26 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
       'second@beta.example',
     );
   },
+  'PATCH /admin/api/users/{id}': async ({ b, a }) =>
+    notFound(await b.call('PATCH', `/admin/api/users/${a.userId}`, { role: 'viewer' }), 'demote A’s user'),
   'DELETE /admin/api/users/{id}': async ({ b, a }) =>
     notFound(await b.call('DELETE', `/admin/api/users/${a.userId}`), 'remove A’s user'),
+
+  'GET /admin/api/tokens': async ({ b, a }) => {
+    const res = await b.call('GET', '/admin/api/tokens');
+    noAlpha(res, a, 'the token list');
+    assert.ok(res.json().tokens.length > 0, 'B’s own tokens are there');
+  },
+  'POST /admin/api/tokens': async ({ t, b }) => {
+    const created = await b.ok('POST', '/admin/api/tokens', { name: 'Beta second token' });
+    const tenant = await t.modules.access.tenants.find('beta');
+    assert.deepEqual(
+      (await t.modules.access.tokens.list(tenant!.id)).filter((x) => x.id === created.id).map((x) => x.name),
+      ['Beta second token'],
+    );
+  },
+  'DELETE /admin/api/tokens/{id}': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/tokens/${a.tokenId}`), 'revoke A’s token'),
 
   'GET /admin/api/audit': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/audit?size=200');
@@ -249,6 +282,19 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/impact`), 'impact'),
   'GET /admin/api/datasets/{id}/rows': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/rows`), 'rows'),
+  'POST /admin/api/datasets/connect': async ({ b, a }) => {
+    // A source is created in B's own tenant, so nothing of A's is named; a refused one
+    // answers with nothing of A's either.
+    const res = await b.call('POST', '/admin/api/datasets/connect', { name: 'Beta live', url: 'file:///etc/passwd' });
+    assert.equal(res.statusCode, 400, res.body);
+    for (const id of [a.keyId, a.datasetId, a.widgetId, ...ALPHA_WORDS]) assert.ok(!res.body.includes(id), res.body);
+  },
+  'POST /admin/api/datasets/{id}/sync': async ({ b, a }) =>
+    notFound(await b.call('POST', `/admin/api/datasets/${a.datasetId}/sync`), 'sync'),
+  'GET /admin/api/datasets/{id}/source': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/source`), 'source'),
+  'GET /admin/api/datasets/{id}/history': async ({ b, a }) =>
+    notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/history`), 'history'),
 
   'GET /admin/api/widgets': async ({ b, a }) => {
     const res = await b.call('GET', '/admin/api/widgets');
@@ -302,126 +348,154 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   },
 };
 
-describe('tenant isolation: every admin route, with another tenant’s ids', () => {
-  let t: TestServer;
-  let alpha: AdminClient;
-  let beta: AdminClient;
-  const a = {} as AlphaIds;
-  const own = {} as BetaIds;
+for (const via of ['session', 'token'] as const)
+  describe(`tenant isolation: every admin route, with another tenant’s ids, as B's ${via}`, () => {
+    let t: TestServer;
+    let alpha: AdminClient;
+    let beta: AdminClient;
+    /** Who walks the routes: B's signed-in admin, or an admin token of B's. */
+    let b: AdminClient;
+    const a = {} as AlphaIds;
+    const own = {} as BetaIds;
 
-  /** Everything tenant A's admin can see, plus what A's key reads from the public API. */
-  async function alphaState(): Promise<string> {
-    const get = (url: string) => alpha.ok('GET', url);
-    return JSON.stringify({
-      keys: await get('/admin/api/keys'),
-      secret: await t.modules.access.keys.reveal(alpha.tenantId, a.keyId),
-      openapi: await get(`/admin/api/keys/${a.keyId}/openapi.json`),
-      settings: await get('/admin/api/settings'),
-      users: await get('/admin/api/users'),
-      audit: await get('/admin/api/audit?size=200'),
-      datasets: await get('/admin/api/datasets'),
-      dataset: await get(`/admin/api/datasets/${a.datasetId}`),
-      impact: await get(`/admin/api/datasets/${a.datasetId}/impact`),
-      rows: await get(`/admin/api/datasets/${a.datasetId}/rows`),
-      widgets: await get('/admin/api/widgets'),
-      starredDatasets: await get('/admin/api/datasets?starred=true'),
-      starredWidgets: await get('/admin/api/widgets?starred=true'),
-      widget: await get(`/admin/api/widgets/${a.widgetId}`),
-      widgetRows: await get(`/admin/api/widgets/${a.widgetId}/rows`),
-      // The report's from/to move with the clock; its counts must not.
-      usage: { ...(await get('/admin/api/usage?hours=24')), from: undefined, to: undefined },
-    });
-  }
-
-  before(async () => {
-    t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
-    alpha = await signedInAdmin(t, { email: 'admin@alpha.example' });
-    beta = await signedInAdmin(t, { tenantSlug: 'beta', email: 'admin@beta.example' });
-
-    // Tenant A, built through the admin API as the console would.
-    const up = await upload(alpha, 'alpha.csv', 'id,summary\n1,Alpha printer\n2,Alpha VPN\n');
-    a.datasetId = (
-      await alpha.ok('POST', '/admin/api/datasets', {
-        uploadId: up,
-        name: 'Alpha tickets',
-        integrationGroup: 'AlphaGroup',
-      })
-    ).id;
-    a.widgetId = (await alpha.ok('POST', '/admin/api/widgets', widgetSpec(a.datasetId, 'Alpha count'))).id;
-    const k = await alpha.ok('POST', '/admin/api/keys', { name: 'Alpha key' });
-    [a.keyId, a.secret] = [k.id, k.key];
-    await alpha.ok(
-      'POST',
-      `/admin/api/keys/${a.keyId}/bindings`,
-      { datasets: [a.datasetId], widgets: [a.widgetId] },
-      200,
-    );
-    await alpha.ok('PUT', `/admin/api/datasets/${a.datasetId}/star`, undefined, 204);
-    await alpha.ok('PUT', `/admin/api/widgets/${a.widgetId}/star`, undefined, 204);
-    a.userId = (await alpha.ok('POST', '/admin/api/users', { email: 'second@alpha.example', password: PASSWORD })).id;
-    a.uploadId = await upload(alpha, 'alpha-next.csv', 'id,summary\n3,Alpha later\n');
-
-    // Tenant B's own things, so that its lists have something to show.
-    own.datasetId = (
-      await beta.ok('POST', '/admin/api/datasets', {
-        uploadId: await upload(beta, 'beta.csv', 'id\n1\n'),
-        name: 'Beta tickets',
-      })
-    ).id;
-    await beta.ok('POST', '/admin/api/widgets', widgetSpec(own.datasetId));
-    const bk = await beta.ok('POST', '/admin/api/keys', { name: 'Beta key' });
-    own.keyId = bk.id;
-    await beta.ok('POST', `/admin/api/keys/${own.keyId}/bindings`, { datasets: [own.datasetId] }, 200);
-    own.uploadId = await upload(beta, 'beta-next.csv', 'id\n2\n');
-
-    // Usage for both keys, written now rather than at the next minute.
-    for (const [secret, ds] of [
-      [a.secret, a.datasetId],
-      [bk.key, own.datasetId],
-    ]) {
-      const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${ds}`, headers: { apikey: secret } });
-      assert.equal(res.statusCode, 200);
+    /** Everything tenant A's admin can see, plus what A's key reads from the public API. */
+    async function alphaState(): Promise<string> {
+      const get = (url: string) => alpha.ok('GET', url);
+      return JSON.stringify({
+        keys: await get('/admin/api/keys'),
+        secret: await t.modules.access.keys.reveal(alpha.tenantId, a.keyId),
+        openapi: await get(`/admin/api/keys/${a.keyId}/openapi.json`),
+        settings: await get('/admin/api/settings'),
+        users: await get('/admin/api/users'),
+        tokens: await get('/admin/api/tokens'),
+        audit: await get('/admin/api/audit?size=200'),
+        datasets: await get('/admin/api/datasets'),
+        dataset: await get(`/admin/api/datasets/${a.datasetId}`),
+        impact: await get(`/admin/api/datasets/${a.datasetId}/impact`),
+        rows: await get(`/admin/api/datasets/${a.datasetId}/rows`),
+        history: await get(`/admin/api/datasets/${a.datasetId}/history`),
+        widgets: await get('/admin/api/widgets'),
+        starredDatasets: await get('/admin/api/datasets?starred=true'),
+        starredWidgets: await get('/admin/api/widgets?starred=true'),
+        widget: await get(`/admin/api/widgets/${a.widgetId}`),
+        widgetRows: await get(`/admin/api/widgets/${a.widgetId}/rows`),
+        // The report's from/to move with the clock; its counts must not.
+        usage: { ...(await get('/admin/api/usage?hours=24')), from: undefined, to: undefined },
+      });
     }
-    await t.server.flushNow();
-    await alpha.ok('PUT', '/admin/api/settings/public-api', { enabled: false });
-  });
-  after(() => t.close());
 
-  it('has a case for every route in /admin/api/openapi.json, and none for a route that is not there', async () => {
-    const routes = (await adminRoutes(t.server.app)).map(routeName);
-    const missing = routes.filter((r) => !(r in CASES));
-    assert.deepEqual(missing, [], 'routes without an isolation case: add them to CASES');
-    const stale = Object.keys(CASES).filter((r) => !routes.includes(r));
-    assert.deepEqual(stale, [], 'cases for routes that the OpenAPI document does not list');
-  });
+    before(async () => {
+      t = await startTestServer({ DATAGATE_KEY_FAILURE_LIMIT: '1000' });
+      alpha = await signedInAdmin(t, { email: 'admin@alpha.example' });
+      beta = await signedInAdmin(t, { tenantSlug: 'beta', email: 'admin@beta.example' });
 
-  it('answers tenant B with 404 NOT_FOUND or its own data only, and leaves tenant A as it was', async () => {
-    const beforeState = await alphaState();
-    const failures: string[] = [];
-    for (const r of (await adminRoutes(t.server.app)).map(routeName)) {
-      const run = CASES[r];
-      if (!run) continue;
-      try {
-        await run({ t, b: beta, a, own });
-      } catch (e) {
-        failures.push(`${r}: ${(e as Error).message.split('\n')[0]}`);
+      // Tenant A, built through the admin API as the console would.
+      const up = await upload(alpha, 'alpha.csv', 'id,summary\n1,Alpha printer\n2,Alpha VPN\n');
+      a.datasetId = (
+        await alpha.ok('POST', '/admin/api/datasets', {
+          uploadId: up,
+          name: 'Alpha tickets',
+          integrationGroup: 'AlphaGroup',
+        })
+      ).id;
+      a.widgetId = (await alpha.ok('POST', '/admin/api/widgets', widgetSpec(a.datasetId, 'Alpha count'))).id;
+      const k = await alpha.ok('POST', '/admin/api/keys', { name: 'Alpha key' });
+      [a.keyId, a.secret] = [k.id, k.key];
+      await alpha.ok(
+        'POST',
+        `/admin/api/keys/${a.keyId}/bindings`,
+        { datasets: [a.datasetId], widgets: [a.widgetId] },
+        200,
+      );
+      await alpha.ok('PUT', `/admin/api/datasets/${a.datasetId}/star`, undefined, 204);
+      await alpha.ok('PUT', `/admin/api/widgets/${a.widgetId}/star`, undefined, 204);
+      a.userId = (await alpha.ok('POST', '/admin/api/users', { email: 'second@alpha.example', password: PASSWORD })).id;
+      a.uploadId = await upload(alpha, 'alpha-next.csv', 'id,summary\n3,Alpha later\n');
+      const at = await alpha.ok('POST', '/admin/api/tokens', { name: 'Alpha nightly' });
+      [a.tokenId, a.token] = [at.id, at.token];
+
+      // Tenant B's own things, so that its lists have something to show.
+      own.datasetId = (
+        await beta.ok('POST', '/admin/api/datasets', {
+          uploadId: await upload(beta, 'beta.csv', 'id\n1\n'),
+          name: 'Beta tickets',
+        })
+      ).id;
+      await beta.ok('POST', '/admin/api/widgets', widgetSpec(own.datasetId));
+      const bk = await beta.ok('POST', '/admin/api/keys', { name: 'Beta key' });
+      own.keyId = bk.id;
+      await beta.ok('POST', `/admin/api/keys/${own.keyId}/bindings`, { datasets: [own.datasetId] }, 200);
+      own.uploadId = await upload(beta, 'beta-next.csv', 'id\n2\n');
+
+      // Usage for both keys, written now rather than at the next minute.
+      for (const [secret, ds] of [
+        [a.secret, a.datasetId],
+        [bk.key, own.datasetId],
+      ]) {
+        const res = await t.server.app.inject({
+          method: 'GET',
+          url: `/api/dataset/${ds}`,
+          headers: { apikey: secret },
+        });
+        assert.equal(res.statusCode, 200);
       }
-    }
-    assert.deepEqual(failures, []);
-    assert.equal(await alphaState(), beforeState, 'tenant A changed');
-
-    // A's pending upload is still A's to use, and A's key still reads A's rows.
-    const ds = await alpha.ok('POST', '/admin/api/datasets', { uploadId: a.uploadId, name: 'Alpha later' });
-    assert.equal(ds.rowCount, 1);
-    await alpha.ok('PUT', '/admin/api/settings/public-api', { enabled: true });
-    const rows = await t.server.app.inject({
-      method: 'GET',
-      url: `/api/dataset/${a.datasetId}`,
-      headers: { apikey: a.secret },
+      await t.server.flushNow();
+      await alpha.ok('PUT', '/admin/api/settings/public-api', { enabled: false });
+      b = via === 'session' ? beta : await tokenAdmin(t, { tenantSlug: 'beta', name: 'Beta script' });
+      if (via === 'session') await beta.ok('POST', '/admin/api/tokens', { name: 'Beta script' });
     });
-    assert.deepEqual(
-      rows.json().data.records.map((x: { summary: string }) => x.summary),
-      ['Alpha printer', 'Alpha VPN'],
-    );
+    after(() => t.close());
+
+    it('has a case for every route in /admin/api/openapi.json, and none for a route that is not there', async () => {
+      const routes = (await adminRoutes(t.server.app)).map(routeName);
+      const missing = routes.filter((r) => !(r in CASES));
+      assert.deepEqual(missing, [], 'routes without an isolation case: add them to CASES');
+      const stale = Object.keys(CASES).filter((r) => !routes.includes(r));
+      assert.deepEqual(stale, [], 'cases for routes that the OpenAPI document does not list');
+    });
+
+    it('answers tenant B with 404 NOT_FOUND or its own data only, and leaves tenant A as it was', async () => {
+      const beforeState = await alphaState();
+      const failures: string[] = [];
+      for (const r of (await adminRoutes(t.server.app)).map(routeName)) {
+        const run = CASES[r];
+        if (!run) continue;
+        try {
+          // B's token is an admin, never an owner: the owners' routes refuse it before anything else.
+          if (via === 'token' && LEAST_ROLE[r] === 'owner') {
+            const [method, path] = r.split(' ');
+            const res = await b.call(method, fillPath(path, { id: a.tokenId }), method === 'GET' ? undefined : {});
+            assert.equal(res.statusCode, 403, res.body);
+            assert.equal(res.json().error.code, 'ROLE_REQUIRED');
+            continue;
+          }
+          await run({ t, b, betaEmail: beta.email, a, own });
+        } catch (e) {
+          failures.push(`${r}: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+      assert.deepEqual(failures, []);
+      assert.equal(await alphaState(), beforeState, 'tenant A changed');
+
+      // A's pending upload is still A's to use, and A's key still reads A's rows.
+      const ds = await alpha.ok('POST', '/admin/api/datasets', { uploadId: a.uploadId, name: 'Alpha later' });
+      assert.equal(ds.rowCount, 1);
+      await alpha.ok('PUT', '/admin/api/settings/public-api', { enabled: true });
+      const rows = await t.server.app.inject({
+        method: 'GET',
+        url: `/api/dataset/${a.datasetId}`,
+        headers: { apikey: a.secret },
+      });
+      assert.deepEqual(
+        rows.json().data.records.map((x: { summary: string }) => x.summary),
+        ['Alpha printer', 'Alpha VPN'],
+      );
+      // And A's admin token still acts for A.
+      const viaToken = await t.server.app.inject({
+        method: 'GET',
+        url: `/admin/api/datasets/${a.datasetId}`,
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      assert.equal(viaToken.json().name, 'Alpha tickets');
+    });
   });
-});

@@ -210,6 +210,36 @@ describe('the console: row scopes, the key lifecycle and usage over a range', { 
     await dialog.waitFor({ state: 'hidden' });
     await textMatches('key-expires', /^\s*Never\s*$/);
     assert.equal((await t.modules.access.keys.get(t.tenant.id, created.id)).expiresAt, null);
+
+    // Allowed addresses and origins: a bad entry is refused with the server's message
+    // naming it, and nothing changes; good ones are saved as the server writes them.
+    await test('edit-key').click();
+    await dialog.waitFor();
+    await dialog.locator('[data-test="edit-key-allow-ips"]').fill('203.0.113.0/24\n10.0.0.300');
+    await dialog.locator('[data-test="edit-key-origins"]').fill('https://Portal.Example.com');
+    await dialog.locator('[data-test="edit-key-save"]').click();
+    await dialog.locator('[data-test="edit-key-error"]').getByText('10.0.0.300').waitFor();
+    await shots.take(page, 'edit-key-bad-address');
+    assert.deepEqual((await t.modules.access.keys.get(t.tenant.id, created.id)).allowIps, []);
+    await dialog.locator('[data-test="edit-key-allow-ips"]').fill('203.0.113.0/24\n2001:db8::/48');
+    await dialog.locator('[data-test="edit-key-save"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const limited = await t.modules.access.keys.get(t.tenant.id, created.id);
+    assert.deepEqual(limited.allowIps, ['203.0.113.0/24', '2001:db8::/48']);
+    assert.deepEqual(limited.corsOrigins, ['https://portal.example.com']);
+    await test('edit-key').click();
+    await dialog.waitFor();
+    assert.equal(
+      await dialog.locator('[data-test="edit-key-allow-ips"]').inputValue(),
+      '203.0.113.0/24\n2001:db8::/48',
+      'the dialog shows the saved lists',
+    );
+    await dialog.locator('[data-test="edit-key-allow-ips"]').fill('');
+    await dialog.locator('[data-test="edit-key-origins"]').fill('');
+    await dialog.locator('[data-test="edit-key-save"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const open = await t.modules.access.keys.get(t.tenant.id, created.id);
+    assert.deepEqual([open.allowIps, open.corsOrigins], [[], []]);
   });
 
   it('rotates a key with a chosen grace and shows until when each secret works', async () => {

@@ -228,6 +228,19 @@ describe('the console, walked in a browser', { timeout: 240_000 }, () => {
       await tickets.locator('[data-test="snippet-curl"]').innerText(),
       new RegExp(`curl -s -f -o '[^']+\\.csv'[\\s\\S]*'${server.url}/api/dataset/${ticketsId}/export\\?format=csv'`),
     );
+    // The export: its URL and a curl command that saves the file, per format.
+    const exportLinks = tickets.locator('[data-test="export-links"]');
+    await exportLinks.locator('[data-test="export-xlsx"]').click();
+    const exportUrl = `${server.url}/api/dataset/${ticketsId}/export?format=xlsx`;
+    assert.equal(await exportLinks.locator('[data-test="export-url"]').innerText(), `GET ${exportUrl}`);
+    const command = await exportLinks.locator('[data-test="export-snippet"]').innerText();
+    assert.ok(command.startsWith(`curl -fo '`) && command.includes(`.xlsx' '${exportUrl}'`), command);
+    assert.match(command, /-H 'apikey: /);
+    const exported = await fetch(exportUrl.replace('xlsx', 'csv'), { headers: { apikey: secret } });
+    assert.equal(exported.status, 200);
+    assert.match(exported.headers.get('content-disposition')!, /^attachment; filename=".+\.csv"/);
+    assert.ok((await exported.text()).split('\r\n').length > 3);
+    await shots.take(page, 'export-links');
     await tickets.locator('[data-test="try-param-status"]').fill('Closed');
     // The snippets carry the filters entered in "Try it".
     assert.match(await tickets.locator('[data-test="snippet-curl"]').innerText(), /format=csv&status=Closed'/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
+import { SETTINGS } from '../src/config/config.ts';
 import { ADMIN_ERRORS, PUBLIC_ERRORS } from '../src/shared/errors.ts';
 
 const docs = fs.readFileSync('docs/public-api.md', 'utf8');
@@ -50,6 +51,13 @@ describe('the documentation', () => {
       for (const m of fs.readFileSync(`src/${f}`, 'utf8').matchAll(/DATAGATE_[A-Z_]+/g)) used.add(m[0]);
     assert.ok(used.size > 5);
     for (const v of used) assert.ok(readme.includes(`\`${v}\``), `${v} is not in README.md`);
+  });
+
+  it("has a row for every setting in the README's Configuration table, with its flag", () => {
+    for (const s of SETTINGS) {
+      const flag = s.flag.split(' ')[0];
+      assert.match(readme, new RegExp(`\\n\\| \`${s.env}\` \\| \`${flag}[ \`]`), `${s.env} (${flag})`);
+    }
   });
 
   it('shows the two commands of the quick start', () => {

@@ -196,7 +196,7 @@ describe('the key lifecycle through the command line', () => {
     const k = await dg('key', 'create', '--name', 'cli', '--expires', '90d');
     const at = Date.parse(k.expiresAt);
     assert.ok(Math.abs(at - (t0 + 90 * 86_400_000)) < 60_000, `expiresAt ${k.expiresAt} is 90 days away`);
-    assert.deepEqual(Object.keys(k), ['id', 'name', 'key', 'rateLimit', 'expiresAt']);
+    assert.deepEqual(Object.keys(k), ['id', 'name', 'key', 'rateLimit', 'expiresAt', 'allowIps', 'corsOrigins']);
     const plain = await dg('key', 'create', '--name', 'plain');
     assert.equal(plain.expiresAt, null);
     await dg('key', 'bind', k.id, '--dataset', ds.id);

@@ -17,9 +17,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   access: ['store', 'shared'],
   catalog: ['store', 'shared'],
   usecases: ['access', 'catalog', 'store', 'shared'],
+  sources: ['catalog', 'store', 'shared'],
   http: ['access', 'ratelimit', 'shared'],
-  api: ['http', 'access', 'catalog', 'usecases', 'ratelimit', 'shared'],
-  cli: ['config', 'access', 'catalog', 'usecases', 'store', 'shared', '(root)'],
+  api: ['http', 'access', 'catalog', 'usecases', 'sources', 'ratelimit', 'shared'],
+  cli: ['config', 'access', 'catalog', 'usecases', 'sources', 'store', 'shared', '(root)'],
 };
 
 /** Where Fastify may be imported: the HTTP edge only. */
@@ -46,7 +47,9 @@ function dialectOf(file: string): string | undefined {
   return m && DIALECTS.includes(m[1]) ? m[1] : undefined;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+// The specifier is the first string of the statement: no `;` before it, so that an
+// `export const x = …` never reaches a string several statements further on.
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'";]*?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function files(dir: string, exts: readonly string[]): string[] {
   return fs

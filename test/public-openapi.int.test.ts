@@ -32,7 +32,7 @@ function assertWellFormed(doc: Doc): void {
   assert.ok(Array.isArray(doc.servers) && doc.servers.length === 1);
   const opIds = new Set<string>();
   for (const [p, item] of Object.entries<Doc>(doc.paths)) {
-    assert.match(p, /^\/api\/(dataset|widget)\/[A-Za-z0-9_-]+$/);
+    assert.match(p, /^\/api\/(dataset|widget)\/[A-Za-z0-9_-]+(\/export)?$/);
     for (const [method, op] of Object.entries<Doc>(item)) {
       assert.ok(['get', 'post'].includes(method), `${p} has ${method}`);
       assert.ok(!opIds.has(op.operationId), `duplicate operationId ${op.operationId}`);
@@ -113,7 +113,24 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     assertWellFormed(doc);
     assert.equal(doc.info.title, 'datagate public API — BI tool');
     assert.deepEqual(doc.servers, [{ url: 'https://data.example.com' }]);
-    assert.deepEqual(Object.keys(doc.paths).sort(), [`/api/dataset/${ds}`, `/api/widget/${widget}`].sort());
+    assert.deepEqual(
+      Object.keys(doc.paths).sort(),
+      [
+        `/api/dataset/${ds}`,
+        `/api/dataset/${ds}/export`,
+        `/api/widget/${widget}`,
+        `/api/widget/${widget}/export`,
+      ].sort(),
+    );
+    const exp = doc.paths[`/api/dataset/${ds}/export`].get;
+    assert.deepEqual(Object.keys(doc.paths[`/api/dataset/${ds}/export`]), ['get']);
+    assert.deepEqual(exp.parameters[0], {
+      ...exp.parameters[0],
+      name: 'format',
+      required: true,
+      schema: { type: 'string', enum: ['csv', 'ndjson', 'xlsx'] },
+    });
+    assert.ok(!exp.parameters.some((prm: Doc) => prm.name === 'current' || prm.name === 'size'));
     assert.ok(!JSON.stringify(doc).includes(unboundDs));
     assert.deepEqual(Object.keys(doc.paths[`/api/dataset/${ds}`]), ['get', 'post']);
     assert.deepEqual(doc.components.securitySchemes.apikey, { type: 'apiKey', in: 'header', name: 'apikey' });
@@ -227,6 +244,11 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
       msg: 'The resourceId is invalid.',
       data: [],
     });
+    assert.deepEqual(op.responses['403'].content['application/json'].examples.addressRefused.value, {
+      code: 403,
+      msg: 'This address is not allowed for this API key.',
+      data: [],
+    });
     assert.deepEqual(op.responses['401'].content['application/json'].examples.missing.value, {
       message: 'Missing API key in request',
     });
@@ -296,9 +318,12 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
 
   it('follows binding changes', async () => {
     await a.ok('DELETE', `/admin/api/keys/${keyId}/bindings/widget/${widget}`);
-    assert.deepEqual(Object.keys((await get('/api/openapi.json')).json().paths), [`/api/dataset/${ds}`]);
+    assert.deepEqual(Object.keys((await get('/api/openapi.json')).json().paths), [
+      `/api/dataset/${ds}`,
+      `/api/dataset/${ds}/export`,
+    ]);
     await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { widgets: [widget] }, 200);
-    assert.equal(Object.keys((await get('/api/openapi.json')).json().paths).length, 2);
+    assert.equal(Object.keys((await get('/api/openapi.json')).json().paths).length, 4);
   });
 
   it('answers the public security errors: no key 401, unknown key 401, switch off 403', async () => {

@@ -82,6 +82,31 @@ describe('console snippets, run', () => {
     await assert.rejects(python(code), (e: { stderr: string }) => /HTTP 400: .*nope/.test(e.stderr));
   });
 
+  it('curl downloads every matching row as CSV in one request, with the filters entered', async () => {
+    const code = snippet('curl', {
+      base,
+      kind: 'dataset',
+      id: dsId,
+      name: 'Open tickets, 2026',
+      key,
+      params: { status: 'Open' },
+    });
+    assert.match(code, /^curl -s -f -o 'Open_tickets_2026\.csv'/m);
+    await run('bash', ['-c', code], { cwd: t.dir, timeout: 60_000 });
+    const lines = fs.readFileSync(path.join(t.dir, 'Open_tickets_2026.csv'), 'utf8').trimEnd().split('\r\n');
+    assert.equal(lines[0], 'id,status,hours');
+    assert.equal(lines.length - 1, OPEN);
+    assert.ok(lines.slice(1).every((l) => l.split(',')[1] === 'Open'));
+    assert.ok(lines.includes(`${1534956341424005000n + 1n},Open,1`), 'exact 64-bit ids');
+    // A widget too, and a bad filter fails (curl -f) instead of writing an error as data.
+    const widgetCode = snippet('curl', { base, kind: 'widget', id: widgetId, name: 'By id', key });
+    await run('bash', ['-c', widgetCode], { cwd: t.dir, timeout: 60_000 });
+    assert.equal(fs.readFileSync(path.join(t.dir, 'By_id.csv'), 'utf8').trimEnd().split('\r\n').length - 1, ROWS);
+    const bad = snippet('curl', { base, kind: 'dataset', id: dsId, name: 'Bad', key, params: { nope: 'x' } });
+    await assert.rejects(run('bash', ['-c', bad], { cwd: t.dir, timeout: 60_000 }));
+    assert.ok(!fs.existsSync(path.join(t.dir, 'Bad.csv')));
+  });
+
   it('the PowerShell snippet carries the filters and the walk', () => {
     const code = snippet('powershell', {
       base,

@@ -146,6 +146,44 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     }
   });
 
+  it('an allowlist and CORS origins set by another process apply on both nodes within 1 s; any clears', async () => {
+    const k = await newKey(1000);
+    const answer = (n: ServeProcess, address: string) =>
+      fetch(`${n.url}/api/dataset/${datasetId}`, {
+        headers: { apikey: k.key, 'x-forwarded-for': address, origin: 'https://app.example.com' },
+      });
+    for (const n of nodes) assert.equal((await answer(n, '10.50.1.1')).status, 200);
+    for (const [args, address, want] of [
+      [['--allow-ip', '10.50.0.0/24', '--cors-origin', 'https://app.example.com'], '10.50.1.1', 403],
+      [['--allow-ip', 'any'], '10.50.1.1', 200],
+    ] as const) {
+      await run(BIN, ['key', 'update', k.id, ...args, '--json'], { env: { ...process.env, ...env } });
+      const changedAt = Date.now();
+      const took: number[] = [];
+      for (const n of nodes) {
+        let res = await answer(n, address);
+        while (res.status !== want && Date.now() - changedAt < 2000) {
+          await new Promise((r) => setTimeout(r, 20));
+          res = await answer(n, address);
+        }
+        assert.equal(res.status, want, `${args.join(' ')}: node answers ${res.status}`);
+        took.push(Date.now() - changedAt);
+        if (want === 403) {
+          assert.equal(
+            await res.text(),
+            '{"code":403,"msg":"This address is not allowed for this API key.","data":[]}',
+          );
+          assert.equal((await answer(n, '10.50.0.9')).status, 200, 'an address inside the list reads');
+        }
+        assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
+      }
+      assert.ok(
+        took.every((t) => t < 1000),
+        `${args.join(' ')} took ${took.join(', ')} ms`,
+      );
+    }
+  });
+
   it(
     'five wrong passwords on node A lock the email on node B: ' + 'the right password there is 429 SIGNIN_LIMITED',
     async () => {

@@ -58,9 +58,10 @@ describe('datagate user add|list|remove', () => {
   });
   after(() => ws?.close());
 
-  it('adds an admin with --password and prints {"email"} with --json', async () => {
+  it('adds an admin with --password and prints {"email","role"} with --json; the first one is the owner', async () => {
     assert.deepEqual(await json(['user', 'add', 'Ada@Example.com', '--password', 'correct horse battery']), {
       email: 'ada@example.com',
+      role: 'owner',
     });
     assert.ok(await verifies('ada@example.com', 'correct horse battery'));
   });
@@ -81,7 +82,7 @@ describe('datagate user add|list|remove', () => {
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /Password \(at least 8 characters\): /);
     assert.match(r.stdout, /Repeat the password: /);
-    assert.match(r.stdout, /\{"email":"tty@example\.com"\}/);
+    assert.match(r.stdout, /\{"email":"tty@example\.com","role":"admin"\}/);
     assert.ok(!r.stdout.includes('typed secret'), `the password was echoed: ${JSON.stringify(r.stdout)}`);
     assert.ok(await verifies('tty@example.com', 'typed secret 1'));
 
@@ -130,7 +131,7 @@ describe('datagate user add|list|remove', () => {
       users.map((u: { email: string }) => u.email),
       ['ada@example.com', 'grace@example.com', 'tty@example.com'],
     );
-    assert.deepEqual(Object.keys(users[0]).sort(), ['createdAt', 'email', 'id', 'lastSignInAt']);
+    assert.deepEqual(Object.keys(users[0]).sort(), ['createdAt', 'email', 'id', 'lastSignInAt', 'role']);
     assert.deepEqual(await json(['user', 'remove', 'Grace@example.com']), { removed: 'grace@example.com' });
     assert.equal(await verifies('grace@example.com', 'piped password 1'), false);
     const again = await dg(['user', 'remove', 'grace@example.com']);

@@ -2,12 +2,17 @@ import { LRUCache } from 'lru-cache';
 import type { Store } from '../store/index.ts';
 import { hashKey, looksLikeKey } from './key-crypto.ts';
 import type { ResourceType } from './key-service.ts';
+import { compileAllowList, parseStoredList, type AddressCheck } from '../shared/network.ts';
 
 /** Who is calling: the resolved key, passed down as plain data. */
 export interface Principal {
   readonly keyId: string;
   readonly tenantId: string;
   readonly rateLimit: number;
+  /** The addresses the key may be used from, compiled once per snapshot; null: any address. */
+  readonly allowIps: AddressCheck | null;
+  /** The browser origins that may read the key's answers; null: none (no CORS headers). */
+  readonly corsOrigins: ReadonlySet<string> | null;
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'INVALID' | 'EXPIRED' | 'DISABLED' };
@@ -98,6 +103,8 @@ export function createAccessRegistry(deps: { store: Store }) {
                   'disabled',
                   'prevKeyHash',
                   'prevValidUntil',
+                  'allowIps',
+                  'corsOrigins',
                 ])
                 .execute(),
               await trx.selectFrom('tenants').select(['id', 'publicApiEnabled']).execute(),
@@ -136,7 +143,17 @@ export function createAccessRegistry(deps: { store: Store }) {
       const keysByHash = new Map<string, KnownSecret>();
       for (const k of keys) {
         // One principal for both secrets of a rotated key: same key, same rate-limit bucket.
-        const principal = Object.freeze({ keyId: k.id, tenantId: k.tenantId, rateLimit: Number(k.rateLimit) });
+        // A stored allowlist that can't be read is one entry that matches nothing: every
+        // address is refused rather than every one allowed.
+        const allowIps = parseStoredList(k.allowIps, ['unreadable']);
+        const origins = parseStoredList(k.corsOrigins, []);
+        const principal: Principal = Object.freeze({
+          keyId: k.id,
+          tenantId: k.tenantId,
+          rateLimit: Number(k.rateLimit),
+          allowIps: compileAllowList(allowIps),
+          corsOrigins: origins.length > 0 ? new Set(origins) : null,
+        });
         const known = {
           principal,
           disabled: Number(k.disabled) === 1,

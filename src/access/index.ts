@@ -8,13 +8,15 @@ import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
+import { createTokenService } from './token-service.ts';
 import { isSetupCode, setupCode } from './setup-code.ts';
 
 export type { Principal, AuthResult, AccessRegistry, Binding } from './access-registry.ts';
 export type { BindingScope, KeyService, KeySummary, ResourceType, ScopeCheck } from './key-service.ts';
-export { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, MAX_SCOPE_LENGTH } from './key-service.ts';
+export { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, keyChanges, MAX_SCOPE_LENGTH } from './key-service.ts';
+export type { AddressCheck } from '../shared/network.ts';
 export type { Tenant, TenantService } from './tenant-service.ts';
-export { loadServerSecret } from './server-secret.ts';
+export { loadServerSecret, serverSecretPath } from './server-secret.ts';
 export type { User, UserService } from './user-service.ts';
 export type { Session, SessionService } from './session-service.ts';
 export { SESSION_IDLE_MS, SESSION_MAX_MS } from './session-service.ts';
@@ -31,6 +33,9 @@ export type {
   UsageWindow,
 } from './usage-service.ts';
 export { MAX_REPORT_HOURS, retentionStart } from './usage-service.ts';
+export type { AdminToken, CreatedToken, TokenCheck, TokenService } from './token-service.ts';
+export { MAX_TOKEN_NAME, TOKEN_PREFIX } from './token-service.ts';
+export { parseRole, roleAtLeast, ROLES, TOKEN_ROLES, type Role } from './roles.ts';
 
 /** The access module: tenants, keys, bindings and the in-memory view the public API reads. */
 export function createAccess(deps: {
@@ -47,6 +52,7 @@ export function createAccess(deps: {
   const sessions = createSessionService(deps);
   const audit = createAuditService(deps);
   const usage = createUsageService(deps);
+  const tokens = createTokenService(deps);
   return {
     tenants,
     keys,
@@ -55,6 +61,7 @@ export function createAccess(deps: {
     sessions,
     audit,
     usage,
+    tokens,
     setup: {
       /** The code that claims the fresh tenant `tenant` from a remote address (see setup-code.ts). */
       code: (tenant: string) => setupCode(deps.serverSecret, tenant),

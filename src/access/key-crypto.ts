@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createSecretBox, type SecretBox } from '../shared/secret-box.ts';
 
 /** Every key starts with this, so that secret scanners and people recognise one. */
 export const KEY_PREFIX = 'dgk_';
@@ -27,27 +28,9 @@ export function keyHint(secret: string): string {
 }
 
 /** Encrypts and decrypts key secrets with AES-256-GCM under a key derived from the server secret. */
-export interface KeyCipher {
-  encrypt(secret: string): string;
-  decrypt(box: string): string;
-}
+export type KeyCipher = SecretBox;
 
 /** Derives the AES key from the server secret with HKDF, so that the raw secret is never used directly. */
 export function createKeyCipher(serverSecret: string): KeyCipher {
-  const key = Buffer.from(hkdfSync('sha256', serverSecret, 'datagate', 'api-key-encryption', 32));
-  return {
-    encrypt(secret) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(secret, 'utf8'), c.final()]);
-      return `v1.${Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url')}`;
-    },
-    decrypt(box) {
-      if (!box.startsWith('v1.')) throw new Error('unknown key cipher format');
-      const buf = Buffer.from(box.slice(3), 'base64url');
-      const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
-      d.setAuthTag(buf.subarray(12, 28));
-      return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
+  return createSecretBox(serverSecret, 'api-key-encryption');
 }

@@ -5,6 +5,7 @@ import { newId } from '../shared/ids.ts';
 import type { Kysely } from 'kysely';
 import type { ControlSchema, Store } from '../store/index.ts';
 import { generateKeySecret, hashKey, KEY_PREFIX, keyHint, type KeyCipher } from './key-crypto.ts';
+import { parseAllowIps, parseCorsOrigins, parseStoredList } from '../shared/network.ts';
 
 export type ResourceType = 'dataset' | 'widget';
 
@@ -25,6 +26,10 @@ export interface KeySummary {
   readonly disabled: boolean;
   /** While a rotation's grace runs: until when the previous secret works; null otherwise. */
   readonly previousValidUntil: string | null;
+  /** The networks (CIDR) the key may be used from; empty: any address. */
+  readonly allowIps: string[];
+  /** The browser origins that may read the key's answers (CORS); empty: none. */
+  readonly corsOrigins: string[];
   readonly bindings: { readonly datasets: string[]; readonly widgets: string[] };
   /** Each binding with its row scope (`''` = every row), in binding order. */
   readonly scopes: readonly BindingScope[];
@@ -80,6 +85,25 @@ export interface KeyServiceDeps {
    * the widget's dataset): the types of the fields it names, or what is wrong.
    */
   checkScope?(tenantId: string, type: ResourceType, id: string, where: string): Promise<ScopeCheck>;
+}
+
+/** What changed in a key, as the audit log words it; empty when nothing did. */
+export function keyChanges(before: KeySummary, after: KeySummary): string[] {
+  const changes: string[] = [];
+  const list = (l: readonly string[], empty: string) => (l.length === 0 ? empty : l.join(', '));
+  if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
+  if (before.description !== after.description) changes.push('description changed');
+  if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
+  if (before.expiresAt !== after.expiresAt) {
+    changes.push(`expires ${before.expiresAt ?? 'never'} → ${after.expiresAt ?? 'never'}`);
+  }
+  if (before.allowIps.join() !== after.allowIps.join()) {
+    changes.push(`allowed addresses ${list(before.allowIps, 'any')} → ${list(after.allowIps, 'any')}`);
+  }
+  if (before.corsOrigins.join() !== after.corsOrigins.join()) {
+    changes.push(`CORS origins ${list(before.corsOrigins, 'none')} → ${list(after.corsOrigins, 'none')}`);
+  }
+  return changes;
 }
 
 /** API keys and their bindings, as an admin manages them. */
@@ -152,6 +176,8 @@ export function createKeyService(deps: KeyServiceDeps) {
       disabled: Number(k.disabled) === 1,
       previousValidUntil:
         k.prevValidUntil !== null && Date.parse(k.prevValidUntil) > clock.now() ? k.prevValidUntil : null,
+      allowIps: parseStoredList(k.allowIps, []),
+      corsOrigins: parseStoredList(k.corsOrigins, []),
       bindings: {
         datasets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'dataset').map((b) => b.resourceId),
         widgets: bindings.filter((b) => b.keyId === k.id && b.resourceType === 'widget').map((b) => b.resourceId),
@@ -229,6 +255,22 @@ export function createKeyService(deps: KeyServiceDeps) {
     return new Date(t.value).toISOString();
   }
 
+  /** An allowlist as stored (JSON), each entry checked; a bad one is named in the message. */
+  function validateAllowIps(list: readonly string[]): string {
+    if (!Array.isArray(list)) throw new DomainError('INVALID_INPUT', 'allowIps must be a list of addresses or CIDRs');
+    const p = parseAllowIps(list);
+    if (!p.ok) throw new DomainError('INVALID_INPUT', `allowIps: ${p.message}`);
+    return JSON.stringify(p.value);
+  }
+
+  /** A list of CORS origins as stored (JSON), each entry checked; a bad one is named in the message. */
+  function validateCorsOrigins(list: readonly string[]): string {
+    if (!Array.isArray(list)) throw new DomainError('INVALID_INPUT', 'corsOrigins must be a list of origins');
+    const p = parseCorsOrigins(list);
+    if (!p.ok) throw new DomainError('INVALID_INPUT', `corsOrigins: ${p.message}`);
+    return JSON.stringify(p.value);
+  }
+
   function validateRateLimit(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > MAX_RATE_LIMIT) {
       throw new DomainError(
@@ -243,8 +285,24 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Creates a key; the secret is returned once here and can be shown again with `reveal`. */
     async create(
       tenantId: string,
-      input: { name: string; description?: string; type?: string; rateLimit?: number; expiresAt?: string | null },
-    ): Promise<{ id: string; name: string; key: string; rateLimit: number; expiresAt: string | null }> {
+      input: {
+        name: string;
+        description?: string;
+        type?: string;
+        rateLimit?: number;
+        expiresAt?: string | null;
+        allowIps?: readonly string[];
+        corsOrigins?: readonly string[];
+      },
+    ): Promise<{
+      id: string;
+      name: string;
+      key: string;
+      rateLimit: number;
+      expiresAt: string | null;
+      allowIps: readonly string[];
+      corsOrigins: readonly string[];
+    }> {
       const name = validateName(input.name);
       const description = validateDescription(input.description ?? '');
       const type = input.type ?? 'Custom';
@@ -253,6 +311,8 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
       const rateLimit = validateRateLimit(input.rateLimit ?? DEFAULT_RATE_LIMIT);
       const expiresAt = validateExpiry(input.expiresAt ?? null);
+      const allowIps = validateAllowIps(input.allowIps ?? []);
+      const corsOrigins = validateCorsOrigins(input.corsOrigins ?? []);
       const secret = generateKeySecret();
       const id = newId();
       await store.db.transaction().execute(async (trx) => {
@@ -271,11 +331,21 @@ export function createKeyService(deps: KeyServiceDeps) {
             createdAt: isoNow(clock),
             lastUsedAt: null,
             expiresAt,
+            allowIps,
+            corsOrigins,
           })
           .execute();
         await store.bumpGeneration(trx);
       });
-      return { id, name, key: secret, rateLimit, expiresAt };
+      return {
+        id,
+        name,
+        key: secret,
+        rateLimit,
+        expiresAt,
+        allowIps: JSON.parse(allowIps) as string[],
+        corsOrigins: JSON.parse(corsOrigins) as string[],
+      };
     },
 
     async list(tenantId: string): Promise<KeySummary[]> {
@@ -289,19 +359,38 @@ export function createKeyService(deps: KeyServiceDeps) {
       return k;
     },
 
-    /** Changes a key's name, description or rate limit (the limit applies within a second); returns what changed. */
+    /**
+     * Changes a key's name, description, rate limit, expiry, allowlist or CORS origins (in
+     * effect within a second); returns the key before and after.
+     */
     async update(
       tenantId: string,
       id: string,
-      input: { name?: string; description?: string; rateLimit?: number; expiresAt?: string | null },
+      input: {
+        name?: string;
+        description?: string;
+        rateLimit?: number;
+        expiresAt?: string | null;
+        allowIps?: readonly string[];
+        corsOrigins?: readonly string[];
+      },
     ): Promise<{ before: KeySummary; after: KeySummary }> {
       const [before] = await summaries(tenantId, id);
       if (!before) throw new DomainError('NOT_FOUND', `no key "${id}" in this tenant`);
-      const set: { name?: string; description?: string; rateLimit?: number; expiresAt?: string | null } = {};
+      const set: {
+        name?: string;
+        description?: string;
+        rateLimit?: number;
+        expiresAt?: string | null;
+        allowIps?: string;
+        corsOrigins?: string;
+      } = {};
       if (input.expiresAt !== undefined) set.expiresAt = validateExpiry(input.expiresAt);
       if (input.name !== undefined) set.name = validateName(input.name);
       if (input.description !== undefined) set.description = validateDescription(input.description);
       if (input.rateLimit !== undefined) set.rateLimit = validateRateLimit(input.rateLimit);
+      if (input.allowIps !== undefined) set.allowIps = validateAllowIps(input.allowIps);
+      if (input.corsOrigins !== undefined) set.corsOrigins = validateCorsOrigins(input.corsOrigins);
       if (Object.keys(set).length > 0) {
         await store.db.transaction().execute(async (trx) => {
           await trx.updateTable('apiKeys').set(set).where('tenantId', '=', tenantId).where('id', '=', id).execute();

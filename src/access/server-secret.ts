@@ -7,6 +7,11 @@ const SECRET_FILE = 'secret.key';
 // would make every stored key ciphertext readable.
 const MIN_SECRET_LENGTH = 32;
 
+/** Where the generated server secret is kept for a data directory. */
+export function serverSecretPath(dataDir: string): string {
+  return path.join(dataDir, SECRET_FILE);
+}
+
 /**
  * The server secret: `DATAGATE_SECRET` when set, else a random one generated once into
  * `<dataDir>/secret.key` with mode 0600 and reused after.

@@ -1,10 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
+import { storedRole, type Role } from './roles.ts';
 
+/**
+ * Who an admin request acts as: a signed-in admin (`session`), or an admin token
+ * (`token`), whose id and name then stand in the user's id and email.
+ */
 export interface Session {
+  readonly via: 'session' | 'token';
   readonly userId: string;
   readonly email: string;
+  /** What the admin (or the token) may do; read on every request, so a change applies at once. */
+  readonly role: Role;
   readonly tenantId: string;
   readonly tenantSlug: string;
   readonly tenantName: string;
@@ -63,6 +71,7 @@ export function createSessionService(deps: { store: Store; clock?: Clock; idleMs
           'sessions.lastSeenAt',
           'sessions.expiresAt',
           'users.email',
+          'users.role',
           'tenants.slug',
           'tenants.name',
         ])
@@ -84,8 +93,10 @@ export function createSessionService(deps: { store: Store; clock?: Clock; idleMs
           .execute();
       }
       return {
+        via: 'session',
         userId: row.userId,
         email: row.email,
+        role: storedRole(row.role),
         tenantId: row.tenantId,
         tenantSlug: row.slug,
         tenantName: row.name,

@@ -1,13 +1,16 @@
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { Store } from '../store/index.ts';
+import type { Kysely } from 'kysely';
+import type { ControlSchema, Store } from '../store/index.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password.ts';
+import { storedRole, type Role } from './roles.ts';
 
 export interface User {
   readonly id: string;
   readonly tenantId: string;
   readonly email: string;
+  readonly role: Role;
   readonly createdAt: string;
   readonly lastSignInAt: string | null;
 }
@@ -36,6 +39,7 @@ function toUser(row: {
   id: string;
   tenantId: string;
   email: string;
+  role: string;
   createdAt: string;
   lastSignInAt: string | null;
 }): User {
@@ -43,6 +47,7 @@ function toUser(row: {
     id: row.id,
     tenantId: row.tenantId,
     email: row.email,
+    role: storedRole(row.role),
     createdAt: row.createdAt,
     lastSignInAt: row.lastSignInAt,
   };
@@ -53,16 +58,33 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
   const { store } = deps;
   const clock = deps.clock ?? systemClock;
 
+  /** How many owners the tenant has (in `db`, a transaction when given). */
+  async function owners(tenantId: string, db: Kysely<ControlSchema> = store.db): Promise<number> {
+    const r = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenantId', '=', tenantId)
+      .where('role', '=', 'owner')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  const lastOwner = (email: string) =>
+    new DomainError('CONFLICT', `${email} is the tenant's last owner; make another admin owner first`);
+
   return {
-    async create(tenantId: string, input: { email: string; password: string }): Promise<User> {
+    /** Adds an admin; without a role, the tenant's first user is its owner and later ones are admins. */
+    async create(tenantId: string, input: { email: string; password: string; role?: Role }): Promise<User> {
       const email = normaliseEmail(input.email);
       checkPassword(input.password);
       const taken = await store.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
       if (taken) throw new DomainError('CONFLICT', `a user with the email ${email} exists already`);
+      const role = input.role ?? ((await owners(tenantId)) === 0 ? 'owner' : 'admin');
       const row = {
         id: newId(),
         tenantId,
         email,
+        role,
         passwordHash: await hashPassword(input.password),
         createdAt: isoNow(clock),
         lastSignInAt: null,
@@ -101,9 +123,37 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
       return toUser(row);
     },
 
-    /** Removes a user, their sessions and their favourites. */
+    /**
+     * Changes a user's role; the tenant's last owner keeps theirs (CONFLICT). Returns the
+     * user before and after.
+     */
+    async setRole(tenantId: string, id: string, role: Role): Promise<{ before: User; after: User }> {
+      return store.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!row) throw new DomainError('NOT_FOUND', `no user "${id}" in this tenant`);
+        const before = toUser(row);
+        if (before.role === 'owner' && role !== 'owner' && (await owners(tenantId, trx)) <= 1)
+          throw lastOwner(before.email);
+        await trx.updateTable('users').set({ role }).where('id', '=', id).execute();
+        return { before, after: { ...before, role } };
+      });
+    },
+
+    /** Removes a user, their sessions and their favourites; never the tenant's last owner (CONFLICT). */
     async remove(tenantId: string, id: string): Promise<void> {
       const res = await store.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('users')
+          .select(['email', 'role'])
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (row && row.role === 'owner' && (await owners(tenantId, trx)) <= 1) throw lastOwner(row.email);
         await trx.deleteFrom('sessions').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
         await trx.deleteFrom('favourites').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
         return trx.deleteFrom('users').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();

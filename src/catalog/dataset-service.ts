@@ -2,7 +2,7 @@ import { expressionBuilder, sql, type Kysely } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { ControlSchema, Store } from '../store/index.ts';
+import type { ControlSchema, RowCursor, Store } from '../store/index.ts';
 import type { FilterNode } from './filter/filter-parser.ts';
 import { queryOffset, type ParsedQuery } from './filter/query-parser.ts';
 import {
@@ -15,7 +15,7 @@ import {
 } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
-import { buildCountQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
+import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
@@ -313,6 +313,9 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           .executeTakeFirst();
         // Another admin deleted it between the read and this transaction.
         if (Number(gone.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no dataset "${id}" in this tenant`);
+        // A live dataset's source and its history go with it.
+        await t.deleteFrom('datasetSources').where('datasetId', '=', id).execute();
+        await t.deleteFrom('syncRuns').where('datasetId', '=', id).execute();
         // Stars on it and on its widgets go with them.
         await t
           .deleteFrom('favourites')
@@ -431,6 +434,15 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       if (int64Cache.size >= INT64_CACHE_TABLES) int64Cache.delete(int64Cache.keys().next().value!);
       int64Cache.set(ds.tableName, found);
       return found;
+    },
+
+    /**
+     * Every row matching `q`'s filters (paging ignored), in its order and with its fields,
+     * through a cursor for an export; the caller must close it.
+     */
+    async openExport(ds: Dataset, q: ParsedQuery): Promise<{ fields: readonly Field[]; cursor: RowCursor }> {
+      const cursor = await store.tables.cursor(buildExportQuery(store.data, store.caps, ds, q));
+      return { fields: pageFields(ds, q), cursor };
     },
 
     /** The number of rows matching `filters` (ANDed), through the count cache. */

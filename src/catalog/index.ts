@@ -11,6 +11,8 @@ export { datasetSummary } from './dataset-registry.ts';
 export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
 export type { ListQuery, ListPage } from './listing.ts';
 export type { Favourites, FavouriteType } from './favourites.ts';
+/** The cursor an export reads: the store's, handed through the catalog to the routes. */
+export type { RowCursor } from '../store/index.ts';
 export { createUploadStore, UPLOAD_TTL_MS, type Upload, type UploadStore } from './upload-store.ts';
 export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';

@@ -3,6 +3,7 @@ import type { Tenant } from '../access/index.ts';
 import { loadProcessConfig, type Config } from '../config/config.ts';
 import { openModules, type Modules } from '../modules.ts';
 import { createOutput, type Output } from './output.ts';
+import { settingFlags } from './settings-options.ts';
 
 export interface CommandContext {
   readonly config: Config;
@@ -33,23 +34,14 @@ export async function auditCli(
 }
 
 /** Global options as every command sees them. */
-export function globals(cmd: Command): { database?: string; tenant?: string; json?: boolean } {
+export function globals(cmd: Command): { json?: boolean } {
   return cmd.optsWithGlobals();
 }
 
 /** Loads config, opens the store, resolves the tenant, runs `fn`, and closes the store. */
-export async function withContext(
-  cmd: Command,
-  fn: (ctx: CommandContext) => Promise<void>,
-  overrides: { host?: string; port?: string; database?: string } = {},
-): Promise<void> {
+export async function withContext(cmd: Command, fn: (ctx: CommandContext) => Promise<void>): Promise<void> {
   const g = globals(cmd);
-  const config = loadProcessConfig({
-    database: overrides.database ?? g.database,
-    tenant: g.tenant,
-    host: overrides.host,
-    port: overrides.port,
-  });
+  const config = loadProcessConfig(settingFlags(cmd));
   const out = createOutput(Boolean(g.json));
   // One command, one query at a time: worker threads would only add their start-up.
   const modules = await openModules({ ...config, queryWorkers: 0 });

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../catalog/index.ts';
-import { addListCommand, auditCli, withContext } from './context.ts';
-import { createProgressBar, UsageError } from './output.ts';
+import { parseHeader, type HttpFormat, type SourceView, type SyncResult } from '../sources/index.ts';
+import { DomainError } from '../shared/errors.ts';
+import { addListCommand, addOneArgumentCommand, auditCli, withContext, type CommandContext } from './context.ts';
+import { affected, confirmRemoval, createProgressBar, UsageError } from './output.ts';
 
 function collectType(v: string, prev: Record<string, FieldType>): Record<string, FieldType> {
   const eq = v.lastIndexOf('=');
@@ -14,9 +16,168 @@ function collectType(v: string, prev: Record<string, FieldType>): Record<string,
   return { ...prev, [field]: type };
 }
 
-/** `dataset import` and `dataset list`. */
+function collectHeader(v: string, prev: Record<string, string>): Record<string, string> {
+  try {
+    const [name, value] = parseHeader(v);
+    return { ...prev, [name]: value };
+  } catch (e) {
+    throw new UsageError(`--header: ${(e as Error).message}`);
+  }
+}
+
+/** The `--json` answer of `connect` and `sync` (spec section 13). */
+function syncJson(r: SyncResult) {
+  return {
+    id: r.dataset.id,
+    name: r.dataset.name,
+    rows: r.dataset.rowCount,
+    fields: r.dataset.fields.map((f) => ({ name: f.name, type: f.type })),
+    schedule: r.schedule || null,
+    lastSyncedAt: r.dataset.syncedAt,
+  };
+}
+
+function syncLines(verb: string, r: SyncResult): string {
+  const j = syncJson(r);
+  return (
+    `${verb} dataset ${j.id} "${j.name}": ${j.rows} rows, version ${r.dataset.version}` +
+    `${j.schedule ? `, schedule "${j.schedule}" (UTC)` : ''}\n` +
+    j.fields.map((f) => `  ${f.name}: ${f.type}`).join('\n')
+  );
+}
+
+/** Usage mistakes found by the service (a bad URL, query or schedule) exit 2, like the parser's. */
+async function asUsage<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'INVALID_INPUT') throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** A live dataset's source in a line or two, credentials masked. */
+function sourceLine(s: SourceView): string {
+  return (
+    `  source: ${s.url}${s.schedule ? `, schedule "${s.schedule}" (UTC)` : ', no schedule'}` +
+    (s.lastError ? `\n  last error (${s.lastErrorAt}): ${s.lastError}` : '')
+  );
+}
+
+/** `dataset connect`, `dataset sync` and `dataset history`: live datasets (spec section 13). */
+function registerLiveCommands(dataset: Command): void {
+  dataset
+    .command('connect')
+    .description(
+      'create a dataset synced from a source: postgres:// or mysql:// with --query, or an http(s):// URL serving ' +
+        'CSV, JSON or NDJSON; runs the first sync at once',
+    )
+    .requiredOption('--name <name>', 'dataset name')
+    .requiredOption('--from <url>', 'postgres://…, mysql://…, https://… or http://… (credentials stored encrypted)')
+    .option('--query <sql>', 'for a database: one SELECT, run in a READ ONLY transaction')
+    .option(
+      '--header <"K: V">',
+      'for http(s): a request header, e.g. "Authorization: Bearer …"; repeatable',
+      collectHeader,
+      {},
+    )
+    .option('--format <format>', 'for http(s): csv, json or ndjson (default: by Content-Type, then extension)')
+    .option('--records-path <path>', 'for a JSON document: the dotted path of the array of records, e.g. data.items')
+    .option(
+      '--schedule <cron>',
+      'sync on this cron schedule, in UTC (5 fields, at most once a minute), e.g. "0 * * * *"',
+    )
+    .option('--integration <group>', 'integration group, e.g. "ConnectWise"')
+    .option('--description <text>', 'what the dataset holds')
+    .option('--type <field=TYPE>', `force a field's type (${FIELD_TYPES.join(', ')}); repeatable`, collectType, {})
+    .action(
+      async (
+        opts: {
+          name: string;
+          from: string;
+          query?: string;
+          header: Record<string, string>;
+          format?: string;
+          recordsPath?: string;
+          schedule?: string;
+          integration?: string;
+          description?: string;
+          type: Record<string, FieldType>;
+        },
+        cmd: Command,
+      ) => {
+        if (opts.format !== undefined && !['csv', 'json', 'ndjson'].includes(opts.format))
+          throw new UsageError(`--format takes csv, json or ndjson, got "${opts.format}"`);
+        await withContext(cmd, async (ctx) => {
+          const r = await asUsage(() =>
+            ctx.modules.sources.sync.connect(ctx.tenant.id, {
+              name: opts.name,
+              url: opts.from,
+              query: opts.query,
+              headers: opts.header,
+              format: opts.format as HttpFormat | undefined,
+              recordsPath: opts.recordsPath,
+              schedule: opts.schedule,
+              integrationGroup: opts.integration,
+              description: opts.description,
+              types: opts.type,
+            }),
+          );
+          const source = await ctx.modules.sources.sync.source(ctx.tenant.id, r.dataset.id);
+          await auditCli(
+            ctx,
+            'dataset.connect',
+            r.dataset.name,
+            `id ${r.dataset.id}: ${r.dataset.rowCount} rows from ${source?.url ?? ''}` +
+              `${r.schedule ? `, schedule "${r.schedule}"` : ''}`,
+          );
+          ctx.out.result(syncJson(r), syncLines('connected', r));
+        });
+      },
+    );
+
+  addOneArgumentCommand(
+    dataset,
+    { name: 'sync', description: 'sync a live dataset from its source now', argument: ['<id>', 'the dataset id'] },
+    async (id: string, ctx: CommandContext) => {
+      const r = await ctx.modules.sources.sync.sync(ctx.tenant.id, id);
+      await auditCli(
+        ctx,
+        'dataset.sync',
+        r.dataset.name,
+        `id ${id}, version ${r.dataset.version}: ${r.dataset.rowCount} rows`,
+      );
+      ctx.out.result(syncJson(r), syncLines('synced', r));
+    },
+  );
+
+  addOneArgumentCommand(
+    dataset,
+    {
+      name: 'history',
+      description: "a live dataset's last syncs: start, end, rows, result or error",
+      argument: ['<id>', 'the dataset id'],
+    },
+    async (id: string, ctx: CommandContext) => {
+      const source = await ctx.modules.sources.sync.source(ctx.tenant.id, id);
+      const runs = await ctx.modules.sources.sync.history(ctx.tenant.id, id);
+      ctx.out.result({ id, source, runs }, () =>
+        [
+          source ? sourceLine(source).trimStart() : 'no source: this dataset is loaded from files',
+          ...runs.map(
+            (r) =>
+              `${r.startedAt}  ${r.endedAt ?? '(not ended)'}  ${r.trigger.padEnd(8)}  ${r.result.padEnd(7)}  ` +
+              (r.result === 'ok' ? `${r.rows} rows` : (r.error ?? '')),
+          ),
+        ].join('\n'),
+      );
+    },
+  );
+}
+
+/** `dataset import`, `dataset list`, `dataset remove` and the live dataset commands. */
 export function registerDatasetCommands(program: Command): void {
-  const dataset = program.command('dataset').description('load and list datasets');
+  const dataset = program.command('dataset').description('load, list and remove datasets');
 
   dataset
     .command('import')
@@ -80,10 +241,71 @@ export function registerDatasetCommands(program: Command): void {
     );
 
   addListCommand(dataset, {
-    description: 'list the datasets of the tenant',
+    description: 'list the datasets of the tenant (live ones with their source, last sync and last error)',
     field: 'datasets',
     empty: 'no datasets',
-    load: async ({ modules, tenant }) => (await modules.catalog.datasets.list(tenant.id)).map(datasetSummary),
-    line: (d) => `${d.id}  ${d.name}  ${d.rows} rows  ${d.fields.length} fields  ${d.integrationGroup}`,
+    load: async ({ modules, tenant }) => {
+      const sources = await modules.sources.sync.sources(tenant.id);
+      return (await modules.catalog.datasets.list(tenant.id)).map((ds) => {
+        const s = sources.get(ds.id);
+        return {
+          ...datasetSummary(ds),
+          lastSyncedAt: ds.syncedAt,
+          source: s
+            ? {
+                kind: s.kind,
+                url: s.url,
+                schedule: s.schedule || null,
+                lastError: s.lastError,
+                lastErrorAt: s.lastErrorAt,
+              }
+            : null,
+        };
+      });
+    },
+    line: (d) =>
+      `${d.id}  ${d.name}  ${d.rows} rows  ${d.fields.length} fields  ${d.integrationGroup}` +
+      (d.source ? `\n  live from ${d.source.url}, last synced ${d.lastSyncedAt}` : '') +
+      (d.source?.lastError ? `\n  last error (${d.source.lastErrorAt}): ${d.source.lastError}` : ''),
   });
+
+  registerLiveCommands(dataset);
+
+  dataset
+    .command('remove')
+    .description(
+      'remove a dataset with its widgets and every key binding to either; prints what it affects and asks first',
+    )
+    .argument('<id>', 'dataset id')
+    .option('--yes', 'remove without asking (scripts: required when stdin is not a terminal)')
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const { dataset: ds, widgets, keys } = await modules.usecases.impact.ofDataset(tenant.id, id);
+        // What it affects goes to stderr: stdout stays the answer (JSON with --json).
+        process.stderr.write(
+          `dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows\n` +
+            affected('widgets removed with it', widgets) +
+            affected('keys that lose their binding to it or to its widgets', keys),
+        );
+        if (!(await confirmRemoval(opts.yes, `remove dataset ${ds.id} "${ds.name}"`))) {
+          process.stderr.write('nothing was removed\n');
+          process.exitCode = 1;
+          return;
+        }
+        const removed = await modules.usecases.deleteDataset(tenant.id, ds.id);
+        const names = removed.widgets.map((w) => w.name);
+        await auditCli(
+          ctx,
+          'dataset.delete',
+          ds.name,
+          `${ds.rowCount} rows; ${names.length === 0 ? 'no widgets' : `widgets deleted: ${names.join(', ')}`}`,
+        );
+        out.result(
+          { removed: ds.id, name: ds.name, rows: ds.rowCount, widgets: removed.widgets, keys },
+          `removed dataset ${ds.id} "${ds.name}", ${removed.widgets.length} widget(s) and the bindings of ` +
+            `${keys.length} key(s)`,
+        );
+      }),
+    );
 }

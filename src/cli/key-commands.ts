@@ -1,6 +1,13 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_GRACE_MS, DEFAULT_RATE_LIMIT, type KeySummary, type ResourceType } from '../access/index.ts';
+import {
+  DEFAULT_GRACE_MS,
+  DEFAULT_RATE_LIMIT,
+  keyChanges,
+  type KeySummary,
+  type ResourceType,
+} from '../access/index.ts';
 import { parseDuration, parseWhen } from '../shared/durations.ts';
+import { parseAllowIps, parseCorsOrigins } from '../shared/network.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -25,6 +32,25 @@ function expiry(allowNever: boolean) {
   };
 }
 
+/** `--allow-ip CIDR[,CIDR…]` or `any` (an empty list: every address), each entry checked. */
+function allowIps(v: string): string[] {
+  if (v.trim().toLowerCase() === 'any') return [];
+  const p = parseAllowIps(v.split(','));
+  if (!p.ok) throw new UsageError(`--allow-ip: ${p.message}; or any`);
+  return p.value;
+}
+
+/** `--cors-origin ORIGIN[,ORIGIN…]` or `none` (an empty list: no CORS headers), each entry checked. */
+function corsOrigins(v: string): string[] {
+  if (v.trim().toLowerCase() === 'none') return [];
+  const p = parseCorsOrigins(v.split(','));
+  if (!p.ok) throw new UsageError(`--cors-origin: ${p.message}; or none`);
+  return p.value;
+}
+
+const ALLOW_IP_HELP = 'addresses or CIDRs the key may be used from, comma-separated (IPv4 or IPv6), or any';
+const CORS_ORIGIN_HELP = 'browser origins that may read the answers (https://host[:port]), comma-separated, or none';
+
 function grace(v: string): number {
   const d = parseDuration(v);
   if (!d.ok) throw new UsageError(`--grace: ${d.message}`);
@@ -36,9 +62,11 @@ function keyLine(k: KeySummary): string {
   const state = k.disabled ? '  DISABLED' : '';
   const expires = k.expiresAt ? `  expires ${k.expiresAt}` : '';
   const previous = k.previousValidUntil ? `  previous secret until ${k.previousValidUntil}` : '';
+  const ips = k.allowIps.length ? `  from ${k.allowIps.join(',')}` : '';
+  const origins = k.corsOrigins.length ? `  CORS ${k.corsOrigins.join(',')}` : '';
   return (
     `${k.id}  ${k.name}  ${k.hint}${state}  ${k.rateLimit}/min  datasets:${k.bindings.datasets.length} ` +
-    `widgets:${k.bindings.widgets.length}${expires}${previous}  last used: ${k.lastUsedAt ?? 'never'}`
+    `widgets:${k.bindings.widgets.length}${expires}${previous}${ips}${origins}  last used: ${k.lastUsedAt ?? 'never'}`
   );
 }
 
@@ -63,23 +91,43 @@ export function registerKeyCommands(program: Command): void {
     .option('--description <text>', 'what the key is for', '')
     .option('--rate-limit <n>', `requests per minute (default ${DEFAULT_RATE_LIMIT})`, positiveInt('--rate-limit'))
     .option('--expires <when>', 'a duration such as 90d or 12h, or an ISO 8601 date/time', expiry(false))
-    .action(async (opts: { name: string; description: string; rateLimit?: number; expires?: string }, cmd: Command) =>
-      withContext(cmd, async (ctx) => {
-        const { modules, tenant, out } = ctx;
-        const k = await modules.access.keys.create(tenant.id, {
-          name: opts.name,
-          description: opts.description,
-          rateLimit: opts.rateLimit,
-          expiresAt: opts.expires ?? null,
-        });
-        const expires = k.expiresAt ? `; expires ${k.expiresAt}` : '';
-        await auditCli(ctx, 'key.create', keyTarget(k), `rate limit ${k.rateLimit}/min${expires}`);
-        out.result(
-          k,
-          `created key ${k.id} "${k.name}" (${k.rateLimit}/min${k.expiresAt ? `, expires ${k.expiresAt}` : ''})` +
-            `\n${k.key}`,
-        );
-      }),
+    .option('--allow-ip <cidrs>', ALLOW_IP_HELP, allowIps)
+    .option('--cors-origin <origins>', CORS_ORIGIN_HELP, corsOrigins)
+    .action(
+      async (
+        opts: {
+          name: string;
+          description: string;
+          rateLimit?: number;
+          expires?: string;
+          allowIp?: string[];
+          corsOrigin?: string[];
+        },
+        cmd: Command,
+      ) =>
+        withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
+          const k = await modules.access.keys.create(tenant.id, {
+            name: opts.name,
+            description: opts.description,
+            rateLimit: opts.rateLimit,
+            expiresAt: opts.expires ?? null,
+            allowIps: opts.allowIp,
+            corsOrigins: opts.corsOrigin,
+          });
+          const detail = [
+            `rate limit ${k.rateLimit}/min`,
+            k.expiresAt ? `expires ${k.expiresAt}` : '',
+            k.allowIps.length ? `allowed addresses ${k.allowIps.join(', ')}` : '',
+            k.corsOrigins.length ? `CORS origins ${k.corsOrigins.join(', ')}` : '',
+          ];
+          await auditCli(ctx, 'key.create', keyTarget(k), detail.filter(Boolean).join('; '));
+          out.result(
+            k,
+            `created key ${k.id} "${k.name}" (${k.rateLimit}/min${k.expiresAt ? `, expires ${k.expiresAt}` : ''})` +
+              `\n${k.key}`,
+          );
+        }),
     );
 
   key
@@ -90,10 +138,19 @@ export function registerKeyCommands(program: Command): void {
     .option('--description <text>', 'a new description')
     .option('--rate-limit <n>', 'requests per minute', positiveInt('--rate-limit'))
     .option('--expires <when>', 'a duration such as 90d, an ISO 8601 date/time, or never', expiry(true))
+    .option('--allow-ip <cidrs>', `${ALLOW_IP_HELP} (replaces the list)`, allowIps)
+    .option('--cors-origin <origins>', `${CORS_ORIGIN_HELP} (replaces the list)`, corsOrigins)
     .action(
       async (
         id: string,
-        opts: { name?: string; description?: string; rateLimit?: number; expires?: string },
+        opts: {
+          name?: string;
+          description?: string;
+          rateLimit?: number;
+          expires?: string;
+          allowIp?: string[];
+          corsOrigin?: string[];
+        },
         cmd: Command,
       ) =>
         withContext(cmd, async (ctx) => {
@@ -103,16 +160,10 @@ export function registerKeyCommands(program: Command): void {
             description: opts.description,
             rateLimit: opts.rateLimit,
             expiresAt: opts.expires === 'never' ? null : opts.expires,
+            allowIps: opts.allowIp,
+            corsOrigins: opts.corsOrigin,
           });
-          const changes: string[] = [];
-          if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
-          if (before.description !== after.description) changes.push('description changed');
-          if (before.rateLimit !== after.rateLimit) {
-            changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
-          }
-          if (before.expiresAt !== after.expiresAt) {
-            changes.push(`expires ${before.expiresAt ?? 'never'} → ${after.expiresAt ?? 'never'}`);
-          }
+          const changes = keyChanges(before, after);
           if (changes.length > 0) await auditCli(ctx, 'key.update', keyTarget(after), changes.join('; '));
           out.result(after, changes.length > 0 ? `updated key ${id}: ${changes.join('; ')}` : `key ${id} unchanged`);
         }),

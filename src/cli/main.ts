@@ -1,25 +1,23 @@
-import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/config.ts';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, packageVersion } from '../config/config.ts';
 import { DomainError } from '../shared/errors.ts';
-import { StoreConfigError } from '../store/index.ts';
+import { BackupRefusedError, SchemaTooNewError, StoreConfigError, BackupToolError } from '../store/index.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
 import { registerKeyCommands } from './key-commands.ts';
+import { registerOpsCommands } from './ops-commands.ts';
 import { registerServeCommands } from './serve-commands.ts';
+import { registerTokenCommands } from './token-commands.ts';
 import { registerUserCommands } from './user-commands.ts';
 import { registerWidgetCommands } from './widget-commands.ts';
 import { UsageError } from './output.ts';
+import { addSettingOptions } from './settings-options.ts';
 
 const program = new Command('datagate')
   .description('Publish datasets and widgets to your clients through API keys.')
-  .addOption(
-    new Option('--database <url>', 'sqlite:FILE or postgres://user@host/db (default sqlite:./data/datagate.db)').env(
-      'DATAGATE_DATABASE',
-    ),
-  )
-  .addOption(
-    new Option('--tenant <slug>', 'tenant to act on, created on first use').default('default').env('DATAGATE_TENANT'),
-  )
+  .version(packageVersion(), '-V, --version', 'print the version of datagate');
+addSettingOptions(program, 'global')
   .option('--json', 'print results as one JSON object on stdout')
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
@@ -28,6 +26,8 @@ registerDatasetCommands(program);
 registerWidgetCommands(program);
 registerKeyCommands(program);
 registerUserCommands(program);
+registerTokenCommands(program);
+registerOpsCommands(program);
 
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 for (const cmd of program.commands) cmd.exitOverride();
@@ -45,7 +45,13 @@ try {
       process.exit(0);
     process.exit(2);
   }
-  if (e instanceof UsageError || e instanceof ConfigError) fail(e.message, 2);
-  if (e instanceof DomainError || e instanceof StoreConfigError) fail(e.message, 1);
+  if (
+    e instanceof UsageError ||
+    e instanceof ConfigError ||
+    e instanceof SchemaTooNewError ||
+    e instanceof BackupRefusedError
+  )
+    fail(e.message, 2);
+  if (e instanceof DomainError || e instanceof StoreConfigError || e instanceof BackupToolError) fail(e.message, 1);
   fail(`unexpected failure: ${(e as Error)?.stack ?? String(e)}`, 1);
 }

@@ -54,3 +54,28 @@ export function createProgressBar(enabled: boolean) {
     },
   };
 }
+
+/**
+ * Confirms a change that cannot be undone: `--yes` confirms it; on a terminal the person
+ * is asked (`y` or `yes`); elsewhere (a script, a pipe) the command is refused, so that
+ * nothing is removed by a command that could not ask.
+ */
+export async function confirmRemoval(yes: boolean | undefined, what: string): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    throw new UsageError(`${what}: refused without a terminal to ask on; pass --yes to remove without asking`);
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${what}? [y/N] `);
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}
+
+/** `  label: name (id), ...` or `  label: none`, one line. */
+export function affected(label: string, refs: readonly { id: string; name: string }[]): string {
+  return `  ${label}: ${refs.length === 0 ? 'none' : refs.map((r) => `${r.name} (${r.id})`).join(', ')}\n`;
+}

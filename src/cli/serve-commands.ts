@@ -8,6 +8,7 @@ import { openModules, type Modules } from '../modules.ts';
 import { globals } from './context.ts';
 import { writeDemoFiles } from './demo-data.ts';
 import { createOutput, type Output } from './output.ts';
+import { addSettingOptions, environmentHelp, settingFlags } from './settings-options.ts';
 
 const DEMO_KEY_NAME = 'Demo key';
 // The demo's console admin. A fixed, printed password is fine for a demo on the
@@ -89,44 +90,33 @@ async function ensureDemo(
   }
 }
 
-// No commander defaults: a flag beats the environment, which beats the config's default.
-const PORT_HELP = 'port to listen on (env DATAGATE_PORT, default 8080)';
-const HOST_HELP = 'address to listen on (env DATAGATE_HOST, default 127.0.0.1)';
-
-/** A command that runs the server: `--port` and `--host`. */
+/** A command that runs the server: a flag for every setting, and the environment in its help. */
 function listening(program: Command, name: string, description: string): Command {
-  return program
-    .command(name)
-    .description(description)
-    .option('--port <port>', PORT_HELP)
-    .option('--host <host>', HOST_HELP);
+  const cmd = program.command(name).description(description);
+  addSettingOptions(cmd, 'server');
+  return cmd.addHelpText('after', environmentHelp(['global', 'server']));
 }
 
 /** `serve` and `demo`. */
 export function registerServeCommands(program: Command): void {
   listening(program, 'serve', 'run the public API and the admin console (/admin/)').action(
-    async (opts: { port?: string; host?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      const config = loadProcessConfig({ database: g.database, tenant: g.tenant, host: opts.host, port: opts.port });
+    async (_opts: unknown, cmd: Command) => {
+      const config = loadProcessConfig(settingFlags(cmd));
       const modules = await openModules(config);
       await modules.access.tenants.ensure(config.tenant);
-      await listenUntilSignal(config, modules, createOutput(Boolean(g.json)));
+      await listenUntilSignal(config, modules, createOutput(Boolean(globals(cmd).json)));
     },
   );
 
   listening(
     program,
     'demo',
-    'start datagate with demo data on embedded SQLite (./data/demo.db) ' +
+    'start datagate with demo data on embedded SQLite (default database sqlite:./data/demo.db) ' +
       'and print a working curl line and how to sign in to the console',
-  ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-    const g = globals(cmd);
+  ).action(async (_opts: unknown, cmd: Command) => {
     // The demo talks to a person: request logs only when asked for.
-    const config = loadProcessConfig(
-      { database: g.database ?? 'sqlite:./data/demo.db', tenant: g.tenant, host: opts.host, port: opts.port },
-      { DATAGATE_LOG_LEVEL: 'warn' },
-    );
-    const out = createOutput(Boolean(g.json));
+    const config = loadProcessConfig(settingFlags(cmd), { database: 'sqlite:./data/demo.db', logLevel: 'warn' });
+    const out = createOutput(Boolean(globals(cmd).json));
     const modules = await openModules(config);
     const tenant = await modules.access.tenants.ensure(config.tenant);
     const demo = await ensureDemo(modules, tenant.id, out);

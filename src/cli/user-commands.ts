@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseRole, ROLES, type Role } from '../access/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
@@ -52,7 +53,16 @@ async function passwordFor(given: string | undefined): Promise<string> {
   return first;
 }
 
-/** `user add|list|remove`: the console's admins of the tenant. */
+/** `--role`: one of the roles, else a usage error naming them. */
+function roleOption(v: string): Role {
+  try {
+    return parseRole(v);
+  } catch (e) {
+    throw new UsageError(`--role: ${(e as Error).message}`);
+  }
+}
+
+/** `user add|list|role|remove`: the console's admins of the tenant. */
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('add, list and remove the admins who sign in to the console');
 
@@ -61,15 +71,22 @@ export function registerUserCommands(program: Command): void {
     .description('add an admin of the tenant; without --password, reads it from stdin, or asks twice on a terminal')
     .argument('<email>', 'the address the admin signs in with')
     .option('--password <password>', 'at least 8 characters (visible in the shell history: prefer stdin or the prompt)')
-    .action(async (email: string, opts: { password?: string }, cmd: Command) => {
+    .option(
+      '--role <role>',
+      `${ROLES.join(', ')}: viewer reads (no secrets), admin also changes keys, bindings, datasets and widgets, ` +
+        "owner also manages users and tokens (default: owner for the tenant's first user, else admin)",
+      roleOption,
+    )
+    .action(async (email: string, opts: { password?: string; role?: Role }, cmd: Command) => {
       if (!email.trim()) throw new UsageError('user add needs an EMAIL');
       await withContext(cmd, async (ctx) => {
         const password = await passwordFor(opts.password);
-        const u = await ctx.modules.access.users.create(ctx.tenant.id, { email, password });
-        await auditCli(ctx, 'user.create', u.email);
+        const u = await ctx.modules.access.users.create(ctx.tenant.id, { email, password, role: opts.role });
+        await auditCli(ctx, 'user.create', u.email, `role ${u.role}`);
         ctx.out.result(
-          { email: u.email },
-          `added ${u.email}: an admin of tenant ${ctx.tenant.slug}, who can sign in to the console now`,
+          { email: u.email, role: u.role },
+          `added ${u.email}: ${u.role === 'admin' ? 'an' : 'a'} ${u.role} of tenant ${ctx.tenant.slug}, ` +
+            'who can sign in to the console now',
         );
       });
     });
@@ -82,11 +99,33 @@ export function registerUserCommands(program: Command): void {
       (await modules.access.users.list(tenant.id)).map((u) => ({
         id: u.id,
         email: u.email,
+        role: u.role,
         createdAt: u.createdAt,
         lastSignInAt: u.lastSignInAt,
       })),
-    line: (u) => `${u.email}  added ${u.createdAt}  last sign-in: ${u.lastSignInAt ?? 'never'}`,
+    line: (u) => `${u.email}  ${u.role}  added ${u.createdAt}  last sign-in: ${u.lastSignInAt ?? 'never'}`,
   });
+
+  user
+    .command('role')
+    .description("change an admin's role; the tenant's last owner stays owner")
+    .argument('<email>', 'the admin’s email')
+    .argument('<role>', ROLES.join(', '), roleOption)
+    .action(async (email: string, role: Role, _opts: unknown, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const wanted = email.trim().toLowerCase();
+        const u = (await ctx.modules.access.users.list(ctx.tenant.id)).find((x) => x.email === wanted);
+        if (!u) throw new DomainError('NOT_FOUND', `no user ${email} in tenant ${ctx.tenant.slug}`);
+        const { before, after } = await ctx.modules.access.users.setRole(ctx.tenant.id, u.id, role);
+        if (before.role !== after.role) await auditCli(ctx, 'user.role', after.email, `${before.role} → ${after.role}`);
+        ctx.out.result(
+          { email: after.email, role: after.role },
+          before.role === after.role
+            ? `${after.email} is ${after.role} already`
+            : `${after.email}: ${before.role} → ${after.role}`,
+        );
+      }),
+    );
 
   addOneArgumentCommand(
     user,

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Widget } from '../catalog/index.ts';
 import { DomainError } from '../shared/errors.ts';
-import { addListCommand, addOneArgumentCommand, auditCli } from './context.ts';
+import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
+import { affected, confirmRemoval } from './output.ts';
 
 function summary(w: Widget) {
   return {
@@ -36,9 +37,11 @@ function readSpec(file: string): unknown {
   }
 }
 
-/** `widget create` and `widget list`. */
+/** `widget create`, `widget list` and `widget remove`. */
 export function registerWidgetCommands(program: Command): void {
-  const widget = program.command('widget').description('create and list widgets: saved aggregations over a dataset');
+  const widget = program
+    .command('widget')
+    .description('create, list and remove widgets: saved aggregations over a dataset');
 
   addOneArgumentCommand(
     widget,
@@ -64,4 +67,32 @@ export function registerWidgetCommands(program: Command): void {
     load: async ({ modules, tenant }) => (await modules.catalog.widgets.list(tenant.id)).map(summary),
     line: (w) => `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}`,
   });
+
+  widget
+    .command('remove')
+    .description('remove a widget and its key bindings; prints what it affects and asks first')
+    .argument('<id>', 'widget id')
+    .option('--yes', 'remove without asking (scripts: required when stdin is not a terminal)')
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) =>
+      withContext(cmd, async (ctx) => {
+        const { modules, tenant, out } = ctx;
+        const { widget: w, keys } = await modules.usecases.impact.ofWidget(tenant.id, id);
+        const ds = await modules.catalog.datasets.get(tenant.id, w.datasetId);
+        process.stderr.write(
+          `widget ${w.id} "${w.name}" on dataset ${ds.id} "${ds.name}"\n` +
+            affected('keys that lose their binding to it', keys),
+        );
+        if (!(await confirmRemoval(opts.yes, `remove widget ${w.id} "${w.name}"`))) {
+          process.stderr.write('nothing was removed\n');
+          process.exitCode = 1;
+          return;
+        }
+        await modules.usecases.deleteWidget(tenant.id, w.id);
+        await auditCli(ctx, 'widget.delete', w.name, `was on dataset "${ds.name}"`);
+        out.result(
+          { removed: w.id, name: w.name, keys },
+          `removed widget ${w.id} "${w.name}" and the bindings of ${keys.length} key(s)`,
+        );
+      }),
+    );
 }

@@ -1,14 +1,63 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
+import { parseCidr } from '../shared/network.ts';
 import { DEFAULT_MEMORY_MB } from './memory-budget.ts';
 
 const intFromEnv = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+
+// Named ranges that Fastify's trustProxy (proxy-addr) knows besides addresses and CIDRs.
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const RANGES = PROXY_RANGES.join('/');
+// More hops than any real chain of proxies: a larger count is a typo.
+const MAX_PROXY_HOPS = 32;
+
+/**
+ * `DATAGATE_TRUST_PROXY`: whether and which proxies' X-Forwarded-For is believed. `true`
+ * trusts every hop (the left-most address is the client's); a number N trusts N hops from
+ * the server (the N-th address from the right); a comma list of addresses, CIDRs or
+ * loopback/linklocal/uniquelocal trusts those proxies only (the client is the first address,
+ * from the right, that is not one of them). `false`, `0` or unset: the socket's peer.
+ */
+const trustProxySchema = z
+  .union([z.boolean(), z.number(), z.string()])
+  .default(false)
+  .transform((v, ctx): boolean | number | string[] => {
+    if (typeof v === 'boolean') return v;
+    const text = String(v).trim().toLowerCase();
+    if (text === '' || text === 'false') return false;
+    if (text === 'true') return true;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops > MAX_PROXY_HOPS)
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_PROXY_HOPS} hops, got ${hops}` });
+      return hops === 0 ? false : hops;
+    }
+    const out: string[] = [];
+    for (const entry of text.split(',').map((e) => e.trim())) {
+      if (PROXY_RANGES.includes(entry)) {
+        out.push(entry);
+        continue;
+      }
+      const p = parseCidr(entry);
+      if (p.ok) out.push(p.value);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          message: `${p.message}; give true, a hop count, or a comma list of proxy addresses, CIDRs or ${RANGES}`,
+        });
+    }
+    return out;
+  });
 
 /** Every setting, nested by concern; parsed once at start and passed down in slices. */
 export const configSchema = z.object({
   database: z.string().min(1).default('sqlite:./data/datagate.db'),
   tenant: z.string().min(1).default('default'),
-  secret: z.string().optional(),
+  // Encrypts stored keys; a short one would make their ciphertexts guessable.
+  secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** The file the secret was read from (--secret-file, DATAGATE_SECRET_FILE), to say where it is. */
+  secretFile: z.string().optional(),
   /**
    * Where files beside a PostgreSQL database go (the generated secret, uploads); `./data` when
    * unset. SQLite uses its file's folder.
@@ -21,7 +70,7 @@ export const configSchema = z.object({
     publicUrl: z.string().url().optional(),
     // JSON or form bodies carry a handful of filter parameters; 64 KB is generous.
     bodyLimit: intFromEnv(64 * 1024, 1024),
-    trustProxy: z.coerce.boolean().default(false),
+    trustProxy: trustProxySchema,
   }),
   api: z.object({
     // The largest page a client can ask for; the contract's default.
@@ -57,6 +106,14 @@ export const configSchema = z.object({
     uploadLimitMb: intFromEnv(1024, 1),
     /** The built console (index.html and assets); set by bin/datagate, which builds it. */
     consoleDir: z.string().min(1).optional(),
+  }),
+  sources: z.object({
+    // Largest body an HTTP(S) source may send (MB). Like an upload's limit: the body goes
+    // to disk and the load streams, so memory does not grow with it.
+    maxMb: intFromEnv(1024, 1),
+    // Longest an HTTP(S) source may take to send its whole body, and a database source to
+    // accept the connection (s). 10 minutes carries 1 GB at ~2 MB/s.
+    timeoutS: intFromEnv(600, 1),
   }),
   // SQLite: worker threads that run dataset and widget queries off the event loop, so
   // that a heavy query holds up neither other requests nor /healthz. One per core
@@ -97,61 +154,379 @@ export type ConfigInput = z.input<typeof configSchema>;
 /** Thrown with every problem found, one per line. */
 export class ConfigError extends Error {}
 
-/** Reads settings from the environment, then applies explicit overrides (command-line flags). */
-export function loadConfig(
-  env: NodeJS.ProcessEnv,
-  overrides: Partial<{ database: string; tenant: string; host: string; port: number | string }> = {},
-): Config {
-  const input = {
-    database: overrides.database ?? env.DATAGATE_DATABASE,
-    tenant: overrides.tenant ?? env.DATAGATE_TENANT,
-    secret: env.DATAGATE_SECRET,
-    dataDir: env.DATAGATE_DATA_DIR || undefined,
-    http: {
-      host: overrides.host ?? env.DATAGATE_HOST,
-      port: overrides.port ?? env.DATAGATE_PORT,
-      publicUrl: env.DATAGATE_PUBLIC_URL || undefined,
-      bodyLimit: env.DATAGATE_BODY_LIMIT,
-      trustProxy: env.DATAGATE_TRUST_PROXY === 'true' || env.DATAGATE_TRUST_PROXY === '1' ? true : undefined,
-    },
-    api: {
-      maxPageSize: env.DATAGATE_MAX_PAGE_SIZE,
-      pageCacheMb: env.DATAGATE_PAGE_CACHE_MB || undefined,
-      queryTimeoutMs: env.DATAGATE_QUERY_TIMEOUT_MS,
-      keyFailureLimit: env.DATAGATE_KEY_FAILURE_LIMIT,
-      keyFailureWindowSeconds: env.DATAGATE_KEY_FAILURE_WINDOW,
-      keyFailureBlockSeconds: env.DATAGATE_KEY_FAILURE_BLOCK,
-    },
-    redis: { url: env.DATAGATE_REDIS || undefined, prefix: env.DATAGATE_REDIS_PREFIX || undefined },
-    ops: {
-      metricsAddr: env.DATAGATE_METRICS_ADDR || undefined,
-      metricsToken: env.DATAGATE_METRICS_TOKEN || undefined,
-      shutdownTimeoutMs: env.DATAGATE_SHUTDOWN_TIMEOUT_MS,
-    },
-    changePollMs: env.DATAGATE_CHANGE_POLL_MS,
-    queryWorkers: env.DATAGATE_QUERY_WORKERS,
-    memoryMb: env.DATAGATE_MEMORY_MB,
-    admin: {
-      uploadDir: env.DATAGATE_UPLOAD_DIR || undefined,
-      uploadLimitMb: env.DATAGATE_UPLOAD_LIMIT_MB,
-      consoleDir: env.DATAGATE_CONSOLE_DIR || undefined,
-    },
-    logLevel: env.DATAGATE_LOG_LEVEL,
+/** One setting: where it goes in the config, its flag and environment variable, for parsing and help. */
+export interface Setting {
+  /** The config field, dotted: `http.port`. */
+  readonly path: string;
+  readonly env: string;
+  /** The flag as commander spells it; a secret's flag names a file to read it from. */
+  readonly flag: string;
+  /** The default as people read it (help, README). */
+  readonly default: string;
+  readonly help: string;
+  /** Secret-bearing: `<env>_FILE` names a file holding it, and its value is never printed. */
+  readonly secret?: boolean;
+  /** `global`: every command reads it (a flag of `datagate` itself); `server`: `serve` and `demo`. */
+  readonly scope: 'global' | 'server';
+  readonly kind?: 'boolean';
+}
+
+/** Every setting, in the order `--help` and the README list them. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    path: 'database',
+    env: 'DATAGATE_DATABASE',
+    flag: '--database <url>',
+    default: 'sqlite:./data/datagate.db',
+    help: 'where the data lives: sqlite:FILE or postgres://user:pass@host:5432/db',
+    secret: true,
+    scope: 'global',
+  },
+  {
+    path: 'tenant',
+    env: 'DATAGATE_TENANT',
+    flag: '--tenant <slug>',
+    default: 'default',
+    help: 'tenant the command line acts on, created on first use',
+    scope: 'global',
+  },
+  {
+    path: 'secret',
+    env: 'DATAGATE_SECRET',
+    flag: '--secret-file <file>',
+    default: 'generated into <data dir>/secret.key',
+    help: 'encrypts stored keys, 32 characters or more (the flag names a file holding it)',
+    secret: true,
+    scope: 'global',
+  },
+  {
+    path: 'dataDir',
+    env: 'DATAGATE_DATA_DIR',
+    flag: '--data-dir <dir>',
+    default: "the SQLite file's folder, ./data for PostgreSQL",
+    help: 'where the generated secret.key and uploads live',
+    scope: 'global',
+  },
+  {
+    path: 'http.host',
+    env: 'DATAGATE_HOST',
+    flag: '--host <host>',
+    default: '127.0.0.1',
+    help: 'address to listen on',
+    scope: 'server',
+  },
+  {
+    path: 'http.port',
+    env: 'DATAGATE_PORT',
+    flag: '--port <port>',
+    default: '8080',
+    help: 'port to listen on',
+    scope: 'server',
+  },
+  {
+    path: 'http.publicUrl',
+    env: 'DATAGATE_PUBLIC_URL',
+    flag: '--public-url <url>',
+    default: 'the listening address',
+    help: 'base URL clients use (behind a proxy), shown in printed examples',
+    scope: 'server',
+  },
+  {
+    path: 'http.trustProxy',
+    env: 'DATAGATE_TRUST_PROXY',
+    flag: '--trust-proxy <proxies>',
+    default: 'off',
+    help:
+      'take the client address from X-Forwarded-For: true (every proxy), a hop count, or a comma list of ' +
+      'proxy addresses/CIDRs (loopback, linklocal, uniquelocal too)',
+    scope: 'server',
+  },
+  {
+    path: 'http.bodyLimit',
+    env: 'DATAGATE_BODY_LIMIT',
+    flag: '--body-limit <bytes>',
+    default: '65536',
+    help: 'largest POST body in bytes',
+    scope: 'server',
+  },
+  {
+    path: 'api.maxPageSize',
+    env: 'DATAGATE_MAX_PAGE_SIZE',
+    flag: '--max-page-size <rows>',
+    default: '1000',
+    help: 'larger page sizes are clamped to this',
+    scope: 'server',
+  },
+  {
+    path: 'memoryMb',
+    env: 'DATAGATE_MEMORY_MB',
+    flag: '--memory-mb <mb>',
+    default: String(DEFAULT_MEMORY_MB),
+    help: 'memory the server budgets for what grows with load; at least 64, 0 for no budget',
+    scope: 'server',
+  },
+  {
+    path: 'api.pageCacheMb',
+    env: 'DATAGATE_PAGE_CACHE_MB',
+    flag: '--page-cache-mb <mb>',
+    default: '1/8 of the memory budget',
+    help: 'memory for finished pages; 0 turns the cache off',
+    scope: 'server',
+  },
+  {
+    path: 'api.queryTimeoutMs',
+    env: 'DATAGATE_QUERY_TIMEOUT_MS',
+    flag: '--query-timeout-ms <ms>',
+    default: '30000',
+    help: 'a dataset or widget query running longer is stopped (HTTP 504)',
+    scope: 'server',
+  },
+  {
+    path: 'queryWorkers',
+    env: 'DATAGATE_QUERY_WORKERS',
+    flag: '--query-workers <n>',
+    default: 'the number of cores, at most 8',
+    help: 'SQLite: threads that run dataset and widget queries; 0 runs them on the main connection',
+    scope: 'server',
+  },
+  {
+    path: 'api.keyFailureLimit',
+    env: 'DATAGATE_KEY_FAILURE_LIMIT',
+    flag: '--key-failure-limit <n>',
+    default: '20',
+    help: 'invalid keys an address may send per window...',
+    scope: 'server',
+  },
+  {
+    path: 'api.keyFailureWindowSeconds',
+    env: 'DATAGATE_KEY_FAILURE_WINDOW',
+    flag: '--key-failure-window <seconds>',
+    default: '60',
+    help: '...in this many seconds, before it is refused...',
+    scope: 'server',
+  },
+  {
+    path: 'api.keyFailureBlockSeconds',
+    env: 'DATAGATE_KEY_FAILURE_BLOCK',
+    flag: '--key-failure-block <seconds>',
+    default: '300',
+    help: '...for this many seconds (HTTP 429)',
+    scope: 'server',
+  },
+  {
+    path: 'redis.url',
+    env: 'DATAGATE_REDIS',
+    flag: '--redis <url>',
+    default: 'none',
+    help: 'redis://host:6379: rate limits and lockouts shared by every node',
+    secret: true,
+    scope: 'server',
+  },
+  {
+    path: 'redis.prefix',
+    env: 'DATAGATE_REDIS_PREFIX',
+    flag: '--redis-prefix <prefix>',
+    default: 'datagate',
+    help: 'prefix of every Redis key, so that deployments can share a Redis',
+    scope: 'server',
+  },
+  {
+    path: 'changePollMs',
+    env: 'DATAGATE_CHANGE_POLL_MS',
+    flag: '--change-poll-ms <ms>',
+    default: '250',
+    help: 'how often a server checks for changes made by other processes',
+    scope: 'server',
+  },
+  {
+    path: 'admin.uploadDir',
+    env: 'DATAGATE_UPLOAD_DIR',
+    flag: '--upload-dir <dir>',
+    default: '<data dir>/uploads',
+    help: 'where files uploaded in the console wait for their confirmation',
+    scope: 'server',
+  },
+  {
+    path: 'admin.uploadLimitMb',
+    env: 'DATAGATE_UPLOAD_LIMIT_MB',
+    flag: '--upload-limit-mb <mb>',
+    default: '1024',
+    help: 'largest dataset file the console accepts',
+    scope: 'server',
+  },
+  {
+    path: 'admin.consoleDir',
+    env: 'DATAGATE_CONSOLE_DIR',
+    flag: '--console-dir <dir>',
+    default: 'built from web/ by bin/datagate',
+    help: 'the built console (index.html and assets)',
+    scope: 'server',
+  },
+  {
+    path: 'ops.metricsAddr',
+    env: 'DATAGATE_METRICS_ADDR',
+    flag: '--metrics-addr <host:port>',
+    default: 'none',
+    help: 'a listener that serves only GET /metrics (Prometheus)',
+    scope: 'server',
+  },
+  {
+    path: 'ops.metricsToken',
+    env: 'DATAGATE_METRICS_TOKEN',
+    flag: '--metrics-token-file <file>',
+    default: 'none',
+    help: '/metrics on the public port for requests with Authorization: Bearer <token> (the flag names a file)',
+    secret: true,
+    scope: 'server',
+  },
+  {
+    path: 'ops.shutdownTimeoutMs',
+    env: 'DATAGATE_SHUTDOWN_TIMEOUT_MS',
+    flag: '--shutdown-timeout-ms <ms>',
+    default: '10000',
+    help: 'on SIGTERM, how long requests in flight get before their connections are closed',
+    scope: 'server',
+  },
+  {
+    path: 'sources.maxMb',
+    env: 'DATAGATE_SOURCE_MAX_MB',
+    flag: '--source-max-mb <mb>',
+    default: '1024',
+    help: 'largest answer a live dataset source may send',
+    scope: 'server',
+  },
+  {
+    path: 'sources.timeoutS',
+    env: 'DATAGATE_SOURCE_TIMEOUT_S',
+    flag: '--source-timeout-s <seconds>',
+    default: '600',
+    help: 'longest a live dataset source may take for its whole answer',
+    scope: 'server',
+  },
+  {
+    path: 'logLevel',
+    env: 'DATAGATE_LOG_LEVEL',
+    flag: '--log-level <level>',
+    default: 'info',
+    help: 'fatal, error, warn, info, debug, trace or silent',
+    scope: 'server',
+  },
+];
+
+/** Values given as flags (a secret's: the file to read it from), by setting path. */
+export type SettingValues = Partial<Record<string, string | number | boolean | undefined>>;
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+/** A secret file's content without the line end editors and `echo` add. */
+function readSecretFile(file: string): string {
+  return fs.readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
+}
+
+/**
+ * Reads every setting from, in order, `flags` (command-line flags), the environment
+ * (`X`, or for a secret `X_FILE`, never both) and `defaults` (a command's own defaults,
+ * by setting path, e.g. the demo's database), else the schema's default. Throws a
+ * ConfigError naming every problem, each by where its value came from.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: SettingValues = {}, defaults: SettingValues = {}): Config {
+  const problems: string[] = [];
+  const groups: Record<string, Record<string, unknown>> = {
+    http: {},
+    api: {},
+    redis: {},
+    admin: {},
+    ops: {},
+    sources: {},
   };
+  const input: Record<string, unknown> = { ...groups };
+  const source = new Map<string, { from: string; value?: string }>();
+  for (const s of SETTINGS) {
+    let value: unknown;
+    let from = '';
+    const flagValue = flags[s.path];
+    const fileEnv = `${s.env}_FILE`;
+    const envValue = env[s.env] === '' ? undefined : env[s.env];
+    const fileValue = s.secret && env[fileEnv] !== '' ? env[fileEnv] : undefined;
+    const read = (file: string, name: string): string | undefined => {
+      try {
+        return readSecretFile(file);
+      } catch (e) {
+        problems.push(`${name}: can't read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        return undefined;
+      }
+    };
+    if (flagValue !== undefined) {
+      from = s.flag.split(' ')[0];
+      // A secret's own flag names a file (`--secret-file`): the value would show in `ps`.
+      value = s.flag.includes('-file ') ? read(String(flagValue), from) : flagValue;
+      if (s.path === 'secret') input.secretFile = String(flagValue);
+    } else if (envValue !== undefined && fileValue !== undefined) {
+      problems.push(`${s.env} and ${fileEnv} are both set: give one of them`);
+      continue;
+    } else if (fileValue !== undefined) {
+      from = fileEnv;
+      value = read(fileValue, fileEnv);
+      if (s.path === 'secret') input.secretFile = fileValue;
+    } else if (envValue !== undefined) {
+      from = s.env;
+      value = envValue;
+    } else if (defaults[s.path] !== undefined) {
+      from = `${s.env} (default)`;
+      value = defaults[s.path];
+    }
+    if (value === undefined) continue;
+    if (s.kind === 'boolean' && typeof value === 'string') {
+      const v = value.toLowerCase();
+      if (TRUE.has(v)) value = true;
+      else if (FALSE.has(v)) value = false;
+      else {
+        problems.push(`${from} "${value}": must be true or false`);
+        continue;
+      }
+    }
+    source.set(s.path, { from, value: s.secret ? undefined : String(value) });
+    const [head, tail] = s.path.split('.');
+    if (tail) groups[head][tail] = value;
+    else input[head] = value;
+  }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    for (const issue of parsed.error.issues) {
+      const p = issue.path.join('.');
+      const src = source.get(p);
+      const setting = SETTINGS.find((s) => s.path === p);
+      // Never a secret's value: only where it came from.
+      const name = src ? `${src.from}${src.value === undefined ? '' : ` "${src.value}"`}` : (setting?.env ?? p);
+      problems.push(`${name}: ${issue.message} (${p})`);
+    }
   }
-  return Object.freeze(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${p}`).join('\n'),
+    );
+  }
+  return Object.freeze(parsed.data!);
 }
 
 /**
  * `loadConfig` over this process's environment: the one place that reads it. `defaults`
- * are environment values used where the environment has none (e.g. the demo's log level).
+ * are a command's own defaults, by setting path (e.g. the demo's log level).
  */
-export function loadProcessConfig(
-  overrides: Parameters<typeof loadConfig>[1] = {},
-  defaults: NodeJS.ProcessEnv = {},
-): Config {
-  return loadConfig({ ...defaults, ...process.env }, overrides);
+export function loadProcessConfig(flags: SettingValues = {}, defaults: SettingValues = {}): Config {
+  return loadConfig(process.env, flags, defaults);
+}
+
+/** The environment for a child process (pg_dump, pg_restore): this process's, plus `extra`. */
+export function childEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
+/** The version of datagate: package.json's, two folders up from src/config/ and from dist/build-*\/. */
+export function packageVersion(): string {
+  const name = 'package.json';
+  const pkg = JSON.parse(fs.readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRegistry, Principal } from '../access/index.ts';
 import type { AttemptLimiter, RateDecision, RateLimiter } from '../ratelimit/index.ts';
 import type { PublicErrorCode } from '../shared/errors.ts';
+import { checkKeyAccess } from './key-access.ts';
 import { sendPublicError as sendPublic } from './public-replies.ts';
 
 declare module 'fastify' {
@@ -45,8 +46,10 @@ function setRateHeaders(reply: FastifyReply, d: RateDecision): void {
 
 /**
  * The public API's gate, as a preHandler: key present and valid (failed attempts limited
- * per address), the key's rate limit, then the tenant's switch. Sets `req.principal` as
- * soon as the key is valid, so that a 429 or a 403 that follows is counted for the key.
+ * per address), the key's CORS origins and address allowlist, its rate limit, then the
+ * tenant's switch. Sets `req.principal` as soon as the key is valid, so that a 403 or a
+ * 429 that follows is counted for the key. A refused address counts neither toward the
+ * key's limit nor as a failed attempt: the key is real, only its place is wrong.
  */
 export function createApiKeyGate(deps: {
   access: AccessRegistry;
@@ -103,6 +106,7 @@ export function createApiKeyGate(deps: {
     }
     const p = auth.principal;
     req.principal = p;
+    if (!checkKeyAccess(req, reply, p, sendPublicError)) return reply;
     const d = await deps.limiter.consume(p.keyId, p.rateLimit);
     setRateHeaders(reply, d);
     if (!d.allowed) {

@@ -10,6 +10,7 @@ describe('classify', () => {
       INVALID_INPUT: 400,
       CONFLICT: 409,
       IMPORT_INVALID: 400,
+      SOURCE_FAILED: 502,
     };
     for (const [code, status] of Object.entries(want) as [DomainErrorCode, number][]) {
       assert.deepEqual(classify(new DomainError(code, `because ${code}`)), {

@@ -18,6 +18,8 @@ export function publicErrorBody(code: PublicErrorCode, msg = ''): string {
       return '{"message":"API key expired"}';
     case 'KEY_DISABLED':
       return envelope(403, 'This API key is disabled.');
+    case 'KEY_ADDRESS_REFUSED':
+      return envelope(403, 'This address is not allowed for this API key.');
     case 'API_DISABLED':
       return envelope(403, 'The Public API is disabled for this account.');
     case 'RESOURCE_UNBOUND':

@@ -3,3 +3,4 @@ export { createAttemptLimiter, type AttemptLimiter, type AttemptRules } from './
 export { createRedisRateLimiter } from './redis-rate-limiter.ts';
 export { createRedisAttemptLimiter } from './redis-attempt-limiter.ts';
 export { createRedisClient, type RedisLog } from './redis-client.ts';
+export { createExportSlots, type ExportSlots } from './export-slots.ts';

@@ -31,8 +31,14 @@ export const PUBLIC_ERRORS = {
   KEY_INVALID: { status: 401, doc: 'unknown or removed key, or a rotated key’s previous secret after its grace' },
   KEY_EXPIRED: { status: 401, doc: 'the key is past its expiry time' },
   KEY_DISABLED: { status: 403, doc: 'an admin disabled the key (its bindings are kept)' },
+  KEY_ADDRESS_REFUSED: { status: 403, doc: "the client's address is outside the key's allowlist" },
   API_DISABLED: { status: 403, doc: "the tenant's Enable Public API switch is off" },
   RATE_LIMITED: { status: 429, doc: "the key's requests per minute are used up; Retry-After says when to retry" },
+  EXPORTS_LIMITED: {
+    status: 429,
+    doc: 'the key already runs its maximum of exports at once (2, per server node); Retry-After says when to retry',
+    headers: RETRY_SOON,
+  },
   KEY_ATTEMPTS_LIMITED: { status: 429, doc: 'too many invalid keys from this address; Retry-After says when to retry' },
   RESOURCE_UNBOUND: { status: 403, doc: 'the resource exists in the key’s tenant but is not bound to the key' },
   DATASET_NOT_FOUND: { status: 404, doc: 'no such dataset in the key’s tenant' },
@@ -70,13 +76,20 @@ export type PublicErrorCode = keyof typeof PUBLIC_ERRORS;
 
 /** Admin API failures, one envelope: `{"error":{"code","message","requestId"}}`. */
 export const ADMIN_ERRORS = {
-  UNAUTHENTICATED: { status: 401, doc: 'no session, or it expired' },
+  UNAUTHENTICATED: {
+    status: 401,
+    doc: 'no session, or it expired; or an admin token (Bearer dgt_…) that is malformed, unknown, revoked or expired',
+  },
   INVALID_CREDENTIALS: { status: 401, doc: 'wrong email or password' },
   SIGNIN_LIMITED: {
     status: 429,
     doc: 'too many failed sign-ins for the address or the email; Retry-After says when to retry',
   },
   CSRF_INVALID: { status: 403, doc: "a state-changing request without the session's x-csrf-token header" },
+  ROLE_REQUIRED: {
+    status: 403,
+    doc: 'the admin’s (or the token’s) role is below the one the route needs; the message names it',
+  },
   SETUP_DONE: { status: 409, doc: 'the setup page was used after the tenant got its first user' },
   SETUP_CODE_INVALID: {
     status: 403,
@@ -86,6 +99,10 @@ export const ADMIN_ERRORS = {
   INVALID_INPUT: { status: 400, doc: 'a body, query or path value is invalid' },
   IMPORT_INVALID: { status: 400, doc: "an uploaded file can't be loaded" },
   CONFLICT: { status: 409, doc: 'the change contradicts the current state' },
+  SOURCE_FAILED: {
+    status: 502,
+    doc: "a live dataset's source could not be read or loaded; the dataset keeps its previous rows",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     doc: 'a request body that is not application/json (uploads: application/octet-stream)',
@@ -115,7 +132,10 @@ export class AdminError extends Error {
  * an admin code too, and takes its status from that catalog (http/error-handler.ts
  * carries it with the failure, so a renderer can tell a client's mistake from the rest).
  */
-export type DomainErrorCode = Extract<AdminErrorCode, 'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'IMPORT_INVALID'>;
+export type DomainErrorCode = Extract<
+  AdminErrorCode,
+  'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'IMPORT_INVALID' | 'SOURCE_FAILED'
+>;
 
 /** A failure a caller can act on; its message is safe to show. */
 export class DomainError extends Error {

@@ -10,12 +10,15 @@ import { postgresCapabilities } from './dialects/postgres-capabilities.ts';
 import { openSqlite } from './dialects/sqlite.ts';
 import type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 import { sqliteCapabilities } from './dialects/sqlite-capabilities.ts';
-import { migrateToLatest } from './migrations.ts';
+import { appliedMigrations, checkNotNewer, KNOWN_MIGRATIONS, migrateToLatest } from './migrations.ts';
 import type { ControlSchema } from './schema.ts';
 
+export { KNOWN_MIGRATIONS, SchemaTooNewError } from './migrations.ts';
+export { backupDatabase, BackupRefusedError, restoreDatabase, BackupToolError } from './backup.ts';
+export type { BackupResult, ToolEnv } from './backup.ts';
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
-export type { DatasetTables, DroppedTable } from './dialects/dataset-tables.ts';
+export type { DatasetTables, DroppedTable, RowCursor } from './dialects/dataset-tables.ts';
 export type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 export type { PoolStats } from './dialects/dialect.ts';
 
@@ -29,6 +32,10 @@ export interface Store {
   readonly tables: DatasetTables;
   /** A human description of where the data lives, for logs and the command line. */
   readonly location: string;
+  /** Applies the migrations the database lacks and gives their names (none: it was up to date). */
+  migrate(): Promise<string[]>;
+  /** The migrations this version knows that the database lacks. */
+  pendingMigrations(): Promise<string[]>;
   /** Bumps the change counter: every admin change calls it inside its transaction. */
   bumpGeneration(trx?: Kysely<ControlSchema>): Promise<void>;
   /** Reads the change counter; servers poll it to learn of changes made elsewhere. */
@@ -48,6 +55,11 @@ export interface StoreOptions {
   readonly queryWorkers?: number;
   /** SQLite: what each connection may hold in memory (SQLite's defaults without it). */
   readonly sqlite?: ConnectionLimits;
+  /**
+   * Bring the schema up to date on opening (the default); else only refuse a database
+   * of a newer version, and leave the migrations to `migrate()`.
+   */
+  readonly migrate?: boolean;
 }
 
 /**
@@ -62,12 +74,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     if (!file) throw new StoreConfigError(`database URL "${url}" names no file`);
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const h = openSqlite(file, { queryWorkers: opts.queryWorkers, limits: opts.sqlite });
-    try {
-      await migrateToLatest(h.control);
-    } catch (e) {
-      await h.close();
-      throw e;
-    }
+    await prepare(h, opts);
     return storeOver(h, sqliteCapabilities, path.resolve(file));
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -79,23 +86,38 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       throw new StoreConfigError('the PostgreSQL database URL is not a valid URL');
     }
     const h = openPostgres(url);
-    try {
-      await migrateToLatest(h.control);
-    } catch (e) {
-      await h.close();
-      throw e;
-    }
+    await prepare(h, opts);
     // Never the password.
     return storeOver(
       {
         ...h,
-        tables: { ...h.tables, rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone) },
+        tables: {
+          ...h.tables,
+          rows: (query, o) => Promise.resolve(h.tables.rows(query, o)).catch(rethrowGone),
+          cursor: async (query, o) => {
+            const c = await h.tables.cursor(query, o).catch(rethrowGone);
+            return { next: () => c.next().catch(rethrowGone), close: () => c.close() };
+          },
+        },
       },
       postgresCapabilities,
       `postgres://${parsed.host}${parsed.pathname}`,
     );
   }
-  throw new StoreConfigError(`unsupported database URL "${url}": expected sqlite:FILE or postgres://...`);
+  // Its scheme only: the rest may carry a password.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'no scheme';
+  throw new StoreConfigError(`unsupported database URL (${scheme}): expected sqlite:FILE or postgres://...`);
+}
+
+/** Migrates (or, with `migrate: false`, only checks) a database just opened; closes it on failure. */
+async function prepare(h: DialectHandle, opts: StoreOptions): Promise<void> {
+  try {
+    if (opts.migrate === false) await checkNotNewer(h.control);
+    else await migrateToLatest(h.control);
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
 }
 
 /** A dialect's open database as the Store the rest of datagate sees. */
@@ -106,6 +128,11 @@ function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string
     caps,
     tables: h.tables,
     location,
+    migrate: () => migrateToLatest(h.control),
+    pendingMigrations: async () => {
+      const applied = new Set(await appliedMigrations(h.control));
+      return KNOWN_MIGRATIONS.filter((n) => !applied.has(n));
+    },
     bumpGeneration: (trx) => h.bumpGeneration(trx),
     readGeneration: () => h.readGeneration(),
     poolStats: () => h.poolStats(),

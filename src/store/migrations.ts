@@ -218,6 +218,92 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('prev_valid_until', 'text').execute();
     },
   },
+  '0008_key_access': {
+    async up(db: Kysely<any>) {
+      // JSON lists: the networks a key may be used from ([]: any address) and the browser
+      // origins that may read its answers ([]: none, no CORS headers).
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('allow_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('cors_origins', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
+  '0009_admin_tokens': {
+    async up(db: Kysely<any>) {
+      // Admin tokens for scripts: the secret's SHA-256 only (never recoverable), the last four
+      // characters to recognise it, and the role it acts with.
+      await db.schema
+        .createTable('admin_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('admin'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('hint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('admin_tokens_tenant').on('admin_tokens').column('tenant_id').execute();
+    },
+  },
+  '0010_user_roles': {
+    async up(db: Kysely<any>) {
+      // Every admin could do everything before roles: existing users become owners.
+      await db.schema
+        .alterTable('users')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('owner'))
+        .execute();
+    },
+  },
+  '0011_dataset_sources': {
+    async up(db: Kysely<any>) {
+      // Where a live dataset's rows come from. The URL and headers as given are kept only
+      // encrypted with the server secret (`*_cipher`); `*_masked` is what is shown.
+      await db.schema
+        .createTable('dataset_sources')
+        .addColumn('dataset_id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('url_cipher', 'text', (c) => c.notNull())
+        .addColumn('url_masked', 'text', (c) => c.notNull())
+        .addColumn('headers_cipher', 'text', (c) => c.notNull())
+        .addColumn('headers_masked', 'text', (c) => c.notNull())
+        .addColumn('query', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('format', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('records_path', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('types', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('schedule', 'text', (c) => c.notNull().defaultTo(''))
+        // The next due time of the schedule (null: none); a node claims a due run by
+        // moving it forward with a compare-and-set, so each due time runs once.
+        .addColumn('next_run_at', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dataset_sources_tenant').on('dataset_sources').column('tenant_id').execute();
+      await db.schema.createIndex('dataset_sources_due').on('dataset_sources').column('next_run_at').execute();
+      await db.schema
+        .createTable('sync_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        // running | ok | failed
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('rows', 'bigint')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('sync_runs_dataset').on('sync_runs').columns(['dataset_id', 'started_at']).execute();
+    },
+  },
   '0013_favourites_and_widget_owner': {
     async up(db: Kysely<any>) {
       // The datasets and widgets each admin has starred. Tenant beside the user so that a
@@ -249,15 +335,55 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The migrations this version of datagate knows, in the order they apply. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(migrations).sort();
+
+/**
+ * The database was changed by a newer datagate: it holds migrations this version does
+ * not know, so this version could misread it or damage it.
+ */
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `the database was migrated by a newer datagate: ${unknown.length === 1 ? 'migration' : 'migrations'} ` +
+        `${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} unknown to this version ` +
+        `(it knows ${KNOWN_MIGRATIONS[0]} to ${KNOWN_MIGRATIONS.at(-1)}). ` +
+        'Run the newer datagate, or restore a backup made by this version.',
+    );
+  }
+}
+
+/** The names of the migrations applied to `db` (none on an empty database). */
+export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').orderBy('name').execute();
+    return rows.map((r) => r.name as string);
+  } catch (e) {
+    // SQLite "no such table", PostgreSQL 42P01 "relation does not exist": nothing applied yet.
+    if (/no such table|does not exist/.test((e as Error).message)) return [];
+    throw e;
+  }
+}
+
+/** Refuses, with a SchemaTooNewError, a database that holds migrations this version does not know. */
+export async function checkNotNewer(db: Kysely<any>): Promise<void> {
+  const unknown = (await appliedMigrations(db)).filter((n) => !(n in migrations));
+  if (unknown.length > 0) throw new SchemaTooNewError(unknown);
+}
+
 /**
  * Brings the control schema up to date, or to the migration named `upTo` (tests of a
- * migration over older data); fails with the migration's own error.
+ * migration over older data), and gives the names of the migrations it applied; fails
+ * with the migration's own error, or a SchemaTooNewError before any change on a database
+ * of a newer version.
  */
-export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, upTo?: string): Promise<string[]> {
+  await checkNotNewer(db);
   const migrator = new Migrator({ db, provider });
   const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -66,6 +66,10 @@ export interface ControlSchema {
     disabled: Generated<number>;
     prevKeyHash: string | null;
     prevValidUntil: string | null;
+    /** JSON: the networks (CIDR) the key may be used from; [] = any address. */
+    allowIps: Generated<string>;
+    /** JSON: the browser origins that may read the key's answers; [] = none. */
+    corsOrigins: Generated<string>;
   };
   bindings: {
     keyId: string;
@@ -99,6 +103,8 @@ export interface ControlSchema {
     email: string;
     /** `scrypt$N$r$p$salt$hash`, base64 parts. */
     passwordHash: string;
+    /** viewer, admin or owner (see access/roles.ts). */
+    role: Generated<string>;
     createdAt: string;
     lastSignInAt: string | null;
   };
@@ -123,6 +129,22 @@ export interface ControlSchema {
     detail: string;
     ip: string;
   };
+  /** Admin API tokens (`dgt_…`): stored hashed, shown once. */
+  adminTokens: {
+    id: string;
+    tenantId: string;
+    name: string;
+    role: Generated<string>;
+    /** SHA-256 of the secret, hex: a leaked table opens nothing. */
+    tokenHash: string;
+    /** `dgt_…` and the last four characters. */
+    hint: string;
+    createdAt: string;
+    /** Who created it, as the audit log names them. */
+    createdBy: string;
+    expiresAt: string | null;
+    lastUsedAt: string | null;
+  };
   /** A removed key's name, kept so that its usage history still names it. */
   removedKeys: {
     id: string;
@@ -137,6 +159,43 @@ export interface ControlSchema {
     minute: number;
     status: number;
     count: number;
+  };
+  /** Where a live dataset's rows come from (spec section 13); credentials only encrypted. */
+  datasetSources: {
+    datasetId: string;
+    tenantId: string;
+    /** postgres | mysql | http */
+    kind: string;
+    urlCipher: string;
+    urlMasked: string;
+    /** The headers as a JSON object, encrypted. */
+    headersCipher: string;
+    /** JSON object of header names to masked values. */
+    headersMasked: string;
+    query: string;
+    format: string;
+    recordsPath: string;
+    /** JSON object of field name to type, as given with --type. */
+    types: string;
+    schedule: string;
+    nextRunAt: string | null;
+    lastError: string | null;
+    lastErrorAt: string | null;
+    createdAt: string;
+  };
+  /** One sync of a live dataset: started, ended, rows, result or error. */
+  syncRuns: {
+    id: string;
+    tenantId: string;
+    datasetId: string;
+    /** connect | manual | schedule */
+    trigger: string;
+    startedAt: string;
+    endedAt: string | null;
+    /** running | ok | failed */
+    result: string;
+    rows: number | null;
+    error: string | null;
   };
   kyselyMigration?: { name: string; timestamp: string };
   _unused?: { id: Generated<number> };

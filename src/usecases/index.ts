@@ -4,10 +4,12 @@ import type { Store } from '../store/index.ts';
 import { createDeleteDataset } from './delete-dataset.ts';
 import { createDeleteWidget } from './delete-widget.ts';
 import { createUploadLoading } from './load-upload.ts';
+import { createRemovalImpact } from './removal-impact.ts';
 import { createResourceResolver } from './resolve-resources.ts';
 
 export type { DeletedDataset, DeleteDataset } from './delete-dataset.ts';
 export type { DeleteWidget } from './delete-widget.ts';
+export type { DatasetImpact, RemovalImpact, WidgetImpact } from './removal-impact.ts';
 export type { LoadedUpload, StageResult, UploadLoading } from './load-upload.ts';
 export type {
   BoundDataset,
@@ -28,6 +30,7 @@ export function createUseCases(deps: { store: Store; access: Access; catalog: Ca
     resources: createResourceResolver(deps),
     deleteDataset: createDeleteDataset(deps),
     deleteWidget: createDeleteWidget(deps),
+    impact: createRemovalImpact(deps),
     uploads: createUploadLoading(deps),
   };
 }

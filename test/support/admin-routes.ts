@@ -62,3 +62,62 @@ export function callRoute(
   }
   return app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
 }
+
+/**
+ * The least role each route needs (the routes that need no session aside): viewer for
+ * reads, admin for changes to keys, bindings, datasets, widgets and settings, owner for
+ * users, roles and tokens. A route missing here fails the role matrix test.
+ */
+export const LEAST_ROLE: Record<string, 'viewer' | 'admin' | 'owner'> = {
+  'DELETE /admin/api/session': 'viewer',
+  'GET /admin/api/settings': 'viewer',
+  'PUT /admin/api/settings/public-api': 'admin',
+  'GET /admin/api/keys': 'viewer',
+  'POST /admin/api/keys': 'admin',
+  'GET /admin/api/keys/{id}': 'viewer',
+  'PATCH /admin/api/keys/{id}': 'admin',
+  'DELETE /admin/api/keys/{id}': 'admin',
+  'GET /admin/api/keys/{id}/secret': 'admin',
+  'POST /admin/api/keys/{id}/disable': 'admin',
+  'POST /admin/api/keys/{id}/enable': 'admin',
+  'POST /admin/api/keys/{id}/rotate': 'admin',
+  'POST /admin/api/keys/{id}/bindings': 'admin',
+  'PUT /admin/api/keys/{id}/bindings/{type}/{rid}': 'admin',
+  'DELETE /admin/api/keys/{id}/bindings/{type}/{rid}': 'admin',
+  'GET /admin/api/keys/{id}/openapi.json': 'viewer',
+  'GET /admin/api/users': 'viewer',
+  'POST /admin/api/users': 'owner',
+  'PATCH /admin/api/users/{id}': 'owner',
+  'DELETE /admin/api/users/{id}': 'owner',
+  'GET /admin/api/tokens': 'owner',
+  'POST /admin/api/tokens': 'owner',
+  'DELETE /admin/api/tokens/{id}': 'owner',
+  'GET /admin/api/audit': 'viewer',
+  'POST /admin/api/uploads': 'admin',
+  'GET /admin/api/datasets': 'viewer',
+  'POST /admin/api/datasets': 'admin',
+  'GET /admin/api/datasets/{id}': 'viewer',
+  'PATCH /admin/api/datasets/{id}': 'admin',
+  'DELETE /admin/api/datasets/{id}': 'admin',
+  'POST /admin/api/datasets/{id}/reload': 'admin',
+  'GET /admin/api/datasets/{id}/impact': 'viewer',
+  'GET /admin/api/datasets/{id}/rows': 'viewer',
+  'POST /admin/api/datasets/connect': 'admin',
+  'POST /admin/api/datasets/{id}/sync': 'admin',
+  'GET /admin/api/datasets/{id}/source': 'viewer',
+  'GET /admin/api/datasets/{id}/history': 'viewer',
+  'GET /admin/api/widgets': 'viewer',
+  'POST /admin/api/widgets': 'admin',
+  'GET /admin/api/widgets/{id}': 'viewer',
+  'PUT /admin/api/widgets/{id}': 'admin',
+  'DELETE /admin/api/widgets/{id}': 'admin',
+  'POST /admin/api/widgets/preview': 'viewer',
+  'GET /admin/api/widgets/{id}/rows': 'viewer',
+  // Stars are each admin's own: every role may star.
+  'PUT /admin/api/datasets/{id}/star': 'viewer',
+  'DELETE /admin/api/datasets/{id}/star': 'viewer',
+  'PUT /admin/api/widgets/{id}/star': 'viewer',
+  'DELETE /admin/api/widgets/{id}/star': 'viewer',
+  'GET /admin/api/usage': 'viewer',
+  'GET /admin/api/usage.csv': 'viewer',
+};

@@ -31,6 +31,10 @@ export type User = Answer<'/admin/api/users'>['users'][number];
 export type AuditList = Answer<'/admin/api/audit'>;
 export type AuditEntry = AuditList['items'][number];
 
+// Admin tokens
+export type AdminToken = Answer<'/admin/api/tokens'>['tokens'][number];
+export type NewAdminToken = Answer<'/admin/api/tokens', 'post', 201>;
+
 // Datasets
 export type Dataset = Answer<'/admin/api/datasets/{id}'>;
 export type DatasetList = Answer<'/admin/api/datasets'>;

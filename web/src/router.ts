@@ -23,6 +23,7 @@ export const router = createRouter({
     { path: '/usage', component: () => import('./pages/UsagePage.vue'), meta: { title: 'Usage' } },
     { path: '/audit', component: () => import('./pages/AuditPage.vue'), meta: { title: 'Audit log' } },
     { path: '/users', component: () => import('./pages/UsersPage.vue'), meta: { title: 'Users' } },
+    { path: '/tokens', component: () => import('./pages/TokensPage.vue'), meta: { title: 'Tokens' } },
     { path: '/:pathMatch(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: 'Not found' } },
   ],
 });

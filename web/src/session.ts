@@ -65,6 +65,17 @@ export function loadSession(): Promise<boolean> {
   return pending;
 }
 
+export type Role = SessionUser['role'];
+const RANK: Record<Role, number> = { viewer: 0, admin: 1, owner: 2 };
+
+/**
+ * Whether the signed-in admin's role is `need` or above (reactive in templates). The
+ * server decides (403 ROLE_REQUIRED); the console only hides what would be refused.
+ */
+export function can(need: Role): boolean {
+  return !!state.user && RANK[state.user.role] >= RANK[need];
+}
+
 /** Whether the tenant still needs its first admin (GET /admin/api/setup). */
 export async function setupRequired(): Promise<boolean> {
   return (await setupState()).required;

@@ -15,14 +15,18 @@ import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDatasetRoutes } from './dataset-routes.ts';
 import { registerFavouriteRoutes } from './favourite-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
+import { registerSourceRoutes } from './source-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerSettingsRoutes } from './settings-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
+import { registerTokenRoutes } from './token-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { registerWidgetRoutes } from './widget-routes.ts';
 
 export const ADMIN_PREFIX = '/admin/api';
+
+const RELOAD_ROUTE = `${ADMIN_PREFIX}/datasets/:id/reload`;
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -41,12 +45,16 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
         version: '1',
         description:
           'Everything the console does. Sign in with POST /admin/api/session (a session cookie), then send the ' +
-          'x-csrf-token header from GET /admin/api/session on every POST, PUT, PATCH and DELETE.',
+          'x-csrf-token header from GET /admin/api/session on every POST, PUT, PATCH and DELETE. Or, from a ' +
+          'script, send an admin token as Authorization: Bearer dgt_… (no cookie, no CSRF token).',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'dg_session' } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'dg_session' },
+          token: { type: 'http', scheme: 'bearer', description: 'An admin token, dgt_…, from `token create`' },
+        },
       },
-      security: [{ session: [] }],
+      security: [{ session: [] }, { token: [] }],
     },
     // Only the admin routes belong in this document; the public API has its own per key.
     transform: (input) =>
@@ -80,13 +88,19 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
         const expected = req.url.startsWith(`${ADMIN_PREFIX}/uploads`)
           ? 'application/octet-stream'
           : 'application/json';
-        if (!type || type.split(';')[0].trim().toLowerCase() !== expected) {
+        const given = type?.split(';')[0].trim().toLowerCase();
+        // A reload takes the file itself too, as a form (the session's CSRF check still applies).
+        if (given === 'multipart/form-data' && req.routeOptions.url === RELOAD_ROUTE) return;
+        if (given !== expected) {
           return sendAdminError(reply, 'UNSUPPORTED_MEDIA_TYPE', `The request body must be ${expected}`);
         }
       });
       // onRequest, before the body is read and validated: without a session (or the CSRF
       // token) nothing about the request is looked at, not even whether its body is valid.
-      admin.addHook('onRequest', createAdminSessionGate({ sessions: deps.access.sessions }));
+      admin.addHook(
+        'onRequest',
+        createAdminSessionGate({ sessions: deps.access.sessions, tokens: deps.access.tokens }),
+      );
 
       // After parsing, before validation: no admin input may hold U+0000, which PostgreSQL
       // can't store in text (SQLite can); one rule here keeps both backends answering alike.
@@ -101,9 +115,11 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       registerSettingsRoutes(admin, deps);
       registerKeyRoutes(admin, deps);
       registerUserRoutes(admin, deps);
+      registerTokenRoutes(admin, deps);
       registerAuditRoutes(admin, deps);
       registerUploadRoutes(admin, deps);
       registerDatasetRoutes(admin, deps);
+      registerSourceRoutes(admin, deps);
       registerWidgetRoutes(admin, deps);
       registerFavouriteRoutes(admin, deps);
       registerUsageRoutes(admin, deps);

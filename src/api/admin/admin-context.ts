@@ -7,11 +7,12 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Access, Session, UsageService } from '../../access/index.ts';
+import type { Access, Role, Session, UsageService } from '../../access/index.ts';
 import type { AttemptLimiter } from '../../ratelimit/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { UseCases } from '../../usecases/index.ts';
+import type { SyncService } from '../../sources/index.ts';
 import { AdminError } from '../../shared/errors.ts';
 
 /** The admin API's Fastify instance, with zod schemas for validation and the OpenAPI document. */
@@ -35,6 +36,8 @@ export interface AdminDeps {
   queryTimeoutMs: number;
   /** Deleting, loading and resolving: what coordinates several modules (see `usecases/`). */
   usecases: UseCases;
+  /** Live datasets: connect, sync, history. */
+  sources: SyncService;
   signIn: { perAddress: AttemptLimiter; perEmail: AttemptLimiter };
   /** Public API requests per key, status and hour, as the Usage page reads them. */
   usage: Pick<UsageService, 'report' | 'rows'>;
@@ -53,6 +56,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Admin routes that need no session (sign-in, setup). */
     anonymous?: boolean;
+    /** The least role the route needs; by default viewer for GET and admin for the rest. */
+    role?: Role;
   }
 }
 

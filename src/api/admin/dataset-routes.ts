@@ -1,9 +1,13 @@
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FIELD_TYPES, parseQuery, type Dataset, type Params } from '../../catalog/index.ts';
+import { boundaryOf, MultipartError, multipartFile } from '../../http/multipart-file.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { listOptions, listQuery, MAX_NAME, rowsQuery } from './admin-queries.ts';
 import { sendJsonText } from './admin-replies.ts';
+import type { SourceView } from '../../sources/index.ts';
 
 // A description is a paragraph.
 const MAX_DESCRIPTION = 2000;
@@ -26,6 +30,16 @@ export const datasetSchema = z.object({
   fields: z.array(fieldSchema),
   linkedWidgets: z.number().int().describe('Widgets built on it'),
   linkedKeys: z.number().int().describe('Keys it is bound to'),
+  lastSyncedAt: z.string().describe('When its rows were last loaded: for a live dataset, the last successful sync'),
+  live: z
+    .object({
+      url: z.string().describe('The source, credentials masked'),
+      schedule: z.string(),
+      lastError: z.string().nullable().describe('The last failed sync’s error, until a sync succeeds'),
+      lastErrorAt: z.string().nullable(),
+    })
+    .nullable()
+    .describe('For a dataset synced from a source; null for one loaded from files'),
   starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
 
@@ -38,6 +52,7 @@ function datasetBody(
   ds: Dataset,
   linkedWidgets: number,
   linkedKeys: number,
+  source: SourceView | undefined,
   starred: boolean,
 ): z.infer<typeof datasetSchema> {
   return {
@@ -54,6 +69,10 @@ function datasetBody(
     fields: ds.fields.map((f) => ({ name: f.name, type: f.type })),
     linkedWidgets,
     linkedKeys,
+    lastSyncedAt: ds.syncedAt,
+    live: source
+      ? { url: source.url, schedule: source.schedule, lastError: source.lastError, lastErrorAt: source.lastErrorAt }
+      : null,
     starred,
   };
 }
@@ -68,12 +87,19 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog, access, usecases } = deps;
 
   async function oneBody(tenantId: string, userId: string, ds: Dataset) {
-    const [widgets, keys, starred] = await Promise.all([
+    const [widgets, keys, source, starred] = await Promise.all([
       catalog.datasets.widgetCounts(tenantId, [ds.id]),
       access.keys.bindingsOf(tenantId, 'dataset'),
+      deps.sources.source(tenantId, ds.id),
       catalog.favourites.starred(tenantId, userId, 'dataset', [ds.id]),
     ]);
-    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0, starred.has(ds.id));
+    return datasetBody(
+      ds,
+      widgets.get(ds.id) ?? 0,
+      keys.get(ds.id)?.length ?? 0,
+      source ?? undefined,
+      starred.has(ds.id),
+    );
   }
 
   admin.get(
@@ -94,9 +120,10 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req) => {
       const a = adminOf(req);
-      const [page, keys] = await Promise.all([
+      const [page, keys, sources] = await Promise.all([
         catalog.datasets.search(a.tenantId, listOptions(req.query, a.userId)),
         access.keys.bindingsOf(a.tenantId, 'dataset'),
+        deps.sources.sources(a.tenantId),
       ]);
       const starred = await catalog.favourites.starred(
         a.tenantId,
@@ -106,7 +133,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       );
       return {
         items: page.items.map((ds) =>
-          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, starred.has(ds.id)),
+          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, sources.get(ds.id), starred.has(ds.id)),
         ),
         total: page.total,
         groups: page.groups,
@@ -152,9 +179,33 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         ds.name,
         `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
       );
-      return reply.code(201).send(datasetBody(ds, 0, 0, false));
+      return reply.code(201).send(datasetBody(ds, 0, 0, undefined, false));
     },
   );
+
+  // `curl -F file=@tickets.csv …/reload`, as a nightly job sends it: the file part is staged
+  // as an upload while the body streams in, and the route sees `{uploadId}` as if it came as JSON.
+  admin.addContentTypeParser('multipart/form-data', async (req: FastifyRequest, payload: Readable) => {
+    const a = adminOf(req);
+    const boundary = boundaryOf(req.headers['content-type']);
+    if (!boundary) throw new AdminError('INVALID_INPUT', 'The multipart/form-data content type names no boundary');
+    try {
+      const file = await multipartFile(payload, boundary, 'file');
+      // No one sees a sample here: one row, the least the inspection takes.
+      const staged = await usecases.uploads.stage(a.tenantId, file.filename, file.body, { sampleSize: 1 });
+      if (!staged.ok) {
+        const mb = Math.round((usecases.uploads.limitBytes / 1024 / 1024) * 10) / 10;
+        throw new AdminError(
+          'PAYLOAD_TOO_LARGE',
+          `The file is larger than the upload limit of ${mb} MB (DATAGATE_UPLOAD_LIMIT_MB)`,
+        );
+      }
+      return { uploadId: staged.upload.id };
+    } catch (e) {
+      if (e instanceof MultipartError) throw new AdminError('INVALID_INPUT', `The form: ${e.message}`);
+      throw e;
+    }
+  });
 
   admin.post(
     '/datasets/:id/reload',
@@ -162,7 +213,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       schema: {
         tags: ['datasets'],
         summary:
-          'Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix',
+          'Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a ' +
+          'mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv)',
         params: idParams,
         body: z.object({ uploadId: z.string().min(1).max(64), types: typesSchema }),
         response: { 200: datasetSchema },
@@ -225,20 +277,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       },
     },
     async (req) => {
-      const a = adminOf(req);
-      const ds = await catalog.datasets.get(a.tenantId, req.params.id);
-      const [widgets, onDatasets, onWidgets] = await Promise.all([
-        catalog.widgets.onDataset(a.tenantId, ds.id),
-        access.keys.bindingsOf(a.tenantId, 'dataset'),
-        access.keys.bindingsOf(a.tenantId, 'widget'),
-      ]);
-      const keys = new Map<string, { id: string; name: string }>();
-      for (const k of [...(onDatasets.get(ds.id) ?? []), ...widgets.flatMap((w) => onWidgets.get(w.id) ?? [])])
-        keys.set(k.id, { id: k.id, name: k.name });
-      return {
-        widgets,
-        keys: [...keys.values()].sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id)),
-      };
+      const { widgets, keys } = await usecases.impact.ofDataset(adminOf(req).tenantId, req.params.id);
+      return { widgets, keys };
     },
   );
 

@@ -6,7 +6,8 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 
 /**
  * Stars: `PUT /datasets/:id/star` and `/widgets/:id/star` star a resource of the
- * tenant for the signed-in admin, `DELETE` takes the star off. Personal, so not audited.
+ * tenant for the signed-in admin, `DELETE` takes the star off. Personal, so not audited,
+ * and open to every role (a viewer stars too).
  */
 export function registerFavouriteRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog } = deps;
@@ -18,6 +19,7 @@ export function registerFavouriteRoutes(admin: AdminApp, deps: AdminDeps): void 
     admin.put(
       path,
       {
+        config: { role: 'viewer' },
         schema: {
           tags: [tag],
           summary: `Stars the ${type} for the signed-in admin (a favourite); starring twice is the same as once`,
@@ -34,6 +36,7 @@ export function registerFavouriteRoutes(admin: AdminApp, deps: AdminDeps): void 
     admin.delete(
       path,
       {
+        config: { role: 'viewer' },
         schema: {
           tags: [tag],
           summary: `Takes the signed-in admin’s star off the ${type}`,

@@ -3,6 +3,7 @@ import { parseDuration, parseWhen } from '../../shared/durations.ts';
 import { DomainError } from '../../shared/errors.ts';
 import {
   DEFAULT_GRACE_MS,
+  keyChanges,
   MAX_SCOPE_LENGTH,
   type BindingScope,
   type KeySummary,
@@ -43,6 +44,12 @@ export const keySchema = z.object({
     .string()
     .nullable()
     .describe('While a rotation’s grace runs: until when the previous secret works'),
+  allowIps: z
+    .array(z.string())
+    .describe('The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address'),
+  corsOrigins: z
+    .array(z.string())
+    .describe('The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none'),
   bindings: z.object({ datasets: z.array(boundRef), widgets: z.array(boundRef) }),
 });
 
@@ -52,6 +59,16 @@ const expiresAtInput = z
   .nullable()
   .optional()
   .describe('An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never');
+
+// The service checks each entry and caps the lists (100 networks, 20 origins); this bound
+// only stops junk early, well above both.
+const accessList = (what: string) => z.array(z.string().max(300)).max(1000).optional().describe(what);
+const allowIpsInput = accessList(
+  'Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address',
+);
+const corsOriginsInput = accessList(
+  'Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers',
+);
 
 // Ids are 19 digits; 64 leaves room for other id schemes and bounds junk early.
 const ID_MAX = 64;
@@ -161,6 +178,8 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
           description: z.string().optional(),
           rateLimit: z.number().int().optional().describe('Requests per minute, default 60'),
           expiresAt: expiresAtInput,
+          allowIps: allowIpsInput,
+          corsOrigins: corsOriginsInput,
         }),
         response: { 201: keySchema.extend({ key: z.string().describe('The secret') }) },
       },
@@ -172,8 +191,13 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
         expiresAt: expiresAtOf(req.body.expiresAt, deps.clock.now()),
       });
       await deps.changed();
-      const expires = created.expiresAt ? `; expires ${created.expiresAt}` : '';
-      await audit(deps, req, 'key.create', keyTarget(created), `rate limit ${created.rateLimit}/min${expires}`);
+      const detail = [
+        `rate limit ${created.rateLimit}/min`,
+        created.expiresAt ? `expires ${created.expiresAt}` : '',
+        created.allowIps.length ? `allowed addresses ${created.allowIps.join(', ')}` : '',
+        created.corsOrigins.length ? `CORS origins ${created.corsOrigins.join(', ')}` : '',
+      ];
+      await audit(deps, req, 'key.create', keyTarget(created), detail.filter(Boolean).join('; '));
       return reply.code(201).send({ ...(await oneKey(tenantId, created.id)), key: created.key });
     },
   );
@@ -191,13 +215,17 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
     {
       schema: {
         tags: ['keys'],
-        summary: 'Changes a key’s name, description, rate limit or expiry; same id, same bindings',
+        summary:
+          'Changes a key’s name, description, rate limit, expiry, allowed addresses or CORS origins; ' +
+          'same id, same bindings',
         params: idParams,
         body: z.object({
           name: z.string().optional(),
           description: z.string().optional(),
           rateLimit: z.number().int().optional(),
           expiresAt: expiresAtInput,
+          allowIps: allowIpsInput,
+          corsOrigins: corsOriginsInput,
         }),
         response: { 200: keySchema },
       },
@@ -208,13 +236,7 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
         ...req.body,
         expiresAt: expiresAtOf(req.body.expiresAt, deps.clock.now()),
       });
-      const changes: string[] = [];
-      if (before.name !== after.name) changes.push(`name "${before.name}" → "${after.name}"`);
-      if (before.description !== after.description) changes.push('description changed');
-      if (before.rateLimit !== after.rateLimit) changes.push(`rate limit ${before.rateLimit} → ${after.rateLimit}/min`);
-      if (before.expiresAt !== after.expiresAt) {
-        changes.push(`expires ${before.expiresAt ?? 'never'} → ${after.expiresAt ?? 'never'}`);
-      }
+      const changes = keyChanges(before, after);
       if (changes.length > 0) {
         await deps.changed();
         await audit(deps, req, 'key.update', keyTarget(after), changes.join('; '));
@@ -310,6 +332,8 @@ export function registerKeyRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.get(
     '/keys/:id/secret',
     {
+      // A viewer reads keys, never their secrets.
+      config: { role: 'admin' },
       schema: {
         tags: ['keys'],
         summary: 'The key’s secret, to copy again (recorded in the audit log)',

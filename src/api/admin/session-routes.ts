@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SESSION_MAX_MS, type Session } from '../../access/index.ts';
+import { ROLES, SESSION_MAX_MS, type Session } from '../../access/index.ts';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../../http/admin-session.ts';
 import { AdminError, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 
@@ -10,7 +10,11 @@ const credentials = z.object({
 });
 
 export const sessionSchema = z.object({
-  user: z.object({ id: z.string(), email: z.string() }),
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(ROLES).describe('What the admin may do: viewer, admin or owner'),
+  }),
   tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
   csrfToken: z.string().describe('Send it as the x-csrf-token header on every POST, PUT, PATCH and DELETE'),
   expiresAt: z.string(),
@@ -18,7 +22,7 @@ export const sessionSchema = z.object({
 
 function sessionBody(s: Session) {
   return {
-    user: { id: s.userId, email: s.email },
+    user: { id: s.userId, email: s.email, role: s.role },
     tenant: { id: s.tenantId, slug: s.tenantSlug, name: s.tenantName },
     csrfToken: s.csrfToken,
     expiresAt: s.expiresAt,
@@ -99,9 +103,9 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
         }
       }
       const { code: _code, ...credentialsOnly } = req.body;
-      const user = await users.create(tenant.id, credentialsOnly);
+      const user = await users.create(tenant.id, { ...credentialsOnly, role: 'owner' });
       const body = await startSession(req, reply, user);
-      await audit(deps, req, 'setup', user.email, 'first admin created');
+      await audit(deps, req, 'setup', user.email, 'first admin created, as owner');
       return reply.code(201).send(body);
     },
   );
@@ -166,9 +170,12 @@ export function registerSessionRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.delete(
     '/session',
     {
+      config: { role: 'viewer' },
       schema: { tags: ['session'], summary: 'Signs out', response: { 204: z.void().describe('Signed out') } },
     },
     async (req, reply) => {
+      if (req.admin!.via === 'token')
+        throw new AdminError('CONFLICT', 'An admin token has no session to end; revoke the token instead');
       await audit(deps, req, 'user.signout', req.admin!.email);
       await sessions.destroy(req.cookies[SESSION_COOKIE]!);
       clearSessionCookie(req, reply);

@@ -219,6 +219,8 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
   admin.post(
     '/widgets/preview',
     {
+      // A POST that changes nothing: a read.
+      config: { role: 'viewer' },
       schema: {
         tags: ['widgets'],
         summary: `Runs a spec without saving it: the first ${PREVIEW_ROWS} rows of its result`,

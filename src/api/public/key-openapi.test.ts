@@ -35,7 +35,15 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
   });
 
   it('has one path per resource with its literal id, and the key’s name in the title', () => {
-    assert.deepEqual(Object.keys(doc.paths), ['/api/dataset/101', '/api/widget/202']);
+    assert.deepEqual(Object.keys(doc.paths), [
+      '/api/dataset/101',
+      '/api/dataset/101/export',
+      '/api/widget/202',
+      '/api/widget/202/export',
+      '/odata/',
+      '/odata/$metadata',
+      '/odata/{entitySet}',
+    ]);
     assert.equal(doc.info.title, 'datagate public API — Portal');
     assert.deepEqual(doc.servers, [{ url: 'https://api.example.com' }]);
   });
@@ -88,7 +96,8 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
   it('gives a dataset without a description a sentence of its own, and unique operation ids', () => {
     assert.match(doc.paths['/api/dataset/101'].get.description, /Odd names/);
     const ids = Object.values<Doc>(doc.paths).flatMap((item) => Object.values<Doc>(item).map((op) => op.operationId));
-    assert.equal(new Set(ids).size, 4);
+    assert.equal(new Set(ids).size, 9);
+    assert.equal(ids.length, 9);
   });
 
   it('describes the filter syntax of every type', () => {

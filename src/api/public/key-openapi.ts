@@ -261,9 +261,13 @@ function errorResponses(kind: 'dataset' | 'widget'): Json {
       }),
     },
     '403': {
-      description: 'The Public API is switched off for the account, or the resource is not bound to this key.',
+      description:
+        'The Public API is switched off for the account, the key is disabled, the caller’s address is outside ' +
+        'the key’s allowlist, or the resource is not bound to this key.',
       content: json(envelope, {
         disabled: errorExample(403, 'The Public API is disabled for this account.'),
+        keyDisabled: errorExample(403, 'This API key is disabled.'),
+        addressRefused: errorExample(403, 'This address is not allowed for this API key.'),
         unbound: errorExample(500, 'The resourceId is invalid.'),
       }),
     },
@@ -419,14 +423,161 @@ function widgetPath(w: OpenApiWidget): Json {
 }
 
 /**
+ * `GET …/export` of a resource (spec section 10): every row the page route would match
+ * as a file; the same filters and options, no paging, and `format`.
+ */
+function exportPath(
+  kind: 'dataset' | 'widget',
+  r: { id: string; name: string; scoped?: boolean },
+  names: readonly string[],
+  filters: Json[],
+): Json {
+  const errors = errorResponses(kind) as Record<string, Json>;
+  const limited = errors['429'] as { content: Record<string, { examples: Json }> };
+  const json = limited.content['application/json'];
+  return {
+    get: {
+      tags: [`${kind}s`],
+      operationId: `export_${kind}_${r.id}`,
+      summary: `${r.name} (export)`,
+      description:
+        `Every row of the ${kind} "${r.name}" that the same request without current and size would match ` +
+        `(filters, _sort and _fields apply), as a CSV, NDJSON or XLSX download, streamed. Counts as one request; ` +
+        `a key runs at most 2 exports at a time.` +
+        (r.scoped ? SCOPED_DOC : ''),
+      parameters: [
+        {
+          name: 'format',
+          in: 'query',
+          required: true,
+          description:
+            'csv: RFC 4180 with a header row, UTF-8; ndjson: one JSON object a line, values as in the JSON ' +
+            'response; xlsx: one sheet with typed cells (integers beyond 2^53 as text).',
+          schema: { type: 'string', enum: ['csv', 'ndjson', 'xlsx'] },
+        },
+        ...commonParameters(names).filter((p) => p.name !== 'current' && p.name !== 'size'),
+        ...filters,
+      ],
+      responses: {
+        '200': {
+          description: 'The file, as an attachment named after the resource',
+          headers: {
+            ...RATE_HEADERS,
+            'X-Dataset-Version': VERSION_HEADERS['X-Dataset-Version'],
+            'Content-Disposition': {
+              description: 'attachment; filename="<name>.<ext>" (and filename* in UTF-8 for a non-ASCII name)',
+              schema: { type: 'string' },
+            },
+          },
+          content: {
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string' } },
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+            },
+          },
+        },
+        ...errors,
+        '429': {
+          ...limited,
+          description:
+            "The key's requests per minute are used up, or the key already runs 2 exports; Retry-After says " +
+            'when to retry.',
+          content: {
+            'application/json': {
+              ...json,
+              examples: {
+                ...json.examples,
+                exports: {
+                  value: errorExample(429, 'Too many exports at once: this API key runs at most 2 exports at a time.'),
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+const ODATA_SECURITY = [{ apikey: [] }, { bearer: [] }, { basic: [] }];
+const ODATA_ERRORS = {
+  '401': { description: 'No key, or not a valid one; carries `WWW-Authenticate: Basic realm="datagate"`' },
+  '501': { description: 'A query option or path the feed does not support, in the OData error body' },
+};
+
+/**
+ * The OData v4 feed (spec section 11) over the same bound resources: its service document,
+ * its metadata and an entity set per resource, named in the service document.
+ */
+const ODATA_PATHS: Json = {
+  '/odata/': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataServiceDocument',
+      summary: 'OData service document',
+      description:
+        'The entity sets this key reads: one per bound dataset and widget, named after the resource. In Excel or ' +
+        'Power BI: Get Data › OData feed, this URL, Basic credentials with the key as the password.',
+      security: ODATA_SECURITY,
+      responses: { '200': { description: 'The service document (OData JSON)' }, ...ODATA_ERRORS },
+    },
+  },
+  '/odata/$metadata': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataMetadata',
+      summary: 'OData metadata (CSDL XML)',
+      security: ODATA_SECURITY,
+      responses: { '200': { description: 'The entity types and sets, as CSDL XML' }, ...ODATA_ERRORS },
+    },
+  },
+  '/odata/{entitySet}': {
+    get: {
+      tags: ['odata'],
+      operationId: 'odataEntitySet',
+      summary: 'The rows of one entity set',
+      description:
+        'At most 1,000 entities a response, then `@odata.nextLink`. Query options: `$select`, `$filter`, ' +
+        '`$orderby`, `$top`, `$skip`, `$count=true`; results limited as on the `/api/` routes.',
+      security: ODATA_SECURITY,
+      parameters: [
+        {
+          name: 'entitySet',
+          in: 'path',
+          required: true,
+          description: 'A name from the service document',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': { description: 'A page of entities (OData JSON)' },
+        '404': { description: 'No such entity set for this key' },
+        ...ODATA_ERRORS,
+      },
+    },
+  },
+};
+
+/**
  * The OpenAPI 3.1 document for one key (spec section 2, `/api/openapi.json`): one path
  * per bound dataset and widget, each filterable field a documented query parameter.
  * Pure: the caller gathers the key's name and bound resources.
  */
 export function keyOpenApi(input: KeyOpenApiInput): Json {
   const paths: Json = {};
-  for (const ds of input.datasets) paths[`/api/dataset/${ds.id}`] = datasetPath(ds);
-  for (const w of input.widgets) paths[`/api/widget/${w.id}`] = widgetPath(w);
+  for (const ds of input.datasets) {
+    paths[`/api/dataset/${ds.id}`] = datasetPath(ds);
+    const names = ds.fields.map((f) => f.name);
+    paths[`/api/dataset/${ds.id}/export`] = exportPath('dataset', ds, names, filterParameters(ds.fields, 'field'));
+  }
+  for (const w of input.widgets) {
+    paths[`/api/widget/${w.id}`] = widgetPath(w);
+    const names = w.columns.map((c) => c.name);
+    paths[`/api/widget/${w.id}/export`] = exportPath('widget', w, names, filterParameters(w.columns, 'column'));
+  }
+  // The feed lists what the key reads: with nothing bound, it has nothing to offer.
+  if (input.datasets.length + input.widgets.length > 0) Object.assign(paths, ODATA_PATHS);
   return {
     openapi: '3.1.0',
     info: {
@@ -443,12 +594,18 @@ export function keyOpenApi(input: KeyOpenApiInput): Json {
     tags: [
       { name: 'datasets', description: 'Pages of rows' },
       { name: 'widgets', description: 'Pages of a saved aggregation’s result' },
+      { name: 'odata', description: 'The same resources as an OData v4 feed, for Excel and Power BI' },
     ],
     paths,
     components: {
       securitySchemes: {
         apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
         bearer: { type: 'http', scheme: 'bearer' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'OData feed only: any user name, the key as the password (what Excel and Power BI send)',
+        },
       },
       schemas: {
         ErrorEnvelope: {

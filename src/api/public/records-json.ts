@@ -30,17 +30,34 @@ export function objectsJson(
   encoders: readonly Encoder[],
   rows: readonly unknown[][],
 ): string {
+  return '[' + objectsText(names, encoders, rows, ',') + ']';
+}
+
+/**
+ * The same objects, one a line, each line ended by `\n` (NDJSON): values exactly as
+ * `objectsJson` writes them.
+ */
+export function objectLines(names: readonly string[], encoders: readonly Encoder[], rows: readonly unknown[][]) {
+  return rows.length === 0 ? '' : objectsText(names, encoders, rows, '\n') + '\n';
+}
+
+function objectsText(
+  names: readonly string[],
+  encoders: readonly Encoder[],
+  rows: readonly unknown[][],
+  separator: string,
+): string {
   const n = names.length;
   const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
-  let out = '[';
+  let out = '';
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    if (r > 0) out += ',';
+    if (r > 0) out += separator;
     if (n === 0) out += '{';
     for (let i = 0; i < n; i++) out += prefixes[i] + encoders[i](row[i]);
     out += '}';
   }
-  return out + ']';
+  return out;
 }
 
 /** NUMBER as a JSON string of its exact digits (`_numbers=string`); null stays null. */
@@ -48,6 +65,11 @@ const numberAsText: Encoder = (v) => {
   const s = ENCODERS.NUMBER(v);
   return s === 'null' ? s : `"${s}"`;
 };
+
+/** How each field type's value is written in a dataset's records; with `numbersAsText`, NUMBER as a string. */
+export function recordEncoders(numbersAsText = false): Readonly<Record<FieldType, Encoder>> {
+  return numbersAsText ? { ...ENCODERS, NUMBER: numberAsText } : ENCODERS;
+}
 
 /**
  * Serialises raw rows (arrays in `fields` order) as a JSON array of objects keyed by field

@@ -22,6 +22,9 @@ const ENCODERS: Record<FieldType, Encoder> = {
   DATETIME: (v) => (isMissing(v) ? 'null' : `"${formatDateTime(Number(v))}"`),
 };
 
+/** How each column type's value is written in a widget's result rows. */
+export const WIDGET_ENCODERS: Readonly<Record<FieldType, Encoder>> = ENCODERS;
+
 /**
  * Serialises raw result rows as a JSON array of objects keyed by column label, in
  * column order, every value a string or null.

@@ -68,6 +68,21 @@ export function buildPageQuery(
   return page.orderBy('_row').limit(q.size).offset(offset).compile();
 }
 
+/**
+ * The SQL of an export: every row matching `q`'s filters in `q`'s order (natural order
+ * last, so rows of equal sort keys come in load order, as pages do), `q`'s fields, no
+ * paging. No deadline guard: an export has no time limit (it stops when its reader goes).
+ */
+export function buildExportQuery(db: Kysely<any>, caps: DialectCapabilities, ds: DatasetTable, q: ParsedQuery) {
+  let rows = db.selectFrom(ds.tableName).select(pageFields(ds, q).map((f) => f.column));
+  const where = compileFilters(q.filters, caps);
+  if (where) rows = rows.where(where);
+  for (const s of q.sort) {
+    rows = rows.orderBy(s.field.column, (ob) => (s.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
+  }
+  return rows.orderBy('_row').compile();
+}
+
 /** The fields a page returns, in output order. */
 export function pageFields(ds: DatasetTable, q: ParsedQuery): readonly Field[] {
   return q.fields ?? ds.fields;

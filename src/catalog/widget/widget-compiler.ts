@@ -67,7 +67,8 @@ function measureFilterExpr(m: PlannedMeasure): Expression<unknown> {
  *   ) r ORDER BY <API _sort, widget sort, dimensions> LIMIT <size> OFFSET <offset>
  *
  * `q` is parsed against `plan.columns`. Every order ends with the dimensions, which
- * are unique per row, so pages never overlap. Pure: no I/O.
+ * are unique per row, so pages never overlap. Pure: no I/O. With `all` (an export), the
+ * page is the whole result in that order: no LIMIT/OFFSET and no row count column.
  */
 export function buildWidgetQueries(
   db: Kysely<any>,
@@ -75,6 +76,7 @@ export function buildWidgetQueries(
   table: { readonly tableName: string },
   plan: WidgetPlan,
   q: ParsedQuery,
+  opts: { all?: boolean } = {},
 ): WidgetQueries {
   const source = new Map<string, Expression<unknown>>();
   // What filters compare: the same expressions, but counts as numeric (see measureFilterExpr).
@@ -122,13 +124,13 @@ export function buildWidgetQueries(
   const out = q.fields ?? plan.columns;
   let page = db
     .selectFrom(grouped.as('r'))
-    .select([...out.map((c) => c.column), sql<number>`count(*) over ()`.as(TOTAL)]);
+    .select([...out.map((c) => c.column), ...(opts.all ? [] : [sql<number>`count(*) over ()`.as(TOTAL)])]);
   for (const key of distinct(
     [...q.sort, ...widgetOrder].map((k) => ({ column: 'field' in k ? k.field : k.column, asc: k.asc })),
   )) {
     page = page.orderBy(key.column.column, (ob) => (key.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
   }
-  page = page.limit(q.size).offset(queryOffset(q));
+  if (!opts.all) page = page.limit(q.size).offset(queryOffset(q));
   const count = db.selectFrom(grouped.as('r')).select(sql<number>`count(*)`.as('n'));
   return { page: page.compile(), count: count.compile() };
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../../shared/clock.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
-import type { ControlSchema, Store } from '../../store/index.ts';
+import type { ControlSchema, RowCursor, Store } from '../../store/index.ts';
 import { toDataset, type Dataset } from '../dataset-registry.ts';
 import type { FilterNode } from '../filter/filter-parser.ts';
 import type { Params } from '../filter/params.ts';
@@ -239,6 +239,32 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       const plan =
         scope.length === 0 ? resolved.plan : { ...resolved.plan, filters: [...resolved.plan.filters, ...scope] };
       return runParsed(ds, plan, q, opts);
+    },
+
+    /**
+     * The whole result of a widget request (paging ignored) through a cursor, for an
+     * export; checked and scoped as `run`. The caller must close the cursor.
+     */
+    async openExport(
+      widget: Widget,
+      ds: Dataset,
+      params: Params,
+      opts: { scope?: readonly FilterNode[] } = {},
+    ): Promise<
+      | { ok: true; columns: readonly Field[]; cursor: RowCursor }
+      | { ok: false; reason: 'STALE' | 'BAD_PARAMETER'; message: string }
+    > {
+      const resolved = resolveWidget(widget.spec, ds.fields, ds.name);
+      if (!resolved.ok)
+        return { ok: false, reason: 'STALE', message: `The widget no longer fits its dataset: ${resolved.message}` };
+      const scope = opts.scope ?? [];
+      const plan =
+        scope.length === 0 ? resolved.plan : { ...resolved.plan, filters: [...resolved.plan.filters, ...scope] };
+      // Paging is not an export's: any size parses, none is used.
+      const parsed = parseQuery(params, plan.columns, { maxSize: Number.MAX_SAFE_INTEGER });
+      if (!parsed.ok) return { ok: false, reason: 'BAD_PARAMETER', message: parsed.message };
+      const { page } = buildWidgetQueries(store.data, store.caps, ds, plan, parsed.query, { all: true });
+      return { ok: true, columns: parsed.query.fields ?? plan.columns, cursor: await store.tables.cursor(page) };
     },
 
     /**

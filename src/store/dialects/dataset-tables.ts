@@ -37,7 +37,26 @@ export interface DatasetTables {
    * TableGoneError. On SQLite with query workers it runs on one of them.
    */
   rows(query: CompiledQuery, opts?: { deadline?: number }): unknown[][] | Promise<unknown[][]>;
+  /**
+   * Opens a cursor over a compiled SELECT for an export: rows come in batches, read from
+   * the database only as the caller asks for them, on a connection of the cursor's own
+   * (never one that page reads share), with no time limit. Rows as `rows` returns them.
+   * `close()` stops the query and frees the connection; call it however the read ends.
+   * A table dropped since the query was built is a TableGoneError from `open` or `next`.
+   */
+  cursor(query: CompiledQuery, opts?: { batchRows?: number }): Promise<RowCursor>;
 }
+
+/** An open query whose rows are read a batch at a time (`DatasetTables.cursor`). */
+export interface RowCursor {
+  /** The next batch (at most the cursor's batch size); an empty batch once every row was read. */
+  next(): Promise<unknown[][]>;
+  /** Stops the query and frees its connection; harmless when already closed. */
+  close(): Promise<void>;
+}
+
+/** Rows per batch of a cursor unless the caller says otherwise. */
+export const CURSOR_BATCH_ROWS = 1000;
 
 export interface TableClaim {
   release(): Promise<void>;

@@ -6,6 +6,7 @@ import type { DatasetTables } from './dataset-tables.ts';
 //   -connection  the driver's connection (pool or file), and its errors as the store's
 //   -tables      DDL and DML of dataset tables (`DatasetTables`) and the change counter
 //   -deadline    the deadline runner behind `DatasetTables.rows`
+//   -cursor      export cursors behind `DatasetTables.cursor`, on connections of their own
 //   <dialect>.ts `open<Dialect>`, which composes them into a `DialectHandle`
 // and `-capabilities` for what domain code may ask of the dialect (`capabilities.ts`).
 

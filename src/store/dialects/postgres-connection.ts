@@ -40,7 +40,7 @@ export function isUnstorableText(e: unknown): boolean {
  * The error to throw for a driver error: StoreUnavailableError for an outage,
  * UnstorableTextError for text PostgreSQL can't hold, else the error itself.
  */
-function asStoreError(e: unknown): unknown {
+export function asStoreError(e: unknown): unknown {
   if (isUnstorableText(e)) return new UnstorableTextError();
   return e instanceof StoreUnavailableError || !isUnavailable(e) ? e : new StoreUnavailableError(e);
 }
@@ -96,13 +96,17 @@ export type GuardedPool = ReturnType<typeof guardPool>;
  * made until used): `pool` is the driver's own, `db` the guarded seam every statement
  * goes through.
  */
-export function openPool(url: string, warn: (message: string) => void): { pool: pg.Pool; db: GuardedPool } {
+export function openPool(
+  url: string,
+  warn: (message: string) => void,
+  opts: { max?: number; name?: string } = {},
+): { pool: pg.Pool; db: GuardedPool } {
   const pool = new pg.Pool({
     connectionString: url,
-    max: POOL_SIZE,
+    max: opts.max ?? POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
-    application_name: 'datagate',
+    application_name: opts.name ?? 'datagate',
     // Every session writes dates in ISO and times in UTC, whatever the server's defaults.
     // A pooler that drops startup options still works: the timestamp parser takes any
     // offset, ISO is PostgreSQL's default DateStyle, and date buckets name UTC themselves.

@@ -51,6 +51,8 @@ async function tryLoadLock(client: Guarded, table: string): Promise<boolean> {
 export function createPostgresTables(deps: {
   db: GuardedPool;
   rows: RowsRunner;
+  /** Export cursors, on connections of their own. */
+  cursor: DatasetTables['cursor'];
   warn: (message: string) => void;
 }): DatasetTables {
   const { db, warn } = deps;
@@ -264,6 +266,7 @@ export function createPostgresTables(deps: {
     },
 
     rows: deps.rows,
+    cursor: deps.cursor,
   };
   return tables;
 }

@@ -867,3 +867,33 @@ describe('openStore with a postgres:// URL', () => {
     assert.equal(dataDirFor('sqlite:/tmp/x/a.db', '/var/lib/datagate'), '/tmp/x');
   });
 });
+
+describe('migration 0010 (roles) on both dialects', () => {
+  it('makes every user made before it an owner', async () => {
+    const pgDb = await createTestDatabase();
+    const pgH = openPostgres(pgDb.url);
+    const liteH = openSqlite(path.join(liteDir, 'migrate-0010.db'));
+    try {
+      for (const db of [pgH.control, liteH.control]) {
+        await migrateToLatest(db, '0009_admin_tokens');
+        const now = new Date().toISOString();
+        await db.insertInto('tenants').values({ id: 'ta', slug: 'ta', name: 'ta', createdAt: now }).execute();
+        for (const id of ['u1', 'u2'])
+          await db
+            .insertInto('users')
+            .values({ id, tenantId: 'ta', email: `${id}@x.example`, passwordHash: 'h', createdAt: now })
+            .execute();
+        await migrateToLatest(db);
+        const rows = await db.selectFrom('users').select(['id', 'role']).orderBy('id').execute();
+        assert.deepEqual(rows, [
+          { id: 'u1', role: 'owner' },
+          { id: 'u2', role: 'owner' },
+        ]);
+      }
+    } finally {
+      await pgH.close();
+      await pgDb.drop();
+      liteH.raw.close();
+    }
+  });
+});

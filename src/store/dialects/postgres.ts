@@ -2,8 +2,14 @@ import type pg from 'pg';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import type { DialectHandle } from './dialect.ts';
 import { openPool } from './postgres-connection.ts';
+import { createPostgresCursors } from './postgres-cursor.ts';
 import { createPostgresDeadlineRunner } from './postgres-deadline.ts';
 import { createPostgresChangeCounter, createPostgresTables } from './postgres-tables.ts';
+
+// Connections for exports, apart from the page reads' pool: a long export never makes a
+// page wait for a connection. Five per process; a further export waits for one (and
+// is answered 503 when none is free within the connect timeout).
+const EXPORT_POOL_SIZE = 5;
 
 export interface PostgresHandle extends DialectHandle {
   /** The driver's pool itself, unguarded (tests, and the load claims in postgres-tables.ts). */
@@ -22,7 +28,15 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
   const dialect = new PostgresDialect({ pool: db as never });
   const control = new Kysely<any>({ dialect, plugins: [new CamelCasePlugin()] });
   const data = new Kysely<any>({ dialect });
-  const tables = createPostgresTables({ db, rows: createPostgresDeadlineRunner(db), warn });
+  // Opened on the first export.
+  let exportPool: ReturnType<typeof openPool> | undefined;
+  const exportDb = () => (exportPool ??= openPool(url, warn, { max: EXPORT_POOL_SIZE, name: 'datagate-export' })).db;
+  const tables = createPostgresTables({
+    db,
+    rows: createPostgresDeadlineRunner(db),
+    cursor: createPostgresCursors(exportDb),
+    warn,
+  });
   let closing: Promise<void> | undefined;
 
   return {
@@ -38,7 +52,7 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresH
     tables,
     ...createPostgresChangeCounter(db, control),
     close() {
-      closing ??= pool.end();
+      closing ??= Promise.all([pool.end(), exportPool?.pool.end()]).then(() => undefined);
       return closing;
     },
   };

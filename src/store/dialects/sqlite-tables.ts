@@ -50,6 +50,8 @@ function claimAlive(c: { host: string; pid: number; token: string }): boolean {
 export function createSqliteTables(deps: {
   raw: Database.Database;
   rows: RowsRunner;
+  /** Export cursors, on connections of their own. */
+  cursor: DatasetTables['cursor'];
   forget: (table: string) => void;
 }): DatasetTables {
   const { raw, forget } = deps;
@@ -172,6 +174,7 @@ export function createSqliteTables(deps: {
       return dropped;
     },
     rows: deps.rows,
+    cursor: deps.cursor,
   };
   return tables;
 }

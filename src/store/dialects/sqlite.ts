@@ -3,6 +3,7 @@ import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
 import type { DialectHandle } from './dialect.ts';
 import { isMemory, openDatabase, type ConnectionLimits } from './sqlite-connection.ts';
 import { createRowReader, createSqliteDeadlineRunner } from './sqlite-deadline.ts';
+import { createSqliteCursors } from './sqlite-cursor.ts';
 import { createQueryPool, type QueryPool } from './sqlite-pool.ts';
 import { createSqliteChangeCounter, createSqliteTables } from './sqlite-tables.ts';
 
@@ -39,7 +40,12 @@ export function openSqlite(
           inThread: (sqlText, params, deadline) => reader.read(sqlText, params, deadline),
         })
       : undefined;
-  const tables = createSqliteTables({ raw, rows: createSqliteDeadlineRunner(reader, pool), forget: reader.forget });
+  const tables = createSqliteTables({
+    raw,
+    rows: createSqliteDeadlineRunner(reader, pool),
+    cursor: createSqliteCursors({ file: isMemory(file) ? undefined : file, limits: opts.limits, reader }),
+    forget: reader.forget,
+  });
 
   return {
     raw,

@@ -65,6 +65,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -112,6 +117,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -155,6 +165,11 @@ export type paths = {
                             user: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description What the admin may do: viewer, admin or owner
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                             };
                             tenant: {
                                 id: string;
@@ -322,6 +337,10 @@ export type paths = {
                                 disabled: boolean;
                                 /** @description While a rotation’s grace runs: until when the previous secret works */
                                 previousValidUntil: string | null;
+                                /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                                allowIps: string[];
+                                /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                                corsOrigins: string[];
                                 bindings: {
                                     datasets: {
                                         id: string;
@@ -367,6 +386,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -396,6 +419,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -471,6 +498,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -521,7 +552,7 @@ export type paths = {
         };
         options?: never;
         head?: never;
-        /** Changes a key’s name, description, rate limit or expiry; same id, same bindings */
+        /** Changes a key’s name, description, rate limit, expiry, allowed addresses or CORS origins; same id, same bindings */
         patch: {
             parameters: {
                 query?: never;
@@ -539,6 +570,10 @@ export type paths = {
                         rateLimit?: number;
                         /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
                         expiresAt?: string | null;
+                        /** @description Replaces the allowlist: IPv4/IPv6 addresses or CIDRs, at most 100; [] allows any address */
+                        allowIps?: string[];
+                        /** @description Replaces the CORS origins: http(s)://host[:port], no path, no * or null, at most 20; [] sends no CORS headers */
+                        corsOrigins?: string[];
                     };
                 };
             };
@@ -568,6 +603,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -639,6 +678,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -714,6 +757,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -889,6 +936,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -974,6 +1025,10 @@ export type paths = {
                             disabled: boolean;
                             /** @description While a rotation’s grace runs: until when the previous secret works */
                             previousValidUntil: string | null;
+                            /** @description The networks (CIDR; a bare address is /32 or /128) the key may be used from; empty: any address */
+                            allowIps: string[];
+                            /** @description The browser origins (scheme://host[:port]) that may read the key’s answers; empty: none */
+                            corsOrigins: string[];
                             bindings: {
                                 datasets: {
                                     id: string;
@@ -1095,6 +1150,11 @@ export type paths = {
                             users: {
                                 id: string;
                                 email: string;
+                                /**
+                                 * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                                 * @enum {string}
+                                 */
+                                role: "viewer" | "admin" | "owner";
                                 createdAt: string;
                                 lastSignInAt: string | null;
                             }[];
@@ -1104,7 +1164,7 @@ export type paths = {
             };
         };
         put?: never;
-        /** Adds an admin to the tenant */
+        /** Adds an admin to the tenant (owners only) */
         post: {
             parameters: {
                 query?: never;
@@ -1118,6 +1178,11 @@ export type paths = {
                         email: string;
                         /** @description At least 8 characters */
                         password: string;
+                        /**
+                         * @description admin when not given
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin" | "owner";
                     };
                 };
             };
@@ -1131,6 +1196,11 @@ export type paths = {
                         "application/json": {
                             id: string;
                             email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
                             createdAt: string;
                             lastSignInAt: string | null;
                         };
@@ -1154,7 +1224,7 @@ export type paths = {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes an admin and ends their sessions; not yourself */
+        /** Removes an admin and ends their sessions (owners only); not yourself, nor the last owner */
         delete: {
             parameters: {
                 query?: never;
@@ -1167,6 +1237,187 @@ export type paths = {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Changes an admin’s role (owners only); the tenant’s last owner stays owner */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                         * @enum {string}
+                         */
+                        role: "viewer" | "admin" | "owner";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /**
+                             * @description viewer: reads, no secrets; admin: also keys, bindings, datasets, widgets; owner: also users and tokens
+                             * @enum {string}
+                             */
+                            role: "viewer" | "admin" | "owner";
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/admin/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s admin tokens, newest first; never their secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                id: string;
+                                name: string;
+                                /** @description What the token may do, as an admin of that role */
+                                role: string;
+                                /** @description dgt_… and the last four characters */
+                                hint: string;
+                                createdAt: string;
+                                /** @description Who created it, as the audit log names them */
+                                createdBy: string;
+                                /** @description When the token stops working (401); null: never */
+                                expiresAt: string | null;
+                                /** @description Written at most once a minute */
+                                lastUsedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Creates an admin token; its secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * @description What the token may do: admin (the default) or viewer; never owner
+                         * @enum {string}
+                         */
+                        role?: "viewer" | "admin";
+                        /** @description An ISO 8601 date/time in the future, or a duration from now such as 90d or 12h; null: never */
+                        expiresAt?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description What the token may do, as an admin of that role */
+                            role: string;
+                            /** @description dgt_… and the last four characters */
+                            hint: string;
+                            createdAt: string;
+                            /** @description Who created it, as the audit log names them */
+                            createdBy: string;
+                            /** @description When the token stops working (401); null: never */
+                            expiresAt: string | null;
+                            /** @description Written at most once a minute */
+                            lastUsedAt: string | null;
+                            /** @description The secret, dgt_ and 64 hex digits: shown once, stored only as a hash */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an admin token: the next request with it is refused (401) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -1349,6 +1600,17 @@ export type paths = {
                                 linkedWidgets: number;
                                 /** @description Keys it is bound to */
                                 linkedKeys: number;
+                                /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                                lastSyncedAt: string;
+                                /** @description For a dataset synced from a source; null for one loaded from files */
+                                live: {
+                                    /** @description The source, credentials masked */
+                                    url: string;
+                                    schedule: string;
+                                    /** @description The last failed sync’s error, until a sync succeeds */
+                                    lastError: string | null;
+                                    lastErrorAt: string | null;
+                                } | null;
                                 /** @description Whether the signed-in admin starred it */
                                 starred: boolean;
                             }[];
@@ -1413,6 +1675,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
                         };
@@ -1474,6 +1747,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
                         };
@@ -1557,6 +1841,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
                         };
@@ -1575,7 +1870,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix */
+        /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv) */
         post: {
             parameters: {
                 query?: never;
@@ -1626,6 +1921,17 @@ export type paths = {
                             linkedWidgets: number;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description When its rows were last loaded: for a live dataset, the last successful sync */
+                            lastSyncedAt: string;
+                            /** @description For a dataset synced from a source; null for one loaded from files */
+                            live: {
+                                /** @description The source, credentials masked */
+                                url: string;
+                                schedule: string;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
                         };
@@ -1731,6 +2037,284 @@ export type paths = {
                             orders: {
                                 column: string;
                                 asc: boolean;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a dataset synced from a database query or an http(s) URL and runs its first sync; nothing is created when that sync fails (502 SOURCE_FAILED) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description postgres://, mysql://, https:// or http:// */
+                        url: string;
+                        /** @description For a database: one SELECT */
+                        query?: string;
+                        /** @description For http(s): request headers */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format?: "csv" | "json" | "ndjson";
+                        /** @description The dotted path of the records array in JSON */
+                        recordsPath?: string;
+                        /** @description Cron, 5 fields, UTC */
+                        schedule?: string;
+                        integrationGroup?: string;
+                        description?: string;
+                        types?: {
+                            [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rows: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            schedule: string | null;
+                            /** @description When the last successful sync ended */
+                            lastSyncedAt: string;
+                            /** @description Where a live dataset’s rows come from, credentials masked */
+                            source: {
+                                /** @enum {string} */
+                                kind: "postgres" | "mysql" | "http";
+                                /** @description The URL with its password and credential-like parameters masked */
+                                url: string;
+                                query: string;
+                                /** @description Header values masked, but for Accept, Content-Type… */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                format: string;
+                                recordsPath: string;
+                                types: {
+                                    [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                };
+                                /** @description Cron, UTC; empty: synced only on demand */
+                                schedule: string;
+                                nextRunAt: string | null;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Syncs a live dataset now; on failure (502 SOURCE_FAILED) the previous rows stay and the error is recorded */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            rows: number;
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            schedule: string | null;
+                            /** @description When the last successful sync ended */
+                            lastSyncedAt: string;
+                            /** @description Where a live dataset’s rows come from, credentials masked */
+                            source: {
+                                /** @enum {string} */
+                                kind: "postgres" | "mysql" | "http";
+                                /** @description The URL with its password and credential-like parameters masked */
+                                url: string;
+                                query: string;
+                                /** @description Header values masked, but for Accept, Content-Type… */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                format: string;
+                                recordsPath: string;
+                                types: {
+                                    [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                };
+                                /** @description Cron, UTC; empty: synced only on demand */
+                                schedule: string;
+                                nextRunAt: string | null;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A live dataset’s source, credentials masked; 404 for a dataset loaded from files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where a live dataset’s rows come from, credentials masked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "postgres" | "mysql" | "http";
+                            /** @description The URL with its password and credential-like parameters masked */
+                            url: string;
+                            query: string;
+                            /** @description Header values masked, but for Accept, Content-Type… */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            format: string;
+                            recordsPath: string;
+                            types: {
+                                [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            };
+                            /** @description Cron, UTC; empty: synced only on demand */
+                            schedule: string;
+                            nextRunAt: string | null;
+                            /** @description The last failed sync’s error, until a sync succeeds */
+                            lastError: string | null;
+                            lastErrorAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A live dataset’s last syncs, newest first: start, end, rows, result or error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                id: string;
+                                /** @enum {string} */
+                                trigger: "connect" | "manual" | "schedule";
+                                startedAt: string;
+                                endedAt: string | null;
+                                /** @enum {string} */
+                                result: "running" | "ok" | "failed";
+                                rows: number | null;
+                                error: string | null;
                             }[];
                         };
                     };

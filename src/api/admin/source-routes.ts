@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { FIELD_TYPES } from '../../catalog/index.ts';
+import type { SourceView, SyncResult } from '../../sources/index.ts';
+import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
+import { MAX_NAME } from './admin-queries.ts';
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+// Bounds on what a connect may carry, each far above real use: browsers cap URLs near
+// 8 KB and servers header values at 8 KB; a records path or a cron line is a few words.
+const MAX_URL = 8192;
+const MAX_HEADER_VALUE = 8192;
+const MAX_PATH = 500;
+const MAX_CRON = 200;
+
+export const sourceSchema = z
+  .object({
+    kind: z.enum(['postgres', 'mysql', 'http']),
+    url: z.string().describe('The URL with its password and credential-like parameters masked'),
+    query: z.string(),
+    headers: z.record(z.string(), z.string()).describe('Header values masked, but for Accept, Content-Type…'),
+    format: z.string(),
+    recordsPath: z.string(),
+    types: z.record(z.string(), z.enum(FIELD_TYPES)),
+    schedule: z.string().describe('Cron, UTC; empty: synced only on demand'),
+    nextRunAt: z.string().nullable(),
+    lastError: z.string().nullable().describe('The last failed sync’s error, until a sync succeeds'),
+    lastErrorAt: z.string().nullable(),
+  })
+  .describe('Where a live dataset’s rows come from, credentials masked');
+
+const syncSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  rows: z.number().int(),
+  fields: z.array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) })),
+  schedule: z.string().nullable(),
+  lastSyncedAt: z.string().describe('When the last successful sync ended'),
+  source: sourceSchema,
+});
+
+const runSchema = z.object({
+  id: z.string(),
+  trigger: z.enum(['connect', 'manual', 'schedule']),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  result: z.enum(['running', 'ok', 'failed']),
+  rows: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+
+function syncBody(r: SyncResult, source: SourceView): z.infer<typeof syncSchema> {
+  return {
+    id: r.dataset.id,
+    name: r.dataset.name,
+    rows: r.dataset.rowCount,
+    fields: r.dataset.fields.map((f) => ({ name: f.name, type: f.type })),
+    schedule: r.schedule || null,
+    lastSyncedAt: r.dataset.syncedAt,
+    source: source as z.infer<typeof sourceSchema>,
+  };
+}
+
+/** Live datasets: connect one to a source, sync it now, read its source (masked) and its history. */
+export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
+  const { sources } = deps;
+
+  admin.post(
+    '/datasets/connect',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary:
+          'Creates a dataset synced from a database query or an http(s) URL and runs its first sync; nothing is ' +
+          'created when that sync fails (502 SOURCE_FAILED)',
+        body: z.object({
+          name: z.string().trim().min(1).max(MAX_NAME),
+          url: z.string().min(1).max(MAX_URL).describe('postgres://, mysql://, https:// or http://'),
+          query: z.string().max(100_000).optional().describe('For a database: one SELECT'),
+          headers: z
+            .record(z.string(), z.string().max(MAX_HEADER_VALUE))
+            .optional()
+            .describe('For http(s): request headers'),
+          format: z.enum(['csv', 'json', 'ndjson']).optional(),
+          recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
+          schedule: z.string().max(MAX_CRON).optional().describe('Cron, 5 fields, UTC'),
+          integrationGroup: z.string().trim().max(MAX_NAME).optional(),
+          description: z.string().max(2000).optional(),
+          types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+        }),
+        response: { 201: syncSchema },
+      },
+    },
+    async (req, reply) => {
+      const a = adminOf(req);
+      const r = await sources.connect(a.tenantId, { ...req.body, owner: a.email });
+      const source = (await sources.source(a.tenantId, r.dataset.id))!;
+      await deps.changed();
+      await audit(
+        deps,
+        req,
+        'dataset.connect',
+        r.dataset.name,
+        `id ${r.dataset.id}: ${r.dataset.rowCount} rows from ${source.url}` +
+          (r.schedule ? `, schedule "${r.schedule}"` : ''),
+      );
+      return reply.code(201).send(syncBody(r, source));
+    },
+  );
+
+  admin.post(
+    '/datasets/:id/sync',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary:
+          'Syncs a live dataset now; on failure (502 SOURCE_FAILED) the previous rows stay and the error is recorded',
+        params: idParams,
+        response: { 200: syncSchema },
+      },
+    },
+    async (req) => {
+      const a = adminOf(req);
+      const r = await sources.sync(a.tenantId, req.params.id);
+      await deps.changed();
+      await audit(
+        deps,
+        req,
+        'dataset.sync',
+        r.dataset.name,
+        `version ${r.dataset.version}: ${r.dataset.rowCount} rows`,
+      );
+      return syncBody(r, (await sources.source(a.tenantId, req.params.id))!);
+    },
+  );
+
+  admin.get(
+    '/datasets/:id/source',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'A live dataset’s source, credentials masked; 404 for a dataset loaded from files',
+        params: idParams,
+        response: { 200: sourceSchema },
+      },
+    },
+    async (req) => {
+      const a = adminOf(req);
+      const source = await sources.source(a.tenantId, req.params.id);
+      if (!source) throw new AdminError('NOT_FOUND', 'this dataset has no source: it is loaded from files');
+      return source as z.infer<typeof sourceSchema>;
+    },
+  );
+
+  admin.get(
+    '/datasets/:id/history',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'A live dataset’s last syncs, newest first: start, end, rows, result or error',
+        params: idParams,
+        response: { 200: z.object({ runs: z.array(runSchema) }) },
+      },
+    },
+    async (req) => {
+      const a = adminOf(req);
+      return { runs: (await sources.history(a.tenantId, req.params.id)) as z.infer<typeof runSchema>[] };
+    },
+  );
+}

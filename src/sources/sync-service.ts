@@ -1,0 +1,371 @@
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Dataset, DatasetService, FieldType } from '../catalog/index.ts';
+import { isoNow, type Clock } from '../shared/clock.ts';
+import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { SecretBox } from '../shared/secret-box.ts';
+import type { Store } from '../store/index.ts';
+import { downloadHttp } from './http-source.ts';
+import { SourceError } from './source-error.ts';
+import { createSourceRepo, type RunRow, type SourceRow } from './source-repo.ts';
+import {
+  checkSchedule,
+  checkSource,
+  maskHeaders,
+  maskUrl,
+  nextRunAfter,
+  redact,
+  sourceKindOf,
+  type HttpFormat,
+  type SourceSpec,
+} from './source-spec.ts';
+import { dumpMysql, dumpPostgres } from './sql-sources.ts';
+
+/** What `dataset connect` asks for. */
+export interface ConnectInput {
+  readonly name: string;
+  readonly url: string;
+  readonly query?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly format?: HttpFormat;
+  readonly recordsPath?: string;
+  readonly schedule?: string;
+  readonly integrationGroup?: string;
+  readonly description?: string;
+  readonly owner?: string;
+  readonly types?: Record<string, FieldType>;
+}
+
+/** A live dataset's source as it may be shown: credentials masked. */
+export interface SourceView {
+  readonly kind: string;
+  readonly url: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly format: string;
+  readonly recordsPath: string;
+  readonly types: Record<string, FieldType>;
+  readonly schedule: string;
+  readonly nextRunAt: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+}
+
+/** One run of a sync, as `dataset history` shows it. */
+export interface SyncRun {
+  readonly id: string;
+  readonly trigger: string;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly result: 'running' | 'ok' | 'failed';
+  readonly rows: number | null;
+  readonly error: string | null;
+}
+
+/** A sync's answer (spec section 13's `--json`), with the dataset behind it. */
+export interface SyncResult {
+  readonly dataset: Dataset;
+  readonly schedule: string;
+}
+
+export interface SyncLimits {
+  /** Largest HTTP body accepted, in bytes. */
+  readonly maxBytes: number;
+  /** Longest an HTTP source may take to answer in full, and a database to accept the connection. */
+  readonly timeoutMs: number;
+}
+
+export interface SyncLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** One scheduled run made by `tick`; `error` is masked. */
+export interface TickRun {
+  readonly datasetId: string;
+  readonly ok: boolean;
+  readonly rows: number | null;
+  readonly error: string | null;
+}
+
+// Runs kept per dataset by `history`: a month of daily syncs, a day of hourly ones.
+const HISTORY_LIMIT = 30;
+// A file in the work folder untouched this long was left by a process that died mid-sync:
+// a live sync writes to its file continuously, then loads it within hours at most.
+const STALE_FILE_MS = 24 * 60 * 60 * 1000;
+
+function toView(row: SourceRow): SourceView {
+  return {
+    kind: row.kind,
+    url: row.urlMasked,
+    query: row.query,
+    headers: JSON.parse(row.headersMasked) as Record<string, string>,
+    format: row.format,
+    recordsPath: row.recordsPath,
+    types: JSON.parse(row.types) as Record<string, FieldType>,
+    schedule: row.schedule,
+    nextRunAt: row.nextRunAt,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt,
+  };
+}
+
+function toRun(r: RunRow): SyncRun {
+  return {
+    id: r.id,
+    trigger: r.trigger,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    result: r.result as SyncRun['result'],
+    rows: r.rows === null ? null : Number(r.rows),
+    error: r.error,
+  };
+}
+
+/**
+ * Live datasets: connect one to a source, sync it now or on its schedule, read its
+ * history. Rows go through the catalog's streamed, atomic import: a failed sync keeps
+ * the previous rows.
+ */
+export function createSyncService(deps: {
+  store: Pick<Store, 'db' | 'tables'>;
+  datasets: Pick<DatasetService, 'importFile' | 'get'>;
+  box: SecretBox;
+  clock: Clock;
+  /** Where a source's rows wait on disk between the fetch and the load. */
+  workDir: string;
+  limits: SyncLimits;
+}) {
+  const { store, datasets, box, clock, limits } = deps;
+  const repo = createSourceRepo(store);
+
+  function specOf(row: SourceRow): SourceSpec {
+    return {
+      kind: row.kind as SourceSpec['kind'],
+      url: box.decrypt(row.urlCipher),
+      query: row.query,
+      headers: JSON.parse(box.decrypt(row.headersCipher)) as Record<string, string>,
+      format: row.format as HttpFormat | '',
+      recordsPath: row.recordsPath,
+    };
+  }
+
+  /** Removes files that syncs of dead processes left in the work folder. */
+  async function sweepWorkDir(): Promise<void> {
+    for (const name of await readdir(deps.workDir)) {
+      if (!name.startsWith('sync-')) continue;
+      const file = path.join(deps.workDir, name);
+      const info = await stat(file).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > STALE_FILE_MS) await rm(file, { force: true });
+    }
+  }
+
+  /** Fetches the source to a file and loads it into a new dataset or over `replaceId`. */
+  async function load(
+    tenantId: string,
+    spec: SourceSpec,
+    opts: { replaceId?: string; name?: string; types: Record<string, FieldType> } & Partial<ConnectInput>,
+  ): Promise<Dataset> {
+    await mkdir(deps.workDir, { recursive: true });
+    await sweepWorkDir();
+    const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
+    let file = '';
+    try {
+      let types = opts.types;
+      if (spec.kind === 'http') {
+        file = await downloadHttp(spec, base, limits);
+      } else {
+        const dump =
+          spec.kind === 'postgres'
+            ? await dumpPostgres(spec, (file = `${base}.ndjson`), limits.timeoutMs)
+            : await dumpMysql(spec, (file = `${base}.ndjson`), limits.timeoutMs);
+        if (dump.rows === 0) throw new SourceError('the query returned no rows: a sync never empties a dataset');
+        // The columns' own types, unless --type says otherwise.
+        types = { ...dump.types, ...opts.types };
+      }
+      return await datasets.importFile(tenantId, {
+        file,
+        replaceId: opts.replaceId,
+        name: opts.name,
+        description: opts.description,
+        integrationGroup: opts.integrationGroup,
+        owner: opts.owner,
+        types,
+        sourceName: maskUrl(spec.url),
+      });
+    } finally {
+      if (file) await rm(file, { force: true });
+    }
+  }
+
+  /** A failure as it is recorded and shown: the source's secrets masked. */
+  function failureText(e: unknown, spec: SourceSpec): string {
+    const msg =
+      e instanceof SourceError || e instanceof DomainError ? e.message : `unexpected: ${(e as Error).message}`;
+    return redact(msg, spec);
+  }
+
+  async function runSync(tenantId: string, datasetId: string, trigger: 'manual' | 'schedule'): Promise<SyncResult> {
+    const row = await repo.get(tenantId, datasetId);
+    if (!row)
+      throw new DomainError(
+        'NOT_FOUND',
+        `dataset "${datasetId}" has no source in this tenant; connect one with dataset connect`,
+      );
+    const spec = specOf(row);
+    // One sync of a dataset at a time, on every node: a session lock on PostgreSQL, a
+    // claim with this process's id on SQLite. Held until the load ends or the process dies.
+    const claim = await store.tables.claim(`sync_${datasetId}`).catch((e: unknown) => {
+      if (e instanceof DomainError && e.code === 'CONFLICT')
+        throw new DomainError('CONFLICT', `a sync of dataset "${datasetId}" is already running`);
+      throw e;
+    });
+    const runId = newId();
+    try {
+      const startedAt = isoNow(clock);
+      await repo.interruptStale(datasetId, startedAt);
+      await repo.startRun({
+        id: runId,
+        tenantId,
+        datasetId,
+        trigger,
+        startedAt,
+        endedAt: null,
+        result: 'running',
+        rows: null,
+        error: null,
+      });
+      let ds: Dataset;
+      try {
+        ds = await load(tenantId, spec, {
+          replaceId: datasetId,
+          types: JSON.parse(row.types) as Record<string, FieldType>,
+        });
+      } catch (e) {
+        const error = failureText(e, spec);
+        const at = isoNow(clock);
+        await repo.endRun(runId, { endedAt: at, result: 'failed', rows: null, error });
+        await repo.setError(datasetId, error, at);
+        throw new DomainError('SOURCE_FAILED', `sync failed, the previous rows are kept: ${error}`);
+      }
+      await repo.endRun(runId, { endedAt: isoNow(clock), result: 'ok', rows: ds.rowCount, error: null });
+      await repo.setError(datasetId, null, null);
+      return { dataset: ds, schedule: row.schedule };
+    } finally {
+      await claim.release();
+    }
+  }
+
+  return {
+    /**
+     * Creates a dataset filled from a source and runs its first sync at once; nothing is
+     * kept when that sync fails. The URL and headers are stored only encrypted.
+     */
+    async connect(tenantId: string, input: ConnectInput): Promise<SyncResult> {
+      const name = input.name.trim();
+      if (!name) throw new DomainError('INVALID_INPUT', 'a dataset needs a name');
+      const spec = checkSource({
+        kind: sourceKindOf(input.url),
+        url: input.url,
+        query: input.query ?? '',
+        headers: input.headers ?? {},
+        format: input.format ?? '',
+        recordsPath: input.recordsPath?.trim() ?? '',
+      });
+      const schedule = checkSchedule(input.schedule ?? '');
+      const startedAt = isoNow(clock);
+      let ds: Dataset;
+      try {
+        ds = await load(tenantId, spec, {
+          name,
+          types: input.types ?? {},
+          description: input.description,
+          integrationGroup: input.integrationGroup,
+          owner: input.owner,
+        });
+      } catch (e) {
+        if (e instanceof DomainError && e.code !== 'IMPORT_INVALID') throw e;
+        throw new DomainError('SOURCE_FAILED', `the first sync failed, nothing was created: ${failureText(e, spec)}`);
+      }
+      const next = schedule ? nextRunAfter(schedule, clock.now()) : null;
+      await repo.insert({
+        datasetId: ds.id,
+        tenantId,
+        kind: spec.kind,
+        urlCipher: box.encrypt(spec.url),
+        urlMasked: maskUrl(spec.url),
+        headersCipher: box.encrypt(JSON.stringify(spec.headers)),
+        headersMasked: JSON.stringify(maskHeaders(spec.headers)),
+        query: spec.query,
+        format: spec.format,
+        recordsPath: spec.recordsPath,
+        types: JSON.stringify(input.types ?? {}),
+        schedule,
+        nextRunAt: next ? next.toISOString() : null,
+        lastError: null,
+        lastErrorAt: null,
+        createdAt: startedAt,
+      });
+      await repo.startRun({
+        id: newId(),
+        tenantId,
+        datasetId: ds.id,
+        trigger: 'connect',
+        startedAt,
+        endedAt: isoNow(clock),
+        result: 'ok',
+        rows: ds.rowCount,
+        error: null,
+      });
+      return { dataset: ds, schedule };
+    },
+
+    /** Syncs a connected dataset now; SOURCE_FAILED (previous rows kept) when the source fails. */
+    sync: (tenantId: string, datasetId: string) => runSync(tenantId, datasetId, 'manual'),
+
+    /** The last runs of a dataset's sync, newest first. */
+    async history(tenantId: string, datasetId: string): Promise<SyncRun[]> {
+      await datasets.get(tenantId, datasetId);
+      return (await repo.runs(tenantId, datasetId, HISTORY_LIMIT)).map(toRun);
+    },
+
+    /** A dataset's source with its credentials masked, or null for a dataset loaded from files. */
+    async source(tenantId: string, datasetId: string): Promise<SourceView | null> {
+      await datasets.get(tenantId, datasetId);
+      const row = await repo.get(tenantId, datasetId);
+      return row ? toView(row) : null;
+    },
+
+    /** Every source of the tenant by dataset id, masked (for listings). */
+    async sources(tenantId: string): Promise<Map<string, SourceView>> {
+      return new Map((await repo.listOf(tenantId)).map((r) => [r.datasetId, toView(r)]));
+    },
+
+    /**
+     * Runs every sync due at `now` (epoch ms) that this node claims first, one after the
+     * other; a due time is claimed by moving it to the next, so it runs once on one node
+     * and a node that dies mid-sync leaves the next due time as it should be. Returns the
+     * runs it made.
+     */
+    async tick(now: number = clock.now()): Promise<TickRun[]> {
+      const runs: TickRun[] = [];
+      for (const row of await repo.due(new Date(now).toISOString())) {
+        const next = row.schedule ? nextRunAfter(row.schedule, now) : null;
+        if (!(await repo.claimDue(row.datasetId, row.nextRunAt!, next ? next.toISOString() : null))) continue;
+        try {
+          const r = await runSync(row.tenantId, row.datasetId, 'schedule');
+          runs.push({ datasetId: row.datasetId, ok: true, rows: r.dataset.rowCount, error: null });
+        } catch (e) {
+          // Domain messages are masked (SOURCE_FAILED) or hold no secret (CONFLICT, NOT_FOUND).
+          const error = e instanceof DomainError ? e.message : redact((e as Error).message, specOf(row));
+          runs.push({ datasetId: row.datasetId, ok: false, rows: null, error });
+        }
+      }
+      return runs;
+    },
+  };
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;
