@@ -321,6 +321,21 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
   'GET /admin/api/widgets/{id}/rows': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/widgets/${a.widgetId}/rows`), 'widget rows'),
 
+  // Stars: A's admin starred A's dataset and widget; B can neither star nor unstar them,
+  // and B's lists filtered by stars show only B's.
+  'PUT /admin/api/datasets/{id}/star': async ({ b, a }) => {
+    notFound(await b.call('PUT', `/admin/api/datasets/${a.datasetId}/star`), 'star A’s dataset');
+    noAlpha(await b.call('GET', '/admin/api/datasets?starred=true'), a, 'B’s starred datasets');
+  },
+  'DELETE /admin/api/datasets/{id}/star': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/datasets/${a.datasetId}/star`), 'unstar A’s dataset'),
+  'PUT /admin/api/widgets/{id}/star': async ({ b, a }) => {
+    notFound(await b.call('PUT', `/admin/api/widgets/${a.widgetId}/star`), 'star A’s widget');
+    noAlpha(await b.call('GET', '/admin/api/widgets?starred=true&mine=true'), a, 'B’s starred widgets');
+  },
+  'DELETE /admin/api/widgets/{id}/star': async ({ b, a }) =>
+    notFound(await b.call('DELETE', `/admin/api/widgets/${a.widgetId}/star`), 'unstar A’s widget'),
+
   'GET /admin/api/usage': async ({ b, a, own }) => {
     const res = await b.call('GET', '/admin/api/usage?hours=24');
     noAlpha(res, a, 'usage');
@@ -360,6 +375,8 @@ for (const via of ['session', 'token'] as const)
         rows: await get(`/admin/api/datasets/${a.datasetId}/rows`),
         history: await get(`/admin/api/datasets/${a.datasetId}/history`),
         widgets: await get('/admin/api/widgets'),
+        starredDatasets: await get('/admin/api/datasets?starred=true'),
+        starredWidgets: await get('/admin/api/widgets?starred=true'),
         widget: await get(`/admin/api/widgets/${a.widgetId}`),
         widgetRows: await get(`/admin/api/widgets/${a.widgetId}/rows`),
         // The report's from/to move with the clock; its counts must not.
@@ -390,6 +407,8 @@ for (const via of ['session', 'token'] as const)
         { datasets: [a.datasetId], widgets: [a.widgetId] },
         200,
       );
+      await alpha.ok('PUT', `/admin/api/datasets/${a.datasetId}/star`, undefined, 204);
+      await alpha.ok('PUT', `/admin/api/widgets/${a.widgetId}/star`, undefined, 204);
       a.userId = (await alpha.ok('POST', '/admin/api/users', { email: 'second@alpha.example', password: PASSWORD })).id;
       a.uploadId = await upload(alpha, 'alpha-next.csv', 'id,summary\n3,Alpha later\n');
       const at = await alpha.ok('POST', '/admin/api/tokens', { name: 'Alpha nightly' });

@@ -144,7 +144,7 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
       });
     },
 
-    /** Removes a user and their sessions; never the tenant's last owner (CONFLICT). */
+    /** Removes a user, their sessions and their favourites; never the tenant's last owner (CONFLICT). */
     async remove(tenantId: string, id: string): Promise<void> {
       const res = await store.db.transaction().execute(async (trx) => {
         const row = await trx
@@ -155,6 +155,7 @@ export function createUserService(deps: { store: Store; clock?: Clock }) {
           .executeTakeFirst();
         if (row && row.role === 'owner' && (await owners(tenantId, trx)) <= 1) throw lastOwner(row.email);
         await trx.deleteFrom('sessions').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
+        await trx.deleteFrom('favourites').where('userId', '=', id).where('tenantId', '=', tenantId).execute();
         return trx.deleteFrom('users').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
       });
       if (Number(res.numDeletedRows) === 0) throw new DomainError('NOT_FOUND', `no user "${id}" in this tenant`);

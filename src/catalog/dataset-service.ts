@@ -316,6 +316,20 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
         // A live dataset's source and its history go with it.
         await t.deleteFrom('datasetSources').where('datasetId', '=', id).execute();
         await t.deleteFrom('syncRuns').where('datasetId', '=', id).execute();
+        // Stars on it and on its widgets go with them.
+        await t
+          .deleteFrom('favourites')
+          .where('tenantId', '=', tenantId)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('resourceType', '=', 'dataset'), eb('resourceId', '=', id)]),
+              eb.and([
+                eb('resourceType', '=', 'widget'),
+                eb('resourceId', 'in', own.length ? own.map((w) => w.id) : ['']),
+              ]),
+            ]),
+          )
+          .execute();
         await t
           .insertInto('retiredTables')
           .values({ tableName: dataset.tableName, retiredAt: isoNow(clock) })
@@ -343,6 +357,17 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
         );
       }
       if (q.group !== undefined) matching = matching.where('integrationGroup', '=', q.group);
+      if (q.starredBy !== undefined) {
+        const by = q.starredBy;
+        matching = matching.where('id', 'in', (eb) =>
+          eb
+            .selectFrom('favourites')
+            .select('favourites.resourceId')
+            .where('favourites.tenantId', '=', tenantId)
+            .where('favourites.userId', '=', by)
+            .where('favourites.resourceType', '=', 'dataset'),
+        );
+      }
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       let page = matching.selectAll();
       page =

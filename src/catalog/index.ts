@@ -2,6 +2,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
 import { createDatasetRegistry } from './dataset-registry.ts';
 import { createDatasetService } from './dataset-service.ts';
+import { createFavourites } from './favourites.ts';
 import { createWidgetRegistry } from './widget/widget-registry.ts';
 import { createWidgetService } from './widget/widget-service.ts';
 
@@ -9,6 +10,7 @@ export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
 export { datasetSummary } from './dataset-registry.ts';
 export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
 export type { ListQuery, ListPage } from './listing.ts';
+export type { Favourites, FavouriteType } from './favourites.ts';
 /** The cursor an export reads: the store's, handed through the catalog to the routes. */
 export type { RowCursor } from '../store/index.ts';
 export { createUploadStore, UPLOAD_TTL_MS, type Upload, type UploadStore } from './upload-store.ts';
@@ -52,6 +54,7 @@ export function createCatalog(deps: { store: Store; clock?: Clock; countCacheByt
     datasets,
     registry,
     widgets,
+    favourites: createFavourites(deps),
     widgetRegistry,
     /** Calls `w` after every load, whether it succeeded or failed. */
     watchLoads(w: LoadWatcher): void {

@@ -4,6 +4,12 @@ export interface ListQuery {
   readonly search?: string;
   /** Only this integration group; undefined = all. */
   readonly group?: string;
+  /** Only what this user (id) starred; undefined = all. */
+  readonly starredBy?: string;
+  /** Widgets only: only those this user (id) created; undefined = all. */
+  readonly createdBy?: string;
+  /** Widgets only: only those over this dataset (id); undefined = all. */
+  readonly datasetId?: string;
   readonly sort: 'modified' | 'name';
   readonly order: 'asc' | 'desc';
   /** 1-based. */

@@ -47,7 +47,9 @@ export function registerWidgetCommands(program: Command): void {
     widget,
     {
       name: 'create',
-      description: 'create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit',
+      description:
+        'create a widget from a JSON spec: name, dataset, chart, dimensions, measures, filter, sort, limit, ' +
+        'stacked',
       argument: ['<file>', 'the JSON spec'],
     },
     async (file, ctx) => {

@@ -304,6 +304,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sync_runs_dataset').on('sync_runs').columns(['dataset_id', 'started_at']).execute();
     },
   },
+  '0013_favourites_and_widget_owner': {
+    async up(db: Kysely<any>) {
+      // The datasets and widgets each admin has starred. Tenant beside the user so that a
+      // lookup always names both; removing a user, dataset or widget removes its rows.
+      await db.schema
+        .createTable('favourites')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('resource_type', 'text', (c) => c.notNull())
+        .addColumn('resource_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('favourites_pk', ['user_id', 'resource_type', 'resource_id'])
+        .execute();
+      await db.schema
+        .createIndex('favourites_resource')
+        .on('favourites')
+        .columns(['resource_type', 'resource_id'])
+        .execute();
+      // Who created a widget: the admin's id (null: before this was recorded, or from the
+      // command line) and email as it was then ('' when unknown).
+      await db.schema.alterTable('widgets').addColumn('created_by', 'text').execute();
+      await db.schema
+        .alterTable('widgets')
+        .addColumn('owner', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -36,6 +36,19 @@ export interface ControlSchema {
     version: number;
     createdAt: string;
     modifiedAt: string;
+    /** The admin who created it (user id); null before this was recorded, or from the command line. */
+    createdBy: string | null;
+    /** That admin's email when they created it; '' when unknown. */
+    owner: string;
+  };
+  /** The datasets and widgets each admin has starred. */
+  favourites: {
+    userId: string;
+    tenantId: string;
+    /** 'dataset' or 'widget'. */
+    resourceType: string;
+    resourceId: string;
+    createdAt: string;
   };
   apiKeys: {
     id: string;

@@ -113,6 +113,11 @@ export const LEAST_ROLE: Record<string, 'viewer' | 'admin' | 'owner'> = {
   'DELETE /admin/api/widgets/{id}': 'admin',
   'POST /admin/api/widgets/preview': 'viewer',
   'GET /admin/api/widgets/{id}/rows': 'viewer',
+  // Stars are each admin's own: every role may star.
+  'PUT /admin/api/datasets/{id}/star': 'viewer',
+  'DELETE /admin/api/datasets/{id}/star': 'viewer',
+  'PUT /admin/api/widgets/{id}/star': 'viewer',
+  'DELETE /admin/api/widgets/{id}/star': 'viewer',
   'GET /admin/api/usage': 'viewer',
   'GET /admin/api/usage.csv': 'viewer',
 };

@@ -40,6 +40,9 @@ export function useEChart(el: Ref<HTMLElement | null | undefined>, option: Ref<C
     if (option.value)
       chart.setOption({ color: palette, animation: !reducedMotion(), ...option.value }, { notMerge: true });
     else chart.clear();
+    // What the chart instance draws, for tests: its number of series.
+    const drawn = chart.getOption() as { series?: unknown[] } | undefined;
+    el.value.dataset.drawnSeries = String(drawn?.series?.length ?? 0);
   };
 
   onMounted(() => {

@@ -13,6 +13,7 @@ import { adminErrorHandler, sendAdminError } from '../../http/admin-replies.ts';
 import type { AdminDeps } from './admin-context.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { registerDatasetRoutes } from './dataset-routes.ts';
+import { registerFavouriteRoutes } from './favourite-routes.ts';
 import { registerKeyRoutes } from './key-routes.ts';
 import { registerSourceRoutes } from './source-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
@@ -120,6 +121,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminDeps): P
       registerDatasetRoutes(admin, deps);
       registerSourceRoutes(admin, deps);
       registerWidgetRoutes(admin, deps);
+      registerFavouriteRoutes(admin, deps);
       registerUsageRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },

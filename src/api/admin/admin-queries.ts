@@ -16,17 +16,30 @@ export const MAX_NAME = 200;
 export const listQuery = z.object({
   search: z.string().max(MAX_NAME).optional().describe('Case-insensitive part of the name'),
   group: z.string().max(MAX_NAME).optional().describe('Only this integration group'),
+  starred: z.enum(['true', 'false']).optional().describe('"true": only what the signed-in admin starred'),
   sort: z.enum(['modified', 'name']).default('modified'),
   order: z.enum(['asc', 'desc']).optional().describe('Default: desc by modified, asc by name'),
   page: z.coerce.number().int().min(1).default(1),
   size: z.coerce.number().int().min(1).max(MAX_LIST_SIZE).default(DEFAULT_LIST_SIZE),
 });
 
-/** The ListQuery of a validated listing query: an empty search or group filters nothing. */
-export function listOptions(q: z.infer<typeof listQuery>) {
+/** The widget listing's query: the listing's, and only the widgets the signed-in admin created. */
+export const widgetListQuery = listQuery.extend({
+  mine: z.enum(['true', 'false']).optional().describe('"true": only the widgets the signed-in admin created'),
+  dataset: z.string().max(64).optional().describe('Only the widgets of this dataset (id)'),
+});
+
+/**
+ * The ListQuery of a validated listing query for the admin `userId`: an empty search or
+ * group filters nothing; `starred` and `mine` name that admin.
+ */
+export function listOptions(q: z.infer<typeof widgetListQuery>, userId: string) {
   return {
     search: q.search || undefined,
     group: q.group || undefined,
+    starredBy: q.starred === 'true' ? userId : undefined,
+    createdBy: q.mine === 'true' ? userId : undefined,
+    datasetId: q.dataset || undefined,
     sort: q.sort,
     order: q.order ?? (q.sort === 'name' ? ('asc' as const) : ('desc' as const)),
     page: q.page,

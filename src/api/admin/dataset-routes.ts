@@ -40,6 +40,7 @@ export const datasetSchema = z.object({
     })
     .nullable()
     .describe('For a dataset synced from a source; null for one loaded from files'),
+  starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
 
 const typesSchema = z
@@ -51,7 +52,8 @@ function datasetBody(
   ds: Dataset,
   linkedWidgets: number,
   linkedKeys: number,
-  source?: SourceView,
+  source: SourceView | undefined,
+  starred: boolean,
 ): z.infer<typeof datasetSchema> {
   return {
     id: ds.id,
@@ -71,6 +73,7 @@ function datasetBody(
     live: source
       ? { url: source.url, schedule: source.schedule, lastError: source.lastError, lastErrorAt: source.lastErrorAt }
       : null,
+    starred,
   };
 }
 
@@ -83,13 +86,20 @@ function typesDetail(types: Record<string, string> | undefined): string {
 export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
   const { catalog, access, usecases } = deps;
 
-  async function oneBody(tenantId: string, ds: Dataset) {
-    const [widgets, keys, source] = await Promise.all([
+  async function oneBody(tenantId: string, userId: string, ds: Dataset) {
+    const [widgets, keys, source, starred] = await Promise.all([
       catalog.datasets.widgetCounts(tenantId, [ds.id]),
       access.keys.bindingsOf(tenantId, 'dataset'),
       deps.sources.source(tenantId, ds.id),
+      catalog.favourites.starred(tenantId, userId, 'dataset', [ds.id]),
     ]);
-    return datasetBody(ds, widgets.get(ds.id) ?? 0, keys.get(ds.id)?.length ?? 0, source ?? undefined);
+    return datasetBody(
+      ds,
+      widgets.get(ds.id) ?? 0,
+      keys.get(ds.id)?.length ?? 0,
+      source ?? undefined,
+      starred.has(ds.id),
+    );
   }
 
   admin.get(
@@ -111,13 +121,19 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     async (req) => {
       const a = adminOf(req);
       const [page, keys, sources] = await Promise.all([
-        catalog.datasets.search(a.tenantId, listOptions(req.query)),
+        catalog.datasets.search(a.tenantId, listOptions(req.query, a.userId)),
         access.keys.bindingsOf(a.tenantId, 'dataset'),
         deps.sources.sources(a.tenantId),
       ]);
+      const starred = await catalog.favourites.starred(
+        a.tenantId,
+        a.userId,
+        'dataset',
+        page.items.map((ds) => ds.id),
+      );
       return {
         items: page.items.map((ds) =>
-          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, sources.get(ds.id)),
+          datasetBody(ds, ds.linkedWidgets, keys.get(ds.id)?.length ?? 0, sources.get(ds.id), starred.has(ds.id)),
         ),
         total: page.total,
         groups: page.groups,
@@ -130,7 +146,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
     { schema: { tags: ['datasets'], summary: 'One dataset', params: idParams, response: { 200: datasetSchema } } },
     async (req) => {
       const a = adminOf(req);
-      return oneBody(a.tenantId, await catalog.datasets.get(a.tenantId, req.params.id));
+      return oneBody(a.tenantId, a.userId, await catalog.datasets.get(a.tenantId, req.params.id));
     },
   );
 
@@ -163,7 +179,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         ds.name,
         `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
       );
-      return reply.code(201).send(datasetBody(ds, 0, 0));
+      return reply.code(201).send(datasetBody(ds, 0, 0, undefined, false));
     },
   );
 
@@ -216,7 +232,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
           `from ${filename}${typesDetail(req.body.types)}`,
       );
-      return oneBody(a.tenantId, ds);
+      return oneBody(a.tenantId, a.userId, ds);
     },
   );
 
@@ -246,7 +262,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         );
       await deps.changed();
       await audit(deps, req, 'dataset.update', ds.name, changes.join('; ') || 'no change');
-      return oneBody(a.tenantId, ds);
+      return oneBody(a.tenantId, a.userId, ds);
     },
   );
 

@@ -10,7 +10,7 @@ import {
 } from '../../catalog/index.ts';
 import { widgetRowsJson } from '../public/widget-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
-import { listOptions, listQuery, rowsQuery } from './admin-queries.ts';
+import { listOptions, rowsQuery, widgetListQuery } from './admin-queries.ts';
 import { sendJsonText } from './admin-replies.ts';
 
 /**
@@ -53,6 +53,10 @@ const specSchema = z.looseObject({
   filter: z.string().optional().describe('The public API’s filter language, e.g. "status=Open&priority=1,3"'),
   sort: z.string().optional().describe('Column labels, "-" for descending, e.g. "-Hours,Board"'),
   limit: z.number().int().nullable().optional().describe('Keep only the first rows after the sort'),
+  stacked: z
+    .boolean()
+    .optional()
+    .describe('Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side)'),
 });
 const previewSpecSchema = specSchema.extend({ name: z.string().optional() });
 
@@ -68,6 +72,9 @@ const widgetSchema = z.object({
   createdAt: z.string(),
   modifiedAt: z.string(),
   linkedKeys: z.number().int().describe('Keys it is bound to'),
+  owner: z.string().describe('The email of the admin who created it; "" when not recorded'),
+  mine: z.boolean().describe('Whether the signed-in admin created it'),
+  starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
 
 const resultSchema = z.object({
@@ -78,7 +85,13 @@ const resultSchema = z.object({
   total: z.number().int().describe('Rows of the whole result'),
 });
 
-function widgetBody(w: ListedWidget, linkedKeys: number): z.infer<typeof widgetSchema> {
+/** What a widget body says about the signed-in admin: their id and the widgets they starred. */
+interface Viewer {
+  readonly userId: string;
+  readonly starred: ReadonlySet<string>;
+}
+
+function widgetBody(w: ListedWidget, linkedKeys: number, viewer: Viewer): z.infer<typeof widgetSchema> {
   return {
     id: w.id,
     name: w.name,
@@ -91,6 +104,9 @@ function widgetBody(w: ListedWidget, linkedKeys: number): z.infer<typeof widgetS
     createdAt: w.createdAt,
     modifiedAt: w.modifiedAt,
     linkedKeys,
+    owner: w.owner,
+    mine: w.createdBy !== null && w.createdBy === viewer.userId,
+    starred: viewer.starred.has(w.id),
   };
 }
 
@@ -124,9 +140,12 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     };
   }
 
-  async function oneBody(tenantId: string, w: ListedWidget) {
-    const keys = await access.keys.bindingsOf(tenantId, 'widget');
-    return widgetBody(w, keys.get(w.id)?.length ?? 0);
+  async function oneBody(tenantId: string, userId: string, w: ListedWidget) {
+    const [keys, starred] = await Promise.all([
+      access.keys.bindingsOf(tenantId, 'widget'),
+      catalog.favourites.starred(tenantId, userId, 'widget', [w.id]),
+    ]);
+    return widgetBody(w, keys.get(w.id)?.length ?? 0, { userId, starred });
   }
 
   function sendResult(reply: FastifyReply, result: WidgetResult) {
@@ -141,7 +160,7 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
         tags: ['widgets'],
         summary:
           'The account’s widgets, searched by name, filtered by their dataset’s integration group, ordered and paged',
-        querystring: listQuery,
+        querystring: widgetListQuery,
         response: {
           200: z.object({ items: z.array(widgetSchema), total: z.number().int(), groups: z.array(z.string()) }),
         },
@@ -150,11 +169,18 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     async (req) => {
       const a = adminOf(req);
       const [page, keys] = await Promise.all([
-        catalog.widgets.search(a.tenantId, listOptions(req.query)),
+        catalog.widgets.search(a.tenantId, listOptions(req.query, a.userId)),
         access.keys.bindingsOf(a.tenantId, 'widget'),
       ]);
+      const starred = await catalog.favourites.starred(
+        a.tenantId,
+        a.userId,
+        'widget',
+        page.items.map((w) => w.id),
+      );
+      const viewer = { userId: a.userId, starred };
       return {
-        items: page.items.map((w) => widgetBody(w, keys.get(w.id)?.length ?? 0)),
+        items: page.items.map((w) => widgetBody(w, keys.get(w.id)?.length ?? 0, viewer)),
         total: page.total,
         groups: page.groups,
       };
@@ -166,7 +192,7 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     { schema: { tags: ['widgets'], summary: 'One widget', params: idParams, response: { 200: widgetSchema } } },
     async (req) => {
       const a = adminOf(req);
-      return oneBody(a.tenantId, await listed(a.tenantId, req.params.id));
+      return oneBody(a.tenantId, a.userId, await listed(a.tenantId, req.params.id));
     },
   );
 
@@ -182,11 +208,11 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
     },
     async (req, reply) => {
       const a = adminOf(req);
-      const w = await catalog.widgets.create(a.tenantId, req.body);
+      const w = await catalog.widgets.create(a.tenantId, req.body, { userId: a.userId, email: a.email });
       const body = await listed(a.tenantId, w.id);
       await deps.changed();
       await audit(deps, req, 'widget.create', w.name, describeSpec(w.spec, body.datasetName));
-      return reply.code(201).send(widgetBody(body, 0));
+      return reply.code(201).send(widgetBody(body, 0, { userId: a.userId, starred: new Set() }));
     },
   );
 
@@ -231,7 +257,7 @@ export function registerWidgetRoutes(admin: AdminApp, deps: AdminDeps): void {
       await deps.changed();
       const renamed = before.name === w.name ? '' : `renamed from ${JSON.stringify(before.name)}; `;
       await audit(deps, req, 'widget.update', w.name, renamed + describeSpec(w.spec, body.datasetName));
-      return oneBody(a.tenantId, body);
+      return oneBody(a.tenantId, a.userId, body);
     },
   );
 

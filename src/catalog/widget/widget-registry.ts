@@ -14,6 +14,10 @@ export interface Widget {
   readonly spec: WidgetSpec;
   readonly createdAt: string;
   readonly modifiedAt: string;
+  /** The admin who created it (user id); null when not recorded (older widgets, the command line). */
+  readonly createdBy: string | null;
+  /** That admin's email when they created it; '' when unknown. */
+  readonly owner: string;
 }
 
 /** Turns a `widgets` row into a Widget; the stored spec was validated when it was written. */
@@ -29,6 +33,8 @@ export function toWidget(row: ControlSchema['widgets']): Widget {
     spec,
     createdAt: row.createdAt,
     modifiedAt: row.modifiedAt,
+    createdBy: row.createdBy ?? null,
+    owner: row.owner ?? '',
   });
 }
 

@@ -110,7 +110,7 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
     get,
 
     /** Creates a widget from a spec (spec section 7); refuses an invalid one with a message saying what is wrong. */
-    async create(tenantId: string, input: unknown): Promise<Widget> {
+    async create(tenantId: string, input: unknown, by?: { userId: string; email: string }): Promise<Widget> {
       const { spec } = await validate(tenantId, input);
       const id = newId();
       const now = isoNow(clock);
@@ -126,6 +126,8 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
             version: 1,
             createdAt: now,
             modifiedAt: now,
+            createdBy: by?.userId ?? null,
+            owner: by?.email ?? '',
           })
           .execute();
         await store.bumpGeneration(trx);
@@ -293,6 +295,12 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       const widget = await get(tenantId, id, trx);
       const run = async (t: Kysely<ControlSchema>) => {
         await t.deleteFrom('widgets').where('tenantId', '=', tenantId).where('id', '=', id).execute();
+        await t
+          .deleteFrom('favourites')
+          .where('tenantId', '=', tenantId)
+          .where('resourceType', '=', 'widget')
+          .where('resourceId', '=', id)
+          .execute();
         await store.bumpGeneration(t);
       };
       await (trx ? run(trx) : store.db.transaction().execute(run));
@@ -329,6 +337,19 @@ export function createWidgetService(deps: { store: Store; clock?: Clock }) {
       const text = q.search?.trim();
       if (text) matching = matching.where((eb) => containsText(store.caps, eb.ref('widgets.name'), text));
       if (q.group !== undefined) matching = matching.where('datasets.integrationGroup', '=', q.group);
+      if (q.starredBy !== undefined) {
+        const by = q.starredBy;
+        matching = matching.where('widgets.id', 'in', (eb) =>
+          eb
+            .selectFrom('favourites')
+            .select('favourites.resourceId')
+            .where('favourites.tenantId', '=', tenantId)
+            .where('favourites.userId', '=', by)
+            .where('favourites.resourceType', '=', 'widget'),
+        );
+      }
+      if (q.createdBy !== undefined) matching = matching.where('widgets.createdBy', '=', q.createdBy);
+      if (q.datasetId !== undefined) matching = matching.where('widgets.datasetId', '=', q.datasetId);
       const counted = await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       let page = matching
         .selectAll('widgets')

@@ -53,6 +53,17 @@ describe('widget spec: shape', () => {
     });
   });
 
+  it('keeps "stacked" only when true, and refuses a value that is not a boolean', () => {
+    const on = parseWidgetSpec({ ...BASE, stacked: true });
+    assert.ok(on.ok);
+    assert.equal(on.spec.stacked, true);
+    const off = parseWidgetSpec({ ...BASE, stacked: false });
+    assert.ok(off.ok);
+    assert.equal('stacked' in off.spec, false);
+    const bad = parseWidgetSpec({ ...BASE, stacked: 'yes' });
+    assert.deepEqual(bad, { ok: false, message: '"stacked" must be true or false, got "yes"' });
+  });
+
   it('accepts dimensions without measures, and a count over a field', () => {
     assert.equal(shape({ ...BASE, measures: [], sort: '' }).measures.length, 0);
     assert.deepEqual(shape({ ...BASE, measures: [{ agg: 'count', field: 'hours', label: 'N' }], sort: '' }).measures, [

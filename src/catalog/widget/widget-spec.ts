@@ -35,6 +35,11 @@ export interface WidgetSpec {
   readonly sort: string;
   /** Caps the result after the sort; null = no cap. */
   readonly limit: number | null;
+  /**
+   * Display only: a bar chart with two dimensions stacks the second dimension's bars
+   * instead of grouping them side by side. Present only when true.
+   */
+  readonly stacked?: true;
 }
 
 /** A dimension or measure resolved against a dataset: its result column and what it reads. */
@@ -75,7 +80,7 @@ export type PlanResult = { ok: true; plan: WidgetPlan; spec: WidgetSpec } | { ok
 export const MAX_LIMIT = 1_000_000;
 /** Aggregates that compute over a number; count and count_distinct take any field. */
 const NUMERIC_AGGS: ReadonlySet<Agg> = new Set(['sum', 'avg', 'min', 'max']);
-const PROPERTIES = ['name', 'dataset', 'chart', 'dimensions', 'measures', 'filter', 'sort', 'limit'];
+const PROPERTIES = ['name', 'dataset', 'chart', 'dimensions', 'measures', 'filter', 'sort', 'limit', 'stacked'];
 // Echoed text is cut, as in the filter parser's messages.
 const MAX_ECHO = 100;
 
@@ -225,7 +230,10 @@ function shapeOrThrow(input: unknown): WidgetSpec {
   if (limit !== null && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIMIT)) {
     fail(`"limit" must be a whole number from 1 to ${MAX_LIMIT}, got ${describe(limit)}`);
   }
-  return { name, dataset, chart, dimensions, measures, filter, sort, limit: limit as number | null };
+  const stacked = input.stacked ?? false;
+  if (typeof stacked !== 'boolean') fail(`"stacked" must be true or false, got ${describe(stacked)}`);
+  const spec = { name, dataset, chart, dimensions, measures, filter, sort, limit: limit as number | null };
+  return stacked ? { ...spec, stacked: true } : spec;
 }
 
 /** Exact name first; else the one field whose name matches case-insensitively (as in the filter language). */

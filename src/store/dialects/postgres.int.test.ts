@@ -202,6 +202,46 @@ describe('migrations on PostgreSQL', () => {
     }
   });
 
+  it('leave widgets made before 0013 without an owner, and start with no favourites, on both dialects', async () => {
+    const pgDb = await createTestDatabase();
+    const pgH = openPostgres(pgDb.url);
+    const liteH = openSqlite(path.join(liteDir, 'migrate-0013.db'));
+    try {
+      for (const db of [pgH.control, liteH.control]) {
+        await migrateToLatest(db, '0007_key_lifecycle');
+        const now = new Date().toISOString();
+        await db.insertInto('tenants').values({ id: 't', slug: 't', name: 't', createdAt: now }).execute();
+        // Through `as any`: before 0013 the table has no owner columns.
+        await (db as any)
+          .insertInto('widgets')
+          .values({
+            id: 'w',
+            tenantId: 't',
+            name: 'W',
+            datasetId: 'd',
+            spec: '{}',
+            version: 1,
+            createdAt: now,
+            modifiedAt: now,
+          })
+          .execute();
+        await migrateToLatest(db);
+        assert.deepEqual(await db.selectFrom('widgets').select(['id', 'createdBy', 'owner']).execute(), [
+          { id: 'w', createdBy: null, owner: '' },
+        ]);
+        assert.deepEqual(await db.selectFrom('favourites').selectAll().execute(), []);
+        // One star per user and resource: the key refuses a second row.
+        const star = { userId: 'u', tenantId: 't', resourceType: 'widget', resourceId: 'w', createdAt: now };
+        await db.insertInto('favourites').values(star).execute();
+        await assert.rejects(db.insertInto('favourites').values(star).execute());
+      }
+    } finally {
+      await pgH.close();
+      await pgDb.drop();
+      liteH.raw.close();
+    }
+  });
+
   it('run again as a no-op', async () => {
     const applied = async () => (await h.pool.query(`SELECT name FROM kysely_migration ORDER BY name`)).rows;
     const first = await applied();

@@ -1556,6 +1556,8 @@ export type paths = {
                     search?: string;
                     /** @description Only this integration group */
                     group?: string;
+                    /** @description "true": only what the signed-in admin starred */
+                    starred?: "true" | "false";
                     sort?: "modified" | "name";
                     /** @description Default: desc by modified, asc by name */
                     order?: "asc" | "desc";
@@ -1609,6 +1611,8 @@ export type paths = {
                                     lastError: string | null;
                                     lastErrorAt: string | null;
                                 } | null;
+                                /** @description Whether the signed-in admin starred it */
+                                starred: boolean;
                             }[];
                             total: number;
                             /** @description Every integration group in use */
@@ -1682,6 +1686,8 @@ export type paths = {
                                 lastError: string | null;
                                 lastErrorAt: string | null;
                             } | null;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1752,6 +1758,8 @@ export type paths = {
                                 lastError: string | null;
                                 lastErrorAt: string | null;
                             } | null;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1844,6 +1852,8 @@ export type paths = {
                                 lastError: string | null;
                                 lastErrorAt: string | null;
                             } | null;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -1922,6 +1932,8 @@ export type paths = {
                                 lastError: string | null;
                                 lastErrorAt: string | null;
                             } | null;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2332,11 +2344,17 @@ export type paths = {
                     search?: string;
                     /** @description Only this integration group */
                     group?: string;
+                    /** @description "true": only what the signed-in admin starred */
+                    starred?: "true" | "false";
                     sort?: "modified" | "name";
                     /** @description Default: desc by modified, asc by name */
                     order?: "asc" | "desc";
                     page?: number;
                     size?: number;
+                    /** @description "true": only the widgets the signed-in admin created */
+                    mine?: "true" | "false";
+                    /** @description Only the widgets of this dataset (id) */
+                    dataset?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2372,6 +2390,12 @@ export type paths = {
                                 modifiedAt: string;
                                 /** @description Keys it is bound to */
                                 linkedKeys: number;
+                                /** @description The email of the admin who created it; "" when not recorded */
+                                owner: string;
+                                /** @description Whether the signed-in admin created it */
+                                mine: boolean;
+                                /** @description Whether the signed-in admin starred it */
+                                starred: boolean;
                             }[];
                             total: number;
                             groups: string[];
@@ -2420,6 +2444,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -2453,6 +2479,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2510,6 +2542,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2556,6 +2594,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -2589,6 +2629,12 @@ export type paths = {
                             modifiedAt: string;
                             /** @description Keys it is bound to */
                             linkedKeys: number;
+                            /** @description The email of the admin who created it; "" when not recorded */
+                            owner: string;
+                            /** @description Whether the signed-in admin created it */
+                            mine: boolean;
+                            /** @description Whether the signed-in admin starred it */
+                            starred: boolean;
                         };
                     };
                 };
@@ -2670,6 +2716,8 @@ export type paths = {
                         sort?: string;
                         /** @description Keep only the first rows after the sort */
                         limit?: number | null;
+                        /** @description Display: a bar chart with two dimensions stacks the second one’s bars (default: side by side) */
+                        stacked?: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -2759,6 +2807,126 @@ export type paths = {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Stars the dataset for the signed-in admin (a favourite); starring twice is the same as once */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Takes the signed-in admin’s star off the dataset */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/widgets/{id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Stars the widget for the signed-in admin (a favourite); starring twice is the same as once */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Takes the signed-in admin’s star off the widget */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not starred */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

@@ -115,6 +115,8 @@ export function useSearchableList<T>(path: string) {
   const search = ref('');
   const group = ref('');
   const sort = ref<'modified' | 'name'>('modified');
+  /** All, the signed-in admin's favourites, or (widgets) the widgets they created. */
+  const scope = ref<'all' | 'starred' | 'mine'>('all');
   const state = pagedListState<T>(
     ({ page, size }) =>
       api<Page<T>>('GET', path, {
@@ -125,9 +127,11 @@ export function useSearchableList<T>(path: string) {
           order: sort.value === 'name' ? 'asc' : 'desc',
           page,
           size,
+          starred: scope.value === 'starred' ? 'true' : undefined,
+          mine: scope.value === 'mine' ? 'true' : undefined,
         },
       }),
-    { resetOn: [group, sort], debounceOn: [search] },
+    { resetOn: [group, sort, scope], debounceOn: [search] },
   );
-  return reactive({ ...state, search, group, sort });
+  return reactive({ ...state, search, group, sort, scope });
 }

@@ -85,6 +85,7 @@ export function toSpec(form: {
   sortColumn: string;
   sortDesc: boolean;
   limit: number | null | undefined;
+  stacked?: boolean;
 }): WidgetSpec {
   const spec: WidgetSpec = {
     name: form.name.trim() || undefined,
@@ -104,6 +105,7 @@ export function toSpec(form: {
   if (form.filter.trim()) spec.filter = form.filter.trim();
   if (form.sortColumn) spec.sort = `${form.sortDesc ? '-' : ''}${form.sortColumn}`;
   if (form.limit !== null && form.limit !== undefined) spec.limit = form.limit;
+  if (form.stacked && form.chart === 'bar' && form.dimensions.length >= 2) spec.stacked = true;
   return spec;
 }
 
