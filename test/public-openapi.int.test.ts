@@ -32,6 +32,14 @@ function assertWellFormed(doc: Doc): void {
   assert.ok(Array.isArray(doc.servers) && doc.servers.length === 1);
   const opIds = new Set<string>();
   for (const [p, item] of Object.entries<Doc>(doc.paths)) {
+    if (p.startsWith('/odata/')) {
+      // The OData feed's three paths: GET only, documented as such.
+      assert.ok(['/odata/', '/odata/$metadata', '/odata/{entitySet}'].includes(p), p);
+      assert.deepEqual(Object.keys(item), ['get']);
+      assert.ok(!opIds.has(item.get.operationId));
+      opIds.add(item.get.operationId);
+      continue;
+    }
     assert.match(p, /^\/api\/(dataset|widget)\/[A-Za-z0-9_-]+(\/export)?$/);
     for (const [method, op] of Object.entries<Doc>(item)) {
       assert.ok(['get', 'post'].includes(method), `${p} has ${method}`);
@@ -120,6 +128,9 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
         `/api/dataset/${ds}/export`,
         `/api/widget/${widget}`,
         `/api/widget/${widget}/export`,
+        '/odata/',
+        '/odata/$metadata',
+        '/odata/{entitySet}',
       ].sort(),
     );
     const exp = doc.paths[`/api/dataset/${ds}/export`].get;
@@ -321,9 +332,12 @@ describe('GET /api/openapi.json: the document of the calling key', () => {
     assert.deepEqual(Object.keys((await get('/api/openapi.json')).json().paths), [
       `/api/dataset/${ds}`,
       `/api/dataset/${ds}/export`,
+      '/odata/',
+      '/odata/$metadata',
+      '/odata/{entitySet}',
     ]);
     await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { widgets: [widget] }, 200);
-    assert.equal(Object.keys((await get('/api/openapi.json')).json().paths).length, 4);
+    assert.equal(Object.keys((await get('/api/openapi.json')).json().paths).length, 7);
   });
 
   it('answers the public security errors: no key 401, unknown key 401, switch off 403', async () => {

@@ -687,6 +687,8 @@ function publicOther(c: Ctx, fx: Fixture): Generated {
       '/%2e%2e/admin/api/keys',
       '/api/dataset/1?current=1&current=2',
     ]);
+    // The OData feed answers in its own error body (spec section 11).
+    if (path.startsWith('/odata')) area = 'odata';
   } else {
     area = 'other';
     path = r.pick(['/healthz', '/readyz', '/metrics', '/healthz?x=1']);

@@ -34,7 +34,7 @@ const ADMIN_CODES = new Map<string, number>(Object.entries(ADMIN_ERRORS).map(([c
 
 export interface Intent {
   /** Which API answers: its error bodies differ. `other`: console, ops routes. */
-  readonly area: 'public' | 'admin' | 'other';
+  readonly area: 'public' | 'admin' | 'odata' | 'other';
   readonly method: string;
   /** The key the request carries correctly (apikey header or Bearer), if any. */
   readonly key?: FxKey;
@@ -137,6 +137,20 @@ function checkPublicSuccess(intent: Intent, fx: Fixture, body: Buffer): Violatio
 }
 
 /** Every violation of one answer. */
+/**
+ * The OData feed's errors: `{"error":{"code","message"}}` (OData JSON, section 21) with a
+ * code of the public catalog at that code's status.
+ */
+function checkODataError(status: number, body: Buffer): string | undefined {
+  const v = parse(body);
+  const e = isObj(v) && Object.keys(v).join() === 'error' ? v.error : undefined;
+  if (!isObj(e) || Object.keys(e).join() !== 'code,message' || typeof e.message !== 'string' || e.message === '')
+    return `OData ${status} body is not an OData error: ${excerpt(body)}`;
+  const entry = PUBLIC_ERRORS[e.code as PublicErrorCode] as { status: number } | undefined;
+  if (!entry || entry.status !== status) return `OData ${status} error code is not the catalog's: ${excerpt(body)}`;
+  return undefined;
+}
+
 export function check(intent: Intent, answer: WireAnswer, fx: Fixture): Violation[] {
   if (answer.kind === 'unsent') return [];
   if (answer.kind === 'no-answer') return [{ kind: 'no-answer', detail: answer.error }];
@@ -155,6 +169,19 @@ export function check(intent: Intent, answer: WireAnswer, fx: Fixture): Violatio
       if (e) out.push({ kind: 'body-outside-catalog', detail: e });
     } else if (status >= 200 && status < 300) {
       out.push(...checkPublicSuccess(intent, fx, body));
+    }
+  } else if (intent.area === 'odata') {
+    if (status >= 400) {
+      // A request refused before routing (not valid HTTP) gets the edge's public body.
+      const e = checkODataError(status, body);
+      if (e && checkPublicError(status, body)) out.push({ kind: 'body-outside-catalog', detail: e });
+    } else if (status < 300) {
+      // The service document is JSON; $metadata is CSDL XML.
+      const text = body.toString('utf8');
+      if (parse(body) === undefined && !text.startsWith('<?xml'))
+        out.push({ kind: 'body-outside-catalog', detail: `OData ${status} is neither JSON nor XML: ${excerpt(body)}` });
+      const seen = fx.admin.foreign.find((s) => text.includes(s));
+      if (seen) out.push({ kind: 'leak', detail: `the OData feed showed another tenant's ${seen}` });
     }
   } else if (intent.area === 'admin') {
     if (status >= 400) {
