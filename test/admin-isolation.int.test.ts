@@ -289,6 +289,12 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     assert.equal(res.statusCode, 400, res.body);
     for (const id of [a.keyId, a.datasetId, a.widgetId, ...ALPHA_WORDS]) assert.ok(!res.body.includes(id), res.body);
   },
+  'POST /admin/api/datasets/connect/test': async ({ b, a }) => {
+    // A test reads only the source it is given, stores nothing and names nothing of A's.
+    const res = await b.call('POST', '/admin/api/datasets/connect/test', { url: 'file:///etc/passwd' });
+    assert.equal(res.statusCode, 400, res.body);
+    for (const id of [a.keyId, a.datasetId, a.widgetId, ...ALPHA_WORDS]) assert.ok(!res.body.includes(id), res.body);
+  },
   'POST /admin/api/datasets/{id}/sync': async ({ b, a }) =>
     notFound(await b.call('POST', `/admin/api/datasets/${a.datasetId}/sync`), 'sync'),
   'GET /admin/api/datasets/{id}/source': async ({ b, a }) =>

@@ -823,3 +823,79 @@ describe('admin API', () => {
     assert.equal(theirs.total, 0);
   });
 });
+
+describe('admin API: testing a source before connecting it', () => {
+  // A process killed mid-sync (above) leaves its file for the sweep: compare with before.
+  const syncFiles = () => fs.readdirSync(path.join(t.dir, 'sync')).sort();
+
+  it('answers the inferred fields and first rows of an HTTP source, storing nothing', async () => {
+    const before = { count: await datasetCount(), files: syncFiles() };
+    const r = await admin.ok('POST', '/admin/api/datasets/connect/test', { url: `${base}/tickets.csv` }, 200);
+    assert.deepEqual(r.fields, [
+      { name: 'id', type: 'NUMBER' },
+      { name: 'summary', type: 'TEXT' },
+      { name: 'opened', type: 'DATE' },
+      { name: 'urgent', type: 'BOOLEAN' },
+    ]);
+    assert.deepEqual(r.sample[0], { id: 1, summary: 'Printer offline', opened: '2023-02-01', urgent: true });
+    assert.equal(r.sample.length, 2);
+    // Types given override the inferred ones, as connect's do.
+    const typed = await admin.ok(
+      'POST',
+      '/admin/api/datasets/connect/test',
+      {
+        url: `${base}/tickets.csv`,
+        types: { id: 'TEXT' },
+      },
+      200,
+    );
+    assert.equal(typed.fields[0].type, 'TEXT');
+    assert.equal(typed.sample[0].id, '1');
+    assert.equal(await datasetCount(), before.count);
+    assert.deepEqual(syncFiles(), before.files);
+  });
+
+  it('a source that fails answers its message; a refused one is 400; nothing is stored', async () => {
+    const before = { count: await datasetCount(), files: syncFiles() };
+    const failed = await admin.call('POST', '/admin/api/datasets/connect/test', { url: `${base}/fail` });
+    assert.equal(failed.statusCode, 502, failed.body);
+    assert.match(failed.json().error.message, /HTTP 500/);
+    const bad = await admin.call('POST', '/admin/api/datasets/connect/test', { url: `${base}/badcsv.csv` });
+    assert.equal(bad.statusCode, 502, bad.body);
+    const big = await admin.call('POST', '/admin/api/datasets/connect/test', { url: `${base}/big-chunked` });
+    assert.equal(big.statusCode, 502, big.body);
+    assert.match(big.body, /more than the 1 MB allowed/);
+    const refused = await admin.call('POST', '/admin/api/datasets/connect/test', { url: 'file:///etc/passwd' });
+    assert.equal(refused.statusCode, 400, refused.body);
+    const withSecret = await admin.call('POST', '/admin/api/datasets/connect/test', {
+      url: `${base}/auth.ndjson?token=wrong-${QUERY_TOKEN}`,
+      headers: { Authorization: `Bearer x${TOKEN}` },
+    });
+    assert.equal(withSecret.statusCode, 502, withSecret.body);
+    assertNoSecret(withSecret.body, 'a failed test');
+    assert.equal(await datasetCount(), before.count);
+    assert.deepEqual(syncFiles(), before.files);
+  });
+
+  it('a PostgreSQL query: the columns’ types, the first rows', async () => {
+    const r = await admin.ok(
+      'POST',
+      '/admin/api/datasets/connect/test',
+      {
+        url: pgUrl,
+        query: 'SELECT id, cost, open FROM tickets ORDER BY cost NULLS LAST',
+      },
+      200,
+    );
+    assert.deepEqual(
+      r.fields.map((f: { type: string }) => f.type),
+      ['NUMBER', 'NUMBER', 'BOOLEAN'],
+    );
+    assert.equal(r.sample.length, 2);
+    const refused = await admin.call('POST', '/admin/api/datasets/connect/test', {
+      url: pgUrl,
+      query: 'DELETE FROM tickets',
+    });
+    assert.equal(refused.statusCode, 400, refused.body);
+  });
+});

@@ -74,7 +74,12 @@ function uniqueNames(names: readonly string[]): void {
  * Runs a PostgreSQL source's query in a READ ONLY transaction through a server-side
  * cursor, writing its rows as NDJSON to `file`: only one fetch of rows is in memory.
  */
-export async function dumpPostgres(spec: SourceSpec, file: string, timeoutMs: number): Promise<QueryDump> {
+export async function dumpPostgres(
+  spec: SourceSpec,
+  file: string,
+  timeoutMs: number,
+  maxRows = Infinity,
+): Promise<QueryDump> {
   const client = new pg.Client({
     connectionString: spec.url,
     connectionTimeoutMillis: timeoutMs,
@@ -102,7 +107,8 @@ export async function dumpPostgres(spec: SourceSpec, file: string, timeoutMs: nu
     let writers: Writer[] = [];
     const types: Record<string, FieldType> = {};
     for (;;) {
-      const r = await client.query({ text: `FETCH ${FETCH_ROWS} FROM datagate_sync`, rowMode: 'array' });
+      const count = Math.min(FETCH_ROWS, maxRows - rows);
+      const r = await client.query({ text: `FETCH ${count} FROM datagate_sync`, rowMode: 'array' });
       if (names === null) {
         names = r.fields.map((f) => f.name);
         uniqueNames(names);
@@ -119,7 +125,7 @@ export async function dumpPostgres(spec: SourceSpec, file: string, timeoutMs: nu
         await writeLine(out, line + '}\n');
       }
       rows += r.rows.length;
-      if (r.rows.length < FETCH_ROWS) break;
+      if (r.rows.length < count || rows >= maxRows) break;
     }
     await client.query('COMMIT');
     await closeFile(out);
@@ -154,7 +160,12 @@ const MYSQL_TYPES: Record<number, FieldType> = {
  * Runs a MySQL or MariaDB source's query in a READ ONLY transaction, streaming its rows
  * (the driver pauses the socket while a row waits to be written) as NDJSON to `file`.
  */
-export async function dumpMysql(spec: SourceSpec, file: string, timeoutMs: number): Promise<QueryDump> {
+export async function dumpMysql(
+  spec: SourceSpec,
+  file: string,
+  timeoutMs: number,
+  maxRows = Infinity,
+): Promise<QueryDump> {
   const mysql = await import('mysql2');
   const url = new URL(spec.url);
   const conn = mysql.createConnection({
@@ -207,10 +218,12 @@ export async function dumpMysql(spec: SourceSpec, file: string, timeoutMs: numbe
       }
       await writeLine(out, line + '}\n');
       rows++;
+      // Leaving the loop stops the stream; the connection is destroyed below, ending the query.
+      if (rows >= maxRows) break;
     }
     if (writers.length === 0) uniqueNames(names);
     if (broken) throw broken;
-    await run('COMMIT');
+    if (rows < maxRows) await run('COMMIT');
     await closeFile(out);
     return { file, types, rows };
   } catch (e) {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Dataset, DatasetService, FieldType } from '../catalog/index.ts';
+import type { Dataset, DatasetService, FieldType, Value } from '../catalog/index.ts';
 import { isoNow, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -131,7 +131,7 @@ function toRun(r: RunRow): SyncRun {
  */
 export function createSyncService(deps: {
   store: Pick<Store, 'db' | 'tables'>;
-  datasets: Pick<DatasetService, 'importFile' | 'get'>;
+  datasets: Pick<DatasetService, 'importFile' | 'get' | 'inspect'>;
   box: SecretBox;
   clock: Clock;
   /** Where a source's rows wait on disk between the fetch and the load. */
@@ -162,6 +162,35 @@ export function createSyncService(deps: {
     }
   }
 
+  /**
+   * Fetches the source to `base` + an extension, within the limits; `onFile` learns the
+   * file's name before it is written, so that the caller removes it whatever happens.
+   * A query stops after `maxRows` rows when given. The types are the columns' own for a
+   * query, overridden by `types`.
+   */
+  async function fetchToFile(
+    spec: SourceSpec,
+    base: string,
+    types: Record<string, FieldType>,
+    onFile: (file: string) => void,
+    maxRows?: number,
+  ): Promise<{ file: string; types: Record<string, FieldType> }> {
+    if (spec.kind === 'http') {
+      const file = await downloadHttp(spec, base, limits);
+      onFile(file);
+      return { file, types };
+    }
+    const file = `${base}.ndjson`;
+    onFile(file);
+    const dump =
+      spec.kind === 'postgres'
+        ? await dumpPostgres(spec, file, limits.timeoutMs, maxRows)
+        : await dumpMysql(spec, file, limits.timeoutMs, maxRows);
+    if (dump.rows === 0) throw new SourceError('the query returned no rows: a sync never empties a dataset');
+    // The columns' own types, unless --type says otherwise.
+    return { file, types: { ...dump.types, ...types } };
+  }
+
   /** Fetches the source to a file and loads it into a new dataset or over `replaceId`. */
   async function load(
     tenantId: string,
@@ -173,18 +202,9 @@ export function createSyncService(deps: {
     const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
     let file = '';
     try {
-      let types = opts.types;
-      if (spec.kind === 'http') {
-        file = await downloadHttp(spec, base, limits);
-      } else {
-        const dump =
-          spec.kind === 'postgres'
-            ? await dumpPostgres(spec, (file = `${base}.ndjson`), limits.timeoutMs)
-            : await dumpMysql(spec, (file = `${base}.ndjson`), limits.timeoutMs);
-        if (dump.rows === 0) throw new SourceError('the query returned no rows: a sync never empties a dataset');
-        // The columns' own types, unless --type says otherwise.
-        types = { ...dump.types, ...opts.types };
-      }
+      const fetched = await fetchToFile(spec, base, opts.types, (f) => (file = f));
+      file = fetched.file;
+      const types = fetched.types;
       return await datasets.importFile(tenantId, {
         file,
         replaceId: opts.replaceId,
@@ -320,6 +340,43 @@ export function createSyncService(deps: {
         error: null,
       });
       return { dataset: ds, schedule };
+    },
+
+    /**
+     * Reads a source as `connect` would, with the same checks and limits, and answers the
+     * fields the import infers and the first `sampleSize` rows; nothing is stored. A query
+     * is read up to `maxRows` rows; an HTTP body in full (its types are inferred from
+     * every record, as a sync would).
+     */
+    async test(
+      input: Omit<ConnectInput, 'name' | 'schedule' | 'integrationGroup' | 'description' | 'owner'>,
+      opts: { sampleSize: number; maxRows: number },
+    ): Promise<{ fields: { name: string; type: FieldType }[]; sample: Value[][] }> {
+      const spec = checkSource({
+        kind: sourceKindOf(input.url),
+        url: input.url,
+        query: input.query ?? '',
+        headers: input.headers ?? {},
+        format: input.format ?? '',
+        recordsPath: input.recordsPath?.trim() ?? '',
+      });
+      await mkdir(deps.workDir, { recursive: true });
+      const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
+      let file = '';
+      try {
+        const fetched = await fetchToFile(spec, base, input.types ?? {}, (f) => (file = f), opts.maxRows);
+        const inspected = await datasets.inspect(fetched.file, {
+          sampleSize: opts.sampleSize,
+          sourceName: maskUrl(spec.url),
+          types: fetched.types,
+        });
+        return { fields: inspected.plan.fields.map((f) => ({ name: f.name, type: f.type })), sample: inspected.sample };
+      } catch (e) {
+        if (e instanceof DomainError && e.code !== 'IMPORT_INVALID') throw e;
+        throw new DomainError('SOURCE_FAILED', `the source could not be read: ${failureText(e, spec)}`);
+      } finally {
+        if (file) await rm(file, { force: true });
+      }
     },
 
     /** Syncs a connected dataset now; SOURCE_FAILED (previous rows kept) when the source fails. */

@@ -103,6 +103,7 @@ export const LEAST_ROLE: Record<string, 'viewer' | 'admin' | 'owner'> = {
   'GET /admin/api/datasets/{id}/impact': 'viewer',
   'GET /admin/api/datasets/{id}/rows': 'viewer',
   'POST /admin/api/datasets/connect': 'admin',
+  'POST /admin/api/datasets/connect/test': 'admin',
   'POST /admin/api/datasets/{id}/sync': 'admin',
   'GET /admin/api/datasets/{id}/source': 'viewer',
   'GET /admin/api/datasets/{id}/history': 'viewer',

@@ -3,6 +3,9 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import type { SourceView, SyncResult } from '../../sources/index.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { MAX_NAME } from './admin-queries.ts';
+import { SAMPLE_ROWS } from './upload-routes.ts';
+import { recordsJson } from '../public/records-json.ts';
+import { sendJsonText } from './admin-replies.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 // Bounds on what a connect may carry, each far above real use: browsers cap URLs near
@@ -11,6 +14,9 @@ const MAX_URL = 8192;
 const MAX_HEADER_VALUE = 8192;
 const MAX_PATH = 500;
 const MAX_CRON = 200;
+// Rows a test of a database source reads: enough to show the columns and a sample,
+// few enough that a test of a large table answers at once.
+const TEST_QUERY_ROWS = 1000;
 
 export const sourceSchema = z
   .object({
@@ -104,6 +110,46 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           (r.schedule ? `, schedule "${r.schedule}"` : ''),
       );
       return reply.code(201).send(syncBody(r, source));
+    },
+  );
+
+  admin.post(
+    '/datasets/connect/test',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary:
+          'Reads a source as connect would, with the same checks and limits, and answers the inferred fields and ' +
+          `the first ${SAMPLE_ROWS} rows; nothing is stored (502 SOURCE_FAILED when the source fails)`,
+        body: z.object({
+          url: z.string().min(1).max(MAX_URL).describe('postgres://, mysql://, https:// or http://'),
+          query: z.string().max(100_000).optional().describe('For a database: one SELECT'),
+          headers: z
+            .record(z.string(), z.string().max(MAX_HEADER_VALUE))
+            .optional()
+            .describe('For http(s): request headers'),
+          format: z.enum(['csv', 'json', 'ndjson']).optional(),
+          recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
+          types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+        }),
+        response: {
+          200: z.object({
+            fields: z
+              .array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) }))
+              .describe(`In source order; a query's first ${TEST_QUERY_ROWS} rows, an HTTP body in full`),
+            sample: z
+              .array(z.record(z.string(), z.unknown()))
+              .describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await sources.test(req.body, { sampleSize: SAMPLE_ROWS, maxRows: TEST_QUERY_ROWS });
+      const fields = r.fields.map((f, i) => ({ ...f, column: `c${i}` }));
+      // Written as the upload's sample is: exact numbers, values as the public API gives them.
+      const head = JSON.stringify({ fields: r.fields });
+      return sendJsonText(reply, `${head.slice(0, -1)},"sample":${recordsJson(fields, r.sample)}}`);
     },
   );
 

@@ -2147,6 +2147,73 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/datasets/connect/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads a source as connect would, with the same checks and limits, and answers the inferred fields and the first 20 rows; nothing is stored (502 SOURCE_FAILED when the source fails) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description postgres://, mysql://, https:// or http:// */
+                        url: string;
+                        /** @description For a database: one SELECT */
+                        query?: string;
+                        /** @description For http(s): request headers */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format?: "csv" | "json" | "ndjson";
+                        /** @description The dotted path of the records array in JSON */
+                        recordsPath?: string;
+                        types?: {
+                            [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description In source order; a query's first 1000 rows, an HTTP body in full */
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description The first 20 rows, values as the public API gives them */
+                            sample: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/datasets/{id}/sync": {
         parameters: {
             query?: never;
