@@ -47,6 +47,11 @@ export const FIELD_TYPES = Object.keys(FIELD_TYPE_SET) as FieldType[];
 export type UploadResult = Answer<'/admin/api/uploads', 'post', 201>;
 export type Impact = Answer<'/admin/api/datasets/{id}/impact'>;
 export type RowsPage = Answer<'/admin/api/datasets/{id}/rows'>;
+// Live datasets
+export type ConnectResult = Answer<'/admin/api/datasets/connect', 'post', 201>;
+export type SourceTestResult = Answer<'/admin/api/datasets/connect/test', 'post'>;
+export type SourceView = Answer<'/admin/api/datasets/{id}/source'>;
+export type SyncRun = Answer<'/admin/api/datasets/{id}/history'>['runs'][number];
 
 // Widgets
 export type Widget = Answer<'/admin/api/widgets/{id}'>;
