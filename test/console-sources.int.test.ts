@@ -1,0 +1,129 @@
+// The console's live datasets, in a real browser on this run's backend: connect an HTTP
+// CSV source through the dialog (Test shows the types, Connect creates it), see Last
+// synced, make the source fail, Sync now, see the error beside it and in History, and
+// the previous rows still answered by the public API. Screenshots go to
+// test-artifacts/console-sources/.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { builtConsole } from '../scripts/console-build.mjs';
+import { consolePage, launchBrowser, screenshots } from './support/browser.ts';
+import { signedInAdmin } from './support/admin-client.ts';
+import { boundKey } from './support/fixtures.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+const PASSWORD = 'correct horse battery';
+/** What the fixture serves at /tickets.csv: tests turn it into a failure. */
+const served = {
+  status: 200,
+  body: 'id,summary,opened,urgent\n1,Printer offline,2023-02-01,true\n2,VPN down,,false\n',
+};
+
+describe('the console: connecting a live dataset, its sync and history', { timeout: 300_000 }, () => {
+  let t: TestServer;
+  let url: string;
+  let base: string;
+  let fixture: http.Server;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const shots = screenshots('console-sources');
+  const test = (id: string) => page.locator(`[data-test="${id}"]`);
+
+  before(async () => {
+    fixture = http.createServer((req, res) => {
+      if (req.url !== '/tickets.csv') {
+        res.statusCode = 404;
+        return res.end();
+      }
+      res.statusCode = served.status;
+      res.setHeader('content-type', 'text/csv');
+      res.end(served.body);
+    });
+    await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(fixture.address() as { port: number }).port}`;
+
+    const consoleDir = await builtConsole({ log: () => {} });
+    t = await startTestServer({ DATAGATE_CONSOLE_DIR: consoleDir });
+    await t.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = t.server.app.server.address();
+    assert.ok(addr !== null && typeof addr === 'object');
+    url = `http://127.0.0.1:${addr.port}`;
+    await signedInAdmin(t, { email: 'ann@example.com', password: PASSWORD });
+
+    browser = await launchBrowser();
+    ({ context, page } = await consolePage(browser, url));
+    await page.goto('/admin/sign-in');
+    await test('signin-email').fill('ann@example.com');
+    await test('signin-password').fill(PASSWORD);
+    await test('signin-submit').click();
+    await page.waitForURL(/\/admin\/settings\/public-api/);
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await t?.close();
+    await new Promise((r) => fixture?.close(r));
+  });
+
+  it('connects an HTTP CSV source: Test shows the types, Connect creates the dataset', async () => {
+    await page.goto('/admin/datasets');
+    await test('dataset-connect').click();
+    await test('connect-dialog').waitFor();
+    await test('connect-url').fill(`${base}/tickets.csv`);
+    await test('connect-test').click();
+    await test('connect-test-fields').waitFor();
+    await page.locator('[data-test="connect-test-field"][data-field="urgent"]').waitFor();
+    const types = await page.$$eval('[data-test="connect-test-field"]', (els) =>
+      els.map((e) => `${e.getAttribute('data-field')}:${e.getAttribute('data-type')}`),
+    );
+    assert.deepEqual(types, ['id:NUMBER', 'summary:TEXT', 'opened:DATE', 'urgent:BOOLEAN']);
+    // Testing stored nothing.
+    assert.equal((await t.modules.catalog.datasets.list(t.tenant.id)).length, 0);
+    await test('connect-schedule').fill('0 3 * * *');
+    await test('connect-name').fill('Live tickets');
+    await shots.take(page, 'connect-tested');
+    await test('connect-save').click();
+    await test('connect-dialog').waitFor({ state: 'hidden' });
+    await page.locator('[data-test="dataset-row"][data-name="Live tickets"]').waitFor();
+    const row = page.locator('tr', { has: page.locator('[data-name="Live tickets"]') });
+    await row.locator('[data-test="dataset-last-synced"]').waitFor();
+    assert.match(await row.locator('[data-test="dataset-last-synced"]').innerText(), /Synced/);
+    assert.equal(await row.locator('[data-test="dataset-sync-error"]').count(), 0);
+    const [ds] = await t.modules.catalog.datasets.list(t.tenant.id);
+    assert.equal(ds.rowCount, 2);
+    await shots.take(page, 'connected');
+  });
+
+  it('a failing source: Sync now shows the error beside Last synced and in History; the rows stay', async () => {
+    served.status = 500;
+    served.body = 'boom';
+    const row = page.locator('tr', { has: page.locator('[data-name="Live tickets"]') });
+    await row.locator('[data-test="dataset-sync-button"]').click();
+    await row.locator('[data-test="dataset-sync-error"]').waitFor();
+    assert.match((await row.locator('[data-test="dataset-sync-error"]').getAttribute('data-error'))!, /HTTP 500/);
+    await row.locator('[data-test="dataset-last-synced"]').waitFor();
+    await shots.take(page, 'sync-failed');
+
+    await row.locator('[data-test="dataset-history-button"]').click();
+    await test('history-drawer').waitFor();
+    await page.locator('[data-test="history-run"][data-result="failed"]').waitFor();
+    assert.match(await test('history-run-error').first().innerText(), /HTTP 500/);
+    assert.equal(await page.locator('[data-test="history-run"][data-result="ok"]').count(), 1);
+    assert.equal(await test('history-source-url').innerText(), `${base}/tickets.csv`);
+    await shots.take(page, 'history');
+
+    const [ds] = await t.modules.catalog.datasets.list(t.tenant.id);
+    const k = await boundKey(t, { name: 'reader', datasets: [ds.id] });
+    await t.server.refresh();
+    const res = await t.server.app.inject({ method: 'GET', url: `/api/dataset/${ds.id}`, headers: { apikey: k.key } });
+    assert.equal(res.statusCode, 200, res.body);
+    const records = JSON.parse(res.body).data.records as { summary: string }[];
+    assert.deepEqual(
+      records.map((r) => r.summary),
+      ['Printer offline', 'VPN down'],
+    );
+  });
+});
