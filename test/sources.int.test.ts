@@ -892,6 +892,25 @@ describe('admin API: testing a source before connecting it', () => {
       ['NUMBER', 'NUMBER', 'BOOLEAN'],
     );
     assert.equal(r.sample.length, 2);
+    // Only the first 1,000 rows are read: the 1,001st would fail (its value divides by zero).
+    const first = await admin.ok(
+      'POST',
+      '/admin/api/datasets/connect/test',
+      {
+        url: pgUrl,
+        query: 'SELECT CASE WHEN n > 1000 THEN 1 / (n - n) ELSE n END AS n FROM generate_series(1, 5000) AS n',
+      },
+      200,
+    );
+    assert.deepEqual(first.fields, [{ name: 'n', type: 'NUMBER' }]);
+    assert.equal(first.sample.length, 20);
+    const whole = await admin.call('POST', '/admin/api/datasets/connect', {
+      name: 'Whole',
+      url: pgUrl,
+      query: 'SELECT CASE WHEN n > 1000 THEN 1 / (n - n) ELSE n END AS n FROM generate_series(1, 5000) AS n',
+    });
+    assert.equal(whole.statusCode, 502, whole.body);
+    assert.match(whole.body, /division by zero/);
     const refused = await admin.call('POST', '/admin/api/datasets/connect/test', {
       url: pgUrl,
       query: 'DELETE FROM tickets',
