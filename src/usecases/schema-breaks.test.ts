@@ -67,7 +67,7 @@ describe('schemaBreaks', () => {
     const sum = {
       id: 'w4',
       name: 'Total',
-      spec: { ...spec('region'), measures: [{ agg: 'sum', field: 'amount', label: 't' }] },
+      spec: { ...spec('region'), measures: [{ agg: 'sum' as const, field: 'amount', label: 't' }] },
     };
     const breaks = schemaBreaks({
       dataset,

@@ -85,7 +85,7 @@ export function schemaBreaks(input: {
 /** Gathers a dataset's widgets and the scopes bound to it or them, then `schemaBreaks`. */
 export function createSchemaCheck(deps: {
   access: { keys: Pick<Access['keys'], 'list'> };
-  catalog: { datasets: Pick<Catalog['datasets'], 'get'>; widgets: Pick<Catalog['widgets'], 'onDataset'> };
+  catalog: { datasets: Pick<Catalog['datasets'], 'get'>; widgets: Pick<Catalog['widgets'], 'list'> };
 }) {
   const { access, catalog } = deps;
   return {
@@ -99,10 +99,8 @@ export function createSchemaCheck(deps: {
   };
 
   async function gather(tenantId: string, datasetId: string) {
-    const [widgets, keys] = await Promise.all([
-      catalog.widgets.onDataset(tenantId, datasetId),
-      access.keys.list(tenantId),
-    ]);
+    const [all, keys] = await Promise.all([catalog.widgets.list(tenantId), access.keys.list(tenantId)]);
+    const widgets = all.filter((w) => w.datasetId === datasetId);
     const bindings: ScopedBinding[] = keys.flatMap((k) =>
       k.scopes.map((s) => ({
         keyId: k.id,
