@@ -21,7 +21,15 @@ export type {
   WidgetResolution,
 } from './resolve-resources.ts';
 export { bindingScope } from './resolve-resources.ts';
-export { schemaBreaks, type SchemaBreak, type SchemaCheck, type ScopedBinding } from './schema-breaks.ts';
+export {
+  describeBreaks,
+  schemaBreaks,
+  scopeProblem,
+  widgetProblem,
+  type SchemaBreak,
+  type SchemaCheck,
+  type ScopedBinding,
+} from './schema-breaks.ts';
 
 /**
  * What coordinates several modules, one function each, for the admin API, the public

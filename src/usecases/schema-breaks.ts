@@ -94,8 +94,21 @@ export function createSchemaCheck(deps: {
       const dataset = await catalog.datasets.get(tenantId, id);
       return schemaBreaks({ dataset, newFields, ...(await gather(tenantId, dataset.id)) });
     },
-    /** The widgets and scoped bindings of a dataset, for `schemaBreaks` around a load. */
-    gather: (tenantId: string, datasetId: string) => gather(tenantId, datasetId),
+    /**
+     * Runs `load`, a reload of dataset `id`, and tells what its new fields broke that
+     * worked before (widgets and scopes read before the load, so a reload that renames a
+     * field still finds the scopes that named it).
+     */
+    async reloading(
+      tenantId: string,
+      id: string,
+      load: () => Promise<Dataset>,
+    ): Promise<{ dataset: Dataset; breaks: SchemaBreak[] }> {
+      const before = await catalog.datasets.get(tenantId, id);
+      const around = await gather(tenantId, before.id);
+      const dataset = await load();
+      return { dataset, breaks: schemaBreaks({ dataset: before, newFields: dataset.fields, ...around }) };
+    },
   };
 
   async function gather(tenantId: string, datasetId: string) {
@@ -116,3 +129,32 @@ export function createSchemaCheck(deps: {
 }
 
 export type SchemaCheck = ReturnType<typeof createSchemaCheck>;
+
+/** The warning a reload prints or shows: one line per break, or '' when nothing breaks. */
+export function describeBreaks(breaks: readonly SchemaBreak[]): string {
+  if (breaks.length === 0) return '';
+  const lines = breaks.map((b) =>
+    b.kind === 'widget'
+      ? `  widget ${b.id} "${b.name}": ${b.reason}`
+      : `  scope of key ${b.key!.id} "${b.key!.name}" on ${b.id} "${b.name}": ${b.reason}`,
+  );
+  return `warning: the new fields break ${breaks.length} thing(s); these will answer 409 until fixed:\n${lines.join('\n')}`;
+}
+
+/** Why a widget no longer answers (its spec no longer fits its dataset's fields, or the dataset is gone), or null. */
+export function widgetProblem(
+  widget: Pick<Widget, 'spec'>,
+  dataset: Pick<Dataset, 'name' | 'fields'> | undefined,
+): string | null {
+  if (dataset === undefined) return 'its dataset is gone';
+  return widgetError(widget, dataset.fields, dataset.name);
+}
+
+/** Why a key's row scope no longer compiles against its resource's dataset fields (answers 409), or null. */
+export function scopeProblem(
+  scope: { type: 'dataset' | 'widget'; id: string; where: string; whereTypes?: Readonly<Record<string, string>> },
+  fields: readonly Field[] | undefined,
+): string | null {
+  if (fields === undefined) return null;
+  return scopeError({ keyId: '', keyName: '', resourceId: scope.id, ...scope }, fields);
+}
