@@ -168,7 +168,7 @@ function registerLiveCommands(dataset: Command): void {
           ...runs.map(
             (r) =>
               `${r.startedAt}  ${r.endedAt ?? '(not ended)'}  ${r.trigger.padEnd(8)}  ${r.result.padEnd(7)}  ` +
-              (r.result === 'ok' ? `${r.rows} rows` : (r.error ?? '')),
+              (r.result === 'ok' ? `${r.rows} rows${r.error ? `; ${r.error}` : ''}` : (r.error ?? '')),
           ),
         ].join('\n'),
       );
