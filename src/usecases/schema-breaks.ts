@@ -138,7 +138,8 @@ export function describeBreaks(breaks: readonly SchemaBreak[]): string {
       ? `  widget ${b.id} "${b.name}": ${b.reason}`
       : `  scope of key ${b.key!.id} "${b.key!.name}" on ${b.id} "${b.name}": ${b.reason}`,
   );
-  return `warning: the new fields break ${breaks.length} thing(s); these will answer 409 until fixed:\n${lines.join('\n')}`;
+  const head = `warning: the new fields break ${breaks.length} widget(s) or key scope(s)`;
+  return `${head}; these will answer 409 until fixed:\n${lines.join('\n')}`;
 }
 
 /** Why a widget no longer answers (its spec no longer fits its dataset's fields, or the dataset is gone), or null. */
