@@ -188,7 +188,11 @@ export function registerDatasetCommands(program: Command): void {
     .option('--integration <group>', 'integration group, e.g. "ConnectWise"')
     .option('--description <text>', 'what the dataset holds')
     .option('--type <field=TYPE>', `force a field's type (${FIELD_TYPES.join(', ')}); repeatable`, collectType, {})
-    .option('--replace <id>', 'reload this dataset atomically: readers see all old rows or all new ones')
+    .option(
+      '--replace <id>',
+      'reload this dataset atomically: readers see all old rows or all new ones; warns (stderr) about widgets and ' +
+        'key scopes the new fields break',
+    )
     .action(
       async (
         file: string,
