@@ -6,7 +6,7 @@ import { DEFAULT_MEMORY_MB, memoryBudget } from './config/memory-budget.ts';
 import { systemClock, type Clock } from './shared/clock.ts';
 import { dataDirFor, openStore, type DroppedTable, type Store } from './store/index.ts';
 import { createSources, type Sources } from './sources/index.ts';
-import { createUseCases, type UseCases } from './usecases/index.ts';
+import { createUseCases, describeBreaks, type UseCases } from './usecases/index.ts';
 
 /** The modules behind every command: store, access, catalog and the use cases over them, wired once. */
 export interface Modules {
@@ -73,6 +73,10 @@ export async function openModules(
       clock,
       dataDir,
       limits: { maxBytes: limits.maxMb * 1024 * 1024, timeoutMs: limits.timeoutS * 1000 },
+      reloadCheck: async (tenantId, datasetId, load) => {
+        const { dataset, breaks } = await usecases.schema.reloading(tenantId, datasetId, load);
+        return { dataset, note: breaks.length === 0 ? null : describeBreaks(breaks) };
+      },
     });
     return { store, access, catalog, usecases, sources, clock, droppedTables, close: () => store.close() };
   } catch (e) {

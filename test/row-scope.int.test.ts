@@ -483,15 +483,15 @@ describe('row scope from the command line', () => {
       const bound = await w.dg('key', 'bind', k.id, '--dataset', ds.id, '--where', 'company[eq]=Acme');
       assert.deepEqual(bound.bound, { key: k.id, dataset: ds.id, where: 'company[eq]=Acme' });
       const scopes = async () => (await w.dg('key', 'list')).keys[0].scopes;
-      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Acme' }]);
+      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Acme', broken: null }]);
       await w.dg('key', 'bind', k.id, '--dataset', ds.id, '--where', 'company[eq]=Birch');
-      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Birch' }]);
+      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Birch', broken: null }]);
       const bad = await w.dgFail('key', 'bind', k.id, '--dataset', ds.id, '--where', 'nope=1');
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /Unknown field "nope"/);
-      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Birch' }]);
+      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: 'company[eq]=Birch', broken: null }]);
       await w.dg('key', 'bind', k.id, '--dataset', ds.id, '--where', '');
-      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: '' }]);
+      assert.deepEqual(await scopes(), [{ type: 'dataset', id: ds.id, where: '', broken: null }]);
     } finally {
       await w.close();
     }

@@ -452,6 +452,32 @@ describe('syncs and history', () => {
     assert.match(runs[2].error!, /HTTP 500/);
   });
 
+  it('a sync whose new fields break a widget or a scope records it in its history', async () => {
+    mutable.status = 200;
+    mutable.body = 'id,status\n1,open\n2,closed\n';
+    const id = (await sync().connect(t.tenant.id, { name: 'Drifting', url: `${base}/mutable` })).dataset.id;
+    const w = await t.modules.catalog.widgets.create(t.tenant.id, {
+      name: 'Drift by status',
+      dataset: id,
+      chart: 'table',
+      dimensions: [{ field: 'status', label: 'S' }],
+    });
+    mutable.body = 'id,status\n1,open\n';
+    await sync().sync(t.tenant.id, id);
+    mutable.body = 'id,state\n1,open\n';
+    await sync().sync(t.tenant.id, id);
+    const runs = await sync().history(t.tenant.id, id);
+    assert.deepEqual(
+      runs.map((x) => x.result),
+      ['ok', 'ok', 'ok'],
+    );
+    assert.equal(runs[1].error, null, 'a sync that keeps the fields notes nothing');
+    assert.match(
+      runs[0].error!,
+      new RegExp(`these will answer 409[\\s\\S]*widget ${w.id} "Drift by status".*"status"`),
+    );
+  });
+
   it('a source that drops the connection mid-body keeps the previous rows', async () => {
     mutable.status = 200;
     mutable.body = 'id,name\n1,a\n';

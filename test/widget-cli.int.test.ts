@@ -61,6 +61,7 @@ describe('widget commands, end to end in a temporary directory', () => {
         modifiedAt: undefined,
         // As created, with the defaults filled in, in the stored order.
         spec: { ...hoursByBoard(), filter: '', sort: '-Sum', limit: null },
+        broken: null,
       },
     );
     assert.match(

@@ -22,7 +22,7 @@ export { parseScope, type ScopeResult } from './filter/scope.ts';
 export { filterFields, MAX_IN_VALUES, operatorNames, type FilterNode, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
 export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';
-export { widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
+export { resolveWidget, widgetColumns, type WidgetSpec } from './widget/widget-spec.ts';
 
 /** The catalog module: datasets and widgets, their in-memory registries and queries. */
 export function createCatalog(deps: { store: Store; clock?: Clock; countCacheBytes?: number }) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../catalog/index.ts';
 import { parseHeader, type HttpFormat, type SourceView, type SyncResult } from '../sources/index.ts';
 import { DomainError } from '../shared/errors.ts';
+import { describeBreaks } from '../usecases/index.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext, type CommandContext } from './context.ts';
 import { affected, confirmRemoval, createProgressBar, UsageError } from './output.ts';
 
@@ -167,7 +168,7 @@ function registerLiveCommands(dataset: Command): void {
           ...runs.map(
             (r) =>
               `${r.startedAt}  ${r.endedAt ?? '(not ended)'}  ${r.trigger.padEnd(8)}  ${r.result.padEnd(7)}  ` +
-              (r.result === 'ok' ? `${r.rows} rows` : (r.error ?? '')),
+              (r.result === 'ok' ? `${r.rows} rows${r.error ? `; ${r.error}` : ''}` : (r.error ?? '')),
           ),
         ].join('\n'),
       );
@@ -187,7 +188,11 @@ export function registerDatasetCommands(program: Command): void {
     .option('--integration <group>', 'integration group, e.g. "ConnectWise"')
     .option('--description <text>', 'what the dataset holds')
     .option('--type <field=TYPE>', `force a field's type (${FIELD_TYPES.join(', ')}); repeatable`, collectType, {})
-    .option('--replace <id>', 'reload this dataset atomically: readers see all old rows or all new ones')
+    .option(
+      '--replace <id>',
+      'reload this dataset atomically: readers see all old rows or all new ones; warns (stderr) about widgets and ' +
+        'key scopes the new fields break',
+    )
     .action(
       async (
         file: string,
@@ -205,23 +210,27 @@ export function registerDatasetCommands(program: Command): void {
           const { modules, tenant, out } = ctx;
           const bar = createProgressBar(!out.json);
           let phase = '';
-          const ds = await modules.catalog.datasets
-            .importFile(tenant.id, {
-              file,
-              name: opts.name,
-              description: opts.description,
-              integrationGroup: opts.integration,
-              types: opts.type,
-              replaceId: opts.replace,
-              onProgress: (p, done, total) => {
-                if (p !== phase) {
-                  bar.done();
-                  phase = p;
-                }
-                bar.update(p === 'scan' ? 'checking' : 'loading', done, total);
-              },
-            })
-            .finally(() => bar.done());
+          const load = () =>
+            modules.catalog.datasets
+              .importFile(tenant.id, {
+                file,
+                name: opts.name,
+                description: opts.description,
+                integrationGroup: opts.integration,
+                types: opts.type,
+                replaceId: opts.replace,
+                onProgress: (p, done, total) => {
+                  if (p !== phase) {
+                    bar.done();
+                    phase = p;
+                  }
+                  bar.update(p === 'scan' ? 'checking' : 'loading', done, total);
+                },
+              })
+              .finally(() => bar.done());
+          const { dataset: ds, breaks } = opts.replace
+            ? await modules.usecases.schema.reloading(tenant.id, opts.replace, load)
+            : { dataset: await load(), breaks: undefined };
           const fields = ds.fields.map((f) => ({ name: f.name, type: f.type }));
           await auditCli(
             ctx,
@@ -230,8 +239,10 @@ export function registerDatasetCommands(program: Command): void {
             `id ${ds.id}, version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
               `from ${path.basename(file)}`,
           );
+          // On stderr even with --json: the reload is done, its clients are not fine.
+          if (breaks && breaks.length > 0) process.stderr.write(describeBreaks(breaks) + '\n');
           out.result(
-            { id: ds.id, name: ds.name, rows: ds.rowCount, fields },
+            { id: ds.id, name: ds.name, rows: ds.rowCount, fields, ...(breaks ? { breaks } : {}) },
             `${opts.replace ? 'reloaded' : 'imported'} dataset ${ds.id} "${ds.name}": ${ds.rowCount} rows, ` +
               `version ${ds.version}\n` +
               fields.map((f) => `  ${f.name}: ${f.type}`).join('\n'),

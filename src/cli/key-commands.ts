@@ -11,6 +11,7 @@ import { parseAllowIps, parseCorsOrigins } from '../shared/network.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { UsageError } from './output.ts';
 import { DomainError } from '../shared/errors.ts';
+import { scopeProblem } from '../usecases/index.ts';
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -209,12 +210,32 @@ export function registerKeyCommands(program: Command): void {
     field: 'keys',
     empty: 'no keys',
     // Each scope as `key bind` takes it: the field types kept to check it stay inside.
-    load: async ({ modules, tenant }) =>
-      (await modules.access.keys.list(tenant.id)).map((k) => ({
+    // `broken`: why a scope no longer compiles against its dataset's fields (its reads answer 409), or null.
+    load: async ({ modules, tenant }) => {
+      const [keys, datasets, widgets] = await Promise.all([
+        modules.access.keys.list(tenant.id),
+        modules.catalog.datasets.list(tenant.id),
+        modules.catalog.widgets.list(tenant.id),
+      ]);
+      const fields = new Map(datasets.map((d) => [d.id, d.fields]));
+      for (const w of widgets) {
+        const f = fields.get(w.datasetId);
+        if (f !== undefined) fields.set(w.id, f);
+      }
+      return keys.map((k) => ({
         ...k,
-        scopes: k.scopes.map(({ whereTypes: _types, ...s }) => s),
-      })),
-    line: keyLine,
+        scopes: k.scopes.map(({ whereTypes: _types, ...s }) => ({
+          ...s,
+          broken: scopeProblem({ ...s, whereTypes: _types }, fields.get(s.id)),
+        })),
+      }));
+    },
+    line: (k) =>
+      keyLine(k) +
+      k.scopes
+        .filter((s) => s.broken !== null)
+        .map((s) => `\n  broken: scope on ${s.type} ${s.id}: ${s.broken}`)
+        .join(''),
   });
 
   addOneArgumentCommand(

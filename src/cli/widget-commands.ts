@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Widget } from '../catalog/index.ts';
 import { DomainError } from '../shared/errors.ts';
+import { widgetProblem } from '../usecases/index.ts';
 import { addListCommand, addOneArgumentCommand, auditCli, withContext } from './context.ts';
 import { affected, confirmRemoval } from './output.ts';
 
-function summary(w: Widget) {
+function summary(w: Widget, broken: string | null) {
   return {
     id: w.id,
     name: w.name,
@@ -15,6 +16,8 @@ function summary(w: Widget) {
     createdAt: w.createdAt,
     modifiedAt: w.modifiedAt,
     spec: w.spec,
+    /** Why the widget answers 409 (its spec no longer fits its dataset), or null. */
+    broken,
   };
 }
 
@@ -64,8 +67,17 @@ export function registerWidgetCommands(program: Command): void {
     description: 'list the widgets of the tenant',
     field: 'widgets',
     empty: 'no widgets',
-    load: async ({ modules, tenant }) => (await modules.catalog.widgets.list(tenant.id)).map(summary),
-    line: (w) => `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}`,
+    load: async ({ modules, tenant }) => {
+      const [widgets, datasets] = await Promise.all([
+        modules.catalog.widgets.list(tenant.id),
+        modules.catalog.datasets.list(tenant.id),
+      ]);
+      const byId = new Map(datasets.map((d) => [d.id, d]));
+      return widgets.map((w) => summary(w, widgetProblem(w, byId.get(w.datasetId))));
+    },
+    line: (w) =>
+      `${w.id}  ${w.name}  ${w.chart}  dataset ${w.datasetId}  version ${w.version}` +
+      (w.broken === null ? '' : `  broken: ${w.broken}`),
   });
 
   widget

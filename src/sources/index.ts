@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.ts';
 import { createSecretBox } from '../shared/secret-box.ts';
 import type { Store } from '../store/index.ts';
 import { createSyncScheduler } from './sync-scheduler.ts';
-import { createSyncService, type SyncLimits, type SyncLog } from './sync-service.ts';
+import { createSyncService, type ReloadCheck, type SyncLimits, type SyncLog } from './sync-service.ts';
 
 export type {
   ConnectInput,
@@ -28,8 +28,10 @@ export function createSources(deps: {
   clock: Clock;
   dataDir: string;
   limits: SyncLimits;
+  reloadCheck?: ReloadCheck;
 }) {
   const sync = createSyncService({
+    reloadCheck: deps.reloadCheck,
     store: deps.store,
     datasets: deps.datasets,
     box: createSecretBox(deps.serverSecret, 'source-credentials'),

@@ -129,6 +129,13 @@ function toRun(r: RunRow): SyncRun {
  * history. Rows go through the catalog's streamed, atomic import: a failed sync keeps
  * the previous rows.
  */
+/** Runs `load`, a reload of dataset `datasetId`, and notes what its new fields broke (null: nothing). */
+export type ReloadCheck = (
+  tenantId: string,
+  datasetId: string,
+  load: () => Promise<Dataset>,
+) => Promise<{ dataset: Dataset; note: string | null }>;
+
 export function createSyncService(deps: {
   store: Pick<Store, 'db' | 'tables'>;
   datasets: Pick<DatasetService, 'importFile' | 'get' | 'inspect'>;
@@ -137,6 +144,11 @@ export function createSyncService(deps: {
   /** Where a source's rows wait on disk between the fetch and the load. */
   workDir: string;
   limits: SyncLimits;
+  /**
+   * Runs a reload and tells what its new fields broke (widgets, key scopes), as a note for
+   * the run's history; null when nothing broke. Without it, syncs note nothing.
+   */
+  reloadCheck?: ReloadCheck;
 }) {
   const { store, datasets, box, clock, limits } = deps;
   const repo = createSourceRepo(store);
@@ -258,11 +270,15 @@ export function createSyncService(deps: {
         error: null,
       });
       let ds: Dataset;
+      let note: string | null = null;
       try {
-        ds = await load(tenantId, spec, {
-          replaceId: datasetId,
-          types: JSON.parse(row.types) as Record<string, FieldType>,
-        });
+        const reload = () =>
+          load(tenantId, spec, {
+            replaceId: datasetId,
+            types: JSON.parse(row.types) as Record<string, FieldType>,
+          });
+        if (deps.reloadCheck) ({ dataset: ds, note } = await deps.reloadCheck(tenantId, datasetId, reload));
+        else ds = await reload();
       } catch (e) {
         const error = failureText(e, spec);
         const at = isoNow(clock);
@@ -270,7 +286,8 @@ export function createSyncService(deps: {
         await repo.setError(datasetId, error, at);
         throw new DomainError('SOURCE_FAILED', `sync failed, the previous rows are kept: ${error}`);
       }
-      await repo.endRun(runId, { endedAt: isoNow(clock), result: 'ok', rows: ds.rowCount, error: null });
+      // An ok run whose new fields broke widgets or scopes says so in its history's error.
+      await repo.endRun(runId, { endedAt: isoNow(clock), result: 'ok', rows: ds.rowCount, error: note });
       await repo.setError(datasetId, null, null);
       return { dataset: ds, schedule: row.schedule };
     } finally {

@@ -6,6 +6,7 @@ import { createDeleteWidget } from './delete-widget.ts';
 import { createUploadLoading } from './load-upload.ts';
 import { createRemovalImpact } from './removal-impact.ts';
 import { createResourceResolver } from './resolve-resources.ts';
+import { createSchemaCheck } from './schema-breaks.ts';
 
 export type { DeletedDataset, DeleteDataset } from './delete-dataset.ts';
 export type { DeleteWidget } from './delete-widget.ts';
@@ -20,6 +21,15 @@ export type {
   WidgetResolution,
 } from './resolve-resources.ts';
 export { bindingScope } from './resolve-resources.ts';
+export {
+  describeBreaks,
+  schemaBreaks,
+  scopeProblem,
+  widgetProblem,
+  type SchemaBreak,
+  type SchemaCheck,
+  type ScopedBinding,
+} from './schema-breaks.ts';
 
 /**
  * What coordinates several modules, one function each, for the admin API, the public
@@ -32,6 +42,7 @@ export function createUseCases(deps: { store: Store; access: Access; catalog: Ca
     deleteWidget: createDeleteWidget(deps),
     impact: createRemovalImpact(deps),
     uploads: createUploadLoading(deps),
+    schema: createSchemaCheck(deps),
   };
 }
 

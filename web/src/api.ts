@@ -91,10 +91,13 @@ export async function api<T = any>(
 }
 
 /** Uploads a file's bytes with progress (fetch has no upload progress; XHR does). */
-export function upload<T = any>(file: File, onProgress: (fraction: number) => void): Promise<T> {
+export function upload<T = any>(file: File, onProgress: (fraction: number) => void, reload?: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', withQuery('/admin/api/uploads', { filename: file.name }));
+    xhr.open(
+      'POST',
+      withQuery('/admin/api/uploads', reload ? { filename: file.name, reload } : { filename: file.name }),
+    );
     xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.setRequestHeader('x-csrf-token', csrfToken);
     xhr.upload.onprogress = (e) => {

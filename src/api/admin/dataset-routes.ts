@@ -43,6 +43,19 @@ export const datasetSchema = z.object({
   starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
 
+/** What a reload's new fields break: clients of these are answered 409 until they are fixed. */
+export const breaksSchema = z
+  .array(
+    z.object({
+      kind: z.enum(['widget', 'scope']),
+      id: z.string().describe('The widget, or the dataset or widget the scope is bound to'),
+      name: z.string(),
+      key: z.object({ id: z.string(), name: z.string() }).optional().describe('For a scope: its key'),
+      reason: z.string().describe('Why, naming the field'),
+    }),
+  )
+  .describe('Widgets and key scopes that worked before and no longer do with the new fields (they answer 409)');
+
 const typesSchema = z
   .record(z.string(), z.enum(FIELD_TYPES))
   .optional()
@@ -217,12 +230,17 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
           'mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv)',
         params: idParams,
         body: z.object({ uploadId: z.string().min(1).max(64), types: typesSchema }),
-        response: { 200: datasetSchema },
+        response: { 200: datasetSchema.extend({ breaks: breaksSchema }) },
       },
     },
     async (req) => {
       const a = adminOf(req);
-      const { dataset: ds, filename } = await usecases.uploads.reload(a.tenantId, req.params.id, req.body);
+      let filename = '';
+      const { dataset: ds, breaks } = await usecases.schema.reloading(a.tenantId, req.params.id, async () => {
+        const loaded = await usecases.uploads.reload(a.tenantId, req.params.id, req.body);
+        filename = loaded.filename;
+        return loaded.dataset;
+      });
       await deps.changed();
       await audit(
         deps,
@@ -230,9 +248,10 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         'dataset.reload',
         ds.name,
         `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
-          `from ${filename}${typesDetail(req.body.types)}`,
+          `from ${filename}${typesDetail(req.body.types)}` +
+          (breaks.length > 0 ? `; breaks ${breaks.length} widget(s) or scope(s)` : ''),
       );
-      return oneBody(a.tenantId, a.userId, ds);
+      return { ...(await oneBody(a.tenantId, a.userId, ds)), breaks };
     },
   );
 

@@ -4,6 +4,7 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { sendJsonText } from './admin-replies.ts';
+import { breaksSchema } from './dataset-routes.ts';
 
 /**
  * Rows shown with an upload: enough to see what each column holds and whether the
@@ -22,6 +23,9 @@ const uploadSchema = z.object({
   sample: z
     .array(z.record(z.string(), z.unknown()))
     .describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
+  breaks: breaksSchema
+    .optional()
+    .describe('With ?reload=ID: what loading these fields into that dataset would break (they would answer 409)'),
 });
 
 /** `POST /uploads`: stages a file, infers its fields and shows a sample, before it becomes a dataset. */
@@ -41,6 +45,12 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
           'inferred fields and first rows',
         querystring: z.object({
           filename: z.string().min(1).max(1000).describe('The file’s name; its extension gives the format'),
+          reload: z
+            .string()
+            .min(1)
+            .max(64)
+            .optional()
+            .describe('The dataset this upload is meant to reload: the answer then tells what its fields would break'),
         }),
         response: { 201: uploadSchema },
       },
@@ -53,6 +63,8 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
           'INVALID_INPUT',
           'Send the file’s bytes as the body, with Content-Type application/octet-stream',
         );
+      // An unknown dataset is refused before the file is read.
+      if (req.query.reload !== undefined) await deps.catalog.datasets.get(a.tenantId, req.query.reload);
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
       const staged = await uploads.stage(a.tenantId, req.query.filename, body, {
         declaredBytes: declared,
@@ -68,12 +80,17 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
         );
       }
       const { upload, fields, sample } = staged;
+      const breaks =
+        req.query.reload === undefined
+          ? undefined
+          : await deps.usecases.schema.breaks(a.tenantId, req.query.reload, fields);
       const head = JSON.stringify({
         uploadId: upload.id,
         filename: upload.filename,
         format: upload.format,
         bytes: upload.bytes,
         fields: fields.map((f) => ({ name: f.name, type: f.type })),
+        ...(breaks === undefined ? {} : { breaks }),
       });
       return sendJsonText(reply, `${head.slice(0, -1)},"sample":${recordsJson(fields, sample)}}`, 201);
     },

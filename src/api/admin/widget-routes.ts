@@ -8,6 +8,7 @@ import {
   type Params,
   type WidgetResult,
 } from '../../catalog/index.ts';
+import { widgetProblem } from '../../usecases/index.ts';
 import { widgetRowsJson } from '../public/widget-json.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { listOptions, rowsQuery, widgetListQuery } from './admin-queries.ts';
@@ -69,6 +70,10 @@ const widgetSchema = z.object({
   chart: z.string(),
   spec: z.record(z.string(), z.unknown()).describe('The definition as saved, field names as the dataset spells them'),
   columns: z.array(columnSchema),
+  broken: z
+    .string()
+    .nullable()
+    .describe('Why the spec no longer fits its dataset’s fields (clients are answered 409), or null'),
   createdAt: z.string(),
   modifiedAt: z.string(),
   linkedKeys: z.number().int().describe('Keys it is bound to'),
@@ -101,6 +106,7 @@ function widgetBody(w: ListedWidget, linkedKeys: number, viewer: Viewer): z.infe
     chart: w.chart,
     spec: { ...w.spec },
     columns: widgetColumns(w.spec, w.fields).map((c) => ({ label: c.name, type: c.type })),
+    broken: widgetProblem(w, { name: w.datasetName, fields: w.fields }),
     createdAt: w.createdAt,
     modifiedAt: w.modifiedAt,
     linkedKeys,

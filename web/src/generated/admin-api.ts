@@ -1500,6 +1500,8 @@ export type paths = {
                 query: {
                     /** @description The file’s name; its extension gives the format */
                     filename: string;
+                    /** @description The dataset this upload is meant to reload: the answer then tells what its fields would break */
+                    reload?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1529,6 +1531,21 @@ export type paths = {
                             /** @description The first 20 rows, values as the public API gives them */
                             sample: {
                                 [key: string]: unknown;
+                            }[];
+                            /** @description With ?reload=ID: what loading these fields into that dataset would break (they would answer 409) */
+                            breaks?: {
+                                /** @enum {string} */
+                                kind: "widget" | "scope";
+                                /** @description The widget, or the dataset or widget the scope is bound to */
+                                id: string;
+                                name: string;
+                                /** @description For a scope: its key */
+                                key?: {
+                                    id: string;
+                                    name: string;
+                                };
+                                /** @description Why, naming the field */
+                                reason: string;
                             }[];
                         };
                     };
@@ -1934,6 +1951,21 @@ export type paths = {
                             } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
+                            /** @description Widgets and key scopes that worked before and no longer do with the new fields (they answer 409) */
+                            breaks: {
+                                /** @enum {string} */
+                                kind: "widget" | "scope";
+                                /** @description The widget, or the dataset or widget the scope is bound to */
+                                id: string;
+                                name: string;
+                                /** @description For a scope: its key */
+                                key?: {
+                                    id: string;
+                                    name: string;
+                                };
+                                /** @description Why, naming the field */
+                                reason: string;
+                            }[];
                         };
                     };
                 };
@@ -2453,6 +2485,8 @@ export type paths = {
                                     /** @description null when the dataset no longer has the field */
                                     type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
                                 }[];
+                                /** @description Why the spec no longer fits its dataset’s fields (clients are answered 409), or null */
+                                broken: string | null;
                                 createdAt: string;
                                 modifiedAt: string;
                                 /** @description Keys it is bound to */
@@ -2542,6 +2576,8 @@ export type paths = {
                                 /** @description null when the dataset no longer has the field */
                                 type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
                             }[];
+                            /** @description Why the spec no longer fits its dataset’s fields (clients are answered 409), or null */
+                            broken: string | null;
                             createdAt: string;
                             modifiedAt: string;
                             /** @description Keys it is bound to */
@@ -2605,6 +2641,8 @@ export type paths = {
                                 /** @description null when the dataset no longer has the field */
                                 type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
                             }[];
+                            /** @description Why the spec no longer fits its dataset’s fields (clients are answered 409), or null */
+                            broken: string | null;
                             createdAt: string;
                             modifiedAt: string;
                             /** @description Keys it is bound to */
@@ -2692,6 +2730,8 @@ export type paths = {
                                 /** @description null when the dataset no longer has the field */
                                 type: ("TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME") | null;
                             }[];
+                            /** @description Why the spec no longer fits its dataset’s fields (clients are answered 409), or null */
+                            broken: string | null;
                             createdAt: string;
                             modifiedAt: string;
                             /** @description Keys it is bound to */

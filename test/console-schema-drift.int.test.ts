@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { builtConsole } from '../scripts/console-build.mjs';
+import { consolePage, launchBrowser, screenshots } from './support/browser.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+const ADMIN = { email: 'owner@example.com', password: 'first admin pass' };
+
+describe('the console: a reload that breaks widgets and scopes', { timeout: 300_000 }, () => {
+  let t: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let dsId = '';
+  let widgetId = '';
+  const shots = screenshots('console-schema-drift');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-drift-files-'));
+  const test = (id: string) => page.locator(`[data-test="${id}"]`);
+
+  before(async () => {
+    const consoleDir = await builtConsole({ log: () => {} });
+    t = await startTestServer({ DATAGATE_CONSOLE_DIR: consoleDir });
+    await t.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = t.server.app.server.address();
+    assert.ok(addr !== null && typeof addr === 'object');
+    const url = `http://127.0.0.1:${addr.port}`;
+    const { catalog, access } = t.modules;
+    const file = t.file('t.csv', 'board,status,hours\nDesk,open,1\nProjects,closed,2\n');
+    dsId = (await catalog.datasets.importFile(t.tenant.id, { file, name: 'Tickets' })).id;
+    widgetId = (
+      await catalog.widgets.create(t.tenant.id, {
+        name: 'By status',
+        dataset: dsId,
+        chart: 'table',
+        dimensions: [{ field: 'status', label: 'Status' }],
+      })
+    ).id;
+    const key = await access.keys.create(t.tenant.id, { name: 'Partner' });
+    await access.keys.bind(t.tenant.id, key.id, 'dataset', dsId, 'status[eq]=open');
+    await access.users.create(t.tenant.id, ADMIN);
+    await t.server.refresh();
+    fs.writeFileSync(path.join(dir, 'renamed.csv'), 'board,state,hours\nDesk,open,1\nProjects,closed,2\n');
+
+    browser = await launchBrowser();
+    ({ context, page } = await consolePage(browser, url));
+    await page.goto('/admin/sign-in');
+    await test('signin-email').fill(ADMIN.email);
+    await test('signin-password').fill(ADMIN.password);
+    await test('signin-submit').click();
+    await page.waitForURL(/\/admin\/settings\/public-api/);
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await t?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the reload dialog lists what breaks and loads only after an explicit confirm', async () => {
+    await test('nav-datasets').click();
+    await test('dataset-table').waitFor();
+    await test('dataset-reload-button').first().click();
+    await test('upload-dialog').waitFor();
+    await test('dataset-file-input').setInputFiles(path.join(dir, 'renamed.csv'));
+    await test('reload-breaks').waitFor();
+    const items = await test('reload-break').allInnerTexts();
+    assert.equal(items.length, 2, items.join('\n'));
+    assert.match(items[0], /Widget “By status”.*"status"/);
+    assert.match(items[1], /Scope of key “Partner” on “Tickets”.*status/);
+    await shots.take(page, 'reload-breaks');
+    assert.equal(await test('dataset-confirm').isDisabled(), true, 'no reload before the confirm');
+    await page.keyboard.press('Enter');
+    assert.equal((await t.modules.catalog.datasets.get(t.tenant.id, dsId)).version, 1, 'Enter does not reload either');
+
+    await test('reload-accept-breaks').click();
+    await test('dataset-confirm').click();
+    await test('upload-dialog').waitFor({ state: 'hidden' });
+    assert.equal((await t.modules.catalog.datasets.get(t.tenant.id, dsId)).version, 2);
+  });
+
+  it('the Widgets page marks the widget whose spec no longer fits', async () => {
+    await test('nav-widgets').click();
+    const mark = page.locator(`tr:has([data-test="widget-row"][data-id="${widgetId}"]) [data-test="widget-broken"]`);
+    await mark.waitFor();
+    assert.match((await mark.getAttribute('data-reason')) ?? '', /"status"/);
+    await shots.take(page, 'widget-broken');
+  });
+});
