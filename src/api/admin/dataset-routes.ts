@@ -8,6 +8,7 @@ import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './adm
 import { listOptions, listQuery, MAX_NAME, rowsQuery } from './admin-queries.ts';
 import { sendJsonText } from './admin-replies.ts';
 import type { SourceView } from '../../sources/index.ts';
+import { breaksSchema } from './admin-schemas.ts';
 
 // A description is a paragraph.
 const MAX_DESCRIPTION = 2000;
@@ -42,19 +43,6 @@ export const datasetSchema = z.object({
     .describe('For a dataset synced from a source; null for one loaded from files'),
   starred: z.boolean().describe('Whether the signed-in admin starred it'),
 });
-
-/** What a reload's new fields break: clients of these are answered 409 until they are fixed. */
-export const breaksSchema = z
-  .array(
-    z.object({
-      kind: z.enum(['widget', 'scope']),
-      id: z.string().describe('The widget, or the dataset or widget the scope is bound to'),
-      name: z.string(),
-      key: z.object({ id: z.string(), name: z.string() }).optional().describe('For a scope: its key'),
-      reason: z.string().describe('Why, naming the field'),
-    }),
-  )
-  .describe('Widgets and key scopes that worked before and no longer do with the new fields (they answer 409)');
 
 const typesSchema = z
   .record(z.string(), z.enum(FIELD_TYPES))

@@ -3,7 +3,7 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import type { SourceView, SyncResult } from '../../sources/index.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { MAX_NAME } from './admin-queries.ts';
-import { SAMPLE_ROWS } from './upload-routes.ts';
+import { SAMPLE_ROWS } from './admin-schemas.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { sendJsonText } from './admin-replies.ts';
 

@@ -4,13 +4,7 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { sendJsonText } from './admin-replies.ts';
-import { breaksSchema } from './dataset-routes.ts';
-
-/**
- * Rows shown with an upload: enough to see what each column holds and whether the
- * types fit, few enough that the console shows them without paging.
- */
-export const SAMPLE_ROWS = 20;
+import { breaksSchema, SAMPLE_ROWS } from './admin-schemas.ts';
 
 const uploadSchema = z.object({
   uploadId: z.string().describe('Pass it to POST /datasets or POST /datasets/{id}/reload within the hour'),
