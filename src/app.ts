@@ -154,22 +154,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(publicErrorHandler({ bodyLimit: deps.http.bodyLimit, queryTimeoutMs: deps.api.queryTimeoutMs }));
 
-  const gate = createApiKeyGate({
+  const gateDeps = {
     access: deps.access.registry,
     limiter: deps.limiter,
     attempts: deps.attempts,
     now: () => deps.clock.now(),
-    rejected: (kind) => deps.metrics.rateLimited(kind),
-  });
-  // CORS preflights carry no key: answered before the gate, on both public prefixes.
-  registerPreflight(app, '/api');
-  registerPreflight(app, '/odata');
-  await app.register(async (api) => {
-    api.addHook('preHandler', gate);
+    rejected: (kind: 'key' | 'address') => deps.metrics.rateLimited(kind),
+  };
+  /** What /api/ and /odata/ share: the key gate, compression and usage per key. */
+  async function keyedScope(scope: FastifyInstance, gate: ReturnType<typeof createApiKeyGate>): Promise<void> {
+    scope.addHook('preHandler', gate);
     // gzip or br for bodies over 1 KB when the client accepts them (spec section 12).
     // Brotli at quality 4: near gzip's speed with a smaller body; 11 (its default) costs
     // tens of milliseconds a page.
-    await api.register(compress, {
+    await scope.register(compress, {
       threshold: 1024,
       encodings: ['br', 'gzip'],
       brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
@@ -178,11 +176,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // written once a minute by the server. Requests without a valid key have no key
     // to count for; /metrics counts them by status.
     const { usage } = deps.access;
-    api.addHook('onResponse', (req, reply, done) => {
+    scope.addHook('onResponse', (req, reply, done) => {
       const p = req.principal;
       if (p !== null) usage.count(p.tenantId, p.keyId, reply.statusCode);
       done();
     });
+  }
+  // CORS preflights carry no key: answered before the gate, on both public prefixes.
+  registerPreflight(app, '/api');
+  registerPreflight(app, '/odata');
+  await app.register(async (api) => {
+    await keyedScope(api, createApiKeyGate(gateDeps));
     const routeDeps = {
       catalog: deps.catalog,
       resources: deps.usecases.resources,
@@ -208,34 +212,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The OData feed (spec section 11): the same key checks and rate limit as /api/, the
   // key also taken from HTTP Basic, and every answer (refusals included) in OData's terms.
-  const odataGate = createApiKeyGate({
-    access: deps.access.registry,
-    limiter: deps.limiter,
-    attempts: deps.attempts,
-    now: () => deps.clock.now(),
-    rejected: (kind) => deps.metrics.rateLimited(kind),
-    basic: true,
-    sendError: sendODataError,
-  });
   await app.register(
     async (odata) => {
       odata.addHook('onRequest', (_req, reply, done) => {
         reply.header('odata-version', '4.0');
         done();
       });
-      odata.addHook('preHandler', odataGate);
-      // Compressed as on /api/ (spec section 12).
-      await odata.register(compress, {
-        threshold: 1024,
-        encodings: ['br', 'gzip'],
-        brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
-      });
-      const { usage } = deps.access;
-      odata.addHook('onResponse', (req, reply, done) => {
-        const p = req.principal;
-        if (p !== null) usage.count(p.tenantId, p.keyId, reply.statusCode);
-        done();
-      });
+      await keyedScope(odata, createApiKeyGate({ ...gateDeps, basic: true, sendError: sendODataError }));
       odata.setErrorHandler(
         publicErrorHandler({ bodyLimit: deps.http.bodyLimit, queryTimeoutMs: deps.api.queryTimeoutMs }, sendODataError),
       );

@@ -7,7 +7,7 @@ import type { PublicRouteDeps } from './public-route-deps.ts';
 import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import { recordsJson } from './records-json.ts';
 import { requestParams } from './request-params.ts';
-import { answeredNotModified, etagOf, withValidators } from './http-cache.ts';
+import { answeredNotModified, etagOf, sendTagged, withValidators } from './http-cache.ts';
 
 /** `GET|POST /api/dataset/{resourceId}` and `GET /api/datasets`. */
 export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
@@ -73,9 +73,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
         });
       list.push(summary);
     }
-    const body = JSON.stringify({ code: 0, msg: 'success', data: list });
-    const etag = etagOf(body);
-    return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), body);
+    return sendTagged(req, reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
 }
 

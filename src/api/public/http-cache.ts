@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendJson } from '../../http/public-replies.ts';
 
 // Conditional requests on the public API (spec section 12). A page's cache key already
 // names everything its body depends on — the dataset's version (its table), the widget's
@@ -35,4 +36,14 @@ export function answeredNotModified(req: FastifyRequest, reply: FastifyReply, et
   if (!notModified(req, etag)) return false;
   withValidators(reply, etag).code(304).send();
   return true;
+}
+
+/**
+ * Sends a JSON body tagged by a digest of itself (the lists, whose body is their only
+ * version), or 304 when the client holds it.
+ */
+export function sendTagged(req: FastifyRequest, reply: FastifyReply, body: string): FastifyReply {
+  const etag = etagOf(body);
+  if (answeredNotModified(req, reply, etag)) return reply;
+  return sendJson(withValidators(reply, etag), body);
 }

@@ -7,7 +7,7 @@ import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
 import { widgetRowsJson } from './widget-json.ts';
-import { answeredNotModified, etagOf, withValidators } from './http-cache.ts';
+import { answeredNotModified, etagOf, sendTagged, withValidators } from './http-cache.ts';
 
 /** `GET|POST /api/widget/{resourceId}` and `GET /api/widgets`. */
 export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps): void {
@@ -84,8 +84,6 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
       datasetId: w.datasetId,
       columns: widgetColumns(w.spec, dataset?.fields ?? []),
     }));
-    const body = JSON.stringify({ code: 0, msg: 'success', data: list });
-    const etag = etagOf(body);
-    return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), body);
+    return sendTagged(req, reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
 }
