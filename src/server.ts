@@ -66,6 +66,11 @@ export interface Server {
   readonly modules: Modules;
   /** Reloads the in-memory views now, after a change made through `modules`. */
   refresh(): Promise<void>;
+  /**
+   * Settles when the widget warmer (bound widgets' first answers computed after a change)
+   * has nothing left to do for the changes seen so far (tests).
+   */
+  widgetsWarmed(): Promise<void>;
   /** Writes the batched usage counts and last-used times now (tests; `close` does it too). */
   flushNow(): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +88,9 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   metrics.watch({ pool: () => store.poolStats(), redisUp: redis && (() => redis.status === 'ready') });
   catalog.watchLoads((load) => metrics.datasetLoaded(load));
   let draining = false;
+  // The widget warmer's start, handed over by the app, and its latest pass.
+  let warmWidgets: (() => Promise<void>) | undefined;
+  let widgetsWarmed = Promise.resolve();
   let metricsListener: { url: string; close(): Promise<void> } | undefined;
   // Lockouts are shared through Redis like the key limits, so that N nodes don't give a
   // guesser N times the tries and a restart lifts no block.
@@ -111,6 +119,13 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     draining: () => draining,
     api: { ...config.api, pageCacheBytes: memoryBudget(config.memoryMb, config.api.pageCacheMb).pageCacheBytes },
     logLevel: config.logLevel,
+    warming: {
+      onReady: (warm) => (warmWidgets = warm),
+      queriesBusy: () => {
+        const p = store.poolStats();
+        return p.waiting > 0 || (p.size > 0 && p.busy >= p.size);
+      },
+    },
     admin: {
       tenant: config.tenant,
       publicUrl: config.http.publicUrl,
@@ -139,6 +154,8 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     intervalMs: config.changePollMs,
     onChange: async () => {
       await Promise.all([access.registry.reload(), catalog.registry.reload(), catalog.widgetRegistry.reload()]);
+      // In the background: a load's bound widgets get their first answer computed ahead.
+      if (warmWidgets) widgetsWarmed = warmWidgets();
     },
     onError: (err) => app.log.error({ err }, 'reloading after a change failed'),
     onRecover: () => app.log.info('reloading after a change works again'),
@@ -209,6 +226,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     listen,
     metricsUrl: () => metricsListener?.url,
     refresh: () => watcher.poke(),
+    widgetsWarmed: () => widgetsWarmed,
     async flushNow() {
       await Promise.all([flushLastUsed(), flushUsage()]);
     },

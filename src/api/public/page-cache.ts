@@ -17,6 +17,8 @@ export function createPageCache(maxBytes: number, onLookup?: (hit: boolean) => v
         })
       : undefined;
   return {
+    /** False when the cache is off (0 bytes): nothing is kept, so nothing is worth computing ahead. */
+    enabled: lru !== undefined,
     key(tableName: string, params: Params): string {
       const names = Object.keys(params).sort();
       let k = tableName;
@@ -28,10 +30,20 @@ export function createPageCache(maxBytes: number, onLookup?: (hit: boolean) => v
       onLookup?.(body !== undefined);
       return body;
     },
-    set(key: string, body: string): void {
-      // One page can't take more than a tenth of the cache, so a few huge pages can't flush it.
-      if (lru && 2 * (body.length + key.length) <= maxBytes / 10) lru.set(key, body);
+    /** Whether an entry is there, without counting a lookup or making it more recently used. */
+    has(key: string): boolean {
+      return lru?.has(key) ?? false;
     },
+    /** Keeps `body` under `key`; returns the bytes it takes, 0 when it was not kept. */
+    set(key: string, body: string): number {
+      const bytes = 2 * (body.length + key.length);
+      // One page can't take more than a tenth of the cache, so a few huge pages can't flush it.
+      if (!lru || bytes > maxBytes / 10) return 0;
+      lru.set(key, body);
+      return bytes;
+    },
+    /** The cache's size in bytes as it counts them (0: off). */
+    maxBytes,
   };
 }
 
