@@ -69,6 +69,11 @@ describe('bound widgets computed ahead of their first request', () => {
     const scoped = await read(scopedKey);
     assert.equal(scoped.hit, true);
     assert.deepEqual(scoped.body.data, [{ Board: 'Desk', N: '2', Hours: '3' }]);
+    // An answer computed ahead is no way in: a key without the binding is still refused.
+    const other = await boundKey(t, { name: 'unbound' });
+    await t.server.refresh();
+    const refused = await t.server.app.inject({ url: `/api/widget/${widgetId}`, headers: { apikey: other.key } });
+    assert.equal(refused.statusCode, 403, refused.body);
     // A request with parameters was not computed ahead: the database answers it.
     const filtered = await read(key, '?Board=Desk');
     assert.equal(filtered.hit, false);
