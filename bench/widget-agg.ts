@@ -270,6 +270,31 @@ const indexCost: string[] = [];
   raw.close();
 }
 await sqliteLines('covering index');
+
+// The same GROUP BY with and without its covering index, alternating in one sitting:
+// what the index is worth on a machine whose load changes from one minute to the next.
+{
+  const { raw } = openSqlite();
+  const hours = col(ds, 'hours');
+  const alternating: Record<string, number[]> = {};
+  for (let rep = 0; rep < 4; rep++) {
+    for (const name of ['board', 'company'] as const) {
+      for (const hint of ['NOT INDEXED', `INDEXED BY "cov_${name}"`]) {
+        const sql =
+          `SELECT "${col(ds, name)}" d, count(*), sum("${hours}") FROM "${ds.tableName}" ${hint} ` +
+          'GROUP BY d ORDER BY d';
+        const started = performance.now();
+        raw.prepare(sql).raw(true).all();
+        (alternating[`${name}, ${hint}`] ??= []).push(performance.now() - started);
+      }
+    }
+  }
+  raw.close();
+  say('');
+  for (const [k, v] of Object.entries(alternating))
+    say(`SQLite alternating, ${k}: ${v.map((x) => fmt(x, 0)).join(', ')} ms`);
+  say('');
+}
 await serviceLines('(SQLite) covering index');
 
 // ---- DuckDB -----------------------------------------------------------------------------------
@@ -313,6 +338,13 @@ else {
       `SQLite through the appender ${fmt(copyMs / 1000, 2)} s, file ${mb(fileBytes(duckFile))} MB, ` +
       `RSS +${mb(process.memoryUsage().rss - rssBefore)} MB`,
   );
+  // What a load straight from the file would cost instead: DuckDB's own CSV reader.
+  const csvStarted = performance.now();
+  await duck.run(`CREATE TABLE from_csv AS SELECT * FROM read_csv('${csv.replaceAll("'", "''")}')`);
+  await duck.run('CHECKPOINT');
+  say(`DuckDB read_csv of the whole file (10 columns): ${fmt((performance.now() - csvStarted) / 1000, 2)} s`);
+  await duck.run('DROP TABLE from_csv');
+  await duck.run('CHECKPOINT');
   duck.closeSync();
   instance.closeSync();
   const sqlOf: Record<WidgetName, string> = {
