@@ -233,9 +233,8 @@ async function warmedLines() {
       const started = performance.now();
       const res = await server.app.inject({ url: `/api/widget/${plans[name].id}`, headers: { apikey: k.key } });
       if (res.statusCode !== 200) throw new Error(res.body);
-      say(
-        `| server, first request after the start | ${name} (${WIDGETS[name].groups}) | ${fmt(performance.now() - started, 2)} | | computed ahead |`,
-      );
+      const ms = fmt(performance.now() - started, 2);
+      say(`| server, first request after the start | ${name} (${WIDGETS[name].groups}) | ${ms} | | computed ahead |`);
     }
   } finally {
     await server.close();
