@@ -119,13 +119,17 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     draining: () => draining,
     api: { ...config.api, pageCacheBytes: memoryBudget(config.memoryMb, config.api.pageCacheMb).pageCacheBytes },
     logLevel: config.logLevel,
-    warming: {
-      onReady: (warm) => (warmWidgets = warm),
-      queriesBusy: () => {
-        const p = store.poolStats();
-        return p.waiting > 0 || (p.size > 0 && p.busy >= p.size);
-      },
-    },
+    // Without query workers a query holds up the event loop: nothing is computed ahead then.
+    warming:
+      store.poolStats().kind === 'none'
+        ? undefined
+        : {
+            onReady: (warm) => (warmWidgets = warm),
+            queriesBusy: () => {
+              const p = store.poolStats();
+              return p.waiting > 0 || (p.size > 0 && p.busy >= p.size);
+            },
+          },
     admin: {
       tenant: config.tenant,
       publicUrl: config.http.publicUrl,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { boundKey, createWidget, importDataset } from './support/fixtures.ts';
-import { startTestServer, type TestServer } from './support/test-server.ts';
+import { startTestServer, TEST_BACKEND, type TestServer } from './support/test-server.ts';
 
 const CSV = ['board,hours', 'Desk,1', 'Desk,2', 'Projects,4', 'Alerts,8'].join('\n');
 const RELOADED = ['board,hours', 'Desk,10', 'Projects,20', 'Projects,30'].join('\n');
@@ -97,6 +97,33 @@ describe('bound widgets computed ahead of their first request', () => {
     const scoped = await read(scopedKey);
     assert.equal(scoped.hit, true);
     assert.deepEqual(scoped.body.data, [{ Board: 'Desk', N: '1', Hours: '10' }]);
+  });
+});
+
+describe('the widget warmer without query workers', () => {
+  it('computes nothing on SQLite, where a query would hold up the event loop', async () => {
+    const t = await startTestServer({ DATAGATE_METRICS_TOKEN: TOKEN, DATAGATE_QUERY_WORKERS: '0' });
+    try {
+      const dsId = (await importDataset(t, 't.csv', CSV, 'Tickets')).id;
+      const w = await createWidget(t, {
+        name: 'N',
+        dataset: dsId,
+        chart: 'number',
+        dimensions: [],
+        measures: [{ agg: 'count', label: 'N' }],
+      });
+      const k = await boundKey(t, { name: 'k', widgets: [w.id] });
+      await t.server.refresh();
+      await t.server.widgetsWarmed();
+      const res = await t.server.app.inject({ url: `/api/widget/${w.id}`, headers: { apikey: k.key } });
+      assert.deepEqual(JSON.parse(res.body).data, [{ N: '4' }]);
+      const metrics = await t.server.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+      // PostgreSQL has no query workers: its connections run the query off the event loop.
+      const result = TEST_BACKEND === 'sqlite' ? 'miss' : 'hit';
+      assert.match(metrics.body, new RegExp(`datagate_page_cache_lookups_total\\{result="${result}"\\} 1`));
+    } finally {
+      await t.close();
+    }
   });
 });
 
