@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createFieldUseService } from '../src/access/field-use-service.ts';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
 import { boundKey, importDataset } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -106,6 +107,33 @@ describe('admin API: the fields keys’ clients used lately, among a reload’s 
       ],
     );
     assert.equal(rows.filter((r) => r.keyId === idle.id).length, 0);
+  });
+
+  it('a second node’s flush merges into the same rows: the latest time wins', async () => {
+    const node2 = createFieldUseService({ store: t.modules.store, clock: { now: () => Date.now() - 3_600_000 } });
+    node2.record(t.tenant.id, partner.id, dsId, { filter: ['status'], sort: [], select: [] });
+    const node3 = createFieldUseService({ store: t.modules.store, clock: { now: () => Date.now() + 3_600_000 } });
+    node3.record(t.tenant.id, second.id, dsId, { filter: ['status'], sort: [], select: [] });
+    await node2.flush();
+    await node3.flush();
+    const at = async (keyId: string) =>
+      (
+        await t.modules.store.db
+          .selectFrom('fieldUses')
+          .select('usedAt')
+          .where('keyId', '=', keyId)
+          .where('use', '=', 'filter')
+          .executeTakeFirstOrThrow()
+      ).usedAt;
+    // node2's hour-old use does not move partner's row back; node3's later one moves second's forward.
+    assert.ok(Date.parse(await at(partner.id)) >= started - 1000);
+    assert.ok(Date.parse(await at(second.id)) > Date.now() + 3_000_000);
+    // Put it back as a client would see it now.
+    await t.modules.store.db
+      .updateTable('fieldUses')
+      .set({ usedAt: new Date().toISOString() })
+      .where('keyId', '=', second.id)
+      .execute();
   });
 
   it('a reload without "status" lists each key that used it lately, by name, never a secret', async () => {

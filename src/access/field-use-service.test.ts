@@ -194,7 +194,7 @@ describe('field uses flushed and read back (SQLite in memory, fake clock)', () =
     );
   });
 
-  it('recent: the last day’s uses of one dataset, stored and unwritten, per key and field, this tenant only', async () => {
+  it('recent: the last day’s uses of a dataset, stored and unwritten, by key and field, one tenant', async () => {
     const f = createFieldUseService({ store, clock });
     f.record(tenantId, keyA, 'ds1', used(['gone']));
     await f.flush();
