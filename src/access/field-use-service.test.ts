@@ -34,20 +34,34 @@ describe('field uses in memory (fake clock)', () => {
     now = T0;
   });
 
-  it('notes each field once per key, dataset and use, with the latest time', () => {
+  it('notes each field once per key, dataset and use; unwritten ones carry the time they are read', () => {
     const f = createFieldUseService({ store, clock });
     f.record('t1', 'k1', 'ds1', used(['status'], ['hours']));
-    now = T0 + 5;
     f.record('t1', 'k1', 'ds1', used(['status', 'board'], [], ['status']));
     f.record('t1', 'k2', 'ds1', used(['status']));
     f.record('t1', 'k1', 'ds2', used([], ['hours']));
+    now = T0 + 5;
     assert.deepEqual(brief(f.unwritten()), [
       ['k1', 'ds1', 'filter', 'board', 5],
       ['k1', 'ds1', 'filter', 'status', 5],
       ['k1', 'ds1', 'select', 'status', 5],
-      ['k1', 'ds1', 'sort', 'hours', 0],
+      ['k1', 'ds1', 'sort', 'hours', 5],
       ['k1', 'ds2', 'sort', 'hours', 5],
       ['k2', 'ds1', 'filter', 'status', 5],
+    ]);
+  });
+
+  it('the same names object again (a page-cache hit) is noted once; equal names in a new object too', () => {
+    const f = createFieldUseService({ store, clock });
+    const hit = used(['status']);
+    f.record('t1', 'k1', 'ds1', hit);
+    f.record('t1', 'k1', 'ds1', hit);
+    f.record('t1', 'k1', 'ds1', used(['status']));
+    f.record('t1', 'k1', 'ds1', used([], ['status']));
+    f.record('t1', 'k1', 'ds1', hit);
+    assert.deepEqual(brief(f.unwritten()), [
+      ['k1', 'ds1', 'filter', 'status', 0],
+      ['k1', 'ds1', 'sort', 'status', 0],
     ]);
   });
 
@@ -57,16 +71,16 @@ describe('field uses in memory (fake clock)', () => {
     assert.deepEqual(f.unwritten(), []);
   });
 
-  it('holds at most maxEntries entries: new ones past the cap are dropped, known ones keep moving', () => {
+  it('holds at most maxEntries entries between flushes: new ones past the cap are dropped', () => {
     const f = createFieldUseService({ store, clock, maxEntries: 3 });
     f.record('t1', 'k1', 'ds1', used(['a', 'b']));
-    // A client naming many fields at once (each would have to be a real field): only room for one.
+    // A client naming many fields at once (each would have to be a real field): room for one.
     f.record('t1', 'k1', 'ds1', used(['c', 'd', 'e']));
+    // A new key or dataset past the cap is not even given a place.
     f.record('t1', 'k2', 'ds1', used(['a']));
-    now = T0 + 9;
     f.record('t1', 'k1', 'ds1', used(['a']));
     assert.deepEqual(brief(f.unwritten()), [
-      ['k1', 'ds1', 'filter', 'a', 9],
+      ['k1', 'ds1', 'filter', 'a', 0],
       ['k1', 'ds1', 'filter', 'b', 0],
       ['k1', 'ds1', 'filter', 'c', 0],
     ]);

@@ -76,10 +76,15 @@ const ROWS_PER_STATEMENT = 300;
 // its own characters can't make two names collide.
 const SEP = '\u0000';
 
-/** One key's uses of one dataset since the last flush: field name → epoch ms, per use. */
+/**
+ * One key's uses of one dataset since the last flush: the field names, per use. No time
+ * per request: the flush stamps them with its own time, at most FLUSH_MS after the use.
+ */
 interface Pending {
   readonly tenantId: string;
-  readonly byKind: readonly [Map<string, number>, Map<string, number>, Map<string, number>];
+  readonly byKind: readonly [Set<string>, Set<string>, Set<string>];
+  /** The last request's names, as given: a page-cache hit gives the same object again. */
+  last: UsedFieldNames | null;
 }
 
 function rowName(r: Pick<FieldUseRow, 'keyId' | 'datasetId' | 'use' | 'field'>): string {
@@ -90,7 +95,8 @@ function rowName(r: Pick<FieldUseRow, 'keyId' | 'datasetId' | 'use' | 'field'>):
  * Which dataset fields each key's clients filter, sort and select on (`/api/` and
  * `/odata/`), with the last time: noted in this process's memory on every request that
  * names fields, upserted into `field_uses` in batches (the server flushes every few
- * seconds), merged across nodes by keeping the latest time, deleted after two days.
+ * seconds) with the flush's time, so a time is later than the use by at most the flush
+ * interval; merged across nodes by keeping the latest time, deleted after two days.
  */
 export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEntries?: number }) {
   const { store } = deps;
@@ -108,10 +114,10 @@ export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEn
   let flushing: Promise<FieldUseFlush> | undefined;
   let lastPrune = -Infinity;
 
-  function note(into: Map<string, number>, names: readonly string[], now: number): void {
+  function note(into: Set<string>, names: readonly string[]): void {
     for (let i = 0; i < names.length; i++) {
       const before = into.size;
-      into.set(names[i], now);
+      into.add(names[i]);
       if (into.size !== before && ++size > maxEntries) {
         into.delete(names[i]);
         size--;
@@ -120,14 +126,20 @@ export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEn
     }
   }
 
-  /** Every use noted since the last flush, as rows; noting starts afresh. */
-  function takePending(): FieldUseRow[] {
+  /** The uses noted since the last flush, as rows stamped `usedAt`. */
+  function pendingRows(usedAt: number): FieldUseRow[] {
     const rows: FieldUseRow[] = [];
     for (const [keyId, byDataset] of pending)
       for (const [datasetId, p] of byDataset)
         for (let k = 0; k < KINDS.length; k++)
-          for (const [field, usedAt] of p.byKind[k])
+          for (const field of p.byKind[k])
             rows.push({ tenantId: p.tenantId, keyId, datasetId, use: KINDS[k], field, usedAt });
+    return rows;
+  }
+
+  /** Every use noted since the last flush, as rows of time `now`; noting starts afresh. */
+  function takePending(now: number): FieldUseRow[] {
+    const rows = pendingRows(now);
     pending = new Map();
     size = 0;
     return rows;
@@ -176,7 +188,7 @@ export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEn
     const now = clock.now();
     const lost = dropped;
     dropped = 0;
-    const all = latest([...unsent, ...takePending()]);
+    const all = latest([...unsent, ...takePending(now)]);
     // Rows written a moment ago with nearly the same time are left as they are.
     const rows = [...all].filter(([name, r]) => !(r.usedAt - (written.get(name) ?? -Infinity) < REWRITE_MS));
     unsent = rows.map(([, r]) => r);
@@ -199,23 +211,22 @@ export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEn
     }
   }
 
-  /** This process's uses not yet in the database (noted, or kept after a failed write). */
+  /**
+   * This process's uses not yet in the database: kept after a failed write, or being
+   * written, with their times; noted since the last flush, with the time now (as the
+   * next flush would stamp them).
+   */
   function unwritten(): FieldUseRow[] {
-    const noted: FieldUseRow[] = [];
-    for (const [keyId, byDataset] of pending)
-      for (const [datasetId, p] of byDataset)
-        for (let k = 0; k < KINDS.length; k++)
-          for (const [field, usedAt] of p.byKind[k])
-            noted.push({ tenantId: p.tenantId, keyId, datasetId, use: KINDS[k], field, usedAt });
-    return [...unsent, ...noted];
+    return [...unsent, ...pendingRows(clock.now())];
   }
 
   return {
     /**
      * Notes that a request of key `keyId` named `used` fields of dataset `datasetId`. On
-     * every public request that names fields: the clock, two map look-ups (key, dataset)
-     * and one map write per field; allocates only for a key and dataset new since the
-     * last flush. A request that names none returns at once.
+     * every public request that names fields: two map look-ups (key, dataset), then, unless
+     * `used` is the object this key's last request on the dataset gave (a page-cache hit
+     * of the same query), one set insert per field. No clock; allocates only for a key and
+     * dataset new since the last flush. A request that names none returns at once.
      */
     record(tenantId: string, keyId: string, datasetId: string, used: UsedFieldNames): void {
       if (used.filter.length === 0 && used.sort.length === 0 && used.select.length === 0) return;
@@ -228,13 +239,13 @@ export function createFieldUseService(deps: { store: Store; clock?: Clock; maxEn
           return;
         }
         if (byDataset === undefined) pending.set(keyId, (byDataset = new Map()));
-        p = { tenantId, byKind: [new Map(), new Map(), new Map()] };
+        p = { tenantId, byKind: [new Set(), new Set(), new Set()], last: null };
         byDataset.set(datasetId, p);
-      }
-      const now = clock.now();
-      if (used.filter.length > 0) note(p.byKind[0], used.filter, now);
-      if (used.sort.length > 0) note(p.byKind[1], used.sort, now);
-      if (used.select.length > 0) note(p.byKind[2], used.select, now);
+      } else if (p.last === used) return;
+      p.last = used;
+      if (used.filter.length > 0) note(p.byKind[0], used.filter);
+      if (used.sort.length > 0) note(p.byKind[1], used.sort);
+      if (used.select.length > 0) note(p.byKind[2], used.select);
     },
 
     /**
