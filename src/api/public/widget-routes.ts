@@ -46,7 +46,7 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     const cacheKey = widgetCacheKey(deps.pageCache, w, ds, found.binding.where, params.params);
     const etag = etagOf(cacheKey);
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached, etag);
+    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached.body, etag);
     // The tag was given out for this very definition, data, scope and query: still current.
     if (answeredNotModified(req, reply, etag)) return reply;
     const started = performance.now();

@@ -70,7 +70,7 @@ describe('widget warmer', () => {
     assert.equal(runs[1].table, 'ds_d_v2');
     runs[1].release();
     await Promise.all([done, again]);
-    assert.equal(cache.get(v2), '1 {"code":0,"msg":"success","data":[{"N":"2"}]}');
+    assert.equal(cache.get(v2)?.body, '1 {"code":0,"msg":"success","data":[{"N":"2"}]}');
     assert.equal(warmer.warmed(), 2);
   });
 
