@@ -140,7 +140,7 @@ describe('the console: connecting a live dataset, its sync and history', { timeo
     );
   });
 
-  it('Edit source: prefilled, a header added and kept masked, Test and Save and sync with the stored token', async () => {
+  it('Edit source: prefilled, a header added then kept masked; Test, Save and sync use the stored token', async () => {
     const dialog = page.locator('[data-test="source-edit-dialog"]');
     const inDialog = (id: string) => dialog.locator(`[data-test="${id}"]`);
     // From the history drawer, still open on the failing dataset.
