@@ -128,7 +128,7 @@ describe('an edit’s masked credentials', () => {
     refused(() => unmaskUrl('not a url ****', stored), /not a valid URL/);
   });
 
-  it('headers: a value as shown is the stored one, a new one replaces it, a mask with nothing stored is refused', () => {
+  it('headers: a value as shown is the stored one, a new one replaces it, a bare mask is refused', () => {
     const headers = { Authorization: 'Bearer s3cret-token', 'X-Key': 'k3y-value', Accept: 'text/csv' };
     const url = 'https://api.example.com/a.csv';
     assert.deepEqual(
