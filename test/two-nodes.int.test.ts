@@ -395,13 +395,15 @@ describe('two nodes running one once-a-minute schedule', () => {
     };
     modules = await openModules(loadConfig(env));
     tenantId = (await modules.access.tenants.ensure('default')).id;
-    datasetId = (await modules.sources.sync.connect(tenantId, { name: 'Minutely', url, schedule: '* * * * *' })).dataset
-      .id;
+    datasetId = (await modules.sources.sync.connect(tenantId, { name: 'Minutely', url })).dataset.id;
     const k = await modules.access.keys.create(tenantId, { name: 'reader', rateLimit: 10_000 });
     await modules.access.keys.bind(tenantId, k.id, 'dataset', datasetId);
     key = k.key;
     nodes = await Promise.all([serve(env), serve(env)]);
     nodes.forEach((n, i) => n.child.stdout!.on('data', (d) => (logs[i] += d)));
+    // Scheduled once the nodes' logs are read (a node claims due times from its start): an
+    // edit, which both running nodes pick up at their next look.
+    await modules.sources.sync.editSource(tenantId, datasetId, { schedule: '* * * * *' });
   });
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
