@@ -217,7 +217,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   for (const t of timers) t.unref();
   // Due syncs of live datasets; on several nodes each due run is claimed by one of them.
   const scheduler = modules.sources.scheduler(app.log.child({ module: 'sources' }));
-  scheduler.start();
+  scheduler.start(config.sources?.tickMs);
 
   async function listen(opts: { host: string; port: number }): Promise<string> {
     const address = await app.listen(opts);

@@ -299,6 +299,16 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
     notFound(await b.call('POST', `/admin/api/datasets/${a.datasetId}/sync`), 'sync'),
   'GET /admin/api/datasets/{id}/source': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/source`), 'source'),
+  'PATCH /admin/api/datasets/{id}/source': async ({ b, a }) =>
+    notFound(
+      await b.call('PATCH', `/admin/api/datasets/${a.datasetId}/source`, { schedule: '0 * * * *' }),
+      'edit source',
+    ),
+  'POST /admin/api/datasets/{id}/source/test': async ({ b, a }) =>
+    notFound(
+      await b.call('POST', `/admin/api/datasets/${a.datasetId}/source/test`, { url: 'https://example.com/a.csv' }),
+      'test source',
+    ),
   'GET /admin/api/datasets/{id}/history': async ({ b, a }) =>
     notFound(await b.call('GET', `/admin/api/datasets/${a.datasetId}/history`), 'history'),
 

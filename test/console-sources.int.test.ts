@@ -14,6 +14,9 @@ import { boundKey } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const PASSWORD = 'correct horse battery';
+const TOKEN = 'tok-Console-77120';
+/** Requests to /secure.csv and whether they carried the token. */
+const secure = { hits: 0, authorised: 0 };
 /** What the fixture serves at /tickets.csv: tests turn it into a failure. */
 const served = {
   status: 200,
@@ -33,6 +36,16 @@ describe('the console: connecting a live dataset, its sync and history', { timeo
 
   before(async () => {
     fixture = http.createServer((req, res) => {
+      if (req.url === '/secure.csv') {
+        secure.hits++;
+        if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+          res.statusCode = 401;
+          return res.end();
+        }
+        secure.authorised++;
+        res.setHeader('content-type', 'text/csv');
+        return res.end('id,summary,team\n1,Printer offline,desk\n2,VPN down,net\n3,Disk full,ops\n');
+      }
       if (req.url !== '/tickets.csv') {
         res.statusCode = 404;
         return res.end();
@@ -125,5 +138,70 @@ describe('the console: connecting a live dataset, its sync and history', { timeo
       records.map((r) => r.summary),
       ['Printer offline', 'VPN down'],
     );
+  });
+
+  it('Edit source: prefilled, a header added then kept masked; Test, Save and sync use the stored token', async () => {
+    const dialog = page.locator('[data-test="source-edit-dialog"]');
+    const inDialog = (id: string) => dialog.locator(`[data-test="${id}"]`);
+    // From the history drawer, still open on the failing dataset.
+    await test('history-edit-source').click();
+    await dialog.waitFor();
+    await page.waitForFunction(() => {
+      const input = document.querySelector('[data-test="source-edit-dialog"] [data-test="connect-url"]');
+      return input instanceof HTMLInputElement && input.value !== '';
+    });
+    assert.equal(await inDialog('connect-url').inputValue(), `${base}/tickets.csv`);
+    assert.equal(await inDialog('connect-schedule').inputValue(), '0 3 * * *');
+    assert.equal(await inDialog('connect-name').count(), 0, 'name and group are edited elsewhere');
+    await inDialog('connect-url').fill(`${base}/secure.csv`);
+    await inDialog('connect-add-header').click();
+    await inDialog('connect-header-key').fill('Authorization');
+    await inDialog('connect-header-value').fill(`Bearer ${TOKEN}`);
+    await shots.take(page, 'edit-source');
+    await inDialog('source-save').click();
+    await dialog.waitFor({ state: 'hidden' });
+    // The drawer shows the new source, its token masked; the rows are untouched until a sync.
+    await page.locator('[data-test="history-source-url"]', { hasText: '/secure.csv' }).waitFor();
+    assert.match(await test('history-source').innerText(), /Authorization: Bearer \*\*\*\*/);
+    assert.ok(!(await page.content()).includes(TOKEN), 'the page shows the token');
+    assert.equal(secure.hits, 0);
+
+    // Again from the row: the header comes back masked; Test and the sync use the stored token.
+    await page.keyboard.press('Escape');
+    await test('history-drawer').waitFor({ state: 'hidden' });
+    const row = page.locator('tr', { has: page.locator('[data-name="Live tickets"]') });
+    await row.locator('[data-test="dataset-source-button"]').click();
+    await dialog.waitFor();
+    await page.waitForFunction(() => {
+      const input = document.querySelector('[data-test="source-edit-dialog"] [data-test="connect-header-value"]');
+      return input instanceof HTMLInputElement && input.value !== '';
+    });
+    assert.equal(await inDialog('connect-header-value').inputValue(), 'Bearer ****');
+    await inDialog('connect-test').click();
+    await dialog.locator('[data-test="connect-test-field"][data-field="team"]').waitFor();
+    assert.equal(secure.authorised, 1, 'Test sent the stored token');
+    await inDialog('connect-schedule').fill('*/30 * * * *');
+    await shots.take(page, 'edit-source-tested');
+    await inDialog('source-save-sync').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.locator('[data-test="dataset-sync-error"]').waitFor({ state: 'detached' });
+    assert.equal(secure.authorised, 2, 'the sync sent the stored token');
+    const [ds] = await t.modules.catalog.datasets.list(t.tenant.id);
+    assert.equal(ds.rowCount, 3);
+    const src = (await t.modules.sources.sync.source(t.tenant.id, ds.id))!;
+    assert.equal(src.schedule, '*/30 * * * *');
+    assert.deepEqual(src.headers, { Authorization: 'Bearer ****' });
+    await shots.take(page, 'edit-source-synced');
+
+    // A schedule the server refuses: the dialog stays, with the server's message.
+    await row.locator('[data-test="dataset-source-button"]').click();
+    await dialog.waitFor();
+    await inDialog('connect-schedule').fill('* * * * * *');
+    await inDialog('source-save').click();
+    await inDialog('connect-error').waitFor();
+    assert.match(await inDialog('connect-error').innerText(), /schedule: .*at most once a minute/);
+    await inDialog('connect-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await t.modules.sources.sync.source(t.tenant.id, ds.id))!.schedule, '*/30 * * * *');
   });
 });

@@ -959,3 +959,251 @@ describe('admin API: testing a source before connecting it', () => {
     assert.equal(refused.statusCode, 400, refused.body);
   });
 });
+
+describe('editing a live dataset’s source', () => {
+  const authUrl = () => `${base}/auth.ndjson?token=${QUERY_TOKEN}`;
+  const masked = () => `${base}/auth.ndjson?token=****`;
+
+  async function connectAuthorised(name: string) {
+    return admin.ok('POST', '/admin/api/datasets/connect', {
+      name,
+      url: authUrl(),
+      headers: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/x-ndjson' },
+      schedule: '0 * * * *',
+    });
+  }
+
+  it('a schedule change keeps masked credentials, recomputes the next due time, and is audited', async () => {
+    const c = await connectAuthorised('Edited');
+    const edit = (body: object) => admin.call('PATCH', `/admin/api/datasets/${c.id}/source`, body);
+    // The client sends back what it was shown: masked URL and headers, a new schedule.
+    const res = await edit({
+      url: masked(),
+      headers: { Authorization: 'Bearer ****', Accept: 'application/x-ndjson' },
+      schedule: '*/5 * * * *',
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.deepEqual(body.changed, ['schedule "*/5 * * * *"']);
+    assert.equal(body.sync, null);
+    assert.equal(body.source.url, masked());
+    assert.deepEqual(body.source.headers, { Authorization: 'Bearer ****', Accept: 'application/x-ndjson' });
+    const next = Date.parse(body.source.nextRunAt);
+    assert.equal(new Date(next).getUTCMinutes() % 5, 0);
+    assert.ok(next > Date.now() && next <= Date.now() + 5 * 60_000);
+    // The stored secrets still open the source: the masks did not overwrite them.
+    assert.equal((await admin.ok('POST', `/admin/api/datasets/${c.id}/sync`, undefined, 200)).rows, 1);
+
+    // A new value replaces the stored one; a sync asked for with the edit reports its failure.
+    const wrong = await edit({ headers: { Authorization: 'Bearer not-it', Accept: 'text/plain' }, sync: true });
+    assert.equal(wrong.statusCode, 200, wrong.body);
+    assert.deepEqual(wrong.json().changed, ['headers [Authorization, Accept]']);
+    assert.equal(wrong.json().sync.result, 'failed');
+    assert.match(wrong.json().sync.error, /HTTP 401.*previous rows are kept|previous rows are kept.*HTTP 401/);
+    assert.deepEqual(wrong.json().source.headers, { Authorization: 'Bearer ****', Accept: 'text/plain' });
+    const fixed = await edit({ headers: { Authorization: `Bearer ${TOKEN}` }, sync: true });
+    assert.deepEqual(fixed.json().sync, { result: 'ok', rows: 1, error: null });
+    assert.equal(fixed.json().source.lastError, null);
+
+    // No schedule: synced on demand only.
+    const manual = await edit({ schedule: null });
+    assert.deepEqual(manual.json().changed, ['no schedule']);
+    assert.equal(manual.json().source.schedule, '');
+    assert.equal(manual.json().source.nextRunAt, null);
+    const same = await edit({ schedule: '' });
+    assert.deepEqual(same.json().changed, [], 'nothing changed, nothing audited');
+
+    const audit = await admin.ok('GET', '/admin/api/audit?size=100&action=dataset.source');
+    assert.deepEqual(
+      audit.items.map((e: { detail: string }) => e.detail.replace(`id ${c.id}: `, '')),
+      ['no schedule', 'headers [Authorization]', 'headers [Authorization, Accept]', 'schedule "*/5 * * * *"'],
+    );
+    for (const r of [res, wrong, fixed, manual]) assertNoSecret(r.body, 'an edit');
+    assertNoSecret(JSON.stringify(audit), 'the audit log');
+    assertNoSecret(await storedText(), 'the database after edits');
+  });
+
+  it('a new URL with its token masked keeps the stored token; Test reads with the stored secrets', async () => {
+    const c = await connectAuthorised('Moved');
+    const tested = await admin.ok(
+      'POST',
+      `/admin/api/datasets/${c.id}/source/test`,
+      { url: masked(), headers: { Authorization: 'Bearer ****' } },
+      200,
+    );
+    assert.deepEqual(tested.fields, [
+      { name: 'id', type: 'NUMBER' },
+      { name: 'who', type: 'TEXT' },
+    ]);
+    const wrongTest = await admin.call('POST', `/admin/api/datasets/${c.id}/source/test`, {
+      url: masked(),
+      headers: { Authorization: 'Bearer typed-anew' },
+    });
+    assert.equal(wrongTest.statusCode, 502, wrongTest.body);
+    // Same server, another path and another parameter: the masked token is the stored one.
+    const moved = await admin.ok('PATCH', `/admin/api/datasets/${c.id}/source`, {
+      url: `${base}/auth.ndjson?page=1&token=****`,
+      sync: true,
+    });
+    assert.equal(moved.sync.result, 'ok', JSON.stringify(moved));
+    assert.equal(moved.source.url, `${base}/auth.ndjson?page=1&token=****`);
+    assert.deepEqual(moved.changed, [`url ${base}/auth.ndjson?page=1&token=****`]);
+    assertNoSecret(JSON.stringify(moved), 'an edit');
+  });
+
+  it('refuses with 400 naming the field what a connect refuses, and stored secrets sent elsewhere', async () => {
+    const c = await connectAuthorised('Guarded');
+    const before = await admin.ok('GET', `/admin/api/datasets/${c.id}/source`);
+    const other = base.replace('127.0.0.1', 'localhost');
+    const cases: [object, RegExp][] = [
+      [{ schedule: '* * * * * *' }, /schedule: .*at most once a minute/],
+      [{ schedule: 'every day' }, /schedule: /],
+      [{ url: 'file:///etc/passwd' }, /url: unsupported source scheme/],
+      [{ url: 'not a url' }, /url: the source URL is not a valid URL/],
+      [{ query: 'SELECT 1' }, /--query is for postgres/],
+      [{ url: pgUrl, query: 'DELETE FROM tickets' }, /one read statement/],
+      [{ url: pgUrl, query: 'SELECT 1; DROP TABLE tickets' }, /several statements/],
+      [{ format: 'xml' }, /format/],
+      [{ format: 'csv', recordsPath: 'data' }, /--records-path .*--format json/],
+      // A stored credential never goes to another server: not by a masked URL, nor a kept header.
+      [{ url: `${other}/auth.ndjson?token=****` }, /url: .*another server/],
+      [{ url: `${other}/auth.ndjson` }, /headers: the URL names another server/],
+      [
+        { url: `${other}/auth.ndjson`, headers: { Authorization: 'Bearer ****' } },
+        /headers: "Authorization" .*another/,
+      ],
+      [{ url: base.replace('http://', 'http://someone:****@') + '/a.csv' }, /url: .*another server or user/],
+      [{ headers: { 'X-Api-Key': '****' } }, /headers: "X-Api-Key" is masked .*no value is stored/],
+      [{ url: `${base}/auth.ndjson?secret=****` }, /url: the parameter "secret" is masked/],
+      [{ headers: { 'Bad Name': 'x' } }, /./],
+    ];
+    for (const [body, msg] of cases) {
+      const res = await admin.call('PATCH', `/admin/api/datasets/${c.id}/source`, body);
+      assert.equal(res.statusCode, 400, `${JSON.stringify(body)}: ${res.body}`);
+      assert.equal(res.json().error.code, 'INVALID_INPUT');
+      assert.match(res.json().error.message, msg, JSON.stringify(body));
+      assertNoSecret(res.body, 'a refusal');
+    }
+    assert.deepEqual(await admin.ok('GET', `/admin/api/datasets/${c.id}/source`), before, 'nothing was changed');
+    // The same refusals on Test, which would send the request.
+    const leak = await admin.call('POST', `/admin/api/datasets/${c.id}/source/test`, {
+      url: `${other}/auth.ndjson?token=****`,
+    });
+    assert.equal(leak.statusCode, 400, leak.body);
+
+    // Another tenant's admin, and a dataset loaded from files: 404.
+    const otherTenant = await signedInAdmin(t, { tenantSlug: `edit-${randomBytes(3).toString('hex')}` });
+    for (const [method, url] of [
+      ['PATCH', `/admin/api/datasets/${c.id}/source`],
+      ['POST', `/admin/api/datasets/${c.id}/source/test`],
+    ])
+      assert.equal((await otherTenant.call(method, url, { url: masked() })).statusCode, 404);
+    const file = await t.modules.catalog.datasets.importFile(t.tenant.id, {
+      file: t.file('edit-plain.csv', 'a\n1\n'),
+      name: 'Plain for edit',
+    });
+    const plain = await admin.call('PATCH', `/admin/api/datasets/${file.id}/source`, { schedule: '0 * * * *' });
+    assert.equal(plain.statusCode, 404, plain.body);
+    assert.match(plain.json().error.message, /loaded from files/);
+  });
+
+  it('an HTTP source switched to a PostgreSQL query drops its headers; the sync reads the query', async () => {
+    const c = await connectAuthorised('Switched');
+    const r = await admin.ok('PATCH', `/admin/api/datasets/${c.id}/source`, {
+      url: pgUrl,
+      query: 'SELECT id, note FROM tickets ORDER BY id',
+      sync: true,
+    });
+    assert.equal(r.sync.result, 'ok', JSON.stringify(r));
+    assert.equal(r.sync.rows, 2);
+    assert.equal(r.source.kind, 'postgres');
+    assert.deepEqual(r.source.headers, {});
+    assert.equal(r.source.url, pgUrl.replace(PG_PASSWORD, '****'));
+    assertNoSecret(JSON.stringify(r), 'an edit');
+  });
+
+  it('a schedule edited after a node read the due time is not run on the old one', async () => {
+    mutable.status = 200;
+    mutable.body = 'id\n1\n';
+    const r = await sync().connect(t.tenant.id, { name: 'Rescheduled', url: `${base}/mutable`, schedule: '0 * * * *' });
+    const id = r.dataset.id;
+    const due = Date.parse((await sync().source(t.tenant.id, id))!.nextRunAt!);
+    // An hourly schedule moved to every two hours keeps the same next due time when it is
+    // even, or gets another: either way the row's due time and schedule change together.
+    await sync().editSource(t.tenant.id, id, { schedule: '0 */2 * * *' });
+    const after = (await sync().source(t.tenant.id, id))!;
+    assert.equal(new Date(after.nextRunAt!).getUTCHours() % 2, 0);
+    // A node that still holds the old row (as one that read it just before the edit) cannot claim it.
+    const repo = (await import('../src/sources/source-repo.ts')).createSourceRepo(t.modules.store);
+    assert.equal(await repo.claimDue(id, new Date(due).toISOString(), '0 * * * *', null), false);
+    const newDue = Date.parse(after.nextRunAt!);
+    const ran = (await sync().tick(newDue + 1000)).filter((x) => x.datasetId === id);
+    assert.deepEqual(
+      ran.map((x) => x.ok),
+      [true],
+    );
+    assert.equal(
+      (await sync().source(t.tenant.id, id))!.nextRunAt,
+      new Date(newDue + 2 * 3_600_000).toISOString(),
+      'the next due time follows the new schedule',
+    );
+  });
+
+  it('dataset source: changes the schedule and headers, keeps masked values, exits 2 on bad input', async () => {
+    const c = await connectAuthorised('CLI edited');
+    const env = {
+      ...process.env,
+      DATAGATE_DATABASE: t.config.database,
+      DATAGATE_DATA_DIR: t.dir,
+      ...(t.config.secret ? { DATAGATE_SECRET: t.config.secret } : {}),
+    };
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(BIN, args, { env, cwd: t.dir });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const scheduled = await run(['--json', 'dataset', 'source', c.id, '--schedule', '30 6 * * *']);
+    assert.equal(scheduled.code, 0, scheduled.err);
+    const j = JSON.parse(scheduled.out);
+    assert.deepEqual(j.changed, ['schedule "30 6 * * *"']);
+    assert.equal(j.source.nextRunAt.slice(11, 19), '06:30:00');
+    const human = await run(['dataset', 'source', c.id, '--no-schedule']);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /changed no schedule\n.*no schedule/);
+    // Headers as history shows them keep the stored token; --sync syncs with it.
+    const synced = await run([
+      '--json',
+      'dataset',
+      'source',
+      c.id,
+      '--from',
+      masked(),
+      '--header',
+      'Authorization: Bearer ****',
+      '--sync',
+    ]);
+    assert.equal(synced.code, 0, synced.err);
+    const s = JSON.parse(synced.out);
+    assert.equal(s.rows, 1);
+    assert.deepEqual(s.changed, ['headers [Authorization]']);
+    const bad = await run(['dataset', 'source', c.id, '--schedule', '* * * * * *']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /schedule: .*at most once a minute/);
+    const badFormat = await run(['dataset', 'source', c.id, '--format', 'xml']);
+    assert.equal(badFormat.code, 2);
+    const leak = await run(['dataset', 'source', c.id, '--from', `${base.replace('127.0.0.1', 'localhost')}/x`]);
+    assert.equal(leak.code, 2, leak.err);
+    const missing = await run(['dataset', 'source', 'nope', '--schedule', '0 * * * *']);
+    assert.equal(missing.code, 1);
+    const help = await run(['dataset', 'source', '--help']);
+    assert.match(help.out, /--no-schedule/);
+    for (const r of [scheduled, human, synced, bad, leak]) {
+      assertNoSecret(r.out, 'stdout');
+      assertNoSecret(r.err, 'stderr');
+    }
+  });
+});

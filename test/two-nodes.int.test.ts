@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -301,5 +303,200 @@ describe('two nodes while their Redis is away', () => {
       assert.equal(lines.length, 1, out);
       assert.match(lines[0], /rate limits and lockouts are per node until it returns/);
     }
+  });
+});
+
+describe('two nodes running one once-a-minute schedule', () => {
+  let db: TestDatabase;
+  let nodes: ServeProcess[] = [];
+  let env: NodeJS.ProcessEnv;
+  let modules: Awaited<ReturnType<typeof openModules>>;
+  let tenantId: string;
+  let datasetId: string;
+  let key: string;
+  const logs = ['', ''];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-nodes-'));
+  // The source: counts its hits; `stall` makes it send a few rows and then trickle forever.
+  const source = { hits: 0, stall: false, body: 'id,name\n1,a\n2,b\n' };
+  const sockets = new Set<Socket>();
+  const fixture = http.createServer((_req, res) => {
+    source.hits++;
+    res.setHeader('content-type', 'text/csv');
+    if (!source.stall) return res.end(source.body);
+    res.write('id,name\n1,a\n');
+    const t = setInterval(() => res.write('2,b\n'), 50);
+    res.on('close', () => clearInterval(t));
+  });
+  fixture.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  /** The due times each node logged as claimed ("scheduled sync started"), for this dataset. */
+  function claims(): { node: number; dueAt: string }[] {
+    return logs.flatMap((out, node) =>
+      out
+        .split('\n')
+        .filter((l) => l.includes('scheduled sync started'))
+        .map((l) => JSON.parse(l) as { datasetId: string; dueAt: string })
+        .filter((l) => l.datasetId === datasetId)
+        .map((l) => ({ node, dueAt: l.dueAt })),
+    );
+  }
+
+  /** Makes the dataset due now, as its time coming would: the scheduler claims it by moving next_run_at. */
+  async function dueNow(): Promise<string> {
+    const dueAt = new Date(Date.now() - 1000).toISOString();
+    await modules.store.db
+      .updateTable('datasetSources')
+      .set({ nextRunAt: dueAt })
+      .where('datasetId', '=', datasetId)
+      .execute();
+    return dueAt;
+  }
+
+  async function until(what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+    const start = Date.now();
+    while (!(await check())) {
+      if (Date.now() - start > ms) assert.fail(`${what}: not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Waits, if need be, until the next `seconds` hold no minute's start: the schedule's own
+   * due time would then come in the middle of what a test stages (at most `seconds` s).
+   */
+  async function clearOfMinute(seconds: number): Promise<void> {
+    const s = new Date().getUTCSeconds();
+    // Past the minute's start by 3 s: its own due sync (a few hundred ms) is over.
+    if (s > 60 - seconds || s < 3) await new Promise((r) => setTimeout(r, ((63 - s) % 60) * 1000));
+  }
+
+  const runs = () => modules.sources.sync.history(tenantId, datasetId);
+  const rows = async (node: ServeProcess) => {
+    const res = await fetch(`${node.url}/api/dataset/${datasetId}?size=100`, { headers: { apikey: key } });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { data: { records: unknown[] } }).data.records;
+  };
+
+  before(async () => {
+    await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(fixture.address() as { port: number }).port}/rows.csv`;
+    db = await createTestDatabase();
+    env = {
+      DATAGATE_DATABASE: db.url,
+      DATAGATE_REDIS: REDIS,
+      DATAGATE_REDIS_PREFIX: `dgtest:${randomUUID()}`,
+      DATAGATE_DATA_DIR: dir,
+      DATAGATE_LOG_LEVEL: 'info',
+      // Both nodes look for due syncs five times a second: a due time is raced for at once.
+      DATAGATE_SYNC_TICK_MS: '200',
+    };
+    modules = await openModules(loadConfig(env));
+    tenantId = (await modules.access.tenants.ensure('default')).id;
+    datasetId = (await modules.sources.sync.connect(tenantId, { name: 'Minutely', url })).dataset.id;
+    const k = await modules.access.keys.create(tenantId, { name: 'reader', rateLimit: 10_000 });
+    await modules.access.keys.bind(tenantId, k.id, 'dataset', datasetId);
+    key = k.key;
+    nodes = await Promise.all([serve(env), serve(env)]);
+    nodes.forEach((n, i) => n.child.stdout!.on('data', (d) => (logs[i] += d)));
+    // Scheduled once the nodes' logs are read (a node claims due times from its start): an
+    // edit, which both running nodes pick up at their next look.
+    await modules.sources.sync.editSource(tenantId, datasetId, { schedule: '* * * * *' });
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await modules?.close();
+    await db.drop();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => fixture.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('each due time is synced exactly once across the two nodes', async () => {
+    await clearOfMinute(15);
+    const injected: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const done = (await runs()).filter((r) => r.result === 'ok').length;
+      const dueAt = await dueNow();
+      injected.push(dueAt);
+      await until(`due time ${dueAt} synced`, async () => {
+        const now = await runs();
+        return (
+          claims().some((c) => c.dueAt === dueAt) &&
+          now[0].result !== 'running' &&
+          now.filter((r) => r.result === 'ok').length > done
+        );
+      });
+    }
+    // Ten more looks of each node: a second run of any due time would show now.
+    await new Promise((r) => setTimeout(r, 2000));
+    const claimed = claims();
+    for (const dueAt of injected)
+      assert.equal(claimed.filter((c) => c.dueAt === dueAt).length, 1, `${dueAt}: ${JSON.stringify(claimed)}`);
+    // Once-a-minute due times that came on their own while the test ran count the same way.
+    assert.equal(new Set(claimed.map((c) => c.dueAt)).size, claimed.length, JSON.stringify(claimed));
+    const history = await runs();
+    assert.equal(history.filter((r) => r.trigger === 'schedule').length, claimed.length);
+    assert.ok(
+      history.every((r) => r.result === 'ok'),
+      JSON.stringify(history),
+    );
+    assert.equal(source.hits, 1 + claimed.length, 'one fetch for the connect, one per due time');
+    // The next due time is the next minute's start, as the schedule says.
+    const next = (await modules.sources.sync.source(tenantId, datasetId))!.nextRunAt!;
+    assert.match(next, /:00\.000Z$/);
+    assert.ok(Date.parse(next) > Date.now() - 1000 && Date.parse(next) <= Date.now() + 60_000, next);
+  });
+
+  it('a node killed mid-sync leaves the previous rows served; the next due time runs on the survivor', async () => {
+    await until('the key is known to both nodes', async () => {
+      const statuses = await Promise.all(
+        nodes.map(async (n) => (await fetch(`${n.url}/api/dataset/${datasetId}`, { headers: { apikey: key } })).status),
+      );
+      return statuses.every((st) => st === 200);
+    });
+    // Clear of a minute's own due time, which would meet the stalled sync's lock.
+    await clearOfMinute(15);
+    assert.equal((await rows(nodes[0])).length, 2);
+    source.stall = true;
+    const hits = source.hits;
+    const dueAt = await dueNow();
+    await until('the stalled sync reached the source', () => source.hits > hits);
+    await until('its node logged the claim', () => claims().some((c) => c.dueAt === dueAt));
+    const victim = claims().find((c) => c.dueAt === dueAt)!.node;
+    const survivor = nodes[1 - victim];
+    // Rows are arriving: the load is under way. Kill the node without a chance to clean up.
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise((r) => nodes[victim].child.on('exit', r));
+    nodes[victim].child.kill('SIGKILL');
+    await exited;
+    nodes.splice(victim, 1);
+
+    assert.deepEqual(await rows(survivor), [
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+    ]);
+    assert.equal((await runs())[0].result, 'running');
+
+    source.stall = false;
+    source.body = 'id,name\n1,a\n2,b\n3,c\n';
+    const next = await dueNow();
+    await until('the survivor ran the next due time', async () => (await runs())[0].result === 'ok');
+    assert.deepEqual(
+      claims()
+        .filter((c) => c.dueAt === next)
+        .map((c) => c.node),
+      [1 - victim],
+    );
+    // The survivor serves the new rows once it sees the new version (its change poll).
+    await until('the survivor serves the new rows', async () => (await rows(survivor)).length === 3, 5000);
+    const history = await runs();
+    assert.deepEqual(
+      history.slice(0, 2).map((r) => `${r.trigger}:${r.result}`),
+      ['schedule:ok', 'schedule:failed'],
+    );
+    assert.match(history[1].error!, /interrupted/);
   });
 });

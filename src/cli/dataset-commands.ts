@@ -137,6 +137,84 @@ function registerLiveCommands(dataset: Command): void {
       },
     );
 
+  dataset
+    .command('source')
+    .description(
+      "change a live dataset's source or schedule; what is not given stays. The rows stay until the next sync " +
+        '(--sync: now)',
+    )
+    .argument('<id>', 'the dataset id')
+    .option(
+      '--from <url>',
+      'a new URL; a password or parameter left as **** (as history shows it) keeps the stored one',
+    )
+    .option('--query <sql>', 'for a database: a new SELECT, run in a READ ONLY transaction')
+    .option(
+      '--header <"K: V">',
+      'for http(s): the whole set of request headers (repeatable); a value left as history shows it ' +
+        '("Bearer ****") keeps the stored one',
+      collectHeader,
+    )
+    .option('--clear-headers', 'for http(s): send no headers')
+    .option('--format <format>', 'for http(s): csv, json, ndjson, or auto (by Content-Type, then extension)')
+    .option('--records-path <path>', 'for a JSON document: the dotted path of the array of records ("" for none)')
+    .option('--schedule <cron>', 'a new cron schedule, in UTC (5 fields, at most once a minute)')
+    .option('--no-schedule', 'remove the schedule: synced on demand only')
+    .option('--sync', 'sync now with the changed source (a failure keeps the rows, exit 1; the change stays)')
+    .action(
+      async (
+        id: string,
+        opts: {
+          from?: string;
+          query?: string;
+          header?: Record<string, string>;
+          clearHeaders?: boolean;
+          format?: string;
+          recordsPath?: string;
+          schedule?: string | false;
+          sync?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        if (opts.format !== undefined && !['csv', 'json', 'ndjson', 'auto'].includes(opts.format))
+          throw new UsageError(`--format takes csv, json, ndjson or auto, got "${opts.format}"`);
+        if (opts.header && opts.clearHeaders) throw new UsageError('give --header or --clear-headers, not both');
+        await withContext(cmd, async (ctx) => {
+          const { modules, tenant, out } = ctx;
+          const ds = await modules.catalog.datasets.get(tenant.id, id);
+          const r = await asUsage(() =>
+            modules.sources.sync.editSource(tenant.id, id, {
+              url: opts.from,
+              query: opts.query,
+              headers: opts.clearHeaders ? {} : opts.header,
+              format:
+                opts.format === undefined ? undefined : ((opts.format === 'auto' ? '' : opts.format) as HttpFormat),
+              recordsPath: opts.recordsPath,
+              schedule: opts.schedule === false ? null : opts.schedule,
+            }),
+          );
+          if (r.changes.length > 0) await auditCli(ctx, 'dataset.source', ds.name, `id ${id}: ${r.changes.join(', ')}`);
+          const edited = `${r.changes.length > 0 ? `changed ${r.changes.join(', ')}` : 'nothing changed'}`;
+          if (!opts.sync) {
+            out.result(
+              { id, changed: r.changes, source: r.source },
+              `dataset ${id} "${ds.name}": ${edited}\n${sourceLine(r.source)}`,
+            );
+            return;
+          }
+          if (!out.json) process.stderr.write(`dataset ${id} "${ds.name}": ${edited}\n`);
+          const synced = await modules.sources.sync.sync(tenant.id, id);
+          await auditCli(
+            ctx,
+            'dataset.sync',
+            synced.dataset.name,
+            `id ${id}, version ${synced.dataset.version}: ${synced.dataset.rowCount} rows`,
+          );
+          out.result({ ...syncJson(synced), changed: r.changes }, syncLines('synced', synced));
+        });
+      },
+    );
+
   addOneArgumentCommand(
     dataset,
     { name: 'sync', description: 'sync a live dataset from its source now', argument: ['<id>', 'the dataset id'] },

@@ -133,6 +133,7 @@ describe('configuration', () => {
     'ops.shutdownTimeoutMs': ['1000', '2000', Number],
     'sources.maxMb': ['5', '6', Number],
     'sources.timeoutS': ['30', '40', Number],
+    'sources.tickMs': ['500', '1000', Number],
     logLevel: ['debug', 'error', (s) => s],
   };
   // Secrets whose flag names a file: tested with X_FILE below.

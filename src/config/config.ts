@@ -114,6 +114,9 @@ export const configSchema = z.object({
     // Longest an HTTP(S) source may take to send its whole body, and a database source to
     // accept the connection (s). 10 minutes carries 1 GB at ~2 MB/s.
     timeoutS: intFromEnv(600, 1),
+    // How often a server looks for due syncs (ms). Schedules run at most once a minute, so
+    // 15 s starts a due sync within 15 s of its time; shorter only looks more often.
+    tickMs: intFromEnv(15_000, 100),
   }),
   // SQLite: worker threads that run dataset and widget queries off the event loop, so
   // that a heavy query holds up neither other requests nor /healthz. One per core
@@ -401,6 +404,14 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--source-timeout-s <seconds>',
     default: '600',
     help: 'longest a live dataset source may take for its whole answer',
+    scope: 'server',
+  },
+  {
+    path: 'sources.tickMs',
+    env: 'DATAGATE_SYNC_TICK_MS',
+    flag: '--sync-tick-ms <ms>',
+    default: '15000',
+    help: 'how often a server looks for due syncs of live datasets',
     scope: 'server',
   },
   {

@@ -8,6 +8,7 @@ import { createSyncService, type ReloadCheck, type SyncLimits, type SyncLog } fr
 
 export type {
   ConnectInput,
+  SourceEdit,
   SourceView,
   SyncLimits,
   SyncLog,

@@ -40,14 +40,31 @@ export function createSourceRepo(store: Pick<Store, 'db'>) {
      * Claims the run due at `dueAt` by moving the source's next due time to `next`: true
      * for exactly one caller, however many nodes try at once (compare-and-set).
      */
-    async claimDue(datasetId: string, dueAt: string, next: string | null): Promise<boolean> {
+    async claimDue(datasetId: string, dueAt: string, schedule: string, next: string | null): Promise<boolean> {
+      // The schedule too: `next` was computed from it, and an edit may have changed it
+      // while keeping the same next due time.
       const r = await db
         .updateTable('datasetSources')
         .set({ nextRunAt: next })
         .where('datasetId', '=', datasetId)
         .where('nextRunAt', '=', dueAt)
+        .where('schedule', '=', schedule)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+
+    /** Changes a source (an edit): what it reads, and its schedule with its next due time. */
+    async update(
+      tenantId: string,
+      datasetId: string,
+      set: Omit<SourceRow, 'datasetId' | 'tenantId' | 'types' | 'lastError' | 'lastErrorAt' | 'createdAt'>,
+    ): Promise<void> {
+      await db
+        .updateTable('datasetSources')
+        .set(set)
+        .where('tenantId', '=', tenantId)
+        .where('datasetId', '=', datasetId)
+        .execute();
     },
 
     async setError(datasetId: string, error: string | null, at: string | null): Promise<void> {

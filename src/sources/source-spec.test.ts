@@ -10,6 +10,8 @@ import {
   redact,
   sourceKindOf,
   statementOf,
+  unmaskHeaders,
+  unmaskUrl,
 } from './source-spec.ts';
 
 const refused = (fn: () => unknown, msg: RegExp) =>
@@ -91,5 +93,52 @@ describe('schedules', () => {
     refused(() => checkSchedule('*/10 * * * * *'), /at most once a minute/);
     refused(() => checkSchedule('every day'), /fields|not valid cron/);
     refused(() => checkSchedule('61 * * * *'), /not valid cron/);
+  });
+});
+
+describe('an edit’s masked credentials', () => {
+  const stored = 'https://reader:p%40ss@api.example.com/v1/rows.csv?page=2&token=t0k-secret&q=a%20b';
+
+  it('a URL sent back as shown is the stored one, byte for byte', () => {
+    assert.equal(unmaskUrl(maskUrl(stored), stored), stored);
+    assert.equal(unmaskUrl('https://other.example.com/x.csv', stored), 'https://other.example.com/x.csv');
+  });
+
+  it('a masked password or parameter on the same server is the stored one; others are kept as written', () => {
+    assert.equal(
+      unmaskUrl('https://reader:****@api.example.com/v2/rows.csv?token=****&extra=1', stored),
+      'https://reader:p%40ss@api.example.com/v2/rows.csv?token=t0k-secret&extra=1',
+    );
+  });
+
+  it('refuses a masked value for another host, port, scheme or user, or one never stored', () => {
+    for (const url of [
+      'https://reader:****@evil.example.com/v1/rows.csv',
+      'https://reader:****@api.example.com:8443/v1/rows.csv',
+      'http://reader:****@api.example.com/v1/rows.csv',
+      'https://admin:****@api.example.com/v1/rows.csv',
+    ])
+      refused(() => unmaskUrl(url, stored), /url: .*another server or user/);
+    refused(() => unmaskUrl('https://reader:x@api.example.com/?secret=****', stored), /parameter "secret"/);
+    refused(() => unmaskUrl('https://****@api.example.com/', 'https://api.example.com/'), /another server or user/);
+    refused(
+      () => unmaskUrl('https://u:****@api.example.com/', 'https://u@api.example.com/'),
+      /no password is stored|none is stored/,
+    );
+    refused(() => unmaskUrl('not a url ****', stored), /not a valid URL/);
+  });
+
+  it('headers: a value as shown is the stored one, a new one replaces it, a bare mask is refused', () => {
+    const headers = { Authorization: 'Bearer s3cret-token', 'X-Key': 'k3y-value', Accept: 'text/csv' };
+    const url = 'https://api.example.com/a.csv';
+    assert.deepEqual(
+      unmaskHeaders({ authorization: 'Bearer ****', 'X-Key': 'new', Accept: 'text/csv' }, headers, url, url),
+      { authorization: 'Bearer s3cret-token', 'X-Key': 'new', Accept: 'text/csv' },
+    );
+    refused(() => unmaskHeaders({ 'X-Other': '****' }, headers, url, url), /"X-Other" is masked .*no value is stored/);
+    refused(
+      () => unmaskHeaders({ 'X-Key': '****' }, headers, 'https://evil.example.com/a.csv', url),
+      /headers: "X-Key" keeps its masked value but the URL names another server/,
+    );
   });
 });

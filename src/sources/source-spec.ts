@@ -32,6 +32,8 @@ const MAX_QUERY_CHARS = 100_000;
 // Headers carry a token or two; 50 is far above what any API asks for.
 const MAX_HEADERS = 50;
 const MASK = '****';
+// A header's name: an HTTP token (RFC 9110).
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 // Header values shown in full: they describe the request and never carry a credential.
 const PLAIN_HEADERS = new Set(['accept', 'accept-language', 'accept-encoding', 'content-type', 'user-agent']);
 // Query parameters whose values are masked: the names APIs use for credentials.
@@ -61,7 +63,7 @@ export function sourceKindOf(url: string): SourceKind {
 export function parseHeader(line: string): [string, string] {
   const colon = line.indexOf(':');
   const name = colon > 0 ? line.slice(0, colon).trim() : '';
-  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) invalid('a header is written "Name: value"');
+  if (!HEADER_NAME.test(name)) invalid('a header is written "Name: value"');
   const value = line.slice(colon + 1).trim();
   if (/[\r\n\0]/.test(value)) invalid(`the value of header "${name}" holds a line break or NUL`);
   return [name, value];
@@ -76,6 +78,11 @@ export function checkSource(spec: SourceSpec): SourceSpec {
     if (spec.recordsPath && spec.format && spec.format !== 'json')
       invalid('--records-path picks the array inside a JSON document: it needs --format json');
     if (Object.keys(spec.headers).length > MAX_HEADERS) invalid(`at most ${MAX_HEADERS} headers`);
+    // As `--header` parses them: a name is an HTTP token, a value holds no line break.
+    for (const [name, value] of Object.entries(spec.headers)) {
+      if (!HEADER_NAME.test(name)) invalid(`headers: "${name.slice(0, 100)}" is not a header name`);
+      if (/[\r\n\0]/.test(value)) invalid(`headers: the value of "${name}" holds a line break or NUL`);
+    }
   } else {
     if (!spec.query.trim()) invalid(`a ${kind} source needs --query: the SELECT whose rows fill the dataset`);
     checkReadQuery(spec.query, kind);
@@ -229,4 +236,105 @@ export function redact(text: string, spec: Pick<SourceSpec, 'url' | 'headers'>):
   let out = text.replaceAll(spec.url, maskUrl(spec.url));
   for (const s of secretsOf(spec)) out = out.replaceAll(s, MASK);
   return out;
+}
+
+/** Whether two source URLs reach the same server as the same user: where a stored credential may be sent. */
+export function sameServer(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return x.protocol === y.protocol && x.hostname === y.hostname && x.port === y.port && x.username === y.username;
+  } catch {
+    return false;
+  }
+}
+
+/** Each `name=value` of a URL's query as written, by decoded name. */
+function queryPairs(search: string): { name: string; raw: string; value: string }[] {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replaceAll('+', ' '));
+    } catch {
+      return s;
+    }
+  };
+  return search
+    .replace(/^\?/, '')
+    .split('&')
+    .filter(Boolean)
+    .map((raw) => {
+      const eq = raw.indexOf('=');
+      return {
+        raw,
+        name: decode(eq === -1 ? raw : raw.slice(0, eq)),
+        value: eq === -1 ? '' : decode(raw.slice(eq + 1)),
+      };
+    });
+}
+
+/**
+ * The URL an edit means: where it still shows a masked password or parameter (`****`, as
+ * `maskUrl` shows them), the stored one's. A stored credential is only ever sent to the
+ * server it was given for: a masked value on another host, port, scheme or user is refused.
+ */
+export function unmaskUrl(next: string, stored: string): string {
+  if (next === maskUrl(stored)) return stored;
+  if (!next.includes(MASK)) return next;
+  sourceKindOf(next);
+  const n = new URL(next);
+  const s = new URL(stored);
+  if (!sameServer(next, stored))
+    invalid(
+      'url: it keeps a masked credential (****) but names another server or user; ' +
+        'give the credential again: a stored one is only sent where it was given for',
+    );
+  if (n.password === MASK) {
+    if (!s.password) invalid('url: its password is masked (****) but none is stored; give the password');
+    n.password = s.password;
+  }
+  const stored$ = queryPairs(s.search);
+  n.search = queryPairs(n.search)
+    .map((p) => {
+      if (p.value !== MASK) return p.raw;
+      const kept = stored$.find((q) => q.name === p.name);
+      if (!kept) invalid(`url: the parameter "${p.name}" is masked (****) but none is stored; give its value`);
+      return kept.raw;
+    })
+    .join('&');
+  return n.toString();
+}
+
+/**
+ * The headers an edit means: a value left as `maskHeaders` shows it ("****", "Bearer ****")
+ * is the stored value of that header; any other value replaces it. Refused when a stored
+ * credential would go to another server than `storedUrl`'s.
+ */
+export function unmaskHeaders(
+  next: Readonly<Record<string, string>>,
+  stored: Readonly<Record<string, string>>,
+  nextUrl: string,
+  storedUrl: string,
+): Record<string, string> {
+  const byName = new Map(Object.entries(stored).map(([k, v]) => [k.toLowerCase(), v]));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(next)) {
+    const old = byName.get(name.toLowerCase());
+    const masked = old !== undefined && !PLAIN_HEADERS.has(name.toLowerCase()) && maskHeaders({ [name]: old })[name];
+    if (masked && value === masked) {
+      if (!sameServer(nextUrl, storedUrl))
+        invalid(
+          `headers: "${name}" keeps its masked value but the URL names another server; ` +
+            'give the header again: a stored credential is only sent where it was given for',
+        );
+      out[name] = old!;
+    } else if (value.includes(MASK) && /^(\S+\s+)?\*{4}$/.test(value)) {
+      invalid(`headers: "${name}" is masked (****) but no value is stored for it; give its value`);
+    } else out[name] = value;
+  }
+  return out;
+}
+
+/** Whether `headers` hold a value that may be a credential (anything but Accept, Content-Type…). */
+export function holdsCredential(headers: Readonly<Record<string, string>>): boolean {
+  return Object.keys(headers).some((name) => !PLAIN_HEADERS.has(name.toLowerCase()));
 }

@@ -1,7 +1,8 @@
 import type { SyncLog, SyncService, TickRun } from './sync-service.ts';
 
-// How often a server looks for due syncs. Schedules are at most once a minute, so a
-// due run starts within 15 s of its time; the look-up is one indexed query.
+// How often a server looks for due syncs, unless DATAGATE_SYNC_TICK_MS says otherwise.
+// Schedules are at most once a minute, so a due run starts within 15 s of its time; the
+// look-up is one indexed query.
 export const SCHEDULER_TICK_MS = 15_000;
 
 /** Runs due syncs in the server: a timer calling `tick`, never two ticks at once on one node. */
@@ -10,7 +11,9 @@ export function createSyncScheduler(deps: { sync: Pick<SyncService, 'tick'>; log
   let running: Promise<unknown> | undefined;
   /** Runs the syncs due at `now` and logs each (errors masked); returns them. */
   async function runDue(now?: number): Promise<TickRun[]> {
-    const runs = await deps.sync.tick(now);
+    const runs = await deps.sync.tick(now, (c) =>
+      deps.log?.info({ datasetId: c.datasetId, dueAt: c.dueAt }, 'scheduled sync started'),
+    );
     for (const r of runs) {
       if (r.ok) deps.log?.info({ datasetId: r.datasetId, rows: r.rows }, 'scheduled sync done');
       else deps.log?.warn({ datasetId: r.datasetId, error: r.error }, 'scheduled sync failed; previous rows kept');

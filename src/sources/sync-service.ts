@@ -13,11 +13,15 @@ import { createSourceRepo, type RunRow, type SourceRow } from './source-repo.ts'
 import {
   checkSchedule,
   checkSource,
+  holdsCredential,
   maskHeaders,
   maskUrl,
   nextRunAfter,
   redact,
+  sameServer,
   sourceKindOf,
+  unmaskHeaders,
+  unmaskUrl,
   type HttpFormat,
   type SourceSpec,
 } from './source-spec.ts';
@@ -36,6 +40,22 @@ export interface ConnectInput {
   readonly description?: string;
   readonly owner?: string;
   readonly types?: Record<string, FieldType>;
+}
+
+/**
+ * What an edit of a live dataset's source may change; what is absent stays. A URL or a
+ * header value left masked as shown (`****`) keeps the stored credential.
+ */
+export interface SourceEdit {
+  readonly url?: string;
+  readonly query?: string;
+  /** The whole set of headers: a header left out is removed. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** '' = by the response's Content-Type or the URL's extension. */
+  readonly format?: HttpFormat | '';
+  readonly recordsPath?: string;
+  /** Cron, UTC; '' or null removes the schedule (synced on demand only). */
+  readonly schedule?: string | null;
 }
 
 /** A live dataset's source as it may be shown: credentials masked. */
@@ -232,6 +252,77 @@ export function createSyncService(deps: {
     }
   }
 
+  /**
+   * The source an edit of `row` means: the stored values where the edit gives none or
+   * leaves a credential masked, checked as a connect's. Fields of another kind of source
+   * (a query for an http(s) URL, headers for a database) are dropped when the URL's kind
+   * changes and the edit does not give them.
+   */
+  function editedSpec(row: SourceRow, edit: SourceEdit): SourceSpec {
+    const stored = specOf(row);
+    const url = edit.url === undefined ? stored.url : unmaskUrl(edit.url.trim(), stored.url);
+    let kind: SourceSpec['kind'];
+    try {
+      kind = sourceKindOf(url);
+    } catch (e) {
+      throw e instanceof DomainError ? new DomainError('INVALID_INPUT', `url: ${e.message}`) : e;
+    }
+    const sameFamily = (kind === 'http') === (stored.kind === 'http');
+    const headers =
+      edit.headers === undefined
+        ? sameFamily
+          ? stored.headers
+          : {}
+        : unmaskHeaders(edit.headers, stored.headers, url, stored.url);
+    if (edit.headers === undefined && holdsCredential(headers) && !sameServer(url, stored.url))
+      throw new DomainError(
+        'INVALID_INPUT',
+        'headers: the URL names another server; give the headers again: a stored credential is only sent ' +
+          'where it was given for',
+      );
+    return checkSource({
+      kind,
+      url,
+      query: edit.query ?? (sameFamily ? stored.query : ''),
+      headers,
+      format: edit.format ?? (sameFamily ? stored.format : ''),
+      recordsPath: (edit.recordsPath ?? (sameFamily ? stored.recordsPath : '')).trim(),
+    });
+  }
+
+  /** The source of a dataset of this tenant; NOT_FOUND for another tenant's or one loaded from files. */
+  async function sourceRow(tenantId: string, datasetId: string): Promise<SourceRow> {
+    await datasets.get(tenantId, datasetId);
+    const row = await repo.get(tenantId, datasetId);
+    if (!row) throw new DomainError('NOT_FOUND', `dataset "${datasetId}" has no source: it is loaded from files`);
+    return row;
+  }
+
+  /** Reads a source to a file and inspects it: its fields and first rows, nothing stored. */
+  async function testSpec(
+    spec: SourceSpec,
+    types: Record<string, FieldType>,
+    opts: { sampleSize: number; maxRows: number },
+  ): Promise<{ fields: { name: string; type: FieldType }[]; sample: Value[][] }> {
+    await mkdir(deps.workDir, { recursive: true });
+    const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
+    let file = '';
+    try {
+      const fetched = await fetchToFile(spec, base, types, (f) => (file = f), opts.maxRows);
+      const inspected = await datasets.inspect(fetched.file, {
+        sampleSize: opts.sampleSize,
+        sourceName: maskUrl(spec.url),
+        types: fetched.types,
+      });
+      return { fields: inspected.plan.fields.map((f) => ({ name: f.name, type: f.type })), sample: inspected.sample };
+    } catch (e) {
+      if (e instanceof DomainError && e.code !== 'IMPORT_INVALID') throw e;
+      throw new DomainError('SOURCE_FAILED', `the source could not be read: ${failureText(e, spec)}`);
+    } finally {
+      if (file) await rm(file, { force: true });
+    }
+  }
+
   /** A failure as it is recorded and shown: the source's secrets masked. */
   function failureText(e: unknown, spec: SourceSpec): string {
     const msg =
@@ -377,23 +468,69 @@ export function createSyncService(deps: {
         format: input.format ?? '',
         recordsPath: input.recordsPath?.trim() ?? '',
       });
-      await mkdir(deps.workDir, { recursive: true });
-      const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
-      let file = '';
-      try {
-        const fetched = await fetchToFile(spec, base, input.types ?? {}, (f) => (file = f), opts.maxRows);
-        const inspected = await datasets.inspect(fetched.file, {
-          sampleSize: opts.sampleSize,
-          sourceName: maskUrl(spec.url),
-          types: fetched.types,
-        });
-        return { fields: inspected.plan.fields.map((f) => ({ name: f.name, type: f.type })), sample: inspected.sample };
-      } catch (e) {
-        if (e instanceof DomainError && e.code !== 'IMPORT_INVALID') throw e;
-        throw new DomainError('SOURCE_FAILED', `the source could not be read: ${failureText(e, spec)}`);
-      } finally {
-        if (file) await rm(file, { force: true });
+      return testSpec(spec, input.types ?? {}, opts);
+    },
+
+    /**
+     * Tests a live dataset's source as an edit would leave it: the stored credentials where
+     * the edit leaves them masked, the dataset's forced types. Nothing is stored.
+     */
+    async testEdit(
+      tenantId: string,
+      datasetId: string,
+      edit: SourceEdit,
+      opts: { sampleSize: number; maxRows: number },
+    ): Promise<{ fields: { name: string; type: FieldType }[]; sample: Value[][] }> {
+      const row = await sourceRow(tenantId, datasetId);
+      return testSpec(editedSpec(row, edit), JSON.parse(row.types) as Record<string, FieldType>, opts);
+    },
+
+    /**
+     * Changes a live dataset's source and/or schedule, checked as a connect's. Credentials
+     * left masked keep their stored values; a changed schedule gets its next due time from
+     * now, which every node reads at its next look for due syncs. The rows stay until the
+     * next sync. Answers the source (masked) and what changed, for the audit log (no secret).
+     */
+    async editSource(
+      tenantId: string,
+      datasetId: string,
+      edit: SourceEdit,
+    ): Promise<{ source: SourceView; changes: string[] }> {
+      const row = await sourceRow(tenantId, datasetId);
+      const before = specOf(row);
+      const spec = editedSpec(row, edit);
+      let schedule = row.schedule;
+      if (edit.schedule !== undefined) {
+        try {
+          schedule = checkSchedule(edit.schedule ?? '');
+        } catch (e) {
+          throw e instanceof DomainError ? new DomainError('INVALID_INPUT', `schedule: ${e.message}`) : e;
+        }
       }
+      const changes: string[] = [];
+      if (spec.url !== before.url) changes.push(`url ${maskUrl(spec.url)}`);
+      if (spec.query !== before.query) changes.push('query');
+      if (JSON.stringify(spec.headers) !== JSON.stringify(before.headers))
+        changes.push(`headers [${Object.keys(spec.headers).join(', ')}]`);
+      if (spec.format !== before.format) changes.push(`format ${spec.format || 'auto'}`);
+      if (spec.recordsPath !== before.recordsPath) changes.push(`records path "${spec.recordsPath}"`);
+      if (schedule !== row.schedule) changes.push(schedule ? `schedule "${schedule}"` : 'no schedule');
+      // The next due time moves only with the schedule: an edit of the source alone keeps it.
+      const next = schedule === row.schedule ? row.nextRunAt : schedule ? nextRunAfter(schedule, clock.now()) : null;
+      if (changes.length > 0)
+        await repo.update(tenantId, datasetId, {
+          kind: spec.kind,
+          urlCipher: box.encrypt(spec.url),
+          urlMasked: maskUrl(spec.url),
+          headersCipher: box.encrypt(JSON.stringify(spec.headers)),
+          headersMasked: JSON.stringify(maskHeaders(spec.headers)),
+          query: spec.query,
+          format: spec.format,
+          recordsPath: spec.recordsPath,
+          schedule,
+          nextRunAt: next instanceof Date ? next.toISOString() : next,
+        });
+      return { source: toView((await repo.get(tenantId, datasetId))!), changes };
     },
 
     /** Syncs a connected dataset now; SOURCE_FAILED (previous rows kept) when the source fails. */
@@ -421,13 +558,23 @@ export function createSyncService(deps: {
      * Runs every sync due at `now` (epoch ms) that this node claims first, one after the
      * other; a due time is claimed by moving it to the next, so it runs once on one node
      * and a node that dies mid-sync leaves the next due time as it should be. Returns the
-     * runs it made.
+     * runs it made; `onClaim` learns of each due time claimed before its sync starts.
      */
-    async tick(now: number = clock.now()): Promise<TickRun[]> {
+    async tick(
+      now: number = clock.now(),
+      onClaim?: (claim: { datasetId: string; dueAt: string }) => void,
+    ): Promise<TickRun[]> {
       const runs: TickRun[] = [];
       for (const row of await repo.due(new Date(now).toISOString())) {
         const next = row.schedule ? nextRunAfter(row.schedule, now) : null;
-        if (!(await repo.claimDue(row.datasetId, row.nextRunAt!, next ? next.toISOString() : null))) continue;
+        const claimed = await repo.claimDue(
+          row.datasetId,
+          row.nextRunAt!,
+          row.schedule,
+          next ? next.toISOString() : null,
+        );
+        if (!claimed) continue;
+        onClaim?.({ datasetId: row.datasetId, dueAt: row.nextRunAt! });
         try {
           const r = await runSync(row.tenantId, row.datasetId, 'schedule');
           runs.push({ datasetId: row.datasetId, ok: true, rows: r.dataset.rowCount, error: null });

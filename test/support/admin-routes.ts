@@ -106,6 +106,8 @@ export const LEAST_ROLE: Record<string, 'viewer' | 'admin' | 'owner'> = {
   'POST /admin/api/datasets/connect/test': 'admin',
   'POST /admin/api/datasets/{id}/sync': 'admin',
   'GET /admin/api/datasets/{id}/source': 'viewer',
+  'PATCH /admin/api/datasets/{id}/source': 'admin',
+  'POST /admin/api/datasets/{id}/source/test': 'admin',
   'GET /admin/api/datasets/{id}/history': 'viewer',
   'GET /admin/api/widgets': 'viewer',
   'POST /admin/api/widgets': 'admin',

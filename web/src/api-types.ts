@@ -51,6 +51,7 @@ export type RowsPage = Answer<'/admin/api/datasets/{id}/rows'>;
 export type ConnectResult = Answer<'/admin/api/datasets/connect', 'post', 201>;
 export type SourceTestResult = Answer<'/admin/api/datasets/connect/test', 'post'>;
 export type SourceView = Answer<'/admin/api/datasets/{id}/source'>;
+export type SourceEditResult = Answer<'/admin/api/datasets/{id}/source', 'patch'>;
 export type SyncRun = Answer<'/admin/api/datasets/{id}/history'>['runs'][number];
 
 // Widgets

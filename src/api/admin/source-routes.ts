@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { FIELD_TYPES } from '../../catalog/index.ts';
+import type { FastifyReply } from 'fastify';
+import { FIELD_TYPES, type FieldType, type Value } from '../../catalog/index.ts';
+import { DomainError } from '../../shared/errors.ts';
 import type { SourceView, SyncResult } from '../../sources/index.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { MAX_NAME } from './admin-queries.ts';
@@ -54,6 +56,26 @@ const runSchema = z.object({
   error: z.string().nullable(),
 });
 
+// The source part of a test or an edit, as connect takes it.
+const sourceFields = {
+  url: z.string().min(1).max(MAX_URL).describe('postgres://, mysql://, https:// or http://'),
+  query: z.string().max(100_000).optional().describe('For a database: one SELECT'),
+  headers: z.record(z.string(), z.string().max(MAX_HEADER_VALUE)).optional().describe('For http(s): request headers'),
+  format: z.enum(['csv', 'json', 'ndjson']).optional(),
+  recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
+};
+
+const testAnswer = z.object({
+  fields: z
+    .array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) }))
+    .describe(`In source order; a query's first ${TEST_QUERY_ROWS} rows, an HTTP body in full`),
+  sample: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
+});
+
+const MASKED_NOTE = 'a password, parameter or header value left masked (****) as shown keeps the stored one';
+
 function syncBody(r: SyncResult, source: SourceView): z.infer<typeof syncSchema> {
   return {
     id: r.dataset.id,
@@ -64,6 +86,16 @@ function syncBody(r: SyncResult, source: SourceView): z.infer<typeof syncSchema>
     lastSyncedAt: r.dataset.syncedAt,
     source: source as z.infer<typeof sourceSchema>,
   };
+}
+
+/** A test's answer, written as the upload's sample is: exact numbers, values as the public API gives them. */
+function sendTest(
+  reply: FastifyReply,
+  r: { fields: { name: string; type: FieldType }[]; sample: Value[][] },
+): FastifyReply {
+  const fields = r.fields.map((f, i) => ({ ...f, column: `c${i}` }));
+  const head = JSON.stringify({ fields: r.fields });
+  return sendJsonText(reply, `${head.slice(0, -1)},"sample":${recordsJson(fields, r.sample)}}`);
 }
 
 /** Live datasets: connect one to a source, sync it now, read its source (masked) and its history. */
@@ -121,35 +153,105 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
         summary:
           'Reads a source as connect would, with the same checks and limits, and answers the inferred fields and ' +
           `the first ${SAMPLE_ROWS} rows; nothing is stored (502 SOURCE_FAILED when the source fails)`,
+        body: z.object({ ...sourceFields, types: z.record(z.string(), z.enum(FIELD_TYPES)).optional() }),
+        response: { 200: testAnswer },
+      },
+    },
+    async (req, reply) => {
+      return sendTest(reply, await sources.test(req.body, { sampleSize: SAMPLE_ROWS, maxRows: TEST_QUERY_ROWS }));
+    },
+  );
+
+  admin.post(
+    '/datasets/:id/source/test',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary:
+          'Reads a live dataset’s source as an edit would leave it (' +
+          MASKED_NOTE +
+          `) and answers the inferred fields and the first ${SAMPLE_ROWS} rows; nothing is stored`,
+        params: idParams,
+        body: z.object(sourceFields),
+        response: { 200: testAnswer },
+      },
+    },
+    async (req, reply) => {
+      const a = adminOf(req);
+      const opts = { sampleSize: SAMPLE_ROWS, maxRows: TEST_QUERY_ROWS };
+      return sendTest(reply, await sources.testEdit(a.tenantId, req.params.id, req.body, opts));
+    },
+  );
+
+  admin.patch(
+    '/datasets/:id/source',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary:
+          'Changes a live dataset’s source and/or schedule, checked as on connect; fields left out stay, ' +
+          MASKED_NOTE +
+          '. The rows stay until the next sync; with sync: true it syncs at once (a failure keeps the rows and ' +
+          'is recorded, as any sync’s)',
+        params: idParams,
         body: z.object({
-          url: z.string().min(1).max(MAX_URL).describe('postgres://, mysql://, https:// or http://'),
-          query: z.string().max(100_000).optional().describe('For a database: one SELECT'),
-          headers: z
-            .record(z.string(), z.string().max(MAX_HEADER_VALUE))
+          url: sourceFields.url.optional(),
+          query: sourceFields.query,
+          headers: sourceFields.headers.describe('For http(s): the whole set of request headers'),
+          format: z.enum(['csv', 'json', 'ndjson', '']).optional().describe("'': by Content-Type, then extension"),
+          recordsPath: sourceFields.recordsPath,
+          schedule: z
+            .string()
+            .max(MAX_CRON)
+            .nullable()
             .optional()
-            .describe('For http(s): request headers'),
-          format: z.enum(['csv', 'json', 'ndjson']).optional(),
-          recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
-          types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+            .describe('Cron, 5 fields, UTC; null or empty: no schedule (synced on demand only)'),
+          sync: z.boolean().optional().describe('Sync at once with the saved source'),
         }),
         response: {
           200: z.object({
-            fields: z
-              .array(z.object({ name: z.string(), type: z.enum(FIELD_TYPES) }))
-              .describe(`In source order; a query's first ${TEST_QUERY_ROWS} rows, an HTTP body in full`),
-            sample: z
-              .array(z.record(z.string(), z.unknown()))
-              .describe(`The first ${SAMPLE_ROWS} rows, values as the public API gives them`),
+            source: sourceSchema,
+            changed: z.array(z.string()).describe('What the edit changed, as the audit log names it'),
+            sync: z
+              .object({
+                result: z.enum(['ok', 'failed']),
+                rows: z.number().int().nullable(),
+                error: z.string().nullable(),
+              })
+              .nullable()
+              .describe('The sync asked for with sync: true; null without'),
           }),
         },
       },
     },
-    async (req, reply) => {
-      const r = await sources.test(req.body, { sampleSize: SAMPLE_ROWS, maxRows: TEST_QUERY_ROWS });
-      const fields = r.fields.map((f, i) => ({ ...f, column: `c${i}` }));
-      // Written as the upload's sample is: exact numbers, values as the public API gives them.
-      const head = JSON.stringify({ fields: r.fields });
-      return sendJsonText(reply, `${head.slice(0, -1)},"sample":${recordsJson(fields, r.sample)}}`);
+    async (req) => {
+      const a = adminOf(req);
+      const { sync: syncNow, ...edit } = req.body;
+      const ds = await deps.catalog.datasets.get(a.tenantId, req.params.id);
+      const r = await sources.editSource(a.tenantId, req.params.id, edit);
+      if (r.changes.length > 0) {
+        await deps.changed();
+        await audit(deps, req, 'dataset.source', ds.name, `id ${ds.id}: ${r.changes.join(', ')}`);
+      }
+      if (!syncNow) return { source: r.source as z.infer<typeof sourceSchema>, changed: r.changes, sync: null };
+      let sync: { result: 'ok' | 'failed'; rows: number | null; error: string | null };
+      try {
+        const s = await sources.sync(a.tenantId, req.params.id);
+        await deps.changed();
+        await audit(
+          deps,
+          req,
+          'dataset.sync',
+          s.dataset.name,
+          `version ${s.dataset.version}: ${s.dataset.rowCount} rows`,
+        );
+        sync = { result: 'ok', rows: s.dataset.rowCount, error: null };
+      } catch (e) {
+        if (!(e instanceof DomainError) || !['SOURCE_FAILED', 'CONFLICT'].includes(e.code)) throw e;
+        sync = { result: 'failed', rows: null, error: e.message };
+      }
+      const source = (await sources.source(a.tenantId, req.params.id))!;
+      return { source: source as z.infer<typeof sourceSchema>, changed: r.changes, sync };
     },
   );
 

@@ -2258,6 +2258,210 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/datasets/{id}/source/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads a live dataset’s source as an edit would leave it (a password, parameter or header value left masked (****) as shown keeps the stored one) and answers the inferred fields and the first 20 rows; nothing is stored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description postgres://, mysql://, https:// or http:// */
+                        url: string;
+                        /** @description For a database: one SELECT */
+                        query?: string;
+                        /** @description For http(s): request headers */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format?: "csv" | "json" | "ndjson";
+                        /** @description The dotted path of the records array in JSON */
+                        recordsPath?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description In source order; a query's first 1000 rows, an HTTP body in full */
+                            fields: {
+                                name: string;
+                                /** @enum {string} */
+                                type: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            }[];
+                            /** @description The first 20 rows, values as the public API gives them */
+                            sample: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/datasets/{id}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A live dataset’s source, credentials masked; 404 for a dataset loaded from files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where a live dataset’s rows come from, credentials masked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "postgres" | "mysql" | "http";
+                            /** @description The URL with its password and credential-like parameters masked */
+                            url: string;
+                            query: string;
+                            /** @description Header values masked, but for Accept, Content-Type… */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            format: string;
+                            recordsPath: string;
+                            types: {
+                                [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                            };
+                            /** @description Cron, UTC; empty: synced only on demand */
+                            schedule: string;
+                            nextRunAt: string | null;
+                            /** @description The last failed sync’s error, until a sync succeeds */
+                            lastError: string | null;
+                            lastErrorAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a live dataset’s source and/or schedule, checked as on connect; fields left out stay, a password, parameter or header value left masked (****) as shown keeps the stored one. The rows stay until the next sync; with sync: true it syncs at once (a failure keeps the rows and is recorded, as any sync’s) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description postgres://, mysql://, https:// or http:// */
+                        url?: string;
+                        /** @description For a database: one SELECT */
+                        query?: string;
+                        /** @description For http(s): the whole set of request headers */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description '': by Content-Type, then extension
+                         * @enum {string}
+                         */
+                        format?: "csv" | "json" | "ndjson" | "";
+                        /** @description The dotted path of the records array in JSON */
+                        recordsPath?: string;
+                        /** @description Cron, 5 fields, UTC; null or empty: no schedule (synced on demand only) */
+                        schedule?: string | null;
+                        /** @description Sync at once with the saved source */
+                        sync?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Where a live dataset’s rows come from, credentials masked */
+                            source: {
+                                /** @enum {string} */
+                                kind: "postgres" | "mysql" | "http";
+                                /** @description The URL with its password and credential-like parameters masked */
+                                url: string;
+                                query: string;
+                                /** @description Header values masked, but for Accept, Content-Type… */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                format: string;
+                                recordsPath: string;
+                                types: {
+                                    [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
+                                };
+                                /** @description Cron, UTC; empty: synced only on demand */
+                                schedule: string;
+                                nextRunAt: string | null;
+                                /** @description The last failed sync’s error, until a sync succeeds */
+                                lastError: string | null;
+                                lastErrorAt: string | null;
+                            };
+                            /** @description What the edit changed, as the audit log names it */
+                            changed: string[];
+                            /** @description The sync asked for with sync: true; null without */
+                            sync: {
+                                /** @enum {string} */
+                                result: "ok" | "failed";
+                                rows: number | null;
+                                error: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/admin/api/datasets/{id}/sync": {
         parameters: {
             query?: never;
@@ -2325,65 +2529,6 @@ export type paths = {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/api/datasets/{id}/source": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A live dataset’s source, credentials masked; 404 for a dataset loaded from files */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Where a live dataset’s rows come from, credentials masked */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            kind: "postgres" | "mysql" | "http";
-                            /** @description The URL with its password and credential-like parameters masked */
-                            url: string;
-                            query: string;
-                            /** @description Header values masked, but for Accept, Content-Type… */
-                            headers: {
-                                [key: string]: string;
-                            };
-                            format: string;
-                            recordsPath: string;
-                            types: {
-                                [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
-                            };
-                            /** @description Cron, UTC; empty: synced only on demand */
-                            schedule: string;
-                            nextRunAt: string | null;
-                            /** @description The last failed sync’s error, until a sync succeeds */
-                            lastError: string | null;
-                            lastErrorAt: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
