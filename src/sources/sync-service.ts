@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Dataset, DatasetService, FieldType, Value } from '../catalog/index.ts';
+import { checkDateFormat, type Dataset, type DatasetService, type FieldType, type Value } from '../catalog/index.ts';
 import { isoNow, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -36,6 +36,8 @@ export interface ConnectInput {
   readonly description?: string;
   readonly owner?: string;
   readonly types?: Record<string, FieldType>;
+  /** A date format the source writes dates in besides ISO 8601 (one of the catalog's DATE_FORMATS); '' = none. */
+  readonly dateFormat?: string;
 }
 
 /** A live dataset's source as it may be shown: credentials masked. */
@@ -47,6 +49,8 @@ export interface SourceView {
   readonly format: string;
   readonly recordsPath: string;
   readonly types: Record<string, FieldType>;
+  /** '' = ISO 8601 only. */
+  readonly dateFormat: string;
   readonly schedule: string;
   readonly nextRunAt: string | null;
   readonly lastError: string | null;
@@ -105,6 +109,7 @@ function toView(row: SourceRow): SourceView {
     format: row.format,
     recordsPath: row.recordsPath,
     types: JSON.parse(row.types) as Record<string, FieldType>,
+    dateFormat: row.dateFormat,
     schedule: row.schedule,
     nextRunAt: row.nextRunAt,
     lastError: row.lastError,
@@ -225,6 +230,7 @@ export function createSyncService(deps: {
         integrationGroup: opts.integrationGroup,
         owner: opts.owner,
         types,
+        dateFormat: opts.dateFormat,
         sourceName: maskUrl(spec.url),
       });
     } finally {
@@ -276,6 +282,8 @@ export function createSyncService(deps: {
           load(tenantId, spec, {
             replaceId: datasetId,
             types: JSON.parse(row.types) as Record<string, FieldType>,
+            // As connected: a scheduled sync reads the dates as the first one did.
+            dateFormat: row.dateFormat,
           });
         if (deps.reloadCheck) ({ dataset: ds, note } = await deps.reloadCheck(tenantId, datasetId, reload));
         else ds = await reload();
@@ -312,12 +320,14 @@ export function createSyncService(deps: {
         recordsPath: input.recordsPath?.trim() ?? '',
       });
       const schedule = checkSchedule(input.schedule ?? '');
+      const dateFormat = checkDateFormat(input.dateFormat) ?? '';
       const startedAt = isoNow(clock);
       let ds: Dataset;
       try {
         ds = await load(tenantId, spec, {
           name,
           types: input.types ?? {},
+          dateFormat,
           description: input.description,
           integrationGroup: input.integrationGroup,
           owner: input.owner,
@@ -339,6 +349,7 @@ export function createSyncService(deps: {
         format: spec.format,
         recordsPath: spec.recordsPath,
         types: JSON.stringify(input.types ?? {}),
+        dateFormat,
         schedule,
         nextRunAt: next ? next.toISOString() : null,
         lastError: null,
@@ -377,6 +388,7 @@ export function createSyncService(deps: {
         format: input.format ?? '',
         recordsPath: input.recordsPath?.trim() ?? '',
       });
+      const dateFormat = checkDateFormat(input.dateFormat);
       await mkdir(deps.workDir, { recursive: true });
       const base = path.join(deps.workDir, `sync-${randomBytes(8).toString('hex')}`);
       let file = '';
@@ -386,6 +398,7 @@ export function createSyncService(deps: {
           sampleSize: opts.sampleSize,
           sourceName: maskUrl(spec.url),
           types: fetched.types,
+          dateFormat,
         });
         return { fields: inspected.plan.fields.map((f) => ({ name: f.name, type: f.type })), sample: inspected.sample };
       } catch (e) {

@@ -3,7 +3,7 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import type { SourceView, SyncResult } from '../../sources/index.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { MAX_NAME } from './admin-queries.ts';
-import { SAMPLE_ROWS } from './admin-schemas.ts';
+import { dateFormatSchema, SAMPLE_ROWS } from './admin-schemas.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { sendJsonText } from './admin-replies.ts';
 
@@ -27,6 +27,7 @@ export const sourceSchema = z
     format: z.string(),
     recordsPath: z.string(),
     types: z.record(z.string(), z.enum(FIELD_TYPES)),
+    dateFormat: z.string().describe('The format its dates are read in besides ISO 8601; empty: ISO 8601 only'),
     schedule: z.string().describe('Cron, UTC; empty: synced only on demand'),
     nextRunAt: z.string().nullable(),
     lastError: z.string().nullable().describe('The last failed sync’s error, until a sync succeeds'),
@@ -92,6 +93,7 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           integrationGroup: z.string().trim().max(MAX_NAME).optional(),
           description: z.string().max(2000).optional(),
           types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+          dateFormat: dateFormatSchema.describe('Kept with the source: every sync reads its dates so'),
         }),
         response: { 201: syncSchema },
       },
@@ -131,6 +133,7 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           format: z.enum(['csv', 'json', 'ndjson']).optional(),
           recordsPath: z.string().max(MAX_PATH).optional().describe('The dotted path of the records array in JSON'),
           types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+          dateFormat: dateFormatSchema,
         }),
         response: {
           200: z.object({

@@ -287,7 +287,14 @@ export function parseDateTime(s: string, rules: ValueRules): number | null {
 // list: each is unambiguous once chosen, and a source's dates are written one way.
 
 /** The names of the date formats an import reads; the first, ISO 8601's, is the default. */
-export const DATE_FORMATS = ['YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY', 'DD.MM.YYYY', 'DD-MM-YYYY', 'YYYY/MM/DD'] as const;
+export const DATE_FORMATS = [
+  'YYYY-MM-DD',
+  'MM/DD/YYYY',
+  'DD/MM/YYYY',
+  'DD.MM.YYYY',
+  'DD-MM-YYYY',
+  'YYYY/MM/DD',
+] as const;
 /** One of DATE_FORMATS. */
 export type DateFormatName = (typeof DATE_FORMATS)[number];
 

@@ -1502,6 +1502,8 @@ export type paths = {
                     filename: string;
                     /** @description The dataset this upload is meant to reload: the answer then tells what its fields would break */
                     reload?: string;
+                    /** @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD */
+                    dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                 };
                 header?: never;
                 path?: never;
@@ -1659,6 +1661,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description As given to POST /uploads, so that the load reads what was shown
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -1890,7 +1897,10 @@ export type paths = {
         /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description For a multipart body, which carries only the file; else in the body */
+                    dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1905,6 +1915,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2123,6 +2138,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description Kept with the source: every sync reads its dates so
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2161,6 +2181,8 @@ export type paths = {
                                 types: {
                                     [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                                 };
+                                /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                                dateFormat: string;
                                 /** @description Cron, UTC; empty: synced only on demand */
                                 schedule: string;
                                 nextRunAt: string | null;
@@ -2214,6 +2236,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2301,6 +2328,8 @@ export type paths = {
                                 types: {
                                     [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                                 };
+                                /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                                dateFormat: string;
                                 /** @description Cron, UTC; empty: synced only on demand */
                                 schedule: string;
                                 nextRunAt: string | null;
@@ -2359,6 +2388,8 @@ export type paths = {
                             types: {
                                 [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                             };
+                            /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                            dateFormat: string;
                             /** @description Cron, UTC; empty: synced only on demand */
                             schedule: string;
                             nextRunAt: string | null;
