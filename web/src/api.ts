@@ -90,7 +90,7 @@ export async function api<T = any>(
   return parseExact(await res.text()) as T;
 }
 
-/** Uploads a file's bytes with progress (fetch has no upload progress; XHR does); `dateFormat` as the server takes it. */
+/** Uploads a file's bytes with progress (fetch has no upload progress; XHR does), its dates read in `dateFormat`. */
 export function upload<T = any>(
   file: File,
   onProgress: (fraction: number) => void,

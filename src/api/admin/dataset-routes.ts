@@ -182,7 +182,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         req,
         'dataset.create',
         ds.name,
-        `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types, req.body.dateFormat)}`,
+        `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}` +
+          typesDetail(req.body.types, req.body.dateFormat),
       );
       return reply.code(201).send(datasetBody(ds, 0, 0, undefined, false));
     },
