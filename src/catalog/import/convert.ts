@@ -92,10 +92,13 @@ export function invalidValueReason(
   // Long cells are cut so that one bad value cannot flood a terminal or a log line.
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   // A date alone would parse as a DATETIME too; only a longer text is a date-time.
-  const what =
-    type === 'DATE' && text.length > 10 && parseDateTime(text, IMPORT_RULES) !== null
-      ? 'is a date-time, not'
-      : 'is not';
+  const dateTime =
+    type === 'DATE' &&
+    ((text.length > 10 && parseDateTime(text, IMPORT_RULES) !== null) ||
+      (dates !== null &&
+        parseFormattedDate(text, dates) === null &&
+        parseFormattedDateTime(text, dates, IMPORT_RULES) !== null));
+  const what = dateTime ? 'is a date-time, not' : 'is not';
   const hint =
     dates !== null && type === 'DATE'
       ? `a DATE (${dates.name} or YYYY-MM-DD)`

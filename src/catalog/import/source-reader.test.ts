@@ -90,6 +90,11 @@ describe('planImport', () => {
       assert.equal(e.reason, 'field "day": "02/30/2023" is not a DATE (MM/DD/YYYY or YYYY-MM-DD)');
       return true;
     });
+    const timed = files.write('us-timed.csv', 'day\n02/10/2023 08:50\n');
+    await assert.rejects(planImport(timed, { types: { day: 'DATE' }, dateFormat: 'MM/DD/YYYY' }), (e: ImportError) => {
+      assert.equal(e.reason, 'field "day": "02/10/2023 08:50" is a date-time, not a DATE (MM/DD/YYYY or YYYY-MM-DD)');
+      return true;
+    });
   });
 
   it('reports progress, ending with the whole file', async () => {
