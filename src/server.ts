@@ -26,6 +26,10 @@ const LAST_USED_FLUSH_MS = 30_000;
 // behind at most on other nodes (this node reports its unwritten counts too) and costs
 // one transaction a minute per node.
 const USAGE_FLUSH_MS = 60_000;
+// The fields keys' clients filter, sort and select on: written every 5 s so that a reload
+// on another node (or the command line) sees a client's use within seconds; a row is
+// rewritten at most once a minute (field-use-service.ts), so steady traffic costs little.
+const FIELD_USE_FLUSH_MS = 5_000;
 // Replaced tables are dropped a minute after their replacement (see dataset-service).
 const SWEEP_MS = 60_000;
 
@@ -66,7 +70,7 @@ export interface Server {
   readonly modules: Modules;
   /** Reloads the in-memory views now, after a change made through `modules`. */
   refresh(): Promise<void>;
-  /** Writes the batched usage counts and last-used times now (tests; `close` does it too). */
+  /** Writes the batched usage counts, last-used times and field uses now (tests; `close` does it too). */
   flushNow(): Promise<void>;
   close(): Promise<void>;
 }
@@ -163,8 +167,22 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     usageFailing = r.error !== undefined;
     usageDropping = usageFailing && (usageDropping || r.dropped > 0);
   };
+  let fieldUsesFailing = false;
+  let fieldUsesDropping = false;
+  const flushFieldUses = async () => {
+    const r = await access.fieldUses.flush();
+    // Once when uses start being dropped, not every 5 s.
+    if (r.dropped > 0 && !fieldUsesDropping)
+      app.log.warn({ dropped: r.dropped }, 'field uses over the memory cap were not recorded');
+    fieldUsesDropping = r.dropped > 0;
+    if (r.error !== undefined && !fieldUsesFailing)
+      app.log.warn({ err: r.error }, 'writing field uses failed; keeping them for the next try');
+    else if (r.error === undefined && fieldUsesFailing) app.log.info('writing field uses works again');
+    fieldUsesFailing = r.error !== undefined;
+  };
   const timers = [
     setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
+    setInterval(() => void flushFieldUses(), FIELD_USE_FLUSH_MS),
     setInterval(() => void flushUsage(), USAGE_FLUSH_MS),
     setInterval(
       () => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')),
@@ -210,7 +228,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     metricsUrl: () => metricsListener?.url,
     refresh: () => watcher.poke(),
     async flushNow() {
-      await Promise.all([flushLastUsed(), flushUsage()]);
+      await Promise.all([flushLastUsed(), flushUsage(), flushFieldUses()]);
     },
     async close() {
       // Draining: /readyz answers 503 at once, requests in flight finish, new ones are
@@ -228,7 +246,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       await app.close();
       clearTimeout(deadline);
       await metricsListener?.close();
-      await Promise.all([flushLastUsed(), flushUsage()]);
+      await Promise.all([flushLastUsed(), flushUsage(), flushFieldUses()]);
       redis?.disconnect();
       app.log.info('datagate stopped');
     },

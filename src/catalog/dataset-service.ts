@@ -15,7 +15,7 @@ import {
 } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
-import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
+import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields, readsRowRange } from './query/dataset-query.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
@@ -488,7 +488,10 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     return {
       total,
       fields,
-      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts),
+      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+        ...opts,
+        bounded: readsRowRange(q),
+      }),
     };
   }
 }

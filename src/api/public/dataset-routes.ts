@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { datasetSummary, parseQuery, type ParsedQuery } from '../../catalog/index.ts';
+import { datasetSummary, parseQuery, usedFields, type ParsedQuery } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
@@ -28,11 +28,18 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
     const cacheKey = deps.pageCache.key(scopedCacheName(ds.tableName, found.binding.where), params.params);
     const etag = etagOf(cacheKey);
+    const p = req.principal!;
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined)
-      return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), cached);
+    if (cached !== undefined) {
+      // The fields were resolved when the page was cached; a hit names the same ones.
+      deps.fieldUses.record(p.tenantId, p.keyId, ds.id, cached.used);
+      return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), cached.body);
+    }
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
+    // Only a query that parsed: its names are the dataset's own fields, nothing a client made up.
+    const used = usedFields(parsed.query);
+    deps.fieldUses.record(p.tenantId, p.keyId, ds.id, used);
     // Known before the query runs: a client whose copy is current is answered without one.
     if (answeredNotModified(req, reply, etag)) return reply;
     const q = scope.filters.length === 0 ? parsed.query : withScope(parsed.query, scope.filters);
@@ -53,7 +60,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
       `{"code":0,"msg":"success","data":{"records":${records},"total":${page.total},` +
       `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
       `"searchCount":true,"pages":${pages}}}`;
-    deps.pageCache.set(cacheKey, body);
+    deps.pageCache.set(cacheKey, body, used);
     return sendJson(withValidators(reply, etag), body);
   }
 

@@ -1,3 +1,4 @@
+import type { FieldUseService } from '../../access/index.ts';
 import type { Catalog } from '../../catalog/index.ts';
 import type { ResourceResolver } from '../../usecases/index.ts';
 import type { PageCache } from './page-cache.ts';
@@ -11,6 +12,8 @@ export interface PublicRouteDeps {
   /** Longest a query may run before the client gets a 504. */
   queryTimeoutMs: number;
   pageCache: PageCache;
+  /** Notes which dataset fields a key's clients filter, sort and select on (see field-use-service.ts). */
+  fieldUses: Pick<FieldUseService, 'record'>;
   /** Records how long a query (a cache miss) took, for the metrics. */
   queryTime: (kind: 'dataset' | 'widget', seconds: number) => void;
 }

@@ -48,7 +48,7 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     );
     const etag = etagOf(cacheKey);
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached, etag);
+    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached.body, etag);
     // The tag was given out for this very definition, data, scope and query: still current.
     if (answeredNotModified(req, reply, etag)) return reply;
     const started = performance.now();
