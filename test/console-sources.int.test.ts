@@ -8,7 +8,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { builtConsole } from '../scripts/console-build.mjs';
-import { consolePage, launchBrowser, screenshots } from './support/browser.ts';
+import { chooseOption, consolePage, launchBrowser, screenshots } from './support/browser.ts';
 import { signedInAdmin } from './support/admin-client.ts';
 import { boundKey } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -22,6 +22,8 @@ const served = {
   status: 200,
   body: 'id,summary,opened,urgent\n1,Printer offline,2023-02-01,true\n2,VPN down,,false\n',
 };
+/** A file and a source that write dates as DD.MM.YYYY. */
+const EU_CSV = 'id,opened,closed_at\n1,10.02.2023,10.02.2023 08:50\n2,29.02.2024,\n';
 
 describe('the console: connecting a live dataset, its sync and history', { timeout: 300_000 }, () => {
   let t: TestServer;
@@ -46,6 +48,7 @@ describe('the console: connecting a live dataset, its sync and history', { timeo
         res.setHeader('content-type', 'text/csv');
         return res.end('id,summary,team\n1,Printer offline,desk\n2,VPN down,net\n3,Disk full,ops\n');
       }
+      if (req.url === '/eu.csv') return res.end(EU_CSV);
       if (req.url !== '/tickets.csv') {
         res.statusCode = 404;
         return res.end();
@@ -203,5 +206,44 @@ describe('the console: connecting a live dataset, its sync and history', { timeo
     await inDialog('connect-cancel').click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal((await t.modules.sources.sync.source(t.tenant.id, ds.id))!.schedule, '*/30 * * * *');
+  });
+
+  it('reads dates in a chosen format: the Date format field of the upload and the connect dialogs', async () => {
+    await page.goto('/admin/datasets');
+    await test('dataset-upload').click();
+    await test('upload-dialog').waitFor();
+    await chooseOption(page, test('upload-date-format'), 'DD.MM.YYYY');
+    await test('dataset-file-input').setInputFiles(t.file('eu-upload.csv', EU_CSV));
+    await test('upload-fields').waitFor();
+    const typeOf = (field: string) => test('field-type').and(page.locator(`[data-field="${field}"]`));
+    assert.match(await typeOf('opened').innerText(), /^DATE$/);
+    assert.match(await typeOf('closed_at').innerText(), /DATETIME/);
+    await test('dataset-name-input').fill('EU upload');
+    await shots.take(page, 'upload-date-format');
+    await test('dataset-confirm').click();
+    await test('upload-dialog').waitFor({ state: 'hidden' });
+    const uploaded = (await t.modules.catalog.datasets.list(t.tenant.id)).find((d) => d.name === 'EU upload');
+    assert.deepEqual(
+      uploaded?.fields.map((f) => f.type),
+      ['NUMBER', 'DATE', 'DATETIME'],
+    );
+
+    await test('dataset-connect').click();
+    await test('connect-dialog').waitFor();
+    await test('connect-url').fill(`${base}/eu.csv`);
+    await chooseOption(page, test('connect-date-format'), 'DD.MM.YYYY');
+    await test('connect-test').click();
+    await page.locator('[data-test="connect-test-field"][data-field="closed_at"]').waitFor();
+    const types = await page.$$eval('[data-test="connect-test-field"]', (els) =>
+      els.map((e) => `${e.getAttribute('data-field')}:${e.getAttribute('data-type')}`),
+    );
+    assert.deepEqual(types, ['id:NUMBER', 'opened:DATE', 'closed_at:DATETIME']);
+    await test('connect-name').fill('EU source');
+    await shots.take(page, 'connect-date-format');
+    await test('connect-save').click();
+    await test('connect-dialog').waitFor({ state: 'hidden' });
+    const live = (await t.modules.catalog.datasets.list(t.tenant.id)).find((d) => d.name === 'EU source');
+    assert.ok(live);
+    assert.equal((await t.modules.sources.sync.source(t.tenant.id, live.id))?.dateFormat, 'DD.MM.YYYY');
   });
 });

@@ -19,6 +19,7 @@ import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields, readsRow
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
+import { DATE_FORMATS, isDateFormatName, type DateFormatName } from './values/values.ts';
 
 export interface ImportInput {
   readonly file: string;
@@ -27,6 +28,8 @@ export interface ImportInput {
   readonly integrationGroup?: string;
   readonly owner?: string;
   readonly types?: Record<string, FieldType>;
+  /** A date format the file's dates may be written in besides ISO 8601 (one of DATE_FORMATS); '' = none. */
+  readonly dateFormat?: string;
   /** Reload this dataset instead of creating one. */
   readonly replaceId?: string;
   /** The name error messages give the file (an upload's original name); the file's own by default. */
@@ -64,6 +67,18 @@ const LOAD_BATCH = 20_000;
 // Tables whose integer columns are remembered: a set of column names each, so a
 // thousand tables cost a few hundred kilobytes at most; the oldest is forgotten first.
 const INT64_CACHE_TABLES = 1000;
+
+/** The date format named by a caller, checked: undefined for none, INVALID_INPUT for a name not in DATE_FORMATS. */
+export function checkDateFormat(name: string | undefined): DateFormatName | undefined {
+  if (name === undefined || name === '') return undefined;
+  if (isDateFormatName(name)) return name;
+  // Cut, so that a hostile name can't flood a log line or a terminal.
+  const shown = name.length > 40 ? `${name.slice(0, 37)}...` : name;
+  throw new DomainError(
+    'INVALID_INPUT',
+    `unknown date format ${JSON.stringify(shown)}; expected one of ${DATE_FORMATS.join(', ')}`,
+  );
+}
 
 function paramKey(p: unknown): string {
   return typeof p === 'bigint' ? `${p}n` : JSON.stringify(p);
@@ -148,10 +163,12 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       const previous = input.replaceId ? await get(tenantId, input.replaceId) : undefined;
       const name = (input.name ?? previous?.name ?? '').trim();
       if (!name) throw new DomainError('INVALID_INPUT', 'a dataset needs a name');
+      const dateFormat = checkDateFormat(input.dateFormat);
       let plan;
       try {
         plan = await planImport(input.file, {
           types: input.types,
+          dateFormat,
           onProgress: input.onProgress && ((done, total) => input.onProgress!('scan', done, total)),
         });
       } catch (e) {
@@ -252,10 +269,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
      */
     async inspect(
       file: string,
-      opts: { sampleSize: number; sourceName?: string; types?: Record<string, FieldType> },
+      opts: { sampleSize: number; sourceName?: string; types?: Record<string, FieldType>; dateFormat?: string },
     ): Promise<{ plan: SourcePlan; sample: Value[][] }> {
+      const dateFormat = checkDateFormat(opts.dateFormat);
       try {
-        const plan = await planImport(file, { types: opts.types });
+        const plan = await planImport(file, { types: opts.types, dateFormat });
         return { plan, sample: await readSample(file, plan, opts.sampleSize) };
       } catch (e) {
         if (e instanceof ImportError) throw new DomainError('IMPORT_INVALID', importMessage(e, opts.sourceName));

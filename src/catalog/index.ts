@@ -16,6 +16,8 @@ export type { RowCursor } from '../store/index.ts';
 export { createUploadStore, UPLOAD_TTL_MS, type Upload, type UploadStore } from './upload-store.ts';
 export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
+export { DATE_FORMATS, isDateFormatName, type DateFormatName } from './values/values.ts';
+export { checkDateFormat } from './dataset-service.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { datasetSummary, FIELD_TYPES, isFieldType, type FieldType } from '../catalog/index.ts';
+import {
+  DATE_FORMATS,
+  datasetSummary,
+  FIELD_TYPES,
+  isDateFormatName,
+  isFieldType,
+  type FieldType,
+} from '../catalog/index.ts';
 import { parseHeader, type HttpFormat, type SourceView, type SyncResult } from '../sources/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { describeBreaks } from '../usecases/index.ts';
@@ -15,6 +22,16 @@ function collectType(v: string, prev: Record<string, FieldType>): Record<string,
     throw new UsageError(`--type takes FIELD=TYPE with TYPE one of ${FIELD_TYPES.join(', ')}, got "${v}"`);
   }
   return { ...prev, [field]: type };
+}
+
+const DATE_FORMAT_HELP =
+  `the format the file writes dates in, read besides ISO 8601 (${DATE_FORMATS.join(', ')}); day and month may ` +
+  'have one digit, years have four; a time may follow (DD.MM.YYYY 08:50[:28]). Filters stay ISO 8601';
+
+/** Checks `--date-format` as the parser reads it: one of DATE_FORMATS, exactly. */
+function parseDateFormat(v: string): string {
+  if (!isDateFormatName(v)) throw new UsageError(`--date-format takes one of ${DATE_FORMATS.join(', ')}, got "${v}"`);
+  return v;
 }
 
 function collectHeader(v: string, prev: Record<string, string>): Record<string, string> {
@@ -91,6 +108,7 @@ function registerLiveCommands(dataset: Command): void {
     .option('--integration <group>', 'integration group, e.g. "ConnectWise"')
     .option('--description <text>', 'what the dataset holds')
     .option('--type <field=TYPE>', `force a field's type (${FIELD_TYPES.join(', ')}); repeatable`, collectType, {})
+    .option('--date-format <format>', `${DATE_FORMAT_HELP}; every sync reads them so`, parseDateFormat)
     .action(
       async (
         opts: {
@@ -104,6 +122,7 @@ function registerLiveCommands(dataset: Command): void {
           integration?: string;
           description?: string;
           type: Record<string, FieldType>;
+          dateFormat?: string;
         },
         cmd: Command,
       ) => {
@@ -122,6 +141,7 @@ function registerLiveCommands(dataset: Command): void {
               integrationGroup: opts.integration,
               description: opts.description,
               types: opts.type,
+              dateFormat: opts.dateFormat,
             }),
           );
           const source = await ctx.modules.sources.sync.source(ctx.tenant.id, r.dataset.id);
@@ -160,6 +180,7 @@ function registerLiveCommands(dataset: Command): void {
     .option('--records-path <path>', 'for a JSON document: the dotted path of the array of records ("" for none)')
     .option('--schedule <cron>', 'a new cron schedule, in UTC (5 fields, at most once a minute)')
     .option('--no-schedule', 'remove the schedule: synced on demand only')
+    .option('--date-format <format>', `${DATE_FORMAT_HELP}; every later sync reads them so`, parseDateFormat)
     .option('--sync', 'sync now with the changed source (a failure keeps the rows, exit 1; the change stays)')
     .action(
       async (
@@ -172,6 +193,7 @@ function registerLiveCommands(dataset: Command): void {
           format?: string;
           recordsPath?: string;
           schedule?: string | false;
+          dateFormat?: string;
           sync?: boolean;
         },
         cmd: Command,
@@ -191,6 +213,7 @@ function registerLiveCommands(dataset: Command): void {
                 opts.format === undefined ? undefined : ((opts.format === 'auto' ? '' : opts.format) as HttpFormat),
               recordsPath: opts.recordsPath,
               schedule: opts.schedule === false ? null : opts.schedule,
+              dateFormat: opts.dateFormat,
             }),
           );
           if (r.changes.length > 0) await auditCli(ctx, 'dataset.source', ds.name, `id ${id}: ${r.changes.join(', ')}`);
@@ -266,6 +289,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--integration <group>', 'integration group, e.g. "ConnectWise"')
     .option('--description <text>', 'what the dataset holds')
     .option('--type <field=TYPE>', `force a field's type (${FIELD_TYPES.join(', ')}); repeatable`, collectType, {})
+    .option('--date-format <format>', DATE_FORMAT_HELP, parseDateFormat)
     .option(
       '--replace <id>',
       'reload this dataset atomically: readers see all old rows or all new ones; warns (stderr) about widgets and ' +
@@ -279,6 +303,7 @@ export function registerDatasetCommands(program: Command): void {
           integration?: string;
           description?: string;
           type: Record<string, FieldType>;
+          dateFormat?: string;
           replace?: string;
         },
         cmd: Command,
@@ -296,6 +321,7 @@ export function registerDatasetCommands(program: Command): void {
                 description: opts.description,
                 integrationGroup: opts.integration,
                 types: opts.type,
+                dateFormat: opts.dateFormat,
                 replaceId: opts.replace,
                 onProgress: (p, done, total) => {
                   if (p !== phase) {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Dataset, DatasetService, FieldType, Value } from '../catalog/index.ts';
+import { checkDateFormat, type Dataset, type DatasetService, type FieldType, type Value } from '../catalog/index.ts';
 import { isoNow, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -40,6 +40,8 @@ export interface ConnectInput {
   readonly description?: string;
   readonly owner?: string;
   readonly types?: Record<string, FieldType>;
+  /** A date format the source writes dates in besides ISO 8601 (one of the catalog's DATE_FORMATS); '' = none. */
+  readonly dateFormat?: string;
 }
 
 /**
@@ -56,6 +58,8 @@ export interface SourceEdit {
   readonly recordsPath?: string;
   /** Cron, UTC; '' or null removes the schedule (synced on demand only). */
   readonly schedule?: string | null;
+  /** One of the catalog's DATE_FORMATS; '' = ISO 8601 only. */
+  readonly dateFormat?: string;
 }
 
 /** A live dataset's source as it may be shown: credentials masked. */
@@ -67,6 +71,8 @@ export interface SourceView {
   readonly format: string;
   readonly recordsPath: string;
   readonly types: Record<string, FieldType>;
+  /** '' = ISO 8601 only. */
+  readonly dateFormat: string;
   readonly schedule: string;
   readonly nextRunAt: string | null;
   readonly lastError: string | null;
@@ -125,6 +131,7 @@ function toView(row: SourceRow): SourceView {
     format: row.format,
     recordsPath: row.recordsPath,
     types: JSON.parse(row.types) as Record<string, FieldType>,
+    dateFormat: row.dateFormat,
     schedule: row.schedule,
     nextRunAt: row.nextRunAt,
     lastError: row.lastError,
@@ -245,6 +252,7 @@ export function createSyncService(deps: {
         integrationGroup: opts.integrationGroup,
         owner: opts.owner,
         types,
+        dateFormat: opts.dateFormat,
         sourceName: maskUrl(spec.url),
       });
     } finally {
@@ -302,6 +310,7 @@ export function createSyncService(deps: {
   async function testSpec(
     spec: SourceSpec,
     types: Record<string, FieldType>,
+    dateFormat: string | undefined,
     opts: { sampleSize: number; maxRows: number },
   ): Promise<{ fields: { name: string; type: FieldType }[]; sample: Value[][] }> {
     await mkdir(deps.workDir, { recursive: true });
@@ -313,6 +322,7 @@ export function createSyncService(deps: {
         sampleSize: opts.sampleSize,
         sourceName: maskUrl(spec.url),
         types: fetched.types,
+        dateFormat,
       });
       return { fields: inspected.plan.fields.map((f) => ({ name: f.name, type: f.type })), sample: inspected.sample };
     } catch (e) {
@@ -367,6 +377,8 @@ export function createSyncService(deps: {
           load(tenantId, spec, {
             replaceId: datasetId,
             types: JSON.parse(row.types) as Record<string, FieldType>,
+            // As connected: a scheduled sync reads the dates as the first one did.
+            dateFormat: row.dateFormat,
           });
         if (deps.reloadCheck) ({ dataset: ds, note } = await deps.reloadCheck(tenantId, datasetId, reload));
         else ds = await reload();
@@ -403,12 +415,14 @@ export function createSyncService(deps: {
         recordsPath: input.recordsPath?.trim() ?? '',
       });
       const schedule = checkSchedule(input.schedule ?? '');
+      const dateFormat = checkDateFormat(input.dateFormat) ?? '';
       const startedAt = isoNow(clock);
       let ds: Dataset;
       try {
         ds = await load(tenantId, spec, {
           name,
           types: input.types ?? {},
+          dateFormat,
           description: input.description,
           integrationGroup: input.integrationGroup,
           owner: input.owner,
@@ -430,6 +444,7 @@ export function createSyncService(deps: {
         format: spec.format,
         recordsPath: spec.recordsPath,
         types: JSON.stringify(input.types ?? {}),
+        dateFormat,
         schedule,
         nextRunAt: next ? next.toISOString() : null,
         lastError: null,
@@ -468,7 +483,7 @@ export function createSyncService(deps: {
         format: input.format ?? '',
         recordsPath: input.recordsPath?.trim() ?? '',
       });
-      return testSpec(spec, input.types ?? {}, opts);
+      return testSpec(spec, input.types ?? {}, checkDateFormat(input.dateFormat), opts);
     },
 
     /**
@@ -482,7 +497,9 @@ export function createSyncService(deps: {
       opts: { sampleSize: number; maxRows: number },
     ): Promise<{ fields: { name: string; type: FieldType }[]; sample: Value[][] }> {
       const row = await sourceRow(tenantId, datasetId);
-      return testSpec(editedSpec(row, edit), JSON.parse(row.types) as Record<string, FieldType>, opts);
+      const dateFormat = edit.dateFormat === undefined ? row.dateFormat : checkDateFormat(edit.dateFormat);
+      const types = JSON.parse(row.types) as Record<string, FieldType>;
+      return testSpec(editedSpec(row, edit), types, dateFormat, opts);
     },
 
     /**
@@ -515,6 +532,8 @@ export function createSyncService(deps: {
       if (spec.format !== before.format) changes.push(`format ${spec.format || 'auto'}`);
       if (spec.recordsPath !== before.recordsPath) changes.push(`records path "${spec.recordsPath}"`);
       if (schedule !== row.schedule) changes.push(schedule ? `schedule "${schedule}"` : 'no schedule');
+      const dateFormat = edit.dateFormat === undefined ? row.dateFormat : (checkDateFormat(edit.dateFormat) ?? '');
+      if (dateFormat !== row.dateFormat) changes.push(`date format ${dateFormat || 'ISO 8601'}`);
       // The next due time moves only with the schedule: an edit of the source alone keeps it.
       const next = schedule === row.schedule ? row.nextRunAt : schedule ? nextRunAfter(schedule, clock.now()) : null;
       if (changes.length > 0)
@@ -527,6 +546,7 @@ export function createSyncService(deps: {
           query: spec.query,
           format: spec.format,
           recordsPath: spec.recordsPath,
+          dateFormat,
           schedule,
           nextRunAt: next instanceof Date ? next.toISOString() : next,
         });

@@ -351,6 +351,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('field_uses_dataset').on('field_uses').columns(['dataset_id', 'used_at']).execute();
     },
   },
+  '0015_source_date_format': {
+    async up(db: Kysely<any>) {
+      // The date format a live dataset's source writes dates in (`--date-format`), kept so that
+      // every later sync reads them as the first one did; '' = ISO 8601 only.
+      await db.schema
+        .alterTable('dataset_sources')
+        .addColumn('date_format', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -187,6 +187,8 @@ export interface ControlSchema {
     recordsPath: string;
     /** JSON object of field name to type, as given with --type. */
     types: string;
+    /** The --date-format the source writes dates in; '' = ISO 8601 only. */
+    dateFormat: string;
     schedule: string;
     nextRunAt: string | null;
     lastError: string | null;

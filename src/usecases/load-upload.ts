@@ -52,7 +52,7 @@ export function createUploadLoading(deps: {
       tenantId: string,
       filename: string,
       body: Readable,
-      opts: { declaredBytes?: number; sampleSize: number },
+      opts: { declaredBytes?: number; sampleSize: number; dateFormat?: string },
     ): Promise<StageResult> {
       await uploads.sweep();
       const saved = await uploads.save(tenantId, filename, body, opts.declaredBytes);
@@ -63,6 +63,7 @@ export function createUploadLoading(deps: {
         inspected = await catalog.datasets.inspect(upload.file, {
           sampleSize: opts.sampleSize,
           sourceName: upload.filename,
+          dateFormat: opts.dateFormat,
         });
       } catch (e) {
         await uploads.remove(upload.id);
@@ -82,6 +83,7 @@ export function createUploadLoading(deps: {
         integrationGroup?: string;
         owner: string;
         types?: Record<string, FieldType>;
+        dateFormat?: string;
       },
     ): Promise<LoadedUpload> {
       const upload = await uploads.get(tenantId, input.uploadId);
@@ -94,6 +96,7 @@ export function createUploadLoading(deps: {
           integrationGroup: input.integrationGroup,
           owner: input.owner,
           types: input.types,
+          dateFormat: input.dateFormat,
         }),
       );
     },
@@ -105,7 +108,7 @@ export function createUploadLoading(deps: {
     async reload(
       tenantId: string,
       datasetId: string,
-      input: { uploadId: string; types?: Record<string, FieldType> },
+      input: { uploadId: string; types?: Record<string, FieldType>; dateFormat?: string },
     ): Promise<LoadedUpload> {
       await catalog.datasets.get(tenantId, datasetId);
       const upload = await uploads.get(tenantId, input.uploadId);
@@ -115,6 +118,7 @@ export function createUploadLoading(deps: {
           sourceName: upload.filename,
           replaceId: datasetId,
           types: input.types,
+          dateFormat: input.dateFormat,
         }),
       );
     },

@@ -47,6 +47,21 @@ export const FIELD_TYPES = Object.keys(FIELD_TYPE_SET) as FieldType[];
 export type UploadResult = Answer<'/admin/api/uploads', 'post', 201>;
 export type Impact = Answer<'/admin/api/datasets/{id}/impact'>;
 export type RowsPage = Answer<'/admin/api/datasets/{id}/rows'>;
+/** A date format a file or source may write dates in (read besides ISO 8601). */
+export type DateFormat = NonNullable<RequestBody<'/admin/api/datasets/connect/test', 'post'>['dateFormat']>;
+// Every date format once, with an example: a format the server adds is a compile error here until it is listed.
+const DATE_FORMAT_EXAMPLES: Record<DateFormat, string> = {
+  'YYYY-MM-DD': '2023-12-31',
+  'MM/DD/YYYY': '12/31/2023',
+  'DD/MM/YYYY': '31/12/2023',
+  'DD.MM.YYYY': '31.12.2023',
+  'DD-MM-YYYY': '31-12-2023',
+  'YYYY/MM/DD': '2023/12/31',
+};
+export const DATE_FORMATS = (Object.keys(DATE_FORMAT_EXAMPLES) as DateFormat[]).map((value) => ({
+  value,
+  example: DATE_FORMAT_EXAMPLES[value],
+}));
 // Live datasets
 export type ConnectResult = Answer<'/admin/api/datasets/connect', 'post', 201>;
 export type SourceTestResult = Answer<'/admin/api/datasets/connect/test', 'post'>;

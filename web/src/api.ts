@@ -90,13 +90,22 @@ export async function api<T = any>(
   return parseExact(await res.text()) as T;
 }
 
-/** Uploads a file's bytes with progress (fetch has no upload progress; XHR does). */
-export function upload<T = any>(file: File, onProgress: (fraction: number) => void, reload?: string): Promise<T> {
+/** Uploads a file's bytes with progress (fetch has no upload progress; XHR does), its dates read in `dateFormat`. */
+export function upload<T = any>(
+  file: File,
+  onProgress: (fraction: number) => void,
+  reload?: string,
+  dateFormat?: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(
       'POST',
-      withQuery('/admin/api/uploads', reload ? { filename: file.name, reload } : { filename: file.name }),
+      withQuery('/admin/api/uploads', {
+        filename: file.name,
+        ...(reload ? { reload } : {}),
+        ...(dateFormat ? { dateFormat } : {}),
+      }),
     );
     xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.setRequestHeader('x-csrf-token', csrfToken);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATE_FORMATS } from '../../catalog/index.ts';
 
 // Schemas and figures that several admin route files answer with, so that no route file
 // imports another.
@@ -8,6 +9,15 @@ import { z } from 'zod';
  * types fit, few enough that the console shows them without paging.
  */
 export const SAMPLE_ROWS = 20;
+
+/** The date format a file or source writes dates in, read besides ISO 8601; filters stay ISO 8601. */
+export const dateFormatSchema = z
+  .enum(DATE_FORMATS)
+  .optional()
+  .describe(
+    'The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may ' +
+      'follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD',
+  );
 
 /**
  * What a reload's new fields break: widgets and scopes are answered 409 until they are

@@ -8,7 +8,7 @@ import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './adm
 import { listOptions, listQuery, MAX_NAME, rowsQuery } from './admin-queries.ts';
 import { sendJsonText } from './admin-replies.ts';
 import type { SourceView } from '../../sources/index.ts';
-import { breaksSchema } from './admin-schemas.ts';
+import { breaksSchema, dateFormatSchema } from './admin-schemas.ts';
 
 // A description is a paragraph.
 const MAX_DESCRIPTION = 2000;
@@ -78,9 +78,12 @@ function datasetBody(
   };
 }
 
-function typesDetail(types: Record<string, string> | undefined): string {
+function typesDetail(types: Record<string, string> | undefined, dateFormat?: string): string {
   const entries = Object.entries(types ?? {});
-  return entries.length === 0 ? '' : `; types set: ${entries.map(([k, v]) => `${k}=${v}`).join(', ')}`;
+  return (
+    (entries.length === 0 ? '' : `; types set: ${entries.map(([k, v]) => `${k}=${v}`).join(', ')}`) +
+    (dateFormat ? `; dates read as ${dateFormat}` : '')
+  );
 }
 
 /** Datasets: list, read, create and reload from an upload, change, delete, and browse rows. */
@@ -165,6 +168,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
           description: z.string().max(MAX_DESCRIPTION).optional(),
           integrationGroup: z.string().trim().max(MAX_NAME).optional(),
           types: typesSchema,
+          dateFormat: dateFormatSchema.describe('As given to POST /uploads, so that the load reads what was shown'),
         }),
         response: { 201: datasetSchema },
       },
@@ -178,7 +182,8 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         req,
         'dataset.create',
         ds.name,
-        `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}${typesDetail(req.body.types)}`,
+        `${ds.rowCount} rows, ${ds.fields.length} fields from ${filename}` +
+          typesDetail(req.body.types, req.body.dateFormat),
       );
       return reply.code(201).send(datasetBody(ds, 0, 0, undefined, false));
     },
@@ -217,7 +222,10 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
           'Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a ' +
           'mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv)',
         params: idParams,
-        body: z.object({ uploadId: z.string().min(1).max(64), types: typesSchema }),
+        querystring: z.object({
+          dateFormat: dateFormatSchema.describe('For a multipart body, which carries only the file; else in the body'),
+        }),
+        body: z.object({ uploadId: z.string().min(1).max(64), types: typesSchema, dateFormat: dateFormatSchema }),
         response: { 200: datasetSchema.extend({ breaks: breaksSchema }) },
       },
     },
@@ -225,7 +233,10 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
       const a = adminOf(req);
       let filename = '';
       const { dataset: ds, breaks } = await usecases.schema.reloading(a.tenantId, req.params.id, async () => {
-        const loaded = await usecases.uploads.reload(a.tenantId, req.params.id, req.body);
+        const dateFormat = req.body.dateFormat ?? req.query.dateFormat;
+        if (req.body.dateFormat && req.query.dateFormat && req.body.dateFormat !== req.query.dateFormat)
+          throw new AdminError('INVALID_INPUT', 'Two different date formats: give dateFormat in the body or the query');
+        const loaded = await usecases.uploads.reload(a.tenantId, req.params.id, { ...req.body, dateFormat });
         filename = loaded.filename;
         return loaded.dataset;
       });
@@ -236,7 +247,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         'dataset.reload',
         ds.name,
         `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
-          `from ${filename}${typesDetail(req.body.types)}` +
+          `from ${filename}${typesDetail(req.body.types, req.body.dateFormat ?? req.query.dateFormat)}` +
           (breaks.length > 0 ? `; breaks ${breaks.length} widget(s), scope(s) or used field(s)` : ''),
       );
       return { ...(await oneBody(a.tenantId, a.userId, ds)), breaks };

@@ -5,7 +5,7 @@ import { DomainError } from '../../shared/errors.ts';
 import type { SourceView, SyncResult } from '../../sources/index.ts';
 import { AdminError, adminOf, audit, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { MAX_NAME } from './admin-queries.ts';
-import { SAMPLE_ROWS } from './admin-schemas.ts';
+import { dateFormatSchema, SAMPLE_ROWS } from './admin-schemas.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { sendJsonText } from './admin-replies.ts';
 
@@ -29,6 +29,7 @@ export const sourceSchema = z
     format: z.string(),
     recordsPath: z.string(),
     types: z.record(z.string(), z.enum(FIELD_TYPES)),
+    dateFormat: z.string().describe('The format its dates are read in besides ISO 8601; empty: ISO 8601 only'),
     schedule: z.string().describe('Cron, UTC; empty: synced only on demand'),
     nextRunAt: z.string().nullable(),
     lastError: z.string().nullable().describe('The last failed sync’s error, until a sync succeeds'),
@@ -124,6 +125,7 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           integrationGroup: z.string().trim().max(MAX_NAME).optional(),
           description: z.string().max(2000).optional(),
           types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+          dateFormat: dateFormatSchema.describe('Kept with the source: every sync reads its dates so'),
         }),
         response: { 201: syncSchema },
       },
@@ -153,7 +155,11 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
         summary:
           'Reads a source as connect would, with the same checks and limits, and answers the inferred fields and ' +
           `the first ${SAMPLE_ROWS} rows; nothing is stored (502 SOURCE_FAILED when the source fails)`,
-        body: z.object({ ...sourceFields, types: z.record(z.string(), z.enum(FIELD_TYPES)).optional() }),
+        body: z.object({
+          ...sourceFields,
+          types: z.record(z.string(), z.enum(FIELD_TYPES)).optional(),
+          dateFormat: dateFormatSchema,
+        }),
         response: { 200: testAnswer },
       },
     },
@@ -172,7 +178,7 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
           MASKED_NOTE +
           `) and answers the inferred fields and the first ${SAMPLE_ROWS} rows; nothing is stored`,
         params: idParams,
-        body: z.object(sourceFields),
+        body: z.object({ ...sourceFields, dateFormat: dateFormatSchema }),
         response: { 200: testAnswer },
       },
     },
@@ -206,6 +212,7 @@ export function registerSourceRoutes(admin: AdminApp, deps: AdminDeps): void {
             .nullable()
             .optional()
             .describe('Cron, 5 fields, UTC; null or empty: no schedule (synced on demand only)'),
+          dateFormat: dateFormatSchema,
           sync: z.boolean().optional().describe('Sync at once with the saved source'),
         }),
         response: {

@@ -4,7 +4,7 @@ import { FIELD_TYPES } from '../../catalog/index.ts';
 import { recordsJson } from '../public/records-json.ts';
 import { AdminError, adminOf, type AdminApp, type AdminDeps } from './admin-context.ts';
 import { sendJsonText } from './admin-replies.ts';
-import { breaksSchema, SAMPLE_ROWS } from './admin-schemas.ts';
+import { breaksSchema, dateFormatSchema, SAMPLE_ROWS } from './admin-schemas.ts';
 
 const uploadSchema = z.object({
   uploadId: z.string().describe('Pass it to POST /datasets or POST /datasets/{id}/reload within the hour'),
@@ -45,6 +45,7 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
             .max(64)
             .optional()
             .describe('The dataset this upload is meant to reload: the answer then tells what its fields would break'),
+          dateFormat: dateFormatSchema,
         }),
         response: { 201: uploadSchema },
       },
@@ -63,6 +64,7 @@ export function registerUploadRoutes(admin: AdminApp, deps: AdminDeps): void {
       const staged = await uploads.stage(a.tenantId, req.query.filename, body, {
         declaredBytes: declared,
         sampleSize: SAMPLE_ROWS,
+        dateFormat: req.query.dateFormat,
       });
       if (!staged.ok) {
         // The rest of the body is not read; the connection closes after the answer.

@@ -1,4 +1,5 @@
 import type { FieldType } from '../types.ts';
+import type { DateFormat } from '../values/values.ts';
 import { ImportError } from './import-error.ts';
 import { TypeGuess } from './infer.ts';
 
@@ -16,10 +17,14 @@ export interface ColumnCheck {
   readonly guess: TypeGuess | null;
 }
 
-/** Creates the check for a field, forced when `types` names it. */
-export function columnCheck(name: string, types: ReadonlyMap<string, FieldType>): ColumnCheck {
+/** Creates the check for a field, forced when `types` names it; `dates` is a date format read besides ISO 8601. */
+export function columnCheck(
+  name: string,
+  types: ReadonlyMap<string, FieldType>,
+  dates: DateFormat | null = null,
+): ColumnCheck {
   const forced = types.get(name) ?? null;
-  return { name, forced, guess: forced === null ? new TypeGuess() : null };
+  return { name, forced, guess: forced === null ? new TypeGuess(dates) : null };
 }
 
 /** The field's final type. */

@@ -8,6 +8,7 @@ import type { Progress } from './progress.ts';
 import type { SourcePlan } from './source-reader.ts';
 import { TextFileStream } from './text-file-stream.ts';
 import { fromText, INVALID, invalidValueReason } from './convert.ts';
+import type { DateFormat } from '../values/values.ts';
 
 // Papaparse keeps an unfinished record and parses it again with every new chunk, so an
 // unclosed quote early in a large file would make it buffer, and rescan, the rest of the
@@ -223,6 +224,7 @@ function isBlank(row: readonly string[]): boolean {
 export async function planCsv(
   file: string,
   types: ReadonlyMap<string, FieldType>,
+  dates: DateFormat | null,
   progress: Progress,
 ): Promise<{ columns: ColumnCheck[]; rows: number }> {
   let columns: ColumnCheck[] = [];
@@ -237,7 +239,7 @@ export async function planCsv(
     if (first === 0) {
       const names = readHeader(data[0]);
       checkTypesKnown(file, names, types);
-      columns = names.map((name) => columnCheck(name, types));
+      columns = names.map((name) => columnCheck(name, types, dates));
       watched = columns.flatMap((c, index) => (c.forced === 'TEXT' ? [] : [index]));
       width = names.length;
       i = 1;
@@ -259,8 +261,8 @@ export async function planCsv(
         if (column.guess !== null) {
           column.guess.observe(s);
           settled ||= column.guess.settled;
-        } else if (fromText(column.forced!, s) === INVALID) {
-          throw new RecordError(first + i, invalidValueReason(column.name, column.forced!, s));
+        } else if (fromText(column.forced!, s, dates) === INVALID) {
+          throw new RecordError(first + i, invalidValueReason(column.name, column.forced!, s, dates));
         }
       }
       if (settled) watched = watched.filter((index) => columns[index].guess?.settled !== true);
@@ -289,6 +291,7 @@ export async function readCsv(
 ): Promise<number> {
   const names = plan.fields.map((f) => f.name);
   const types = plan.fields.map((f) => f.type);
+  const dates = plan.dates;
   const width = names.length;
   const blanks = new BlankLines();
   const ready: Value[][][] = [];
@@ -332,8 +335,8 @@ export async function readCsv(
         }
         const type = types[c];
         if (type === 'TEXT') continue;
-        const value = fromText(type, s);
-        if (value === INVALID) throw new RecordError(first + i, invalidValueReason(names[c], type, s));
+        const value = fromText(type, s, dates);
+        if (value === INVALID) throw new RecordError(first + i, invalidValueReason(names[c], type, s, dates));
         row[c] = value;
       }
       push(row);

@@ -1,5 +1,14 @@
 import type { FieldType } from '../types.ts';
-import { IMPORT_RULES, isNumberLiteral, isTrueFalse, parseDate, parseDateTime } from '../values/values.ts';
+import {
+  IMPORT_RULES,
+  isNumberLiteral,
+  isTrueFalse,
+  parseDate,
+  parseDateTime,
+  parseFormattedDate,
+  parseFormattedDateTime,
+  type DateFormat,
+} from '../values/values.ts';
 import { K_FALSE, K_JSON, K_NULL, K_STRING, K_TRUE } from './convert.ts';
 import type { RawKind } from './convert.ts';
 
@@ -15,6 +24,9 @@ const ANY = NUM | BOOL | DATE | DATETIME;
 export class TypeGuess {
   private mask = ANY;
 
+  /** `dates`: a date format read besides ISO 8601 (`--date-format`), or null. */
+  constructor(private readonly dates: DateFormat | null = null) {}
+
   /** True once the column can only be TEXT, so its later values need no look. */
   get settled(): boolean {
     return this.mask === 0;
@@ -28,8 +40,17 @@ export class TypeGuess {
     else if ((m & (DATE | DATETIME)) !== 0) {
       if (parseDate(s, IMPORT_RULES) !== null) this.mask = m & (DATE | DATETIME);
       else if (parseDateTime(s, IMPORT_RULES) !== null) this.mask = m & DATETIME;
+      else if (this.dates !== null) this.observeFormatted(s, m);
       else this.mask = 0;
     } else this.mask = 0;
+  }
+
+  /** A value that is no ISO date, read in the chosen date format. */
+  private observeFormatted(s: string, m: number): void {
+    const f = this.dates!;
+    if (parseFormattedDate(s, f) !== null) this.mask = m & (DATE | DATETIME);
+    else if (parseFormattedDateTime(s, f, IMPORT_RULES) !== null) this.mask = m & DATETIME;
+    else this.mask = 0;
   }
 
   /** Takes a raw JSON value; an empty string counts as missing, as it does when converting. */

@@ -19,6 +19,7 @@ import {
   K_TRUE,
 } from './convert.ts';
 import type { RawKind } from './convert.ts';
+import type { DateFormat } from '../values/values.ts';
 
 const CHANGED = 'the file changed after the import was planned';
 
@@ -325,6 +326,7 @@ export async function planJson(
   file: string,
   lines: boolean,
   types: ReadonlyMap<string, FieldType>,
+  dates: DateFormat | null,
   progress: Progress,
 ): Promise<{ columns: ColumnCheck[]; rows: number }> {
   const columns: ColumnCheck[] = [];
@@ -339,11 +341,12 @@ export async function planJson(
         if (columns.length === MAX_FIELDS) return `more than ${MAX_FIELDS} distinct field names`;
         i = columns.length;
         index.set(key, i);
-        columns.push(columnCheck(key, types));
+        columns.push(columnCheck(key, types, dates));
       }
       const column = columns[i];
       if (column.guess !== null) column.guess.observeJson(kind, text);
-      else if (fromJson(column.forced!, kind, text) === INVALID) return invalidValueReason(key, column.forced!, text);
+      else if (fromJson(column.forced!, kind, text, dates) === INVALID)
+        return invalidValueReason(key, column.forced!, text, dates);
       return null;
     },
     end() {
@@ -367,6 +370,7 @@ export async function readJson(
 ): Promise<number> {
   const names = plan.fields.map((f) => f.name);
   const types = plan.fields.map((f) => f.type);
+  const dates = plan.dates;
   const index = new Map(names.map((name, i) => [name, i]));
   const ready: Value[][][] = [];
   let batch: Value[][] = [];
@@ -379,8 +383,8 @@ export async function readJson(
     value(key, kind, text) {
       const i = index.get(key);
       if (i === undefined) return CHANGED;
-      const value = fromJson(types[i], kind, text);
-      if (value === INVALID) return invalidValueReason(key, types[i], text);
+      const value = fromJson(types[i], kind, text, dates);
+      if (value === INVALID) return invalidValueReason(key, types[i], text, dates);
       row[i] = value;
       return null;
     },

@@ -30,6 +30,7 @@ describe('planImport', () => {
     const plan = await planImport(files.write('size.csv', content), {});
     assert.deepEqual(plan, {
       format: 'csv',
+      dates: null,
       fields: [
         { name: 'a', type: 'NUMBER' },
         { name: 'b', type: 'NUMBER' },
@@ -48,6 +49,52 @@ describe('planImport', () => {
     assert.equal(missing.message, 'missing.csv: cannot read the file (ENOENT)');
     const badType = await refusal(files.write('type.csv', 'a\n1\n'), { a: 'INTEGER' as FieldType });
     assert.match(badType.reason, /^unknown type "INTEGER" for field "a"/);
+  });
+
+  it('infers and reads DATE and DATETIME in a chosen date format, from CSV and NDJSON alike', async () => {
+    const csv = files.write(
+      'eu.csv',
+      'id,day,at,mixed,note\n1,10.02.2023,10.02.2023 08:50,2023-02-10,01.02.2023\n2,29.02.2024,1.3.2024,1.3.2024,x\n',
+    );
+    const ndjson = files.write(
+      'eu.ndjson',
+      '{"id":1,"day":"10.02.2023","at":"10.02.2023 08:50","mixed":"2023-02-10","note":"01.02.2023"}\n' +
+        '{"id":2,"day":"29.02.2024","at":"1.3.2024","mixed":"1.3.2024","note":"x"}\n',
+    );
+    for (const file of [csv, ndjson]) {
+      const plan = await planImport(file, { dateFormat: 'DD.MM.YYYY' });
+      assert.equal(plan.dates?.name, 'DD.MM.YYYY');
+      assert.deepEqual(
+        plan.fields.map((f) => f.type),
+        ['NUMBER', 'DATE', 'DATETIME', 'DATE', 'TEXT'],
+      );
+      const rows: Value[][] = [];
+      await readRows(file, plan, (batch) => void rows.push(...batch));
+      assert.deepEqual(rows, [
+        [1, '2023-02-10', Date.UTC(2023, 1, 10, 8, 50), '2023-02-10', '01.02.2023'],
+        [2, '2024-02-29', Date.UTC(2024, 2, 1), '2024-03-01', 'x'],
+      ]);
+      // Without the format the same file has no dates but the ISO one.
+      const plain = await planImport(file, {});
+      assert.deepEqual(
+        plain.fields.map((f) => f.type),
+        ['NUMBER', 'TEXT', 'TEXT', 'TEXT', 'TEXT'],
+      );
+    }
+  });
+
+  it('names the chosen date format when a value forced to DATE is not one', async () => {
+    const file = files.write('us.csv', 'day\n02/10/2023\n02/30/2023\n');
+    await assert.rejects(planImport(file, { types: { day: 'DATE' }, dateFormat: 'MM/DD/YYYY' }), (e: ImportError) => {
+      assert.equal(e.line, 3);
+      assert.equal(e.reason, 'field "day": "02/30/2023" is not a DATE (MM/DD/YYYY or YYYY-MM-DD)');
+      return true;
+    });
+    const timed = files.write('us-timed.csv', 'day\n02/10/2023 08:50\n');
+    await assert.rejects(planImport(timed, { types: { day: 'DATE' }, dateFormat: 'MM/DD/YYYY' }), (e: ImportError) => {
+      assert.equal(e.reason, 'field "day": "02/10/2023 08:50" is a date-time, not a DATE (MM/DD/YYYY or YYYY-MM-DD)');
+      return true;
+    });
   });
 
   it('reports progress, ending with the whole file', async () => {

@@ -7,6 +7,7 @@ import { planCsv, readCsv } from './csv-source.ts';
 import { ImportError, readFailure } from './import-error.ts';
 import { planJson, readJson } from './json-source.ts';
 import { throttleProgress } from './progress.ts';
+import { dateFormatOf, type DateFormat, type DateFormatName } from '../values/values.ts';
 import type { ProgressListener } from './progress.ts';
 
 export { ImportError, importMessage } from './import-error.ts';
@@ -21,9 +22,13 @@ export interface SourceField {
   readonly type: FieldType;
 }
 
-/** What pass 1 learnt about a file: its format, fields in order, row count and size in bytes. */
+/**
+ * What pass 1 learnt about a file: its format, fields in order, row count and size in bytes, and the date format it
+ * was read with (null: ISO 8601 only), which pass 2 reads it with too.
+ */
 export interface SourcePlan {
   readonly format: SourceFormat;
+  readonly dates: DateFormat | null;
   readonly fields: readonly SourceField[];
   readonly rows: number;
   readonly bytes: number;
@@ -64,14 +69,16 @@ function formatOrRefuse(file: string): SourceFormat {
 
 /**
  * Pass 1: validates the whole file, infers field types (unless given in `types`) and counts
- * rows, streaming the file without keeping rows in memory.
- * @example const plan = await planImport('tickets.csv', { types: { zip: 'TEXT' } });
+ * rows, streaming the file without keeping rows in memory. Dates are ISO 8601, or also written
+ * in `dateFormat` when given.
+ * @example const plan = await planImport('tickets.csv', { types: { zip: 'TEXT' }, dateFormat: 'DD.MM.YYYY' });
  */
 export async function planImport(
   file: string,
-  opts: { types?: Record<string, FieldType>; onProgress?: ProgressListener } = {},
+  opts: { types?: Record<string, FieldType>; dateFormat?: DateFormatName; onProgress?: ProgressListener } = {},
 ): Promise<SourcePlan> {
   const format = formatOrRefuse(file);
+  const dates = opts.dateFormat === undefined ? null : dateFormatOf(opts.dateFormat);
   const types = new Map(Object.entries(opts.types ?? {}));
   for (const [name, type] of types) {
     if (!isFieldType(type))
@@ -85,13 +92,13 @@ export async function planImport(
   const progress = throttleProgress(bytes, opts.onProgress);
   const { columns, rows } =
     format === 'csv'
-      ? await planCsv(file, types, progress)
-      : await planJson(file, format === 'ndjson', types, progress);
+      ? await planCsv(file, types, dates, progress)
+      : await planJson(file, format === 'ndjson', types, dates, progress);
   const names = columns.map((c) => c.name);
   checkTypesKnown(file, names, types);
   if (columns.length === 0) throw new ImportError(file, null, 'no fields: the file has no records with keys');
   progress.finish();
-  return { format, fields: columns.map((c) => ({ name: c.name, type: typeOf(c) })), rows, bytes };
+  return { format, dates, fields: columns.map((c) => ({ name: c.name, type: typeOf(c) })), rows, bytes };
 }
 
 /**

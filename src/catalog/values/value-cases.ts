@@ -1,4 +1,5 @@
 import type { FieldType, Value } from '../types.ts';
+import type { DateFormatName } from './values.ts';
 
 // One table of how the importer and the filters read a value: the same text, for a
 // field of the given type, as an imported CSV cell or JSON string (`imported`) and as
@@ -452,4 +453,75 @@ export const VALUE_CASES: readonly ValueCase[] = [
   { type: 'DATETIME', input: '2023-02-01 10:00:00 Z', imported: REFUSED, filtered: REFUSED },
   { type: 'DATETIME', input: '2023-02-01T10:00:00+24:00', imported: REFUSED, filtered: REFUSED },
   { type: 'DATETIME', input: '2023-13-01T00:00:00Z', imported: REFUSED, filtered: REFUSED },
+];
+
+/**
+ * How the importer reads dates when told a date format (`--date-format`): that format, or
+ * ISO 8601 as always. A filter of the public API reads ISO 8601 only, whatever format a
+ * dataset was imported with (spec section 5), so every case's non-ISO text is refused there
+ * (values.test.ts checks both).
+ */
+export interface DateFormatCase {
+  readonly format: DateFormatName;
+  readonly type: 'DATE' | 'DATETIME';
+  readonly input: string;
+  readonly imported: Value | typeof REFUSED;
+}
+
+export const DATE_FORMAT_CASES: readonly DateFormatCase[] = [
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/2023', imported: '2023-02-10' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '2/9/2023', imported: '2023-02-09' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '12/31/9999', imported: '9999-12-31' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/30/2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '13/01/2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/29/2024', imported: '2024-02-29' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/29/2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/29/1900', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/29/2000', imported: '2000-02-29' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/23', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/02023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '002/10/2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/0000', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02-10-2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/2023 ', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '/10/2023', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '2023-02-10', imported: '2023-02-10' },
+  { format: 'MM/DD/YYYY', type: 'DATE', input: '02/10/2023 08:50', imported: REFUSED },
+  { format: 'DD/MM/YYYY', type: 'DATE', input: '10/02/2023', imported: '2023-02-10' },
+  { format: 'DD/MM/YYYY', type: 'DATE', input: '02/13/2023', imported: REFUSED },
+  { format: 'DD/MM/YYYY', type: 'DATE', input: '29/02/2024', imported: '2024-02-29' },
+  { format: 'DD/MM/YYYY', type: 'DATE', input: '31/04/2023', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATE', input: '10.02.2023', imported: '2023-02-10' },
+  { format: 'DD.MM.YYYY', type: 'DATE', input: '1.2.2023', imported: '2023-02-01' },
+  { format: 'DD.MM.YYYY', type: 'DATE', input: '29.02.2023', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATE', input: '10.02.23', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATE', input: '10/02/2023', imported: REFUSED },
+  { format: 'DD-MM-YYYY', type: 'DATE', input: '10-02-2023', imported: '2023-02-10' },
+  { format: 'DD-MM-YYYY', type: 'DATE', input: '2023-02-10', imported: '2023-02-10' },
+  { format: 'YYYY/MM/DD', type: 'DATE', input: '2023/02/10', imported: '2023-02-10' },
+  { format: 'YYYY/MM/DD', type: 'DATE', input: '2023/2/1', imported: '2023-02-01' },
+  { format: 'YYYY/MM/DD', type: 'DATE', input: '23/02/10', imported: REFUSED },
+  { format: 'YYYY/MM/DD', type: 'DATE', input: '2023/02/30', imported: REFUSED },
+  { format: 'YYYY-MM-DD', type: 'DATE', input: '10.02.2023', imported: REFUSED },
+  { format: 'YYYY-MM-DD', type: 'DATE', input: '2023-02-10', imported: '2023-02-10' },
+
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '02/10/2023', imported: at('2023-02-10T00:00:00Z') },
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '02/10/2023 08:50', imported: at('2023-02-10T08:50:00Z') },
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '2/1/2023 08:50:28', imported: at('2023-02-01T08:50:28Z') },
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '02/10/2023 8:50', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '02/10/2023 08:50 PM', imported: REFUSED },
+  { format: 'MM/DD/YYYY', type: 'DATETIME', input: '02/30/2023 08:50', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '10.02.2023 08:50:28', imported: at('2023-02-10T08:50:28Z') },
+  {
+    format: 'DD.MM.YYYY',
+    type: 'DATETIME',
+    input: '10.02.2023T08:50:28.5+01:00',
+    imported: at('2023-02-10T07:50:28.500Z'),
+  },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '10.02.2023 24:00', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '10.02.2023 08', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '10.02.2023  08:50', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '10.02.2023X08:50', imported: REFUSED },
+  { format: 'DD.MM.YYYY', type: 'DATETIME', input: '2023-02-10T08:50:28Z', imported: at('2023-02-10T08:50:28Z') },
+  { format: 'YYYY/MM/DD', type: 'DATETIME', input: '2023/02/10 23:59:59', imported: at('2023-02-10T23:59:59Z') },
 ];

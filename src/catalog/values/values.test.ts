@@ -3,15 +3,19 @@ import { describe, it } from 'node:test';
 import { fromJson, fromText, INVALID, K_STRING } from '../import/convert.ts';
 import { parseQuery } from '../filter/query-parser.ts';
 import type { FieldType, Value } from '../types.ts';
-import { REFUSED, VALUE_CASES } from './value-cases.ts';
+import { DATE_FORMAT_CASES, REFUSED, VALUE_CASES } from './value-cases.ts';
 import {
+  DATE_FORMATS,
+  dateFormatOf,
   DECIMAL,
   EXPONENT,
   FILTER_RULES,
   IMPORT_RULES,
   INTEGER,
+  isDateFormatName,
   isNumberLiteral,
   NOT_A_NUMBER,
+  parseDate,
   parseDateTime,
   parseNumber,
   scanNumber,
@@ -76,6 +80,36 @@ describe('one value language: the importer and the filters against one table', (
     // Each rule the two read differently is a reason in the table, plus trimming and the empty filter.
     assert.equal(rules.filter((k) => IMPORT_RULES[k] !== FILTER_RULES[k]).length, rules.length);
     assert.equal(new Set(VALUE_CASES.flatMap((c) => (c.why ? [c.why] : []))).size, rules.length + 2);
+  });
+});
+
+describe('date formats: the importer reads the chosen one besides ISO 8601, a filter only ISO 8601', () => {
+  for (const c of DATE_FORMAT_CASES) {
+    it(`${c.format} ${c.type} ${JSON.stringify(c.input)}: imported ${show(c.imported)}`, () => {
+      const dates = dateFormatOf(c.format);
+      const v = fromText(c.type, c.input, dates);
+      assert.deepEqual(v === INVALID ? REFUSED : v, c.imported, 'importer, CSV cell');
+      const j = fromJson(c.type, K_STRING, c.input, dates);
+      assert.deepEqual(j === INVALID ? REFUSED : j, c.imported, 'importer, JSON string');
+      // What the filter reads does not depend on the format: the contract's ISO values only.
+      const iso = c.type === 'DATE' ? parseDate(c.input, FILTER_RULES) : parseDateTime(c.input, FILTER_RULES);
+      assert.deepEqual(filtered(c.type, c.input), iso ?? REFUSED, 'filter');
+      if (iso === null) assert.equal(filtered(c.type, c.input), REFUSED);
+    });
+  }
+
+  it('covers every format, and names only those it knows', () => {
+    assert.deepEqual(new Set(DATE_FORMAT_CASES.map((c) => c.format)), new Set(DATE_FORMATS));
+    for (const name of DATE_FORMATS) assert.equal(isDateFormatName(name), true, name);
+    for (const name of ['', 'dd.mm.yyyy', 'MM/DD/YY', 'YYYY-MM-DD ', 'ISO', '__proto__', 'toString'])
+      assert.equal(isDateFormatName(name), false, JSON.stringify(name));
+    assert.equal(dateFormatOf('YYYY-MM-DD'), null, 'ISO 8601 needs no scanner: it is always read');
+  });
+
+  it('resolves an ambiguous date by the chosen format only', () => {
+    assert.equal(fromText('DATE', '03/04/2023', dateFormatOf('MM/DD/YYYY')), '2023-03-04');
+    assert.equal(fromText('DATE', '03/04/2023', dateFormatOf('DD/MM/YYYY')), '2023-04-03');
+    assert.equal(fromText('DATE', '03/04/2023'), INVALID, 'without a format it is no date');
   });
 });
 

@@ -202,33 +202,24 @@ export function parseDate(s: string, rules: ValueRules): string | null {
 }
 
 /**
- * Reads a DATETIME to epoch milliseconds: ISO 8601 (`2023-02-10T08:50:28Z`, a fraction, a
- * `±HH:MM`, `±HHMM` or `±HH` offset, minutes without seconds), `YYYY-MM-DD HH:mm:ss`, or a
- * date `YYYY-MM-DD` (its midnight); no offset means UTC, digits beyond milliseconds are
- * cut. Null for anything else or for out-of-range parts.
- *
- * @example parseDateTime('2023-02-01 10:00:00', FILTER_RULES) === Date.UTC(2023, 1, 1, 10)
+ * The time of day after a date, from the separator at `at` (`T`, `t` or a space): `HH:mm`,
+ * `HH:mm:ss`, a fraction of a second, a `Z` or `±HH:MM`, `±HHMM` or `±HH` offset, then the
+ * end of `s`. Milliseconds from the date's midnight UTC, or NaN.
  */
-export function parseDateTime(s: string, rules: ValueRules): number | null {
+function timeOfDay(s: string, at: number, rules: ValueRules): number {
   const n = s.length;
-  if (n === 10) {
-    const days = leadingDate(s, rules);
-    return Number.isNaN(days) ? null : days * DAY_MS;
-  }
-  if (n < 16) return null;
-  const days = leadingDate(s, rules);
-  if (Number.isNaN(days)) return null;
-  const sep = s.charCodeAt(10);
-  if (sep !== 84 && sep !== 116 && sep !== 32) return null;
-  const hh = twoDigits(s, 11);
-  const mi = twoDigits(s, 14);
-  if (hh < 0 || hh > 23 || s.charCodeAt(13) !== 58 || mi < 0 || mi > 59) return null;
-  let i = 16;
+  if (n < at + 6) return NaN;
+  const sep = s.charCodeAt(at);
+  if (sep !== 84 && sep !== 116 && sep !== 32) return NaN;
+  const hh = twoDigits(s, at + 1);
+  const mi = twoDigits(s, at + 4);
+  if (hh < 0 || hh > 23 || s.charCodeAt(at + 3) !== 58 || mi < 0 || mi > 59) return NaN;
+  let i = at + 6;
   let sec = 0;
   let ms = 0;
-  if (n >= 19 && s.charCodeAt(i) === 58) {
+  if (n >= i + 3 && s.charCodeAt(i) === 58) {
     sec = twoDigits(s, i + 1);
-    if (sec < 0 || sec > 59) return null;
+    if (sec < 0 || sec > 59) return NaN;
     i += 3;
     const dot = i < n ? s.charCodeAt(i) : 0;
     if (dot === 46 || (dot === 44 && rules.commaFraction)) {
@@ -240,7 +231,7 @@ export function parseDateTime(s: string, rules: ValueRules): number | null {
         c = ++i < n ? s.charCodeAt(i) : 0;
       }
       const digits = i - start;
-      if (digits === 0 || digits > 9) return null;
+      if (digits === 0 || digits > 9) return NaN;
       if (digits === 1) ms *= 100;
       else if (digits === 2) ms *= 10;
     }
@@ -261,12 +252,159 @@ export function parseDateTime(s: string, rules: ValueRules): number | null {
         om = twoDigits(s, i);
         i += 2;
       }
-      if (oh < 0 || oh > 23 || om < 0 || om > 59) return null;
+      if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
       offsetMinutes = (oh * 60 + om) * (z === 45 ? -1 : 1);
     } else {
-      return null;
+      return NaN;
     }
   }
-  if (i !== n) return null;
-  return days * DAY_MS + hh * 3_600_000 + mi * 60_000 + sec * 1000 + ms - offsetMinutes * 60_000;
+  if (i !== n) return NaN;
+  return hh * 3_600_000 + mi * 60_000 + sec * 1000 + ms - offsetMinutes * 60_000;
+}
+
+/**
+ * Reads a DATETIME to epoch milliseconds: ISO 8601 (`2023-02-10T08:50:28Z`, a fraction, a
+ * `±HH:MM`, `±HHMM` or `±HH` offset, minutes without seconds), `YYYY-MM-DD HH:mm:ss`, or a
+ * date `YYYY-MM-DD` (its midnight); no offset means UTC, digits beyond milliseconds are
+ * cut. Null for anything else or for out-of-range parts.
+ *
+ * @example parseDateTime('2023-02-01 10:00:00', FILTER_RULES) === Date.UTC(2023, 1, 1, 10)
+ */
+export function parseDateTime(s: string, rules: ValueRules): number | null {
+  const n = s.length;
+  if (n === 10) {
+    const days = leadingDate(s, rules);
+    return Number.isNaN(days) ? null : days * DAY_MS;
+  }
+  if (n < 16) return null;
+  const days = leadingDate(s, rules);
+  if (Number.isNaN(days)) return null;
+  const time = timeOfDay(s, 10, rules);
+  return Number.isNaN(time) ? null : days * DAY_MS + time;
+}
+
+// Date formats an import may be told to read (`--date-format`), besides ISO 8601. A closed
+// list: each is unambiguous once chosen, and a source's dates are written one way.
+
+/** The names of the date formats an import reads; the first, ISO 8601's, is the default. */
+export const DATE_FORMATS = [
+  'YYYY-MM-DD',
+  'MM/DD/YYYY',
+  'DD/MM/YYYY',
+  'DD.MM.YYYY',
+  'DD-MM-YYYY',
+  'YYYY/MM/DD',
+] as const;
+/** One of DATE_FORMATS. */
+export type DateFormatName = (typeof DATE_FORMATS)[number];
+
+/** How a chosen date format is scanned: the order of its parts and the character between them. */
+export interface DateFormat {
+  readonly name: DateFormatName;
+  /** YMD, MDY or DMY. */
+  readonly order: typeof YMD | typeof MDY | typeof DMY;
+  /** The separator's char code. */
+  readonly sep: number;
+}
+
+const YMD = 0;
+const MDY = 1;
+const DMY = 2;
+
+const FORMATS: ReadonlyMap<string, DateFormat> = new Map(
+  (
+    [
+      ['MM/DD/YYYY', MDY, '/'],
+      ['DD/MM/YYYY', DMY, '/'],
+      ['DD.MM.YYYY', DMY, '.'],
+      ['DD-MM-YYYY', DMY, '-'],
+      ['YYYY/MM/DD', YMD, '/'],
+    ] as const
+  ).map(([name, order, sep]) => [name, Object.freeze({ name, order, sep: sep.charCodeAt(0) })]),
+);
+
+/** Whether `s` names one of DATE_FORMATS, exactly as written there. */
+export function isDateFormatName(s: string): s is DateFormatName {
+  return (DATE_FORMATS as readonly string[]).includes(s);
+}
+
+/** The scanner of a date format; null for ISO 8601's `YYYY-MM-DD`, which is always read. */
+export function dateFormatOf(name: DateFormatName): DateFormat | null {
+  return FORMATS.get(name) ?? null;
+}
+
+// What the last successful scanFormatted read. Module state rather than a returned object, so
+// that reading a cell allocates nothing beyond its result (the importer's hot loop).
+let scannedYear = 0;
+let scannedMonth = 0;
+let scannedDay = 0;
+let scannedEnd = 0;
+
+/**
+ * Scans a date written in format `f` at the start of `s`: a four-digit year (0001-9999),
+ * a month and a day of one or two digits, in the format's order and with its separator;
+ * the calendar is checked (no 02/30, 02/29 in leap years only). False when it is not one.
+ */
+function scanFormatted(s: string, f: DateFormat): boolean {
+  const n = s.length;
+  let i = 0;
+  let first = 0;
+  let second = 0;
+  let third = 0;
+  for (let part = 0; part < 3; part++) {
+    const year = f.order === YMD ? part === 0 : part === 2;
+    const start = i;
+    let v = 0;
+    let c = i < n ? s.charCodeAt(i) : 0;
+    while (c >= 48 && c <= 57 && i - start < (year ? 4 : 2)) {
+      v = v * 10 + (c - 48);
+      c = ++i < n ? s.charCodeAt(i) : 0;
+    }
+    // Two-digit years are refused: which century they mean is a guess.
+    if (year ? i - start !== 4 : i === start) return false;
+    if (part < 2) {
+      if (c !== f.sep) return false;
+      i++;
+    }
+    if (part === 0) first = v;
+    else if (part === 1) second = v;
+    else third = v;
+  }
+  const y = f.order === YMD ? first : third;
+  const m = f.order === MDY ? first : second;
+  const d = f.order === YMD ? third : f.order === MDY ? second : first;
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
+  scannedYear = y;
+  scannedMonth = m;
+  scannedDay = d;
+  scannedEnd = i;
+  return true;
+}
+
+function pad2(v: number): string {
+  return v < 10 ? `0${v}` : String(v);
+}
+
+/**
+ * Reads a DATE written in format `f` (`10.02.2023` in DD.MM.YYYY), as the catalog keeps it:
+ * `YYYY-MM-DD`. Null for anything else; ISO dates are parseDate's.
+ *
+ * @example parseFormattedDate('2/9/2024', dateFormatOf('MM/DD/YYYY')!) === '2024-02-09'
+ */
+export function parseFormattedDate(s: string, f: DateFormat): string | null {
+  if (!scanFormatted(s, f) || scannedEnd !== s.length) return null;
+  return `${String(scannedYear).padStart(4, '0')}-${pad2(scannedMonth)}-${pad2(scannedDay)}`;
+}
+
+/**
+ * Reads a DATETIME whose date is written in format `f`, to epoch milliseconds: the date
+ * alone (its midnight UTC), or followed by a time of day as in ISO 8601 (`10.02.2023
+ * 08:50`, `02/10/2023T08:50:28Z`, `… 08:50:28.5+01:00`). Null for anything else.
+ */
+export function parseFormattedDateTime(s: string, f: DateFormat, rules: ValueRules): number | null {
+  if (!scanFormatted(s, f)) return null;
+  const days = daysFromCivil(scannedYear, scannedMonth, scannedDay);
+  if (scannedEnd === s.length) return days * DAY_MS;
+  const time = timeOfDay(s, scannedEnd, rules);
+  return Number.isNaN(time) ? null : days * DAY_MS + time;
 }

@@ -1502,6 +1502,8 @@ export type paths = {
                     filename: string;
                     /** @description The dataset this upload is meant to reload: the answer then tells what its fields would break */
                     reload?: string;
+                    /** @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD */
+                    dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                 };
                 header?: never;
                 path?: never;
@@ -1665,6 +1667,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description As given to POST /uploads, so that the load reads what was shown
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -1896,7 +1903,10 @@ export type paths = {
         /** Replaces a dataset’s rows (and fields) with an upload; readers see the old rows or the new, never a mix. Or send the file itself as multipart/form-data, in a part named "file" (curl -F file=@tickets.csv) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description For a multipart body, which carries only the file; else in the body */
+                    dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1911,6 +1921,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2135,6 +2150,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description Kept with the source: every sync reads its dates so
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2173,6 +2193,8 @@ export type paths = {
                                 types: {
                                     [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                                 };
+                                /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                                dateFormat: string;
                                 /** @description Cron, UTC; empty: synced only on demand */
                                 schedule: string;
                                 nextRunAt: string | null;
@@ -2226,6 +2248,11 @@ export type paths = {
                         types?: {
                             [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                         };
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2292,6 +2319,11 @@ export type paths = {
                         format?: "csv" | "json" | "ndjson";
                         /** @description The dotted path of the records array in JSON */
                         recordsPath?: string;
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                     };
                 };
             };
@@ -2364,6 +2396,8 @@ export type paths = {
                             types: {
                                 [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                             };
+                            /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                            dateFormat: string;
                             /** @description Cron, UTC; empty: synced only on demand */
                             schedule: string;
                             nextRunAt: string | null;
@@ -2410,6 +2444,11 @@ export type paths = {
                         recordsPath?: string;
                         /** @description Cron, 5 fields, UTC; null or empty: no schedule (synced on demand only) */
                         schedule?: string | null;
+                        /**
+                         * @description The format the data writes dates in, read besides ISO 8601 (day and month may have one digit; a time may follow, as in DD.MM.YYYY 08:50:28); API filters stay ISO 8601. Default YYYY-MM-DD
+                         * @enum {string}
+                         */
+                        dateFormat?: "YYYY-MM-DD" | "MM/DD/YYYY" | "DD/MM/YYYY" | "DD.MM.YYYY" | "DD-MM-YYYY" | "YYYY/MM/DD";
                         /** @description Sync at once with the saved source */
                         sync?: boolean;
                     };
@@ -2439,6 +2478,8 @@ export type paths = {
                                 types: {
                                     [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                                 };
+                                /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                                dateFormat: string;
                                 /** @description Cron, UTC; empty: synced only on demand */
                                 schedule: string;
                                 nextRunAt: string | null;
@@ -2517,6 +2558,8 @@ export type paths = {
                                 types: {
                                     [key: string]: "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "DATETIME";
                                 };
+                                /** @description The format its dates are read in besides ISO 8601; empty: ISO 8601 only */
+                                dateFormat: string;
                                 /** @description Cron, UTC; empty: synced only on demand */
                                 schedule: string;
                                 nextRunAt: string | null;
