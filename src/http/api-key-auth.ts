@@ -173,19 +173,17 @@ export function createRateLimitSettler(deps: {
     if (pending === undefined) return payload;
     req.pendingRate = undefined;
     const settled = await pending.decision;
-    if ('error' in settled) {
-      if (isStream(payload)) payload.destroy();
-      throw settled.error;
-    }
-    const d = settled.decision;
     const p = req.principal!;
-    if (d.allowed) {
-      setRateHeaders(reply, d);
+    if ('decision' in settled && settled.decision.allowed) {
+      setRateHeaders(reply, settled.decision);
       deps.access.noteUse(p.keyId, deps.now());
       return payload;
     }
+    // Refused, or the limiter failed (a 500, as when the gate waits): nothing of the route's answer.
     if (isStream(payload)) payload.destroy();
     for (const name of Object.keys(reply.getHeaders())) if (!pending.headersBefore.has(name)) reply.removeHeader(name);
+    if ('error' in settled) throw settled.error;
+    const d = settled.decision;
     setRateHeaders(reply, d);
     deps.rejected?.('key');
     reply.header('retry-after', d.resetSeconds);
