@@ -60,15 +60,21 @@ export interface BenchBackend {
   dispose(): Promise<void>;
 }
 
-/** Runs the bench on `bench/out/bench.db`, recreated each time. */
-export function createSqliteBackend(outDir: string): BenchBackend {
+/**
+ * Runs the bench on `bench/out/bench.db`, recreated each time; with `redisUrl`, the
+ * servers keep their rate limits in Redis, as nodes sharing limits do.
+ */
+export function createSqliteBackend(outDir: string, redisUrl?: string): BenchBackend {
   const file = path.join(outDir, 'bench.db');
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
   return {
     name: 'sqlite',
     database: `sqlite:${file}`,
-    location: file,
-    env: {},
+    location: redisUrl === undefined ? file : `${file}, rate limits in Redis`,
+    env:
+      redisUrl === undefined
+        ? {}
+        : { DATAGATE_REDIS: redisUrl, DATAGATE_REDIS_PREFIX: `datagate_bench_${randomBytes(4).toString('hex')}` },
     scalesOut: false,
     async openDirect() {
       const raw = new Database(file, { readonly: true });

@@ -9,6 +9,17 @@ export const Q2_WORD = 'firewall';
  */
 export const SELECTIVE_WORD = '#421';
 
+/**
+ * A contains word that 1 summary in 1,000 has (those numbered `#777`, prefixed with it):
+ * a word as rare as a real search for one incident. Added on 2026-12-07; only those
+ * 1,000 summaries changed, every other value is as before, so earlier figures compare.
+ */
+export const RARE_WORD = 'ransomware';
+
+/** The first and last day of `created_at` (UTC): 2021-01-01 to 2024-12-30, spread evenly. */
+export const FIRST_DAY = '2021-01-01';
+export const LAST_DAY = '2024-12-30';
+
 const ISSUES = [
   'Printer offline',
   'Outlook password prompt',
@@ -50,16 +61,18 @@ export async function writeTicketsCsv(file: string, rows: number): Promise<void>
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
   };
-  const start = Date.UTC(2021, 0, 1);
+  const start = Date.parse(`${FIRST_DAY}T00:00:00Z`);
   let buf = '';
   for (let i = 1; i <= rows; i++) {
     const created = start + Math.floor(rnd() * 4 * 365 * 86_400) * 1000;
     const status = STATUSES[Math.floor(rnd() * STATUSES.length)];
-    // 1 row in 25 mentions the firewall: the 4 % the contains query finds.
+    // 1 row in 25 mentions the firewall: the 4 % the contains query finds; 1 in 1,000
+    // (numbered #777) the rare word. The same random draws either way, so that every
+    // other column is what it was before the rare word came in.
     const summary =
       i % 25 === 0
         ? `Firewall rule blocks ${ISSUES[i % ISSUES.length].toLowerCase()}`
-        : `${ISSUES[Math.floor(rnd() * ISSUES.length)]} #${i % 1000}`;
+        : `${i % 1000 === 777 ? 'Ransomware: ' : ''}${ISSUES[Math.floor(rnd() * ISSUES.length)]} #${i % 1000}`;
     const closed =
       status === 'Closed' ? new Date(created + Math.floor(rnd() * 30) * 86_400_000).toISOString().slice(0, 10) : '';
     buf +=

@@ -27,11 +27,24 @@ const widget = await modules.catalog.widgets.create(tenant.id, {
   ],
 });
 await modules.access.keys.bind(tenant.id, key.id, 'widget', widget.id);
+// Q6: tickets and hours per company (500 of them), a GROUP BY with many groups.
+const perCompany = await modules.catalog.widgets.create(tenant.id, {
+  name: 'Tickets and hours by company (bench)',
+  dataset: ds.id,
+  chart: 'table',
+  dimensions: [{ field: 'company', label: 'Company' }],
+  measures: [
+    { agg: 'count', label: 'Tickets' },
+    { agg: 'sum', field: 'hours', label: 'Hours' },
+  ],
+});
+await modules.access.keys.bind(tenant.id, key.id, 'widget', perCompany.id);
 await modules.close();
 process.stdout.write(
   JSON.stringify({
     datasetId: ds.id,
     widgetId: widget.id,
+    companyWidgetId: perCompany.id,
     key: key.key,
     rows: ds.rowCount,
     ms,

@@ -1,11 +1,15 @@
-// npm run bench [-- --database URL] [--redis URL] [--csv FILE] [--rows N] [--duration S]
-//                 [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
+// npm run bench [-- --backend sqlite|postgres] [--database URL] [--redis URL] [--csv FILE] [--rows N]
+//                 [--duration S] [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
 // Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
-// data goes into SQLite (bench/out/bench.db); with a postgres:// URL (an admin URL), into
-// a fresh database created through it and dropped at the end, with rate limits in Redis,
-// and then two server processes on it are measured too. Prints Markdown tables and
+// data goes into SQLite (bench/out/bench.db); with a postgres:// URL (an admin URL), or
+// `--backend postgres` (postgres://postgres@127.0.0.1:5432/postgres), into a fresh database
+// created through it and dropped at the end, with rate limits in Redis, and then two
+// server processes on it are measured too. `--redis URL` on SQLite keeps the servers'
+// rate limits in Redis as well: the fair baseline for PostgreSQL's figures. Every query
+// has three lines: cold (the first request for it after a server start), uncached (the
+// page cache off: every request runs its SQL) and cached. Prints Markdown tables and
 // writes bench/out/results-<sqlite|postgres>.json. `--only Q1` (or `Q1,Q3`) measures just
 // those dataset queries, cached and uncached, next to the ceiling, and prints one table:
 // about a minute, for comparing two versions of the server. `--key-access` gives the key an
@@ -33,12 +37,13 @@ import {
   type DirectSql,
   type IndexEffect,
 } from './backends.ts';
-import { Q2_WORD, SELECTIVE_WORD, writeTicketsCsv } from './generate.ts';
+import { LAST_DAY, Q2_WORD, RARE_WORD, SELECTIVE_WORD, writeTicketsCsv } from './generate.ts';
 
 const { values: args } = parseArgs({
   options: {
+    backend: { type: 'string' },
     database: { type: 'string' },
-    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    redis: { type: 'string' },
     csv: { type: 'string' },
     rows: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '10' },
@@ -55,11 +60,34 @@ const CONNECTIONS = Number(args.connections);
 const OUT = path.resolve('bench/out');
 fs.mkdirSync(OUT, { recursive: true });
 
+/** `LAST_DAY` minus `days` days, as YYYY-MM-DD. */
+const daysBefore = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+
+// Q3S was Q3 before 2026-12-07 (the first half of 2022); Q3 is now the first half of 2023,
+// in the middle of the data's four years, and Q3L the last 30 days of the data. The
+// generated created_at is drawn at random for each row, so no range sits at one place
+// in load order here; in an export sorted by date, 2023 starts a third into the table.
 const QUERIES: Record<string, string> = {
   Q1: 'current=1&size=10',
   Q2: `summary=${Q2_WORD}`,
-  Q3: 'priority=2,4&created_at=2022-01-01,2022-06-30',
+  Q2R: `summary=${RARE_WORD}`,
+  Q3S: 'priority=2,4&created_at=2022-01-01,2022-06-30',
+  Q3: 'priority=2,4&created_at=2023-01-01,2023-06-30',
+  Q3L: `created_at=${daysBefore(LAST_DAY, 29)},${LAST_DAY}`,
   Q4: 'current=50000',
+};
+/** What each query is, for the tables. */
+const ABOUT: Record<string, string> = {
+  Q1: 'first page and total',
+  Q2: 'contains a word in 4 % of the rows',
+  Q2R: 'contains a word in 0.1 % of the rows',
+  Q3S: 'two priorities, first half of 2022',
+  Q3: 'two priorities, first half of 2023 (mid-range)',
+  Q3L: 'the last 30 days of the data',
+  Q4: 'page 50,000',
+  Q5: 'widget: tickets and hours by board (8 groups)',
+  Q6: 'widget: tickets and hours by company (500 groups)',
 };
 const ONLY = args.only?.split(',').map((q) => q.trim().toUpperCase());
 if (ONLY) {
@@ -76,7 +104,15 @@ const SCALE_OUT_QUERIES = ['Q1', 'Q3'];
 type CpuShares = ReturnType<typeof cpuShares>;
 type Line = { rps: number; p50: number; p99: number; seqP50: number; seqP99: number; cpu: CpuShares };
 type Mode = 'cached' | 'uncached';
-type Imported = { datasetId: string; widgetId: string; key: string; rows: number; ms: number; maxRssKb: number };
+type Imported = {
+  datasetId: string;
+  widgetId: string;
+  companyWidgetId: string;
+  key: string;
+  rows: number;
+  ms: number;
+  maxRssKb: number;
+};
 
 function log(s: string) {
   process.stderr.write(s + '\n');
@@ -84,9 +120,16 @@ function log(s: string) {
 
 const fmt = (n: number, d = 2) => n.toFixed(d);
 
-function openBackend(url: string | undefined): Promise<BenchBackend> {
-  if (url === undefined) return Promise.resolve(createSqliteBackend(OUT));
-  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresBackend(url, args.redis!, OUT);
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+
+function openBackend(kind: string | undefined, url: string | undefined): Promise<BenchBackend> {
+  if (kind !== undefined && kind !== 'sqlite' && kind !== 'postgres')
+    throw new Error(`--backend: expected sqlite or postgres, not "${kind}"`);
+  if (kind === 'sqlite' && url !== undefined) throw new Error('--backend sqlite takes no --database');
+  if (url === undefined && kind !== 'postgres') return Promise.resolve(createSqliteBackend(OUT, args.redis));
+  url ??= DEFAULT_POSTGRES;
+  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresBackend(url, args.redis ?? DEFAULT_REDIS, OUT);
   // Not echoed: the URL may carry a password.
   throw new Error('--database: expected a postgres:// URL (without it the bench runs on SQLite)');
 }
@@ -169,7 +212,11 @@ async function load(url: string | string[], headers: Record<string, string> = {}
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu };
 }
 
-/** Latency of one request at a time over a kept-alive connection, in ms (autocannon rounds to whole ms). */
+/**
+ * Latency of one request at a time over a kept-alive connection, in ms (autocannon rounds
+ * to whole ms): `n` requests, or fewer (20 at least) once the load's duration has passed,
+ * so that a slow query's line takes no longer than its load.
+ */
 async function sequential(url: string, headers: Record<string, string>, n = 2000, warmUp = 50) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const once_ = () =>
@@ -182,16 +229,18 @@ async function sequential(url: string, headers: Record<string, string>, n = 2000
         })
         .on('error', reject);
     });
-  for (let i = 0; i < warmUp; i++) await once_();
+  const warmEnd = performance.now() + 1000;
+  for (let i = 0; i < warmUp && performance.now() < warmEnd; i++) await once_();
   const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
+  const end = performance.now() + DURATION * 1000;
+  for (let i = 0; i < n && (i < 20 || performance.now() < end); i++) {
     const t = performance.now();
     await once_();
     samples.push(performance.now() - t);
   }
   agent.destroy();
   samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(n / 2)], p99: samples[Math.floor(n * 0.99)] };
+  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.floor(samples.length * 0.99)] };
 }
 
 /** One request on a new connection, in ms: the cost a first client sees. */
@@ -291,7 +340,7 @@ if (!csv) {
   }
 }
 
-const backend = await openBackend(args.database);
+const backend = await openBackend(args.backend, args.database);
 let cleaning: Promise<void> | undefined;
 const cleanUp = () => (cleaning ??= Promise.all([...children].map(stop)).then(() => backend.dispose()));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -331,6 +380,26 @@ async function bench(backend: BenchBackend, csv: string) {
   const ceilUrl = `${ceilingInfo.listening}/ceiling`;
   const ceil: Line = { ...(await load(ceilUrl, {}, [ceiling.pid!])), ...seqOf(await sequential(ceilUrl, {})) };
   await stop(ceiling);
+
+  // Cold: for each query, a server started for it alone answers its first request (a new
+  // connection; nothing cached in the server: no page, no count, no prepared statement).
+  const widgetUrl = (base: string, id: string) => `${base}/api/widget/${id}`;
+  const WIDGETS: Record<string, string> = { Q5: imported.widgetId, Q6: imported.companyWidgetId };
+  const coldUrls: Record<string, (base: string) => string> = {
+    ...Object.fromEntries(Object.entries(QUERIES).map(([name, qs]) => [name, (b: string) => datasetUrl(b, qs)])),
+    ...(ONLY ? {} : Object.fromEntries(Object.entries(WIDGETS).map(([name, id]) => [name, (b) => widgetUrl(b, id)]))),
+  };
+  const cold: Record<string, number> = {};
+  for (const [name, url] of Object.entries(coldUrls)) {
+    log(`cold: ${name} on a server just started ...`);
+    const fresh = startServer('cached');
+    try {
+      cold[name] = await firstRequest(url(await listening(fresh)), headers);
+    } finally {
+      await stop(fresh);
+    }
+  }
+
   const http_: Record<string, Record<string, Line>> = { cached: {}, uncached: {} };
   for (const mode of ['uncached', 'cached'] as const) {
     for (const [name, qs] of Object.entries(QUERIES)) {
@@ -343,22 +412,27 @@ async function bench(backend: BenchBackend, csv: string) {
 
   if (ONLY) {
     await Promise.all([stop(servers.cached), stop(servers.uncached)]);
-    process.stdout.write(onlyReport(ceil, http_, imported.rows).join('\n') + '\n');
+    process.stdout.write(onlyReport(ceil, http_, cold, imported.rows).join('\n') + '\n');
     return;
   }
 
-  // Q5, the widget: its first request on the cached server is the first after the load
-  // (nothing cached yet); every request on the uncached server computes the GROUP BY.
-  const widgetUrl = (mode: Mode) => `${bases[mode]}/api/widget/${imported.widgetId}`;
+  // The widgets: the first request is the cold line (a server started for it); every
+  // request on the uncached server computes the GROUP BY.
   const rssBeforeQ5 = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
-  log('Q5: first request, uncached ...');
-  const q5First = await firstRequest(widgetUrl('cached'), headers);
-  const q5Uncached = await sequential(widgetUrl('uncached'), headers, 10, 1);
-  log('load: Q5 cached ...');
-  http_.cached.Q5 = {
-    ...(await load(widgetUrl('cached'), headers, [servers.cached.pid!])),
-    ...seqOf(await sequential(widgetUrl('cached'), headers)),
-  };
+  const widgets: Record<string, { first: number; uncached: { p50: number; p99: number } }> = {};
+  for (const [name, id] of Object.entries(WIDGETS)) {
+    log(`${name}: uncached ...`);
+    widgets[name] = { first: cold[name], uncached: await sequential(widgetUrl(bases.uncached, id), headers, 10, 1) };
+    // Its result into the cache first: ten connections at once would each compute it.
+    await firstRequest(widgetUrl(bases.cached, id), headers);
+    log(`load: ${name} cached ...`);
+    http_.cached[name] = {
+      ...(await load(widgetUrl(bases.cached, id), headers, [servers.cached.pid!])),
+      ...seqOf(await sequential(widgetUrl(bases.cached, id), headers)),
+    };
+  }
+  const q5First = widgets.Q5.first;
+  const q5Uncached = widgets.Q5.uncached;
   const serverRss = { cached: peakRssMb(servers.cached.pid!), uncached: peakRssMb(servers.uncached.pid!) };
 
   // Two nodes: a second server with the same settings next to each of the first two.
@@ -410,6 +484,7 @@ async function bench(backend: BenchBackend, csv: string) {
       for (const [name, qs] of Object.entries({
         Q2: QUERIES.Q2,
         Q3: QUERIES.Q3,
+        Q3S: QUERIES.Q3S,
         'full scan': 'summary=no-such-words',
       })) {
         const q = parsed(qs, ds);
@@ -425,7 +500,7 @@ async function bench(backend: BenchBackend, csv: string) {
     let contains: Record<string, { word: string; matches: number } & IndexEffect> | undefined;
     if (direct.indexEffect) {
       contains = {};
-      for (const [name, word] of Object.entries({ Q2: Q2_WORD, selective: SELECTIVE_WORD })) {
+      for (const [name, word] of Object.entries({ Q2: Q2_WORD, Q2R: RARE_WORD, selective: SELECTIVE_WORD })) {
         log(`contains ${word}: index and sequential scan ...`);
         const count = buildCountQuery(db, caps, ds, parsed(new URLSearchParams({ summary: word }).toString(), ds))!;
         contains[name] = { word, matches: await countOf(direct, count), ...(await direct.indexEffect(count, 3000)) };
@@ -469,6 +544,8 @@ async function bench(backend: BenchBackend, csv: string) {
       serverRss,
       ceil,
       http: http_,
+      cold,
+      widgets,
       direct: directQ,
       guard,
       contains,
@@ -497,6 +574,8 @@ type Results = {
   serverRss: Record<Mode, number>;
   ceil: Line;
   http: Record<string, Record<string, Line>>;
+  cold: Record<string, number>;
+  widgets: Record<string, { first: number; uncached: { p50: number; p99: number } }>;
   direct: Record<string, { page: number; count: number | null; total: number }>;
   guard?: Record<string, { with: number; without: number }>;
   contains?: Record<string, { word: string; matches: number } & IndexEffect>;
@@ -505,7 +584,12 @@ type Results = {
 };
 
 /** `--only`: the chosen queries' lines next to the ceiling, with the CPU shares. */
-function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, rows: number): string[] {
+function onlyReport(
+  ceil: Line,
+  http_: Record<string, Record<string, Line>>,
+  cold: Record<string, number>,
+  rows: number,
+): string[] {
   const line = (label: string, l: Line) =>
     `| ${label} | ${Math.round(l.rps)} | ${l.p50} | ${l.p99} | ${fmt(l.seqP50, 3)} | ${fmt(l.seqP99, 3)} ` +
     `| ${Math.round(l.cpu.busy)} % | ${Math.round(l.cpu.servers)} % | ${Math.round(l.cpu.rest)} % |`;
@@ -518,6 +602,29 @@ function onlyReport(ceil: Line, http_: Record<string, Record<string, Line>>, row
     line('ceiling', ceil),
     ...(['uncached', 'cached'] as const).flatMap((mode) =>
       Object.keys(QUERIES).map((name) => line(`${name} ${mode}`, http_[mode][name])),
+    ),
+    '',
+    ...threeLines(http_, cold, ceil),
+  ];
+}
+
+/**
+ * Each query's three lines side by side: cold (the first request for it after a server
+ * start), warm uncached (the page cache off, the count cached) and cached.
+ */
+function threeLines(http_: Record<string, Record<string, Line>>, cold: Record<string, number>, ceil: Line): string[] {
+  const names = [...Object.keys(QUERIES), ...Object.keys(cold).filter((n) => !(n in QUERIES))];
+  const cell = (l: Line | undefined) =>
+    l ? `${Math.round(l.rps)} | ${Math.round((100 * l.rps) / ceil.rps)} % | ${fmt(l.seqP50, 3)}` : '— | — | —';
+  return [
+    '| query | what | cold: first request ms | uncached req/s | of ceiling | uncached single-client p50 ms ' +
+      '| cached req/s | of ceiling | cached single-client p50 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...names.map(
+      (name) =>
+        `| ${name} | ${ABOUT[name]}${name in QUERIES ? ` \`${QUERIES[name]}\`` : ''} ` +
+        `| ${cold[name] === undefined ? '—' : fmt(cold[name], 1)} | ${cell(http_.uncached[name])} ` +
+        `| ${cell(http_.cached[name])} |`,
     ),
   ];
 }
@@ -547,7 +654,10 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
     row_('ceiling', `constant ${o.ceilingBytes} B JSON`, ceil),
     ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} uncached`, `\`${qs}\``, http_.uncached[name])),
     ...Object.entries(QUERIES).map(([name, qs]) => row_(`${name} cached`, `\`${qs}\``, http_.cached[name])),
-    row_('Q5 cached', 'widget: tickets and hours by board', http_.cached.Q5),
+    row_('Q5 cached', ABOUT.Q5, http_.cached.Q5),
+    row_('Q6 cached', ABOUT.Q6, http_.cached.Q6),
+    '',
+    ...threeLines(http_, r.cold, ceil),
     '',
     'CPU during the load lines, as shares of the whole machine (100 % = every core busy): the load ' +
       'generator (autocannon, in the',
@@ -592,9 +702,15 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
   const { q5 } = r;
   lines.push(
     '',
+    `| Q6: ${ABOUT.Q6} over ${imported.rows} rows | ms |`,
+    '|---|---:|',
+    `| first request after a start | ${fmt(r.widgets.Q6.first, 1)} |`,
+    `| uncached server, single-client p50 of 10 requests | ${fmt(r.widgets.Q6.uncached.p50, 1)} |`,
+    `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q6.seqP50, 3)} / ${fmt(http_.cached.Q6.seqP99, 3)} |`,
+    '',
     `| Q5: widget, count and sum of hours per board over ${imported.rows} rows | ms |`,
     '|---|---:|',
-    `| first request after the load (cached server, nothing cached yet) | ${fmt(q5.first, 1)} |`,
+    `| first request after a start (nothing cached yet) | ${fmt(q5.first, 1)} |`,
     `| uncached server, single-client p50 of 10 requests | ${fmt(q5.uncached.p50, 1)} |`,
     `| cached, single-client p50 / p99 | ${fmt(http_.cached.Q5.seqP50, 3)} / ${fmt(http_.cached.Q5.seqP99, 3)} |`,
     `| cached, req/s (${CONNECTIONS} connections) | ${Math.round(http_.cached.Q5.rps)} |`,
@@ -611,7 +727,8 @@ function report(r: Results, o: { ceilingBytes: number; driver: string }): string
 
 function containsTable(contains: NonNullable<Results['contains']>, rows: number, driver: string): string[] {
   const speedUp = (c: IndexEffect) => c.seqScan.p50 / c.index.p50;
-  const label = (name: string, word: string) => `${name === 'Q2' ? "Q2's word" : 'a selective word'} \`${word}\``;
+  const label = (name: string, word: string) =>
+    `${name === 'selective' ? 'a selective word' : `${name}'s word`} \`${word}\``;
   return [
     `Contains filter: the count a request needs (\`summary=<word>\`, ILIKE '%<word>%'), direct on ${driver}, ` +
       `p50 of repeated runs on one session,`,
@@ -678,7 +795,7 @@ function againstSqlite(r: Results, ref: { file: string; date: string; results: R
   type Metric = [string, number, number, boolean];
   const target: Metric[] = [];
   for (const mode of ['uncached', 'cached'] as const) {
-    for (const name of [...Object.keys(QUERIES), ...(mode === 'cached' ? ['Q5'] : [])]) {
+    for (const name of [...Object.keys(QUERIES), ...(mode === 'cached' ? ['Q5', 'Q6'] : [])]) {
       const a = s.http?.[mode]?.[name];
       const b = r.http[mode][name];
       if (!a || !b) continue;
@@ -688,12 +805,16 @@ function againstSqlite(r: Results, ref: { file: string; date: string; results: R
       );
     }
   }
+  for (const name of Object.keys(r.cold))
+    if (s.cold?.[name] !== undefined)
+      target.push([`${name} cold: first request ms`, s.cold[name], r.cold[name], false]);
   target.push(
-    ['Q5 first request after the load, ms', s.q5.first, r.q5.first, false],
+    ['Q5 first request after a start, ms', s.q5.first, r.q5.first, false],
     ['Q5 uncached server, single-client p50 ms', s.q5.uncached.p50, r.q5.uncached.p50, false],
   );
   const explaining: Metric[] = [];
   for (const name of Object.keys(QUERIES)) {
+    if (!s.direct[name]) continue;
     explaining.push([`${name} direct SQL: page p50 ms`, s.direct[name].page, r.direct[name].page, false]);
     if (r.direct[name].count !== null)
       explaining.push([`${name} direct SQL: count p50 ms`, s.direct[name].count, r.direct[name].count!, false]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
@@ -10,7 +10,7 @@ import type { Clock } from './shared/clock.ts';
 import type { UseCases } from './usecases/index.ts';
 import type { Sources } from './sources/index.ts';
 import { registerOpsRoutes, type Metrics } from './http/metrics.ts';
-import { createApiKeyGate } from './http/api-key-auth.ts';
+import { createApiKeyGate, createRateLimitSettler } from './http/api-key-auth.ts';
 import { registerPreflight } from './http/key-access.ts';
 import { publicErrorHandler, sendPublicError } from './http/public-replies.ts';
 import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
@@ -63,6 +63,8 @@ export interface AppDeps {
 const EXPORTS_PER_KEY = 2;
 // An export whose reader takes nothing for a minute is cut off: it holds a database connection.
 const EXPORT_STALL_MS = 60_000;
+/** The public API's page reads: the routes that run alongside their request's rate-limit call. */
+const PAGE_READS = new Set(['/api/dataset/:resourceId', '/api/widget/:resourceId']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -170,6 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   /** What /api/ and /odata/ share: the key gate, compression and usage per key. */
   async function keyedScope(scope: FastifyInstance, gate: ReturnType<typeof createApiKeyGate>): Promise<void> {
     scope.addHook('preHandler', gate);
+    // Before compression's: a 429 that replaces an answer is what gets compressed (or not).
+    scope.addHook('onSend', createRateLimitSettler(gateDeps));
     // gzip or br for bodies over 1 KB when the client accepts them (spec section 12).
     // Brotli at quality 4: near gzip's speed with a smaller body; 11 (its default) costs
     // tens of milliseconds a page.
@@ -192,7 +196,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPreflight(app, '/api');
   registerPreflight(app, '/odata');
   await app.register(async (api) => {
-    await keyedScope(api, createApiKeyGate(gateDeps));
+    // Page reads run alongside the rate-limit call (see createApiKeyGate).
+    const overlap = (req: FastifyRequest) => PAGE_READS.has(req.routeOptions.url ?? '');
+    await keyedScope(api, createApiKeyGate({ ...gateDeps, overlap }));
     const routeDeps = {
       catalog: deps.catalog,
       resources: deps.usecases.resources,

@@ -377,6 +377,43 @@ describe('limits and admin changes', () => {
     assert.equal(res.headers['x-ratelimit-remaining'], '0');
   });
 
+  it('reads run alongside their rate-limit call and refused get the same 429, nothing of the page', async () => {
+    const k = await readerKey({ rateLimit: 3 });
+    const page = (n: number) =>
+      t.server.app.inject({
+        method: 'GET',
+        url: `/api/dataset/${dsId}?size=1&current=${n}`,
+        headers: { apikey: k.key },
+      });
+    assert.equal((await page(1)).statusCode, 200);
+    // Room left after the first: the next ones run before their decisions are known.
+    const reads: string[] = [];
+    const readPage = t.modules.catalog.datasets.readPage;
+    t.modules.catalog.datasets.readPage = (...args) => {
+      reads.push('read');
+      return readPage(...args);
+    };
+    try {
+      const burst = await Promise.all([2, 3, 4, 5].map(page));
+      assert.deepEqual(burst.map((r) => r.statusCode).sort(), [200, 200, 429, 429]);
+      assert.equal(reads.length, 4, 'all four ran their query');
+      for (const res of burst.filter((r) => r.statusCode === 429)) {
+        assert.equal(res.body, '{"code":429,"msg":"API rate limit exceeded: 3 requests per minute.","data":[]}');
+        assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+        assert.equal(res.headers['x-ratelimit-remaining'], '0');
+        assert.ok(Number(res.headers['retry-after']) >= 1);
+        for (const h of ['x-dataset-version', 'etag', 'cache-control', 'last-modified'])
+          assert.equal(res.headers[h], undefined, h);
+        assert.ok(res.headers['x-request-id']);
+      }
+      // Past its limit, the key waits for its decision again: refused before any query.
+      for (let n = 6; n < 11; n++) assert.equal((await page(n)).statusCode, 429);
+      assert.equal(reads.length, 4, 'no query for a key known to be past its limit');
+    } finally {
+      t.modules.catalog.datasets.readPage = readPage;
+    }
+  });
+
   it('the switch off refuses every key with 403, on again serves', async () => {
     const k = await readerKey();
     await t.modules.access.tenants.setPublicApi(t.tenant.id, false);

@@ -98,6 +98,24 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     assert.ok(byNode[0] > 0 && byNode[1] > 0, `both nodes served: ${byNode}`);
   });
 
+  it('reads that run alongside the shared limit check on both nodes: still exactly 60 succeed', async () => {
+    const k = await newKey(60);
+    const read = (n: number, i: number) =>
+      fetch(`${nodes[n].url}/api/dataset/${datasetId}?current=${1 + (i % 3)}`, { headers: { apikey: k.key } });
+    // One read on each node first: then each knows the key has room left, and the next
+    // reads run their page before the decision comes back from Redis.
+    for (const n of [0, 1]) assert.equal((await read(n, 0)).status, 200);
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => read(i % 2, i)));
+    const statuses = responses.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 58, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 42);
+    for (const res of responses.filter((r) => r.status === 429)) {
+      assert.equal(await res.text(), '{"code":429,"msg":"API rate limit exceeded: 60 requests per minute.","data":[]}');
+      assert.equal(res.headers.get('x-dataset-version'), null);
+      assert.equal(res.headers.get('etag'), null);
+    }
+  });
+
   it('a key removed by another process is refused by both nodes within 1 s', async () => {
     const k = await newKey(1000);
     for (const n of nodes)

@@ -1,13 +1,19 @@
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessRegistry, Principal } from '../access/index.ts';
 import type { AttemptLimiter, RateDecision, RateLimiter } from '../ratelimit/index.ts';
 import type { PublicErrorCode } from '../shared/errors.ts';
 import { checkKeyAccess } from './key-access.ts';
-import { sendPublicError as sendPublic } from './public-replies.ts';
+import { publicErrorReply, sendPublicError as sendPublic } from './public-replies.ts';
+
+/** A rate-limit decision still to come, settled so that a failure is never an unhandled rejection. */
+type PendingDecision = Promise<{ decision: RateDecision } | { error: unknown }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The rate-limit decision the gate did not wait for (see `createApiKeyGate`'s `overlap`). */
+    pendingRate?: { decision: PendingDecision; headersBefore: ReadonlySet<string> };
   }
 }
 
@@ -62,8 +68,24 @@ export function createApiKeyGate(deps: {
   basic?: boolean;
   /** How a refusal is written; the public API's bodies unless told otherwise (the OData feed's). */
   sendError?: (reply: FastifyReply, code: PublicErrorCode, msg?: string) => FastifyReply;
+  /**
+   * The requests whose route may run while the rate-limit call is under way (page reads
+   * of the public API); their answer waits for it in `settleRateLimit`. Only with the
+   * public API's bodies (a 429 replacing an answer is written as `publicErrorReply`).
+   */
+  overlap?: (req: FastifyRequest) => boolean;
 }) {
   const sendPublicError = deps.sendError ?? sendPublic;
+  // Per key, whether this node's last decision left room for another request. Only then
+  // does the route run before the decision is known: a key at or over its limit is
+  // refused before any query, as always, so a client past its limit cannot make the
+  // server run queries whose answers are thrown away (at most the requests in flight
+  // when the limit is reached). One entry per key that made a request: keys are few.
+  const roomLeft = new Map<string, boolean>();
+  const decided = (keyId: string, d: RateDecision) => {
+    roomLeft.set(keyId, d.allowed && d.remaining > 0);
+    return d;
+  };
   function attemptsLimited(reply: FastifyReply, wait: number): FastifyReply {
     deps.rejected?.('address');
     reply.header('retry-after', wait);
@@ -107,7 +129,18 @@ export function createApiKeyGate(deps: {
     const p = auth.principal;
     req.principal = p;
     if (!checkKeyAccess(req, reply, p, sendPublicError)) return reply;
-    const d = await deps.limiter.consume(p.keyId, p.rateLimit);
+    // The rate-limit call (a Redis round trip with several nodes) alongside the route's
+    // work, when a refusal is unlikely; the switch is checked first, so that the answers
+    // (429 before 403) are the same either way.
+    if (deps.overlap?.(req) && roomLeft.get(p.keyId) === true && deps.access.isEnabled(p.tenantId)) {
+      const decision: PendingDecision = deps.limiter.consume(p.keyId, p.rateLimit).then(
+        (d) => ({ decision: decided(p.keyId, d) }),
+        (error: unknown) => ({ error }),
+      );
+      req.pendingRate = { decision, headersBefore: new Set(Object.keys(reply.getHeaders())) };
+      return;
+    }
+    const d = decided(p.keyId, await deps.limiter.consume(p.keyId, p.rateLimit));
     setRateHeaders(reply, d);
     if (!d.allowed) {
       deps.rejected?.('key');
@@ -121,4 +154,45 @@ export function createApiKeyGate(deps: {
       return reply;
     }
   };
+}
+
+/**
+ * The `onSend` hook that completes an overlapped gate (registered before compression):
+ * waits for the rate-limit decision, sets its headers, and when the key was over its
+ * limit replaces whatever the route answered (rows, an error, a 304) with the 429 the
+ * gate would have sent, without a header the route set and with its body stream (if
+ * any) destroyed. Nothing the route produced leaves the server.
+ */
+export function createRateLimitSettler(deps: {
+  access: AccessRegistry;
+  now: () => number;
+  rejected?: (kind: 'key' | 'address') => void;
+}) {
+  return async function settleRateLimit(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    const pending = req.pendingRate;
+    if (pending === undefined) return payload;
+    req.pendingRate = undefined;
+    const settled = await pending.decision;
+    const p = req.principal!;
+    if ('decision' in settled && settled.decision.allowed) {
+      setRateHeaders(reply, settled.decision);
+      deps.access.noteUse(p.keyId, deps.now());
+      return payload;
+    }
+    // Refused, or the limiter failed (a 500, as when the gate waits): nothing of the route's answer.
+    if (isStream(payload)) payload.destroy();
+    for (const name of Object.keys(reply.getHeaders())) if (!pending.headersBefore.has(name)) reply.removeHeader(name);
+    if ('error' in settled) throw settled.error;
+    const d = settled.decision;
+    setRateHeaders(reply, d);
+    deps.rejected?.('key');
+    reply.header('retry-after', d.resetSeconds);
+    return publicErrorReply(reply, 'RATE_LIMITED', `API rate limit exceeded: ${p.rateLimit} requests per minute.`);
+  };
+}
+
+function isStream(payload: unknown): payload is Readable {
+  return (
+    typeof (payload as Readable | null)?.pipe === 'function' && typeof (payload as Readable).destroy === 'function'
+  );
 }

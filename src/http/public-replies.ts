@@ -37,11 +37,20 @@ function envelope(code: number, msg: string): string {
   return `{"code":${code},"msg":${JSON.stringify(msg)},"data":[]}`;
 }
 
-/** Sends a public error with its status, the catalog's headers for it, and its body. */
-export function sendPublicError(reply: FastifyReply, code: PublicErrorCode, msg?: string): FastifyReply {
+/**
+ * Sets a public error's status, the catalog's headers for it and the JSON type, and
+ * returns its body: for an answer replaced after the route ran (an `onSend` hook).
+ */
+export function publicErrorReply(reply: FastifyReply, code: PublicErrorCode, msg?: string): string {
   const entry = PUBLIC_ERRORS[code];
   if ('headers' in entry) reply.headers(entry.headers);
-  return reply.code(entry.status).type(JSON_TYPE).send(publicErrorBody(code, msg));
+  reply.code(entry.status).type(JSON_TYPE);
+  return publicErrorBody(code, msg);
+}
+
+/** Sends a public error with its status, the catalog's headers for it, and its body. */
+export function sendPublicError(reply: FastifyReply, code: PublicErrorCode, msg?: string): FastifyReply {
+  return reply.send(publicErrorReply(reply, code, msg));
 }
 
 /** Sends a pre-serialised JSON body. */

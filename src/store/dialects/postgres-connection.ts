@@ -48,7 +48,34 @@ export function asStoreError(e: unknown): unknown {
 /** A pooled connection whose statements report an outage as StoreUnavailableError. */
 export type Guarded = Pick<pg.PoolClient, 'query' | 'release'>;
 
-function guardClient(client: pg.PoolClient): Guarded {
+/**
+ * How much longer (ms) than a statement's time left a session's statement_timeout may be
+ * and still serve it: 5 ms or 1 % of the time left, whichever is more. A statement is
+ * never stopped before its deadline and at most this much after it (the limit is whole
+ * milliseconds, timed by the server from when the statement arrives), and a connection
+ * keeps one limit across requests whose time left differs by what was spent before
+ * their query.
+ */
+export function limitSlackMs(timeLeftMs: number): number {
+  return Math.max(5, timeLeftMs / 100);
+}
+
+/**
+ * A connection for a statement with a deadline: `limitTo(ms)` brings its session's
+ * statement_timeout to between `ms` and `ms + limitSlackMs(ms)`, with a round trip only
+ * when it is not there already. The limit stays with the session, not the statement.
+ */
+export type Limited = Guarded & { limitTo(ms: number): Promise<void> };
+
+/**
+ * The statement_timeout a pooled connection's session carries, in ms, where `limitTo`
+ * set one. Such a connection is reset (`RESET statement_timeout`, back to the server's
+ * own default) before it is handed to anything else: control statements, loads and
+ * index builds never run under a page read's limit.
+ */
+const sessionLimits = new WeakMap<pg.PoolClient, number>();
+
+function guardClient(client: pg.PoolClient): Limited {
   // The pool listens for errors only on idle connections; one checked out and dropped by
   // the server (a restart during a load) would emit an unhandled 'error' and end the
   // process. Its statements fail on their own, and the pool discards it on release.
@@ -64,7 +91,40 @@ function guardClient(client: pg.PoolClient): Guarded {
       client.removeListener('error', dropped);
       client.release(err);
     },
+    async limitTo(ms: number) {
+      const current = sessionLimits.get(client);
+      if (current !== undefined && current >= ms && current - ms <= limitSlackMs(ms)) return;
+      // Unknown until the server has answered: a failure leaves the record unset, and the
+      // caller discards the connection.
+      sessionLimits.delete(client);
+      // `ms` is an integer computed by the caller, never input.
+      await client.query(`SET statement_timeout = ${Math.trunc(ms)}`).catch((e: unknown) => {
+        throw asStoreError(e);
+      });
+      sessionLimits.set(client, Math.trunc(ms));
+    },
   };
+}
+
+/** Takes a connection from the pool; with `reset`, one whose session carries a limit is reset first. */
+async function checkOut(pool: pg.Pool, reset: boolean): Promise<Limited> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw asStoreError(e);
+  }
+  const guarded = guardClient(client);
+  if (reset && sessionLimits.has(client)) {
+    try {
+      await guarded.query('RESET statement_timeout');
+      sessionLimits.delete(client);
+    } catch (e) {
+      guarded.release(e as Error);
+      throw e;
+    }
+  }
+  return guarded;
 }
 
 /**
@@ -74,17 +134,23 @@ function guardClient(client: pg.PoolClient): Guarded {
  */
 function guardPool(pool: pg.Pool) {
   return {
-    query: ((...args: unknown[]) =>
-      (pool.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((e: unknown) =>
-        Promise.reject(asStoreError(e)),
-      )) as pg.Pool['query'],
-    async connect(): Promise<Guarded> {
+    // As the driver's pool.query, on a connection with no page read's limit: a failed
+    // statement discards its connection.
+    query: (async (...args: unknown[]) => {
+      const client = await checkOut(pool, true);
       try {
-        return guardClient(await pool.connect());
+        const r = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        client.release();
+        return r;
       } catch (e) {
-        throw asStoreError(e);
+        client.release(e as Error);
+        throw e;
       }
-    },
+    }) as pg.Pool['query'],
+    /** A connection whose session has no page read's limit. */
+    connect: (): Promise<Guarded> => checkOut(pool, true),
+    /** A connection for a statement with a deadline (see `Limited`); its session may carry a limit already. */
+    connectLimited: (): Promise<Limited> => checkOut(pool, false),
     end: () => pool.end(),
   };
 }

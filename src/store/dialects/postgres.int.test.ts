@@ -823,6 +823,72 @@ describe('query deadline', () => {
     assert.deepEqual(new Set(settings.map((r) => r[0][0])), new Set(['0']));
   });
 
+  /** The text of every statement sent on any connection while `work` runs. */
+  async function statementsSent(work: () => Promise<void>): Promise<string[]> {
+    const sent: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const c = args[0] as string | { text: string };
+      sent.push(typeof c === 'string' ? c : c.text);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await work();
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    return sent;
+  }
+
+  it('sets the limit once per connection: then a statement with as much time left is one round trip', async () => {
+    const q = sql`select 7 as seven`.compile(h.data);
+    const sent = await statementsSent(async () => {
+      // One at a time: the pool hands back the connection just released.
+      for (let i = 0; i < 20; i++) assert.deepEqual(await h.tables.rows(q, { deadline: Date.now() + 30_000 }), [[7]]);
+    });
+    // A connection new to deadlines gets the time left; one more (the whole limit) when a
+    // later request finds more time left, to the millisecond, than the first did.
+    const limits = sent.filter((t) => /statement_timeout/i.test(t));
+    assert.ok(limits.length <= 2, `limits set: ${limits.join('; ')}`);
+    assert.deepEqual(
+      sent.filter((t) => !/statement_timeout/i.test(t)),
+      Array.from({ length: 20 }, () => q.sql),
+      'no BEGIN, SET LOCAL or COMMIT around the statement',
+    );
+  });
+
+  it("less time left than the connection's limit: the statement sets its own, and is stopped in time", async () => {
+    await h.tables.rows(sql`select 1`.compile(h.data), { deadline: Date.now() + 30_000 });
+    const started = performance.now();
+    const sent = await statementsSent(() =>
+      assert.rejects(Promise.resolve(h.tables.rows(slow(), { deadline: Date.now() + 150 })), QueryTimeoutError),
+    );
+    const took = performance.now() - started;
+    assert.ok(took < 1_000, `stopped after ${took.toFixed(0)} ms`);
+    assert.equal(sent.filter((t) => /^SET statement_timeout = 1[45]\d$/.test(t)).length, 1, sent.join('; '));
+    // And the connection serves the next request, at its own limit again.
+    assert.deepEqual(await h.tables.rows(sql`select 2`.compile(h.data), { deadline: Date.now() + 30_000 }), [[2]]);
+  });
+
+  it('a connection that served a deadline is reset before control statements and loads use it', async () => {
+    // Every pooled connection gets a limit...
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.tables.rows(sql`select pg_sleep(0.05)`.compile(h.data), { deadline: Date.now() + 30_000 }),
+      ),
+    );
+    // ...and then, through Kysely (control tables) and through plain statements alike, none.
+    const viaKysely = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const r = await sql<{ s: string }>`select current_setting('statement_timeout') as s, pg_sleep(0.05)`.execute(
+          h.control,
+        );
+        return r.rows[0].s;
+      }),
+    );
+    assert.deepEqual(new Set(viaKysely), new Set(['0']));
+  });
+
   it('a query that ends in time returns its rows', async () => {
     const q = sql`select 1 as a, ${'x'}::text as b`.compile(h.data);
     assert.deepEqual(await h.tables.rows(q, { deadline: Date.now() + 5_000 }), [[1, 'x']]);
