@@ -8,7 +8,7 @@ import { createWidgetService } from './widget/widget-service.ts';
 
 export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
 export { datasetSummary } from './dataset-registry.ts';
-export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
+export type { DatasetService, Page, TotalKind, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
 export type { ListQuery, ListPage } from './listing.ts';
 export type { Favourites, FavouriteType } from './favourites.ts';
 /** The cursor an export reads: the store's, handed through the catalog to the routes. */
@@ -18,6 +18,8 @@ export type { Field, FieldType, Value } from './types.ts';
 export { FIELD_TYPES, isFieldType } from './types.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
+export type { CountStrategy } from './filter/query-options.ts';
+export { checkCursor, encodeCursor, type CursorCheck } from './query/page-cursor.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';
 export { filterFields, MAX_IN_VALUES, operatorNames, type FilterNode, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
