@@ -16,7 +16,12 @@ import {
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
 import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
-import { buildKeysetPageQuery, buildSampleCountQuery, SAMPLE_ROWS } from './query/page-strategies.ts';
+import {
+  buildKeysetPageQuery,
+  buildMatchingRowsQuery,
+  buildSampleCountQuery,
+  SAMPLE_ROWS,
+} from './query/page-strategies.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
@@ -541,8 +546,10 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   }
 
   /**
-   * The matches in a fixed sample of rows, scaled to the table (see `SAMPLE_BLOCKS`);
-   * a table no larger than the sample is counted. Cached as counts are, apart from them.
+   * An estimate of the rows matching `q`: the planner's where the database keeps row
+   * estimates (PostgreSQL), else the matches in a fixed sample of rows, scaled to the
+   * table (see `SAMPLE_BLOCKS`); a table no larger than the sample is counted. Cached as
+   * counts are, apart from them.
    */
   async function estimateMatching(
     ds: Dataset,
@@ -550,12 +557,16 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     opts: { deadline?: number },
   ): Promise<{ n: number; exact: boolean }> {
     if (ds.rowCount <= SAMPLE_ROWS) return { n: await countMatching(ds, q, opts), exact: true };
-    const sample = buildSampleCountQuery(store.data, store.caps, ds, q)!;
-    const key = `~${countKey(ds, sample)}`;
+    const planner = store.caps.rowEstimate;
+    const asked = planner
+      ? planner.explain(buildMatchingRowsQuery(store.data, store.caps, ds, q)!)
+      : buildSampleCountQuery(store.data, store.caps, ds, q)!;
+    const key = `~${countKey(ds, asked)}`;
     const cached = counts.get(key);
     if (cached !== undefined) return { n: cached, exact: false };
-    const matches = Number((await store.tables.rows(sample, opts))[0][0]);
-    const n = Math.round((matches * ds.rowCount) / SAMPLE_ROWS);
+    const rows = await store.tables.rows(asked, opts);
+    const found = planner ? planner.read(rows) : Math.round((Number(rows[0][0]) * ds.rowCount) / SAMPLE_ROWS);
+    const n = Math.max(0, Math.min(ds.rowCount, found));
     counts.set(key, n);
     return { n, exact: false };
   }

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/index.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
 import type { ParsedQuery } from '../filter/query-parser.ts';
@@ -8,29 +8,40 @@ import { pageFields, WALK_PER_MATCH, type DatasetTable } from './dataset-query.t
 // and a page after a keyset cursor (`_after`).
 
 /**
- * The sample of an estimated count: SAMPLE_BLOCKS runs of SAMPLE_BLOCK_ROWS consecutive
- * rows, spread evenly over `_row` (rows are dense from 1). Runs rather than single rows,
- * so the sample reads a few short ranges of the primary key; many of them, so a filter
- * that matches one region of the table (a date range in load order) is still seen in
- * proportion. 4,096 rows: a few milliseconds whatever the table's size.
+ * The sample of an estimated count where the database keeps no row estimates (SQLite):
+ * SAMPLE_BLOCKS runs of SAMPLE_BLOCK_ROWS consecutive rows, one in each stretch of
+ * `rowCount / SAMPLE_BLOCKS` rows (rows are dense from 1), at a fixed pseudo-random place
+ * within it. Runs rather than single rows, so the sample reads short ranges of the
+ * primary key; many of them, so a filter that matches one region of the table (a date
+ * range in load order) is seen in proportion; not evenly spaced, so data that repeats
+ * every N rows is not seen at the same phase each time. 8,192 rows: about a millisecond
+ * whatever the table's size, and the same estimate every time.
  */
-export const SAMPLE_BLOCKS = 64;
+export const SAMPLE_BLOCKS = 128;
 export const SAMPLE_BLOCK_ROWS = 64;
 
 /** The rows a sample reads; a table of at most this many rows is counted, not sampled. */
 export const SAMPLE_ROWS = SAMPLE_BLOCKS * SAMPLE_BLOCK_ROWS;
 
-/** The first `_row` of each run of the sample over a table of `rowCount` rows. */
+/** The first `_row` of each run of the sample over a table of more than SAMPLE_ROWS rows. */
 export function sampleStarts(rowCount: number): number[] {
+  const stride = Math.floor(rowCount / SAMPLE_BLOCKS);
+  const room = stride - SAMPLE_BLOCK_ROWS + 1;
   const starts: number[] = [];
-  for (let i = 0; i < SAMPLE_BLOCKS; i++) starts.push(Math.floor((i * rowCount) / SAMPLE_BLOCKS) + 1);
+  for (let i = 0; i < SAMPLE_BLOCKS; i++) {
+    // A multiplicative hash of the run's number: fixed, and unrelated to any period of the data.
+    const jitter = (Math.imul(i + 1, 2654435761) >>> 0) % room;
+    starts.push(i * stride + 1 + jitter);
+  }
   return starts;
 }
 
 /**
  * The matches of `q`'s filters among the sample's rows (column `n`); undefined without
  * filters. The filters don't use their indexes: the sample's ranges of `_row` are what
- * make it cheap. Scale by `rowCount / SAMPLE_ROWS` for the estimate.
+ * make it cheap. Scale by `rowCount / SAMPLE_ROWS` for the estimate. For SQLite: a
+ * planner that may put the table first in the join (PostgreSQL) asks its own estimate
+ * instead (`DialectCapabilities.rowEstimate`).
  */
 export function buildSampleCountQuery(
   db: Kysely<any>,
@@ -40,16 +51,32 @@ export function buildSampleCountQuery(
 ): CompiledQuery | undefined {
   const where = compileFilters(q.filters, caps, { avoidIndexes: true });
   if (!where) return undefined;
-  const runs: Expression<SqlBool>[] = sampleStarts(ds.rowCount).map(
-    (lo) => sql<SqlBool>`"_row" between ${lo} and ${lo + SAMPLE_BLOCK_ROWS - 1}`,
-  );
+  // One range of `_row` per run, read from a list of the runs' first rows: each run is a
+  // short scan of the primary key. The numbers are the table's own, written as literals
+  // (VALUES would make parameters text on PostgreSQL); no client text is among them.
+  const starts = sql.join(sampleStarts(ds.rowCount).map((lo) => sql`(${sql.lit(lo)})`));
   let count = db
-    .selectFrom(ds.tableName)
+    .selectFrom(sql`(values ${starts})`.as('r'))
+    .crossJoin(ds.tableName)
     .select(sql<number>`count(*)`.as('n'))
-    .where((eb) => eb.or(runs));
+    .where(sql<SqlBool>`"_row" between r.column1 and r.column1 + ${sql.lit(SAMPLE_BLOCK_ROWS - 1)}`);
   const guard = caps.deadlineGuard();
   if (guard) count = count.where(guard);
   return count.where(where).compile();
+}
+
+/**
+ * The rows matching `q`'s filters, as a statement whose plan the database estimates
+ * (see `DialectCapabilities.rowEstimate`); undefined without filters.
+ */
+export function buildMatchingRowsQuery(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  ds: DatasetTable,
+  q: Pick<ParsedQuery, 'filters'>,
+): CompiledQuery | undefined {
+  const where = compileFilters(q.filters, caps);
+  return where ? db.selectFrom(ds.tableName).select(sql.lit(1).as('one')).where(where).compile() : undefined;
 }
 
 /**
