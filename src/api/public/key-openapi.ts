@@ -203,9 +203,10 @@ const PAGE_PARAMETERS: Json[] = [
     required: false,
     description:
       'How data.total is found. `exact` counts every matching row. `estimated` asks the database for an ' +
-      'estimate, or counts the matches in a fixed sample of rows and scales it (exact when there is no filter, when the count is known already, or on the ' +
-      'last page); the rows are the same. `none` does not count: total and pages are 0 and searchCount is false. ' +
-      'The response header X-Total-Kind says which one the total is (exact, estimated or none).',
+      'estimate, or counts the matches in a fixed sample of rows and scales it (exact when there is no ' +
+      'filter, when the count is known already, or on the last page); the rows are the same. `none` does not ' +
+      'count: total and pages are 0 and searchCount is false. The response header X-Total-Kind says which ' +
+      'one the total is (exact, estimated or none).',
     schema: { type: 'string', enum: ['exact', 'estimated', 'none'], default: 'exact' },
   },
   {
