@@ -19,7 +19,7 @@ export { FIELD_TYPES, isFieldType } from './types.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
 export type { CountStrategy } from './filter/query-options.ts';
-export { checkCursor, encodeCursor, type CursorCheck } from './query/page-cursor.ts';
+export { checkCursor, encodeCursor, type CursorBox, type CursorCheck } from './query/page-cursor.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';
 export { filterFields, MAX_IN_VALUES, operatorNames, type FilterNode, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';

@@ -43,7 +43,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     let afterRow: number | undefined;
     if (parsed.query.cursor !== undefined) {
-      const cursor = checkCursor(parsed.query.cursor, ds);
+      const cursor = checkCursor(parsed.query.cursor, ds, deps.cursors);
       if (!cursor.ok) return refuseCursor(reply, ds, cursor);
       afterRow = cursor.row;
     }
@@ -67,7 +67,9 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     const searched = page.totalKind !== 'none';
     // With a cursor: `next`, after the contract's fields, only for the clients that asked for it.
     const nextCursor =
-      page.nextRow == null ? null : encodeCursor({ datasetId: ds.id, version: ds.version, row: page.nextRow });
+      page.nextRow == null
+        ? null
+        : encodeCursor({ datasetId: ds.id, version: ds.version, row: page.nextRow }, deps.cursors);
     const next = afterRow === undefined ? '' : `,"next":${nextCursor === null ? 'null' : `"${nextCursor}"`}`;
     const body =
       `{"code":0,"msg":"success","data":{"records":${records},"total":${page.total},` +

@@ -1,4 +1,4 @@
-import type { Catalog } from '../../catalog/index.ts';
+import type { Catalog, CursorBox } from '../../catalog/index.ts';
 import type { ResourceResolver } from '../../usecases/index.ts';
 import type { PageCache } from './page-cache.ts';
 
@@ -11,6 +11,8 @@ export interface PublicRouteDeps {
   /** Longest a query may run before the client gets a 504. */
   queryTimeoutMs: number;
   pageCache: PageCache;
+  /** Seals and opens the cursors of dataset pages (`_after`, `data.next`). */
+  cursors: CursorBox;
   /** Records how long a query (a cache miss) took, for the metrics. */
   queryTime: (kind: 'dataset' | 'widget', seconds: number) => void;
 }

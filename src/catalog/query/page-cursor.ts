@@ -15,25 +15,44 @@ export type CursorCheck =
   | { readonly ok: false; readonly reason: 'INVALID' | 'OTHER_DATASET' }
   | { readonly ok: false; readonly reason: 'STALE'; readonly version: number };
 
-// Format 1: `1.<dataset id>.<version>.<row>`, base64url. The format number lets a later
-// format be told apart from this one.
+/**
+ * Seals and opens a cursor's text (authenticated encryption under a key of the server
+ * secret, `v1.` and base64url): what every node sharing the secret can open, and no client.
+ */
+export interface CursorBox {
+  encrypt(text: string): string;
+  /** Throws when `box` was not sealed with this key or was changed. */
+  decrypt(box: string): string;
+}
+
+// Inside the seal, format 1: `1.<dataset id>.<version>.<row>`. The format number lets a
+// later format be told apart from this one.
 const FORMAT = /^1\.([0-9]{1,20})\.([0-9]{1,15})\.([0-9]{1,15})$/;
-// Far longer than any cursor this module makes; longer text is refused before it is decoded.
-const MAX_CURSOR_CHARS = 100;
+const SEAL_PREFIX = 'v1.';
+// Far longer than any cursor this module makes; longer text is refused before it is opened.
+const MAX_CURSOR_CHARS = 200;
 
 /**
- * The cursor as base64url text. Opaque to clients, but not secret and not signed: it
- * holds only a position that paging reaches anyway, and the rows a page may hold (the
- * key's scope, the filters) come from the request, never from the cursor.
+ * The cursor as opaque base64url text. Sealed, so that a client can neither read the row
+ * number (which would tell a scoped key how many rows outside its scope lie between its
+ * own) nor make one up. The rows a page may hold (the key's scope, the filters) come
+ * from the request, never from the cursor.
  */
-export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(`1.${c.datasetId}.${c.version}.${c.row}`, 'utf8').toString('base64url');
+export function encodeCursor(c: PageCursor, box: CursorBox): string {
+  const sealed = box.encrypt(`1.${c.datasetId}.${c.version}.${c.row}`);
+  return sealed.startsWith(SEAL_PREFIX) ? sealed.slice(SEAL_PREFIX.length) : sealed;
 }
 
 /** The cursor `text` names, or null when it is not one this service made. */
-export function decodeCursor(text: string): PageCursor | null {
+export function decodeCursor(text: string, box: CursorBox): PageCursor | null {
   if (text.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  const m = FORMAT.exec(Buffer.from(text, 'base64url').toString('latin1'));
+  let opened: string;
+  try {
+    opened = box.decrypt(SEAL_PREFIX + text);
+  } catch {
+    return null;
+  }
+  const m = FORMAT.exec(opened);
   if (m === null) return null;
   const version = Number(m[2]);
   const row = Number(m[3]);
@@ -46,9 +65,13 @@ export function decodeCursor(text: string): PageCursor | null {
  * another dataset is refused, one of another version of this dataset is stale (its
  * positions are those of other rows).
  */
-export function checkCursor(text: string, ds: { readonly id: string; readonly version: number }): CursorCheck {
+export function checkCursor(
+  text: string,
+  ds: { readonly id: string; readonly version: number },
+  box: CursorBox,
+): CursorCheck {
   if (text === '') return { ok: true, row: 0 };
-  const c = decodeCursor(text);
+  const c = decodeCursor(text, box);
   if (c === null) return { ok: false, reason: 'INVALID' };
   if (c.datasetId !== ds.id) return { ok: false, reason: 'OTHER_DATASET' };
   if (c.version !== ds.version) return { ok: false, reason: 'STALE', version: c.version };
