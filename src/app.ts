@@ -17,6 +17,7 @@ import { registerDatasetRoutes } from './api/public/dataset-routes.ts';
 import { registerExportRoutes } from './api/public/export-routes.ts';
 import { createPageCache } from './api/public/page-cache.ts';
 import { registerWidgetRoutes } from './api/public/widget-routes.ts';
+import { createWidgetWarmer } from './api/public/widget-warmer.ts';
 import { registerOpenApiRoutes } from './api/public/openapi-routes.ts';
 import { registerAdminApi } from './api/admin/admin-api.ts';
 import type { AdminDeps } from './api/admin/admin-context.ts';
@@ -42,6 +43,11 @@ export interface AppDeps {
   logLevel: string;
   /** `/metrics` on the public port needs this bearer token; without one it is not served there. */
   metricsToken?: string;
+  /**
+   * Hands over the widget warmer's start (see widget-warmer.ts), for the server to call
+   * after each change of the catalog; `queriesBusy` tells it when to wait for clients.
+   */
+  warming?: { onReady: (warm: () => Promise<void>) => void; queriesBusy: () => boolean };
   /** True once the server is shutting down: /readyz answers 503. */
   draining?: () => boolean;
   /** The admin API's own settings; without them the server has no admin API nor console. */
@@ -195,10 +201,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // One cache for dataset pages and widget results: their keys never collide.
       pageCache: createPageCache(deps.api.pageCacheBytes, (hit) => deps.metrics.pageCache(hit)),
       cursors: deps.access.cursors,
+      fieldUses: deps.access.fieldUses,
       queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
     };
     registerDatasetRoutes(api, routeDeps);
     registerWidgetRoutes(api, routeDeps);
+    if (deps.warming) {
+      const warmer = createWidgetWarmer({
+        ...routeDeps,
+        busy: deps.warming.queriesBusy,
+        onError: (err, widgetId) =>
+          app.log.warn({ err, widgetId }, 'computing a widget ahead of its first request failed'),
+      });
+      app.addHook('onClose', () => warmer.stop());
+      deps.warming.onReady(() => warmer.poke());
+    }
     registerExportRoutes(api, {
       ...routeDeps,
       exportSlots: createExportSlots(EXPORTS_PER_KEY),
@@ -235,6 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         resources: deps.usecases.resources,
         maxPageSize: deps.api.maxPageSize,
         queryTimeoutMs: deps.api.queryTimeoutMs,
+        fieldUses: deps.access.fieldUses,
         queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
         publicUrl: deps.admin?.publicUrl,
       });

@@ -26,6 +26,10 @@ const LAST_USED_FLUSH_MS = 30_000;
 // behind at most on other nodes (this node reports its unwritten counts too) and costs
 // one transaction a minute per node.
 const USAGE_FLUSH_MS = 60_000;
+// The fields keys' clients filter, sort and select on: written every 5 s so that a reload
+// on another node (or the command line) sees a client's use within seconds; a row is
+// rewritten at most once a minute (field-use-service.ts), so steady traffic costs little.
+const FIELD_USE_FLUSH_MS = 5_000;
 // Replaced tables are dropped a minute after their replacement (see dataset-service).
 const SWEEP_MS = 60_000;
 
@@ -66,7 +70,12 @@ export interface Server {
   readonly modules: Modules;
   /** Reloads the in-memory views now, after a change made through `modules`. */
   refresh(): Promise<void>;
-  /** Writes the batched usage counts and last-used times now (tests; `close` does it too). */
+  /**
+   * Settles when the widget warmer (bound widgets' first answers computed after a change)
+   * has nothing left to do for the changes seen so far (tests).
+   */
+  widgetsWarmed(): Promise<void>;
+  /** Writes the batched usage counts, last-used times and field uses now (tests; `close` does it too). */
   flushNow(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,6 +92,9 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   metrics.watch({ pool: () => store.poolStats(), redisUp: redis && (() => redis.status === 'ready') });
   catalog.watchLoads((load) => metrics.datasetLoaded(load));
   let draining = false;
+  // The widget warmer's start, handed over by the app, and its latest pass.
+  let warmWidgets: (() => Promise<void>) | undefined;
+  let widgetsWarmed = Promise.resolve();
   let metricsListener: { url: string; close(): Promise<void> } | undefined;
   // Lockouts are shared through Redis like the key limits, so that N nodes don't give a
   // guesser N times the tries and a restart lifts no block.
@@ -111,6 +123,17 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     draining: () => draining,
     api: { ...config.api, pageCacheBytes: memoryBudget(config.memoryMb, config.api.pageCacheMb).pageCacheBytes },
     logLevel: config.logLevel,
+    // Without query workers a query holds up the event loop: nothing is computed ahead then.
+    warming:
+      store.poolStats().kind === 'none'
+        ? undefined
+        : {
+            onReady: (warm) => (warmWidgets = warm),
+            queriesBusy: () => {
+              const p = store.poolStats();
+              return p.waiting > 0 || (p.size > 0 && p.busy >= p.size);
+            },
+          },
     admin: {
       tenant: config.tenant,
       publicUrl: config.http.publicUrl,
@@ -139,6 +162,8 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     intervalMs: config.changePollMs,
     onChange: async () => {
       await Promise.all([access.registry.reload(), catalog.registry.reload(), catalog.widgetRegistry.reload()]);
+      // In the background: a load's bound widgets get their first answer computed ahead.
+      if (warmWidgets) widgetsWarmed = warmWidgets();
     },
     onError: (err) => app.log.error({ err }, 'reloading after a change failed'),
     onRecover: () => app.log.info('reloading after a change works again'),
@@ -163,8 +188,22 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     usageFailing = r.error !== undefined;
     usageDropping = usageFailing && (usageDropping || r.dropped > 0);
   };
+  let fieldUsesFailing = false;
+  let fieldUsesDropping = false;
+  const flushFieldUses = async () => {
+    const r = await access.fieldUses.flush();
+    // Once when uses start being dropped, not every 5 s.
+    if (r.dropped > 0 && !fieldUsesDropping)
+      app.log.warn({ dropped: r.dropped }, 'field uses over the memory cap were not recorded');
+    fieldUsesDropping = r.dropped > 0;
+    if (r.error !== undefined && !fieldUsesFailing)
+      app.log.warn({ err: r.error }, 'writing field uses failed; keeping them for the next try');
+    else if (r.error === undefined && fieldUsesFailing) app.log.info('writing field uses works again');
+    fieldUsesFailing = r.error !== undefined;
+  };
   const timers = [
     setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
+    setInterval(() => void flushFieldUses(), FIELD_USE_FLUSH_MS),
     setInterval(() => void flushUsage(), USAGE_FLUSH_MS),
     setInterval(
       () => void catalog.datasets.sweepRetired().catch((err) => app.log.warn({ err }, 'sweep failed')),
@@ -209,8 +248,9 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     listen,
     metricsUrl: () => metricsListener?.url,
     refresh: () => watcher.poke(),
+    widgetsWarmed: () => widgetsWarmed,
     async flushNow() {
-      await Promise.all([flushLastUsed(), flushUsage()]);
+      await Promise.all([flushLastUsed(), flushUsage(), flushFieldUses()]);
     },
     async close() {
       // Draining: /readyz answers 503 at once, requests in flight finish, new ones are
@@ -228,7 +268,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
       await app.close();
       clearTimeout(deadline);
       await metricsListener?.close();
-      await Promise.all([flushLastUsed(), flushUsage()]);
+      await Promise.all([flushLastUsed(), flushUsage(), flushFieldUses()]);
       redis?.disconnect();
       app.log.info('datagate stopped');
     },

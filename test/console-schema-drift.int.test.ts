@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 
 const ADMIN = { email: 'owner@example.com', password: 'first admin pass' };
 
-describe('the console: a reload that breaks widgets and scopes', { timeout: 300_000 }, () => {
+describe('the console: a reload that breaks widgets, scopes and fields clients use', { timeout: 300_000 }, () => {
   let t: TestServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -41,8 +41,17 @@ describe('the console: a reload that breaks widgets and scopes', { timeout: 300_
     ).id;
     const key = await access.keys.create(t.tenant.id, { name: 'Partner' });
     await access.keys.bind(t.tenant.id, key.id, 'dataset', dsId, 'status[eq]=open');
+    const reader = await access.keys.create(t.tenant.id, { name: 'Reader' });
+    await access.keys.bind(t.tenant.id, reader.id, 'dataset', dsId);
     await access.users.create(t.tenant.id, ADMIN);
     await t.server.refresh();
+    // A client of "Reader" filters on status (and sorts on a field the reload keeps).
+    const read = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${dsId}?status=closed&_sort=hours`,
+      headers: { apikey: reader.key },
+    });
+    assert.equal(read.statusCode, 200, read.body);
     fs.writeFileSync(path.join(dir, 'renamed.csv'), 'board,state,hours\nDesk,open,1\nProjects,closed,2\n');
 
     browser = await launchBrowser();
@@ -69,9 +78,14 @@ describe('the console: a reload that breaks widgets and scopes', { timeout: 300_
     await test('dataset-file-input').setInputFiles(path.join(dir, 'renamed.csv'));
     await test('reload-breaks').waitFor();
     const items = await test('reload-break').allInnerTexts();
-    assert.equal(items.length, 2, items.join('\n'));
+    assert.equal(items.length, 3, items.join('\n'));
     assert.match(items[0], /Widget “By status”.*"status"/);
     assert.match(items[1], /Scope of key “Partner” on “Tickets”.*status/);
+    assert.match(items[2], /Key “Reader” on “Tickets”: its clients filtered on field "status" \(last at 20/);
+    assert.match(
+      (await test('reload-breaks').innerText()) ?? '',
+      /2 widget\(s\) or key scope\(s\).*; and 1 field\(s\) that keys' clients used in the last day/,
+    );
     await shots.take(page, 'reload-breaks');
     assert.equal(await test('dataset-confirm').isDisabled(), true, 'no reload before the confirm');
     await page.keyboard.press('Enter');

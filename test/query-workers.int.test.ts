@@ -102,6 +102,21 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     assert.deepEqual(order.slice(-1), ['heavy'], `answered in the order ${order.join(', ')}`);
   });
 
+  it('reads a page by row range on the main connection: it waits for no busy worker', async () => {
+    const order: string[] = [];
+    // Both workers take a heavy widget; a page of the natural order queues behind neither.
+    const heavies = [1, 2].map((i) => request(patient, `/api/widget/${heavyId}?current=${i}`, order, `heavy ${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const light = await request(patient, `/api/dataset/${dsId}?current=3&size=2`, order, 'light');
+    assert.equal(light.res.statusCode, 200, light.res.body);
+    assert.deepEqual(
+      JSON.parse(light.res.body).data.records.map((r: { n: number }) => r.n),
+      [5, 6],
+    );
+    for (const h of await Promise.all(heavies)) assert.equal(h.res.statusCode, 200);
+    assert.equal(order[0], 'light', `answered in the order ${order.join(', ')}`);
+  });
+
   it(
     'answers a heavy widget past the limit with the 504 ' + 'at the limit, /healthz and a light page meanwhile',
     async (ctx) => {

@@ -8,6 +8,7 @@ describe('dataset import --replace: what the new fields break', () => {
   let byStatus: string;
   let byBoard: string;
   let keyId: string;
+  let reader: { id: string; key: string };
 
   before(async () => {
     ws = await cliWorkspace('schema-drift-cli');
@@ -24,6 +25,8 @@ describe('dataset import --replace: what the new fields break', () => {
     keyId = (await ws.dg('key', 'create', '--name', 'partner')).id;
     await ws.dg('key', 'bind', keyId, '--dataset', dsId, '--where', 'status[eq]=open');
     await ws.dg('key', 'bind', keyId, '--widget', byBoard, '--where', 'board[eq]=Desk');
+    reader = await ws.dg('key', 'create', '--name', 'reader');
+    await ws.dg('key', 'bind', reader.id, '--dataset', dsId);
   });
   after(() => ws?.close());
 
@@ -37,6 +40,14 @@ describe('dataset import --replace: what the new fields break', () => {
   });
 
   it('a rename warns on stderr, lists the breaks in --json and applies anyway', async () => {
+    // A client of "reader" filters on status through a server; the server writes what it
+    // saw (at the latest when it stops), and the command line reads it from the database.
+    const server = await ws.serve();
+    const res = await fetch(`${server.url}/api/dataset/${dsId}?status=open&_sort=board`, {
+      headers: { apikey: reader.key },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await server.stop(), 0);
     const run = await ws.run(['--json', 'dataset', 'import', 'renamed.csv', '--replace', dsId]);
     assert.equal(run.code, 0, run.stderr);
     const answer = JSON.parse(run.stdout);
@@ -49,12 +60,22 @@ describe('dataset import --replace: what the new fields break', () => {
       [
         ['widget', byStatus, undefined],
         ['scope', dsId, keyId],
+        ['field', dsId, reader.id],
       ],
     );
     for (const b of answer.breaks) assert.match(b.reason, /status/);
+    // Sorted on "board", which stays: only the filter on "status" is listed.
+    assert.deepEqual(answer.breaks[2].uses, ['filter']);
+    assert.equal(answer.breaks[2].field, 'status');
     assert.match(run.stderr, /warning: .* these will answer 409/);
     assert.match(run.stderr, new RegExp(`widget ${byStatus} "By status": .*status`));
     assert.match(run.stderr, new RegExp(`scope of key ${keyId} "partner" on ${dsId} "Tickets"`));
+    assert.match(run.stderr, /warning: the new fields break 1 field\(s\) that keys' clients used in the last day/);
+    assert.match(
+      run.stderr,
+      new RegExp(`key ${reader.id} "reader" on ${dsId} "Tickets": its clients filtered on field "status" \\(last at `),
+    );
+    assert.ok(!run.stderr.includes(reader.key) && !run.stdout.includes(reader.key), 'no secret printed');
   });
 
   it('widget list and key list mark what is broken now', async () => {

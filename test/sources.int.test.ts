@@ -452,7 +452,7 @@ describe('syncs and history', () => {
     assert.match(runs[2].error!, /HTTP 500/);
   });
 
-  it('a sync whose new fields break a widget or a scope records it in its history', async () => {
+  it('a sync whose new fields break a widget, a scope or a field clients use records it in its history', async () => {
     mutable.status = 200;
     mutable.body = 'id,status\n1,open\n2,closed\n';
     const id = (await sync().connect(t.tenant.id, { name: 'Drifting', url: `${base}/mutable` })).dataset.id;
@@ -462,6 +462,14 @@ describe('syncs and history', () => {
       chart: 'table',
       dimensions: [{ field: 'status', label: 'S' }],
     });
+    const reader = await boundKey(t, { name: 'drift reader', datasets: [id] });
+    await t.server.refresh();
+    const read = await t.server.app.inject({
+      method: 'GET',
+      url: `/api/dataset/${id}?status=open`,
+      headers: { apikey: reader.key },
+    });
+    assert.equal(read.statusCode, 200, read.body);
     mutable.body = 'id,status\n1,open\n';
     await sync().sync(t.tenant.id, id);
     mutable.body = 'id,state\n1,open\n';
@@ -475,6 +483,13 @@ describe('syncs and history', () => {
     assert.match(
       runs[0].error!,
       new RegExp(`these will answer 409[\\s\\S]*widget ${w.id} "Drift by status".*"status"`),
+    );
+    assert.match(
+      runs[0].error!,
+      new RegExp(
+        `used in the last day[\\s\\S]*key ${reader.id} "drift reader" on ${id} "Drifting": ` +
+          '.*filtered on field "status"',
+      ),
     );
   });
 

@@ -197,6 +197,22 @@ export function createAccessRegistry(deps: { store: Store }) {
     boundIds(key: string | Pick<Principal, 'keyId'>, type: ResourceType): readonly string[] {
       return boundOf(key)?.ids[type] ?? [];
     },
+    /**
+     * The widget bindings of the keys that can read now (not disabled, public API of the
+     * tenant on), each with its key's tenant, in binding order per key.
+     */
+    widgetBindings(): { tenantId: string; binding: Binding }[] {
+      const out: { tenantId: string; binding: Binding }[] = [];
+      const seen = new Set<string>();
+      for (const k of snap.keysByHash.values()) {
+        const { keyId, tenantId } = k.principal;
+        // A rotated key has two secrets and one principal: its bindings once.
+        if (k.disabled || seen.has(keyId) || !snap.enabledTenants.has(tenantId)) continue;
+        seen.add(keyId);
+        for (const binding of snap.boundByKey.get(keyId)?.widget.values() ?? []) out.push({ tenantId, binding });
+      }
+      return out;
+    },
     /** Remembers a use of the key; `takeLastUsed` hands the batch to whoever writes it. */
     noteUse(keyId: string, at: number): void {
       lastUsed.set(keyId, at);

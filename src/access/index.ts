@@ -9,6 +9,7 @@ import { createUserService } from './user-service.ts';
 import { createSessionService } from './session-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createUsageService } from './usage-service.ts';
+import { createFieldUseService } from './field-use-service.ts';
 import { createTokenService } from './token-service.ts';
 import { isSetupCode, setupCode } from './setup-code.ts';
 
@@ -34,6 +35,15 @@ export type {
   UsageWindow,
 } from './usage-service.ts';
 export { MAX_REPORT_HOURS, retentionStart } from './usage-service.ts';
+export type {
+  FieldUse,
+  FieldUseFlush,
+  FieldUseKind,
+  FieldUseRow,
+  FieldUseService,
+  UsedFieldNames,
+} from './field-use-service.ts';
+export { RECENT_MS as FIELD_USE_RECENT_MS } from './field-use-service.ts';
 export type { AdminToken, CreatedToken, TokenCheck, TokenService } from './token-service.ts';
 export { MAX_TOKEN_NAME, TOKEN_PREFIX } from './token-service.ts';
 export { parseRole, roleAtLeast, ROLES, TOKEN_ROLES, type Role } from './roles.ts';
@@ -53,6 +63,7 @@ export function createAccess(deps: {
   const sessions = createSessionService(deps);
   const audit = createAuditService(deps);
   const usage = createUsageService(deps);
+  const fieldUses = createFieldUseService(deps);
   const tokens = createTokenService(deps);
   return {
     tenants,
@@ -62,6 +73,7 @@ export function createAccess(deps: {
     sessions,
     audit,
     usage,
+    fieldUses,
     tokens,
     /** Seals the public API's page cursors (`_after`): no client reads or edits the row number in one. */
     cursors: createSecretBox(deps.serverSecret, 'page-cursor'),

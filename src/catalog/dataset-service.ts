@@ -15,7 +15,7 @@ import {
 } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
-import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields } from './query/dataset-query.ts';
+import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields, readsRowRange } from './query/dataset-query.ts';
 import {
   buildKeysetPageQuery,
   buildMatchingRowsQuery,
@@ -500,7 +500,9 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     let rows: unknown[][];
     let nextRow: number | null | undefined;
     if (opts.afterRow !== undefined) {
-      rows = await store.tables.rows(buildKeysetPageQuery(store.data, store.caps, ds, q, opts.afterRow, total), opts);
+      // Without filters a range of `_row`: one page by primary key, as a numbered page without them.
+      const keyset = buildKeysetPageQuery(store.data, store.caps, ds, q, opts.afterRow, total);
+      rows = await store.tables.rows(keyset, { ...opts, bounded: q.filters.length === 0 });
       const more = rows.length > q.size;
       if (more) rows.pop();
       nextRow = more ? Number(rows[rows.length - 1][fields.length]) : null;
@@ -514,7 +516,10 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       rows =
         kind === 'exact' && offset >= total
           ? []
-          : await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts);
+          : await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+              ...opts,
+              bounded: readsRowRange(q),
+            });
       if (kind === 'estimated') {
         // A page short of full is the last one: the total is then known.
         if (rows.length < q.size && (rows.length > 0 || offset === 0)) [total, kind] = [offset + rows.length, 'exact'];
@@ -533,7 +538,10 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     return {
       total,
       fields,
-      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), opts),
+      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+        ...opts,
+        bounded: readsRowRange(q),
+      }),
     };
   }
 

@@ -21,6 +21,8 @@ export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
 export type { CountStrategy } from './filter/query-options.ts';
 export { checkCursor, encodeCursor, type CursorBox, type CursorCheck } from './query/page-cursor.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';
+export { NO_FIELDS, usedFields, type UsedFields } from './filter/used-fields.ts';
+export { findField } from './filter/params.ts';
 export { filterFields, MAX_IN_VALUES, operatorNames, type FilterNode, type Operator } from './filter/filter-parser.ts';
 export type { Widget, WidgetRegistry } from './widget/widget-registry.ts';
 export type { WidgetService, WidgetResult, ListedWidget } from './widget/widget-service.ts';

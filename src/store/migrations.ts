@@ -331,6 +331,26 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0014_field_uses': {
+    async up(db: Kysely<any>) {
+      // The fields each key's clients named in filters, `_sort` and `_fields` (or OData's
+      // $filter, $orderby, $select) of a dataset, with the last time: what a reload that
+      // drops or retypes a field would break for them. One row per key, dataset, use and
+      // field; rows not used for two days are deleted.
+      await db.schema
+        .createTable('field_uses')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'text', (c) => c.notNull())
+        // filter | sort | select
+        .addColumn('use', 'text', (c) => c.notNull())
+        .addColumn('field', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('field_uses_pk', ['key_id', 'dataset_id', 'use', 'field'])
+        .execute();
+      await db.schema.createIndex('field_uses_dataset').on('field_uses').columns(['dataset_id', 'used_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -160,6 +160,16 @@ export interface ControlSchema {
     status: number;
     count: number;
   };
+  /** The fields a key's clients named in a dataset's filters, sorts or projections, and when last. */
+  fieldUses: {
+    tenantId: string;
+    keyId: string;
+    datasetId: string;
+    /** filter | sort | select */
+    use: string;
+    field: string;
+    usedAt: string;
+  };
   /** Where a live dataset's rows come from (spec section 13); credentials only encrypted. */
   datasetSources: {
     datasetId: string;

@@ -66,7 +66,7 @@ const UNBOUND = Object.freeze({ ok: false, reason: 'UNBOUND' } as const);
  * does not exist; one of the key's tenant that is not bound to it is UNBOUND.
  */
 export function createResourceResolver(deps: {
-  access: { registry: Pick<AccessRegistry, 'binding' | 'boundIds'> };
+  access: { registry: Pick<AccessRegistry, 'binding' | 'boundIds' | 'widgetBindings'> };
   catalog: { registry: Pick<DatasetRegistry, 'get'>; widgetRegistry: Pick<WidgetRegistry, 'get'> };
 }) {
   const bindings = deps.access.registry;
@@ -101,6 +101,20 @@ export function createResourceResolver(deps: {
         const dataset = datasets.get(key.tenantId, id);
         const binding = bindings.binding(key, 'dataset', id);
         if (dataset !== undefined && binding !== undefined) out.push({ dataset, binding });
+      }
+      return out;
+    },
+
+    /**
+     * Every widget some usable key can read, with its dataset and the binding (so its
+     * row scope): one entry per binding, widgets whose dataset is gone left out.
+     */
+    servedWidgets(): { widget: Widget; dataset: Dataset; binding: Binding }[] {
+      const out: { widget: Widget; dataset: Dataset; binding: Binding }[] = [];
+      for (const { tenantId, binding } of bindings.widgetBindings()) {
+        const widget = widgets.get(tenantId, binding.resourceId);
+        const dataset = widget && datasets.get(tenantId, widget.datasetId);
+        if (widget !== undefined && dataset !== undefined) out.push({ widget, dataset, binding });
       }
       return out;
     },

@@ -1,19 +1,28 @@
-import type { Access } from '../access/index.ts';
-import { resolveWidget, type Catalog, type Dataset, type Field, type Widget } from '../catalog/index.ts';
+import type { Access, FieldUse, FieldUseKind } from '../access/index.ts';
+import { findField, resolveWidget, type Catalog, type Dataset, type Field, type Widget } from '../catalog/index.ts';
 import { bindingScope } from './resolve-resources.ts';
 
 /**
  * Something a dataset's new fields break: a widget on it whose spec no longer resolves,
- * or a key's row scope (on the dataset or on one of its widgets) that no longer compiles.
- * Clients of either are answered 409 until the widget or the scope is fixed.
+ * or a key's row scope (on the dataset or on one of its widgets) that no longer compiles
+ * (clients of either are answered 409 until the widget or the scope is fixed); or a field
+ * that a key's clients filtered, sorted or selected on in the last day and that is gone,
+ * or, for a filter, of another type (their requests naming it are refused with a 400, or
+ * a filter value means something else).
  */
 export interface SchemaBreak {
-  readonly kind: 'widget' | 'scope';
-  /** The widget, or the resource the scope is bound to (the dataset or one of its widgets). */
+  readonly kind: 'widget' | 'scope' | 'field';
+  /** The widget, or the resource the scope is bound to (the dataset or one of its widgets), or the dataset. */
   readonly id: string;
   readonly name: string;
-  /** For a scope: the key it belongs to. */
+  /** For a scope or a field: the key (never its secret). */
   readonly key?: { readonly id: string; readonly name: string };
+  /** For a field: the field's name as the clients' requests resolved it. */
+  readonly field?: string;
+  /** For a field: how the key's clients used it. */
+  readonly uses?: FieldUseKind[];
+  /** For a field: when they last did, ISO. */
+  readonly lastUsedAt?: string;
   /** Why, naming the field. */
   readonly reason: string;
 }
@@ -48,16 +57,38 @@ function scopeError(b: ScopedBinding, fields: readonly Field[]): string | null {
   return named ? scope.message : `field "${scope.field}": ${scope.message}`;
 }
 
+const USE_VERBS: Readonly<Record<FieldUseKind, string>> = { filter: 'filtered', sort: 'sorted', select: 'selected' };
+
+/** Why `use`'s field no longer serves its clients under `newFields`, or null (also when it was gone already). */
+function fieldUseError(use: FieldUse, oldFields: readonly Field[], newFields: readonly Field[]): string | null {
+  const was = findField(use.field, oldFields);
+  if (was === undefined || Array.isArray(was)) return null;
+  const now = findField(use.field, newFields);
+  const verbs = use.uses.map((u) => USE_VERBS[u]);
+  const did = `its clients ${verbs.length > 1 ? `${verbs.slice(0, -1).join(', ')} and ${verbs.at(-1)}` : verbs[0]}`;
+  const on = `on field "${use.field}" (last at ${use.lastUsedAt})`;
+  if (now === undefined) return `${did} ${on}, which the new fields no longer have`;
+  if (Array.isArray(now))
+    return `${did} ${on}, which now matches ${now.map((f) => `"${f.name}"`).join(', ')}: their requests are refused`;
+  // Sorting and selecting work on any type; a filter's value is read by the field's type.
+  const retyped = (now as Field).type !== (was as Field).type;
+  if (retyped && use.uses.includes('filter'))
+    return `${did} ${on}, which changes from ${(was as Field).type} to ${(now as Field).type}`;
+  return null;
+}
+
 /**
  * What replacing `dataset`'s fields with `newFields` breaks that works today: pure, for the
  * reload's warning (command line, admin API, console) and a sync's history. Things already
- * broken are left out (the listings mark them). Widgets first, then scopes, each by name.
+ * broken are left out (the listings mark them). Widgets first, then scopes, each by name,
+ * then the fields keys' clients used lately (`fieldUses`, by key name and field).
  */
 export function schemaBreaks(input: {
   dataset: Pick<Dataset, 'id' | 'name' | 'fields'>;
   newFields: readonly Field[];
   widgets: readonly Pick<Widget, 'id' | 'name' | 'spec'>[];
   bindings: readonly ScopedBinding[];
+  fieldUses?: readonly FieldUse[];
 }): SchemaBreak[] {
   const { dataset, newFields } = input;
   const out: SchemaBreak[] = [];
@@ -79,12 +110,29 @@ export function schemaBreaks(input: {
   }
   const byName = (x: SchemaBreak, y: SchemaBreak) =>
     x.name.localeCompare(y.name) || (x.key?.name ?? '').localeCompare(y.key?.name ?? '') || x.id.localeCompare(y.id);
-  return [...out.sort(byName), ...scopes.sort(byName)];
+  const fields: SchemaBreak[] = [];
+  for (const use of input.fieldUses ?? []) {
+    const reason = fieldUseError(use, dataset.fields, newFields);
+    if (reason === null) continue;
+    fields.push({
+      kind: 'field',
+      id: dataset.id,
+      name: dataset.name,
+      key: { id: use.keyId, name: use.keyName },
+      field: use.field,
+      uses: [...use.uses],
+      lastUsedAt: use.lastUsedAt,
+      reason,
+    });
+  }
+  const byKeyField = (x: SchemaBreak, y: SchemaBreak) =>
+    x.key!.name.localeCompare(y.key!.name) || x.key!.id.localeCompare(y.key!.id) || x.field!.localeCompare(y.field!);
+  return [...out.sort(byName), ...scopes.sort(byName), ...fields.sort(byKeyField)];
 }
 
 /** Gathers a dataset's widgets and the scopes bound to it or them, then `schemaBreaks`. */
 export function createSchemaCheck(deps: {
-  access: { keys: Pick<Access['keys'], 'list'> };
+  access: { keys: Pick<Access['keys'], 'list'>; fieldUses?: Pick<Access['fieldUses'], 'recent'> };
   catalog: { datasets: Pick<Catalog['datasets'], 'get'>; widgets: Pick<Catalog['widgets'], 'list'> };
 }) {
   const { access, catalog } = deps;
@@ -112,7 +160,11 @@ export function createSchemaCheck(deps: {
   };
 
   async function gather(tenantId: string, datasetId: string) {
-    const [all, keys] = await Promise.all([catalog.widgets.list(tenantId), access.keys.list(tenantId)]);
+    const [all, keys, fieldUses] = await Promise.all([
+      catalog.widgets.list(tenantId),
+      access.keys.list(tenantId),
+      access.fieldUses?.recent(tenantId, datasetId) ?? [],
+    ]);
     const widgets = all.filter((w) => w.datasetId === datasetId);
     const bindings: ScopedBinding[] = keys.flatMap((k) =>
       k.scopes.map((s) => ({
@@ -124,7 +176,7 @@ export function createSchemaCheck(deps: {
         whereTypes: s.whereTypes,
       })),
     );
-    return { widgets, bindings };
+    return { widgets, bindings, fieldUses };
   }
 }
 
@@ -132,14 +184,24 @@ export type SchemaCheck = ReturnType<typeof createSchemaCheck>;
 
 /** The warning a reload prints or shows: one line per break, or '' when nothing breaks. */
 export function describeBreaks(breaks: readonly SchemaBreak[]): string {
-  if (breaks.length === 0) return '';
-  const lines = breaks.map((b) =>
-    b.kind === 'widget'
-      ? `  widget ${b.id} "${b.name}": ${b.reason}`
-      : `  scope of key ${b.key!.id} "${b.key!.name}" on ${b.id} "${b.name}": ${b.reason}`,
-  );
-  const head = `warning: the new fields break ${breaks.length} widget(s) or key scope(s)`;
-  return `${head}; these will answer 409 until fixed:\n${lines.join('\n')}`;
+  const answering = breaks.filter((b) => b.kind !== 'field');
+  const fields = breaks.filter((b) => b.kind === 'field');
+  const parts: string[] = [];
+  if (answering.length > 0) {
+    const lines = answering.map((b) =>
+      b.kind === 'widget'
+        ? `  widget ${b.id} "${b.name}": ${b.reason}`
+        : `  scope of key ${b.key!.id} "${b.key!.name}" on ${b.id} "${b.name}": ${b.reason}`,
+    );
+    const head = `warning: the new fields break ${answering.length} widget(s) or key scope(s)`;
+    parts.push(`${head}; these will answer 409 until fixed:\n${lines.join('\n')}`);
+  }
+  if (fields.length > 0) {
+    const lines = fields.map((b) => `  key ${b.key!.id} "${b.key!.name}" on ${b.id} "${b.name}": ${b.reason}`);
+    const head = `warning: the new fields break ${fields.length} field(s) that keys' clients used in the last day`;
+    parts.push(`${head}; their requests naming them will be refused:\n${lines.join('\n')}`);
+  }
+  return parts.join('\n');
 }
 
 /** Why a widget no longer answers (its spec no longer fits its dataset's fields, or the dataset is gone), or null. */

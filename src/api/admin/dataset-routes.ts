@@ -237,7 +237,7 @@ export function registerDatasetRoutes(admin: AdminApp, deps: AdminDeps): void {
         ds.name,
         `version ${ds.version}: ${ds.rowCount} rows, ${ds.fields.length} fields ` +
           `from ${filename}${typesDetail(req.body.types)}` +
-          (breaks.length > 0 ? `; breaks ${breaks.length} widget(s) or scope(s)` : ''),
+          (breaks.length > 0 ? `; breaks ${breaks.length} widget(s), scope(s) or used field(s)` : ''),
       );
       return { ...(await oneBody(a.tenantId, a.userId, ds)), breaks };
     },

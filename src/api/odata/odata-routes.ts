@@ -15,6 +15,7 @@ import {
   type ODataQuery,
   type ParsedQuery,
   type QueryParams,
+  usedFields,
 } from '../../catalog/index.ts';
 import { sendODataError } from '../../http/odata-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
@@ -117,6 +118,13 @@ export function registerODataRoutes(app: FastifyInstance, deps: ODataRouteDeps):
     // longer compiles refuses the read rather than widen it.
     const scope = bindingScope(set.binding, set.dataset);
     if (!scope.ok) return sendODataError(reply, 'SCOPE_BROKEN', scopeBrokenMessage(set.kind, set.id, scope.field));
+    if (set.widget === null) {
+      // $filter, $orderby and $select name the dataset's fields (a widget set's are its result columns).
+      const picked =
+        q.select === null ? null : set.properties.filter((p) => q.select!.includes(p.name)).map((p) => p.field);
+      const used = usedFields({ filters: q.filter === null ? [] : [q.filter], sort: q.sort, fields: picked });
+      deps.fieldUses.record(req.principal!.tenantId, req.principal!.keyId, set.dataset.id, used);
+    }
     const version: DataVersion =
       set.widget === null
         ? { dataset: set.dataset.version }

@@ -4,6 +4,7 @@ import {
   datasetSummary,
   encodeCursor,
   parseQuery,
+  usedFields,
   type CursorCheck,
   type Dataset,
   type ParsedQuery,
@@ -36,11 +37,18 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
     const cacheKey = deps.pageCache.key(scopedCacheName(ds.tableName, found.binding.where), params.params);
     const etag = etagOf(cacheKey);
+    const p = req.principal!;
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined)
-      return answeredNotModified(req, reply, etag) ? reply : sendPage(withValidators(reply, etag), cached);
+    if (cached !== undefined) {
+      // The fields were resolved when the page was cached; a hit names the same ones.
+      deps.fieldUses.record(p.tenantId, p.keyId, ds.id, cached.used);
+      return answeredNotModified(req, reply, etag) ? reply : sendPage(withValidators(reply, etag), cached.body);
+    }
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize, pageOptions: true });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
+    // Only a query that parsed: its names are the dataset's own fields, nothing a client made up.
+    const used = usedFields(parsed.query);
+    deps.fieldUses.record(p.tenantId, p.keyId, ds.id, used);
     let afterRow: number | undefined;
     if (parsed.query.cursor !== undefined) {
       const cursor = checkCursor(parsed.query.cursor, ds, deps.cursors);
@@ -77,7 +85,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
       `"searchCount":${searched},"pages":${pages}${next}}}`;
     // Asked for with `_count`: how the total was found travels in a header, cached before the body.
     const entry = q.count === undefined ? body : `${page.totalKind} ${body}`;
-    deps.pageCache.set(cacheKey, entry);
+    deps.pageCache.set(cacheKey, entry, used);
     return sendPage(withValidators(reply, etag), entry);
   }
 

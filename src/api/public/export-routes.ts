@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseQuery, type Field, type Params, type RowCursor } from '../../catalog/index.ts';
+import { parseQuery, usedFields, type Field, type Params, type RowCursor } from '../../catalog/index.ts';
 import { sendPublicError } from '../../http/public-replies.ts';
 import type { ExportSlots } from '../../ratelimit/index.ts';
 import { TableGoneError } from '../../shared/errors.ts';
@@ -151,6 +151,7 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportRouteDeps
     if (!params.ok) return sendPublicError(reply, 'BAD_PARAMETER', params.message);
     const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
+    deps.fieldUses.record(req.principal!.tenantId, req.principal!.keyId, ds.id, usedFields(parsed.query));
     // The scope's filters ANDed with the client's, as on the page route: nothing widens it.
     const q = { ...parsed.query, filters: [...scope.filters, ...parsed.query.filters] };
     return stream(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryBudget } from '../../config/memory-budget.ts';
+import { NO_FIELDS } from '../../catalog/index.ts';
 import { createPageCache } from './page-cache.ts';
 
 describe('page cache', () => {
@@ -17,7 +18,7 @@ describe('page cache', () => {
     // Keys differ in length by a few characters: within one page of the exact number.
     assert.ok(Math.abs(held.length - Math.floor(budget / perPage)) <= 1, `${held.length} pages held`);
     assert.ok(held.length < keys.length);
-    assert.equal(cache.get(keys.at(-1)!), body);
+    assert.equal(cache.get(keys.at(-1)!)?.body, body);
     assert.equal(cache.get(keys[0]), undefined);
   });
 
@@ -27,7 +28,7 @@ describe('page cache', () => {
     cache.set(k, 'x'.repeat(6_000));
     assert.equal(cache.get(k), undefined);
     cache.set(k, 'x'.repeat(4_000));
-    assert.equal(cache.get(k), 'x'.repeat(4_000));
+    assert.equal(cache.get(k)?.body, 'x'.repeat(4_000));
   });
 
   it('holds nothing when turned off', () => {
@@ -35,5 +36,15 @@ describe('page cache', () => {
     const k = cache.key('ds_t', {});
     cache.set(k, '{}');
     assert.equal(cache.get(k), undefined);
+  });
+
+  it('keeps the fields a cached page’s query named, for the hits to record', () => {
+    const cache = createPageCache(100_000);
+    const k = cache.key('ds_t', { status: 'open' });
+    const used = { filter: ['status'], sort: [], select: [] };
+    cache.set(k, '{}', used);
+    assert.equal(cache.get(k)?.used, used);
+    cache.set(cache.key('ds_t', {}), '{}');
+    assert.equal(cache.get(cache.key('ds_t', {}))?.used, NO_FIELDS);
   });
 });

@@ -1,5 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { Params } from '../../catalog/index.ts';
+import { NO_FIELDS, type Params, type UsedFields } from '../../catalog/index.ts';
+
+/** A cached answer: its body, and the dataset fields its query named (recorded on every hit). */
+export interface CachedPage {
+  readonly body: string;
+  readonly used: UsedFields;
+}
 
 /**
  * Finished response bodies of dataset pages, keyed by the dataset's table (which names
@@ -10,28 +16,41 @@ import type { Params } from '../../catalog/index.ts';
 export function createPageCache(maxBytes: number, onLookup?: (hit: boolean) => void) {
   const lru =
     maxBytes > 0
-      ? new LRUCache<string, string>({
+      ? new LRUCache<string, CachedPage>({
           maxSize: maxBytes,
-          // Strings are UTF-16 in memory: two bytes a character, key and body.
-          sizeCalculation: (body, key) => 2 * (body.length + key.length),
+          // Strings are UTF-16 in memory: two bytes a character, key and body. The field
+          // names are the dataset's own strings, shared, not copies.
+          sizeCalculation: (page, key) => 2 * (page.body.length + key.length),
         })
       : undefined;
   return {
+    /** False when the cache is off (0 bytes): nothing is kept, so nothing is worth computing ahead. */
+    enabled: lru !== undefined,
     key(tableName: string, params: Params): string {
       const names = Object.keys(params).sort();
       let k = tableName;
       for (const n of names) k += '\u0000' + JSON.stringify([n, params[n]]);
       return k;
     },
-    get(key: string): string | undefined {
-      const body = lru?.get(key);
-      onLookup?.(body !== undefined);
-      return body;
+    get(key: string): CachedPage | undefined {
+      const page = lru?.get(key);
+      onLookup?.(page !== undefined);
+      return page;
     },
-    set(key: string, body: string): void {
+    /** Whether an entry is there, without counting a lookup or making it more recently used. */
+    has(key: string): boolean {
+      return lru?.has(key) ?? false;
+    },
+    /** Keeps `body` under `key`; returns the bytes it takes, 0 when it was not kept. */
+    set(key: string, body: string, used: UsedFields = NO_FIELDS): number {
+      const bytes = 2 * (body.length + key.length);
       // One page can't take more than a tenth of the cache, so a few huge pages can't flush it.
-      if (lru && 2 * (body.length + key.length) <= maxBytes / 10) lru.set(key, body);
+      if (!lru || bytes > maxBytes / 10) return 0;
+      lru.set(key, { body, used });
+      return bytes;
     },
+    /** The cache's size in bytes as it counts them (0: off). */
+    maxBytes,
   };
 }
 

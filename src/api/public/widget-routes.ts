@@ -3,10 +3,10 @@ import { widgetColumns } from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
-import { scopeBrokenMessage, scopedCacheName } from './row-scope.ts';
+import { scopeBrokenMessage } from './row-scope.ts';
 import type { PublicRouteDeps } from './public-route-deps.ts';
 import { requestParams } from './request-params.ts';
-import { widgetRowsJson } from './widget-json.ts';
+import { widgetCacheEntry, widgetCacheKey } from './widget-warmer.ts';
 import { answeredNotModified, etagOf, sendTagged, withValidators } from './http-cache.ts';
 
 /** `GET|POST /api/widget/{resourceId}` and `GET /api/widgets`. */
@@ -41,14 +41,12 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     const scope = bindingScope(found.binding, ds);
     if (!scope.ok) return sendPublicError(reply, 'SCOPE_BROKEN', scopeBrokenMessage('widget', w.id, scope.field));
     // The definition's version, the dataset's table and the scope name the inputs: a
-    // change to any makes new keys, so an entry is never stale.
-    const cacheKey = deps.pageCache.key(
-      scopedCacheName(`widget ${w.id} v${w.version} ${ds.tableName}`, found.binding.where),
-      params.params,
-    );
+    // change to any makes new keys, so an entry is never stale. The warmer keys its
+    // entries alike.
+    const cacheKey = widgetCacheKey(deps.pageCache, w, ds, found.binding.where, params.params);
     const etag = etagOf(cacheKey);
     const cached = deps.pageCache.get(cacheKey);
-    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached, etag);
+    if (cached !== undefined) return answeredNotModified(req, reply, etag) ? reply : send(reply, cached.body, etag);
     // The tag was given out for this very definition, data, scope and query: still current.
     if (answeredNotModified(req, reply, etag)) return reply;
     const started = performance.now();
@@ -68,7 +66,7 @@ export function registerWidgetRoutes(app: FastifyInstance, deps: PublicRouteDeps
     deps.queryTime('widget', (performance.now() - started) / 1000);
     if (!result.ok)
       return sendPublicError(reply, result.reason === 'STALE' ? 'WIDGET_STALE' : 'BAD_PARAMETER', result.message);
-    const entry = `${result.total} {"code":0,"msg":"success","data":${widgetRowsJson(result.columns, result.rows)}}`;
+    const entry = widgetCacheEntry(result);
     deps.pageCache.set(cacheKey, entry);
     return send(reply, entry, etag);
   }

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/index.ts';
 import { queryOffset, type ParsedQuery } from '../filter/query-parser.ts';
 import { compileFilters } from '../filter/filter-compiler.ts';
@@ -34,6 +34,14 @@ export function buildCountQuery(
 }
 
 /**
+ * Whether `q`'s page is a range of `_row`: no filters and no sort, so the page query
+ * reads exactly the page's rows by primary key, however deep the page.
+ */
+export function readsRowRange(q: ParsedQuery): boolean {
+  return q.filters.length === 0 && q.sort.length === 0;
+}
+
+/**
  * The SQL for one page of a dataset, given the number of matching rows. Natural order
  * is `_row`, the load order; without filters or sort a page is a range of `_row` (rows
  * are dense from 1), which costs the same on page 50,000 as on page 1.
@@ -47,15 +55,10 @@ export function buildPageQuery(
 ): CompiledQuery {
   const fields = q.fields ?? ds.fields;
   const offset = queryOffset(q);
+  if (readsRowRange(q))
+    return CompiledQuery.raw(rowRangeSql(db, ds, fields, q.rowNumbers === true), [offset, offset + q.size]);
   const columns = fields.map((f) => f.column);
   let page = db.selectFrom(ds.tableName).select(q.rowNumbers ? ['_row', ...columns] : columns);
-  if (q.filters.length === 0 && q.sort.length === 0) {
-    return page
-      .where('_row', '>', offset)
-      .where('_row', '<=', offset + q.size)
-      .orderBy('_row')
-      .compile();
-  }
   const walk = q.sort.length === 0 && ((offset + q.size) * ds.rowCount) / Math.max(total, 1) < WALK_PER_MATCH * total;
   // A range of `_row` above reads exactly one page; a walk or a sort may read every row.
   const guard = caps.deadlineGuard();
@@ -66,6 +69,33 @@ export function buildPageQuery(
     page = page.orderBy(s.field.column, (ob) => (s.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
   }
   return page.orderBy('_row').limit(q.size).offset(offset).compile();
+}
+
+// The SQL of a row-range page per database (its dialect), field list (a dataset
+// version's own, or a request's `_fields`), table and row numbers: only the two bounds
+// change between requests, so the statement is built once rather than on every request.
+const rowRangeTexts = new WeakMap<Kysely<any>, WeakMap<readonly Field[], Map<string, string>>>();
+
+/** The SQL of the page `_row` in (?, ?], in order: the bounds are its two parameters. */
+function rowRangeSql(db: Kysely<any>, ds: DatasetTable, fields: readonly Field[], rowNumbers: boolean): string {
+  let byFields = rowRangeTexts.get(db);
+  if (!byFields) rowRangeTexts.set(db, (byFields = new WeakMap()));
+  let texts = byFields.get(fields);
+  if (!texts) byFields.set(fields, (texts = new Map()));
+  const key = (rowNumbers ? '#' : '') + ds.tableName;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const columns = fields.map((f) => f.column);
+    text = db
+      .selectFrom(ds.tableName)
+      .select(rowNumbers ? ['_row', ...columns] : columns)
+      .where('_row', '>', 0)
+      .where('_row', '<=', 0)
+      .orderBy('_row')
+      .compile().sql;
+    texts.set(key, text);
+  }
+  return text;
 }
 
 /**

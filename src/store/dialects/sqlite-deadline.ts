@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
+import type { RowsOptions } from './dataset-tables.ts';
 import type { RowsRunner } from './dialect.ts';
 import { readExact } from './sqlite-codecs.ts';
 import { withExactSums } from './sqlite-functions.ts';
@@ -137,11 +138,13 @@ export type RowReader = ReturnType<typeof createRowReader>;
 /**
  * `DatasetTables.rows` over `reader` (the main connection), or over the query workers
  * of `pool` when there are any: they read with the same reader on connections of their own.
+ * A bounded read (one page by primary key) stays on the main connection: the hop to a
+ * worker and back costs several times the read itself.
  */
 export function createSqliteDeadlineRunner(reader: RowReader, pool?: QueryPool): RowsRunner {
-  return function rows(query: CompiledQuery, opts?: { deadline?: number }) {
+  return function rows(query: CompiledQuery, opts?: RowsOptions) {
     const params = query.parameters as unknown[];
-    if (pool) return pool.rows(query.sql, params, opts?.deadline);
+    if (pool && !opts?.bounded) return pool.rows(query.sql, params, opts?.deadline);
     return reader.read(query.sql, params, opts?.deadline);
   };
 }

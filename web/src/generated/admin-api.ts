@@ -1535,15 +1535,21 @@ export type paths = {
                             /** @description With ?reload=ID: what loading these fields into that dataset would break (they would answer 409) */
                             breaks?: {
                                 /** @enum {string} */
-                                kind: "widget" | "scope";
-                                /** @description The widget, or the dataset or widget the scope is bound to */
+                                kind: "widget" | "scope" | "field";
+                                /** @description The widget, or the dataset or widget the scope is bound to, or (field) the dataset */
                                 id: string;
                                 name: string;
-                                /** @description For a scope: its key */
+                                /** @description For a scope: its key; for a field: the key whose clients used it (never the key's secret) */
                                 key?: {
                                     id: string;
                                     name: string;
                                 };
+                                /** @description For a field: its name, as the clients used it */
+                                field?: string;
+                                /** @description For a field: how the clients used it (filters, _sort, _fields or $filter, $orderby, $select) */
+                                uses?: ("filter" | "sort" | "select")[];
+                                /** @description For a field: the last time they did, ISO (within the last day) */
+                                lastUsedAt?: string;
                                 /** @description Why, naming the field */
                                 reason: string;
                             }[];
@@ -1951,18 +1957,24 @@ export type paths = {
                             } | null;
                             /** @description Whether the signed-in admin starred it */
                             starred: boolean;
-                            /** @description Widgets and key scopes that worked before and no longer do with the new fields (they answer 409) */
+                            /** @description Widgets and key scopes that worked before and no longer do with the new fields (they answer 409), then fields that keys' clients filtered, sorted or selected on in the last day and that the new fields drop (or, for a filter, retype) */
                             breaks: {
                                 /** @enum {string} */
-                                kind: "widget" | "scope";
-                                /** @description The widget, or the dataset or widget the scope is bound to */
+                                kind: "widget" | "scope" | "field";
+                                /** @description The widget, or the dataset or widget the scope is bound to, or (field) the dataset */
                                 id: string;
                                 name: string;
-                                /** @description For a scope: its key */
+                                /** @description For a scope: its key; for a field: the key whose clients used it (never the key's secret) */
                                 key?: {
                                     id: string;
                                     name: string;
                                 };
+                                /** @description For a field: its name, as the clients used it */
+                                field?: string;
+                                /** @description For a field: how the clients used it (filters, _sort, _fields or $filter, $orderby, $select) */
+                                uses?: ("filter" | "sort" | "select")[];
+                                /** @description For a field: the last time they did, ISO (within the last day) */
+                                lastUsedAt?: string;
                                 /** @description Why, naming the field */
                                 reason: string;
                             }[];
