@@ -206,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       queryTimeoutMs: deps.api.queryTimeoutMs,
       // One cache for dataset pages and widget results: their keys never collide.
       pageCache: createPageCache(deps.api.pageCacheBytes, (hit) => deps.metrics.pageCache(hit)),
+      cursors: deps.access.cursors,
       fieldUses: deps.access.fieldUses,
       queryTime: (kind: 'dataset' | 'widget', seconds: number) => deps.metrics.queryTime(kind, seconds),
     };

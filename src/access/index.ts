@@ -1,3 +1,4 @@
+import { createSecretBox } from '../shared/secret-box.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Store } from '../store/index.ts';
 import { createAccessRegistry } from './access-registry.ts';
@@ -74,6 +75,8 @@ export function createAccess(deps: {
     usage,
     fieldUses,
     tokens,
+    /** Seals the public API's page cursors (`_after`): no client reads or edits the row number in one. */
+    cursors: createSecretBox(deps.serverSecret, 'page-cursor'),
     setup: {
       /** The code that claims the fresh tenant `tenant` from a remote address (see setup-code.ts). */
       code: (tenant: string) => setupCode(deps.serverSecret, tenant),

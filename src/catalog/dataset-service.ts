@@ -1,4 +1,4 @@
-import { expressionBuilder, sql, type Kysely } from 'kysely';
+import { expressionBuilder, sql, type CompiledQuery, type Kysely } from 'kysely';
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -16,6 +16,12 @@ import {
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
 import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields, readsRowRange } from './query/dataset-query.ts';
+import {
+  buildKeysetPageQuery,
+  buildMatchingRowsQuery,
+  buildSampleCountQuery,
+  SAMPLE_ROWS,
+} from './query/page-strategies.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
 import { createCountCache } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
@@ -52,8 +58,16 @@ export interface DatasetChanges {
 export interface Page {
   readonly total: number;
   readonly fields: readonly Field[];
+  /** Each row's values in `fields` order; a page read after a cursor has the row's `_row` after them. */
   readonly rows: unknown[][];
+  /** Asked for with `_count`: how `total` was found; with `none` it was not, and `total` is 0. */
+  readonly totalKind?: TotalKind;
+  /** Read after a cursor (`afterRow`): the `_row` the next page starts after, null on the last page. */
+  readonly nextRow?: number | null;
 }
+
+/** How a page's total was found. */
+export type TotalKind = 'exact' | 'estimated' | 'none';
 
 // The count cache of a service created without a budget (tests, tools): ~5,000 counts.
 const DEFAULT_COUNT_CACHE_BYTES = 3 * 1024 * 1024;
@@ -469,10 +483,14 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     },
   };
 
+  function countKey(ds: Dataset, count: CompiledQuery): string {
+    return `${ds.tableName}\n${count.sql}\n${count.parameters.map(paramKey).join('\n')}`;
+  }
+
   async function countMatching(ds: Dataset, q: ParsedQuery, opts: { deadline?: number }): Promise<number> {
     const count = buildCountQuery(store.data, store.caps, ds, q);
     if (!count) return ds.rowCount;
-    const key = `${ds.tableName}\n${count.sql}\n${count.parameters.map(paramKey).join('\n')}`;
+    const key = countKey(ds, count);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
     const total = Number((await store.tables.rows(count, opts))[0][0]);
@@ -480,8 +498,58 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     return total;
   }
 
-  /** One page of rows matching `q`'s filters, and how many match in all. */
-  async function readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number } = {}): Promise<Page> {
+  /**
+   * One page of rows matching `q`'s filters, and how many match in all: counted, estimated
+   * or not counted as `q.count` says; by page number, or after the row `opts.afterRow`.
+   */
+  async function readPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number; afterRow?: number } = {}) {
+    if (q.count === undefined && opts.afterRow === undefined) return readNumberedPage(ds, q, opts);
+    const fields = pageFields(ds, q);
+    const strategy = q.count ?? 'exact';
+    // The number of matches the page's plan is chosen by, and the total unless it is `none`.
+    let total: number;
+    let kind: TotalKind = strategy;
+    if (strategy === 'exact') total = await countMatching(ds, q, opts);
+    else {
+      const counted = knownCount(ds, q) ?? (await estimateMatching(ds, q, opts));
+      total = counted.n;
+      if (strategy === 'estimated' && counted.exact) kind = 'exact';
+    }
+    let rows: unknown[][];
+    let nextRow: number | null | undefined;
+    if (opts.afterRow !== undefined) {
+      // Without filters a range of `_row`: one page by primary key, as a numbered page without them.
+      const keyset = buildKeysetPageQuery(store.data, store.caps, ds, q, opts.afterRow, total);
+      rows = await store.tables.rows(keyset, { ...opts, bounded: q.filters.length === 0 });
+      const more = rows.length > q.size;
+      if (more) rows.pop();
+      nextRow = more ? Number(rows[rows.length - 1][fields.length]) : null;
+      if (kind === 'estimated') {
+        // What the page shows bounds the estimate: never fewer rows than it holds.
+        if (!more && opts.afterRow === 0) [total, kind] = [rows.length, 'exact'];
+        else total = Math.max(total, rows.length);
+      }
+    } else {
+      const offset = queryOffset(q);
+      rows =
+        kind === 'exact' && offset >= total
+          ? []
+          : await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+              ...opts,
+              bounded: readsRowRange(q),
+            });
+      if (kind === 'estimated') {
+        // A page short of full is the last one: the total is then known.
+        if (rows.length < q.size && (rows.length > 0 || offset === 0)) [total, kind] = [offset + rows.length, 'exact'];
+        else if (rows.length === 0) total = Math.min(total, offset);
+        else total = Math.max(total, offset + rows.length);
+      }
+    }
+    return { total: kind === 'none' ? 0 : total, fields, rows, totalKind: kind, nextRow } satisfies Page;
+  }
+
+  /** The page of number `q.current` with the exact total: the contract's page. */
+  async function readNumberedPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number }): Promise<Page> {
     const total = await countMatching(ds, q, opts);
     const fields = pageFields(ds, q);
     if (queryOffset(q) >= total) return { total, fields, rows: [] };
@@ -493,6 +561,40 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
         bounded: readsRowRange(q),
       }),
     };
+  }
+
+  /** The exact count when it costs nothing: no filters, or counted before. */
+  function knownCount(ds: Dataset, q: ParsedQuery): { n: number; exact: true } | undefined {
+    const count = buildCountQuery(store.data, store.caps, ds, q);
+    if (!count) return { n: ds.rowCount, exact: true };
+    const n = counts.get(countKey(ds, count));
+    return n === undefined ? undefined : { n, exact: true };
+  }
+
+  /**
+   * An estimate of the rows matching `q`: the planner's where the database keeps row
+   * estimates (PostgreSQL), else the matches in a fixed sample of rows, scaled to the
+   * table (see `SAMPLE_BLOCKS`); a table no larger than the sample is counted. Cached as
+   * counts are, apart from them.
+   */
+  async function estimateMatching(
+    ds: Dataset,
+    q: ParsedQuery,
+    opts: { deadline?: number },
+  ): Promise<{ n: number; exact: boolean }> {
+    if (ds.rowCount <= SAMPLE_ROWS) return { n: await countMatching(ds, q, opts), exact: true };
+    const planner = store.caps.rowEstimate;
+    const asked = planner
+      ? planner.explain(buildMatchingRowsQuery(store.data, store.caps, ds, q)!)
+      : buildSampleCountQuery(store.data, store.caps, ds, q)!;
+    const key = `~${countKey(ds, asked)}`;
+    const cached = counts.get(key);
+    if (cached !== undefined) return { n: cached, exact: false };
+    const rows = await store.tables.rows(asked, opts);
+    const found = planner ? planner.read(rows) : Math.round((Number(rows[0][0]) * ds.rowCount) / SAMPLE_ROWS);
+    const n = Math.max(0, Math.min(ds.rowCount, found));
+    counts.set(key, n);
+    return { n, exact: false };
   }
 }
 

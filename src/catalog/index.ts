@@ -8,7 +8,7 @@ import { createWidgetService } from './widget/widget-service.ts';
 
 export type { Dataset, DatasetRegistry } from './dataset-registry.ts';
 export { datasetSummary } from './dataset-registry.ts';
-export type { DatasetService, Page, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
+export type { DatasetService, Page, TotalKind, ImportInput, ListedDataset, DatasetChanges } from './dataset-service.ts';
 export type { ListQuery, ListPage } from './listing.ts';
 export type { Favourites, FavouriteType } from './favourites.ts';
 /** The cursor an export reads: the store's, handed through the catalog to the routes. */
@@ -20,6 +20,8 @@ export { DATE_FORMATS, isDateFormatName, type DateFormatName } from './values/va
 export { checkDateFormat } from './dataset-service.ts';
 export type { Params } from './filter/params.ts';
 export { parseQuery, type ParsedQuery } from './filter/query-parser.ts';
+export type { CountStrategy } from './filter/query-options.ts';
+export { checkCursor, encodeCursor, type CursorBox, type CursorCheck } from './query/page-cursor.ts';
 export { parseScope, type ScopeResult } from './filter/scope.ts';
 export { NO_FIELDS, usedFields, type UsedFields } from './filter/used-fields.ts';
 export { findField } from './filter/params.ts';

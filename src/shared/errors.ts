@@ -60,6 +60,10 @@ export const PUBLIC_ERRORS = {
     status: 410,
     doc: 'an OData next link made before the dataset (or the widget) changed; read again from the first page',
   },
+  CURSOR_STALE: {
+    status: 410,
+    doc: 'a dataset page cursor (`_after`) made before the dataset was reloaded; walk again from the start',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'a POST body that is neither form-encoded nor JSON' },
   PAYLOAD_TOO_LARGE: { status: 413, doc: 'a POST body above the size limit' },
   ...EDGE_ERRORS,

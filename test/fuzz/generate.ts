@@ -287,6 +287,12 @@ function readParams(
   if (r.chance(0.25)) out.push(['_sort', fieldList(c, fields, true)]);
   if (r.chance(0.2)) out.push(['_fields', fieldList(c, fields, false)]);
   if (r.chance(0.05)) out.push(['_numbers', r.pick(['string', 'number', '', 'STRING'])]);
+  if (r.chance(0.05)) out.push(['_count', r.pick(['exact', 'estimated', 'none', '', 'NONE', 'all', '1'])]);
+  if (r.chance(0.05)) {
+    // The start, a cursor's inside written in the clear (never sealed by the server), or junk.
+    const clear = Buffer.from(`1.${d?.id ?? '1'}.${r.int(1, 3)}.${r.int(0, 300)}`).toString('base64url');
+    out.push(['_after', r.pick(['', clear, clear.slice(1), `${clear}A`, 'A'.repeat(300), '-', r.pick(JUNK_VALUES)])]);
+  }
   if (r.chance(0.04)) out.push([r.pick(['_unknown', '_', '__proto__', '_sort[eq]', 'apikey']), r.pick(['1', ''])]);
   // Repeats.
   if (out.length > 0 && r.chance(0.15)) out.push(r.pick(out));

@@ -28,7 +28,7 @@ import { entitiesJson } from './odata-json.ts';
 import { keyEntitySets, type BoundSet } from './odata-model.ts';
 
 /** What the OData routes need: the public routes' deps and the configured public URL. */
-export type ODataRouteDeps = Omit<PublicRouteDeps, 'pageCache'> & { publicUrl?: string };
+export type ODataRouteDeps = Omit<PublicRouteDeps, 'pageCache' | 'cursors'> & { publicUrl?: string };
 
 /**
  * The most entities a response holds (spec section 11), whatever the server's page size

@@ -1,5 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { datasetSummary, parseQuery, usedFields, type ParsedQuery } from '../../catalog/index.ts';
+import {
+  checkCursor,
+  datasetSummary,
+  encodeCursor,
+  parseQuery,
+  usedFields,
+  type CursorCheck,
+  type Dataset,
+  type ParsedQuery,
+} from '../../catalog/index.ts';
 import { sendJson, sendPublicError } from '../../http/public-replies.ts';
 import { TableGoneError } from '../../shared/errors.ts';
 import { bindingScope } from '../../usecases/index.ts';
@@ -33,20 +42,26 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     if (cached !== undefined) {
       // The fields were resolved when the page was cached; a hit names the same ones.
       deps.fieldUses.record(p.tenantId, p.keyId, ds.id, cached.used);
-      return answeredNotModified(req, reply, etag) ? reply : sendJson(withValidators(reply, etag), cached.body);
+      return answeredNotModified(req, reply, etag) ? reply : sendPage(withValidators(reply, etag), cached.body);
     }
-    const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize });
+    const parsed = parseQuery(params.params, ds.fields, { maxSize: deps.maxPageSize, pageOptions: true });
     if (!parsed.ok) return sendPublicError(reply, 'BAD_PARAMETER', parsed.message);
     // Only a query that parsed: its names are the dataset's own fields, nothing a client made up.
     const used = usedFields(parsed.query);
     deps.fieldUses.record(p.tenantId, p.keyId, ds.id, used);
+    let afterRow: number | undefined;
+    if (parsed.query.cursor !== undefined) {
+      const cursor = checkCursor(parsed.query.cursor, ds, deps.cursors);
+      if (!cursor.ok) return refuseCursor(reply, ds, cursor);
+      afterRow = cursor.row;
+    }
     // Known before the query runs: a client whose copy is current is answered without one.
     if (answeredNotModified(req, reply, etag)) return reply;
     const q = scope.filters.length === 0 ? parsed.query : withScope(parsed.query, scope.filters);
     const started = performance.now();
     let page;
     try {
-      page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs });
+      page = await catalog.datasets.readPage(ds, q, { deadline: Date.now() + deps.queryTimeoutMs, afterRow });
     } catch (e) {
       // Removed (and its table dropped) after it was resolved: as if it had not been found.
       if (e instanceof TableGoneError) return sendPublicError(reply, 'DATASET_NOT_FOUND');
@@ -56,12 +71,30 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     const pages = Math.ceil(page.total / q.size);
     const orders = JSON.stringify(q.sort.map((s) => ({ column: s.field.name, asc: s.asc })));
     const records = recordsJson(page.fields, page.rows, q.numbersAsText);
+    // `_count=none` counts nothing, as MyBatis-Plus's searchCount false: total and pages 0.
+    const searched = page.totalKind !== 'none';
+    // With a cursor: `next`, after the contract's fields, only for the clients that asked for it.
+    const nextCursor =
+      page.nextRow == null
+        ? null
+        : encodeCursor({ datasetId: ds.id, version: ds.version, row: page.nextRow }, deps.cursors);
+    const next = afterRow === undefined ? '' : `,"next":${nextCursor === null ? 'null' : `"${nextCursor}"`}`;
     const body =
       `{"code":0,"msg":"success","data":{"records":${records},"total":${page.total},` +
       `"size":${q.size},"current":${q.current},"orders":${orders},"optimizeCountSql":true,"hitCount":false,` +
-      `"searchCount":true,"pages":${pages}}}`;
-    deps.pageCache.set(cacheKey, body, used);
-    return sendJson(withValidators(reply, etag), body);
+      `"searchCount":${searched},"pages":${pages}${next}}}`;
+    // Asked for with `_count`: how the total was found travels in a header, cached before the body.
+    const entry = q.count === undefined ? body : `${page.totalKind} ${body}`;
+    deps.pageCache.set(cacheKey, entry, used);
+    return sendPage(withValidators(reply, etag), entry);
+  }
+
+  /** Sends a cached or new page: `<total kind> <body>` when the request gave `_count`, else the body alone. */
+  function sendPage(reply: FastifyReply, entry: string) {
+    if (entry.startsWith('{')) return sendJson(reply, entry);
+    const space = entry.indexOf(' ');
+    reply.header('x-total-kind', entry.slice(0, space));
+    return sendJson(reply, entry.slice(space + 1));
   }
 
   app.get('/api/dataset/:resourceId', readDataset);
@@ -82,6 +115,28 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: PublicRouteDep
     }
     return sendTagged(req, reply, JSON.stringify({ code: 0, msg: 'success', data: list }));
   });
+}
+
+/** The 400 or 410 of an `_after` that can't be used on this dataset. */
+function refuseCursor(reply: FastifyReply, ds: Dataset, cursor: Exclude<CursorCheck, { ok: true }>) {
+  switch (cursor.reason) {
+    case 'INVALID':
+      return sendPublicError(
+        reply,
+        'BAD_PARAMETER',
+        'Option "_after" is not a cursor this service made; pass data.next of the previous page as it is, or ' +
+          'leave "_after" empty to start from the first row',
+      );
+    case 'OTHER_DATASET':
+      return sendPublicError(reply, 'BAD_PARAMETER', `Option "_after" is a cursor of another dataset, not "${ds.id}"`);
+    case 'STALE':
+      return sendPublicError(
+        reply,
+        'CURSOR_STALE',
+        `Option "_after" is a cursor of version ${cursor.version} of dataset "${ds.id}", which was reloaded since ` +
+          `(now version ${ds.version}); walk again from the start with an empty "_after"`,
+      );
+  }
 }
 
 /** The query with the scope's filters ANDed before the client's: one WHERE for count and page alike. */

@@ -61,6 +61,8 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
         '_sort',
         '_fields',
         '_numbers',
+        '_count',
+        '_after',
         'Real Name',
         'size[eq]',
         'size[ne]',
@@ -83,6 +85,20 @@ describe('keyOpenApi (the per-key OpenAPI document)', () => {
       assert.deepEqual(Object.keys(rec.properties), ['size', 'current', '_private', 'Real Name']);
     },
   );
+
+  it('lists _count and _after on dataset pages only, with X-Total-Kind and data.next', () => {
+    const names = (path: string) => doc.paths[path].get.parameters.map((p: Doc) => p.name);
+    const count = doc.paths['/api/dataset/101'].get.parameters.find((p: Doc) => p.name === '_count');
+    assert.deepEqual(count.schema, { type: 'string', enum: ['exact', 'estimated', 'none'], default: 'exact' });
+    assert.match(count.description, /X-Total-Kind/);
+    for (const path of ['/api/widget/202', '/api/dataset/101/export', '/api/widget/202/export']) {
+      assert.ok(!names(path).includes('_count') && !names(path).includes('_after'), path);
+    }
+    const ok = doc.paths['/api/dataset/101'].get.responses['200'];
+    assert.ok(ok.headers['X-Total-Kind']);
+    assert.deepEqual(ok.content['application/json'].schema.properties.data.properties.next.type, ['string', 'null']);
+    assert.ok(doc.paths['/api/dataset/101'].get.responses['410']);
+  });
 
   it('describes a column whose field is gone without a type', () => {
     const params = doc.paths['/api/widget/202'].get.parameters;

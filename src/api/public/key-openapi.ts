@@ -195,6 +195,32 @@ function commonParameters(names: readonly string[]): Json[] {
   ];
 }
 
+/** The options of dataset pages alone: how the total is found, and the keyset cursor. */
+const PAGE_PARAMETERS: Json[] = [
+  {
+    name: '_count',
+    in: 'query',
+    required: false,
+    description:
+      'How data.total is found. `exact` counts every matching row. `estimated` asks the database for an ' +
+      'estimate, or counts the matches in a fixed sample of rows and scales it (exact when there is no ' +
+      'filter, when the count is known already, or on the last page); the rows are the same. `none` does not ' +
+      'count: total and pages are 0 and searchCount is false. The response header X-Total-Kind says which ' +
+      'one the total is (exact, estimated or none).',
+    schema: { type: 'string', enum: ['exact', 'estimated', 'none'], default: 'exact' },
+  },
+  {
+    name: '_after',
+    in: 'query',
+    required: false,
+    description:
+      'Keyset paging in natural order: empty for the first page, then data.next of the previous page as it is; ' +
+      'data.next is null on the last page. Every page costs the same however deep. Not with current or _sort. ' +
+      'A cursor from before a reload of the dataset is refused with 410: walk again from the start.',
+    schema: { type: 'string' },
+  },
+];
+
 function filterParameters(fields: readonly { name: string; type: FieldType | null }[], what: string): Json[] {
   const plain = fields
     .filter((f) => isFilterable(f.name))
@@ -333,11 +359,22 @@ function datasetPath(ds: OpenApiDataset): Json {
     summary: ds.name,
     description:
       (ds.description || `The rows of the dataset "${ds.name}", one page at a time.`) + (ds.scoped ? SCOPED_DOC : ''),
-    parameters: [...commonParameters(ds.fields.map((f) => f.name)), ...filterParameters(ds.fields, 'field')],
+    parameters: [
+      ...commonParameters(ds.fields.map((f) => f.name)),
+      ...PAGE_PARAMETERS,
+      ...filterParameters(ds.fields, 'field'),
+    ],
     responses: {
       '200': {
         description: 'One page of rows',
-        headers: { ...RATE_HEADERS, ...VERSION_HEADERS },
+        headers: {
+          ...RATE_HEADERS,
+          ...VERSION_HEADERS,
+          'X-Total-Kind': {
+            description: 'With _count only: exact, estimated or none, how data.total was found',
+            schema: { type: 'string', enum: ['exact', 'estimated', 'none'] },
+          },
+        },
         content: {
           'application/json': {
             schema: success({
@@ -366,6 +403,10 @@ function datasetPath(ds: OpenApiDataset): Json {
                 hitCount: { type: 'boolean' },
                 searchCount: { type: 'boolean' },
                 pages: { type: 'integer', description: 'ceil(total / size); 0 when total is 0' },
+                next: {
+                  type: ['string', 'null'],
+                  description: 'With _after only: the cursor of the next page (its _after), null on the last page',
+                },
               },
             }),
           },
@@ -373,6 +414,10 @@ function datasetPath(ds: OpenApiDataset): Json {
       },
       ...NOT_MODIFIED,
       ...errorResponses('dataset'),
+      '410': {
+        description: 'The _after cursor was made before the dataset was reloaded; walk again from the start.',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+      },
     },
   };
   return operations(base, ds.id, 'dataset');

@@ -1,5 +1,5 @@
 import type { FieldUseService } from '../../access/index.ts';
-import type { Catalog } from '../../catalog/index.ts';
+import type { Catalog, CursorBox } from '../../catalog/index.ts';
 import type { ResourceResolver } from '../../usecases/index.ts';
 import type { PageCache } from './page-cache.ts';
 
@@ -12,6 +12,8 @@ export interface PublicRouteDeps {
   /** Longest a query may run before the client gets a 504. */
   queryTimeoutMs: number;
   pageCache: PageCache;
+  /** Seals and opens the cursors of dataset pages (`_after`, `data.next`). */
+  cursors: CursorBox;
   /** Notes which dataset fields a key's clients filter, sort and select on (see field-use-service.ts). */
   fieldUses: Pick<FieldUseService, 'record'>;
   /** Records how long a query (a cache miss) took, for the metrics. */

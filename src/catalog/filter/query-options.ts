@@ -20,6 +20,17 @@ export interface Paging {
 /** The options a request may give; every other name beginning with `_` is refused. */
 export const OPTIONS = ['_sort', '_fields', '_numbers'] as const;
 
+/** The options of a dataset page alone (not widgets, exports or scopes): the count strategy and the cursor. */
+export const PAGE_OPTIONS = ['_count', '_after'] as const;
+
+/**
+ * How a dataset page's `total` is found: `exact` counts every match (the default),
+ * `estimated` counts a fixed sample of rows and scales it, `none` does not count.
+ */
+export type CountStrategy = 'exact' | 'estimated' | 'none';
+
+const COUNT_STRATEGIES: readonly CountStrategy[] = ['exact', 'estimated', 'none'];
+
 const DEFAULT_SIZE = 10;
 
 /** Whether the parameter `name` is a paging parameter, read by `parsePaging` alone. */
@@ -47,14 +58,21 @@ export function parseOption(
   name: string,
   raw: string | string[],
   fields: readonly Field[],
+  opts: { pageOptions?: boolean } = {},
 ):
   | { readonly sort: readonly SortKey[] }
   | { readonly fields: readonly Field[] | null }
-  | { readonly numbersAsText: boolean } {
+  | { readonly numbersAsText: boolean }
+  | { readonly count: CountStrategy }
+  | { readonly cursor: string } {
   if (name === '_sort') return { sort: parseSort(single(name, raw), fields) };
   if (name === '_fields') return { fields: parseFields(single(name, raw), fields) };
   if (name === '_numbers') return { numbersAsText: parseNumbers(single(name, raw)) };
-  return fail(`Unknown option ${q(name)}; options are: ${OPTIONS.join(', ')}`);
+  if (opts.pageOptions && name === '_count') return { count: parseCount(single(name, raw)) };
+  // Read as it is (trimmed); what it says is checked against the dataset it is used on.
+  if (opts.pageOptions && name === '_after') return { cursor: single(name, raw).trim() };
+  const known = opts.pageOptions ? [...OPTIONS, ...PAGE_OPTIONS] : OPTIONS;
+  return fail(`Unknown option ${q(name)}; options are: ${known.join(', ')}`);
 }
 
 function parsePositiveInt(params: Params, name: 'current' | 'size', dflt: number): number {
@@ -111,4 +129,12 @@ function parseNumbers(raw: string): boolean {
   if (text === 'string') return true;
   if (text === 'number' || text === '') return false;
   return fail(`Option "_numbers" must be "string" or "number", got ${q(text)}`);
+}
+
+/** `_count=exact|estimated|none`; empty is the default, `exact`. */
+function parseCount(raw: string): CountStrategy {
+  const text = raw.trim();
+  if (text === '') return 'exact';
+  const found = COUNT_STRATEGIES.find((c) => c === text);
+  return found ?? fail(`Option "_count" must be "exact", "estimated" or "none", got ${q(text)}`);
 }

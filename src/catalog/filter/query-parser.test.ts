@@ -1011,4 +1011,45 @@ describe('operators in brackets after the field name (spec section 8)', () => {
       }
     });
   });
+
+  describe('the options of dataset pages: _count and _after', () => {
+    const PAGE = { maxSize: 1000, pageOptions: true };
+    const page = (params: Params) => {
+      const r = parseQuery(params, FIELDS, PAGE);
+      assert.ok(r.ok, r.ok ? '' : r.message);
+      return r.query;
+    };
+    const refusal = (params: Params) => {
+      const r = parseQuery(params, FIELDS, PAGE);
+      assert.ok(!r.ok);
+      return r.message;
+    };
+
+    it('reads _count, empty meaning exact; without it the query has no count at all', () => {
+      assert.equal(page({ _count: 'none' }).count, 'none');
+      assert.equal(page({ _count: ' estimated ' }).count, 'estimated');
+      assert.equal(page({ _count: '' }).count, 'exact');
+      assert.ok(!('count' in page({})));
+      assert.ok(!('cursor' in page({})));
+    });
+
+    it('refuses another _count naming the option and its values', () => {
+      const msg = 'Option "_count" must be "exact", "estimated" or "none", got "Exact"';
+      assert.equal(refusal({ _count: 'Exact' }), msg);
+      assert.equal(refusal({ _count: ['none', 'none'] }), 'Parameter "_count" is given more than once');
+    });
+
+    it('reads _after as given, trimmed; not with current, nor with a sort', () => {
+      assert.equal(page({ _after: ' abc ' }).cursor, 'abc');
+      assert.equal(page({ _after: '', _sort: '' }).cursor, '');
+      assert.match(refusal({ _after: '', current: '1' }), /^Option "_after" can't be used with "current"/);
+      assert.match(refusal({ _after: '', _sort: '-id' }), /^Option "_after" pages in natural order only/);
+    });
+
+    it('are unknown options elsewhere (widgets, exports, scopes), and listed on pages', () => {
+      assert.equal(err({ _count: 'none' }), 'Unknown option "_count"; options are: _sort, _fields, _numbers');
+      assert.equal(err({ _after: '' }), 'Unknown option "_after"; options are: _sort, _fields, _numbers');
+      assert.equal(refusal({ _x: '1' }), 'Unknown option "_x"; options are: _sort, _fields, _numbers, _count, _after');
+    });
+  });
 });

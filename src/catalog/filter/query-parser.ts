@@ -2,7 +2,7 @@ import { hasNul, NUL_REASON } from '../../shared/text.ts';
 import type { Field } from '../types.ts';
 import { parseFieldFilters, type FilterNode } from './filter-parser.ts';
 import { fail, ParamError, q, type Params } from './params.ts';
-import { isOption, isPaging, parseOption, parsePaging, type SortKey } from './query-options.ts';
+import { isOption, isPaging, parseOption, parsePaging, type CountStrategy, type SortKey } from './query-options.ts';
 
 /** A validated dataset query: pagination, filters, sort and projection. */
 export interface ParsedQuery {
@@ -21,6 +21,10 @@ export interface ParsedQuery {
   readonly offset?: number;
   /** A dataset page's rows start with their `_row` (the OData key) before the fields. */
   readonly rowNumbers?: boolean;
+  /** From `_count` (dataset pages only): how `total` is found; absent = `exact`, the contract's. */
+  readonly count?: CountStrategy;
+  /** From `_after` (dataset pages only): the cursor as sent, `''` = from the first row; absent = paged by `current`. */
+  readonly cursor?: string;
 }
 
 /** The rows a query passes over before its page. */
@@ -42,7 +46,7 @@ export type ParseResult = { ok: true; query: ParsedQuery } | { ok: false; messag
 export function parseQuery(
   params: Params,
   fields: readonly Field[],
-  opts: { maxSize: number; defaultSize?: number },
+  opts: { maxSize: number; defaultSize?: number; pageOptions?: boolean },
 ): ParseResult {
   try {
     const query = parseOrThrow(params, fields, opts);
@@ -56,7 +60,7 @@ export function parseQuery(
 function parseOrThrow(
   params: Params,
   fields: readonly Field[],
-  opts: { maxSize: number; defaultSize?: number },
+  opts: { maxSize: number; defaultSize?: number; pageOptions?: boolean },
 ): ParsedQuery {
   // Before anything else reads them, so that the message names the parameter whatever it is.
   for (const [name, raw] of Object.entries(params)) {
@@ -68,14 +72,18 @@ function parseOrThrow(
   let sort: readonly SortKey[] = Object.freeze([]);
   let projection: readonly Field[] | null = null;
   let numbersAsText = false;
+  let count: CountStrategy | undefined;
+  let cursor: string | undefined;
   const filters: FilterNode[] = [];
 
   for (const [name, raw] of Object.entries(params)) {
     if (raw === undefined || isPaging(name)) continue;
     if (isOption(name)) {
-      const option = parseOption(name, raw, fields);
+      const option = parseOption(name, raw, fields, opts);
       if ('sort' in option) sort = option.sort;
       else if ('fields' in option) projection = option.fields;
+      else if ('count' in option) count = option.count;
+      else if ('cursor' in option) cursor = option.cursor;
       else numbersAsText = option.numbersAsText;
       continue;
     }
@@ -83,5 +91,25 @@ function parseOrThrow(
     for (const node of parseFieldFilters(name, raw, fields)) filters.push(node);
   }
 
-  return Object.freeze({ current, size, filters: Object.freeze(filters), sort, fields: projection, numbersAsText });
+  if (cursor !== undefined) {
+    // A cursor says where the page starts, and it is a position in natural order.
+    if (params.current !== undefined)
+      fail('Option "_after" can\'t be used with "current": the cursor says where the page starts');
+    if (sort.length > 0)
+      fail('Option "_after" pages in natural order only; it can\'t be used with "_sort" (use "current" instead)');
+  }
+  const query: ParsedQuery = {
+    current,
+    size,
+    filters: Object.freeze(filters),
+    sort,
+    fields: projection,
+    numbersAsText,
+  };
+  // Only when given, so that every other query is the same object as before.
+  return Object.freeze({
+    ...query,
+    ...(count === undefined ? {} : { count }),
+    ...(cursor === undefined ? {} : { cursor }),
+  });
 }

@@ -16,7 +16,7 @@ export interface DatasetTable {
 // Walking costs about (offset + size) / selectivity rows; the index path about all
 // matches, each a random read plus its share of the sort — roughly ten times a walked
 // row on SQLite. So walk while the expected walk is under ten times the matches.
-const WALK_PER_MATCH = 10;
+export const WALK_PER_MATCH = 10;
 
 /** The count of matching rows, or undefined when it is the dataset's row count. */
 export function buildCountQuery(

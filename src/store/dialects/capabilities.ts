@@ -1,4 +1,4 @@
-import type { Expression, SqlBool } from 'kysely';
+import type { CompiledQuery, Expression, SqlBool } from 'kysely';
 import type { DateBucket, FieldType, Value } from '../../shared/field-types.ts';
 
 /**
@@ -52,4 +52,13 @@ export interface DialectCapabilities {
    * Undefined where the dialect limits query time by other means.
    */
   deadlineGuard(): Expression<SqlBool> | undefined;
+  /**
+   * Where the planner keeps row estimates (from the statistics gathered after a load):
+   * the statement that asks how many rows `query` would return, and how to read the
+   * number from its rows. Undefined where it keeps none; domain code then samples.
+   */
+  readonly rowEstimate?: {
+    explain(query: CompiledQuery): CompiledQuery;
+    read(rows: unknown[][]): number;
+  };
 }

@@ -61,4 +61,14 @@ export const postgresCapabilities: DialectCapabilities = {
   },
   // PostgreSQL stops a statement itself (statement_timeout, see `DatasetTables.rows`).
   deadlineGuard: () => undefined,
+  // ANALYZE runs after every load (postgres-tables.ts), so the estimates are of the rows read.
+  rowEstimate: {
+    explain: (query) => ({ ...query, sql: `EXPLAIN (FORMAT JSON) ${query.sql}` }),
+    read(rows) {
+      // One row, one value: the plan as JSON (parsed by the driver, or its text), whose top node counts every row.
+      const v = rows[0]?.[0];
+      const plan = (typeof v === 'string' ? JSON.parse(v) : v) as [{ Plan: { 'Plan Rows': number } }];
+      return Math.round(Number(plan[0].Plan['Plan Rows']));
+    },
+  },
 };
