@@ -61,4 +61,6 @@ export const postgresCapabilities: DialectCapabilities = {
   },
   // PostgreSQL stops a statement itself (statement_timeout, see `DatasetTables.rows`).
   deadlineGuard: () => undefined,
+  // The planner sorts a join's rows rather than keep a nested loop's order under LIMIT.
+  zoneWalk: 'span',
 };
