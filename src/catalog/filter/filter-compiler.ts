@@ -57,8 +57,16 @@ function zoneAll(eb: Eb, nodes: readonly FilterNode[], cx: ZoneContext): Express
   return parts.length === 1 ? parts[0] : nested(eb, 'and', parts);
 }
 
+/**
+ * At most this many alternatives in a filter that narrows the blocks: each costs a test
+ * per block and two parameters, and a longer list (a client's thousand values) is left
+ * to the filter itself, which rules out no block.
+ */
+const MAX_ZONE_ALTERNATIVES = 64;
+
 /** Any of `nodes`' conditions; undefined unless each of them has one. */
 function zoneAny(eb: Eb, nodes: readonly FilterNode[], cx: ZoneContext): Expression<SqlBool> | undefined {
+  if (nodes.length > MAX_ZONE_ALTERNATIVES) return undefined;
   const parts: Expression<SqlBool>[] = [];
   for (const n of nodes) {
     const p = zoneNode(eb, n, cx);
@@ -97,8 +105,10 @@ function zoneNode(eb: Eb, node: FilterNode, cx: ZoneContext): Expression<SqlBool
     case 'equals':
       return holds(node.value);
     case 'in':
-      return node.values.length === 0 ? undefined : nested(eb, 'or', node.values.map(holds));
+      if (node.values.length === 0 || node.values.length > MAX_ZONE_ALTERNATIVES) return undefined;
+      return nested(eb, 'or', node.values.map(holds));
     case 'ranges':
+      if (node.ranges.length > MAX_ZONE_ALTERNATIVES) return undefined;
       return nested(
         eb,
         'or',
