@@ -4,6 +4,7 @@ import type { Dataset } from '../src/catalog/dataset-registry.ts';
 import { parseQuery, type ParsedQuery } from '../src/catalog/filter/query-parser.ts';
 import { parseScope } from '../src/catalog/filter/scope.ts';
 import { buildCountQuery, buildPageQuery } from '../src/catalog/query/dataset-query.ts';
+import { TableGoneError } from '../src/shared/errors.ts';
 import { zoneTable, ZONE_ROWS } from '../src/store/index.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -186,6 +187,12 @@ describe('zone maps: natural-order pages skip blocks that cannot match, and neve
     await store.tables.drop(ds.tableName);
     assert.equal(await store.tables.exists(zoneTable(ds.tableName)), false);
     assert.equal(await store.tables.exists(ds.tableName), false);
+    // A page built before the drop, over the zone map, is a table gone (a 404), not an error.
+    const page = buildPageQuery(store.data, store.caps, { ...ds, zones: zoneTable(ds.tableName) }, parsed('p=1'), ROWS);
+    await assert.rejects(
+      async () => store.tables.rows(page),
+      (e) => e instanceof TableGoneError && e.table === ds.tableName,
+    );
   });
 
   it('drops the zone map of a table a killed load left behind', async () => {
