@@ -2,7 +2,7 @@ import { expressionBuilder, sql, type CompiledQuery, type Kysely } from 'kysely'
 import { isoNow, systemClock, type Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import type { ControlSchema, RowCursor, Store } from '../store/index.ts';
+import { zoneTable, type ControlSchema, type RowCursor, type Store } from '../store/index.ts';
 import type { FilterNode } from './filter/filter-parser.ts';
 import { queryOffset, type ParsedQuery } from './filter/query-parser.ts';
 import {
@@ -15,7 +15,14 @@ import {
 } from './import/source-reader.ts';
 import { type ListPage, type ListQuery } from './listing.ts';
 import { containsText } from './filter/filter-compiler.ts';
-import { buildCountQuery, buildExportQuery, buildPageQuery, pageFields, readsRowRange } from './query/dataset-query.ts';
+import {
+  buildCountQuery,
+  buildExportQuery,
+  buildPageQuery,
+  pageFields,
+  readsRowRange,
+  type DatasetTable,
+} from './query/dataset-query.ts';
 import {
   buildKeysetPageQuery,
   buildMatchingRowsQuery,
@@ -104,6 +111,8 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   const clock = deps.clock ?? systemClock;
   const counts = createCountCache(deps.countCacheBytes ?? DEFAULT_COUNT_CACHE_BYTES);
   const int64Cache = new Map<string, ReadonlySet<string>>();
+  /** Whether each table has a zone map (tables loaded before zone maps have none); as bounded as int64Cache. */
+  const zoneCache = new Map<string, boolean>();
 
   async function sweepRetired(): Promise<void> {
     const cutoff = new Date(clock.now() - RETIRE_GRACE_MS).toISOString();
@@ -534,7 +543,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
       rows =
         kind === 'exact' && offset >= total
           ? []
-          : await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+          : await store.tables.rows(buildPageQuery(store.data, store.caps, await withZones(ds), q, total), {
               ...opts,
               bounded: readsRowRange(q),
             });
@@ -556,7 +565,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     return {
       total,
       fields,
-      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, ds, q, total), {
+      rows: await store.tables.rows(buildPageQuery(store.data, store.caps, await withZones(ds), q, total), {
         ...opts,
         bounded: readsRowRange(q),
       }),
@@ -595,6 +604,19 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     const n = Math.max(0, Math.min(ds.rowCount, found));
     counts.set(key, n);
     return { n, exact: false };
+  }
+
+  /** `ds` with its zone map named, when its table has one. */
+  async function withZones(ds: Dataset): Promise<DatasetTable> {
+    let has = zoneCache.get(ds.tableName);
+    if (has === undefined) {
+      has = await store.tables.exists(zoneTable(ds.tableName));
+      if (zoneCache.size >= INT64_CACHE_TABLES) zoneCache.delete(zoneCache.keys().next().value!);
+      zoneCache.set(ds.tableName, has);
+    }
+    return has
+      ? { tableName: ds.tableName, fields: ds.fields, rowCount: ds.rowCount, zones: zoneTable(ds.tableName) }
+      : ds;
   }
 }
 

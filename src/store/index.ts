@@ -19,6 +19,7 @@ export type { BackupResult, ToolEnv } from './backup.ts';
 export type { ControlSchema } from './schema.ts';
 export type { DialectCapabilities } from './dialects/capabilities.ts';
 export type { DatasetTables, DroppedTable, RowCursor } from './dialects/dataset-tables.ts';
+export { RANGE_INDEXED, ZONE_ROWS, zoneTable } from './dialects/dataset-tables.ts';
 export type { ConnectionLimits } from './dialects/sqlite-connection.ts';
 export type { PoolStats } from './dialects/dialect.ts';
 
@@ -147,7 +148,7 @@ function storeOver(h: DialectHandle, caps: DialectCapabilities, location: string
 function rethrowGone(e: unknown): never {
   const table =
     (e as { code?: string }).code === '42P01'
-      ? /relation "(ds_\w+)" does not exist/.exec((e as Error).message)?.[1]
+      ? /relation "(?:zm_)?(ds_\w+)" does not exist/.exec((e as Error).message)?.[1]
       : undefined;
   throw table === undefined ? e : new TableGoneError(table);
 }

@@ -9,7 +9,7 @@ import { parseQuery, type ParsedQuery } from '../../src/catalog/filter/query-par
 import { buildCountQuery, buildPageQuery, type DatasetTable } from '../../src/catalog/query/dataset-query.ts';
 import type { Field, Value } from '../../src/shared/field-types.ts';
 import type { DialectCapabilities } from '../../src/store/dialects/capabilities.ts';
-import type { DatasetTables } from '../../src/store/dialects/dataset-tables.ts';
+import { zoneTable, type DatasetTables } from '../../src/store/dialects/dataset-tables.ts';
 
 /**
  * The fields, one of each type and two TEXT; `n` is the row's own number, to tell rows
@@ -315,5 +315,26 @@ export async function selectedRows(
   const count = buildCountQuery(db, caps, table, q);
   const total = count ? Number((await tables.rows(count))[0][0]) : table.rowCount;
   const page = await tables.rows(buildPageQuery(db, caps, table, { ...q, fields: [F.n] }, total));
-  return { total, rows: page.map((r) => Number(r[0])) };
+  const rows = page.map((r) => Number(r[0]));
+  await assertZonedWalk(db, caps, tables, table, { ...q, fields: [F.n] }, rows);
+  return { total, rows };
+}
+
+/**
+ * Checks that `q`'s page read as a walk through the table's zone map (when it has one)
+ * is `rows`: the table is one block, so a filter that matches any row must keep it.
+ */
+export async function assertZonedWalk(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  tables: DatasetTables,
+  table: DatasetTable,
+  q: ParsedQuery,
+  rows: readonly number[],
+): Promise<void> {
+  if (!(await tables.exists(zoneTable(table.tableName)))) return;
+  // As many matches as rows makes the walk the cheaper plan whatever the filter.
+  const zoned = buildPageQuery(db, caps, { ...table, zones: zoneTable(table.tableName) }, q, table.rowCount);
+  const walked = (await tables.rows(zoned)).map((r) => Number(r[0]));
+  assert.deepEqual(walked, rows, `through the zone map: ${zoned.sql}`);
 }

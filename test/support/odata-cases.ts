@@ -7,7 +7,7 @@ import { buildModel, parseODataFilter, type EntitySet } from '../../src/catalog/
 import { buildCountQuery, buildPageQuery, type DatasetTable } from '../../src/catalog/query/dataset-query.ts';
 import type { DialectCapabilities } from '../../src/store/dialects/capabilities.ts';
 import type { DatasetTables } from '../../src/store/dialects/dataset-tables.ts';
-import { F, FIELDS, ROWS } from './filter-cases.ts';
+import { assertZonedWalk, F, FIELDS, ROWS } from './filter-cases.ts';
 
 /**
  * The entity set of the filter table: properties Id, summary, price, is_default, date,
@@ -123,5 +123,7 @@ export async function odataSelectedRows(
   const count = buildCountQuery(db, caps, table, q);
   const total = count ? Number((await tables.rows(count))[0][0]) : table.rowCount;
   const page = await tables.rows(buildPageQuery(db, caps, table, q, total));
-  return { total, rows: page.map((r) => Number(r[0])) };
+  const rows = page.map((r) => Number(r[0]));
+  await assertZonedWalk(db, caps, tables, table, q, rows);
+  return { total, rows };
 }

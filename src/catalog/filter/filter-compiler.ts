@@ -1,6 +1,7 @@
 import { expressionBuilder, sql } from 'kysely';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { DialectCapabilities } from '../../store/dialects/capabilities.ts';
+import { RANGE_INDEXED } from '../../store/index.ts';
 import type { Field, Value } from '../types.ts';
 import type { FieldNode, FilterNode, Range } from './filter-parser.ts';
 
@@ -24,6 +25,102 @@ export function compileFilters(
   const ref: FieldRef = opts.ref ?? (opts.avoidIndexes ? (f) => caps.unindexedRef(f.column) : (f) => eb.ref(f.column));
   const parts = nodes.map((node) => compileNode(eb, node, caps, ref));
   return parts.length === 1 ? parts[0] : nested(eb, 'and', parts);
+}
+
+/**
+ * A condition over a zone map's rows (see `zoneTable` in the store: `<column>_lo` and
+ * `<column>_hi` per block) that is true for every block holding a row that matches the
+ * ANDed `nodes`; undefined when they rule out no block. Only ranges, equals and in on
+ * the zoned `fields` (the table's NUMBER, DATE and DATETIME fields) narrow the blocks, none of which matches null,
+ * so a block of nulls alone (bounds null) is ruled out. Conservative on open bounds: a
+ * block whose greatest value equals an exclusive lower bound is still a candidate.
+ */
+export function compileZoneFilters(
+  nodes: readonly FilterNode[],
+  caps: DialectCapabilities,
+  fields: readonly Field[],
+): Expression<SqlBool> | undefined {
+  const eb = expressionBuilder<any, any>();
+  const zoned = new Set(fields.filter((f) => RANGE_INDEXED.has(f.type)).map((f) => f.column));
+  return zoneAll(eb, nodes, { caps, zoned });
+}
+
+interface ZoneContext {
+  readonly caps: DialectCapabilities;
+  /** The columns the zone map has ranges of. */
+  readonly zoned: ReadonlySet<string>;
+}
+
+function zoneAll(eb: Eb, nodes: readonly FilterNode[], cx: ZoneContext): Expression<SqlBool> | undefined {
+  const parts = nodes.map((n) => zoneNode(eb, n, cx)).filter((p) => p !== undefined);
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : nested(eb, 'and', parts);
+}
+
+/**
+ * At most this many alternatives in a filter that narrows the blocks: each costs a test
+ * per block and two parameters, and a longer list (a client's thousand values) is left
+ * to the filter itself, which rules out no block.
+ */
+const MAX_ZONE_ALTERNATIVES = 64;
+
+/** Any of `nodes`' conditions; undefined unless each of them has one. */
+function zoneAny(eb: Eb, nodes: readonly FilterNode[], cx: ZoneContext): Expression<SqlBool> | undefined {
+  if (nodes.length > MAX_ZONE_ALTERNATIVES) return undefined;
+  const parts: Expression<SqlBool>[] = [];
+  for (const n of nodes) {
+    const p = zoneNode(eb, n, cx);
+    if (p === undefined) return undefined;
+    parts.push(p);
+  }
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : nested(eb, 'or', parts);
+}
+
+function zoneNode(eb: Eb, node: FilterNode, cx: ZoneContext): Expression<SqlBool> | undefined {
+  switch (node.kind) {
+    case 'all':
+      return zoneAll(eb, node.nodes, cx);
+    case 'either':
+      return zoneAny(eb, node.nodes, cx);
+    case 'any':
+      return zoneAny(eb, node.nodes, cx);
+    case 'equals':
+    case 'in':
+    case 'ranges':
+      break;
+    default:
+      return undefined;
+  }
+  const field = node.field;
+  if (!RANGE_INDEXED.has(field.type) || !cx.zoned.has(field.column)) return undefined;
+  const caps = cx.caps;
+  const lo = eb.ref(`${field.column}_lo`);
+  const hi = eb.ref(`${field.column}_hi`);
+  const holds = (v: Value) => {
+    const p = param(eb, caps, field, v);
+    return eb.and([eb(lo, '<=', p), eb(hi, '>=', p)]);
+  };
+  switch (node.kind) {
+    case 'equals':
+      return holds(node.value);
+    case 'in':
+      if (node.values.length === 0 || node.values.length > MAX_ZONE_ALTERNATIVES) return undefined;
+      return nested(eb, 'or', node.values.map(holds));
+    case 'ranges':
+      if (node.ranges.length > MAX_ZONE_ALTERNATIVES) return undefined;
+      return nested(
+        eb,
+        'or',
+        node.ranges.map((r) => {
+          const sides: Expression<SqlBool>[] = [];
+          if (r.lo !== null) sides.push(eb(hi, '>=', param(eb, caps, field, r.lo)));
+          if (r.hi !== null) sides.push(eb(lo, '<=', param(eb, caps, field, r.hi)));
+          if (sides.length === 0) return eb(hi, 'is not', null);
+          return sides.length === 1 ? sides[0] : eb.and(sides);
+        }),
+      );
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectCapabilities } from '../../store/index.ts';
 import { queryOffset, type ParsedQuery } from '../filter/query-parser.ts';
-import { compileFilters } from '../filter/filter-compiler.ts';
+import { compileFilters, compileZoneFilters } from '../filter/filter-compiler.ts';
 import type { Field } from '../types.ts';
 
 /** The physical side of a dataset that a query needs. */
@@ -9,6 +9,11 @@ export interface DatasetTable {
   readonly tableName: string;
   readonly fields: readonly Field[];
   readonly rowCount: number;
+  /**
+   * The table's zone map, when it has one (`zoneTable` in the store): a natural-order
+   * walk then reads only the blocks of rows whose ranges can match the filters.
+   */
+  readonly zones?: string;
 }
 
 // A filtered page in natural order is read either by walking the table in load order
@@ -60,11 +65,35 @@ export function buildPageQuery(
   const columns = fields.map((f) => f.column);
   let page = db.selectFrom(ds.tableName).select(q.rowNumbers ? ['_row', ...columns] : columns);
   const walk = q.sort.length === 0 && ((offset + q.size) * ds.rowCount) / Math.max(total, 1) < WALK_PER_MATCH * total;
+  const zones = walk && ds.zones !== undefined ? compileZoneFilters(q.filters, caps, ds.fields) : undefined;
+  if (zones && caps.zoneWalk === 'join') {
+    // The blocks that can match, in load order, then each block's rows in order: the walk
+    // reads only blocks whose ranges meet every filter on a zoned field. CROSS JOIN keeps
+    // the blocks as the outer loop on SQLite, so that the order needs no sort.
+    page = db
+      .selectFrom(`${ds.zones} as z`)
+      .crossJoin(ds.tableName)
+      .select(q.rowNumbers ? ['_row', ...columns] : columns)
+      .where(zones)
+      .whereRef('_row', '>=', 'z.first_row')
+      .whereRef('_row', '<=', 'z.last_row');
+  }
   // A range of `_row` above reads exactly one page; a walk or a sort may read every row.
   const guard = caps.deadlineGuard();
   if (guard) page = page.where(guard);
   const where = compileFilters(q.filters, caps, { avoidIndexes: walk });
   if (where) page = page.where(where);
+  if (zones && caps.zoneWalk === 'join')
+    return page.orderBy('z.block').orderBy('_row').limit(q.size).offset(offset).compile();
+  if (zones) {
+    // No row outside the span from the first block that can match to the last can match.
+    const blocks = (agg: 'min' | 'max', column: string) =>
+      db
+        .selectFrom(ds.zones!)
+        .select((eb) => eb.fn(agg, [column]).as('n'))
+        .where(zones);
+    page = page.where('_row', '>=', blocks('min', 'first_row')).where('_row', '<=', blocks('max', 'last_row'));
+  }
   for (const s of q.sort) {
     page = page.orderBy(s.field.column, (ob) => (s.asc ? ob.asc().nullsFirst() : ob.desc().nullsLast()));
   }

@@ -61,4 +61,10 @@ export interface DialectCapabilities {
     explain(query: CompiledQuery): CompiledQuery;
     read(rows: unknown[][]): number;
   };
+  /**
+   * How a natural-order walk uses a table's zone map: 'join' reads the blocks that can
+   * match in order and each one's rows by `_row` range (the planner keeps that order);
+   * 'span' bounds `_row` by the first and last such block.
+   */
+  readonly zoneWalk: 'join' | 'span';
 }

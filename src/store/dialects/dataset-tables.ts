@@ -10,8 +10,12 @@ export interface DatasetTables {
   create(table: string, fields: readonly Field[]): Promise<void>;
   /** Appends rows whose `_row` numbers start at `firstRow`, in one transaction. */
   insert(table: string, fields: readonly Field[], rows: readonly Value[][], firstRow: number): Promise<void>;
-  /** The indexes the filter language needs: range filters on NUMBER, DATE and DATETIME fields. */
+  /**
+   * The indexes the filter language needs: range filters on NUMBER, DATE and DATETIME
+   * fields; and the table's zone map (`zoneTable`) when it has such fields.
+   */
   index(table: string, fields: readonly Field[]): Promise<void>;
+  /** Drops the table and its zone map (the zone map first, so that it never outlives the table). */
   drop(table: string): Promise<void>;
   exists(table: string): Promise<boolean>;
   /** Lists physical dataset tables whose name starts with `prefix`. */
@@ -78,6 +82,27 @@ export interface DroppedTable {
 
 /** Field types whose range filters every dialect serves from a B-tree index. */
 export const RANGE_INDEXED: ReadonlySet<FieldType> = new Set(['NUMBER', 'DATE', 'DATETIME']);
+
+/** Rows per block of a zone map: `_row` 1 to ZONE_ROWS are block 0, and so on. */
+export const ZONE_ROWS = 1024;
+
+/**
+ * The zone map of dataset table `table`: one row per block of ZONE_ROWS rows in load
+ * order, `block` (its INTEGER PRIMARY KEY on SQLite), `first_row` and `last_row`, and
+ * for each zoned field (`zoneFields`) the least and greatest value in the block,
+ * `<column>_lo` and `<column>_hi` (null where the block has only nulls). Rows never
+ * change within a dataset version, so neither does its zone map; it is made by `index`
+ * and dropped by `drop`. Its name does not start with the table's, so listings and the
+ * orphan sweep of dataset tables never take it for one.
+ */
+export function zoneTable(table: string): string {
+  return `zm_${table}`;
+}
+
+/** The fields a zone map keeps the range of: those whose range filters are indexed. */
+export function zoneFields(fields: readonly Field[]): Field[] {
+  return fields.filter((f) => RANGE_INDEXED.has(f.type));
+}
 
 /** Quotes a table or column name that datagate generated; refuses anything else. */
 export function ident(name: string): string {

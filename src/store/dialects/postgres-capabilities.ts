@@ -71,4 +71,6 @@ export const postgresCapabilities: DialectCapabilities = {
       return Math.round(Number(plan[0].Plan['Plan Rows']));
     },
   },
+  // The planner sorts a join's rows rather than keep a nested loop's order under LIMIT.
+  zoneWalk: 'span',
 };

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { FieldType } from '../../shared/field-types.ts';
+import type { Field, FieldType } from '../../shared/field-types.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { UnstorableTextError } from '../../shared/text.ts';
-import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
+import { ident, RANGE_INDEXED, ZONE_ROWS, zoneFields, zoneTable, type DatasetTables } from './dataset-tables.ts';
 import { bumpGeneration, type ChangeCounter, type RowsRunner } from './dialect.ts';
 import { arrayLiteral, ELEMENT_WRITERS, rowNumbers } from './postgres-codecs.ts';
 import { inTransaction, isUnstorableText, type Guarded, type GuardedPool } from './postgres-connection.ts';
@@ -179,9 +179,24 @@ export function createPostgresTables(deps: {
       // frozen and all-visible: the table never changes, so readers never write hint bits
       // and counts may be answered from an index alone.
       await db.query(`VACUUM (FREEZE, ANALYZE) ${ident(table)}`);
+      // The zone map: the least and greatest value of each zoned field per block of rows,
+      // in the field's own column type (CREATE TABLE AS keeps it).
+      const zoned = zoneFields(fields);
+      if (zoned.length > 0) {
+        const col = (f: Field) => ident(f.column);
+        const ranges = zoned
+          .map((f) => `, min(${col(f)}) AS ${ident(`${f.column}_lo`)}, max(${col(f)}) AS ${ident(`${f.column}_hi`)}`)
+          .join('');
+        await db.query(
+          `CREATE TABLE ${ident(zoneTable(table))} AS SELECT ("_row" - 1) / ${ZONE_ROWS} AS "block", ` +
+            `min("_row") AS "first_row", max("_row") AS "last_row"${ranges} FROM ${ident(table)} GROUP BY 1`,
+        );
+        await db.query(`ANALYZE ${ident(zoneTable(table))}`);
+      }
     },
 
     async drop(table) {
+      await db.query(`DROP TABLE IF EXISTS ${ident(zoneTable(table))}`);
       await db.query(`DROP TABLE IF EXISTS ${ident(table)}`);
     },
 
@@ -253,6 +268,7 @@ export function createPostgresTables(deps: {
                 `WHERE c.oid = to_regclass(quote_ident($1))`,
               [table],
             );
+            await client.query(`DROP TABLE IF EXISTS ${ident(zoneTable(table))}`);
             await client.query(`DROP TABLE IF EXISTS ${ident(table)}`);
             dropped.push({ table, bytes: size.rows[0]?.bytes == null ? null : Number(size.rows[0].bytes) });
           } finally {

@@ -121,4 +121,6 @@ export const sqliteCapabilities: DialectCapabilities = {
   deadlineGuard(): Expression<SqlBool> {
     return sql<SqlBool>`("_row" & ${GUARD_MASK} <> 0 or ${sql.raw(DEADLINE_FUNCTION)}())`;
   },
+
+  zoneWalk: 'join',
 };

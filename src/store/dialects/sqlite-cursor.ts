@@ -20,7 +20,7 @@ function isIntegerOverflow(e: unknown): boolean {
 
 function goneTable(e: unknown): string | undefined {
   if (!(e instanceof Database.SqliteError)) return undefined;
-  return /^no such table: (?:main\.)?(ds_\w+)$/.exec(e.message)?.[1];
+  return /^no such table: (?:main\.)?(?:zm_)?(ds_\w+)$/.exec(e.message)?.[1];
 }
 
 /**

@@ -68,7 +68,7 @@ function isIntegerOverflow(e: unknown): boolean {
 /** The dataset table a "no such table" error names, when it is one (a table dropped since the query was planned). */
 function goneTable(e: unknown): string | undefined {
   if (!(e instanceof Database.SqliteError)) return undefined;
-  return /^no such table: (?:main\.)?(ds_\w+)$/.exec(e.message)?.[1];
+  return /^no such table: (?:main\.)?(?:zm_)?(ds_\w+)$/.exec(e.message)?.[1];
 }
 
 /** A reader of rows over `raw`, which must have `registerSqliteFunctions` on it; installs the deadline guard. */

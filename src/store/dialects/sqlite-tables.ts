@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { FieldType } from '../../shared/field-types.ts';
+import type { Field, FieldType } from '../../shared/field-types.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { ident, RANGE_INDEXED, type DatasetTables } from './dataset-tables.ts';
+import { ident, RANGE_INDEXED, ZONE_ROWS, zoneFields, zoneTable, type DatasetTables } from './dataset-tables.ts';
 import { bumpGeneration, type ChangeCounter, type RowsRunner } from './dialect.ts';
 import { asStored, PARAM_WRITERS } from './sqlite-codecs.ts';
 
@@ -86,9 +86,11 @@ export function createSqliteTables(deps: {
         if (!RANGE_INDEXED.has(f.type)) continue;
         raw.exec(`CREATE INDEX ${ident(`${table}_${f.column}`)} ON ${ident(table)} (${ident(f.column)})`);
       }
+      buildZoneMap(raw, table, fields);
     },
     async drop(table) {
       forget(table);
+      raw.exec(`DROP TABLE IF EXISTS ${ident(zoneTable(table))}`);
       raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
     },
     async exists(table) {
@@ -154,6 +156,7 @@ export function createSqliteTables(deps: {
               // A build without the dbstat table: the name alone is logged.
             }
             forget(table);
+            raw.exec(`DROP TABLE IF EXISTS ${ident(zoneTable(table))}`);
             raw.exec(`DROP TABLE IF EXISTS ${ident(table)}`);
             raw.prepare(`DELETE FROM loading_tables WHERE table_name = ?`).run(table);
             dropped.push({ table, bytes });
@@ -177,6 +180,42 @@ export function createSqliteTables(deps: {
     cursor: deps.cursor,
   };
   return tables;
+}
+
+/**
+ * Makes `table`'s zone map (see `zoneTable`) when it has zoned fields. One read of each
+ * block's rows by `_row` range, in load order, so that no sort is needed. The bounds
+ * have their field's column type, so that they compare with a filter's value as the
+ * table's own columns do (a NUMERIC column turns numeric text into a number first).
+ */
+function buildZoneMap(raw: Database.Database, table: string, fields: readonly Field[]): void {
+  const zoned = zoneFields(fields);
+  if (zoned.length === 0) return;
+  const zm = ident(zoneTable(table));
+  const bounds = zoned
+    .map(
+      (f) => `, ${ident(`${f.column}_lo`)} ${COLUMN_TYPES[f.type]}, ${ident(`${f.column}_hi`)} ${COLUMN_TYPES[f.type]}`,
+    )
+    .join('');
+  raw.exec(`CREATE TABLE ${zm} ("block" INTEGER PRIMARY KEY, "first_row" INTEGER, "last_row" INTEGER${bounds})`);
+  const ranges = zoned.map((f) => `, min(${ident(f.column)}), max(${ident(f.column)})`).join('');
+  const read = raw
+    .prepare(`SELECT min("_row"), max("_row")${ranges} FROM ${ident(table)} WHERE "_row" BETWEEN ? AND ?`)
+    .raw(true)
+    .safeIntegers(true);
+  const write = raw.prepare(`INSERT INTO ${zm} VALUES (?, ?, ?${', ?, ?'.repeat(zoned.length)})`).safeIntegers(true);
+  const last = Number(
+    raw
+      .prepare(`SELECT max("_row") FROM ${ident(table)}`)
+      .pluck()
+      .get() ?? 0,
+  );
+  raw.transaction(() => {
+    for (let block = 0; block * ZONE_ROWS < last; block++) {
+      const row = read.get(block * ZONE_ROWS + 1, (block + 1) * ZONE_ROWS) as unknown[];
+      write.run(block, ...row);
+    }
+  })();
 }
 
 /**
