@@ -56,6 +56,8 @@ export interface BenchBackend {
    */
   readonly scalesOut: boolean;
   openDirect(): Promise<DirectSql>;
+  /** The database's size on disk, in MB (SQLite: the file and its WAL). */
+  sizeMb(): Promise<number>;
   /** Removes what `create…Backend` made; safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -100,6 +102,13 @@ export function createSqliteBackend(outDir: string, redisUrl?: string): BenchBac
           raw.close();
         },
       };
+    },
+    async sizeMb() {
+      const bytes = [file, `${file}-wal`].reduce(
+        (n, f) => n + (fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0),
+        0,
+      );
+      return bytes / 1024 / 1024;
     },
     async dispose() {},
   };
@@ -176,6 +185,10 @@ export async function createPostgresBackend(
           await client.end();
         },
       };
+    },
+    async sizeMb() {
+      const r = await withAdmin(adminUrl, (admin) => admin.query(`SELECT pg_database_size('${name}') AS n`));
+      return Number(r.rows[0].n) / 1024 / 1024;
     },
     dispose() {
       // FORCE ends sessions still connected (a server that did not exit in time).
