@@ -166,7 +166,7 @@ const CASES: Record<string, (c: Ctx) => Promise<void>> = {
       'bind A’s widget',
     );
     assert.deepEqual((await b.ok('GET', `/admin/api/keys/${own.keyId}`)).bindings, {
-      datasets: [{ id: own.datasetId, name: 'Beta tickets', where: '', scopeError: null }],
+      datasets: [{ id: own.datasetId, name: 'Beta tickets', where: '', scopeError: null, broken: null }],
       widgets: [],
     });
   },

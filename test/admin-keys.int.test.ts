@@ -139,7 +139,7 @@ describe('API keys through the admin API, as public clients see them', () => {
     assert.match(res.json().error.message, /999/);
     const k = await a.ok('GET', `/admin/api/keys/${keyId}`);
     assert.deepEqual(k.bindings, {
-      datasets: [{ id: tickets, name: 'Tickets', where: '', scopeError: null }],
+      datasets: [{ id: tickets, name: 'Tickets', where: '', scopeError: null, broken: null }],
       widgets: [],
     });
     assert.equal((await pub(`/api/dataset/${companies}`)).body, UNBOUND);
@@ -154,10 +154,10 @@ describe('API keys through the admin API, as public clients see them', () => {
     );
     assert.deepEqual(k.bindings, {
       datasets: [
-        { id: tickets, name: 'Tickets', where: '', scopeError: null },
-        { id: companies, name: 'Companies', where: '', scopeError: null },
+        { id: tickets, name: 'Tickets', where: '', scopeError: null, broken: null },
+        { id: companies, name: 'Companies', where: '', scopeError: null, broken: null },
       ],
-      widgets: [{ id: widget, name: 'Count', where: '', scopeError: null }],
+      widgets: [{ id: widget, name: 'Count', where: '', scopeError: null, broken: null }],
     });
     const again = await a.ok('POST', `/admin/api/keys/${keyId}/bindings`, { widgets: [widget] }, 200);
     assert.deepEqual(again.bindings, k.bindings);

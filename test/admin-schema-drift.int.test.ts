@@ -103,6 +103,12 @@ describe('admin API: what a reload’s new fields break', () => {
     assert.match(w(byStatus).broken, /"status"/);
     assert.equal(w(byBoard).broken, null);
     assert.match((await a.ok('GET', `/admin/api/widgets/${byStatus}`)).broken, /"status"/);
+    // The key's bindings say so too: the Public API page marks them.
+    const bound = (await a.ok('GET', `/admin/api/keys/${key.id}`)).bindings;
+    const b = (id: string) => bound.widgets.find((x: { id: string }) => x.id === id);
+    assert.match(b(byStatus).broken, /"status"/);
+    assert.equal(b(byBoard).broken, null);
+    assert.equal(bound.datasets[0].broken, null, 'a dataset binding is never a broken widget');
 
     // A second reload with the same fields breaks nothing new.
     const again = (await upload(a, 'filename=r.csv', RENAMED)).json().uploadId;

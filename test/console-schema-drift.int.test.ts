@@ -16,6 +16,7 @@ describe('the console: a reload that breaks widgets, scopes and fields clients u
   let context: BrowserContext;
   let page: Page;
   let dsId = '';
+  let partnerId = '';
   let widgetId = '';
   const shots = screenshots('console-schema-drift');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datagate-drift-files-'));
@@ -41,6 +42,8 @@ describe('the console: a reload that breaks widgets, scopes and fields clients u
     ).id;
     const key = await access.keys.create(t.tenant.id, { name: 'Partner' });
     await access.keys.bind(t.tenant.id, key.id, 'dataset', dsId, 'status[eq]=open');
+    await access.keys.bind(t.tenant.id, key.id, 'widget', widgetId);
+    partnerId = key.id;
     const reader = await access.keys.create(t.tenant.id, { name: 'Reader' });
     await access.keys.bind(t.tenant.id, reader.id, 'dataset', dsId);
     await access.users.create(t.tenant.id, ADMIN);
@@ -103,5 +106,20 @@ describe('the console: a reload that breaks widgets, scopes and fields clients u
     await mark.waitFor();
     assert.match((await mark.getAttribute('data-reason')) ?? '', /"status"/);
     await shots.take(page, 'widget-broken');
+  });
+
+  it('the Public API page marks the bound widget and the scope that the reload broke', async () => {
+    await page.goto(`/admin/settings/public-api?key=${partnerId}`);
+    await test('masked-key').waitFor();
+    const dataset = page.locator(`[data-test="bound-row"][data-kind="dataset"][data-id="${dsId}"]`);
+    await dataset.locator('[data-test="scope-broken"]').waitFor();
+    assert.equal(await dataset.locator('[data-test="bound-broken"]').count(), 0, 'a dataset has no widget mark');
+    await test('tab-widget').click();
+    const widget = page.locator(`[data-test="bound-row"][data-kind="widget"][data-id="${widgetId}"]`);
+    const mark = widget.locator('[data-test="bound-broken"]');
+    await mark.waitFor();
+    assert.match((await mark.getAttribute('data-reason')) ?? '', /"status"/);
+    assert.match((await widget.getAttribute('class')) ?? '', /is-broken/);
+    await shots.take(page, 'bound-widget-broken');
   });
 });

@@ -349,7 +349,7 @@ describe('row scope on a binding', () => {
     const res = await put('dataset', dsId, { where: 'company[eq]=Birch' });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().bindings.datasets, [
-      { id: dsId, name: 'Tickets', where: 'company[eq]=Birch', scopeError: null },
+      { id: dsId, name: 'Tickets', where: 'company[eq]=Birch', scopeError: null, broken: null },
     ]);
     await t.server.refresh();
     assert.deepEqual(ns(await get(k.key, `/api/dataset/${dsId}?size=1000`)), expected(isBirch));
@@ -370,7 +370,7 @@ describe('row scope on a binding', () => {
     const w = await put('widget', widgetId, { where: 'company[eq]=Birch' });
     assert.equal(w.statusCode, 200, w.body);
     assert.deepEqual(w.json().bindings.widgets, [
-      { id: widgetId, name: 'By status', where: 'company[eq]=Birch', scopeError: null },
+      { id: widgetId, name: 'By status', where: 'company[eq]=Birch', scopeError: null, broken: null },
     ]);
     // The POST of many keeps the scope of a binding that exists.
     const again = await a.call('POST', `/admin/api/keys/${k.id}/bindings`, { datasets: [dsId] });

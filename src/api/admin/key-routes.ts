@@ -10,7 +10,7 @@ import {
   type ResourceType,
 } from '../../access/index.ts';
 import type { Dataset } from '../../catalog/index.ts';
-import { bindingScope } from '../../usecases/index.ts';
+import { bindingScope, widgetProblem } from '../../usecases/index.ts';
 import { keyOpenApi, keyResources } from '../public/key-openapi.ts';
 import { adminOf, audit, lastUsedAt, publicBaseUrl, type AdminApp, type AdminDeps } from './admin-context.ts';
 
@@ -23,6 +23,13 @@ const boundRef = ref.extend({
     .describe(
       'Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the ' +
         'binding answer 409 until it is fixed or removed; null when it fits',
+    ),
+  broken: z
+    .string()
+    .nullable()
+    .describe(
+      'For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 ' +
+        'until it is edited; null when it answers, and for a dataset',
     ),
 });
 // A scope is a filter, not a data set: a long [in] list fits.
@@ -81,6 +88,8 @@ const openApiDoc = z.record(z.string(), z.unknown()).describe('An OpenAPI 3.1 do
 type Names = Record<ResourceType, Map<string, string>> & {
   /** The fields a binding's scope is checked against: the dataset's, or the widget's dataset's. */
   fields: Record<ResourceType, Map<string, Dataset['fields']>>;
+  /** Why each widget that no longer answers does not (as the Widgets page shows it). */
+  widgetProblems: Map<string, string>;
 };
 
 /** Resource names of the tenant, to show bindings as `{id, name}`, and their fields, to check scopes. */
@@ -95,10 +104,17 @@ async function namesOf(deps: AdminDeps, tenantId: string): Promise<Names> {
     const f = datasetFields.get(w.datasetId);
     if (f !== undefined) widgetFields.set(w.id, f);
   }
+  const datasetsById = new Map(datasets.map((d) => [d.id, d]));
+  const widgetProblems = new Map<string, string>();
+  for (const w of widgets) {
+    const problem = widgetProblem(w, datasetsById.get(w.datasetId));
+    if (problem !== null) widgetProblems.set(w.id, problem);
+  }
   return {
     dataset: new Map(datasets.map((d) => [d.id, d.name])),
     widget: new Map(widgets.map((w) => [w.id, w.name])),
     fields: { dataset: datasetFields, widget: widgetFields },
+    widgetProblems,
   };
 }
 
@@ -120,6 +136,7 @@ function keyBody(deps: AdminDeps, k: KeySummary, names: Names) {
         name: names[type].get(id) ?? id,
         where: s?.where ?? '',
         scopeError: scopeErrorOf(s, names.fields[type].get(id)),
+        broken: type === 'widget' ? (names.widgetProblems.get(id) ?? null) : null,
       };
     });
   const { scopes: _scopes, ...rest } = k;

@@ -349,6 +349,8 @@ export type paths = {
                                         where: string;
                                         /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                         scopeError: string | null;
+                                        /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                        broken: string | null;
                                     }[];
                                     widgets: {
                                         id: string;
@@ -357,6 +359,8 @@ export type paths = {
                                         where: string;
                                         /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                         scopeError: string | null;
+                                        /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                        broken: string | null;
                                     }[];
                                 };
                             }[];
@@ -431,6 +435,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -439,6 +445,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                             /** @description The secret */
@@ -510,6 +518,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -518,6 +528,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
@@ -615,6 +627,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -623,6 +637,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
@@ -690,6 +706,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -698,6 +716,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
@@ -769,6 +789,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -777,6 +799,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
@@ -948,6 +972,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -956,6 +982,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
@@ -1037,6 +1065,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                                 widgets: {
                                     id: string;
@@ -1045,6 +1075,8 @@ export type paths = {
                                     where: string;
                                     /** @description Why the scope no longer fits the dataset (a reload removed or retyped its field): reads through the binding answer 409 until it is fixed or removed; null when it fits */
                                     scopeError: string | null;
+                                    /** @description For a widget: why it no longer answers (a reload removed or retyped a field it uses): it answers 409 until it is edited; null when it answers, and for a dataset */
+                                    broken: string | null;
                                 }[];
                             };
                         };
