@@ -201,14 +201,8 @@ describe('_count and _after on dataset pages', () => {
 
   it('a garbage or tampered cursor is 400 naming _after, never a 500', async () => {
     const next = body(await get(`/api/dataset/${dsId}?size=3&_after=`)).data.next as string;
-    // Sealed: the row number can't be read out of it.
-    assert.ok(
-      !/(^|\D)3(\D|$)/.test(
-        Buffer.from(next, 'base64url')
-          .toString('latin1')
-          .replace(/[^\x20-\x7e]/g, ''),
-      ),
-    );
+    // Sealed: what it holds can't be read out of it (the clear form below starts with the dataset id).
+    assert.ok(!Buffer.from(next, 'base64url').toString('latin1').includes(dsId), 'the dataset id shows');
     const flip = (i: number) => next.slice(0, i) + (next[i] === 'A' ? 'B' : 'A') + next.slice(i + 1);
     const bad = [
       'garbage',

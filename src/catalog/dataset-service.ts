@@ -529,7 +529,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     if (opts.afterRow !== undefined) {
       // Without filters a range of `_row`: one page by primary key, as a numbered page without them.
       const keyset = buildKeysetPageQuery(store.data, store.caps, ds, q, opts.afterRow, total);
-      rows = await store.tables.rows(keyset, { ...opts, bounded: q.filters.length === 0 });
+      rows = await store.tables.rows(keyset, { ...opts, bounded: readsRowRange(q) });
       const more = rows.length > q.size;
       if (more) rows.pop();
       nextRow = more ? Number(rows[rows.length - 1][fields.length]) : null;
