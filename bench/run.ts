@@ -1,6 +1,7 @@
 // npm run bench [-- --backend sqlite|postgres] [--database URL] [--redis URL] [--csv FILE] [--rows N]
-//                 [--duration S] [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
-// Imports a tickets dataset (generated, 1,000,000 rows by default) and a widget over it,
+//                 [--dates ordered|random] [--duration S] [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
+// Imports a tickets dataset (generated, 1,000,000 rows by default, created_at rising with the
+// row unless `--dates random`) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify
 // ceiling and the same SQL run directly on the database's driver. Without --database the
 // data goes into SQLite (bench/out/bench.db); with a postgres:// URL (an admin URL), or
@@ -46,6 +47,8 @@ const { values: args } = parseArgs({
     redis: { type: 'string' },
     csv: { type: 'string' },
     rows: { type: 'string', default: '1000000' },
+    // How created_at runs through the generated file (bench/generate.ts): ordered or random.
+    dates: { type: 'string', default: 'ordered' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
@@ -66,8 +69,8 @@ const daysBefore = (day: string, days: number) =>
 
 // Q3S was Q3 before 2026-12-07 (the first half of 2022); Q3 is now the first half of 2023,
 // in the middle of the data's four years, and Q3L the last 30 days of the data. The
-// generated created_at is drawn at random for each row, so no range sits at one place
-// in load order here; in an export sorted by date, 2023 starts a third into the table.
+// generated created_at rises with the row, as in an export sorted by date: 2023 starts
+// half-way into the table (with `--dates random` no range sits at one place in load order).
 const QUERIES: Record<string, string> = {
   Q1: 'current=1&size=10',
   Q2: `summary=${Q2_WORD}`,
@@ -336,10 +339,12 @@ function sqliteReference(
 
 let csv = args.csv;
 if (!csv) {
-  csv = path.join(OUT, `tickets-${ROWS}.csv`);
+  if (args.dates !== 'ordered' && args.dates !== 'random')
+    throw new Error(`--dates: expected ordered or random, not "${args.dates}"`);
+  csv = path.join(OUT, args.dates === 'ordered' ? `tickets-ordered-${ROWS}.csv` : `tickets-${ROWS}.csv`);
   if (!fs.existsSync(csv)) {
-    log(`generating ${ROWS} rows into ${csv} ...`);
-    await writeTicketsCsv(csv, ROWS);
+    log(`generating ${ROWS} rows (${args.dates} dates) into ${csv} ...`);
+    await writeTicketsCsv(csv, ROWS, args.dates);
   }
 }
 

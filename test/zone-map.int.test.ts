@@ -174,6 +174,46 @@ describe('zone maps: natural-order pages skip blocks that cannot match, and neve
     assert.doesNotMatch(without, /zm_/);
   });
 
+  it('counts over the span of the blocks that can match when it is small, and not at all when none can', async () => {
+    const { store } = t.modules;
+    const ran: string[] = [];
+    const rows = store.tables.rows;
+    store.tables.rows = (query, opts) => {
+      ran.push(query.sql);
+      return rows(query, opts);
+    };
+    try {
+      const counted = async (qs: string) => {
+        ran.length = 0;
+        const q = parsed(qs);
+        const got = await t.modules.catalog.datasets.countRows(ds, q.filters);
+        // What the service ran, but for its read of the zone map.
+        const sql = ran.filter((s) => !s.includes('zm_'));
+        assert.equal(got, (await reference(ds, q)).total, qs);
+        return { got, sql };
+      };
+      // The last block alone (days from 2023-05-10; the fifth block's stray early dates are
+      // all before): read by `_row` between the span's ends.
+      const narrow = await counted('d=2023-05-10,&p=2,3');
+      assert.ok(narrow.got > 50, String(narrow.got));
+      assert.equal(narrow.sql.length, 1);
+      assert.match(narrow.sql[0], /"_row" >= (\?|\$1) and "_row" <= (\?|\$2)/);
+      // No block holds a value below 1: nothing is read but the zone map.
+      assert.deepEqual(await counted('n=-5,0'), { got: 0, sql: [] });
+      assert.deepEqual(await counted('d=2020-01-01,2020-12-31&p=1'), { got: 0, sql: [] });
+      // Every block's range meets a scattered column's, or a wide range: the plain count.
+      // (Filters no earlier test counted: their counts are not in the cache.)
+      for (const qs of ['u=101,201', `n=${ZONE_ROWS + 7},`]) {
+        const plain = await counted(qs);
+        assert.ok(plain.got > 0, qs);
+        assert.equal(plain.sql.length, 1);
+        assert.doesNotMatch(plain.sql[0], /"_row" >=/, qs);
+      }
+    } finally {
+      store.tables.rows = rows;
+    }
+  });
+
   it('gives a reloaded version a zone map of its own, and drops each with its table', async () => {
     const { store } = t.modules;
     const next = await t.modules.catalog.datasets.importFile(t.tenant.id, {

@@ -19,6 +19,7 @@ import {
   buildCountQuery,
   buildExportQuery,
   buildPageQuery,
+  buildZoneSpanQuery,
   pageFields,
   readsRowRange,
   type DatasetTable,
@@ -84,6 +85,13 @@ const RETIRE_GRACE_MS = 60_000;
 // Rows per insert transaction while loading: large enough to amortise the commit,
 // small enough that other writers (admin changes) never wait long.
 const LOAD_BATCH = 20_000;
+
+// A count reads only the zone map's span of rows (those of the blocks whose ranges can
+// match) when the span is at most this share of the table: a read of a quarter of the
+// rows in load order bounds its cost, where the planner, choosing an index by the filter
+// alone, may read every match at random (a date range's count: 270 ms by the priority
+// index against 21 ms over the span, 1M rows in date order).
+const ZONE_COUNT_SHARE = 0.25;
 
 // Tables whose integer columns are remembered: a set of column names each, so a
 // thousand tables cost a few hundred kilobytes at most; the oldest is forgotten first.
@@ -502,9 +510,26 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     const key = countKey(ds, count);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
-    const total = Number((await store.tables.rows(count, opts))[0][0]);
+    const total = await countIn(ds, q, count, opts);
     counts.set(key, total);
     return total;
+  }
+
+  /**
+   * Runs `count`, or the same count over the zone map's span when that span is a small
+   * part of the table (see ZONE_COUNT_SHARE); no count at all when no block can match.
+   */
+  async function countIn(ds: Dataset, q: ParsedQuery, count: CompiledQuery, opts: { deadline?: number }) {
+    const zoned = await withZones(ds);
+    const spanQuery = buildZoneSpanQuery(store.data, store.caps, zoned, q);
+    if (spanQuery) {
+      const [[first, last]] = await store.tables.rows(spanQuery, opts);
+      if (first === null || last === null) return 0;
+      const span = { first: Number(first), last: Number(last) };
+      if (span.last - span.first + 1 <= ds.rowCount * ZONE_COUNT_SHARE)
+        count = buildCountQuery(store.data, store.caps, ds, q, span)!;
+    }
+    return Number((await store.tables.rows(count, opts))[0][0]);
   }
 
   /**

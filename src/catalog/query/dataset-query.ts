@@ -23,19 +23,52 @@ export interface DatasetTable {
 // row on SQLite. So walk while the expected walk is under ten times the matches.
 export const WALK_PER_MATCH = 10;
 
-/** The count of matching rows, or undefined when it is the dataset's row count. */
+/** The rows from `first` to `last` (`_row`, inclusive): the only ones that can match, by the zone map. */
+export interface RowSpan {
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * The count of matching rows, or undefined when it is the dataset's row count. With a
+ * `span` (from `buildZoneSpanQuery`), only the rows in it are read, in load order by
+ * primary key: the filters' indexes are set aside, as a walk sets them aside.
+ */
 export function buildCountQuery(
   db: Kysely<any>,
   caps: DialectCapabilities,
   ds: DatasetTable,
   q: ParsedQuery,
+  span?: RowSpan,
 ): CompiledQuery | undefined {
-  const where = compileFilters(q.filters, caps);
+  const where = compileFilters(q.filters, caps, { avoidIndexes: span !== undefined });
   if (!where) return undefined;
   let count = db.selectFrom(ds.tableName).select(sql<number>`count(*)`.as('n'));
   const guard = caps.deadlineGuard();
   if (guard) count = count.where(guard);
+  if (span) count = count.where('_row', '>=', span.first).where('_row', '<=', span.last);
   return count.where(where).compile();
+}
+
+/**
+ * The first and last `_row` of the blocks whose ranges can match `q`'s filters (one row
+ * of two values, both null when no block can), or undefined when the table has no zone
+ * map or no filter is on a zoned field.
+ */
+export function buildZoneSpanQuery(
+  db: Kysely<any>,
+  caps: DialectCapabilities,
+  ds: DatasetTable,
+  q: ParsedQuery,
+): CompiledQuery | undefined {
+  if (ds.zones === undefined) return undefined;
+  const zones = compileZoneFilters(q.filters, caps, ds.fields);
+  if (!zones) return undefined;
+  return db
+    .selectFrom(ds.zones)
+    .select((eb) => [eb.fn.min('first_row').as('first'), eb.fn.max('last_row').as('last')])
+    .where(zones)
+    .compile();
 }
 
 /**
