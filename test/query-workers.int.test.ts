@@ -16,10 +16,16 @@ const ROWS = 300_000;
 // so the limit must leave no doubt), yet long enough for /healthz and a light page.
 const LIMIT_MS = 120;
 
+// The rows from this one on are "late": a filter whose matches all sit at the end of the
+// table, so that its density says a page is near the start when it is not.
+const LATE_FROM = ROWS - 10_000;
+
 function csv(): string {
-  const parts = ['n,board,note\n'];
+  const parts = ['n,board,note,age\n'];
   for (let i = 1; i <= ROWS; i++)
-    parts.push(`${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams\n`);
+    parts.push(
+      `${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams,${i > LATE_FROM ? 'late' : 'early'}\n`,
+    );
   return parts.join('');
 }
 
@@ -115,6 +121,54 @@ describe('SQLite query workers: a heavy query holds up nothing else', () => {
     );
     for (const h of await Promise.all(heavies)) assert.equal(h.res.statusCode, 200);
     assert.equal(order[0], 'light', `answered in the order ${order.join(', ')}`);
+  });
+
+  it('reads a filtered page whose matches are near on the main connection: it waits for no busy worker', async () => {
+    const url = `/api/dataset/${dsId}?board=${encodeURIComponent('Board 7')}&current=2&size=3`;
+    // Counted first (a count is not quick: it goes to a worker).
+    const first = await request(patient, url, []);
+    assert.equal(first.res.statusCode, 200, first.res.body);
+    const order: string[] = [];
+    const heavies = [1, 2].map((i) => request(patient, `/api/widget/${heavyId}?current=${i}`, order, `heavy ${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const light = await request(patient, url, order, 'light');
+    assert.equal(light.res.statusCode, 200, light.res.body);
+    assert.deepEqual(
+      JSON.parse(light.res.body).data.records.map((r: { n: number }) => r.n),
+      [157, 207, 257],
+    );
+    assert.equal(JSON.parse(light.res.body).data.total, ROWS / 50);
+    for (const h of await Promise.all(heavies)) assert.equal(h.res.statusCode, 200);
+    assert.equal(order[0], 'light', `answered in the order ${order.join(', ')}`);
+  });
+
+  it('stops a page that looked near but is not on the main connection and reads it on a worker', async () => {
+    // 10,000 matches in 300,000 rows: a page of three looks ~90 rows away, but they all
+    // sit at the end. On the main connection the walk is stopped after a few
+    // milliseconds; a worker reads it, after the heavy widgets that hold both.
+    const url = `/api/dataset/${dsId}?age=late&current=1&size=3`;
+    const first = await request(patient, url, []);
+    assert.equal(first.res.statusCode, 200, first.res.body);
+    const want = [LATE_FROM + 1, LATE_FROM + 2, LATE_FROM + 3];
+    assert.deepEqual(
+      JSON.parse(first.res.body).data.records.map((r: { n: number }) => r.n),
+      want,
+    );
+    // Twice: the second time it is known to overrun, and goes to a worker at once.
+    for (const round of [1, 2]) {
+      const order: string[] = [];
+      const heavies = [1, 2].map((i) => request(patient, `/api/widget/${heavyId}?current=${i}`, order, `heavy ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const late = await request(patient, url, order, 'late');
+      assert.equal(late.res.statusCode, 200, late.res.body);
+      assert.deepEqual(
+        JSON.parse(late.res.body).data.records.map((r: { n: number }) => r.n),
+        want,
+        `round ${round}`,
+      );
+      for (const h of await Promise.all(heavies)) assert.equal(h.res.statusCode, 200);
+      assert.notEqual(order[0], 'late', `round ${round}: answered in the order ${order.join(', ')}`);
+    }
   });
 
   it(

@@ -21,6 +21,7 @@ import {
   buildPageQuery,
   buildZoneSpanQuery,
   pageFields,
+  readsFewRows,
   readsRowRange,
   type DatasetTable,
 } from './query/dataset-query.ts';
@@ -554,7 +555,11 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
     if (opts.afterRow !== undefined) {
       // Without filters a range of `_row`: one page by primary key, as a numbered page without them.
       const keyset = buildKeysetPageQuery(store.data, store.caps, ds, q, opts.afterRow, total);
-      rows = await store.tables.rows(keyset, { ...opts, bounded: readsRowRange(q) });
+      rows = await store.tables.rows(keyset, {
+        ...opts,
+        bounded: readsRowRange(q),
+        quick: readsFewRows(ds, q, total, 0),
+      });
       const more = rows.length > q.size;
       if (more) rows.pop();
       nextRow = more ? Number(rows[rows.length - 1][fields.length]) : null;
@@ -571,6 +576,7 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
           : await store.tables.rows(buildPageQuery(store.data, store.caps, await withZones(ds), q, total), {
               ...opts,
               bounded: readsRowRange(q),
+              quick: readsFewRows(ds, q, total, offset),
             });
       if (kind === 'estimated') {
         // A page short of full is the last one: the total is then known.
@@ -586,13 +592,15 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   async function readNumberedPage(ds: Dataset, q: ParsedQuery, opts: { deadline?: number }): Promise<Page> {
     const total = await countMatching(ds, q, opts);
     const fields = pageFields(ds, q);
-    if (queryOffset(q) >= total) return { total, fields, rows: [] };
+    const offset = queryOffset(q);
+    if (offset >= total) return { total, fields, rows: [] };
     return {
       total,
       fields,
       rows: await store.tables.rows(buildPageQuery(store.data, store.caps, await withZones(ds), q, total), {
         ...opts,
         bounded: readsRowRange(q),
+        quick: readsFewRows(ds, q, total, offset),
       }),
     };
   }

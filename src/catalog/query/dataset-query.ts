@@ -23,6 +23,23 @@ export interface DatasetTable {
 // row on SQLite. So walk while the expected walk is under ten times the matches.
 export const WALK_PER_MATCH = 10;
 
+// A page is read as `quick` (`RowsOptions`: tried on SQLite's main connection first) when
+// its walk is expected to read at most this many rows, about a millisecond's work at
+// worst (a contains filter), or when it is read through the indexes and at most this
+// many rows match.
+export const QUICK_WALK_ROWS = 4096;
+export const QUICK_MATCHES = 256;
+
+/**
+ * Whether a page of `q` with `total` matches reads few rows (see QUICK_WALK_ROWS): no
+ * sort, and few rows to walk from `offset` at the matches' density, or few matches.
+ */
+export function readsFewRows(ds: DatasetTable, q: ParsedQuery, total: number, offset: number): boolean {
+  if (q.sort.length > 0) return false;
+  if (total <= QUICK_MATCHES) return true;
+  return ((offset + q.size) * ds.rowCount) / total <= QUICK_WALK_ROWS;
+}
+
 /** The rows from `first` to `last` (`_row`, inclusive): the only ones that can match, by the zone map. */
 export interface RowSpan {
   readonly first: number;

@@ -40,7 +40,8 @@ export interface DatasetTables {
    * table dropped since the query was built (a dataset removed meanwhile) is a
    * TableGoneError. On SQLite with query workers it runs on one of them, unless it is
    * `bounded`: it reads at most one page of rows by their primary key, with no scan and
-   * no sort, which takes less time than handing it to a worker and back.
+   * no sort, which takes less time than handing it to a worker and back; or `quick`
+   * and done within a couple of milliseconds on the main connection.
    */
   rows(query: CompiledQuery, opts?: RowsOptions): unknown[][] | Promise<unknown[][]>;
   /**
@@ -57,6 +58,14 @@ export interface DatasetTables {
 export interface RowsOptions {
   readonly deadline?: number;
   readonly bounded?: boolean;
+  /**
+   * Expected to read few rows (a natural-order walk whose page the matches' density puts
+   * near its start, or a handful of matches through an index). On SQLite with query
+   * workers it is tried on the main connection first, stopped there after a couple of
+   * milliseconds (`QUICK_READ_MS`) and then handed to a worker: the read must carry the
+   * deadline guard.
+   */
+  readonly quick?: boolean;
 }
 
 /** An open query whose rows are read a batch at a time (`DatasetTables.cursor`). */
