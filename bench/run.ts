@@ -404,6 +404,9 @@ async function bench(backend: BenchBackend, csv: string) {
 
   // Cold: for each query, a server started for it alone answers its first request (a new
   // connection; nothing cached in the server: no page, no count, no prepared statement).
+  // The page cache is off there: with it, a server computes its bound widgets at start,
+  // on both cores, and the first request would be measured against that work.
+  // (Cold figures in BENCHMARKS.md before its "Counts over the zone span" section had it on.)
   const widgetUrl = (base: string, id: string) => `${base}/api/widget/${id}`;
   const WIDGETS: Record<string, string> = { Q5: imported.widgetId, Q6: imported.companyWidgetId };
   const coldUrls: Record<string, (base: string) => string> = {
@@ -413,7 +416,7 @@ async function bench(backend: BenchBackend, csv: string) {
   const cold: Record<string, number> = {};
   for (const [name, url] of Object.entries(coldUrls)) {
     log(`cold: ${name} on a server just started ...`);
-    const fresh = startServer('cached');
+    const fresh = startServer('uncached');
     try {
       cold[name] = await firstRequest(url(await listening(fresh)), headers);
     } finally {

@@ -41,7 +41,7 @@ export interface DatasetTables {
    * TableGoneError. On SQLite with query workers it runs on one of them, unless it is
    * `bounded`: it reads at most one page of rows by their primary key, with no scan and
    * no sort, which takes less time than handing it to a worker and back; or `quick`
-   * and done within a couple of milliseconds on the main connection.
+   * while every worker is busy.
    */
   rows(query: CompiledQuery, opts?: RowsOptions): unknown[][] | Promise<unknown[][]>;
   /**
@@ -61,9 +61,9 @@ export interface RowsOptions {
   /**
    * Expected to read few rows (a natural-order walk whose page the matches' density puts
    * near its start, or a handful of matches through an index). On SQLite with query
-   * workers it is tried on the main connection first, stopped there after a couple of
-   * milliseconds (`QUICK_READ_MS`) and then handed to a worker: the read must carry the
-   * deadline guard.
+   * workers all busy it is read on the main connection rather than wait for one, stopped
+   * there after a couple of milliseconds (`QUICK_READ_MS`) and then handed to a worker:
+   * the read must carry the deadline guard.
    */
   readonly quick?: boolean;
 }
