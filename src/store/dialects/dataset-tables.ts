@@ -41,7 +41,7 @@ export interface DatasetTables {
    * TableGoneError. On SQLite with query workers it runs on one of them, unless it is
    * `bounded`: it reads at most one page of rows by their primary key, with no scan and
    * no sort, which takes less time than handing it to a worker and back; or `quick`
-   * while every worker is busy.
+   * while every worker is held by a longer query.
    */
   rows(query: CompiledQuery, opts?: RowsOptions): unknown[][] | Promise<unknown[][]>;
   /**
@@ -60,10 +60,10 @@ export interface RowsOptions {
   readonly bounded?: boolean;
   /**
    * Expected to read few rows (a natural-order walk whose page the matches' density puts
-   * near its start, or a handful of matches through an index). On SQLite with query
-   * workers all busy it is read on the main connection rather than wait for one, stopped
-   * there after a couple of milliseconds (`QUICK_READ_MS`) and then handed to a worker:
-   * the read must carry the deadline guard.
+   * near its start, or a handful of matches through an index). On SQLite, while every
+   * query worker has been held by a query for a while, it is read on the main connection
+   * rather than wait for one, stopped there after a couple of milliseconds
+   * (`QUICK_READ_MS`) and then handed to a worker: the read must carry the deadline guard.
    */
   readonly quick?: boolean;
 }

@@ -147,16 +147,16 @@ export const QUICK_READ_MS = 2;
  * of `pool` when there are any: they read with the same reader on connections of their own.
  * A bounded read (one page by primary key) stays on the main connection: the hop to a
  * worker and back costs several times the read itself. A quick read is tried there first
- * when no worker is free (see allBusy); one that overran is remembered (its SQL and
- * parameters: rows never change within a table, so it would overrun again) and goes to a
- * worker directly from then on.
+ * when every worker has been held by a query for a while (WORKERS_HELD_MS); one that
+ * overran is remembered (its SQL and parameters: rows never change within a table, so it
+ * would overrun again) and goes to a worker directly from then on.
  */
 export function createSqliteDeadlineRunner(reader: RowReader, pool?: QueryPool): RowsRunner {
   const overran = new Set<string>();
   return function rows(query: CompiledQuery, opts?: RowsOptions) {
     const params = query.parameters as unknown[];
     if (!pool || opts?.bounded) return reader.read(query.sql, params, opts?.deadline);
-    if (opts?.quick && allBusy(pool)) {
+    if (opts?.quick && pool.heldMs() >= WORKERS_HELD_MS) {
       const until = Date.now() + QUICK_READ_MS;
       const key = until < (opts.deadline ?? Infinity) ? readKey(query.sql, params) : undefined;
       if (key !== undefined && !overran.has(key)) {
@@ -174,17 +174,14 @@ export function createSqliteDeadlineRunner(reader: RowReader, pool?: QueryPool):
 }
 
 /**
- * Whether every worker is running a query (or has one waiting). A quick read is handed to
- * an idle worker, which reads it in parallel with the event loop: reading it on the main
- * thread instead cost a quarter to a third of the requests per second of a mid-range
- * page under 10 connections (one sitting: 1,463-2,499 req/s against 1,972-3,253), the
- * main thread being what limits them. It is read on the main connection only rather than
- * wait behind queries that may take seconds.
+ * A quick read is read on the main connection only once every worker has been on its
+ * query this long: then it would wait at least for the shortest of them, and a heavy
+ * widget may take seconds. Otherwise it goes to a worker, which reads it in parallel with
+ * the event loop: reading every quick page on the main thread cost a quarter to a half of
+ * a mid-range page's requests per second under 10 connections (one sitting: 1,358-2,499
+ * req/s against 1,972-3,253), the main thread being what limits them.
  */
-function allBusy(pool: QueryPool): boolean {
-  const { busy, size, waiting } = pool.stats();
-  return busy >= size || waiting > 0;
-}
+export const WORKERS_HELD_MS = 10;
 
 /** A statement and its parameters as one string (a bigint apart from the number it equals). */
 function readKey(sqlText: string, params: readonly unknown[]): string {

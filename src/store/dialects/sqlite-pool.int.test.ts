@@ -90,6 +90,23 @@ describe('SQLite query workers', () => {
     assert.deepEqual(again, [[[1n]], [[2n]]]);
   });
 
+  it('says how long every worker has been held: 0 while one is free', async () => {
+    const pool = h.queryPool!;
+    assert.equal(pool.heldMs(), 0);
+    // A guarded scan of every row, on each worker: past a few milliseconds, both are held.
+    const scan = q(`SELECT count(*) FROM "ds_big_v1" WHERE ${GUARD} AND "c1" LIKE '%jam%' AND "c1" LIKE ?`, ['%9%']);
+    const one = pool.rows(scan.sql, [...scan.parameters]);
+    await new Promise((r) => setTimeout(r, 15));
+    assert.equal(pool.heldMs(), 0, 'the other worker is free');
+    const two = pool.rows(scan.sql, [...scan.parameters]);
+    await new Promise((r) => setTimeout(r, 15));
+    const held = pool.heldMs();
+    const [a, b] = await Promise.all([one, two]);
+    assert.deepEqual(a, b);
+    assert.ok(held >= 10, `held ${held} ms`);
+    assert.equal(pool.heldMs(), 0);
+  });
+
   it('stops a guarded scan inside the worker, which stays in service', async () => {
     const before = h.queryPool!.threadIds();
     // A cross join of 300,000 × 300,000 rows: the guard is the only way it ends.

@@ -72,6 +72,8 @@ interface Slot {
   job?: Job;
   /** The job was answered with a timeout; the worker is busy with it until it comes back or is replaced. */
   abandoned?: NodeJS.Timeout;
+  /** When the worker was given its job (Date.now()). */
+  since?: number;
 }
 
 export type ReadInThread = (sql: string, params: readonly unknown[], deadline?: number) => unknown[][];
@@ -189,6 +191,7 @@ export function createQueryPool(opts: {
 
   function dispatch(slot: Slot, job: Job): void {
     slot.job = job;
+    slot.since = Date.now();
     clearTimeout(job.timer);
     if (job.deadline !== undefined) {
       const stopAt = Math.max(job.deadline, Date.now()) + STOP_GRACE_MS;
@@ -251,6 +254,19 @@ export function createQueryPool(opts: {
         busy: slots.filter((s) => s.job !== undefined || s.abandoned !== undefined).length,
         waiting: queue.length,
       };
+    },
+    /**
+     * How long every worker has been on its query, in ms: the time since the latest of
+     * them started; 0 while a worker is free.
+     */
+    heldMs(): number {
+      const now = Date.now();
+      let least = slots.length === 0 ? 0 : Infinity;
+      for (const s of slots) {
+        const busy = (s.job !== undefined || s.abandoned !== undefined) && s.since !== undefined;
+        least = Math.min(least, busy ? now - s.since! : 0);
+      }
+      return least;
     },
     /** The thread ids of the workers in service (tests: to see one replaced). */
     threadIds(): number[] {
