@@ -1,5 +1,6 @@
 // npm run bench [-- --backend sqlite|postgres] [--database URL] [--redis URL] [--csv FILE] [--rows N]
-//                 [--dates ordered|random] [--duration S] [--connections C] [--only Q1,Q3] [--key-access] [--accept-encoding gzip|br]
+//                 [--dates ordered|random] [--duration S] [--connections C] [--only Q1,Q3] [--key-access]
+//                 [--accept-encoding gzip|br]
 // Imports a tickets dataset (generated, 1,000,000 rows by default, created_at rising with the
 // row unless `--dates random`) and a widget over it,
 // then measures the public API under load on loopback next to a constant-JSON Fastify

@@ -24,7 +24,8 @@ function csv(): string {
   const parts = ['n,board,note,age\n'];
   for (let i = 1; i <= ROWS; i++)
     parts.push(
-      `${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams,${i > LATE_FROM ? 'late' : 'early'}\n`,
+      `${i},Board ${i % 50},ticket ${(i * 7919) % ROWS} about a printer that jams,` +
+        `${i > LATE_FROM ? 'late' : 'early'}\n`,
     );
   return parts.join('');
 }

@@ -272,6 +272,10 @@ export function createQueryPool(opts: {
     threadIds(): number[] {
       return slots.map((s) => s.worker.threadId);
     },
+    /** Resolves once every worker in service has opened its connection (a replaced one starts anew). */
+    async started(): Promise<void> {
+      while (!closed && !broken && slots.some((s) => !s.ready)) await new Promise((r) => setTimeout(r, 5));
+    },
     /** Resolves once every worker given up on has exited (its statement has stopped). */
     async retired(): Promise<void> {
       await Promise.all([...retiring]);
