@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadProcessConfig, type Config } from '../config/config.ts';
-import { applyHeapBudget, memoryBudget } from '../config/memory-budget.ts';
 import { openModules, type Modules } from '../modules.ts';
 import { globals } from './context.ts';
 import { writeDemoFiles } from './demo-data.ts';
@@ -16,8 +15,6 @@ const DEMO_KEY_NAME = 'Demo key';
 export const DEMO_ADMIN = { email: 'admin@demo.local', password: 'datagate-demo' };
 
 async function listenUntilSignal(config: Config, modules: Modules, out: Output, banner?: (url: string) => string) {
-  // This process is the server: its heap follows the memory budget.
-  applyHeapBudget(memoryBudget(config.memoryMb, config.api.pageCacheMb));
   const { createServer } = await import('../server.ts');
   const server = await createServer(config, modules);
   const address = await server.listen({ host: config.http.host, port: config.http.port });

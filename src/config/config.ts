@@ -124,10 +124,10 @@ export const configSchema = z.object({
   // page cache (a few MB), and past the cores more threads only share them. 0 runs
   // queries on the main connection, in the event loop.
   queryWorkers: z.coerce.number().int().min(0).max(64).default(Math.min(os.availableParallelism(), 8)),
-  // What a server budgets for what grows with load (MB): its caches, SQLite's page
-  // cache of each connection and V8's heap (see memory-budget.ts). 200 kept the peak
-  // resident memory at 170 MB in a 10-minute soak with queries on the main connection
-  // (RELIABILITY.md). 0: no budget, the parts at their fixed sizes. Below 64 the caches
+  // What a server budgets for what grows with load (MB): its caches and SQLite's page
+  // cache of each connection (see memory-budget.ts; V8's heap is node's start flag).
+  // 200 kept the peak resident memory at 170 MB in a 10-minute soak with queries on the
+  // main connection (RELIABILITY.md). 0: no budget, the parts at their fixed sizes. Below 64 the caches
   // would be too small to be worth having.
   memoryMb: z.coerce
     .number()

@@ -11,7 +11,6 @@ describe('memory budget', () => {
     assert.equal(b.pageCacheBytes, 25 * MB);
     assert.equal(b.countCacheBytes, Math.floor((200 * MB) / 64));
     assert.equal(b.sqliteCacheKib, 8192);
-    assert.equal(b.compactHeap, true);
     // Half the budget, half of every part.
     const half = memoryBudget(100);
     assert.equal(half.pageCacheBytes, b.pageCacheBytes / 2);
@@ -27,11 +26,10 @@ describe('memory budget', () => {
     assert.equal(memoryBudget(200, 0).sqliteCacheKib, 8192);
   });
 
-  it('without a budget (0), keeps the fixed sizes and V8 as it is', () => {
+  it('without a budget (0), keeps the fixed sizes', () => {
     const b = memoryBudget(0);
     assert.equal(b.pageCacheBytes, 32 * MB);
     assert.equal(b.sqliteCacheKib, 16_000);
-    assert.equal(b.compactHeap, false);
   });
 
   it('is read from the environment: default, a value, and refusals', () => {

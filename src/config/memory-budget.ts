@@ -1,5 +1,3 @@
-import v8 from 'node:v8';
-
 const MB = 1024 * 1024;
 
 /** `DATAGATE_MEMORY_MB` when unset. */
@@ -9,7 +7,12 @@ export const DEFAULT_MEMORY_MB = 200;
  * How `DATAGATE_MEMORY_MB` is shared between the parts of a server that grow with load.
  * The rest of the budget is the process itself: Node, V8's compiled code and the
  * modules (about 85 MB resident once started), and the V8 heap that requests use
- * while they run.
+ * while they run. V8's heap is sized by how node is started, not here: the service unit
+ * and the image start the server with `--optimize-for-size`, which keeps the heap near
+ * what is live. Set from inside the process (through `node:v8`), as it once was,
+ * the flag put about one server start in three into a state where every request cost
+ * three times the CPU (scavenges of 2–10 ms instead of 0.3–0.6 ms); V8 flags changed
+ * after V8 has started are not supported.
  */
 export interface MemoryBudget {
   /** The page cache (finished pages and widget results), in bytes as it counts them. */
@@ -18,8 +21,6 @@ export interface MemoryBudget {
   readonly countCacheBytes: number;
   /** SQLite's page cache of each connection, in KiB (`PRAGMA cache_size = -N`). */
   readonly sqliteCacheKib: number;
-  /** Whether V8 is told to keep its heap small rather than grow it for speed. */
-  readonly compactHeap: boolean;
 }
 
 // The shares of the budget. At the default 200 MB: 25 MB of pages (~8,000 typical
@@ -34,7 +35,6 @@ const UNBUDGETED = {
   countCacheBytes: 16 * MB,
   // better-sqlite3's compiled-in default (SQLITE_DEFAULT_CACHE_SIZE=-16000).
   sqliteCacheKib: 16_000,
-  compactHeap: false,
 } as const;
 
 /**
@@ -49,22 +49,9 @@ export function memoryBudget(memoryMb: number, pageCacheMb?: number): MemoryBudg
           pageCacheBytes: Math.floor(memoryMb * MB * PAGE_CACHE_SHARE),
           countCacheBytes: Math.floor(memoryMb * MB * COUNT_CACHE_SHARE),
           sqliteCacheKib: Math.floor(memoryMb * 1024 * SQLITE_CACHE_SHARE),
-          compactHeap: true,
         };
   return Object.freeze({
     ...shared,
     pageCacheBytes: pageCacheMb === undefined ? shared.pageCacheBytes : pageCacheMb * MB,
   });
-}
-
-/**
- * Applies the budget's heap part to this process. V8 grows its heap up to several times
- * what is live before it collects, to spend less time collecting: under a long load of
- * new queries that doubled the server's resident memory. `--optimize-for-size` keeps the
- * heap near what is live; V8 reads it at every collection, so it works when set at run
- * time (measured: RELIABILITY.md). Process-wide: the commands that serve call it, never
- * a library or a test.
- */
-export function applyHeapBudget(budget: MemoryBudget): void {
-  if (budget.compactHeap) v8.setFlagsFromString('--optimize-for-size');
 }
