@@ -170,10 +170,15 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
   });
   await watcher.start();
 
-  const flushLastUsed = () =>
-    access.keys
-      .recordLastUsed(access.registry.takeLastUsed())
-      .catch((err) => app.log.warn({ err }, 'recording last use failed'));
+  const flushLastUsed = async () => {
+    const uses = access.registry.unwrittenUses();
+    try {
+      await access.keys.recordLastUsed(uses);
+      access.registry.forgetWritten(uses);
+    } catch (err) {
+      app.log.warn({ err }, 'recording last use failed; keeping it for the next try');
+    }
+  };
   // A database outage is logged when it starts, when counts start being dropped, and when
   // it ends; not once a minute.
   let usageFailing = false;
@@ -202,7 +207,7 @@ export async function createServer(config: Config, modules: Modules): Promise<Se
     fieldUsesFailing = r.error !== undefined;
   };
   const timers = [
-    setInterval(flushLastUsed, LAST_USED_FLUSH_MS),
+    setInterval(() => void flushLastUsed(), LAST_USED_FLUSH_MS),
     setInterval(() => void flushFieldUses(), FIELD_USE_FLUSH_MS),
     setInterval(() => void flushUsage(), USAGE_FLUSH_MS),
     setInterval(

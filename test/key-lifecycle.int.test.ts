@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
 import { cliWorkspace, type CliWorkspace } from './support/cli-workspace.ts';
-import { startTestServer, type TestServer } from './support/test-server.ts';
+import { sql } from 'kysely';
+import { startTestServer, TEST_BACKEND, type TestServer } from './support/test-server.ts';
 
 const EXPIRED = '{"message":"API key expired"}';
 const KEY_DISABLED = '{"code":403,"msg":"This API key is disabled.","data":[]}';
@@ -177,6 +178,37 @@ describe('the key lifecycle through the admin API, as public clients see it', ()
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await pub(k.key)).statusCode);
     assert.equal(statuses.at(-1), 429, `blocked after the limit: ${statuses.join(',')}`);
+  });
+
+  it('keeps a key’s last use while it cannot be written, shows it, and writes it once it can', async () => {
+    const k = await boundKey('last use');
+    const db = t.modules.store.db;
+    const stored = async () =>
+      (await db.selectFrom('apiKeys').select('lastUsedAt').where('id', '=', k.id).executeTakeFirstOrThrow()).lastUsedAt;
+    await t.server.flushNow();
+    assert.equal((await pub(k.key)).statusCode, 200);
+    // The database refuses the write (a trigger), as during an outage.
+    if (TEST_BACKEND === 'sqlite') {
+      await sql`CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_keys
+        BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(db);
+    } else {
+      await sql`CREATE FUNCTION refuse_last_use() RETURNS trigger LANGUAGE plpgsql
+        AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`.execute(db);
+      await sql`CREATE TRIGGER refuse_last_use BEFORE UPDATE OF last_used_at ON api_keys
+        FOR EACH ROW EXECUTE FUNCTION refuse_last_use()`.execute(db);
+    }
+    try {
+      await t.server.flushNow();
+      assert.equal(await stored(), null, 'nothing written');
+      const shown = (await a.ok('GET', `/admin/api/keys/${k.id}`)).lastUsedAt as string | null;
+      assert.ok(shown !== null && Date.now() - Date.parse(shown) < 60_000, `the console shows the use: ${shown}`);
+    } finally {
+      if (TEST_BACKEND === 'sqlite') await sql`DROP TRIGGER refuse_last_use`.execute(db);
+      else await sql`DROP TRIGGER refuse_last_use ON api_keys`.execute(db);
+    }
+    const shown = (await a.ok('GET', `/admin/api/keys/${k.id}`)).lastUsedAt;
+    await t.server.flushNow();
+    assert.equal(await stored(), shown, 'written by the next flush');
   });
 });
 

@@ -213,7 +213,7 @@ export function createAccessRegistry(deps: { store: Store }) {
       }
       return out;
     },
-    /** Remembers a use of the key; `takeLastUsed` hands the batch to whoever writes it. */
+    /** Remembers a use of the key, until `forgetWritten` is told it is stored. */
     noteUse(keyId: string, at: number): void {
       lastUsed.set(keyId, at);
     },
@@ -221,10 +221,16 @@ export function createAccessRegistry(deps: { store: Store }) {
     unwrittenUse(keyId: string): number | undefined {
       return lastUsed.get(keyId);
     },
-    takeLastUsed(): Map<string, number> {
-      const out = new Map(lastUsed);
-      lastUsed.clear();
-      return out;
+    /**
+     * The uses to write. They stay remembered while the write is under way (the console
+     * reads them meanwhile) and after a write that failed (the next one retries them).
+     */
+    unwrittenUses(): Map<string, number> {
+      return new Map(lastUsed);
+    },
+    /** Forgets the uses a write stored, but not a later use of the same key. */
+    forgetWritten(written: ReadonlyMap<string, number>): void {
+      for (const [keyId, at] of written) if (lastUsed.get(keyId) === at) lastUsed.delete(keyId);
     },
   };
 }
