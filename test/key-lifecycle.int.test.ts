@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { signedInAdmin, type AdminClient } from './support/admin-client.ts';
 import { cliWorkspace, type CliWorkspace } from './support/cli-workspace.ts';
-import { sql } from 'kysely';
 import { startTestServer, TEST_BACKEND, type TestServer } from './support/test-server.ts';
 
 const EXPIRED = '{"message":"API key expired"}';

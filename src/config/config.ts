@@ -127,8 +127,8 @@ export const configSchema = z.object({
   // What a server budgets for what grows with load (MB): its caches and SQLite's page
   // cache of each connection (see memory-budget.ts; V8's heap is node's start flag).
   // 200 kept the peak resident memory at 170 MB in a 10-minute soak with queries on the
-  // main connection (RELIABILITY.md). 0: no budget, the parts at their fixed sizes. Below 64 the caches
-  // would be too small to be worth having.
+  // main connection (RELIABILITY.md). 0: no budget, the parts at their fixed sizes.
+  // Below 64 the caches would be too small to be worth having.
   memoryMb: z.coerce
     .number()
     .int()
