@@ -1,4 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import type { FilterNode } from './filter/filter-parser.ts';
+import type { Field } from './types.ts';
 
 /**
  * What one count costs besides its key: the LRU's entry (map slot, index, links) and
@@ -7,9 +9,9 @@ import { LRUCache } from 'lru-cache';
 export const COUNT_ENTRY_OVERHEAD = 100;
 
 /**
- * Counts of filtered rows, keyed by table (which names the version) and the filter's
- * SQL and values. Datasets don't change between loads, so an entry never goes stale.
- * Bounded by bytes, not entries: a key holds the filter's values, up to 10,000
+ * Counts of filtered rows, keyed by table (which names the version) and the filters
+ * (`filtersKey`; an estimate by its SQL). Datasets don't change between loads, so an
+ * entry never goes stale. Bounded by bytes, not entries: a key holds the filter's values, up to 10,000
  * characters of text each, so a count of entries alone bounds nothing. 0 turns it off.
  */
 export function createCountCache(maxBytes: number) {
@@ -40,3 +42,22 @@ export function createCountCache(maxBytes: number) {
 }
 
 export type CountCache = ReturnType<typeof createCountCache>;
+
+/**
+ * The count cache's key for an exact count: the table (which names the version) and the
+ * filters as parsed, each field by its column. Two keys are equal only when the filters
+ * are: JSON tells a string from a number, and the values JSON would write alike (a
+ * bigint and its number, -0 and 0, the non-finite numbers and null) are written apart.
+ * An estimate's key is its SQL behind a `~` (dataset-service.ts), so the two never meet.
+ */
+export function filtersKey(ds: { tableName: string }, filters: readonly FilterNode[]): string {
+  return `${ds.tableName}\n${JSON.stringify(filters, filterJson)}`;
+}
+
+function filterJson(key: string, v: unknown): unknown {
+  if (key === 'field' && typeof v === 'object' && v !== null) return { column: (v as Field).column };
+  if (typeof v === 'bigint') return { bigint: String(v) };
+  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)))
+    return { number: Object.is(v, -0) ? '-0' : String(v) };
+  return v;
+}

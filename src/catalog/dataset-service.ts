@@ -32,7 +32,7 @@ import {
   SAMPLE_ROWS,
 } from './query/page-strategies.ts';
 import { toDataset, type Dataset } from './dataset-registry.ts';
-import { createCountCache } from './count-cache.ts';
+import { createCountCache, filtersKey } from './count-cache.ts';
 import type { Field, FieldType, Value } from './types.ts';
 import { DATE_FORMATS, isDateFormatName, type DateFormatName } from './values/values.ts';
 
@@ -506,12 +506,12 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
   }
 
   async function countMatching(ds: Dataset, q: ParsedQuery, opts: { deadline?: number }): Promise<number> {
-    const count = buildCountQuery(store.data, store.caps, ds, q);
-    if (!count) return ds.rowCount;
-    const key = countKey(ds, count);
+    if (q.filters.length === 0) return ds.rowCount;
+    // Keyed by the parsed filters, so that a count counted before costs no SQL built.
+    const key = filtersKey(ds, q.filters);
     const cached = counts.get(key);
     if (cached !== undefined) return cached;
-    const total = await countIn(ds, q, count, opts);
+    const total = await countIn(ds, q, buildCountQuery(store.data, store.caps, ds, q)!, opts);
     counts.set(key, total);
     return total;
   }
@@ -611,9 +611,8 @@ export function createDatasetService(deps: { store: Store; clock?: Clock; countC
 
   /** The exact count when it costs nothing: no filters, or counted before. */
   function knownCount(ds: Dataset, q: ParsedQuery): { n: number; exact: true } | undefined {
-    const count = buildCountQuery(store.data, store.caps, ds, q);
-    if (!count) return { n: ds.rowCount, exact: true };
-    const n = counts.get(countKey(ds, count));
+    if (q.filters.length === 0) return { n: ds.rowCount, exact: true };
+    const n = counts.get(filtersKey(ds, q.filters));
     return n === undefined ? undefined : { n, exact: true };
   }
 
