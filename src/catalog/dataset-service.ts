@@ -84,8 +84,10 @@ const DEFAULT_COUNT_CACHE_BYTES = 3 * 1024 * 1024;
 // every node sees a change within a second, queries finish long before a minute.
 const RETIRE_GRACE_MS = 60_000;
 // Rows per insert transaction while loading: large enough to amortise the commit,
-// small enough that other writers (admin changes) never wait long.
-const LOAD_BATCH = 20_000;
+// small enough that other writers (admin changes) never wait long, and that rows are
+// inserted while V8 still holds them in its young generation (at 10,000,000 rows on
+// SQLite, 5,000 against 20,000: 62–64 s and 202–204 MB against 68–69 s and 277–293 MB).
+const LOAD_BATCH = 5_000;
 
 // A count reads only the zone map's span of rows (those of the blocks whose ranges can
 // match) when the span is at most this share of the table: a read of a quarter of the
