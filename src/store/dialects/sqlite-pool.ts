@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { QueryTimeoutError, TableGoneError } from '../../shared/errors.ts';
+import { startWorkerThread } from '../../shared/worker-thread.ts';
 import type { ConnectionLimits } from './sqlite-connection.ts';
 
 /** A query as the server sends it to a worker. */
@@ -40,20 +41,9 @@ export const STOP_GRACE_MS = 25;
  */
 export const KILL_AFTER_MS = 250;
 
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-
-/**
- * The worker's code: the bundle's own `sqlite-worker.js` entry when running from a
- * build (bin/datagate puts it next to the chunk this code is in); from source (tests,
- * `node --import tsx`), the TypeScript file beside this one, loaded through tsx, which
- * Node 20 does not carry into worker threads by itself.
- */
+/** A query worker: `sqlite-worker.ts`, or its entry in a build (see startWorkerThread). */
 function startWorker(workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const file = new URL('./sqlite-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return startWorkerThread(import.meta.url, 'sqlite-worker', workerData);
 }
 
 interface Job {
