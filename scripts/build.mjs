@@ -44,11 +44,12 @@ export async function builtServer() {
   const { build } = await import('esbuild');
   const tmp = path.join(dist, `tmp-${process.pid}-${Date.now()}`);
   await build({
-    // The query worker is an entry of its own: worker threads load it by file name
-    // (src/store/dialects/sqlite-pool.ts), beside the chunks.
+    // Worker threads are entries of their own, loaded by file name beside the chunks
+    // (src/shared/worker-thread.ts): the query worker and the CSV reader of large loads.
     entryPoints: {
       main: path.join(src, 'cli', 'main.ts'),
       'sqlite-worker': path.join(src, 'store', 'dialects', 'sqlite-worker.ts'),
+      'csv-worker': path.join(src, 'catalog', 'import', 'csv-worker.ts'),
     },
     outdir: tmp,
     bundle: true,

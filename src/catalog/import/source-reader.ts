@@ -4,6 +4,7 @@ import { FIELD_TYPES, isFieldType } from '../types.ts';
 import type { FieldType, Value } from '../types.ts';
 import { checkTypesKnown, typeOf } from './columns.ts';
 import { planCsv, readCsv } from './csv-source.ts';
+import { readCsvInThread } from './csv-thread.ts';
 import { ImportError, readFailure } from './import-error.ts';
 import { planJson, readJson } from './json-source.ts';
 import { throttleProgress } from './progress.ts';
@@ -37,6 +38,10 @@ export interface SourcePlan {
 // Large enough that per-batch costs (a transaction, a multi-row insert) vanish, small
 // enough that a batch of wide rows stays a few MB.
 const DEFAULT_BATCH_SIZE = 5000;
+
+// CSV files at least this large are parsed on a thread of their own while the rows are
+// stored (csv-thread.ts); below it, starting the thread costs more than it saves.
+const THREAD_MIN_BYTES = 16 * 1024 * 1024;
 
 const FORMATS: Record<string, SourceFormat> = {
   '.csv': 'csv',
@@ -109,7 +114,12 @@ export async function readRows(
   file: string,
   plan: SourcePlan,
   onBatch: (rows: Value[][]) => void | Promise<void>,
-  opts: { batchSize?: number; onProgress?: ProgressListener } = {},
+  opts: {
+    batchSize?: number;
+    onProgress?: ProgressListener;
+    /** Parse a CSV file on a thread of its own; by default, when it is large (THREAD_MIN_BYTES). */
+    thread?: boolean;
+  } = {},
 ): Promise<void> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -118,10 +128,13 @@ export async function readRows(
   const changed = (): ImportError => new ImportError(file, null, 'the file changed after the import was planned');
   if (bytes !== plan.bytes) throw changed();
   const progress = throttleProgress(bytes, opts.onProgress);
+  const thread = opts.thread ?? bytes >= THREAD_MIN_BYTES;
   const rows =
-    plan.format === 'csv'
-      ? await readCsv(file, plan, onBatch, batchSize, progress)
-      : await readJson(file, plan, onBatch, batchSize, progress);
+    plan.format !== 'csv'
+      ? await readJson(file, plan, onBatch, batchSize, progress)
+      : thread
+        ? await readCsvInThread(file, plan, onBatch, batchSize, progress)
+        : await readCsv(file, plan, onBatch, batchSize, progress);
   if (rows !== plan.rows) throw changed();
   progress.finish();
 }
@@ -142,7 +155,8 @@ export async function readSample(file: string, plan: SourcePlan, n: number): Pro
         rows.push(...batch);
         if (rows.length >= n) throw enough;
       },
-      { batchSize: n },
+      // The first rows only: not worth a thread.
+      { batchSize: n, thread: false },
     );
   } catch (e) {
     if (e !== enough) throw e;
