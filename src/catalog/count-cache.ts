@@ -11,8 +11,9 @@ export const COUNT_ENTRY_OVERHEAD = 100;
 /**
  * Counts of filtered rows, keyed by table (which names the version) and the filters
  * (`filtersKey`; an estimate by its SQL). Datasets don't change between loads, so an
- * entry never goes stale. Bounded by bytes, not entries: a key holds the filter's values, up to 10,000
- * characters of text each, so a count of entries alone bounds nothing. 0 turns it off.
+ * entry never goes stale. Bounded by bytes, not entries: a key holds the filter's
+ * values, up to 10,000 characters of text each, so a count of entries alone bounds
+ * nothing. 0 turns it off.
  */
 export function createCountCache(maxBytes: number) {
   const lru =

@@ -47,12 +47,13 @@ export async function readCsvInThread(
     wake?.();
   };
   worker.on('message', (m: FromCsvThread) => {
-    if (m.kind === 'progress') return progress.update(m.bytesRead);
-    if (m.kind === 'rows') batches.push(m.rows);
-    else if (m.kind === 'done') settle({ rows: m.rows });
+    if (m.kind === 'progress') progress.update(m.bytesRead);
+    else if (m.kind === 'rows') {
+      batches.push(m.rows);
+      wake?.();
+    } else if (m.kind === 'done') settle({ rows: m.rows });
     else if (m.kind === 'refused') settle({ error: new ImportError(m.file, m.line, m.reason) });
     else settle({ error: Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }) });
-    wake?.();
   });
   worker.on('error', (e) => settle({ error: e }));
   worker.on('exit', (code) => settle({ error: new Error(`the CSV reader thread stopped (exit code ${code})`) }));
