@@ -52,28 +52,6 @@ describe('a CSV file read on a thread of its own', () => {
     assert.equal(refusals[1].line, 3);
   });
 
-  it('stops when storing a batch fails, and rejects with that failure', async () => {
-    const file = files.write('stop.csv', 'n\n' + Array.from({ length: 100 }, (_, i) => i).join('\n') + '\n');
-    const plan = await planImport(file);
-    const failure = new Error('the store refused the batch');
-    let calls = 0;
-    await assert.rejects(
-      readRows(
-        file,
-        plan,
-        () => {
-          calls++;
-          throw failure;
-        },
-        { batchSize: 10, thread: true },
-      ),
-      (e) => e === failure,
-    );
-    assert.equal(calls, 1, 'no batch after the failed one');
-    // The next read starts afresh.
-    assert.equal((await batches(file, true, 10)).flat().length, 100);
-  });
-
   it('reports progress to the end of the file', async () => {
     const file = files.write('progress.csv', CSV);
     const plan = await planImport(file);

@@ -165,23 +165,26 @@ describe('readRows', () => {
     }
   });
 
-  it('stops reading and passes on the error when onBatch throws', async () => {
+  it('stops reading and passes on the error when onBatch throws, on this thread or its own', async () => {
     const file = files.write('throws.csv', csv);
     const plan = await planImport(file, {});
-    let calls = 0;
-    await assert.rejects(
-      readRows(
-        file,
-        plan,
-        () => {
-          calls++;
-          throw new Error('store failed');
-        },
-        { batchSize: 100 },
-      ),
-      { message: 'store failed' },
-    );
-    assert.equal(calls, 1);
+    for (const thread of [false, true]) {
+      const failure = new Error('store failed');
+      let calls = 0;
+      await assert.rejects(
+        readRows(
+          file,
+          plan,
+          () => {
+            calls++;
+            throw failure;
+          },
+          { batchSize: 100, thread },
+        ),
+        (e) => e === failure,
+      );
+      assert.equal(calls, 1, `thread: ${thread}`);
+    }
   });
 
   it('refuses a file that changed after planning', async () => {

@@ -41,11 +41,6 @@ export const STOP_GRACE_MS = 25;
  */
 export const KILL_AFTER_MS = 250;
 
-/** A query worker: `sqlite-worker.ts`, or its entry in a build (see startWorkerThread). */
-function startWorker(workerData: unknown): Worker {
-  return startWorkerThread(import.meta.url, 'sqlite-worker', workerData);
-}
-
 interface Job {
   readonly id: number;
   readonly sql: string;
@@ -106,7 +101,7 @@ export function createQueryPool(opts: {
   }
 
   function spawn(slot?: Slot): Slot {
-    const worker = startWorker({ file: opts.file, limits: opts.limits });
+    const worker = startWorkerThread(import.meta.url, 'sqlite-worker', { file: opts.file, limits: opts.limits });
     // Idle workers never keep the process alive; close() ends them.
     worker.unref();
     const s: Slot = slot ?? { worker, ready: false };
